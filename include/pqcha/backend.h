@@ -1,0 +1,84 @@
+/* pqcha/backend.h — where region bytes come from.
+ *
+ * A backend lists a workload's regions and streams one region's bytes to a
+ * sink in chunks, so a region is never materialised whole. Backends are
+ * created by name from a registry: "in-memory", "file", "amd-sev-snp",
+ * "intel-tdx". An unknown name is PQCHA_ERR_UNKNOWN_BACKEND.
+ */
+#ifndef PQCHA_BACKEND_H
+#define PQCHA_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha/crypto.h"
+#include "pqcha/error.h"
+#include "pqcha/report.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Receives consecutive chunks of a region; a non-OK return aborts the read
+ * and is passed back to the caller of pqcha_backend_read. */
+typedef pqcha_err (*pqcha_chunk_sink)(void *sink_ctx, const uint8_t *data, size_t len);
+
+/* The interface a backend implements (also for backends outside libpqcha). */
+typedef struct pqcha_backend_ops {
+    const char *name;     /* registry name, e.g. "file" */
+    const char *platform; /* platform recorded in reports, e.g. "file" */
+    /* Appends copies of the workload's regions, in a stable order, to *regions
+     * (an array of *count pointers that the backend grows with realloc). An
+     * unknown workload yields zero regions, not an error. */
+    pqcha_err (*list_regions)(void *self, const char *workload_id, pqcha_region ***regions,
+                              size_t *count);
+    /* Streams exactly pqcha_region_size(region) bytes to sink. A region whose
+     * size changed is PQCHA_ERR_REGION_CHANGED; unknown is PQCHA_ERR_NO_SUCH_REGION. */
+    pqcha_err (*read_region)(void *self, const char *workload_id, const pqcha_region *region,
+                             pqcha_chunk_sink sink, void *sink_ctx);
+    void (*destroy)(void *self);
+} pqcha_backend_ops;
+
+typedef struct pqcha_backend pqcha_backend;
+
+/* Creates a built-in backend by registry name. */
+pqcha_err pqcha_backend_create(pqcha_backend **out, const char *name);
+/* Wraps a caller-provided implementation; ops must outlive the backend. */
+pqcha_err pqcha_backend_create_custom(pqcha_backend **out, const pqcha_backend_ops *ops, void *self);
+/* The built-in registry names, NULL-terminated. */
+const char *const *pqcha_backend_names(void);
+const char *pqcha_backend_name(const pqcha_backend *b);
+const char *pqcha_backend_platform(const pqcha_backend *b);
+void pqcha_backend_free(pqcha_backend *b);
+
+/* Lists regions; free the result with pqcha_region_list_free. */
+pqcha_err pqcha_backend_list_regions(pqcha_backend *b, const char *workload_id,
+                                     pqcha_region ***regions, size_t *count);
+void pqcha_region_list_free(pqcha_region **regions, size_t count);
+pqcha_err pqcha_backend_read(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
+                             pqcha_chunk_sink sink, void *sink_ctx);
+/* Streams the region through a hasher: digest is pqcha_digest_alg_length(alg) bytes. */
+pqcha_err pqcha_backend_digest(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
+                               pqcha_digest_alg alg, uint8_t *digest, size_t digest_len);
+
+/* ---- "in-memory": regions registered by the caller, ids scoped per workload ---- */
+/* Copies data (len must equal the region's size: PQCHA_ERR_INVALID_ARGUMENT).
+ * Registering an id that the workload already has is PQCHA_ERR_REGION_EXISTS. */
+pqcha_err pqcha_memory_backend_register(pqcha_backend *b, const char *workload_id,
+                                        const pqcha_region *region, const void *data, size_t len);
+/* Replaces a region's bytes (same length rule); PQCHA_ERR_NO_SUCH_REGION if unknown. */
+pqcha_err pqcha_memory_backend_update(pqcha_backend *b, const char *workload_id,
+                                      const char *region_id, const void *data, size_t len);
+
+/* ---- "file": a whole file or a byte range of one ----
+ * length 0 means "to the end of the file". The region's address is the file
+ * offset, its protection RO. The file is opened and checked now
+ * (PQCHA_ERR_NOT_FOUND, PQCHA_ERR_BACKEND_IO, PQCHA_ERR_OUT_OF_RANGE if the
+ * range lies beyond the end) and read again at every digest. */
+pqcha_err pqcha_file_backend_add(pqcha_backend *b, const char *workload_id, const char *region_id,
+                                 const char *path, uint64_t offset, uint64_t length);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

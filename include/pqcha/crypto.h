@@ -1,0 +1,113 @@
+/* pqcha/crypto.h — digests and ML-DSA keys (OpenSSL >= 3.5 underneath).
+ *
+ * Conventions for the whole library:
+ *  - Outputs come first; inputs are const. Every function returns pqcha_err.
+ *  - Strings and buffers returned through char ** / uint8_t ** are allocated
+ *    by libpqcha and released with pqcha_free() (or pqcha_free_secret() for
+ *    private-key material, which wipes before freeing).
+ *  - On error, outputs are left NULL / zero.
+ */
+#ifndef PQCHA_CRYPTO_H
+#define PQCHA_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- memory returned by the library ---- */
+void pqcha_free(void *p);
+void pqcha_free_secret(void *p, size_t len); /* wipes len bytes, then frees */
+void pqcha_wipe(void *p, size_t len);        /* not optimised away */
+
+/* ---- digests ---- */
+#define PQCHA_SHA3_256_LEN 32
+#define PQCHA_MAX_DIGEST_LEN 64
+
+/* Digest algorithm names as they appear on the wire ("sha3-256"). */
+typedef enum pqcha_digest_alg {
+    PQCHA_DIGEST_SHA3_256 = 1
+} pqcha_digest_alg;
+
+/* Parses a wire name; PQCHA_ERR_UNSUPPORTED_ALGORITHM for anything else. */
+pqcha_err pqcha_digest_alg_parse(pqcha_digest_alg *out, const char *name);
+const char *pqcha_digest_alg_name(pqcha_digest_alg alg); /* NULL if unknown */
+size_t pqcha_digest_alg_length(pqcha_digest_alg alg);    /* 0 if unknown */
+
+/* Streaming hasher: create, update any number of times, final once. */
+typedef struct pqcha_hasher pqcha_hasher;
+pqcha_err pqcha_hasher_create(pqcha_hasher **out, pqcha_digest_alg alg);
+pqcha_err pqcha_hasher_update(pqcha_hasher *h, const void *data, size_t len);
+/* out_len must be at least the algorithm's length; writes exactly that many. */
+pqcha_err pqcha_hasher_final(pqcha_hasher *h, uint8_t *out, size_t out_len);
+void pqcha_hasher_free(pqcha_hasher *h);
+
+/* One-shot SHA3-256. */
+pqcha_err pqcha_sha3_256(uint8_t out[PQCHA_SHA3_256_LEN], const void *data, size_t len);
+
+/* Lowercase hex of len bytes into out (2*len+1 bytes, NUL-terminated). */
+void pqcha_hex_encode(char *out, const uint8_t *in, size_t len);
+
+/* ---- ML-DSA (FIPS 204) keys ---- */
+typedef enum pqcha_sig_alg {
+    PQCHA_ML_DSA_44 = 44,
+    PQCHA_ML_DSA_65 = 65, /* the default */
+    PQCHA_ML_DSA_87 = 87  /* CNSA 2.0 */
+} pqcha_sig_alg;
+
+/* "ML-DSA-44" / "ML-DSA-65" / "ML-DSA-87"; PQCHA_ERR_UNSUPPORTED_ALGORITHM otherwise. */
+pqcha_err pqcha_sig_alg_parse(pqcha_sig_alg *out, const char *name);
+const char *pqcha_sig_alg_name(pqcha_sig_alg alg);      /* NULL if unknown */
+size_t pqcha_sig_alg_signature_length(pqcha_sig_alg alg); /* 2420, 3309, 4627; 0 if unknown */
+size_t pqcha_sig_alg_public_key_length(pqcha_sig_alg alg); /* 1312, 1952, 2592; 0 if unknown */
+
+/* A key pair or a public key alone. Private material is wiped on free. */
+typedef struct pqcha_key pqcha_key;
+
+#define PQCHA_KEY_ID_HEX_LEN 64 /* lowercase hex of SHA3-256(SPKI DER) */
+#define PQCHA_MAX_PEM_LEN (64 * 1024)
+
+pqcha_err pqcha_key_generate(pqcha_key **out, pqcha_sig_alg alg);
+/* Parses PEM "PRIVATE KEY" (PKCS#8) or "PUBLIC KEY" (SPKI); only ML-DSA keys
+ * are accepted (PQCHA_ERR_BAD_KEY otherwise). len excludes any NUL. */
+pqcha_err pqcha_key_from_pem(pqcha_key **out, const char *pem, size_t len);
+/* A new handle holding only the public half. */
+pqcha_err pqcha_key_public_copy(pqcha_key **out, const pqcha_key *key);
+pqcha_err pqcha_key_private_pem(char **out, size_t *out_len, const pqcha_key *key); /* free with pqcha_free_secret */
+pqcha_err pqcha_key_public_pem(char **out, size_t *out_len, const pqcha_key *key);
+/* DER SubjectPublicKeyInfo (RFC 9881). */
+pqcha_err pqcha_key_public_der(uint8_t **out, size_t *out_len, const pqcha_key *key);
+/* Raw FIPS 204 public key bytes. */
+pqcha_err pqcha_key_public_raw(uint8_t **out, size_t *out_len, const pqcha_key *key);
+int pqcha_key_has_private(const pqcha_key *key);
+pqcha_sig_alg pqcha_key_algorithm(const pqcha_key *key);
+const char *pqcha_key_id(const pqcha_key *key); /* 64 lowercase hex chars, owned by the key */
+void pqcha_key_free(pqcha_key *key);
+
+/* Pure ML-DSA with an empty context string, as RFC 9881 and DSSE consumers expect.
+ * pqcha_sign writes pqcha_sig_alg_signature_length(alg) bytes to *sig (free with pqcha_free). */
+pqcha_err pqcha_sign(uint8_t **sig, size_t *sig_len, const pqcha_key *key,
+                     const uint8_t *msg, size_t msg_len);
+/* PQCHA_OK, PQCHA_ERR_BAD_SIGNATURE, or PQCHA_ERR_BAD_SIGNATURE_LENGTH. */
+pqcha_err pqcha_verify_signature(const pqcha_key *key, const uint8_t *msg, size_t msg_len,
+                                 const uint8_t *sig, size_t sig_len);
+
+/* ---- key files (I/O) ---- */
+/* Writes the private key PEM to path with mode 0600, created exclusively
+ * unless force is non-zero (then an existing file is replaced atomically). */
+pqcha_err pqcha_key_save_private(const pqcha_key *key, const char *path, int force);
+/* Writes the public key PEM (mode 0644); same force rule. */
+pqcha_err pqcha_key_save_public(const pqcha_key *key, const char *path, int force);
+/* Loads a PEM key file (capped at PQCHA_MAX_PEM_LEN). If loose_permissions is
+ * not NULL it is set to 1 when the file holds a private key and is readable
+ * by group or others (the caller decides whether to warn). */
+pqcha_err pqcha_key_load(pqcha_key **out, const char *path, int *loose_permissions);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

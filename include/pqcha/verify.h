@@ -1,0 +1,91 @@
+/* pqcha/verify.h — the verifier's side: trust, policy, freshness, and the verdict. */
+#ifndef PQCHA_VERIFY_H
+#define PQCHA_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha/crypto.h"
+#include "pqcha/error.h"
+#include "pqcha/report.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PQCHA_DEFAULT_MAX_SKEW_SECONDS 60
+#define PQCHA_DEFAULT_MAX_LIFETIME_SECONDS 3600
+
+/* ---- policy: the verifier's reference values (JSON, docs/FORMAT.md) ---- */
+typedef struct pqcha_policy pqcha_policy;
+pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len);
+/* Trusted public keys listed in the policy. */
+size_t pqcha_policy_trusted_key_count(const pqcha_policy *p);
+const pqcha_key *pqcha_policy_trusted_key(const pqcha_policy *p, size_t i);
+void pqcha_policy_free(pqcha_policy *p);
+
+/* ---- verifier ---- */
+typedef struct pqcha_verifier pqcha_verifier;
+pqcha_err pqcha_verifier_create(pqcha_verifier **out);
+/* Pins a public key (a copy of its public half is kept). */
+pqcha_err pqcha_verifier_trust_key(pqcha_verifier *v, const pqcha_key *key);
+/* Uses the policy (held by reference: it must outlive v) and pins its keys.
+ * Without a policy only trust, signature, freshness and nonce are checked
+ * (docs/FORMAT.md section 5, checks 11-15 skipped): VALID then means only
+ * "authentic and fresh", never "memory as expected". */
+pqcha_err pqcha_verifier_set_policy(pqcha_verifier *v, const pqcha_policy *policy);
+/* The challenge the report must carry (lowercase hex). */
+pqcha_err pqcha_verifier_expect_nonce(pqcha_verifier *v, const char *nonce_hex);
+/* Verifies as of this Unix time instead of the clock (reproducible checks). */
+pqcha_err pqcha_verifier_set_time(pqcha_verifier *v, int64_t unix_seconds);
+/* Overrides the policy's (or default) skew and lifetime bounds; 0..7 days. */
+pqcha_err pqcha_verifier_set_max_skew(pqcha_verifier *v, int64_t seconds);
+pqcha_err pqcha_verifier_set_max_lifetime(pqcha_verifier *v, int64_t seconds);
+void pqcha_verifier_free(pqcha_verifier *v);
+
+/* ---- result ---- */
+typedef enum pqcha_verdict {
+    PQCHA_VERDICT_VALID = 0,     /* authentic, fresh, matches policy */
+    PQCHA_VERDICT_DRIFT = 1,     /* authentic and fresh, but memory differs or a required region is missing */
+    PQCHA_VERDICT_REJECTED = 2,  /* signature, trust, freshness, nonce or policy failure */
+    PQCHA_VERDICT_MALFORMED = 3  /* the input is not a well-formed report */
+} pqcha_verdict;
+
+typedef enum pqcha_check_status {
+    PQCHA_CHECK_PASS = 0,
+    PQCHA_CHECK_FAIL = 1,
+    PQCHA_CHECK_SKIPPED = 2 /* not evaluated because an earlier check failed */
+} pqcha_check_status;
+
+typedef struct pqcha_result pqcha_result;
+
+/* Always fills *out (unless out is NULL or memory runs out) so the caller can
+ * print every check. Returns PQCHA_OK for a VALID verdict, otherwise the
+ * deciding error (the first failing check in precedence order: malformed,
+ * trust, signature, payload, freshness, nonce, policy, drift). */
+pqcha_err pqcha_verify(pqcha_result **out, const pqcha_verifier *v, const char *envelope, size_t len);
+
+pqcha_verdict pqcha_result_verdict(const pqcha_result *r);
+pqcha_err pqcha_result_error(const pqcha_result *r);
+/* Checks in evaluation order. name: e.g. "signature", "nonce", "region:model-weights-0". */
+size_t pqcha_result_check_count(const pqcha_result *r);
+const char *pqcha_result_check_name(const pqcha_result *r, size_t i);
+pqcha_check_status pqcha_result_check_status(const pqcha_result *r, size_t i);
+pqcha_err pqcha_result_check_error(const pqcha_result *r, size_t i);
+const char *pqcha_result_check_expected(const pqcha_result *r, size_t i); /* "" if none */
+const char *pqcha_result_check_found(const pqcha_result *r, size_t i);    /* "" if none */
+/* Region ids whose authentic digest differs from the policy, or that are missing. */
+size_t pqcha_result_drift_count(const pqcha_result *r);
+const char *pqcha_result_drift_region(const pqcha_result *r, size_t i);
+/* The decoded report, only once its signature was verified by a trusted key; else NULL. */
+const pqcha_report *pqcha_result_report(const pqcha_result *r);
+/* The whole result as a JSON object (verdict, error, checks, drift, report summary). */
+pqcha_err pqcha_result_to_json(char **out, const pqcha_result *r);
+void pqcha_result_free(pqcha_result *r);
+
+const char *pqcha_verdict_name(pqcha_verdict v); /* "valid", "drift", "rejected", "malformed" */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,84 @@
+/* error.c — names and descriptions of pqcha_err values (one table, one place). */
+#include "pqcha/error.h"
+
+#include <stddef.h>
+
+typedef struct error_entry {
+    const char *name;
+    const char *description;
+} error_entry;
+
+static const error_entry error_table[PQCHA_ERR_LAST_] = {
+    [PQCHA_OK] = {"OK", "success"},
+    [PQCHA_ERR_INVALID_ARGUMENT] = {"INVALID_ARGUMENT", "invalid argument"},
+    [PQCHA_ERR_NO_MEMORY] = {"NO_MEMORY", "out of memory"},
+    [PQCHA_ERR_CRYPTO] = {"CRYPTO", "cryptographic library failure"},
+    [PQCHA_ERR_RNG] = {"RNG", "random number generator failure"},
+    [PQCHA_ERR_CANCELLED] = {"CANCELLED", "stopped before completion"},
+    [PQCHA_ERR_INTERNAL] = {"INTERNAL", "internal error (a bug in pqcha)"},
+    [PQCHA_ERR_MALFORMED] = {"MALFORMED", "malformed input"},
+    [PQCHA_ERR_TOO_LARGE] = {"TOO_LARGE", "input exceeds its size limit"},
+    [PQCHA_ERR_JSON_SYNTAX] = {"JSON_SYNTAX", "invalid JSON"},
+    [PQCHA_ERR_JSON_DUPLICATE_KEY] = {"JSON_DUPLICATE_KEY", "duplicate key in JSON object"},
+    [PQCHA_ERR_UNKNOWN_FIELD] = {"UNKNOWN_FIELD", "unknown field"},
+    [PQCHA_ERR_MISSING_FIELD] = {"MISSING_FIELD", "required field missing"},
+    [PQCHA_ERR_WRONG_TYPE] = {"WRONG_TYPE", "field has the wrong type"},
+    [PQCHA_ERR_BAD_BASE64] = {"BAD_BASE64", "invalid or non-canonical base64"},
+    [PQCHA_ERR_BAD_HEX] = {"BAD_HEX", "invalid or non-canonical hex"},
+    [PQCHA_ERR_BAD_TIMESTAMP] = {"BAD_TIMESTAMP", "invalid timestamp (RFC 3339 UTC with Z expected)"},
+    [PQCHA_ERR_TIMESTAMP_NO_ZONE] = {"TIMESTAMP_NO_ZONE", "timestamp has no time zone"},
+    [PQCHA_ERR_BAD_SIGNATURE_LENGTH] = {"BAD_SIGNATURE_LENGTH", "signature has the wrong length for its algorithm"},
+    [PQCHA_ERR_UNSUPPORTED_ALGORITHM] = {"UNSUPPORTED_ALGORITHM", "unsupported algorithm"},
+    [PQCHA_ERR_BAD_PAYLOAD_TYPE] = {"BAD_PAYLOAD_TYPE", "envelope payloadType is not a pqcha report"},
+    [PQCHA_ERR_BAD_STATEMENT_TYPE] = {"BAD_STATEMENT_TYPE", "statement or predicate type not recognised"},
+    [PQCHA_ERR_INCONSISTENT_CLAIMS] = {"INCONSISTENT_CLAIMS", "report claims are inconsistent"},
+    [PQCHA_ERR_BAD_PROTECTION] = {"BAD_PROTECTION", "protection must be one of R, RO, RW, RX"},
+    [PQCHA_ERR_BAD_KEY] = {"BAD_KEY", "not a valid ML-DSA key"},
+    [PQCHA_ERR_OUT_OF_RANGE] = {"OUT_OF_RANGE", "value out of range"},
+    [PQCHA_ERR_BAD_IDENTIFIER] = {"BAD_IDENTIFIER", "invalid identifier"},
+    [PQCHA_ERR_EMPTY_REPORT] = {"EMPTY_REPORT", "report has no regions"},
+    [PQCHA_ERR_SIGNATURE_COUNT] = {"SIGNATURE_COUNT", "envelope must carry exactly one signature"},
+    [PQCHA_ERR_BAD_POLICY] = {"BAD_POLICY", "invalid policy"},
+    [PQCHA_ERR_BAD_SIGNATURE] = {"BAD_SIGNATURE", "signature verification failed"},
+    [PQCHA_ERR_UNTRUSTED_KEY] = {"UNTRUSTED_KEY", "signed by a key that is not trusted"},
+    [PQCHA_ERR_EXPIRED] = {"EXPIRED", "report has expired"},
+    [PQCHA_ERR_NOT_YET_VALID] = {"NOT_YET_VALID", "report is issued in the future"},
+    [PQCHA_ERR_LIFETIME_TOO_LONG] = {"LIFETIME_TOO_LONG", "report lifetime exceeds the maximum"},
+    [PQCHA_ERR_NONCE_MISMATCH] = {"NONCE_MISMATCH", "report nonce does not match the challenge"},
+    [PQCHA_ERR_MEMORY_DRIFT] = {"MEMORY_DRIFT", "memory drift: region digest differs from policy"},
+    [PQCHA_ERR_MISSING_REGION] = {"MISSING_REGION", "a required region is missing"},
+    [PQCHA_ERR_DUPLICATE_REGION] = {"DUPLICATE_REGION", "a region appears more than once"},
+    [PQCHA_ERR_UNEXPECTED_REGION] = {"UNEXPECTED_REGION", "report has a region the policy does not allow"},
+    [PQCHA_ERR_UNKNOWN_WORKLOAD] = {"UNKNOWN_WORKLOAD", "policy has no entry for this workload"},
+    [PQCHA_ERR_POLICY_VIOLATION] = {"POLICY_VIOLATION", "report violates the policy"},
+    [PQCHA_ERR_SIGNER_MISMATCH] = {"SIGNER_MISMATCH", "payload names a different signer than the envelope"},
+    [PQCHA_ERR_UNKNOWN_BACKEND] = {"UNKNOWN_BACKEND", "unknown backend"},
+    [PQCHA_ERR_BACKEND_IO] = {"BACKEND_IO", "backend could not read the region"},
+    [PQCHA_ERR_NO_SUCH_REGION] = {"NO_SUCH_REGION", "no such region"},
+    [PQCHA_ERR_DEVICE_NOT_PRESENT] = {"DEVICE_NOT_PRESENT", "platform device not present"},
+    [PQCHA_ERR_REGION_EXISTS] = {"REGION_EXISTS", "region already registered"},
+    [PQCHA_ERR_REGION_CHANGED] = {"REGION_CHANGED", "region changed size while being read"},
+    [PQCHA_ERR_FILE_EXISTS] = {"FILE_EXISTS", "file exists (use --force to overwrite)"},
+    [PQCHA_ERR_NOT_FOUND] = {"NOT_FOUND", "file not found"},
+    [PQCHA_ERR_IO] = {"IO", "input/output error"},
+    [PQCHA_ERR_NOT_PRIVATE_KEY] = {"NOT_PRIVATE_KEY", "a private key is required"},
+};
+
+static const error_entry *lookup(int err) {
+    if (err < 0 || err >= PQCHA_ERR_LAST_ || error_table[err].name == NULL) return NULL;
+    return &error_table[err];
+}
+
+const char *pqcha_strerror(int err) {
+    const error_entry *e = lookup(err);
+    return e ? e->description : "unknown error";
+}
+
+const char *pqcha_error_name(int err) {
+    const error_entry *e = lookup(err);
+    return e ? e->name : "UNKNOWN";
+}
+
+int pqcha_error_is_malformed(int err) {
+    return err >= PQCHA_ERR_MALFORMED && err < PQCHA_ERR_BAD_SIGNATURE;
+}

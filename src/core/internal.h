@@ -1,0 +1,29 @@
+/* internal.h — helpers shared by every libpqcha module. Internal symbols are
+ * named pqcha__* and are not exported from the shared library. */
+#ifndef PQCHA_INTERNAL_H
+#define PQCHA_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha.h"
+
+/* Propagates a non-OK pqcha_err. */
+#define PQCHA_TRY(expr)                  \
+    do {                                 \
+        pqcha_err pqcha_try_err_ = (expr); \
+        if (pqcha_try_err_ != PQCHA_OK)  \
+            return pqcha_try_err_;       \
+    } while (0)
+
+/* strdup that returns NULL on NULL input or allocation failure. */
+char *pqcha__strdup(const char *s);
+char *pqcha__strndup(const char *s, size_t n);
+/* Current wall-clock time in Unix seconds. */
+int64_t pqcha__now(void);
+/* Fills buf with n bytes from OpenSSL's CSPRNG (PQCHA_ERR_RNG on failure). */
+pqcha_err pqcha__random(uint8_t *buf, size_t n);
+/* Compares in time independent of the content (for nonces and key ids). */
+int pqcha__ct_equal(const void *a, const void *b, size_t n);
+
+#endif

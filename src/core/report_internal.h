@@ -1,0 +1,67 @@
+/* report_internal.h — the in-memory report model shared by the encoder,
+ * decoder, attester and verifier. The public API sees it only through
+ * accessors (pqcha/report.h). */
+#ifndef PQCHA_REPORT_INTERNAL_H
+#define PQCHA_REPORT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha.h"
+
+struct pqcha_region {
+    char *id;
+    char *description;
+    uint64_t address;
+    uint64_t size;
+    pqcha_protection protection;
+};
+
+/* One measured region: the claim the attester signs about it. */
+typedef struct pqcha__claim {
+    pqcha_region region;                      /* owned strings */
+    pqcha_digest_alg digest_alg;
+    uint8_t digest[PQCHA_MAX_DIGEST_LEN];
+    size_t digest_len;
+    char digest_hex[2 * PQCHA_MAX_DIGEST_LEN + 1];
+    int64_t taken_at;                         /* Unix seconds */
+    char *expected_hex;                       /* informational, may be NULL */
+} pqcha__claim;
+
+struct pqcha_report {
+    char *report_id;      /* "urn:uuid:<RFC 4122 v4, lowercase>" */
+    char *workload_id;
+    char *platform;       /* backend platform, e.g. "file", "in-memory" */
+    char signer_key_id[PQCHA_KEY_ID_HEX_LEN + 1];
+    pqcha_sig_alg signer_alg;
+    char *nonce_hex;
+    uint64_t sequence;
+    int64_t issued_at;
+    int64_t expires_at;
+    pqcha__claim *claims;
+    size_t claim_count;
+    size_t claim_cap;
+};
+
+pqcha_err pqcha__report_new(pqcha_report **out);
+/* Sets a string field (copied): field is &rep->workload_id etc. */
+pqcha_err pqcha__report_set_string(char **field, const char *value);
+/* Appends a claim (region strings and expected_hex are copied). */
+pqcha_err pqcha__report_add_claim(pqcha_report *rep, const pqcha_region *region,
+                                  pqcha_digest_alg alg, const uint8_t *digest, size_t digest_len,
+                                  int64_t taken_at, const char *expected_hex);
+/* A fresh "urn:uuid:..." random (v4) report id. */
+pqcha_err pqcha__report_new_id(char **out);
+
+/* The in-toto Statement v1 payload for a report (docs/FORMAT.md, "Payload").
+ * Compact JSON with sorted keys, NUL-terminated. */
+pqcha_err pqcha__statement_encode(char **out, size_t *out_len, const pqcha_report *rep);
+/* Strict decoder for the payload: size caps, exact fields and types, every
+ * cross-field consistency rule of FORMAT.md. */
+pqcha_err pqcha__statement_decode(pqcha_report **out, const uint8_t *payload, size_t len);
+
+/* Region helpers shared with backends. */
+void pqcha__region_clear(pqcha_region *r);
+pqcha_err pqcha__region_init_copy(pqcha_region *dst, const pqcha_region *src);
+
+#endif

@@ -1,0 +1,121 @@
+/* testutil.h — a tiny unit-test harness: each test file defines static
+ * test functions and lists them in TEST_MAIN. Failures print file:line and
+ * the exact error codes; the runner prints "N passed, N failed". */
+#ifndef PQCHA_TESTUTIL_H
+#define PQCHA_TESTUTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "pqcha.h"
+
+static int testutil_failures_in_test;
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            fprintf(stderr, "  %s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+            testutil_failures_in_test++;                                             \
+        }                                                                            \
+    } while (0)
+
+/* Asserts that expr returns exactly the expected pqcha_err. */
+#define CHECK_ERR(expr, expected)                                                        \
+    do {                                                                                 \
+        int check_err_got_ = (int)(expr);                                                \
+        int check_err_want_ = (int)(expected);                                           \
+        if (check_err_got_ != check_err_want_) {                                         \
+            fprintf(stderr, "  %s:%d: %s returned %s (%d), expected %s (%d)\n", __FILE__, \
+                    __LINE__, #expr, pqcha_error_name(check_err_got_), check_err_got_,  \
+                    pqcha_error_name(check_err_want_), check_err_want_);                 \
+            testutil_failures_in_test++;                                                 \
+        }                                                                                \
+    } while (0)
+
+#define CHECK_OK(expr) CHECK_ERR(expr, PQCHA_OK)
+
+#define CHECK_STR(got, want)                                                                   \
+    do {                                                                                       \
+        const char *check_str_got_ = (got);                                                    \
+        const char *check_str_want_ = (want);                                                  \
+        if (check_str_got_ == NULL || strcmp(check_str_got_, check_str_want_) != 0) {          \
+            fprintf(stderr, "  %s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #got, \
+                    check_str_got_ ? check_str_got_ : "(null)", check_str_want_);              \
+            testutil_failures_in_test++;                                                       \
+        }                                                                                      \
+    } while (0)
+
+/* Aborts the current test (a precondition for the rest of it failed). */
+#define REQUIRE(cond)                                                                      \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            fprintf(stderr, "  %s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond);   \
+            testutil_failures_in_test++;                                                   \
+            return;                                                                        \
+        }                                                                                  \
+    } while (0)
+
+typedef struct testutil_case {
+    const char *name;
+    void (*fn)(void);
+} testutil_case;
+
+#define TEST(fn) {#fn, fn}
+
+static inline int testutil_run(const char *suite, const testutil_case *cases, size_t n) {
+    int passed = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        testutil_failures_in_test = 0;
+        cases[i].fn();
+        if (testutil_failures_in_test == 0) {
+            passed++;
+            printf("ok   %s.%s\n", suite, cases[i].name);
+        } else {
+            failed++;
+            printf("FAIL %s.%s\n", suite, cases[i].name);
+        }
+    }
+    printf("%s: %d passed, %d failed\n", suite, passed, failed);
+    return failed == 0 ? 0 : 1;
+}
+
+#define TEST_MAIN(...)                                                            \
+    int main(void) {                                                              \
+        static const testutil_case cases_[] = {__VA_ARGS__};                      \
+        return testutil_run(__FILE__, cases_, sizeof(cases_) / sizeof(cases_[0])); \
+    }
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer (tests only). */
+static inline char *testutil_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger) { free(buf); buf = NULL; break; }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf) { buf[n] = '\0'; if (len) *len = n; }
+    return buf;
+}
+
+/* A fresh private directory under $TMPDIR (or /tmp) for files a test writes. */
+static inline const char *testutil_tmpdir(void) {
+    static char path[4096];
+    if (path[0]) return path;
+    const char *base = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/pqcha-test-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(path)) { perror("mkdtemp"); exit(2); }
+    return path;
+}
+
+#endif
