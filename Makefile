@@ -1,0 +1,30 @@
+# pqcha — a thin wrapper around CMake. The two commands a newcomer needs:
+#   make demo    generate a key, attest a model file, verify, tamper, verify again
+#   make check   build and run every test (unit, integration, interop, ASan+UBSan, fuzz)
+# Both install missing Debian packages (as root) and, on systems whose OpenSSL
+# is older than 3.5, build a private static libcrypto 3.5 into ~/.cache/pqcha.
+
+BUILD ?= build
+PREFIX ?= /usr/local
+
+.PHONY: all build deps demo check install clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@scripts/build.sh $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+
+demo: build
+	@scripts/demo.sh $(BUILD)/pqcha
+
+check: deps
+	@scripts/check.sh
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz
