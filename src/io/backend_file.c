@@ -1,0 +1,245 @@
+/* backend_file.c — the "file" backend: a region is a whole file or a byte
+ * range of one (a model file, a mapped image, a dump of guest memory).
+ *
+ * The range is fixed when the region is added; every read opens the file
+ * afresh (so a replaced file is measured, not the one we once opened) and
+ * streams it with pread through one reusable 1 MiB buffer, never holding the
+ * whole file in memory. A file that became shorter than the range is
+ * PQCHA_ERR_REGION_CHANGED: the report must never claim bytes it did not hash. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+#include "core/report_internal.h"
+#include "io/backend_internal.h"
+
+#define FILE_READ_CHUNK (1024u * 1024u)
+
+typedef struct file_entry {
+    char *workload_id;
+    pqcha_region *region; /* address = offset, size = length, description = path */
+    char *path;
+} file_entry;
+
+typedef struct file_backend {
+    pthread_mutex_t lock; /* guards entries and the shared read buffer */
+    file_entry *entries;
+    size_t count;
+    size_t cap;
+    uint8_t *buffer; /* FILE_READ_CHUNK bytes, allocated at the first read */
+} file_backend;
+
+pqcha_err pqcha__file_backend_new(void **self) {
+    file_backend *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    if (pthread_mutex_init(&f->lock, NULL) != 0) {
+        free(f);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    *self = f;
+    return PQCHA_OK;
+}
+
+static void file_entry_clear(file_entry *e) {
+    free(e->workload_id);
+    pqcha_region_free(e->region);
+    free(e->path);
+}
+
+static void file_destroy(void *self) {
+    file_backend *f = self;
+    if (f == NULL)
+        return;
+    for (size_t i = 0; i < f->count; i++)
+        file_entry_clear(&f->entries[i]);
+    free(f->entries);
+    free(f->buffer);
+    pthread_mutex_destroy(&f->lock);
+    free(f);
+}
+
+/* Caller holds the lock. */
+static const file_entry *file_find(const file_backend *f, const char *workload_id,
+                                   const char *region_id) {
+    for (size_t i = 0; i < f->count; i++) {
+        const file_entry *e = &f->entries[i];
+        if (strcmp(e->workload_id, workload_id) == 0 && strcmp(e->region->id, region_id) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* Opens read-only (close-on-exec, so a fork+exec elsewhere in the process
+ * does not inherit it) and returns its size. */
+static pqcha_err open_regular_file(int *fd_out, uint64_t *size_out, const char *path) {
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? PQCHA_ERR_NOT_FOUND : PQCHA_ERR_BACKEND_IO;
+    struct stat st;
+    /* Only regular files have a size that means "the bytes we will read". */
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
+        close(fd);
+        return PQCHA_ERR_BACKEND_IO;
+    }
+    *fd_out = fd;
+    *size_out = (uint64_t)st.st_size;
+    return PQCHA_OK;
+}
+
+/* The range [offset, offset+length) that length 0 ("to the end") resolves to. */
+static pqcha_err resolve_range(uint64_t *size_out, uint64_t file_size, uint64_t offset,
+                               uint64_t length) {
+    if (offset > file_size)
+        return PQCHA_ERR_OUT_OF_RANGE;
+    uint64_t size = length != 0 ? length : file_size - offset;
+    if (size > file_size - offset)
+        return PQCHA_ERR_OUT_OF_RANGE;
+    if (size > PQCHA_MAX_SAFE_INTEGER) /* the wire format's integer limit */
+        return PQCHA_ERR_OUT_OF_RANGE;
+    *size_out = size;
+    return PQCHA_OK;
+}
+
+static pqcha_err file_append(file_backend *f, const file_entry *e) {
+    if (f->count == f->cap) {
+        if (f->count >= PQCHA_MAX_REGIONS)
+            return PQCHA_ERR_TOO_LARGE;
+        size_t cap = f->cap ? 2 * f->cap : 8;
+        file_entry *grown = realloc(f->entries, cap * sizeof *grown);
+        if (grown == NULL)
+            return PQCHA_ERR_NO_MEMORY;
+        f->entries = grown;
+        f->cap = cap;
+    }
+    f->entries[f->count++] = *e;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha_file_backend_add(pqcha_backend *b, const char *workload_id, const char *region_id,
+                                 const char *path, uint64_t offset, uint64_t length) {
+    file_backend *f = pqcha__backend_self_if(b, &pqcha__file_backend_ops);
+    if (f == NULL || workload_id == NULL || region_id == NULL || path == NULL || path[0] == '\0')
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    PQCHA_TRY(pqcha_identifier_check(workload_id));
+    PQCHA_TRY(pqcha_identifier_check(region_id));
+
+    int fd = -1;
+    uint64_t file_size = 0, size = 0;
+    PQCHA_TRY(open_regular_file(&fd, &file_size, path));
+    close(fd);
+    PQCHA_TRY(resolve_range(&size, file_size, offset, length));
+
+    file_entry e = {pqcha__strdup(workload_id), NULL, pqcha__strdup(path)};
+    pqcha_err err = (e.workload_id && e.path)
+                        ? pqcha_region_create(&e.region, region_id, path, offset, size, PQCHA_PROT_RO)
+                        : PQCHA_ERR_NO_MEMORY;
+    if (err == PQCHA_OK) {
+        pthread_mutex_lock(&f->lock);
+        if (file_find(f, workload_id, region_id) != NULL)
+            err = PQCHA_ERR_REGION_EXISTS;
+        else
+            err = file_append(f, &e);
+        pthread_mutex_unlock(&f->lock);
+    }
+    if (err != PQCHA_OK)
+        file_entry_clear(&e);
+    return err;
+}
+
+static pqcha_err file_list_regions(void *self, const char *workload_id, pqcha_region ***regions,
+                                   size_t *count) {
+    file_backend *f = self;
+    pqcha_err err = PQCHA_OK;
+    pthread_mutex_lock(&f->lock);
+    for (size_t i = 0; err == PQCHA_OK && i < f->count; i++) {
+        if (strcmp(f->entries[i].workload_id, workload_id) != 0)
+            continue;
+        pqcha_region *copy = NULL;
+        err = pqcha_region_copy(&copy, f->entries[i].region);
+        if (err == PQCHA_OK) {
+            err = pqcha__region_list_append(regions, count, copy);
+            if (err != PQCHA_OK)
+                pqcha_region_free(copy);
+        }
+    }
+    pthread_mutex_unlock(&f->lock);
+    return err;
+}
+
+/* pread that retries on EINTR; 0 means end of file. */
+static ssize_t pread_retry(int fd, uint8_t *buf, size_t len, uint64_t offset) {
+    ssize_t n;
+    do
+        n = pread(fd, buf, len, (off_t)offset);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+/* Streams [offset, offset+size) of fd to sink through buffer. */
+static pqcha_err stream_range(int fd, uint8_t *buffer, uint64_t offset, uint64_t size,
+                              pqcha_chunk_sink sink, void *sink_ctx) {
+    uint64_t done = 0;
+    while (done < size) {
+        uint64_t left = size - done;
+        size_t want = left < FILE_READ_CHUNK ? (size_t)left : FILE_READ_CHUNK;
+        ssize_t got = pread_retry(fd, buffer, want, offset + done);
+        if (got < 0)
+            return PQCHA_ERR_BACKEND_IO;
+        if (got == 0)
+            return PQCHA_ERR_REGION_CHANGED; /* truncated while we were reading */
+        PQCHA_TRY(sink(sink_ctx, buffer, (size_t)got));
+        done += (uint64_t)got;
+    }
+    return PQCHA_OK;
+}
+
+/* Caller holds the lock (the buffer is shared). */
+static pqcha_err read_entry(file_backend *f, const file_entry *e, pqcha_chunk_sink sink,
+                            void *sink_ctx) {
+    if (f->buffer == NULL && (f->buffer = malloc(FILE_READ_CHUNK)) == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    int fd = -1;
+    uint64_t file_size = 0;
+    PQCHA_TRY(open_regular_file(&fd, &file_size, e->path));
+    uint64_t offset = e->region->address, size = e->region->size;
+    pqcha_err err = PQCHA_OK;
+    if (file_size < offset || file_size - offset < size)
+        err = PQCHA_ERR_REGION_CHANGED;
+    else
+        err = stream_range(fd, f->buffer, offset, size, sink, sink_ctx);
+    close(fd);
+    return err;
+}
+
+static pqcha_err file_read_region(void *self, const char *workload_id, const pqcha_region *region,
+                                  pqcha_chunk_sink sink, void *sink_ctx) {
+    file_backend *f = self;
+    pqcha_err err;
+    pthread_mutex_lock(&f->lock);
+    const file_entry *e = file_find(f, workload_id, region->id);
+    if (e == NULL)
+        err = PQCHA_ERR_NO_SUCH_REGION;
+    else if (e->region->size != region->size || e->region->address != region->address)
+        err = PQCHA_ERR_REGION_CHANGED; /* the caller's view of the region is stale */
+    else
+        err = read_entry(f, e, sink, sink_ctx);
+    pthread_mutex_unlock(&f->lock);
+    return err;
+}
+
+const pqcha_backend_ops pqcha__file_backend_ops = {
+    .name = "file",
+    .platform = "file",
+    .list_regions = file_list_regions,
+    .read_region = file_read_region,
+    .destroy = file_destroy,
+};

@@ -1,0 +1,29 @@
+/* backend_internal.h — what the backend registry (backend.c) shares with the
+ * built-in backends (backend_memory.c, backend_file.c, backend_platform.c).
+ * Private to src/io. */
+#ifndef PQCHA_BACKEND_INTERNAL_H
+#define PQCHA_BACKEND_INTERNAL_H
+
+#include <stddef.h>
+
+#include "pqcha.h"
+
+/* The ops tables of the built-in backends. Their addresses identify a
+ * backend's kind, so backend-specific calls can refuse a backend of another kind. */
+extern const pqcha_backend_ops pqcha__memory_backend_ops;
+extern const pqcha_backend_ops pqcha__file_backend_ops;
+extern const pqcha_backend_ops pqcha__sev_snp_backend_ops;
+extern const pqcha_backend_ops pqcha__tdx_backend_ops;
+
+/* Allocate the private state ("self") of a built-in backend. */
+pqcha_err pqcha__memory_backend_new(void **self);
+pqcha_err pqcha__file_backend_new(void **self);
+
+/* The backend's state if it was built from ops, otherwise NULL. */
+void *pqcha__backend_self_if(pqcha_backend *b, const pqcha_backend_ops *ops);
+
+/* Appends r to a region list grown with realloc; takes ownership of r on
+ * success only (the caller frees it on failure). */
+pqcha_err pqcha__region_list_append(pqcha_region ***regions, size_t *count, pqcha_region *r);
+
+#endif
