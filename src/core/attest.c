@@ -1,0 +1,257 @@
+/* attest.c — the attester: measures every region a backend lists for one
+ * workload and signs one report (docs/FORMAT.md sections 3 and 4).
+ *
+ * Differences from the original's attest_once, on purpose:
+ *  - the nonce is the verifier's challenge and is validated, never silently
+ *    replaced: it must be lowercase hex of PQCHA_MIN_NONCE_BYTES..
+ *    PQCHA_MAX_NONCE_BYTES bytes, and every violation (upper case, odd length,
+ *    non-hex, too short, too long, empty) is PQCHA_ERR_BAD_HEX, as for every
+ *    other hex field of the wire format. NULL asks for a random 16-byte nonce;
+ *  - a workload with no regions is PQCHA_ERR_EMPTY_REPORT, not a signed
+ *    report that attests nothing;
+ *  - the TTL is bounded (1..PQCHA_MAX_TTL_SECONDS), and the sequence number
+ *    advances only when a report was actually produced;
+ *  - expected digests are carried as "expectedDigest", informational only:
+ *    the verifier decides on its own policy. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoding.h"
+#include "envelope.h"
+#include "internal.h"
+#include "report_internal.h"
+
+#define RANDOM_NONCE_BYTES 16
+
+typedef struct expected_digest {
+    char *region_id;
+    char hex[2 * PQCHA_SHA3_256_LEN + 1];
+} expected_digest;
+
+struct pqcha_attester {
+    const pqcha_key *key;   /* borrowed */
+    pqcha_backend *backend; /* borrowed */
+    char *workload_id;
+    int64_t ttl_seconds;
+    uint64_t next_sequence;
+    int64_t fixed_time; /* negative: use the clock */
+    expected_digest *expected;
+    size_t expected_count;
+};
+
+pqcha_err pqcha_attester_create(pqcha_attester **out, const pqcha_key *signing_key,
+                                pqcha_backend *backend, const char *workload_id) {
+    if (out == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (signing_key == NULL || backend == NULL || workload_id == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    PQCHA_TRY(pqcha_identifier_check(workload_id));
+    /* Fail at setup rather than after measuring every region. */
+    if (!pqcha_key_has_private(signing_key))
+        return PQCHA_ERR_NOT_PRIVATE_KEY;
+
+    pqcha_attester *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    a->workload_id = pqcha__strdup(workload_id);
+    if (a->workload_id == NULL) {
+        free(a);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    a->key = signing_key;
+    a->backend = backend;
+    a->ttl_seconds = PQCHA_DEFAULT_TTL_SECONDS;
+    a->fixed_time = -1;
+    *out = a;
+    return PQCHA_OK;
+}
+
+void pqcha_attester_free(pqcha_attester *a) {
+    if (a == NULL)
+        return;
+    for (size_t i = 0; i < a->expected_count; i++)
+        free(a->expected[i].region_id);
+    free(a->expected);
+    free(a->workload_id);
+    free(a);
+}
+
+pqcha_err pqcha_attester_set_ttl(pqcha_attester *a, int64_t ttl_seconds) {
+    if (a == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (ttl_seconds < 1 || ttl_seconds > PQCHA_MAX_TTL_SECONDS)
+        return PQCHA_ERR_OUT_OF_RANGE;
+    a->ttl_seconds = ttl_seconds;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha_attester_set_sequence(pqcha_attester *a, uint64_t next_sequence) {
+    if (a == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (next_sequence > PQCHA_MAX_SAFE_INTEGER) /* must survive the JSON round trip */
+        return PQCHA_ERR_OUT_OF_RANGE;
+    a->next_sequence = next_sequence;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha_attester_set_time(pqcha_attester *a, int64_t unix_seconds) {
+    if (a == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    a->fixed_time = unix_seconds < 0 ? -1 : unix_seconds;
+    return PQCHA_OK;
+}
+
+static expected_digest *find_expected(const pqcha_attester *a, const char *region_id) {
+    for (size_t i = 0; i < a->expected_count; i++)
+        if (strcmp(a->expected[i].region_id, region_id) == 0)
+            return &a->expected[i];
+    return NULL;
+}
+
+pqcha_err pqcha_attester_set_expected(pqcha_attester *a, const char *region_id,
+                                      const char *digest_hex) {
+    if (a == NULL || region_id == NULL || digest_hex == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    PQCHA_TRY(pqcha_identifier_check(region_id));
+    /* Regions are measured with SHA3-256 only, so an expectation is 32 bytes. */
+    PQCHA_TRY(pqcha__hex_check(digest_hex, PQCHA_SHA3_256_LEN, PQCHA_SHA3_256_LEN));
+
+    expected_digest *e = find_expected(a, region_id);
+    if (e == NULL) {
+        if (a->expected_count >= PQCHA_MAX_REGIONS)
+            return PQCHA_ERR_TOO_LARGE;
+        char *id = pqcha__strdup(region_id);
+        expected_digest *grown = id ? realloc(a->expected, (a->expected_count + 1) * sizeof *grown)
+                                    : NULL;
+        if (grown == NULL) {
+            free(id);
+            return PQCHA_ERR_NO_MEMORY;
+        }
+        a->expected = grown;
+        e = &a->expected[a->expected_count++];
+        e->region_id = id;
+    }
+    memcpy(e->hex, digest_hex, sizeof e->hex); /* length checked above: 64 chars + NUL */
+    return PQCHA_OK;
+}
+
+/* The challenge as given, or a fresh random one. */
+static pqcha_err prepare_nonce(char out[2 * PQCHA_MAX_NONCE_BYTES + 1], const char *nonce_hex) {
+    if (nonce_hex != NULL) {
+        PQCHA_TRY(pqcha__hex_check(nonce_hex, PQCHA_MIN_NONCE_BYTES, PQCHA_MAX_NONCE_BYTES));
+        memcpy(out, nonce_hex, strlen(nonce_hex) + 1);
+        return PQCHA_OK;
+    }
+    uint8_t random[RANDOM_NONCE_BYTES];
+    PQCHA_TRY(pqcha__random(random, sizeof random));
+    pqcha_hex_encode(out, random, sizeof random);
+    return PQCHA_OK;
+}
+
+static int64_t attester_now(const pqcha_attester *a) {
+    return a->fixed_time >= 0 ? a->fixed_time : pqcha__now();
+}
+
+/* Fields of the report that do not depend on the measurements. */
+static pqcha_err fill_header(pqcha_report *rep, const pqcha_attester *a, const char *nonce) {
+    PQCHA_TRY(pqcha__report_new_id(&rep->report_id));
+    PQCHA_TRY(pqcha__report_set_string(&rep->workload_id, a->workload_id));
+    PQCHA_TRY(pqcha__report_set_string(&rep->platform, pqcha_backend_platform(a->backend)));
+    PQCHA_TRY(pqcha__report_set_string(&rep->nonce_hex, nonce));
+    const char *key_id = pqcha_key_id(a->key);
+    if (key_id == NULL || strlen(key_id) != PQCHA_KEY_ID_HEX_LEN)
+        return PQCHA_ERR_INTERNAL;
+    memcpy(rep->signer_key_id, key_id, PQCHA_KEY_ID_HEX_LEN + 1);
+    rep->signer_alg = pqcha_key_algorithm(a->key);
+    rep->sequence = a->next_sequence;
+    return PQCHA_OK;
+}
+
+/* Digests one region and appends its claim; *taken_at is when it was measured. */
+static pqcha_err measure_region(pqcha_report *rep, const pqcha_attester *a,
+                                const pqcha_region *region, int64_t *taken_at) {
+    uint8_t digest[PQCHA_SHA3_256_LEN];
+    PQCHA_TRY(pqcha_backend_digest(a->backend, a->workload_id, region, PQCHA_DIGEST_SHA3_256,
+                                   digest, sizeof digest));
+    *taken_at = attester_now(a);
+    const expected_digest *e = find_expected(a, region->id);
+    return pqcha__report_add_claim(rep, region, PQCHA_DIGEST_SHA3_256, digest, sizeof digest,
+                                   *taken_at, e ? e->hex : NULL);
+}
+
+/* Lists and measures the workload's regions; sets *last_taken_at to the
+ * latest measurement time. */
+static pqcha_err measure_all(pqcha_report *rep, const pqcha_attester *a, int64_t *last_taken_at) {
+    pqcha_region **regions = NULL;
+    size_t count = 0;
+    PQCHA_TRY(pqcha_backend_list_regions(a->backend, a->workload_id, &regions, &count));
+    pqcha_err err = count == 0 ? PQCHA_ERR_EMPTY_REPORT : PQCHA_OK;
+    for (size_t i = 0; err == PQCHA_OK && i < count; i++) {
+        int64_t taken_at = 0;
+        err = measure_region(rep, a, regions[i], &taken_at);
+        if (err == PQCHA_OK && taken_at > *last_taken_at)
+            *last_taken_at = taken_at;
+    }
+    pqcha_region_list_free(regions, count);
+    return err;
+}
+
+/* Builds, encodes and signs the report. */
+static pqcha_err attest_report(const pqcha_attester *a, const char *nonce, char **envelope,
+                               size_t *envelope_len) {
+    pqcha_report *rep = NULL;
+    PQCHA_TRY(pqcha__report_new(&rep));
+    pqcha_err err = fill_header(rep, a, nonce);
+    int64_t last_taken_at = 0;
+    if (err == PQCHA_OK)
+        err = measure_all(rep, a, &last_taken_at);
+    if (err == PQCHA_OK) {
+        /* issuedAt is when the report is signed: after every measurement. A
+         * wall clock stepped back mid-report must still not put a takenAt
+         * after issuedAt (verifiers reject that). */
+        int64_t now = attester_now(a);
+        rep->issued_at = now > last_taken_at ? now : last_taken_at;
+        if (rep->issued_at > INT64_MAX - a->ttl_seconds)
+            err = PQCHA_ERR_OUT_OF_RANGE;
+        else
+            rep->expires_at = rep->issued_at + a->ttl_seconds;
+    }
+    char *payload = NULL;
+    size_t payload_len = 0;
+    if (err == PQCHA_OK)
+        err = pqcha__statement_encode(&payload, &payload_len, rep);
+    if (err == PQCHA_OK)
+        err = pqcha__envelope_sign(envelope, envelope_len, a->key, (const uint8_t *)payload,
+                                   payload_len);
+    pqcha_free(payload);
+    pqcha_report_free(rep);
+    return err;
+}
+
+pqcha_err pqcha_attester_attest(pqcha_attester *a, const char *nonce_hex, char **envelope,
+                                size_t *envelope_len) {
+    if (envelope == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *envelope = NULL;
+    if (envelope_len != NULL)
+        *envelope_len = 0;
+    if (a == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (!pqcha_key_has_private(a->key))
+        return PQCHA_ERR_NOT_PRIVATE_KEY;
+    if (a->next_sequence > PQCHA_MAX_SAFE_INTEGER)
+        return PQCHA_ERR_OUT_OF_RANGE;
+
+    char nonce[2 * PQCHA_MAX_NONCE_BYTES + 1];
+    PQCHA_TRY(prepare_nonce(nonce, nonce_hex));
+    char *out = NULL;
+    size_t out_len = 0;
+    PQCHA_TRY(attest_report(a, nonce, &out, &out_len));
+    /* Only a report that was produced consumes a sequence number. */
+    a->next_sequence++;
+    *envelope = out;
+    if (envelope_len != NULL)
+        *envelope_len = out_len;
+    return PQCHA_OK;
+}

@@ -1,0 +1,392 @@
+/* test_attest.c — the attester: ports of test_continuous.py's attest_once
+ * tests, nonce handling, sequence, time, TTL, expected digests, and that the
+ * envelope it produces carries a valid ML-DSA signature over the PAE. */
+#include <stdint.h>
+#include <string.h>
+
+#include "core/envelope.h"
+#include "testutil.h"
+
+#define WORKLOAD "model-serving-1"
+
+/* The conftest fixtures: two regions under model-serving-1. */
+typedef struct fixture {
+    pqcha_key *key;
+    pqcha_backend *backend;
+    pqcha_attester *attester;
+} fixture;
+
+static pqcha_key *shared_key(void) {
+    static pqcha_key *key; /* keygen is the slow part: one key for the whole file */
+    if (key == NULL)
+        CHECK_OK(pqcha_key_generate(&key, PQCHA_ML_DSA_65));
+    return key;
+}
+
+static void register_region(pqcha_backend *b, const char *id, const char *description,
+                            uint64_t address, size_t size, pqcha_protection prot, uint8_t fill) {
+    pqcha_region *r = NULL;
+    uint8_t *bytes = malloc(size);
+    CHECK_OK(pqcha_region_create(&r, id, description, address, size, prot));
+    if (bytes != NULL && r != NULL) {
+        memset(bytes, fill, size);
+        CHECK_OK(pqcha_memory_backend_register(b, WORKLOAD, r, bytes, size));
+    }
+    free(bytes);
+    pqcha_region_free(r);
+}
+
+static int fixture_init(fixture *f) {
+    memset(f, 0, sizeof *f);
+    f->key = shared_key();
+    CHECK_OK(pqcha_backend_create(&f->backend, "in-memory"));
+    if (f->key == NULL || f->backend == NULL)
+        return 0;
+    register_region(f->backend, "model-weights-0", "Llama weights shard 0", 0x1000, 128,
+                    PQCHA_PROT_RO, 0xaa);
+    register_region(f->backend, "activation-cache", "KV cache for in-flight request", 0x2000, 64,
+                    PQCHA_PROT_RW, 0xbb);
+    CHECK_OK(pqcha_attester_create(&f->attester, f->key, f->backend, WORKLOAD));
+    return f->attester != NULL;
+}
+
+static void fixture_clear(fixture *f) {
+    pqcha_attester_free(f->attester);
+    pqcha_backend_free(f->backend);
+}
+
+/* Attests and decodes the result (without verification: only to look inside). */
+static pqcha_report *attest_and_decode(pqcha_attester *a, const char *nonce) {
+    char *env = NULL;
+    size_t len = 0;
+    CHECK_OK(pqcha_attester_attest(a, nonce, &env, &len));
+    if (env == NULL)
+        return NULL;
+    CHECK(len == strlen(env));
+    pqcha_report *rep = NULL;
+    CHECK_OK(pqcha_report_decode_unverified(&rep, env, len));
+    pqcha_free(env);
+    return rep;
+}
+
+static int region_index(const pqcha_report *rep, const char *id) {
+    for (size_t i = 0; i < pqcha_report_region_count(rep); i++)
+        if (strcmp(pqcha_region_id(pqcha_report_region(rep, i)), id) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* test_continuous.py::test_attest_once_covers_all_regions */
+static void test_covers_all_regions(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    pqcha_report *rep = attest_and_decode(f.attester, NULL);
+    REQUIRE(rep);
+    CHECK(pqcha_report_region_count(rep) == 2);
+    CHECK(region_index(rep, "model-weights-0") == 0);
+    CHECK(region_index(rep, "activation-cache") == 1);
+    CHECK_STR(pqcha_report_platform(rep), "in-memory");
+    CHECK_STR(pqcha_report_workload_id(rep), WORKLOAD);
+    CHECK_STR(pqcha_report_signer_key_id(rep), pqcha_key_id(f.key));
+    CHECK(pqcha_report_signer_algorithm(rep) == PQCHA_ML_DSA_65);
+    CHECK(strncmp(pqcha_report_id(rep), "urn:uuid:", 9) == 0);
+    const pqcha_region *w = pqcha_report_region(rep, 0);
+    CHECK_STR(pqcha_region_description(w), "Llama weights shard 0");
+    CHECK(pqcha_region_address(w) == 0x1000);
+    CHECK(pqcha_region_size(w) == 128);
+    CHECK(pqcha_region_protection(w) == PQCHA_PROT_RO);
+    CHECK(pqcha_report_region_digest_alg(rep, 0) == PQCHA_DIGEST_SHA3_256);
+
+    uint8_t aa[128], want[PQCHA_SHA3_256_LEN];
+    char want_hex[65];
+    memset(aa, 0xaa, sizeof aa);
+    CHECK_OK(pqcha_sha3_256(want, aa, sizeof aa));
+    pqcha_hex_encode(want_hex, want, sizeof want);
+    CHECK_STR(pqcha_report_region_digest_hex(rep, 0), want_hex);
+    CHECK(pqcha_report_region_expected_hex(rep, 0) == NULL);
+    CHECK(pqcha_report_region_taken_at(rep, 0) <= pqcha_report_issued_at(rep));
+    CHECK(pqcha_report_expires_at(rep) - pqcha_report_issued_at(rep) == PQCHA_DEFAULT_TTL_SECONDS);
+    pqcha_report_free(rep);
+    fixture_clear(&f);
+}
+
+/* test_continuous.py::test_drift_between_calls_changes_snapshot_hash */
+static void test_drift_changes_digest(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    pqcha_report *before = attest_and_decode(f.attester, NULL);
+    uint8_t cc[128];
+    memset(cc, 0xcc, sizeof cc);
+    CHECK_OK(pqcha_memory_backend_update(f.backend, WORKLOAD, "model-weights-0", cc, sizeof cc));
+    pqcha_report *after = attest_and_decode(f.attester, NULL);
+    REQUIRE(before && after);
+    CHECK(strcmp(pqcha_report_region_digest_hex(before, 0), pqcha_report_region_digest_hex(after, 0)) != 0);
+    CHECK_STR(pqcha_report_region_digest_hex(before, 1), pqcha_report_region_digest_hex(after, 1));
+    CHECK(strcmp(pqcha_report_id(before), pqcha_report_id(after)) != 0);
+    pqcha_report_free(before);
+    pqcha_report_free(after);
+    fixture_clear(&f);
+}
+
+static void test_nonce_is_carried(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    const char *nonce = "000102030405060708090a0b0c0d0e0f";
+    pqcha_report *rep = attest_and_decode(f.attester, nonce);
+    REQUIRE(rep);
+    CHECK_STR(pqcha_report_nonce(rep), nonce);
+    pqcha_report_free(rep);
+    /* The bounds themselves are accepted: 8 and 64 bytes. */
+    char max_nonce[129];
+    memset(max_nonce, 'f', 128);
+    max_nonce[128] = '\0';
+    const char *bounds[] = {"0123456789abcdef", max_nonce};
+    for (size_t i = 0; i < 2; i++) {
+        rep = attest_and_decode(f.attester, bounds[i]);
+        CHECK(rep != NULL);
+        if (rep)
+            CHECK_STR(pqcha_report_nonce(rep), bounds[i]);
+        pqcha_report_free(rep);
+    }
+    fixture_clear(&f);
+}
+
+static void test_random_nonce(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    pqcha_report *r1 = attest_and_decode(f.attester, NULL);
+    pqcha_report *r2 = attest_and_decode(f.attester, NULL);
+    REQUIRE(r1 && r2);
+    const char *n1 = pqcha_report_nonce(r1);
+    CHECK(strlen(n1) == 32);
+    CHECK(strspn(n1, "0123456789abcdef") == 32);
+    CHECK(strcmp(n1, pqcha_report_nonce(r2)) != 0);
+    pqcha_report_free(r1);
+    pqcha_report_free(r2);
+    fixture_clear(&f);
+}
+
+/* Every malformed nonce is BAD_HEX (see src/core/attest.c), and no sequence
+ * number is consumed. */
+static void test_bad_nonces(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    char too_long[131];
+    memset(too_long, 'a', 130); /* 65 bytes */
+    too_long[130] = '\0';
+    const char *bad[] = {
+        "000102030405060708090A0B0C0D0E0F", /* upper case */
+        "000102030405060708090a0b0c0d0e0",  /* odd length */
+        "00010203040506",                   /* 7 bytes: too short */
+        too_long,                           /* 65 bytes: too long */
+        "",                                 /* the original silently replaced it */
+        "000102030405060708090a0b0c0d0e0g", /* not hex */
+        "00010203 0405060708090a0b0c0d0e0f",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *env = (char *)"sentinel";
+        size_t len = 99;
+        CHECK_ERR(pqcha_attester_attest(f.attester, bad[i], &env, &len), PQCHA_ERR_BAD_HEX);
+        CHECK(env == NULL && len == 0);
+    }
+    pqcha_report *rep = attest_and_decode(f.attester, NULL);
+    REQUIRE(rep);
+    CHECK(pqcha_report_sequence(rep) == 0);
+    pqcha_report_free(rep);
+    fixture_clear(&f);
+}
+
+static void test_empty_workload(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    pqcha_attester *a = NULL;
+    CHECK_OK(pqcha_attester_create(&a, f.key, f.backend, "no-regions-here"));
+    REQUIRE(a);
+    char *env = NULL;
+    size_t len = 0;
+    CHECK_ERR(pqcha_attester_attest(a, NULL, &env, &len), PQCHA_ERR_EMPTY_REPORT);
+    CHECK(env == NULL);
+    pqcha_attester_free(a);
+    fixture_clear(&f);
+}
+
+static void test_sequence_increments(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    for (uint64_t i = 0; i < 3; i++) {
+        pqcha_report *rep = attest_and_decode(f.attester, NULL);
+        REQUIRE(rep);
+        CHECK(pqcha_report_sequence(rep) == i);
+        pqcha_report_free(rep);
+    }
+    CHECK_OK(pqcha_attester_set_sequence(f.attester, 41));
+    pqcha_report *rep = attest_and_decode(f.attester, NULL);
+    REQUIRE(rep);
+    CHECK(pqcha_report_sequence(rep) == 41);
+    pqcha_report_free(rep);
+    CHECK_ERR(pqcha_attester_set_sequence(f.attester, PQCHA_MAX_SAFE_INTEGER + 1),
+              PQCHA_ERR_OUT_OF_RANGE);
+
+    /* A failed report does not consume a number. */
+    pqcha_backend *tdx = NULL;
+    pqcha_attester *a = NULL;
+    CHECK_OK(pqcha_backend_create(&tdx, "intel-tdx"));
+    CHECK_OK(pqcha_attester_create(&a, f.key, tdx, WORKLOAD));
+    REQUIRE(a);
+    char *env = NULL;
+    CHECK_ERR(pqcha_attester_attest(a, NULL, &env, NULL), PQCHA_ERR_DEVICE_NOT_PRESENT);
+    pqcha_attester_free(a);
+    pqcha_backend_free(tdx);
+    fixture_clear(&f);
+}
+
+static void test_fixed_time_and_ttl(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    const int64_t t = 1795836655; /* 2026-11-28T03:30:55Z */
+    CHECK_OK(pqcha_attester_set_time(f.attester, t));
+    CHECK_OK(pqcha_attester_set_ttl(f.attester, 120));
+    pqcha_report *rep = attest_and_decode(f.attester, NULL);
+    REQUIRE(rep);
+    CHECK(pqcha_report_issued_at(rep) == t);
+    CHECK(pqcha_report_expires_at(rep) == t + 120);
+    CHECK(pqcha_report_region_taken_at(rep, 0) == t);
+    CHECK(pqcha_report_region_taken_at(rep, 1) == t);
+    pqcha_report_free(rep);
+
+    CHECK_ERR(pqcha_attester_set_ttl(f.attester, 0), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(pqcha_attester_set_ttl(f.attester, -5), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(pqcha_attester_set_ttl(f.attester, PQCHA_MAX_TTL_SECONDS + 1), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_OK(pqcha_attester_set_ttl(f.attester, PQCHA_MAX_TTL_SECONDS));
+    CHECK_OK(pqcha_attester_set_ttl(f.attester, 1));
+
+    /* Negative restores the clock. */
+    CHECK_OK(pqcha_attester_set_time(f.attester, -1));
+    rep = attest_and_decode(f.attester, NULL);
+    REQUIRE(rep);
+    CHECK(pqcha_report_issued_at(rep) > t);
+    CHECK(pqcha_report_expires_at(rep) == pqcha_report_issued_at(rep) + 1);
+    pqcha_report_free(rep);
+    fixture_clear(&f);
+}
+
+static void test_expected_digest(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    const char *pinned = "33bad5430899ed6f8beaf3e732b2a2cad1d40b7c9de0cfcdc7e0bc0756803a10";
+    const char *other = "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a";
+    CHECK_OK(pqcha_attester_set_expected(f.attester, "activation-cache", other));
+    CHECK_OK(pqcha_attester_set_expected(f.attester, "activation-cache", pinned)); /* replaces */
+    CHECK_OK(pqcha_attester_set_expected(f.attester, "not-listed", pinned));
+    CHECK_ERR(pqcha_attester_set_expected(f.attester, "x", "33BAD5430899ED6F8BEAF3E732B2A2CAD1D40B7C9DE0CFCDC7E0BC0756803A10"),
+              PQCHA_ERR_BAD_HEX);
+    CHECK_ERR(pqcha_attester_set_expected(f.attester, "x", "33bad543"), PQCHA_ERR_BAD_HEX);
+    CHECK_ERR(pqcha_attester_set_expected(f.attester, "", pinned), PQCHA_ERR_BAD_IDENTIFIER);
+    pqcha_report *rep = attest_and_decode(f.attester, NULL);
+    REQUIRE(rep);
+    CHECK(pqcha_report_region_expected_hex(rep, 0) == NULL);
+    CHECK_STR(pqcha_report_region_expected_hex(rep, 1), pinned);
+    /* Informational: the measured digest is reported as measured. */
+    CHECK(strcmp(pqcha_report_region_digest_hex(rep, 1), pinned) != 0);
+    pqcha_report_free(rep);
+    fixture_clear(&f);
+}
+
+static void test_public_key_refused(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    pqcha_key *pub = NULL;
+    CHECK_OK(pqcha_key_public_copy(&pub, f.key));
+    REQUIRE(pub);
+    pqcha_attester *a = (pqcha_attester *)f.backend; /* must be reset to NULL */
+    CHECK_ERR(pqcha_attester_create(&a, pub, f.backend, WORKLOAD), PQCHA_ERR_NOT_PRIVATE_KEY);
+    CHECK(a == NULL);
+    pqcha_key_free(pub);
+    fixture_clear(&f);
+}
+
+static void test_invalid_arguments(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    pqcha_attester *a = NULL;
+    CHECK_ERR(pqcha_attester_create(&a, NULL, f.backend, WORKLOAD), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_attester_create(&a, f.key, NULL, WORKLOAD), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_attester_create(&a, f.key, f.backend, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_attester_create(&a, f.key, f.backend, "bad\x01id"), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(pqcha_attester_attest(f.attester, NULL, NULL, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    char *env = NULL;
+    CHECK_ERR(pqcha_attester_attest(NULL, NULL, &env, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_attester_set_ttl(NULL, 10), PQCHA_ERR_INVALID_ARGUMENT);
+    pqcha_attester_free(NULL);
+    fixture_clear(&f);
+}
+
+/* The envelope's signature is ML-DSA over PAE(payloadType, payload) with the
+ * attester's key, and the payload names that key. */
+static void test_envelope_signature_verifies(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    char *env = NULL;
+    size_t len = 0;
+    CHECK_OK(pqcha_attester_attest(f.attester, NULL, &env, &len));
+    REQUIRE(env);
+    pqcha__envelope e;
+    memset(&e, 0, sizeof e);
+    CHECK_OK(pqcha__envelope_decode(&e, env, len));
+    CHECK_STR(e.key_id, pqcha_key_id(f.key));
+    CHECK(e.sig_len == pqcha_sig_alg_signature_length(PQCHA_ML_DSA_65));
+
+    uint8_t *pae = NULL;
+    size_t pae_len = 0;
+    CHECK_OK(pqcha__pae(&pae, &pae_len, PQCHA_PAYLOAD_TYPE, e.payload, e.payload_len));
+    pqcha_key *pub = NULL;
+    CHECK_OK(pqcha_key_public_copy(&pub, f.key));
+    REQUIRE(pae && pub);
+    CHECK_OK(pqcha_verify_signature(pub, pae, pae_len, e.sig, e.sig_len));
+    pae[pae_len - 2] ^= 1; /* any change to the payload breaks it */
+    CHECK_ERR(pqcha_verify_signature(pub, pae, pae_len, e.sig, e.sig_len), PQCHA_ERR_BAD_SIGNATURE);
+
+    /* The payload itself is the strict in-toto statement. */
+    CHECK(strstr((const char *)e.payload, "\"_type\":\"https://in-toto.io/Statement/v1\"") != NULL);
+    CHECK(strstr((const char *)e.payload, "\"platform\":\"in-memory\"") != NULL);
+
+    pqcha_key_free(pub);
+    pqcha_free(pae);
+    pqcha__envelope_clear(&e);
+    pqcha_free(env);
+    fixture_clear(&f);
+}
+
+/* End-to-end with the verifier: a report from the attester verifies against
+ * its key and the challenge it was given. */
+static void test_verifier_accepts_report(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    const char *nonce = "a1a2a3a4a5a6a7a8a9aaabacadaeafb0";
+    char *env = NULL;
+    size_t len = 0;
+    CHECK_OK(pqcha_attester_attest(f.attester, nonce, &env, &len));
+    pqcha_verifier *v = NULL;
+    CHECK_OK(pqcha_verifier_create(&v));
+    REQUIRE(env && v);
+    CHECK_OK(pqcha_verifier_trust_key(v, f.key));
+    CHECK_OK(pqcha_verifier_expect_nonce(v, nonce));
+    pqcha_result *res = NULL;
+    CHECK_OK(pqcha_verify(&res, v, env, len));
+    CHECK(res != NULL && pqcha_result_verdict(res) == PQCHA_VERDICT_VALID);
+    pqcha_result_free(res);
+    pqcha_verifier_free(v);
+    pqcha_free(env);
+    fixture_clear(&f);
+}
+
+static void test_cleanup_shared_key(void) {
+    pqcha_key_free(shared_key());
+}
+
+TEST_MAIN(TEST(test_covers_all_regions), TEST(test_drift_changes_digest), TEST(test_nonce_is_carried),
+          TEST(test_random_nonce), TEST(test_bad_nonces), TEST(test_empty_workload),
+          TEST(test_sequence_increments), TEST(test_fixed_time_and_ttl), TEST(test_expected_digest),
+          TEST(test_public_key_refused), TEST(test_invalid_arguments),
+          TEST(test_envelope_signature_verifies), TEST(test_verifier_accepts_report),
+          TEST(test_cleanup_shared_key))
