@@ -1,0 +1,287 @@
+/* attester_setup.c — shared option handling for "attest" and "watch". */
+#include "attester_setup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void attester_options_init(struct attester_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->backend_name = "file";
+}
+
+void attester_options_free(struct attester_options *o)
+{
+    size_t i;
+    for (i = 0; i < o->region_count; i++)
+        cli_region_spec_clear(&o->regions[i]);
+    free(o->regions);
+    free(o->expects);
+    memset(o, 0, sizeof(*o));
+}
+
+static int is_lower_hex(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* Checked here so that a bad --nonce is a usage error before any key is read. */
+static int nonce_ok(const char *cmd, const char *nonce)
+{
+    size_t len = strlen(nonce);
+    if (!is_lower_hex(nonce) || len % 2 != 0 || len < 2 * PQCHA_MIN_NONCE_BYTES ||
+        len > 2 * PQCHA_MAX_NONCE_BYTES) {
+        cli_usage_error(cmd, "--nonce: expected lowercase hex of %u-%u bytes (%u-%u characters)",
+                        PQCHA_MIN_NONCE_BYTES, PQCHA_MAX_NONCE_BYTES, 2 * PQCHA_MIN_NONCE_BYTES,
+                        2 * PQCHA_MAX_NONCE_BYTES);
+        return 0;
+    }
+    return 1;
+}
+
+static int add_region(struct attester_options *o, const char *cmd, const char *arg)
+{
+    struct cli_region_spec spec;
+    struct cli_region_spec *grown;
+    size_t i;
+
+    if (!cli_region_spec_parse(cmd, arg, &spec))
+        return -1;
+    for (i = 0; i < o->region_count; i++) {
+        if (strcmp(o->regions[i].id, spec.id) == 0) {
+            cli_usage_error(cmd, "--region: region id '%s' given twice", spec.id);
+            cli_region_spec_clear(&spec);
+            return -1;
+        }
+    }
+    grown = realloc(o->regions, (o->region_count + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        cli_error("--region", PQCHA_ERR_NO_MEMORY, NULL);
+        cli_region_spec_clear(&spec);
+        return -1;
+    }
+    o->regions = grown;
+    o->regions[o->region_count++] = spec;
+    return 1;
+}
+
+static int add_expect(struct attester_options *o, const char *cmd, const char *arg)
+{
+    const char **grown;
+    const char *equals = strchr(arg, '=');
+
+    if (equals == NULL || equals == arg || !is_lower_hex(equals + 1) ||
+        strlen(equals + 1) != 2 * PQCHA_SHA3_256_LEN) {
+        cli_usage_error(cmd, "--expect '%s': expected ID=HEX with 64 lowercase hex characters", arg);
+        return -1;
+    }
+    grown = realloc(o->expects, (o->expect_count + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        cli_error("--expect", PQCHA_ERR_NO_MEMORY, NULL);
+        return -1;
+    }
+    o->expects = grown;
+    o->expects[o->expect_count++] = arg;
+    return 1;
+}
+
+int attester_option(struct attester_options *o, const char *cmd, int opt, const char *arg)
+{
+    switch (opt) {
+    case 'k':
+        o->key_path = arg;
+        return 1;
+    case 'w':
+        o->workload = arg;
+        return 1;
+    case 'r':
+        return add_region(o, cmd, arg);
+    case 'n':
+        o->nonce = arg;
+        return nonce_ok(cmd, arg) ? 1 : -1;
+    case ATTESTER_OPT_TTL:
+        o->have_ttl = 1;
+        return cli_option_u64(cmd, "--ttl", arg, PQCHA_MAX_TTL_SECONDS, &o->ttl) ? 1 : -1;
+    case ATTESTER_OPT_SEQUENCE:
+        o->have_sequence = 1;
+        return cli_option_u64(cmd, "--sequence", arg, PQCHA_MAX_SAFE_INTEGER, &o->sequence) ? 1 : -1;
+    case ATTESTER_OPT_EXPECT:
+        return add_expect(o, cmd, arg);
+    case ATTESTER_OPT_NOW:
+        o->have_now = 1;
+        return cli_option_time(cmd, arg, &o->now) ? 1 : -1;
+    case ATTESTER_OPT_BACKEND:
+        o->backend_name = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int attester_options_check(const struct attester_options *o, const char *cmd)
+{
+    if (o->key_path == NULL)
+        return cli_usage_error(cmd, "missing --key KEY.pem (the private key that signs)");
+    if (o->workload == NULL)
+        return cli_usage_error(cmd, "missing --workload ID");
+    if (o->have_ttl && o->ttl == 0)
+        return cli_usage_error(cmd, "--ttl: must be at least 1 second");
+    if (strcmp(o->backend_name, "file") == 0 && o->region_count == 0)
+        return cli_usage_error(cmd, "missing --region ID=FILE (at least one region to measure)");
+    if (strcmp(o->backend_name, "file") != 0 && o->region_count > 0)
+        return cli_usage_error(cmd, "--region applies only to --backend file");
+    return CLI_EXIT_OK;
+}
+
+/* Prints the registry names after an unknown --backend. */
+static int unknown_backend(const char *cmd, const char *name)
+{
+    const char *const *names = pqcha_backend_names();
+    fprintf(stderr, "pqcha %s: unknown backend '%s'; available:", cmd, name);
+    for (; names != NULL && *names != NULL; names++)
+        fprintf(stderr, " %s", *names);
+    fputc('\n', stderr);
+    return CLI_EXIT_USAGE;
+}
+
+static int create_backend(struct attester_setup *s, const struct attester_options *o,
+                          const char *cmd)
+{
+    pqcha_err err = pqcha_backend_create(&s->backend, o->backend_name);
+    char what[300];
+
+    if (err == PQCHA_ERR_UNKNOWN_BACKEND)
+        return unknown_backend(cmd, o->backend_name);
+    if (err != PQCHA_OK) {
+        snprintf(what, sizeof(what), "backend %s", o->backend_name);
+        cli_error(what, err, cli_hint_for(err));
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int add_file_regions(struct attester_setup *s, const struct attester_options *o)
+{
+    size_t i;
+    for (i = 0; i < o->region_count; i++) {
+        const struct cli_region_spec *r = &o->regions[i];
+        pqcha_err err =
+            pqcha_file_backend_add(s->backend, o->workload, r->id, r->path, r->offset, r->length);
+        if (err != PQCHA_OK) {
+            char what[1024];
+            snprintf(what, sizeof(what), "region %s (%s)", r->id, r->path);
+            cli_error(what, err, cli_hint_for(err));
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Lists the workload's regions once before any signing, so that a missing
+ * platform device or an empty workload is one clear error, not one per round. */
+static int probe_regions(struct attester_setup *s, const struct attester_options *o)
+{
+    pqcha_region **regions = NULL;
+    size_t count = 0;
+    char what[300];
+    pqcha_err err = pqcha_backend_list_regions(s->backend, o->workload, &regions, &count);
+
+    if (err == PQCHA_OK) {
+        pqcha_region_list_free(regions, count);
+        if (count > 0)
+            return CLI_EXIT_OK;
+        err = PQCHA_ERR_EMPTY_REPORT;
+    }
+    snprintf(what, sizeof(what), "backend %s, workload %.256s", o->backend_name, o->workload);
+    cli_error(what, err, cli_hint_for(err));
+    return CLI_EXIT_USAGE;
+}
+
+static int set_expected_digests(struct attester_setup *s, const struct attester_options *o)
+{
+    size_t i;
+    for (i = 0; i < o->expect_count; i++) {
+        const char *equals = strchr(o->expects[i], '=');
+        size_t id_len = (size_t)(equals - o->expects[i]);
+        char *id = malloc(id_len + 1);
+        pqcha_err err;
+
+        if (id == NULL) {
+            cli_error("--expect", PQCHA_ERR_NO_MEMORY, NULL);
+            return CLI_EXIT_USAGE;
+        }
+        memcpy(id, o->expects[i], id_len);
+        id[id_len] = '\0';
+        err = pqcha_attester_set_expected(s->attester, id, equals + 1);
+        free(id);
+        if (err != PQCHA_OK) {
+            char what[320];
+            snprintf(what, sizeof(what), "--expect %.256s", o->expects[i]);
+            cli_error(what, err, cli_hint_for(err));
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+static int configure_attester(struct attester_setup *s, const struct attester_options *o)
+{
+    pqcha_err err = pqcha_attester_create(&s->attester, s->key, s->backend, o->workload);
+
+    if (err != PQCHA_OK) {
+        cli_error("--workload", err, cli_hint_for(err));
+        return CLI_EXIT_USAGE;
+    }
+    if (o->have_ttl && (err = pqcha_attester_set_ttl(s->attester, (int64_t)o->ttl)) != PQCHA_OK) {
+        cli_error("--ttl", err, NULL);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->have_sequence &&
+        (err = pqcha_attester_set_sequence(s->attester, o->sequence)) != PQCHA_OK) {
+        cli_error("--sequence", err, NULL);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->have_now && (err = pqcha_attester_set_time(s->attester, o->now)) != PQCHA_OK) {
+        cli_error("--now", err, NULL);
+        return CLI_EXIT_USAGE;
+    }
+    return set_expected_digests(s, o);
+}
+
+int attester_setup_build(struct attester_setup *s, const struct attester_options *o,
+                         const char *cmd)
+{
+    int status;
+
+    memset(s, 0, sizeof(*s));
+    /* The backend first: on a host without the platform device that is the
+     * error worth reporting, whatever else is wrong. File regions are checked
+     * as they are added. */
+    status = create_backend(s, o, cmd);
+    if (status == CLI_EXIT_OK && strcmp(o->backend_name, "file") != 0)
+        status = probe_regions(s, o);
+    if (status != CLI_EXIT_OK)
+        return status;
+    s->key = cli_load_key(o->key_path, 1);
+    if (s->key == NULL)
+        return CLI_EXIT_USAGE;
+    status = add_file_regions(s, o);
+    if (status == CLI_EXIT_OK)
+        status = configure_attester(s, o);
+    return status;
+}
+
+void attester_setup_free(struct attester_setup *s)
+{
+    /* The attester refers to the key and the backend: free it first. */
+    if (s->attester != NULL)
+        pqcha_attester_free(s->attester);
+    if (s->backend != NULL)
+        pqcha_backend_free(s->backend);
+    if (s->key != NULL)
+        pqcha_key_free(s->key);
+    memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,558 @@
+/* cli.c — helpers shared by the pqcha subcommands (see cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- diagnostics ---- */
+
+void cli_error(const char *what, pqcha_err err, const char *hint)
+{
+    fprintf(stderr, "pqcha: %s: %s\n", what, pqcha_strerror(err));
+    if (hint != NULL)
+        fprintf(stderr, "pqcha: hint: %s\n", hint);
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("pqcha: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_warnf(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("pqcha: warning: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "pqcha %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'pqcha %s --help'.\n", cmd);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_try_help(const char *cmd)
+{
+    fprintf(stderr, "Try 'pqcha %s --help'.\n", cmd);
+    return CLI_EXIT_USAGE;
+}
+
+const char *cli_hint_for(pqcha_err err)
+{
+    switch (err) {
+    case PQCHA_ERR_NOT_FOUND:
+        return "check the path and the current directory";
+    case PQCHA_ERR_BAD_KEY:
+        return "expected an ML-DSA key in PEM form, as 'pqcha keygen' writes";
+    case PQCHA_ERR_NOT_PRIVATE_KEY:
+        return "this is a public key; signing needs the private key written by 'pqcha keygen'";
+    case PQCHA_ERR_DEVICE_NOT_PRESENT:
+        return "this host has no confidential-computing guest device; use --backend file";
+    case PQCHA_ERR_BAD_TIMESTAMP:
+    case PQCHA_ERR_TIMESTAMP_NO_ZONE:
+        return "use RFC 3339 in UTC, e.g. 2026-11-28T03:30:55Z";
+    case PQCHA_ERR_BAD_HEX:
+        return "use lowercase hexadecimal of the expected length";
+    case PQCHA_ERR_BAD_IDENTIFIER:
+        return "ids are 1-256 bytes of UTF-8 without control characters";
+    case PQCHA_ERR_OUT_OF_RANGE:
+        return "the byte range lies beyond the end of the file";
+    default:
+        return NULL;
+    }
+}
+
+/* ---- option values ---- */
+
+static int hex_digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int cli_parse_u64(const char *text, uint64_t *out)
+{
+    uint64_t value = 0;
+    unsigned base = 10;
+    const char *p = text;
+
+    if (text == NULL || *text == '\0')
+        return 0;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+        if (*p == '\0')
+            return 0;
+    }
+    for (; *p != '\0'; p++) {
+        int digit = base == 16 ? hex_digit_value(*p) : (*p >= '0' && *p <= '9' ? *p - '0' : -1);
+        if (digit < 0)
+            return 0;
+        if (value > (UINT64_MAX - (uint64_t)digit) / base)
+            return 0; /* overflow */
+        value = value * base + (uint64_t)digit;
+    }
+    *out = value;
+    return 1;
+}
+
+int cli_option_u64(const char *cmd, const char *option, const char *text, uint64_t max,
+                   uint64_t *out)
+{
+    uint64_t value;
+    if (!cli_parse_u64(text, &value)) {
+        cli_usage_error(cmd, "%s: '%s' is not a non-negative integer", option, text);
+        return 0;
+    }
+    if (value > max) {
+        cli_usage_error(cmd, "%s: %s is above the maximum %llu", option, text,
+                        (unsigned long long)max);
+        return 0;
+    }
+    *out = value;
+    return 1;
+}
+
+int cli_parse_seconds_ms(const char *text, int64_t *out_ms)
+{
+    /* Up to a week in whole seconds plus up to three fraction digits: integer
+     * arithmetic only, so "0.1" is exactly 100 ms. */
+    const int64_t max_seconds = 7 * 24 * 3600;
+    int64_t seconds = 0, millis = 0, scale = 100;
+    const char *p = text;
+
+    if (text == NULL || *p < '0' || *p > '9')
+        return 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        seconds = seconds * 10 + (*p - '0');
+        if (seconds > max_seconds)
+            return 0;
+    }
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return 0;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            millis += (*p - '0') * scale;
+            scale /= 10;
+        }
+    }
+    if (*p != '\0')
+        return 0;
+    *out_ms = seconds * 1000 + millis;
+    return 1;
+}
+
+int cli_option_time(const char *cmd, const char *text, int64_t *out)
+{
+    pqcha_err err = pqcha_time_parse(out, text);
+    if (err != PQCHA_OK) {
+        cli_usage_error(cmd, "--now: '%s': %s (use UTC, e.g. 2026-11-28T03:30:55Z)", text,
+                        pqcha_strerror(err));
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- files ---- */
+
+static pqcha_err error_from_errno(int e)
+{
+    if (e == ENOENT || e == ENOTDIR)
+        return PQCHA_ERR_NOT_FOUND;
+    if (e == ENOMEM)
+        return PQCHA_ERR_NO_MEMORY;
+    return PQCHA_ERR_IO;
+}
+
+/* Reads fd to the end into a growing buffer, failing beyond cap bytes. */
+static pqcha_err read_fd_capped(int fd, size_t cap, char **out, size_t *out_len)
+{
+    size_t len = 0, size = 4096;
+    char *buf = malloc(size);
+
+    if (buf == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    for (;;) {
+        ssize_t n;
+        if (len + 1 >= size) {
+            /* Never hold more than cap + 2 bytes: enough to notice "too large". */
+            size_t grown = size * 2 > cap + 2 ? cap + 2 : size * 2;
+            char *bigger;
+            if (grown <= size) {
+                free(buf);
+                return PQCHA_ERR_TOO_LARGE;
+            }
+            bigger = realloc(buf, grown);
+            if (bigger == NULL) {
+                free(buf);
+                return PQCHA_ERR_NO_MEMORY;
+            }
+            buf = bigger;
+            size = grown;
+        }
+        n = read(fd, buf + len, size - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            pqcha_err err = error_from_errno(errno);
+            free(buf);
+            return err;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len > cap) {
+            free(buf);
+            return PQCHA_ERR_TOO_LARGE;
+        }
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    return PQCHA_OK;
+}
+
+pqcha_err cli_read_file(const char *path, size_t cap, char **out, size_t *out_len)
+{
+    pqcha_err err;
+    int fd;
+
+    *out = NULL;
+    *out_len = 0;
+    if (strcmp(path, "-") == 0)
+        return read_fd_capped(STDIN_FILENO, cap, out, out_len);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return error_from_errno(errno);
+    err = read_fd_capped(fd, cap, out, out_len);
+    close(fd);
+    return err;
+}
+
+size_t cli_trim_trailing_space(const char *text, size_t len)
+{
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' ' ||
+                       text[len - 1] == '\t'))
+        len--;
+    return len;
+}
+
+static int write_all(FILE *f, const char *data, size_t len)
+{
+    return fwrite(data, 1, len, f) == len && fflush(f) == 0;
+}
+
+int cli_write_output(const char *path, const char *data, size_t len)
+{
+    FILE *f;
+    int ok;
+
+    if (path == NULL || strcmp(path, "-") == 0) {
+        if (!write_all(stdout, data, len)) {
+            cli_error("standard output", PQCHA_ERR_IO, NULL);
+            return 0;
+        }
+        return 1;
+    }
+    f = fopen(path, "w");
+    if (f == NULL) {
+        cli_error(path, error_from_errno(errno), NULL);
+        return 0;
+    }
+    ok = write_all(f, data, len);
+    if (fclose(f) != 0)
+        ok = 0;
+    if (!ok) {
+        cli_error(path, PQCHA_ERR_IO, NULL);
+        return 0;
+    }
+    return 1;
+}
+
+int cli_path_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* ---- keys ---- */
+
+pqcha_key *cli_load_key(const char *path, int need_private)
+{
+    pqcha_key *key = NULL;
+    int loose = 0;
+    pqcha_err err = pqcha_key_load(&key, path, &loose);
+
+    if (err != PQCHA_OK) {
+        cli_error(path, err, cli_hint_for(err));
+        return NULL;
+    }
+    if (loose)
+        cli_warnf("private key file %s is readable by group or others; run: chmod 600 %s", path,
+                  path);
+    if (need_private && !pqcha_key_has_private(key)) {
+        cli_error(path, PQCHA_ERR_NOT_PRIVATE_KEY, cli_hint_for(PQCHA_ERR_NOT_PRIVATE_KEY));
+        pqcha_key_free(key);
+        return NULL;
+    }
+    return key;
+}
+
+/* ---- progress ---- */
+
+int64_t cli_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void cli_progress_begin(struct cli_progress *p, const char *label, uint64_t total)
+{
+    memset(p, 0, sizeof(*p));
+    p->label = label;
+    p->total = total;
+    p->active = total >= CLI_PROGRESS_MIN_BYTES && isatty(STDERR_FILENO);
+    p->start_ns = cli_monotonic_ns();
+}
+
+static void progress_draw(struct cli_progress *p, int64_t now)
+{
+    double seconds = (double)(now - p->start_ns) / 1e9;
+    double mb_per_s = seconds > 0 ? (double)p->done / 1e6 / seconds : 0.0;
+    unsigned percent = (unsigned)(p->done * 100 / p->total);
+
+    /* \r returns to the start; \033[K clears what a longer label left behind. */
+    fprintf(stderr, "\r\033[K%s: %3u%%  %.1f MB/s", p->label, percent, mb_per_s);
+    fflush(stderr);
+    p->last_draw_ns = now;
+}
+
+void cli_progress_advance(struct cli_progress *p, uint64_t bytes)
+{
+    int64_t now;
+    p->done += bytes;
+    if (!p->active)
+        return;
+    now = cli_monotonic_ns();
+    if (now - p->last_draw_ns >= 200000000) /* five redraws a second at most */
+        progress_draw(p, now);
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+    if (p->active && p->last_draw_ns != 0) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    p->active = 0;
+}
+
+/* ---- growing string ---- */
+
+static int buf_reserve(struct cli_buf *b, size_t extra)
+{
+    size_t need, cap;
+    char *grown;
+
+    if (b->failed)
+        return 0;
+    if (extra > SIZE_MAX - b->len - 1) {
+        b->failed = 1;
+        return 0;
+    }
+    need = b->len + extra + 1;
+    if (need <= b->cap)
+        return 1;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    grown = realloc(b->data, cap);
+    if (grown == NULL) {
+        b->failed = 1;
+        return 0;
+    }
+    b->data = grown;
+    b->cap = cap;
+    return 1;
+}
+
+void cli_buf_append_n(struct cli_buf *b, const char *text, size_t len)
+{
+    if (!buf_reserve(b, len))
+        return;
+    memcpy(b->data + b->len, text, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+}
+
+void cli_buf_append(struct cli_buf *b, const char *text)
+{
+    cli_buf_append_n(b, text, strlen(text));
+}
+
+void cli_buf_appendf(struct cli_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = 1;
+        return;
+    }
+    if (!buf_reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void cli_buf_append_json_string(struct cli_buf *b, const char *text)
+{
+    const unsigned char *p;
+
+    cli_buf_append(b, "\"");
+    for (p = (const unsigned char *)text; *p != '\0'; p++) {
+        switch (*p) {
+        case '"':
+            cli_buf_append(b, "\\\"");
+            break;
+        case '\\':
+            cli_buf_append(b, "\\\\");
+            break;
+        case '\n':
+            cli_buf_append(b, "\\n");
+            break;
+        case '\r':
+            cli_buf_append(b, "\\r");
+            break;
+        case '\t':
+            cli_buf_append(b, "\\t");
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                cli_buf_appendf(b, "\\u%04x", (unsigned)*p);
+            else
+                cli_buf_append_n(b, (const char *)p, 1); /* UTF-8 passes through */
+        }
+    }
+    cli_buf_append(b, "\"");
+}
+
+void cli_buf_free(struct cli_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+/* ---- region specifications ---- */
+
+static char *dup_range(const char *start, size_t len)
+{
+    char *s = malloc(len + 1);
+    if (s != NULL) {
+        memcpy(s, start, len);
+        s[len] = '\0';
+    }
+    return s;
+}
+
+/* "OFFSET+LENGTH" after the last '@'; returns 1 if parsed, 0 if not a range
+ * at all (no '+': the '@' belongs to the file name), -1 if a broken range. */
+static int parse_range_suffix(const char *suffix, uint64_t *offset, uint64_t *length)
+{
+    const char *plus = strchr(suffix, '+');
+    char *offset_text;
+    int ok;
+
+    if (plus == NULL)
+        return 0;
+    offset_text = dup_range(suffix, (size_t)(plus - suffix));
+    if (offset_text == NULL)
+        return -1;
+    ok = cli_parse_u64(offset_text, offset) && cli_parse_u64(plus + 1, length);
+    free(offset_text);
+    if (!ok || *length > UINT64_MAX - *offset)
+        return -1;
+    return 1;
+}
+
+int cli_region_spec_parse(const char *cmd, const char *text, struct cli_region_spec *out)
+{
+    const char *equals = strchr(text, '=');
+    const char *file_part, *at;
+    size_t path_len;
+    pqcha_err err;
+    int range;
+
+    memset(out, 0, sizeof(*out));
+    if (equals == NULL || equals == text || equals[1] == '\0') {
+        cli_usage_error(cmd, "--region '%s': expected ID=FILE[@OFFSET+LENGTH]", text);
+        return 0;
+    }
+    file_part = equals + 1;
+    path_len = strlen(file_part);
+    at = strrchr(file_part, '@');
+    range = at != NULL ? parse_range_suffix(at + 1, &out->offset, &out->length) : 0;
+    if (range < 0) {
+        cli_usage_error(cmd, "--region '%s': bad range '%s' (expected OFFSET+LENGTH, decimal or 0x hex)",
+                        text, at + 1);
+        return 0;
+    }
+    if (range > 0)
+        path_len = (size_t)(at - file_part);
+    if (path_len == 0) {
+        cli_usage_error(cmd, "--region '%s': missing file name", text);
+        return 0;
+    }
+    out->id = dup_range(text, (size_t)(equals - text));
+    out->path = dup_range(file_part, path_len);
+    if (out->id == NULL || out->path == NULL) {
+        cli_error("--region", PQCHA_ERR_NO_MEMORY, NULL);
+        cli_region_spec_clear(out);
+        return 0;
+    }
+    err = pqcha_identifier_check(out->id);
+    if (err != PQCHA_OK) {
+        cli_usage_error(cmd, "--region '%s': region id: %s", text, pqcha_strerror(err));
+        cli_region_spec_clear(out);
+        return 0;
+    }
+    return 1;
+}
+
+void cli_region_spec_clear(struct cli_region_spec *spec)
+{
+    free(spec->id);
+    free(spec->path);
+    memset(spec, 0, sizeof(*spec));
+}

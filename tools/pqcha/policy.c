@@ -1,0 +1,296 @@
+/* policy.c — "pqcha policy": write a verifier policy (docs/FORMAT.md section 6)
+ * whose reference digests come from known-good files.
+ *
+ * The digests are computed through the same "file" backend that attest uses,
+ * so a range means exactly the same bytes on both sides. The JSON is written
+ * by hand (the CLI uses only libpqcha's public API and libc) and parsed back
+ * with pqcha_policy_parse before anything is written. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define POLICY_CMD "policy"
+#define POLICY_MAX_TRUST 256
+
+enum { POLICY_OPT_PLATFORM = 0x100, POLICY_OPT_ALLOW_EXTRA };
+
+static const char policy_help[] =
+    "Usage: pqcha policy --workload ID --region ID=FILE[@OFFSET+LENGTH]...\n"
+    "                    [--trust PUB.pem]... [--platform NAME] [--allow-extra]\n"
+    "                    [-o POLICY.json]\n"
+    "\n"
+    "Writes a verifier policy: the SHA3-256 of each region, computed from a\n"
+    "known-good reference FILE (or LENGTH bytes of it from OFFSET), and the\n"
+    "trusted public keys inlined. 'pqcha verify --policy' compares reports with it.\n"
+    "\n"
+    "Options:\n"
+    "  -w, --workload ID     the workload the policy describes (required)\n"
+    "  -r, --region ID=FILE[@OFFSET+LENGTH]\n"
+    "                        a reference region (repeatable, at least one); OFFSET and\n"
+    "                        LENGTH in decimal or 0x hex, LENGTH 0 = to the end\n"
+    "  -t, --trust PUB.pem   a public key whose reports are trusted (repeatable); the\n"
+    "                        verifier can also be given keys with 'verify --trust'\n"
+    "      --platform NAME   require reports from this platform (e.g. file,\n"
+    "                        amd-sev-snp); default: any platform\n"
+    "      --allow-extra     accept regions the policy does not list (default: reject)\n"
+    "  -o, --output PATH     write the policy to PATH (default: stdout)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit codes: 0 written; 4 bad option, unreadable key or reference file, or I/O error.\n";
+
+struct policy_options {
+    const char *workload;
+    const char *platform;
+    const char *output;
+    const char *trust[POLICY_MAX_TRUST];
+    size_t trust_count;
+    struct cli_region_spec *regions;
+    size_t region_count;
+    int allow_extra;
+};
+
+static void policy_options_free(struct policy_options *o)
+{
+    size_t i;
+    for (i = 0; i < o->region_count; i++)
+        cli_region_spec_clear(&o->regions[i]);
+    free(o->regions);
+}
+
+static int add_region(struct policy_options *o, const char *arg)
+{
+    struct cli_region_spec spec;
+    struct cli_region_spec *grown;
+    size_t i;
+
+    if (!cli_region_spec_parse(POLICY_CMD, arg, &spec))
+        return 0;
+    for (i = 0; i < o->region_count; i++) {
+        if (strcmp(o->regions[i].id, spec.id) == 0) {
+            cli_usage_error(POLICY_CMD, "--region: region id '%s' given twice", spec.id);
+            cli_region_spec_clear(&spec);
+            return 0;
+        }
+    }
+    grown = realloc(o->regions, (o->region_count + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        cli_error("--region", PQCHA_ERR_NO_MEMORY, NULL);
+        cli_region_spec_clear(&spec);
+        return 0;
+    }
+    o->regions = grown;
+    o->regions[o->region_count++] = spec;
+    return 1;
+}
+
+static int parse_policy_option(struct policy_options *o, int opt, const char *arg)
+{
+    pqcha_err err;
+    switch (opt) {
+    case 'w':
+        if ((err = pqcha_identifier_check(arg)) != PQCHA_OK) {
+            cli_usage_error(POLICY_CMD, "--workload: %s", pqcha_strerror(err));
+            return 0;
+        }
+        o->workload = arg;
+        return 1;
+    case 'r':
+        return add_region(o, arg);
+    case 't':
+        if (o->trust_count == POLICY_MAX_TRUST) {
+            cli_usage_error(POLICY_CMD, "--trust: at most %d keys", POLICY_MAX_TRUST);
+            return 0;
+        }
+        o->trust[o->trust_count++] = arg;
+        return 1;
+    case POLICY_OPT_PLATFORM:
+        if ((err = pqcha_identifier_check(arg)) != PQCHA_OK) {
+            cli_usage_error(POLICY_CMD, "--platform: %s", pqcha_strerror(err));
+            return 0;
+        }
+        o->platform = arg;
+        return 1;
+    case POLICY_OPT_ALLOW_EXTRA:
+        o->allow_extra = 1;
+        return 1;
+    case 'o':
+        o->output = arg;
+        return 1;
+    default:
+        cli_try_help(POLICY_CMD);
+        return 0;
+    }
+}
+
+/* ---- JSON ---- */
+
+static int append_trusted_keys(struct cli_buf *json, const struct policy_options *o)
+{
+    size_t i;
+    cli_buf_append(json, "  \"trustedKeys\": [");
+    for (i = 0; i < o->trust_count; i++) {
+        pqcha_key *key = cli_load_key(o->trust[i], 0);
+        char *pem = NULL;
+        size_t pem_len = 0;
+        pqcha_err err;
+
+        if (key == NULL)
+            return 0;
+        err = pqcha_key_public_pem(&pem, &pem_len, key);
+        pqcha_key_free(key);
+        if (err != PQCHA_OK) {
+            cli_error(o->trust[i], err, NULL);
+            return 0;
+        }
+        cli_buf_append(json, i ? ",\n    " : "\n    ");
+        cli_buf_append_json_string(json, pem);
+        pqcha_free(pem);
+    }
+    cli_buf_append(json, o->trust_count ? "\n  ],\n" : "],\n");
+    return 1;
+}
+
+/* One "id": {"sha3-256": "<hex>"} entry per region, digested via the file backend. */
+static int append_region_digests(struct cli_buf *json, const struct policy_options *o,
+                                 pqcha_backend *backend)
+{
+    pqcha_region **regions = NULL;
+    size_t count = 0, i;
+    int ok = 1;
+    pqcha_err err = pqcha_backend_list_regions(backend, o->workload, &regions, &count);
+
+    if (err != PQCHA_OK) {
+        cli_error("listing regions", err, NULL);
+        return 0;
+    }
+    for (i = 0; i < count && ok; i++) {
+        uint8_t digest[PQCHA_SHA3_256_LEN];
+        char hex[2 * PQCHA_SHA3_256_LEN + 1];
+        const char *id = pqcha_region_id(regions[i]);
+
+        err = pqcha_backend_digest(backend, o->workload, regions[i], PQCHA_DIGEST_SHA3_256, digest,
+                                   sizeof(digest));
+        if (err != PQCHA_OK) {
+            char what[300];
+            snprintf(what, sizeof(what), "region %s", id);
+            cli_error(what, err, cli_hint_for(err));
+            ok = 0;
+            break;
+        }
+        pqcha_hex_encode(hex, digest, sizeof(digest));
+        cli_buf_append(json, i ? ",\n        " : "\n        ");
+        cli_buf_append_json_string(json, id);
+        cli_buf_appendf(json, ": {\"sha3-256\": \"%s\"}", hex);
+    }
+    pqcha_region_list_free(regions, count);
+    return ok;
+}
+
+static int add_reference_files(pqcha_backend *backend, const struct policy_options *o)
+{
+    size_t i;
+    for (i = 0; i < o->region_count; i++) {
+        const struct cli_region_spec *r = &o->regions[i];
+        pqcha_err err =
+            pqcha_file_backend_add(backend, o->workload, r->id, r->path, r->offset, r->length);
+        if (err != PQCHA_OK) {
+            char what[1024];
+            snprintf(what, sizeof(what), "region %s (%s)", r->id, r->path);
+            cli_error(what, err, cli_hint_for(err));
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int build_policy_json(struct cli_buf *json, const struct policy_options *o)
+{
+    pqcha_backend *backend = NULL;
+    pqcha_err err = pqcha_backend_create(&backend, "file");
+    int ok;
+
+    if (err != PQCHA_OK) {
+        cli_error("file backend", err, NULL);
+        return 0;
+    }
+    cli_buf_append(json, "{\n  \"version\": 1,\n");
+    ok = append_trusted_keys(json, o) && add_reference_files(backend, o);
+    if (ok) {
+        cli_buf_append(json, "  \"workloads\": {\n    ");
+        cli_buf_append_json_string(json, o->workload);
+        cli_buf_append(json, ": {\n");
+        if (o->platform != NULL) {
+            cli_buf_append(json, "      \"platform\": ");
+            cli_buf_append_json_string(json, o->platform);
+            cli_buf_append(json, ",\n");
+        }
+        cli_buf_appendf(json, "      \"allowExtraRegions\": %s,\n", o->allow_extra ? "true" : "false");
+        cli_buf_append(json, "      \"regions\": {");
+        ok = append_region_digests(json, o, backend);
+        cli_buf_append(json, "\n      }\n    }\n  }\n}\n");
+    }
+    pqcha_backend_free(backend);
+    if (ok && json->failed) {
+        cli_error(POLICY_CMD, PQCHA_ERR_NO_MEMORY, NULL);
+        ok = 0;
+    }
+    return ok;
+}
+
+/* Never write a policy that the verifier would refuse. */
+static int policy_parses(const struct cli_buf *json)
+{
+    pqcha_policy *policy = NULL;
+    pqcha_err err = pqcha_policy_parse(&policy, json->data, json->len);
+    if (err != PQCHA_OK) {
+        cli_error("the generated policy does not parse back", err,
+                  "this is a bug in pqcha; please report it");
+        return 0;
+    }
+    pqcha_policy_free(policy);
+    return 1;
+}
+
+int cli_policy_main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"workload", required_argument, NULL, 'w'},
+        {"region", required_argument, NULL, 'r'},
+        {"trust", required_argument, NULL, 't'},
+        {"platform", required_argument, NULL, POLICY_OPT_PLATFORM},
+        {"allow-extra", no_argument, NULL, POLICY_OPT_ALLOW_EXTRA},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct policy_options o;
+    struct cli_buf json = {NULL, 0, 0, 0};
+    int opt, status = CLI_EXIT_OK;
+
+    memset(&o, 0, sizeof(o));
+    while (status == CLI_EXIT_OK && (opt = getopt_long(argc, argv, "w:r:t:o:h", options, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(policy_help, stdout);
+            policy_options_free(&o);
+            return CLI_EXIT_OK;
+        }
+        if (!parse_policy_option(&o, opt, optarg))
+            status = CLI_EXIT_USAGE;
+    }
+    if (status == CLI_EXIT_OK && optind < argc)
+        status = cli_usage_error(POLICY_CMD, "unexpected argument '%s'", argv[optind]);
+    if (status == CLI_EXIT_OK && o.workload == NULL)
+        status = cli_usage_error(POLICY_CMD, "missing --workload ID");
+    if (status == CLI_EXIT_OK && o.region_count == 0)
+        status = cli_usage_error(POLICY_CMD, "missing --region ID=FILE (at least one reference region)");
+    if (status == CLI_EXIT_OK && !(build_policy_json(&json, &o) && policy_parses(&json) &&
+                                   cli_write_output(o.output, json.data, json.len)))
+        status = CLI_EXIT_USAGE;
+    if (status == CLI_EXIT_OK && o.trust_count == 0)
+        cli_warnf("the policy lists no trusted keys; 'pqcha verify' will need --trust PUB.pem");
+    cli_buf_free(&json);
+    policy_options_free(&o);
+    return status;
+}
