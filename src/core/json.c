@@ -1,0 +1,172 @@
+/* json.c — strict JSON on top of jansson. jansson parses; this file adds the
+ * rules of docs/FORMAT.md section 1: size caps before parsing, duplicate
+ * keys rejected, closed key sets, exact types and integer ranges. */
+#include "json.h"
+
+#include <string.h>
+
+/* jansson's iteration API takes non-const objects although it does not
+ * modify them; this keeps our read-only interfaces const without a
+ * qualifier-dropping cast. */
+static json_t *json_mutable(const json_t *value) {
+    union {
+        const json_t *c;
+        json_t *m;
+    } u;
+    u.c = value;
+    return u.m;
+}
+
+static pqcha_err map_load_error(const json_error_t *err) {
+    switch (json_error_code(err)) {
+    case json_error_duplicate_key:
+        return PQCHA_ERR_JSON_DUPLICATE_KEY;
+    case json_error_out_of_memory:
+        return PQCHA_ERR_NO_MEMORY;
+    case json_error_numeric_overflow:
+        /* A number too large for jansson: certainly above 2^53-1. */
+        return PQCHA_ERR_OUT_OF_RANGE;
+    default:
+        return PQCHA_ERR_JSON_SYNTAX;
+    }
+}
+
+pqcha_err pqcha__json_parse_object(json_t **out, const char *text, size_t len, size_t cap) {
+    if (out == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (text == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (len > cap)
+        return PQCHA_ERR_TOO_LARGE;
+    json_error_t err;
+    /* JSON_DECODE_ANY so a scalar top level is reported as a type error,
+     * not as a syntax error. NUL bytes and trailing data stay rejected. */
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+    if (root == NULL)
+        return map_load_error(&err);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return PQCHA_ERR_WRONG_TYPE;
+    }
+    *out = root;
+    return PQCHA_OK;
+}
+
+static int key_in_list(const char *key, const char *const *list) {
+    for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+        if (strcmp(key, list[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+pqcha_err pqcha__json_check_fields(const json_t *obj, const char *const *required,
+                                   const char *const *optional) {
+    if (!json_is_object(obj))
+        return PQCHA_ERR_WRONG_TYPE;
+    const char *key;
+    json_t *value;
+    json_object_foreach(json_mutable(obj), key, value) {
+        (void)value;
+        if (!key_in_list(key, required) && !key_in_list(key, optional))
+            return PQCHA_ERR_UNKNOWN_FIELD;
+    }
+    for (size_t i = 0; required != NULL && required[i] != NULL; i++) {
+        if (json_object_get(obj, required[i]) == NULL)
+            return PQCHA_ERR_MISSING_FIELD;
+    }
+    return PQCHA_OK;
+}
+
+/* The member key of obj, or NULL with the error to return. */
+static json_t *member(const json_t *obj, const char *key, pqcha_err *err) {
+    if (!json_is_object(obj) || key == NULL) {
+        *err = PQCHA_ERR_INVALID_ARGUMENT;
+        return NULL;
+    }
+    json_t *value = json_object_get(obj, key);
+    *err = value ? PQCHA_OK : PQCHA_ERR_MISSING_FIELD;
+    return value;
+}
+
+pqcha_err pqcha__json_string(const json_t *obj, const char *key, size_t max_len, const char **out) {
+    pqcha_err err;
+    json_t *value = member(obj, key, &err);
+    if (value == NULL)
+        return err;
+    if (!json_is_string(value))
+        return PQCHA_ERR_WRONG_TYPE;
+    if (json_string_length(value) > max_len)
+        return PQCHA_ERR_TOO_LARGE;
+    *out = json_string_value(value);
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__json_uint(const json_t *obj, const char *key, uint64_t max, uint64_t *out) {
+    pqcha_err err;
+    json_t *value = member(obj, key, &err);
+    if (value == NULL)
+        return err;
+    /* Reals (1.0, 1e3) are a different type even when their value is whole. */
+    if (!json_is_integer(value))
+        return PQCHA_ERR_WRONG_TYPE;
+    json_int_t n = json_integer_value(value);
+    if (n < 0 || (uint64_t)n > max)
+        return PQCHA_ERR_OUT_OF_RANGE;
+    *out = (uint64_t)n;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__json_bool(const json_t *obj, const char *key, int *out) {
+    pqcha_err err;
+    json_t *value = member(obj, key, &err);
+    if (value == NULL)
+        return err;
+    if (!json_is_boolean(value))
+        return PQCHA_ERR_WRONG_TYPE;
+    *out = json_is_true(value);
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__json_object(const json_t *obj, const char *key, json_t **out) {
+    pqcha_err err;
+    json_t *value = member(obj, key, &err);
+    if (value == NULL)
+        return err;
+    if (!json_is_object(value))
+        return PQCHA_ERR_WRONG_TYPE;
+    *out = value;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__json_array(const json_t *obj, const char *key, size_t max_items, json_t **out) {
+    pqcha_err err;
+    json_t *value = member(obj, key, &err);
+    if (value == NULL)
+        return err;
+    if (!json_is_array(value))
+        return PQCHA_ERR_WRONG_TYPE;
+    if (json_array_size(value) > max_items)
+        return PQCHA_ERR_TOO_LARGE;
+    *out = value;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__json_dump(char **out, size_t *out_len, const json_t *value, int pretty) {
+    if (out == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    if (value == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    size_t flags = JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+    char *text = json_dumps(value, flags);
+    if (text == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    *out = text;
+    if (out_len)
+        *out_len = strlen(text);
+    return PQCHA_OK;
+}

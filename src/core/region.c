@@ -1,0 +1,217 @@
+/* region.c — memory regions, protections and the identifier rules shared by
+ * the API and the decoder (docs/FORMAT.md sections 1 and 4.3). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "report_internal.h"
+
+/* ---- protection ---- */
+
+static const struct {
+    pqcha_protection value;
+    const char *name;
+} protection_names[] = {
+    {PQCHA_PROT_R, "R"},
+    {PQCHA_PROT_RO, "RO"},
+    {PQCHA_PROT_RW, "RW"},
+    {PQCHA_PROT_RX, "RX"},
+};
+
+#define PROTECTION_COUNT (sizeof protection_names / sizeof protection_names[0])
+
+pqcha_err pqcha_protection_parse(pqcha_protection *out, const char *name) {
+    if (out == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (name == NULL)
+        return PQCHA_ERR_BAD_PROTECTION;
+    for (size_t i = 0; i < PROTECTION_COUNT; i++) {
+        if (strcmp(name, protection_names[i].name) == 0) {
+            *out = protection_names[i].value;
+            return PQCHA_OK;
+        }
+    }
+    return PQCHA_ERR_BAD_PROTECTION;
+}
+
+const char *pqcha_protection_name(pqcha_protection p) {
+    for (size_t i = 0; i < PROTECTION_COUNT; i++) {
+        if (protection_names[i].value == p)
+            return protection_names[i].name;
+    }
+    return NULL;
+}
+
+/* ---- identifiers and descriptions ---- */
+
+/* Length of the well-formed UTF-8 sequence at s[0..len), or 0 if it is
+ * malformed (overlong, surrogate, above U+10FFFF, truncated). */
+static size_t utf8_sequence_length(const unsigned char *s, size_t len) {
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t cp, min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2, cp = c & 0x1fu, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3, cp = c & 0x0fu, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4, cp = c & 0x07u, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* UTF-8 without C0 controls or DEL: the text may be printed to a terminal
+ * or a log and must not be able to forge lines or escape sequences. */
+static int is_clean_utf8(const char *text, size_t len) {
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        if (s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+        size_t n = utf8_sequence_length(s + i, len - i);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+pqcha_err pqcha_identifier_check(const char *id) {
+    if (id == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    size_t len = strlen(id);
+    if (len == 0 || len > PQCHA_MAX_ID_LEN || !is_clean_utf8(id, len))
+        return PQCHA_ERR_BAD_IDENTIFIER;
+    return PQCHA_OK;
+}
+
+static pqcha_err description_check(const char *text) {
+    size_t len = strlen(text);
+    if (len > PQCHA_MAX_DESCRIPTION_LEN)
+        return PQCHA_ERR_TOO_LARGE;
+    if (!is_clean_utf8(text, len))
+        return PQCHA_ERR_BAD_IDENTIFIER;
+    return PQCHA_OK;
+}
+
+/* ---- regions ---- */
+
+/* address + size must not pass 2^64, and the size must survive a JSON
+ * round trip (FORMAT.md section 4.3). */
+static pqcha_err extent_check(uint64_t address, uint64_t size) {
+    if (size > PQCHA_MAX_SAFE_INTEGER)
+        return PQCHA_ERR_OUT_OF_RANGE;
+    if (size != 0 && address > UINT64_MAX - (size - 1))
+        return PQCHA_ERR_OUT_OF_RANGE;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha_region_create(pqcha_region **out, const char *id, const char *description,
+                              uint64_t address, uint64_t size, pqcha_protection protection) {
+    if (out == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (description == NULL)
+        description = "";
+    PQCHA_TRY(pqcha_identifier_check(id));
+    PQCHA_TRY(description_check(description));
+    PQCHA_TRY(extent_check(address, size));
+    if (pqcha_protection_name(protection) == NULL)
+        return PQCHA_ERR_BAD_PROTECTION;
+    pqcha_region *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    r->id = pqcha__strdup(id);
+    r->description = pqcha__strdup(description);
+    if (r->id == NULL || r->description == NULL) {
+        pqcha_region_free(r);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    r->address = address;
+    r->size = size;
+    r->protection = protection;
+    *out = r;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__region_init_copy(pqcha_region *dst, const pqcha_region *src) {
+    if (dst == NULL || src == NULL || src->id == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    memset(dst, 0, sizeof *dst);
+    dst->id = pqcha__strdup(src->id);
+    dst->description = pqcha__strdup(src->description ? src->description : "");
+    if (dst->id == NULL || dst->description == NULL) {
+        pqcha__region_clear(dst);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    dst->address = src->address;
+    dst->size = src->size;
+    dst->protection = src->protection;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha_region_copy(pqcha_region **out, const pqcha_region *r) {
+    if (out == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (r == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha_region *copy = calloc(1, sizeof *copy);
+    if (copy == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    pqcha_err err = pqcha__region_init_copy(copy, r);
+    if (err != PQCHA_OK) {
+        free(copy);
+        return err;
+    }
+    *out = copy;
+    return PQCHA_OK;
+}
+
+const char *pqcha_region_id(const pqcha_region *r) {
+    return r ? r->id : NULL;
+}
+
+const char *pqcha_region_description(const pqcha_region *r) {
+    return r ? r->description : NULL;
+}
+
+uint64_t pqcha_region_address(const pqcha_region *r) {
+    return r ? r->address : 0;
+}
+
+uint64_t pqcha_region_size(const pqcha_region *r) {
+    return r ? r->size : 0;
+}
+
+pqcha_protection pqcha_region_protection(const pqcha_region *r) {
+    return r ? r->protection : (pqcha_protection)0;
+}
+
+void pqcha__region_clear(pqcha_region *r) {
+    if (r == NULL)
+        return;
+    free(r->id);
+    free(r->description);
+    memset(r, 0, sizeof *r);
+}
+
+void pqcha_region_free(pqcha_region *r) {
+    if (r == NULL)
+        return;
+    pqcha__region_clear(r);
+    free(r);
+}
