@@ -1,0 +1,237 @@
+/* envelope.c — the DSSE envelope around a statement (docs/FORMAT.md
+ * section 3): pre-authentication encoding, strict decoding, signing, and
+ * the two unverified views used by `pqcha inspect`. */
+#include "envelope.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoding.h"
+#include "internal.h"
+#include "json.h"
+#include "report_internal.h"
+
+static const char *const envelope_fields[] = {"payload", "payloadType", "signatures", NULL};
+static const char *const signature_fields[] = {"keyid", "sig", NULL};
+
+/* ---- PAE ---- */
+
+pqcha_err pqcha__pae(uint8_t **out, size_t *out_len, const char *payload_type,
+                     const uint8_t *payload, size_t payload_len) {
+    if (out == NULL || out_len == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    *out_len = 0;
+    if (payload_type == NULL || (payload == NULL && payload_len != 0))
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    size_t type_len = strlen(payload_type);
+    /* "DSSEv1 <len> <type> <len> " — the two decimal lengths fit in 20 chars each. */
+    char header_prefix[48];
+    int prefix_len = snprintf(header_prefix, sizeof header_prefix, "DSSEv1 %zu ", type_len);
+    char header_middle[32];
+    int middle_len = snprintf(header_middle, sizeof header_middle, " %zu ", payload_len);
+    if (prefix_len < 0 || middle_len < 0)
+        return PQCHA_ERR_INTERNAL;
+    size_t fixed = (size_t)prefix_len + (size_t)middle_len;
+    if (type_len > SIZE_MAX - fixed - 1 || payload_len > SIZE_MAX - fixed - 1 - type_len)
+        return PQCHA_ERR_TOO_LARGE;
+    size_t total = fixed + type_len + payload_len;
+    uint8_t *buf = malloc(total + 1);
+    if (buf == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    uint8_t *p = buf;
+    memcpy(p, header_prefix, (size_t)prefix_len);
+    p += prefix_len;
+    memcpy(p, payload_type, type_len);
+    p += type_len;
+    memcpy(p, header_middle, (size_t)middle_len);
+    p += middle_len;
+    if (payload_len != 0)
+        memcpy(p, payload, payload_len);
+    buf[total] = '\0';
+    *out = buf;
+    *out_len = total;
+    return PQCHA_OK;
+}
+
+/* ---- decoding ---- */
+
+static int is_ml_dsa_signature_length(size_t len) {
+    static const pqcha_sig_alg algs[] = {PQCHA_ML_DSA_44, PQCHA_ML_DSA_65, PQCHA_ML_DSA_87};
+    for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
+        if (len == pqcha_sig_alg_signature_length(algs[i]))
+            return 1;
+    }
+    return 0;
+}
+
+static pqcha_err decode_payload(pqcha__envelope *env, const json_t *root) {
+    const char *type = NULL;
+    PQCHA_TRY(pqcha__json_string(root, "payloadType", SIZE_MAX, &type));
+    if (strcmp(type, PQCHA_PAYLOAD_TYPE) != 0)
+        return PQCHA_ERR_BAD_PAYLOAD_TYPE;
+    const char *payload = NULL;
+    PQCHA_TRY(pqcha__json_string(root, "payload", SIZE_MAX, &payload));
+    return pqcha__base64_decode(&env->payload, &env->payload_len, payload, strlen(payload),
+                                PQCHA_MAX_PAYLOAD_LEN);
+}
+
+static pqcha_err decode_signature(pqcha__envelope *env, const json_t *root) {
+    json_t *signatures;
+    PQCHA_TRY(pqcha__json_array(root, "signatures", SIZE_MAX, &signatures));
+    if (json_array_size(signatures) != 1)
+        return PQCHA_ERR_SIGNATURE_COUNT;
+    const json_t *sig_obj = json_array_get(signatures, 0);
+    if (!json_is_object(sig_obj))
+        return PQCHA_ERR_WRONG_TYPE;
+    PQCHA_TRY(pqcha__json_check_fields(sig_obj, signature_fields, NULL));
+    const char *key_id = NULL, *sig = NULL;
+    PQCHA_TRY(pqcha__json_string(sig_obj, "keyid", SIZE_MAX, &key_id));
+    PQCHA_TRY(pqcha__hex_check(key_id, PQCHA_KEY_ID_HEX_LEN / 2, PQCHA_KEY_ID_HEX_LEN / 2));
+    PQCHA_TRY(pqcha__json_string(sig_obj, "sig", SIZE_MAX, &sig));
+    /* No tighter cap here: a long signature is a length error, not a size one;
+     * the envelope cap already bounds it. */
+    PQCHA_TRY(pqcha__base64_decode(&env->sig, &env->sig_len, sig, strlen(sig),
+                                   PQCHA_MAX_ENVELOPE_LEN));
+    if (!is_ml_dsa_signature_length(env->sig_len))
+        return PQCHA_ERR_BAD_SIGNATURE_LENGTH;
+    env->key_id = pqcha__strdup(key_id);
+    return env->key_id ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+}
+
+pqcha_err pqcha__envelope_decode(pqcha__envelope *out, const char *json, size_t len) {
+    if (out == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    if (json == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    json_t *root;
+    PQCHA_TRY(pqcha__json_parse_object(&root, json, len, PQCHA_MAX_ENVELOPE_LEN));
+    pqcha_err err = pqcha__json_check_fields(root, envelope_fields, NULL);
+    if (err == PQCHA_OK)
+        err = decode_payload(out, root);
+    if (err == PQCHA_OK)
+        err = decode_signature(out, root);
+    json_decref(root);
+    if (err != PQCHA_OK)
+        pqcha__envelope_clear(out);
+    return err;
+}
+
+void pqcha__envelope_clear(pqcha__envelope *env) {
+    if (env == NULL)
+        return;
+    free(env->payload);
+    free(env->key_id);
+    free(env->sig);
+    memset(env, 0, sizeof *env);
+}
+
+/* ---- signing ---- */
+
+static pqcha_err build_envelope_json(char **out, size_t *out_len, const char *payload_b64,
+                                     const char *key_id, const char *sig_b64) {
+    json_t *root = json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "payload", payload_b64, "payloadType",
+                             PQCHA_PAYLOAD_TYPE, "signatures", "keyid", key_id, "sig", sig_b64);
+    if (root == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    pqcha_err err = pqcha__json_dump(out, out_len, root, 0);
+    json_decref(root);
+    return err;
+}
+
+pqcha_err pqcha__envelope_sign(char **out, size_t *out_len, const pqcha_key *key,
+                               const uint8_t *payload, size_t payload_len) {
+    if (out == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (out_len)
+        *out_len = 0;
+    if (key == NULL || (payload == NULL && payload_len != 0))
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (payload_len > PQCHA_MAX_PAYLOAD_LEN)
+        return PQCHA_ERR_TOO_LARGE;
+    const char *key_id = pqcha_key_id(key);
+    if (key_id == NULL)
+        return PQCHA_ERR_BAD_KEY;
+
+    uint8_t *pae = NULL, *sig = NULL;
+    size_t pae_len = 0, sig_len = 0;
+    char *payload_b64 = NULL, *sig_b64 = NULL;
+    pqcha_err err = pqcha__pae(&pae, &pae_len, PQCHA_PAYLOAD_TYPE, payload, payload_len);
+    if (err == PQCHA_OK)
+        err = pqcha_sign(&sig, &sig_len, key, pae, pae_len);
+    if (err == PQCHA_OK)
+        err = pqcha__base64_encode(&payload_b64, NULL, payload, payload_len);
+    if (err == PQCHA_OK)
+        err = pqcha__base64_encode(&sig_b64, NULL, sig, sig_len);
+    if (err == PQCHA_OK)
+        err = build_envelope_json(out, out_len, payload_b64, key_id, sig_b64);
+    free(pae);
+    pqcha_free(sig);
+    free(payload_b64);
+    free(sig_b64);
+    return err;
+}
+
+/* ---- unverified views ---- */
+
+pqcha_err pqcha_report_decode_unverified(pqcha_report **out, const char *envelope, size_t len) {
+    if (out == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (envelope == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha__envelope env;
+    PQCHA_TRY(pqcha__envelope_decode(&env, envelope, len));
+    pqcha_err err = pqcha__statement_decode(out, env.payload, env.payload_len);
+    pqcha__envelope_clear(&env);
+    return err;
+}
+
+static pqcha_err pretty_payload(char **out, const pqcha__envelope *env) {
+    json_t *root;
+    PQCHA_TRY(pqcha__json_parse_object(&root, (const char *)env->payload, env->payload_len,
+                                       PQCHA_MAX_PAYLOAD_LEN));
+    pqcha_err err = pqcha__json_dump(out, NULL, root, 1);
+    json_decref(root);
+    return err;
+}
+
+pqcha_err pqcha_envelope_describe(char **payload_pretty, char **key_id, size_t *sig_len,
+                                  const char *envelope, size_t len) {
+    if (payload_pretty)
+        *payload_pretty = NULL;
+    if (key_id)
+        *key_id = NULL;
+    if (sig_len)
+        *sig_len = 0;
+    if (envelope == NULL || (payload_pretty == NULL && key_id == NULL && sig_len == NULL))
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha__envelope env;
+    PQCHA_TRY(pqcha__envelope_decode(&env, envelope, len));
+    char *pretty = NULL, *kid = NULL;
+    pqcha_err err = PQCHA_OK;
+    if (payload_pretty)
+        err = pretty_payload(&pretty, &env);
+    if (err == PQCHA_OK && key_id) {
+        kid = pqcha__strdup(env.key_id);
+        if (kid == NULL)
+            err = PQCHA_ERR_NO_MEMORY;
+    }
+    if (err != PQCHA_OK) {
+        free(pretty);
+        free(kid);
+        pqcha__envelope_clear(&env);
+        return err;
+    }
+    if (payload_pretty)
+        *payload_pretty = pretty;
+    if (key_id)
+        *key_id = kid;
+    if (sig_len)
+        *sig_len = env.sig_len;
+    pqcha__envelope_clear(&env);
+    return PQCHA_OK;
+}
