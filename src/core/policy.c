@@ -1,0 +1,401 @@
+/* policy.c — the verifier's policy (docs/FORMAT.md section 6): parsed as
+ * strictly as a report, because it is the other half of every decision.
+ *
+ * Rejections, beyond the generic JSON errors of FORMAT.md section 1:
+ *  - version other than 1, no workloads, a workload without regions, an empty
+ *    digest set, an empty or unknown algorithm list entry: BAD_POLICY;
+ *  - a trusted key that does not parse as an ML-DSA key: BAD_KEY;
+ *  - a PRIVATE key among trustedKeys: BAD_KEY as well. A policy is verifier
+ *    configuration that gets copied around; a signing secret in it is a
+ *    leak, so we refuse the file outright instead of silently keeping the
+ *    public half (the caller sees "this key is not what belongs here");
+ *  - more than 256 keys, 1024 workloads or 65 536 regions: TOO_LARGE. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/encoding.h"
+#include "core/internal.h"
+#include "core/json.h"
+#include "core/policy_internal.h"
+
+#define MAX_ALGORITHM_NAMES 16u /* list entries; more can only be repeats */
+
+struct pqcha_policy {
+    pqcha_key **keys; /* public halves only */
+    size_t key_count;
+    int64_t max_skew;
+    int64_t max_lifetime;
+    unsigned sig_alg_mask;    /* bit per allowed pqcha_sig_alg (sig_alg_bit) */
+    unsigned digest_alg_mask; /* bit per allowed pqcha_digest_alg (digest_alg_bit) */
+    pqcha__policy_workload *workloads; /* sorted by id for binary search */
+    size_t workload_count;
+};
+
+static unsigned sig_alg_bit(pqcha_sig_alg alg) {
+    switch (alg) {
+    case PQCHA_ML_DSA_44: return 1u << 0;
+    case PQCHA_ML_DSA_65: return 1u << 1;
+    case PQCHA_ML_DSA_87: return 1u << 2;
+    }
+    return 0;
+}
+
+static unsigned digest_alg_bit(pqcha_digest_alg alg) {
+    switch (alg) {
+    case PQCHA_DIGEST_SHA3_256: return 1u << 0;
+    }
+    return 0;
+}
+
+#define ALL_SIG_ALGS (sig_alg_bit(PQCHA_ML_DSA_44) | sig_alg_bit(PQCHA_ML_DSA_65) | sig_alg_bit(PQCHA_ML_DSA_87))
+#define ALL_DIGEST_ALGS (digest_alg_bit(PQCHA_DIGEST_SHA3_256))
+
+/* ---- freeing ---- */
+
+static void region_clear(pqcha__policy_region *r) {
+    free(r->id);
+    free(r->digests);
+    r->id = NULL;
+    r->digests = NULL;
+    r->digest_count = 0;
+}
+
+static void workload_clear(pqcha__policy_workload *w) {
+    for (size_t i = 0; i < w->region_count; i++)
+        region_clear(&w->regions[i]);
+    free(w->regions);
+    free(w->id);
+    free(w->platform);
+    memset(w, 0, sizeof *w);
+}
+
+void pqcha_policy_free(pqcha_policy *p) {
+    if (!p) return;
+    for (size_t i = 0; i < p->key_count; i++)
+        pqcha_key_free(p->keys[i]);
+    free(p->keys);
+    for (size_t i = 0; i < p->workload_count; i++)
+        workload_clear(&p->workloads[i]);
+    free(p->workloads);
+    free(p);
+}
+
+/* ---- sorting and lookup by id ---- */
+
+static int compare_workloads(const void *a, const void *b) {
+    return strcmp(((const pqcha__policy_workload *)a)->id, ((const pqcha__policy_workload *)b)->id);
+}
+
+static int compare_regions(const void *a, const void *b) {
+    return strcmp(((const pqcha__policy_region *)a)->id, ((const pqcha__policy_region *)b)->id);
+}
+
+static int compare_id_to_workload(const void *key, const void *elem) {
+    return strcmp((const char *)key, ((const pqcha__policy_workload *)elem)->id);
+}
+
+static int compare_id_to_region(const void *key, const void *elem) {
+    return strcmp((const char *)key, ((const pqcha__policy_region *)elem)->id);
+}
+
+size_t pqcha__policy_workload_count(const pqcha_policy *p) {
+    return p ? p->workload_count : 0;
+}
+
+const pqcha__policy_workload *pqcha__policy_workload_at(const pqcha_policy *p, size_t i) {
+    return (p && i < p->workload_count) ? &p->workloads[i] : NULL;
+}
+
+const pqcha__policy_workload *pqcha__policy_find_workload(const pqcha_policy *p, const char *id) {
+    if (!p || !id || p->workload_count == 0) return NULL;
+    return bsearch(id, p->workloads, p->workload_count, sizeof p->workloads[0],
+                   compare_id_to_workload);
+}
+
+const pqcha__policy_region *pqcha__policy_find_region(const pqcha__policy_workload *w,
+                                                      const char *id) {
+    if (!w || !id || w->region_count == 0) return NULL;
+    return bsearch(id, w->regions, w->region_count, sizeof w->regions[0], compare_id_to_region);
+}
+
+const char *pqcha__policy_region_digest(const pqcha__policy_region *r, pqcha_digest_alg alg) {
+    if (!r) return NULL;
+    for (size_t i = 0; i < r->digest_count; i++)
+        if (r->digests[i].alg == alg) return r->digests[i].hex;
+    return NULL;
+}
+
+int pqcha__policy_allows_signature(const pqcha_policy *p, pqcha_sig_alg alg) {
+    unsigned mask = p ? p->sig_alg_mask : ALL_SIG_ALGS;
+    return (mask & sig_alg_bit(alg)) != 0;
+}
+
+int pqcha__policy_allows_digest(const pqcha_policy *p, pqcha_digest_alg alg) {
+    unsigned mask = p ? p->digest_alg_mask : ALL_DIGEST_ALGS;
+    return (mask & digest_alg_bit(alg)) != 0;
+}
+
+int64_t pqcha__policy_max_skew(const pqcha_policy *p) {
+    return p ? p->max_skew : PQCHA_DEFAULT_MAX_SKEW_SECONDS;
+}
+
+int64_t pqcha__policy_max_lifetime(const pqcha_policy *p) {
+    return p ? p->max_lifetime : PQCHA_DEFAULT_MAX_LIFETIME_SECONDS;
+}
+
+size_t pqcha_policy_trusted_key_count(const pqcha_policy *p) {
+    return p ? p->key_count : 0;
+}
+
+const pqcha_key *pqcha_policy_trusted_key(const pqcha_policy *p, size_t i) {
+    if (!p || i >= p->key_count) return NULL;
+    return p->keys[i];
+}
+
+/* ---- parsing ---- */
+
+/* Checked first, before the key set: a policy written for a later version
+ * may legitimately carry fields this parser does not know, and "wrong
+ * version" is then the honest error, not "unknown field". */
+static pqcha_err parse_version(const json_t *root) {
+    uint64_t version = 0;
+    PQCHA_TRY(pqcha__json_uint(root, "version", PQCHA_MAX_SAFE_INTEGER, &version));
+    return version == 1 ? PQCHA_OK : PQCHA_ERR_BAD_POLICY;
+}
+
+static pqcha_err parse_trusted_key(pqcha_key **out, const json_t *item) {
+    if (!json_is_string(item)) return PQCHA_ERR_WRONG_TYPE;
+    size_t len = json_string_length(item);
+    if (len > PQCHA_MAX_PEM_LEN) return PQCHA_ERR_TOO_LARGE;
+    pqcha_key *key = NULL;
+    pqcha_err err = pqcha_key_from_pem(&key, json_string_value(item), len);
+    if (err == PQCHA_ERR_NO_MEMORY) return err;
+    if (err != PQCHA_OK) return PQCHA_ERR_BAD_KEY;
+    if (pqcha_key_has_private(key)) {
+        pqcha_key_free(key); /* wipes the secret we were handed */
+        return PQCHA_ERR_BAD_KEY;
+    }
+    /* A fresh public-only handle, whatever the parser kept around. */
+    err = pqcha_key_public_copy(out, key);
+    pqcha_key_free(key);
+    return err;
+}
+
+static pqcha_err parse_trusted_keys(pqcha_policy *p, const json_t *root) {
+    if (!json_object_get(root, "trustedKeys")) return PQCHA_OK;
+    json_t *list = NULL;
+    PQCHA_TRY(pqcha__json_array(root, "trustedKeys", PQCHA__POLICY_MAX_TRUSTED_KEYS, &list));
+    size_t n = json_array_size(list);
+    if (n == 0) return PQCHA_OK;
+    p->keys = calloc(n, sizeof p->keys[0]);
+    if (!p->keys) return PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n; i++) {
+        PQCHA_TRY(parse_trusted_key(&p->keys[i], json_array_get(list, i)));
+        p->key_count = i + 1; /* so pqcha_policy_free releases what was parsed */
+    }
+    return PQCHA_OK;
+}
+
+static pqcha_err parse_seconds(int64_t *out, const json_t *root, const char *key, uint64_t min,
+                               int64_t default_value) {
+    if (!json_object_get(root, key)) {
+        *out = default_value;
+        return PQCHA_OK;
+    }
+    uint64_t value = 0;
+    PQCHA_TRY(pqcha__json_uint(root, key, PQCHA__POLICY_MAX_SECONDS, &value));
+    if (value < min) return PQCHA_ERR_OUT_OF_RANGE;
+    *out = (int64_t)value;
+    return PQCHA_OK;
+}
+
+/* An algorithm list: absent means every algorithm; present it must name at
+ * least one, and only names the format knows (a typo must not silently
+ * narrow or widen what the verifier accepts). */
+typedef unsigned (*alg_name_to_bit)(const char *name, pqcha_err *err);
+
+static unsigned sig_name_bit(const char *name, pqcha_err *err) {
+    pqcha_sig_alg alg;
+    *err = pqcha_sig_alg_parse(&alg, name);
+    return *err == PQCHA_OK ? sig_alg_bit(alg) : 0;
+}
+
+static unsigned digest_name_bit(const char *name, pqcha_err *err) {
+    pqcha_digest_alg alg;
+    *err = pqcha_digest_alg_parse(&alg, name);
+    return *err == PQCHA_OK ? digest_alg_bit(alg) : 0;
+}
+
+static pqcha_err parse_algorithm_list(unsigned *mask, const json_t *root, const char *key,
+                                      unsigned all, alg_name_to_bit to_bit) {
+    if (!json_object_get(root, key)) {
+        *mask = all;
+        return PQCHA_OK;
+    }
+    json_t *list = NULL;
+    PQCHA_TRY(pqcha__json_array(root, key, MAX_ALGORITHM_NAMES, &list));
+    if (json_array_size(list) == 0) return PQCHA_ERR_BAD_POLICY;
+    *mask = 0;
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const json_t *item = json_array_get(list, i);
+        if (!json_is_string(item)) return PQCHA_ERR_WRONG_TYPE;
+        pqcha_err err = PQCHA_OK;
+        unsigned bit = to_bit(json_string_value(item), &err);
+        if (err == PQCHA_ERR_NO_MEMORY) return err;
+        if (err != PQCHA_OK || bit == 0) return PQCHA_ERR_BAD_POLICY;
+        *mask |= bit;
+    }
+    return PQCHA_OK;
+}
+
+static pqcha_err parse_digest(pqcha__policy_digest *d, const char *alg_name, const json_t *value) {
+    pqcha_err err = pqcha_digest_alg_parse(&d->alg, alg_name);
+    if (err == PQCHA_ERR_NO_MEMORY) return err;
+    if (err != PQCHA_OK) return PQCHA_ERR_BAD_POLICY; /* unknown name: never "no digest" */
+    if (!json_is_string(value)) return PQCHA_ERR_WRONG_TYPE;
+    size_t digest_len = pqcha_digest_alg_length(d->alg);
+    if (digest_len == 0 || digest_len > PQCHA_MAX_DIGEST_LEN) return PQCHA_ERR_INTERNAL;
+    const char *hex = json_string_value(value);
+    PQCHA_TRY(pqcha__hex_check(hex, digest_len, digest_len));
+    memcpy(d->hex, hex, 2 * digest_len + 1);
+    return PQCHA_OK;
+}
+
+static pqcha_err parse_region(pqcha__policy_region *r, const char *id, json_t *set) {
+    PQCHA_TRY(pqcha_identifier_check(id));
+    if (!json_is_object(set)) return PQCHA_ERR_WRONG_TYPE;
+    r->id = pqcha__strdup(id);
+    if (!r->id) return PQCHA_ERR_NO_MEMORY;
+    size_t n = json_object_size(set);
+    if (n == 0) return PQCHA_ERR_BAD_POLICY; /* a region nothing can match */
+    r->digests = calloc(n, sizeof r->digests[0]);
+    if (!r->digests) return PQCHA_ERR_NO_MEMORY;
+    const char *alg_name;
+    size_t name_len;
+    const json_t *value;
+    json_object_keylen_foreach(set, alg_name, name_len, value) {
+        if (name_len != strlen(alg_name)) return PQCHA_ERR_BAD_POLICY;
+        PQCHA_TRY(parse_digest(&r->digests[r->digest_count], alg_name, value));
+        r->digest_count++;
+    }
+    return PQCHA_OK;
+}
+
+/* The JSON layer refuses duplicate keys and keys with NUL characters, so
+ * this never fires; it stays because a lookup table with two entries for
+ * one id must never exist, whatever the layer below does. */
+static pqcha_err check_sorted_unique(const void *base, size_t n, size_t size,
+                                     int (*compare)(const void *, const void *)) {
+    const unsigned char *items = base;
+    for (size_t i = 1; i < n; i++)
+        if (compare(items + (i - 1) * size, items + i * size) == 0)
+            return PQCHA_ERR_JSON_DUPLICATE_KEY;
+    return PQCHA_OK;
+}
+
+static pqcha_err parse_workload_regions(pqcha__policy_workload *w, const json_t *obj) {
+    json_t *regions = NULL;
+    PQCHA_TRY(pqcha__json_object(obj, "regions", &regions));
+    size_t n = json_object_size(regions);
+    if (n == 0) return PQCHA_ERR_BAD_POLICY; /* nothing to attest */
+    if (n > PQCHA__POLICY_MAX_REGIONS) return PQCHA_ERR_TOO_LARGE;
+    w->regions = calloc(n, sizeof w->regions[0]);
+    if (!w->regions) return PQCHA_ERR_NO_MEMORY;
+    w->region_count = n; /* zeroed entries are safe to clear on error */
+    size_t i = 0;
+    const char *id;
+    size_t id_len;
+    json_t *set;
+    json_object_keylen_foreach(regions, id, id_len, set) {
+        if (id_len != strlen(id)) return PQCHA_ERR_BAD_IDENTIFIER;
+        PQCHA_TRY(parse_region(&w->regions[i], id, set));
+        i++;
+    }
+    qsort(w->regions, n, sizeof w->regions[0], compare_regions);
+    return check_sorted_unique(w->regions, n, sizeof w->regions[0], compare_regions);
+}
+
+static pqcha_err parse_workload(pqcha__policy_workload *w, const char *id, json_t *obj) {
+    static const char *const required[] = {"regions", NULL};
+    static const char *const optional[] = {"platform", "allowExtraRegions", NULL};
+    PQCHA_TRY(pqcha_identifier_check(id));
+    if (!json_is_object(obj)) return PQCHA_ERR_WRONG_TYPE;
+    w->id = pqcha__strdup(id);
+    if (!w->id) return PQCHA_ERR_NO_MEMORY;
+    PQCHA_TRY(pqcha__json_check_fields(obj, required, optional));
+    if (json_object_get(obj, "platform")) {
+        const char *platform = NULL;
+        PQCHA_TRY(pqcha__json_string(obj, "platform", PQCHA_MAX_ID_LEN, &platform));
+        PQCHA_TRY(pqcha_identifier_check(platform));
+        w->platform = pqcha__strdup(platform);
+        if (!w->platform) return PQCHA_ERR_NO_MEMORY;
+    }
+    if (json_object_get(obj, "allowExtraRegions"))
+        PQCHA_TRY(pqcha__json_bool(obj, "allowExtraRegions", &w->allow_extra_regions));
+    return parse_workload_regions(w, obj);
+}
+
+static pqcha_err parse_workloads(pqcha_policy *p, const json_t *root) {
+    json_t *workloads = NULL;
+    PQCHA_TRY(pqcha__json_object(root, "workloads", &workloads));
+    size_t n = json_object_size(workloads);
+    if (n == 0) return PQCHA_ERR_BAD_POLICY; /* a policy that accepts nothing */
+    if (n > PQCHA__POLICY_MAX_WORKLOADS) return PQCHA_ERR_TOO_LARGE;
+    p->workloads = calloc(n, sizeof p->workloads[0]);
+    if (!p->workloads) return PQCHA_ERR_NO_MEMORY;
+    p->workload_count = n;
+    size_t i = 0;
+    const char *id;
+    size_t id_len;
+    json_t *obj;
+    json_object_keylen_foreach(workloads, id, id_len, obj) {
+        if (id_len != strlen(id)) return PQCHA_ERR_BAD_IDENTIFIER; /* an embedded NUL */
+        PQCHA_TRY(parse_workload(&p->workloads[i], id, obj));
+        i++;
+    }
+    qsort(p->workloads, n, sizeof p->workloads[0], compare_workloads);
+    return check_sorted_unique(p->workloads, n, sizeof p->workloads[0], compare_workloads);
+}
+
+static pqcha_err policy_from_json(pqcha_policy *p, const json_t *root) {
+    static const char *const required[] = {"version", "workloads", NULL};
+    static const char *const optional[] = {"trustedKeys", "maxSkewSeconds", "maxLifetimeSeconds",
+                                           "allowedSignatureAlgorithms",
+                                           "allowedDigestAlgorithms", NULL};
+    PQCHA_TRY(parse_version(root));
+    PQCHA_TRY(pqcha__json_check_fields(root, required, optional));
+    PQCHA_TRY(parse_seconds(&p->max_skew, root, "maxSkewSeconds", 0,
+                            PQCHA_DEFAULT_MAX_SKEW_SECONDS));
+    PQCHA_TRY(parse_seconds(&p->max_lifetime, root, "maxLifetimeSeconds", 1,
+                            PQCHA_DEFAULT_MAX_LIFETIME_SECONDS));
+    PQCHA_TRY(parse_algorithm_list(&p->sig_alg_mask, root, "allowedSignatureAlgorithms",
+                                   ALL_SIG_ALGS, sig_name_bit));
+    PQCHA_TRY(parse_algorithm_list(&p->digest_alg_mask, root, "allowedDigestAlgorithms",
+                                   ALL_DIGEST_ALGS, digest_name_bit));
+    PQCHA_TRY(parse_workloads(p, root));
+    /* Keys last: parsing PEM is the expensive part, and a policy that is
+     * wrong elsewhere should fail fast. */
+    return parse_trusted_keys(p, root);
+}
+
+pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len) {
+    if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (!json && len != 0) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (len > PQCHA_MAX_POLICY_LEN) return PQCHA_ERR_TOO_LARGE;
+    json_t *root = NULL;
+    PQCHA_TRY(pqcha__json_parse_object(&root, json ? json : "", len, PQCHA_MAX_POLICY_LEN));
+    pqcha_policy *p = calloc(1, sizeof *p);
+    if (!p) {
+        json_decref(root);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    pqcha_err err = policy_from_json(p, root);
+    json_decref(root);
+    if (err != PQCHA_OK) {
+        pqcha_policy_free(p);
+        return err;
+    }
+    *out = p;
+    return PQCHA_OK;
+}

@@ -1,0 +1,52 @@
+/* policy_internal.h — the parsed verifier policy (docs/FORMAT.md section 6)
+ * and the lookups the verifier runs against it. The public API sees only
+ * pqcha_policy_parse, the trusted-key accessors and pqcha_policy_free. */
+#ifndef PQCHA_POLICY_INTERNAL_H
+#define PQCHA_POLICY_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha.h"
+
+#define PQCHA__POLICY_MAX_TRUSTED_KEYS 256u
+#define PQCHA__POLICY_MAX_WORKLOADS 1024u
+#define PQCHA__POLICY_MAX_REGIONS PQCHA_MAX_REGIONS
+#define PQCHA__POLICY_MAX_SECONDS 604800 /* 7 days: the cap on skew and lifetime */
+
+/* One acceptable digest of a region. */
+typedef struct pqcha__policy_digest {
+    pqcha_digest_alg alg;
+    char hex[2 * PQCHA_MAX_DIGEST_LEN + 1];
+} pqcha__policy_digest;
+
+/* A required region and its digest set (any one of them matches). */
+typedef struct pqcha__policy_region {
+    char *id;
+    pqcha__policy_digest *digests;
+    size_t digest_count;
+} pqcha__policy_region;
+
+typedef struct pqcha__policy_workload {
+    char *id;
+    char *platform;                  /* NULL: any platform */
+    int allow_extra_regions;
+    pqcha__policy_region *regions;   /* sorted by id (strcmp) for binary search */
+    size_t region_count;
+} pqcha__policy_workload;
+
+/* Lookups. All return NULL / 0 when p is NULL. */
+size_t pqcha__policy_workload_count(const pqcha_policy *p);
+const pqcha__policy_workload *pqcha__policy_workload_at(const pqcha_policy *p, size_t i); /* id order */
+const pqcha__policy_workload *pqcha__policy_find_workload(const pqcha_policy *p, const char *id);
+const pqcha__policy_region *pqcha__policy_find_region(const pqcha__policy_workload *w,
+                                                      const char *id);
+/* The expected lowercase hex digest of region r for alg, or NULL if the
+ * region's digest set has no entry for alg. */
+const char *pqcha__policy_region_digest(const pqcha__policy_region *r, pqcha_digest_alg alg);
+int pqcha__policy_allows_signature(const pqcha_policy *p, pqcha_sig_alg alg);
+int pqcha__policy_allows_digest(const pqcha_policy *p, pqcha_digest_alg alg);
+int64_t pqcha__policy_max_skew(const pqcha_policy *p);     /* the default when p is NULL */
+int64_t pqcha__policy_max_lifetime(const pqcha_policy *p); /* the default when p is NULL */
+
+#endif

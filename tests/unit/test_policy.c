@@ -1,0 +1,338 @@
+/* test_policy.c — the verifier policy parser (docs/FORMAT.md section 6):
+ * a valid policy and its lookups, then every rejection with its exact code. */
+#include <stdarg.h>
+
+#include "core/policy_internal.h"
+#include "testutil.h"
+
+#define D64 "33bad5430899ed6f8beaf3e732b2a2cad1d40b7c9de0cfcdc7e0bc0756803a10"
+#define D64_UPPER "33BAD5430899ED6F8BEAF3E732B2A2CAD1D40B7C9DE0CFCDC7E0BC0756803A10"
+/* A minimal valid workload set, used where a test varies something else. */
+#define WORKLOADS "\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}"
+
+static pqcha_err parse(const char *text) {
+    pqcha_policy *p = NULL;
+    pqcha_err err = pqcha_policy_parse(&p, text, strlen(text));
+    if (err == PQCHA_OK && p == NULL) return PQCHA_ERR_INTERNAL;
+    if (err != PQCHA_OK && p != NULL) return PQCHA_ERR_INTERNAL; /* output must stay NULL */
+    pqcha_policy_free(p);
+    return err;
+}
+
+/* A PEM text with its newlines escaped for a JSON string; free with free(). */
+static char *json_pem(const pqcha_key *key, int private_half) {
+    char *pem = NULL;
+    size_t len = 0;
+    pqcha_err err = private_half ? pqcha_key_private_pem(&pem, &len, key)
+                                 : pqcha_key_public_pem(&pem, &len, key);
+    if (err != PQCHA_OK) abort();
+    char *out = malloc(2 * len + 1);
+    if (!out) abort();
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (pem[i] == '\n') {
+            out[n++] = '\\';
+            out[n++] = 'n';
+        } else {
+            out[n++] = pem[i];
+        }
+    }
+    out[n] = '\0';
+    if (private_half)
+        pqcha_free_secret(pem, len);
+    else
+        pqcha_free(pem);
+    return out;
+}
+
+static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *format(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *out = malloc((size_t)n + 1);
+    if (!out) abort();
+    va_start(ap, fmt);
+    vsnprintf(out, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return out;
+}
+
+static pqcha_key *test_key(void) {
+    static pqcha_key *k;
+    if (!k && pqcha_key_generate(&k, PQCHA_ML_DSA_65) != PQCHA_OK) abort();
+    return k;
+}
+
+static void test_valid_full_policy(void) {
+    char *pem = json_pem(test_key(), 0);
+    char *text = format(
+        "{\"version\":1,\"trustedKeys\":[\"%s\"],\"maxSkewSeconds\":30,"
+        "\"maxLifetimeSeconds\":600,\"allowedSignatureAlgorithms\":[\"ML-DSA-65\",\"ML-DSA-87\"],"
+        "\"allowedDigestAlgorithms\":[\"sha3-256\"],\"workloads\":{"
+        "\"model-serving-1\":{\"platform\":\"file\",\"allowExtraRegions\":true,"
+        "\"regions\":{\"model-weights-0\":{\"sha3-256\":\"" D64 "\"},"
+        "\"activation-cache\":{\"sha3-256\":\"%064d\"}}},"
+        "\"other\":{\"regions\":{\"x\":{\"sha3-256\":\"" D64 "\"}}}}}",
+        pem, 0);
+    pqcha_policy *p = NULL;
+    CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
+    REQUIRE(p != NULL);
+    REQUIRE(pqcha_policy_trusted_key_count(p) == 1);
+    const pqcha_key *k = pqcha_policy_trusted_key(p, 0);
+    REQUIRE(k != NULL);
+    CHECK_STR(pqcha_key_id(k), pqcha_key_id(test_key()));
+    CHECK(!pqcha_key_has_private(k));
+    CHECK(pqcha_policy_trusted_key(p, 1) == NULL);
+    CHECK(pqcha__policy_max_skew(p) == 30);
+    CHECK(pqcha__policy_max_lifetime(p) == 600);
+    CHECK(!pqcha__policy_allows_signature(p, PQCHA_ML_DSA_44));
+    CHECK(pqcha__policy_allows_signature(p, PQCHA_ML_DSA_65));
+    CHECK(pqcha__policy_allows_signature(p, PQCHA_ML_DSA_87));
+    CHECK(pqcha__policy_allows_digest(p, PQCHA_DIGEST_SHA3_256));
+
+    const pqcha__policy_workload *w = pqcha__policy_find_workload(p, "model-serving-1");
+    REQUIRE(w != NULL);
+    CHECK_STR(w->platform, "file");
+    CHECK(w->allow_extra_regions == 1);
+    CHECK(w->region_count == 2);
+    const pqcha__policy_region *r = pqcha__policy_find_region(w, "model-weights-0");
+    REQUIRE(r != NULL);
+    CHECK_STR(pqcha__policy_region_digest(r, PQCHA_DIGEST_SHA3_256), D64);
+    CHECK(pqcha__policy_find_region(w, "activation-cache") != NULL);
+    CHECK(pqcha__policy_find_region(w, "nope") == NULL);
+    const pqcha__policy_workload *other = pqcha__policy_find_workload(p, "other");
+    REQUIRE(other != NULL);
+    CHECK(other->platform == NULL);
+    CHECK(other->allow_extra_regions == 0);
+    CHECK(pqcha__policy_find_workload(p, "model-serving-2") == NULL);
+    pqcha_policy_free(p);
+    free(text);
+    free(pem);
+}
+
+static void test_minimal_policy_defaults(void) {
+    const char *text = "{\"version\":1," WORKLOADS "}";
+    pqcha_policy *p = NULL;
+    CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
+    REQUIRE(p != NULL);
+    CHECK(pqcha_policy_trusted_key_count(p) == 0);
+    CHECK(pqcha__policy_max_skew(p) == PQCHA_DEFAULT_MAX_SKEW_SECONDS);
+    CHECK(pqcha__policy_max_lifetime(p) == PQCHA_DEFAULT_MAX_LIFETIME_SECONDS);
+    CHECK(pqcha__policy_allows_signature(p, PQCHA_ML_DSA_44));
+    CHECK(pqcha__policy_allows_signature(p, PQCHA_ML_DSA_65));
+    CHECK(pqcha__policy_allows_signature(p, PQCHA_ML_DSA_87));
+    pqcha_policy_free(p);
+    /* Whitespace and key order do not matter; the bounds are inclusive. */
+    CHECK_OK(parse(" { \"workloads\" : {\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}},"
+                   "\"maxSkewSeconds\":0,\"maxLifetimeSeconds\":604800,\"version\":1,"
+                   "\"trustedKeys\":[]}\n"));
+    CHECK_OK(parse("{\"version\":1,\"maxSkewSeconds\":604800,\"maxLifetimeSeconds\":1," WORKLOADS "}"));
+}
+
+static void test_duplicate_keys(void) {
+    CHECK_ERR(parse("{\"version\":1,\"version\":1," WORKLOADS "}"), PQCHA_ERR_JSON_DUPLICATE_KEY);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
+                    "\"}}},\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}"),
+              PQCHA_ERR_JSON_DUPLICATE_KEY);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
+                    "\"},\"r\":{\"sha3-256\":\"" D64 "\"}}}}}"),
+              PQCHA_ERR_JSON_DUPLICATE_KEY);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
+                    "\",\"sha3-256\":\"" D64 "\"}}}}}"),
+              PQCHA_ERR_JSON_DUPLICATE_KEY);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"platform\":\"a\",\"platform\":\"a\","
+                    "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}"),
+              PQCHA_ERR_JSON_DUPLICATE_KEY);
+}
+
+static void test_unknown_fields(void) {
+    CHECK_ERR(parse("{\"version\":1,\"strict\":false," WORKLOADS "}"), PQCHA_ERR_UNKNOWN_FIELD);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"expectedHash\":\"x\",\"regions\":{\"r\":"
+                    "{\"sha3-256\":\"" D64 "\"}}}}}"),
+              PQCHA_ERR_UNKNOWN_FIELD);
+    /* Inside a digest set the keys are algorithm names: an unknown one is a
+     * meaningless policy, not an extension point. */
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
+                    "\",\"note\":\"x\"}}}}}"),
+              PQCHA_ERR_BAD_POLICY);
+}
+
+static void test_missing_fields(void) {
+    CHECK_ERR(parse("{" WORKLOADS "}"), PQCHA_ERR_MISSING_FIELD);
+    CHECK_ERR(parse("{\"version\":1}"), PQCHA_ERR_MISSING_FIELD);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"platform\":\"file\"}}}"),
+              PQCHA_ERR_MISSING_FIELD);
+}
+
+static void test_wrong_types(void) {
+    CHECK_ERR(parse("{\"version\":\"1\"," WORKLOADS "}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1.0," WORKLOADS "}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":true," WORKLOADS "}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"trustedKeys\":\"pem\"," WORKLOADS "}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"trustedKeys\":[1]," WORKLOADS "}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"maxSkewSeconds\":\"60\"," WORKLOADS "}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"maxLifetimeSeconds\":3600.5," WORKLOADS "}"),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"allowedSignatureAlgorithms\":\"ML-DSA-65\"," WORKLOADS "}"),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"allowedSignatureAlgorithms\":[65]," WORKLOADS "}"),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"allowedDigestAlgorithms\":[null]," WORKLOADS "}"),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":[]}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":\"file\"}}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"platform\":5,\"regions\":{\"r\":"
+                    "{\"sha3-256\":\"" D64 "\"}}}}}"),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"allowExtraRegions\":\"yes\","
+                    "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}"),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"allowExtraRegions\":1,"
+                    "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}"),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":[]}}}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":\"" D64 "\"}}}}"),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":1}}}}}"),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("[1]"), PQCHA_ERR_WRONG_TYPE);
+}
+
+static void test_version(void) {
+    CHECK_ERR(parse("{\"version\":2," WORKLOADS "}"), PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(parse("{\"version\":0," WORKLOADS "}"), PQCHA_ERR_BAD_POLICY);
+    /* A later version's new fields do not hide the real problem. */
+    CHECK_ERR(parse("{\"version\":2,\"futureField\":1," WORKLOADS "}"), PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(parse("{\"version\":-1," WORKLOADS "}"), PQCHA_ERR_OUT_OF_RANGE);
+}
+
+static void test_meaningless_policies(void) {
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{}}"), PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{}}}}"), PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{}}}}}"),
+              PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha256\":\"" D64
+                    "\"}}}}}"),
+              PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(parse("{\"version\":1,\"allowedSignatureAlgorithms\":[]," WORKLOADS "}"),
+              PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(parse("{\"version\":1,\"allowedSignatureAlgorithms\":[\"Ed25519\"]," WORKLOADS "}"),
+              PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(parse("{\"version\":1,\"allowedSignatureAlgorithms\":[\"ml-dsa-65\"]," WORKLOADS "}"),
+              PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(parse("{\"version\":1,\"allowedDigestAlgorithms\":[]," WORKLOADS "}"),
+              PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(parse("{\"version\":1,\"allowedDigestAlgorithms\":[\"sha256\"]," WORKLOADS "}"),
+              PQCHA_ERR_BAD_POLICY);
+}
+
+static void test_bad_hex(void) {
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64_UPPER
+                    "\"}}}}}"),
+              PQCHA_ERR_BAD_HEX);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"abcd\"}}}}}"),
+              PQCHA_ERR_BAD_HEX);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
+                    "00\"}}}}}"),
+              PQCHA_ERR_BAD_HEX);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":"
+                    "\"zz" D64 "\"}}}}}"),
+              PQCHA_ERR_BAD_HEX);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":"
+                    "\" " D64 "\"}}}}}"),
+              PQCHA_ERR_BAD_HEX);
+}
+
+static void test_ranges(void) {
+    CHECK_ERR(parse("{\"version\":1,\"maxSkewSeconds\":604801," WORKLOADS "}"), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(parse("{\"version\":1,\"maxSkewSeconds\":-1," WORKLOADS "}"), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(parse("{\"version\":1,\"maxLifetimeSeconds\":0," WORKLOADS "}"), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(parse("{\"version\":1,\"maxLifetimeSeconds\":99999999999999999999," WORKLOADS "}"),
+              PQCHA_ERR_OUT_OF_RANGE);
+}
+
+static void test_identifiers(void) {
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
+                    "\"}}}}}"),
+              PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\\u0001\":{\"sha3-256\":\"" D64
+                    "\"}}}}}"),
+              PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"platform\":\"\",\"regions\":{\"r\":"
+                    "{\"sha3-256\":\"" D64 "\"}}}}}"),
+              PQCHA_ERR_BAD_IDENTIFIER);
+    /* An embedded NUL must never alias two ids (whichever layer refuses it). */
+    CHECK(parse("{\"version\":1,\"workloads\":{\"w\\u0000x\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
+                "\"}}}}}") != PQCHA_OK);
+}
+
+static void test_keys(void) {
+    CHECK_ERR(parse("{\"version\":1,\"trustedKeys\":[\"not a pem\"]," WORKLOADS "}"),
+              PQCHA_ERR_BAD_KEY);
+    CHECK_ERR(parse("{\"version\":1,\"trustedKeys\":[\"-----BEGIN PUBLIC KEY-----\\nAAAA\\n"
+                    "-----END PUBLIC KEY-----\\n\"]," WORKLOADS "}"),
+              PQCHA_ERR_BAD_KEY);
+    /* A private key does not belong in verifier configuration: refused, not trimmed. */
+    char *priv = json_pem(test_key(), 1);
+    char *text = format("{\"version\":1,\"trustedKeys\":[\"%s\"]," WORKLOADS "}", priv);
+    CHECK_ERR(parse(text), PQCHA_ERR_BAD_KEY);
+    pqcha_wipe(text, strlen(text));
+    pqcha_wipe(priv, strlen(priv));
+    free(text);
+    free(priv);
+    /* Listing the same key twice is harmless. */
+    char *pub = json_pem(test_key(), 0);
+    text = format("{\"version\":1,\"trustedKeys\":[\"%s\",\"%s\"]," WORKLOADS "}", pub, pub);
+    CHECK_OK(parse(text));
+    free(text);
+    free(pub);
+}
+
+static void test_sizes(void) {
+    size_t len = PQCHA_MAX_POLICY_LEN + 1;
+    char *big = malloc(len);
+    REQUIRE(big != NULL);
+    memset(big, ' ', len);
+    const char *valid = "{\"version\":1," WORKLOADS "}";
+    memcpy(big, valid, strlen(valid)); /* valid JSON plus trailing spaces, one byte too long */
+    pqcha_policy *p = NULL;
+    CHECK_ERR(pqcha_policy_parse(&p, big, len), PQCHA_ERR_TOO_LARGE);
+    CHECK(p == NULL);
+    CHECK_OK(pqcha_policy_parse(&p, big, len - 1));
+    pqcha_policy_free(p);
+    free(big);
+
+    /* 1025 workloads: one too many. */
+    size_t cap = 1025 * 160 + 64;
+    char *many = malloc(cap);
+    REQUIRE(many != NULL);
+    int n = snprintf(many, cap, "{\"version\":1,\"workloads\":{");
+    for (int i = 0; i < 1025 && n > 0 && (size_t)n < cap; i++)
+        n += snprintf(many + n, cap - (size_t)n,
+                      "%s\"w%d\":{\"regions\":{\"r\":{\"sha3-256\":\"%s\"}}}", i ? "," : "", i,
+                      D64);
+    REQUIRE(n > 0 && (size_t)n + 3 <= cap);
+    snprintf(many + n, cap - (size_t)n, "}}");
+    CHECK_ERR(parse(many), PQCHA_ERR_TOO_LARGE);
+    free(many);
+}
+
+static void test_syntax_and_misuse(void) {
+    CHECK_ERR(parse(""), PQCHA_ERR_JSON_SYNTAX);
+    CHECK_ERR(parse("{\"version\":1," WORKLOADS "} x"), PQCHA_ERR_JSON_SYNTAX);
+    CHECK_ERR(parse("{\"version\":1,"), PQCHA_ERR_JSON_SYNTAX);
+    pqcha_policy *p = NULL;
+    CHECK_ERR(pqcha_policy_parse(NULL, "{}", 2), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_policy_parse(&p, NULL, 2), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK(pqcha_policy_trusted_key_count(NULL) == 0);
+    CHECK(pqcha_policy_trusted_key(NULL, 0) == NULL);
+    pqcha_policy_free(NULL);
+}
+
+TEST_MAIN(TEST(test_valid_full_policy), TEST(test_minimal_policy_defaults),
+          TEST(test_duplicate_keys), TEST(test_unknown_fields), TEST(test_missing_fields),
+          TEST(test_wrong_types), TEST(test_version), TEST(test_meaningless_policies),
+          TEST(test_bad_hex), TEST(test_ranges), TEST(test_identifiers), TEST(test_keys),
+          TEST(test_sizes), TEST(test_syntax_and_misuse))
