@@ -764,6 +764,22 @@ static void test_empty_report(void) {
     pqcha_result_free(r);
 }
 
+/* A repeated region id is refused even without reference values: the report
+ * would be ambiguous about what was measured (FORMAT.md section 4.3). */
+static void test_duplicate_region_without_policy(void) {
+    t_report rep;
+    default_report(&rep);
+    duplicate_region(&rep);
+    char *env = signed_report(&rep);
+    pqcha_verifier *v = make_verifier(NULL, NONCE_A);
+    pqcha_result *r = NULL;
+    CHECK_ERR(pqcha_verify(&r, v, env, strlen(env)), PQCHA_ERR_DUPLICATE_REGION);
+    CHECK_OUTCOME(r, PQCHA_VERDICT_REJECTED, PQCHA_ERR_DUPLICATE_REGION);
+    pqcha_result_free(r);
+    pqcha_verifier_free(v);
+    free(env);
+}
+
 static void test_duplicate_region(void) {
     pqcha_result *r = verify_variant(duplicate_region);
     CHECK_OUTCOME(r, PQCHA_VERDICT_REJECTED, PQCHA_ERR_DUPLICATE_REGION);
@@ -1032,13 +1048,16 @@ static void test_authenticity_only_without_policy(void) {
     CHECK_OK(pqcha_verify(&r, v, env, strlen(env)));
     REQUIRE(r != NULL);
     CHECK(pqcha_result_drift_count(r) == 0);
-    static const char *const skipped[] = {"workload", "platform", "unique-regions"};
-    for (size_t k = 0; k < 3; k++) {
+    static const char *const skipped[] = {"workload", "platform"};
+    for (size_t k = 0; k < 2; k++) {
         size_t i = find_check(r, skipped[k]);
         REQUIRE(i != SIZE_MAX);
         CHECK(pqcha_result_check_status(r, i) == PQCHA_CHECK_SKIPPED);
         CHECK_STR(pqcha_result_check_expected(r, i), "(no policy)");
     }
+    size_t unique = find_check(r, "unique-regions");
+    REQUIRE(unique != SIZE_MAX);
+    CHECK(pqcha_result_check_status(r, unique) == PQCHA_CHECK_PASS);
     pqcha_result_free(r);
     /* ...and an untrusted signer is still refused. */
     pqcha_verifier *empty = NULL;
@@ -1182,7 +1201,8 @@ TEST_MAIN(TEST(test_valid_report), TEST(test_signature_tamper_detected),
           TEST(test_issued_in_future), TEST(test_lifetime_too_long),
           TEST(test_issued_within_skew_is_valid), TEST(test_skew_and_lifetime_overrides),
           TEST(test_bad_signature_hides_drift), TEST(test_empty_report),
-          TEST(test_duplicate_region), TEST(test_missing_required_region),
+          TEST(test_duplicate_region),
+    TEST(test_duplicate_region_without_policy), TEST(test_missing_required_region),
           TEST(test_missing_region_outranks_drift), TEST(test_unexpected_region),
           TEST(test_extra_region_allowed), TEST(test_subject_name_mismatch),
           TEST(test_signer_algorithm_mismatch), TEST(test_signer_key_id_mismatch),
