@@ -5,6 +5,7 @@
 # is older than 3.5, build a private static libcrypto 3.5 into ~/.cache/pqcha.
 
 BUILD ?= build
+MAKEFLAGS += --no-print-directory
 PREFIX ?= /usr/local
 
 .PHONY: all build deps demo check install clean
