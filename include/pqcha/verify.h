@@ -29,7 +29,9 @@ typedef struct pqcha_verifier pqcha_verifier;
 pqcha_err pqcha_verifier_create(pqcha_verifier **out);
 /* Pins a public key (a copy of its public half is kept). */
 pqcha_err pqcha_verifier_trust_key(pqcha_verifier *v, const pqcha_key *key);
-/* Uses the policy (held by reference: it must outlive v) and pins its keys.
+/* Uses the policy (held by reference: it must outlive v) and trusts its
+ * trustedKeys. Calling it again replaces the policy and, with it, the keys
+ * only the previous policy listed; keys given to pqcha_verifier_trust_key stay.
  * Without a policy only trust, signature, freshness and nonce are checked
  * (docs/FORMAT.md section 5, checks 11-15 skipped): VALID then means only
  * "authentic and fresh", never "memory as expected". */

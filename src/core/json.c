@@ -161,7 +161,11 @@ pqcha_err pqcha__json_dump(char **out, size_t *out_len, const json_t *value, int
         *out_len = 0;
     if (value == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
-    size_t flags = JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+    /* The pretty form is for people ('pqcha inspect' prints unverified
+     * payloads with it): all non-ASCII is escaped, so no C1 control (U+009B
+     * is CSI) or bidi override reaches a terminal raw. JSON already escapes
+     * C0 controls. The compact form is the signed wire form: UTF-8 as is. */
+    size_t flags = JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) | JSON_ENSURE_ASCII : JSON_COMPACT);
     char *text = json_dumps(value, flags);
     if (text == NULL)
         return PQCHA_ERR_NO_MEMORY;

@@ -31,7 +31,8 @@ pqcha_err pqcha__json_object(const json_t *obj, const char *key, json_t **out);
 /* Arrays: PQCHA_ERR_TOO_LARGE above max_items. */
 pqcha_err pqcha__json_array(const json_t *obj, const char *key, size_t max_items, json_t **out);
 
-/* Serialises compactly with sorted keys into a new NUL-terminated string. */
+/* Serialises with sorted keys into a new NUL-terminated string: compactly,
+ * or (pretty) indented with every non-ASCII character escaped as \uXXXX. */
 pqcha_err pqcha__json_dump(char **out, size_t *out_len, const json_t *value, int pretty);
 
 #endif

@@ -325,7 +325,9 @@ static pqcha_err parse_workload(pqcha__policy_workload *w, const char *id, json_
     PQCHA_TRY(pqcha__json_check_fields(obj, required, optional));
     if (json_object_get(obj, "platform")) {
         const char *platform = NULL;
-        PQCHA_TRY(pqcha__json_string(obj, "platform", PQCHA_MAX_ID_LEN, &platform));
+        /* No length cap here: the identifier check gives an over-long
+         * platform the same error as in a report (BAD_IDENTIFIER). */
+        PQCHA_TRY(pqcha__json_string(obj, "platform", SIZE_MAX, &platform));
         PQCHA_TRY(pqcha_identifier_check(platform));
         w->platform = pqcha__strdup(platform);
         if (!w->platform) return PQCHA_ERR_NO_MEMORY;

@@ -73,8 +73,10 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t len) {
     return n;
 }
 
-/* UTF-8 without C0 controls or DEL: the text may be printed to a terminal
- * or a log and must not be able to forge lines or escape sequences. */
+/* UTF-8 without control characters: no C0 (U+0000-U+001F), no DEL and no
+ * C1 (U+0080-U+009F, encoded 0xc2 0x80-0x9f; U+009B is CSI, which terminals
+ * such as xterm act on). The text may be printed to a terminal or a log and
+ * must not be able to forge lines or escape sequences. */
 static int is_clean_utf8(const char *text, size_t len) {
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
@@ -83,6 +85,8 @@ static int is_clean_utf8(const char *text, size_t len) {
             return 0;
         size_t n = utf8_sequence_length(s + i, len - i);
         if (n == 0)
+            return 0;
+        if (n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0)
             return 0;
         i += n;
     }

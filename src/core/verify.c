@@ -38,7 +38,10 @@
  * ====================================================================== */
 
 struct pqcha_verifier {
-    pqcha_key **keys; /* pinned public keys, distinct key ids */
+    /* Keys pinned with pqcha_verifier_trust_key (public halves, distinct key
+     * ids). The policy's trustedKeys are looked up in the policy itself, so
+     * replacing the policy also replaces the keys it brought. */
+    pqcha_key **keys;
     size_t key_count;
     size_t key_cap;
     const pqcha_policy *policy; /* borrowed */
@@ -67,15 +70,26 @@ void pqcha_verifier_free(pqcha_verifier *v) {
 }
 
 /* Key ids are public, so a plain comparison is fine. */
-static const pqcha_key *find_pinned_key(const pqcha_verifier *v, const char *key_id) {
-    for (size_t i = 0; i < v->key_count; i++)
-        if (strcmp(pqcha_key_id(v->keys[i]), key_id) == 0) return v->keys[i];
+static const pqcha_key *find_key_in(pqcha_key *const *keys, size_t n, const char *key_id) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(pqcha_key_id(keys[i]), key_id) == 0) return keys[i];
     return NULL;
+}
+
+/* FORMAT.md section 5, check 2: a key given to pqcha_verifier_trust_key, or
+ * one listed in the current policy's trustedKeys. */
+static const pqcha_key *find_pinned_key(const pqcha_verifier *v, const char *key_id) {
+    const pqcha_key *key = find_key_in(v->keys, v->key_count, key_id);
+    for (size_t i = 0; !key && i < pqcha_policy_trusted_key_count(v->policy); i++) {
+        const pqcha_key *k = pqcha_policy_trusted_key(v->policy, i);
+        if (strcmp(pqcha_key_id(k), key_id) == 0) key = k;
+    }
+    return key;
 }
 
 pqcha_err pqcha_verifier_trust_key(pqcha_verifier *v, const pqcha_key *key) {
     if (!v || !key) return PQCHA_ERR_INVALID_ARGUMENT;
-    if (find_pinned_key(v, pqcha_key_id(key))) return PQCHA_OK; /* already pinned */
+    if (find_key_in(v->keys, v->key_count, pqcha_key_id(key))) return PQCHA_OK; /* already pinned */
     if (v->key_count == v->key_cap) {
         size_t cap = v->key_cap ? 2 * v->key_cap : 4;
         pqcha_key **keys = realloc(v->keys, cap * sizeof keys[0]);
@@ -89,10 +103,11 @@ pqcha_err pqcha_verifier_trust_key(pqcha_verifier *v, const pqcha_key *key) {
     return PQCHA_OK;
 }
 
+/* The policy's keys are not copied into v->keys: a verifier given another
+ * policy later must stop trusting the keys only the previous one listed. The
+ * policy holds public halves only and outlives v (see verify.h). */
 pqcha_err pqcha_verifier_set_policy(pqcha_verifier *v, const pqcha_policy *policy) {
     if (!v || !policy) return PQCHA_ERR_INVALID_ARGUMENT;
-    for (size_t i = 0; i < pqcha_policy_trusted_key_count(policy); i++)
-        PQCHA_TRY(pqcha_verifier_trust_key(v, pqcha_policy_trusted_key(policy, i)));
     v->policy = policy;
     return PQCHA_OK;
 }
@@ -354,7 +369,8 @@ static void check_envelope(verify_ctx *c, const char *text, size_t len) {
 /* ---- 2. trust: the envelope's keyid must name a pinned key ---- */
 static void check_trust(verify_ctx *c) {
     char expected[TEXT_LEN], found[TEXT_LEN];
-    snprintf(expected, sizeof expected, "one of %zu pinned keys", c->v->key_count);
+    snprintf(expected, sizeof expected, "one of %zu pinned keys",
+             c->v->key_count + pqcha_policy_trusted_key_count(c->v->policy));
     if (c->stopped) {
         skip(c, "trust", expected);
         return;

@@ -115,6 +115,31 @@ expect_exit 3 verify truncated.json
 : >empty.json
 expect_exit 3 verify empty.json
 
+# A report on stdin is capped like a file: 16 MiB and one byte is malformed (3).
+head -c $((16 * 1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' >oversize.json
+expect_exit 3 "$PQCHA" verify --policy policy.json - <oversize.json
+assert_contains err "16 MiB"
+expect_exit 3 "$PQCHA" inspect - <oversize.json
+
+# inspect prints an UNVERIFIED payload: nothing in it reaches the terminal raw,
+# neither C1 controls (U+009B is CSI, "\xc2\x9b" in UTF-8) nor bidi overrides.
+python3 - report.json <<'PY'
+import base64, json, sys
+env = json.load(open(sys.argv[1]))
+payload = json.loads(base64.b64decode(env["payload"]))
+payload["note"] = "\u009b2J\u009b31mALL CLEAR\u202e"
+env["payload"] = base64.b64encode(json.dumps(payload, ensure_ascii=False).encode()).decode()
+json.dump(env, open("escapes.json", "w"), separators=(",", ":"))
+PY
+expect_exit 3 "$PQCHA" inspect escapes.json
+assert_contains out "UNVERIFIED"
+assert_contains out '\u009B2J'
+python3 - out <<'PY' || fail "inspect printed a non-ASCII byte"
+import sys
+data = open(sys.argv[1], "rb").read()
+sys.exit(1 if any(b >= 0x80 for b in data) else 0)
+PY
+
 # Usage and I/O errors (4).
 expect_exit 4 verify no-such-report.json
 assert_contains err "no-such-report.json"

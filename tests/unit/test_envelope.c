@@ -265,6 +265,26 @@ static void test_describe(void) {
     free(text);
 }
 
+/* 'pqcha inspect' prints the pretty payload of an UNVERIFIED report to the
+ * terminal. JSON escapes C0 controls but lets every other code point through
+ * as raw UTF-8: C1 controls (U+009B is CSI, which xterm acts on) and bidi
+ * overrides (U+202E) would reach the terminal from anyone's forged report.
+ * The pretty view is therefore pure printable ASCII. */
+static void test_describe_escapes_terminal_controls(void) {
+    char *text = make_envelope(PQCHA_PAYLOAD_TYPE,
+                               "{\"x\":\"\\u009b2J\xc2\x9b" "31m\\u202eabc\xe2\x80\xae\\u00e9\"}",
+                               3309, KEY_ID);
+    REQUIRE(text != NULL);
+    char *pretty = NULL;
+    CHECK_OK(pqcha_envelope_describe(&pretty, NULL, NULL, text, strlen(text)));
+    REQUIRE(pretty != NULL);
+    for (const unsigned char *p = (const unsigned char *)pretty; *p; p++)
+        CHECK(*p == '\n' || (*p >= 0x20 && *p < 0x7f));
+    CHECK_STR(pretty, "{\n  \"x\": \"\\u009B2J\\u009B31m\\u202Eabc\\u202E\\u00E9\"\n}");
+    free(pretty);
+    free(text);
+}
+
 static void test_sign_then_decode(void) {
     pqcha_key *key = NULL;
     CHECK_OK(pqcha_key_generate(&key, PQCHA_ML_DSA_65));
@@ -306,4 +326,5 @@ static void test_sign_then_decode(void) {
 
 TEST_MAIN(TEST(test_pae_golden_bytes), TEST(test_decode_valid), TEST(test_decode_rejects_bad_fields),
           TEST(test_hand_written_envelopes), TEST(test_envelope_size_cap), TEST(test_decode_unverified),
-          TEST(test_describe), TEST(test_sign_then_decode))
+          TEST(test_describe), TEST(test_describe_escapes_terminal_controls),
+          TEST(test_sign_then_decode))

@@ -263,6 +263,22 @@ static void test_identifiers(void) {
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"platform\":\"\",\"regions\":{\"r\":"
                     "{\"sha3-256\":\"" D64 "\"}}}}}"),
               PQCHA_ERR_BAD_IDENTIFIER);
+    /* Identifiers are 1-256 bytes (FORMAT.md section 1): the same error as in
+     * a report, for the platform as for the workload and region ids. */
+    char text[1024];
+    char long_id[PQCHA_MAX_ID_LEN + 2];
+    memset(long_id, 'p', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    snprintf(text, sizeof text, "{\"version\":1,\"workloads\":{\"w\":{\"platform\":\"%s\","
+             "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}", long_id);
+    CHECK_ERR(parse(text), PQCHA_ERR_BAD_IDENTIFIER);
+    snprintf(text, sizeof text, "{\"version\":1,\"workloads\":{\"%s\":{"
+             "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}", long_id);
+    CHECK_ERR(parse(text), PQCHA_ERR_BAD_IDENTIFIER);
+    long_id[PQCHA_MAX_ID_LEN] = '\0';
+    snprintf(text, sizeof text, "{\"version\":1,\"workloads\":{\"w\":{\"platform\":\"%s\","
+             "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}", long_id);
+    CHECK_OK(parse(text));
     /* An embedded NUL must never alias two ids (whichever layer refuses it). */
     CHECK(parse("{\"version\":1,\"workloads\":{\"w\\u0000x\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
                 "\"}}}}}") != PQCHA_OK);

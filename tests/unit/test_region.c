@@ -48,6 +48,26 @@ static void test_identifier_rules(void) {
     CHECK_ERR(pqcha_identifier_check(id), PQCHA_ERR_BAD_IDENTIFIER);
 }
 
+/* C1 controls (U+0080-U+009F) are control characters too: encoded in UTF-8
+ * (0xc2 0x80-0x9f), terminals such as xterm act on them, U+009B being CSI, the
+ * one-byte equivalent of ESC [. An id or description is printed by 'pqcha
+ * inspect' before anything is verified, so none may carry one. U+00A0, the
+ * first code point after them, stays allowed. */
+static void test_c1_controls_rejected(void) {
+    CHECK_ERR(pqcha_identifier_check("\xc2\x9b" "2J"), PQCHA_ERR_BAD_IDENTIFIER); /* CSI */
+    CHECK_ERR(pqcha_identifier_check("a\xc2\x80"), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(pqcha_identifier_check("a\xc2\x85" "b"), PQCHA_ERR_BAD_IDENTIFIER); /* NEL */
+    CHECK_ERR(pqcha_identifier_check("\xc2\x9f"), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_OK(pqcha_identifier_check("\xc2\xa0" "nbsp"));
+    CHECK_OK(pqcha_identifier_check("\xc2\xa9" "copyright"));
+    pqcha_region *r = NULL;
+    CHECK_ERR(pqcha_region_create(&r, "ok", "desc \xc2\x9b" "31m", 0, 1, PQCHA_PROT_R),
+              PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK(r == NULL);
+    CHECK_OK(pqcha_region_create(&r, "ok", "Gewichte f\xc3\xbcr Shard 0", 0, 1, PQCHA_PROT_R));
+    pqcha_region_free(r);
+}
+
 static void test_region_create_and_copy(void) {
     pqcha_region *r = NULL;
     CHECK_OK(pqcha_region_create(&r, "weights", "shard 0", 0x1000, 128, PQCHA_PROT_RO));
@@ -119,5 +139,6 @@ static void test_region_extent_limits(void) {
               PQCHA_ERR_OUT_OF_RANGE);
 }
 
-TEST_MAIN(TEST(test_protection_names), TEST(test_identifier_rules), TEST(test_region_create_and_copy),
+TEST_MAIN(TEST(test_protection_names), TEST(test_identifier_rules), TEST(test_c1_controls_rejected),
+          TEST(test_region_create_and_copy),
           TEST(test_region_create_rejections), TEST(test_region_extent_limits))

@@ -291,6 +291,14 @@ static const payload_case payload_cases[] = {
      PQCHA_ERR_BAD_IDENTIFIER},
     {"\"description\":\"Llama weights shard 0\"", "\"description\":\"Llama w\\u00e9ights \\ud83d\\udd12\"",
      PQCHA_OK},
+    /* C1 controls (U+0080-U+009F): U+009B is CSI to a terminal */
+    {"\"id\":\"config\"", "\"id\":\"config\\u009b2J\"", PQCHA_ERR_BAD_IDENTIFIER},
+    {"\"workloadId\":\"model-serving-1\"", "\"workloadId\":\"model\xc2\x85serving\"",
+     PQCHA_ERR_BAD_IDENTIFIER},
+    {"\"description\":\"Llama weights shard 0\"", "\"description\":\"Llama \\u0090weights\"",
+     PQCHA_ERR_BAD_IDENTIFIER},
+    {"\"description\":\"Llama weights shard 0\"", "\"description\":\"Llama\\u00a0weights\"",
+     PQCHA_OK},
     /* report ids */
     {REPORT_ID, "urn:uuid:5F0C8A4E-1B7D-4C1E-9A53-2F7D3C0B9E61", PQCHA_ERR_MALFORMED},
     {REPORT_ID, "5f0c8a4e-1b7d-4c1e-9a53-2f7d3c0b9e61", PQCHA_ERR_MALFORMED},

@@ -257,10 +257,11 @@ typedef struct t_policy {
     int allow_extra;
     int require_cache;     /* the policy also requires activation-cache */
     const char *extra_required; /* one more required region id, or NULL */
+    const pqcha_key *trusted;   /* the policy's one trusted key; NULL: the victim's */
 } t_policy;
 
 static pqcha_policy *make_policy(const t_policy *tp) {
-    char *pem = json_escaped_pem(victim_key());
+    char *pem = json_escaped_pem(tp->trusted ? tp->trusted : victim_key());
     sbuf b = {0};
     sb_printf(&b, "{\"version\":1,\"trustedKeys\":[\"%s\"],", pem);
     if (tp->sig_algs) sb_printf(&b, "\"allowedSignatureAlgorithms\":%s,", tp->sig_algs);
@@ -284,7 +285,7 @@ static pqcha_policy *make_policy(const t_policy *tp) {
 }
 
 static pqcha_policy *standard_policy(void) {
-    t_policy tp = {NULL, "in-memory", 0, 1, NULL};
+    t_policy tp = {NULL, "in-memory", 0, 1, NULL, NULL};
     return make_policy(&tp);
 }
 
@@ -834,7 +835,7 @@ static void test_extra_region_allowed(void) {
     default_report(&rep);
     add_extra_region(&rep);
     char *env = signed_report(&rep);
-    t_policy tp = {NULL, "in-memory", 1, 1, NULL};
+    t_policy tp = {NULL, "in-memory", 1, 1, NULL, NULL};
     pqcha_policy *policy = make_policy(&tp);
     pqcha_verifier *v = make_verifier(policy, NONCE_A);
     pqcha_result *r = NULL;
@@ -979,7 +980,7 @@ static void test_algorithm_not_allowed(void) {
     t_report rep;
     default_report(&rep);
     char *env = signed_report(&rep);
-    t_policy tp = {"[\"ML-DSA-87\"]", "in-memory", 0, 1, NULL};
+    t_policy tp = {"[\"ML-DSA-87\"]", "in-memory", 0, 1, NULL, NULL};
     pqcha_policy *policy = make_policy(&tp);
     pqcha_verifier *v = make_verifier(policy, NONCE_A);
     pqcha_result *r = NULL;
@@ -1168,6 +1169,44 @@ static void test_result_report_null_when_untrusted(void) {
     free(payload);
 }
 
+/* FORMAT.md section 5, check 2: the pinned keys are those given with --trust
+ * (pqcha_verifier_trust_key) and the CURRENT policy's trustedKeys. A verifier
+ * reused with another policy (one per tenant, say) must stop trusting the
+ * keys only the previous policy listed; keys pinned directly stay. */
+static void test_replaced_policy_drops_its_keys(void) {
+    t_report rep;
+    default_report(&rep);
+    char *env = signed_report(&rep); /* honest, by the victim */
+    pqcha_policy *trusts_victim = standard_policy();
+    t_policy tp = {NULL, "in-memory", 0, 1, NULL, attacker_key()};
+    pqcha_policy *trusts_attacker = make_policy(&tp);
+
+    pqcha_verifier *v = make_verifier(trusts_victim, NONCE_A);
+    pqcha_result *r = NULL;
+    CHECK_OK(pqcha_verify(&r, v, env, strlen(env)));
+    pqcha_result_free(r);
+    CHECK_OK(pqcha_verifier_set_policy(v, trusts_attacker));
+    r = NULL;
+    CHECK_ERR(pqcha_verify(&r, v, env, strlen(env)), PQCHA_ERR_UNTRUSTED_KEY);
+    REQUIRE(r != NULL);
+    CHECK_OUTCOME(r, PQCHA_VERDICT_REJECTED, PQCHA_ERR_UNTRUSTED_KEY);
+    CHECK_NOTHING_ACTED_ON(r);
+    pqcha_result_free(r);
+    pqcha_verifier_free(v);
+
+    /* A key pinned directly survives a policy change. */
+    v = make_verifier(NULL, NONCE_A); /* pins the victim's key */
+    CHECK_OK(pqcha_verifier_set_policy(v, trusts_attacker));
+    r = NULL;
+    CHECK_OK(pqcha_verify(&r, v, env, strlen(env)));
+    pqcha_result_free(r);
+    pqcha_verifier_free(v);
+
+    pqcha_policy_free(trusts_victim);
+    pqcha_policy_free(trusts_attacker);
+    free(env);
+}
+
 static void test_garbage_and_misuse(void) {
     pqcha_verifier *v = make_verifier(NULL, NULL);
     pqcha_result *r = NULL;
@@ -1212,4 +1251,5 @@ TEST_MAIN(TEST(test_valid_report), TEST(test_signature_tamper_detected),
           TEST(test_unknown_workload), TEST(test_platform_mismatch),
           TEST(test_authenticity_only_without_policy), TEST(test_check_list_valid),
           TEST(test_check_list_signature_failure), TEST(test_result_json),
-          TEST(test_result_report_null_when_untrusted), TEST(test_garbage_and_misuse))
+          TEST(test_result_report_null_when_untrusted), TEST(test_replaced_policy_drops_its_keys),
+          TEST(test_garbage_and_misuse))
