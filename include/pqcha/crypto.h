@@ -28,10 +28,22 @@ void pqcha_wipe(void *p, size_t len);        /* not optimised away */
 #define PQCHA_SHA3_256_LEN 32
 #define PQCHA_MAX_DIGEST_LEN 64
 
-/* Digest algorithm names as they appear on the wire ("sha3-256"). */
+/* Digest algorithms, named on the wire (docs/FORMAT.md section 4.4):
+ *  "sha3-256"       SHA3-256 of the bytes, one stream (what openssl dgst prints);
+ *  "sha3-256-tree"  the default for regions: equal to sha3-256 up to one leaf
+ *                   (PQCHA_TREE_LEAF_SIZE bytes), above that a Merkle tree of
+ *                   SHA3-256 leaves hashed in parallel lanes and threads;
+ *  "k12"            KangarooTwelve (KT128, RFC 9861), 32 bytes, empty customisation:
+ *                   the fastest, for the very largest regions. */
 typedef enum pqcha_digest_alg {
-    PQCHA_DIGEST_SHA3_256 = 1
+    PQCHA_DIGEST_SHA3_256 = 1,
+    PQCHA_DIGEST_SHA3_256_TREE = 2,
+    PQCHA_DIGEST_K12 = 3
 } pqcha_digest_alg;
+
+/* The sha3-256-tree leaf size: part of the format, chosen by measurement
+ * (docs/PERFORMANCE.md). */
+#define PQCHA_TREE_LEAF_SIZE (64u * 1024u)
 
 /* Parses a wire name; PQCHA_ERR_UNSUPPORTED_ALGORITHM for anything else. */
 pqcha_err pqcha_digest_alg_parse(pqcha_digest_alg *out, const char *name);
@@ -41,6 +53,9 @@ size_t pqcha_digest_alg_length(pqcha_digest_alg alg);    /* 0 if unknown */
 /* Streaming hasher: create, update any number of times, final once. */
 typedef struct pqcha_hasher pqcha_hasher;
 pqcha_err pqcha_hasher_create(pqcha_hasher **out, pqcha_digest_alg alg);
+/* Threads for the parallel algorithms (sha3-256-tree, k12): 1 by default,
+ * 0 = all online CPUs. Call before the first update; sha3-256 ignores it. */
+pqcha_err pqcha_hasher_set_threads(pqcha_hasher *h, unsigned threads);
 pqcha_err pqcha_hasher_update(pqcha_hasher *h, const void *data, size_t len);
 /* out_len must be at least the algorithm's length; writes exactly that many. */
 pqcha_err pqcha_hasher_final(pqcha_hasher *h, uint8_t *out, size_t out_len);
@@ -48,6 +63,12 @@ void pqcha_hasher_free(pqcha_hasher *h);
 
 /* One-shot SHA3-256. */
 pqcha_err pqcha_sha3_256(uint8_t out[PQCHA_SHA3_256_LEN], const void *data, size_t len);
+/* One-shot digest of any algorithm with the given threads (see pqcha_hasher_set_threads). */
+pqcha_err pqcha_digest(uint8_t *out, size_t out_len, pqcha_digest_alg alg, const void *data,
+                       size_t len, unsigned threads);
+/* The Keccak implementation the parallel digests use on this CPU:
+ * "avx512" (8 lanes), "avx2" (4 lanes) or "scalar". */
+const char *pqcha_keccak_implementation(void);
 
 /* Lowercase hex of len bytes into out (2*len+1 bytes, NUL-terminated). */
 void pqcha_hex_encode(char *out, const uint8_t *in, size_t len);

@@ -1,5 +1,6 @@
-/* hash.c — digest algorithm names and a streaming hasher over OpenSSL EVP.
- * SHA3-256 is the only digest pqcha puts on the wire (docs/FORMAT.md §4.3). */
+/* hash.c — digest algorithm names and the streaming hasher: flat SHA3-256
+ * through OpenSSL EVP, sha3-256-tree and k12 through the parallel engine
+ * (parhash.c). Wire names and constructions: docs/FORMAT.md section 4.4. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +9,27 @@
 #include <openssl/evp.h>
 
 #include "core/internal.h"
+#include "core/keccak.h"
+#include "core/parhash.h"
 
 struct pqcha_hasher {
-    EVP_MD_CTX *ctx;
+    pqcha_digest_alg alg;
+    EVP_MD_CTX *ctx;         /* sha3-256 */
+    pqcha__parhash *engine;  /* sha3-256-tree, k12: created at the first update */
+    unsigned threads;
     size_t digest_len;
     int finished; /* a second final would read a reset context: refuse it */
+};
+
+typedef struct digest_alg_entry {
+    pqcha_digest_alg alg;
+    const char *name;
+} digest_alg_entry;
+
+static const digest_alg_entry digest_algs[] = {
+    {PQCHA_DIGEST_SHA3_256, "sha3-256"},
+    {PQCHA_DIGEST_SHA3_256_TREE, "sha3-256-tree"},
+    {PQCHA_DIGEST_K12, "k12"},
 };
 
 /* Fetching an EVP_MD walks OpenSSL's provider tables and takes locks; do it
@@ -26,9 +43,7 @@ static void fetch_sha3_256(void) {
         ERR_clear_error();
 }
 
-static const EVP_MD *md_for(pqcha_digest_alg alg) {
-    if (alg != PQCHA_DIGEST_SHA3_256)
-        return NULL;
+static const EVP_MD *sha3_256(void) {
     if (pthread_once(&sha3_256_once, fetch_sha3_256) != 0)
         return NULL;
     return sha3_256_md;
@@ -38,19 +53,29 @@ pqcha_err pqcha_digest_alg_parse(pqcha_digest_alg *out, const char *name) {
     if (out == NULL || name == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     /* Wire names are exact: "SHA3-256" or "sha3_256" are not the same string. */
-    if (strcmp(name, "sha3-256") == 0) {
-        *out = PQCHA_DIGEST_SHA3_256;
-        return PQCHA_OK;
+    for (size_t i = 0; i < sizeof digest_algs / sizeof digest_algs[0]; i++) {
+        if (strcmp(name, digest_algs[i].name) == 0) {
+            *out = digest_algs[i].alg;
+            return PQCHA_OK;
+        }
     }
     return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
 }
 
 const char *pqcha_digest_alg_name(pqcha_digest_alg alg) {
-    return alg == PQCHA_DIGEST_SHA3_256 ? "sha3-256" : NULL;
+    for (size_t i = 0; i < sizeof digest_algs / sizeof digest_algs[0]; i++)
+        if (digest_algs[i].alg == alg)
+            return digest_algs[i].name;
+    return NULL;
 }
 
 size_t pqcha_digest_alg_length(pqcha_digest_alg alg) {
-    return alg == PQCHA_DIGEST_SHA3_256 ? PQCHA_SHA3_256_LEN : 0;
+    /* Every algorithm pqcha knows produces 32 bytes. */
+    return pqcha_digest_alg_name(alg) ? PQCHA_SHA3_256_LEN : 0;
+}
+
+const char *pqcha_keccak_implementation(void) {
+    return pqcha__keccak_best()->name;
 }
 
 pqcha_err pqcha_hasher_create(pqcha_hasher **out, pqcha_digest_alg alg) {
@@ -59,26 +84,39 @@ pqcha_err pqcha_hasher_create(pqcha_hasher **out, pqcha_digest_alg alg) {
     *out = NULL;
     if (pqcha_digest_alg_length(alg) == 0)
         return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
-    const EVP_MD *md = md_for(alg);
-    if (md == NULL)
-        return PQCHA_ERR_CRYPTO;
-
     pqcha_hasher *h = calloc(1, sizeof *h);
     if (h == NULL)
         return PQCHA_ERR_NO_MEMORY;
+    h->alg = alg;
+    h->threads = 1;
     h->digest_len = pqcha_digest_alg_length(alg);
-    h->ctx = EVP_MD_CTX_new();
-    if (h->ctx == NULL) {
-        free(h);
-        return PQCHA_ERR_NO_MEMORY;
+    if (alg != PQCHA_DIGEST_SHA3_256) {
+        *out = h;
+        return PQCHA_OK;
     }
-    if (EVP_DigestInit_ex2(h->ctx, md, NULL) != 1) {
+    const EVP_MD *md = sha3_256();
+    h->ctx = md ? EVP_MD_CTX_new() : NULL;
+    if (h->ctx == NULL || EVP_DigestInit_ex2(h->ctx, md, NULL) != 1) {
+        pqcha_err err = md == NULL ? PQCHA_ERR_CRYPTO : h->ctx == NULL ? PQCHA_ERR_NO_MEMORY : PQCHA_ERR_CRYPTO;
         ERR_clear_error();
         pqcha_hasher_free(h);
-        return PQCHA_ERR_CRYPTO;
+        return err;
     }
     *out = h;
     return PQCHA_OK;
+}
+
+pqcha_err pqcha_hasher_set_threads(pqcha_hasher *h, unsigned threads) {
+    if (h == NULL || h->engine != NULL || h->finished)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    h->threads = threads;
+    return PQCHA_OK;
+}
+
+static pqcha_err ensure_engine(pqcha_hasher *h) {
+    if (h->engine != NULL || h->alg == PQCHA_DIGEST_SHA3_256)
+        return PQCHA_OK;
+    return pqcha__parhash_new(&h->engine, h->alg, h->threads);
 }
 
 pqcha_err pqcha_hasher_update(pqcha_hasher *h, const void *data, size_t len) {
@@ -86,6 +124,10 @@ pqcha_err pqcha_hasher_update(pqcha_hasher *h, const void *data, size_t len) {
         return PQCHA_ERR_INVALID_ARGUMENT;
     if (len == 0)
         return PQCHA_OK;
+    if (h->alg != PQCHA_DIGEST_SHA3_256) {
+        PQCHA_TRY(ensure_engine(h));
+        return pqcha__parhash_update(h->engine, data, len);
+    }
     if (EVP_DigestUpdate(h->ctx, data, len) != 1) {
         ERR_clear_error();
         return PQCHA_ERR_CRYPTO;
@@ -97,6 +139,11 @@ pqcha_err pqcha_hasher_final(pqcha_hasher *h, uint8_t *out, size_t out_len) {
     if (h == NULL || out == NULL || h->finished || out_len < h->digest_len)
         return PQCHA_ERR_INVALID_ARGUMENT;
     unsigned int written = 0;
+    if (h->alg != PQCHA_DIGEST_SHA3_256) {
+        PQCHA_TRY(ensure_engine(h));
+        h->finished = 1;
+        return pqcha__parhash_final(h->engine, out);
+    }
     h->finished = 1;
     if (EVP_DigestFinal_ex(h->ctx, out, &written) != 1 || written != h->digest_len) {
         ERR_clear_error();
@@ -110,6 +157,7 @@ void pqcha_hasher_free(pqcha_hasher *h) {
     if (h == NULL)
         return;
     EVP_MD_CTX_free(h->ctx);
+    pqcha__parhash_free(h->engine);
     free(h);
 }
 
@@ -121,6 +169,21 @@ pqcha_err pqcha_sha3_256(uint8_t out[PQCHA_SHA3_256_LEN], const void *data, size
     pqcha_err err = pqcha_hasher_update(h, data, len);
     if (err == PQCHA_OK)
         err = pqcha_hasher_final(h, out, PQCHA_SHA3_256_LEN);
+    pqcha_hasher_free(h);
+    return err;
+}
+
+pqcha_err pqcha_digest(uint8_t *out, size_t out_len, pqcha_digest_alg alg, const void *data,
+                       size_t len, unsigned threads) {
+    if (out == NULL || (data == NULL && len > 0))
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha_hasher *h = NULL;
+    PQCHA_TRY(pqcha_hasher_create(&h, alg));
+    pqcha_err err = pqcha_hasher_set_threads(h, threads);
+    if (err == PQCHA_OK)
+        err = pqcha_hasher_update(h, data, len);
+    if (err == PQCHA_OK)
+        err = pqcha_hasher_final(h, out, out_len);
     pqcha_hasher_free(h);
     return err;
 }

@@ -43,12 +43,16 @@ static unsigned sig_alg_bit(pqcha_sig_alg alg) {
 static unsigned digest_alg_bit(pqcha_digest_alg alg) {
     switch (alg) {
     case PQCHA_DIGEST_SHA3_256: return 1u << 0;
+    case PQCHA_DIGEST_SHA3_256_TREE: return 1u << 1;
+    case PQCHA_DIGEST_K12: return 1u << 2;
     }
     return 0;
 }
 
 #define ALL_SIG_ALGS (sig_alg_bit(PQCHA_ML_DSA_44) | sig_alg_bit(PQCHA_ML_DSA_65) | sig_alg_bit(PQCHA_ML_DSA_87))
-#define ALL_DIGEST_ALGS (digest_alg_bit(PQCHA_DIGEST_SHA3_256))
+#define ALL_DIGEST_ALGS                                                                     \
+    (digest_alg_bit(PQCHA_DIGEST_SHA3_256) | digest_alg_bit(PQCHA_DIGEST_SHA3_256_TREE) | \
+     digest_alg_bit(PQCHA_DIGEST_K12))
 
 /* ---- freeing ---- */
 

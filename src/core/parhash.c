@@ -1,0 +1,353 @@
+/* parhash.c — streaming, multi-lane, multi-thread sha3-256-tree and k12
+ * (parhash.h, docs/FORMAT.md section 4.4).
+ *
+ * Input flows through three stages:
+ *   1. Until the input is known to be longer than one leaf, it is kept in a
+ *      staging buffer: a short input gets the algorithm's single-node digest
+ *      (plain SHA3-256, or K12's single TurboSHAKE128 call), so small regions
+ *      keep the digests every other tool computes.
+ *   2. Full leaves are hashed in batches: each task takes `lanes` leaves and
+ *      one SIMD pass; the pool spreads tasks over threads. Leaves are read in
+ *      place from the caller's buffer; only input that arrives in pieces
+ *      smaller than a leaf is copied (into the staging buffer) first.
+ *   3. Leaf digests are combined in input order: pushed onto a Merkle stack
+ *      (sha3-256-tree) or absorbed into K12's final node.
+ */
+#include "core/parhash.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "core/keccak.h"
+#include "runtime/pool.h"
+
+#define DIGEST_LEN 32
+#define BATCH_TARGET_BYTES (4u << 20) /* enough work per pool hand-off to hide its cost */
+#define MAX_TREE_DEPTH 64             /* 2^64 bytes / 8 KiB leaves needs 51 levels */
+
+/* Domain-separation bytes of sha3-256-tree (FORMAT.md 4.4). */
+#define TREE_LEAF_PREFIX 0x00
+#define TREE_NODE_PREFIX 0x01
+#define TREE_ROOT_PREFIX 0x02
+
+/* K12 (RFC 9861) constants. */
+#define K12_SINGLE_NODE_DS 0x07
+#define K12_LEAF_DS 0x0B
+#define K12_FINAL_DS 0x06
+
+typedef struct merkle_entry {
+    uint8_t hash[DIGEST_LEN];
+    unsigned level; /* the subtree below holds 2^level leaves */
+} merkle_entry;
+
+struct pqcha__parhash {
+    pqcha_digest_alg alg;
+    size_t leaf_size;
+    const pqcha__keccak_impl *impl;   /* the SIMD lanes */
+    const pqcha__keccak_impl *scalar; /* one-off small hashes */
+    unsigned threads;
+    pqcha__pool *pool; /* created on the first batch that can use it */
+
+    uint8_t *stage;
+    size_t stage_len, stage_cap, stage_max;
+    size_t batch_leaves;              /* leaves per pool hand-off, multiple of lanes */
+    uint8_t (*leaf_digests)[DIGEST_LEN]; /* batch_leaves slots */
+
+    uint64_t total;
+    int started; /* the input is known to need leaves */
+    int finished;
+
+    merkle_entry stack[MAX_TREE_DEPTH]; /* sha3-256-tree */
+    unsigned depth;
+    pqcha__tshake final_node;           /* k12 */
+    uint64_t k12_cvs;
+};
+
+/* ---- small one-off hashes ---- */
+
+static void sha3_256_prefixed(const pqcha__parhash *ph, uint8_t out[DIGEST_LEN], int prefix,
+                              const uint8_t *data, size_t len) {
+    uint8_t *outs[1] = {out};
+    const uint8_t *msgs[1] = {data};
+    pqcha__sha3_256_lanes(ph->scalar, outs, msgs, len, prefix);
+}
+
+/* ---- combining leaf digests ---- */
+
+static void merkle_join(const pqcha__parhash *ph, uint8_t out[DIGEST_LEN],
+                        const uint8_t left[DIGEST_LEN], const uint8_t right[DIGEST_LEN]) {
+    uint8_t pair[2 * DIGEST_LEN];
+    memcpy(pair, left, DIGEST_LEN);
+    memcpy(pair + DIGEST_LEN, right, DIGEST_LEN);
+    sha3_256_prefixed(ph, out, TREE_NODE_PREFIX, pair, sizeof pair);
+}
+
+/* Pushes a leaf and merges equal-sized neighbours, like incrementing a binary
+ * counter. Merging what is left from the right at the end yields exactly the
+ * RFC 9162 tree, whose left subtree is the largest power of two below n. */
+static void merkle_push(pqcha__parhash *ph, const uint8_t leaf[DIGEST_LEN]) {
+    merkle_entry *top = &ph->stack[ph->depth++];
+    memcpy(top->hash, leaf, DIGEST_LEN);
+    top->level = 0;
+    while (ph->depth >= 2 && ph->stack[ph->depth - 2].level == ph->stack[ph->depth - 1].level) {
+        merkle_entry *left = &ph->stack[ph->depth - 2];
+        merkle_join(ph, left->hash, left->hash, ph->stack[ph->depth - 1].hash);
+        left->level++;
+        ph->depth--;
+    }
+}
+
+static void merkle_root(pqcha__parhash *ph, uint8_t out[DIGEST_LEN]) {
+    while (ph->depth >= 2) {
+        merkle_entry *left = &ph->stack[ph->depth - 2];
+        merkle_join(ph, left->hash, left->hash, ph->stack[ph->depth - 1].hash);
+        ph->depth--;
+    }
+    memcpy(out, ph->stack[0].hash, DIGEST_LEN);
+}
+
+static void combine_leaf(pqcha__parhash *ph, const uint8_t digest[DIGEST_LEN]) {
+    if (ph->alg == PQCHA_DIGEST_K12) {
+        pqcha__tshake_absorb(&ph->final_node, digest, DIGEST_LEN);
+        ph->k12_cvs++;
+    } else {
+        merkle_push(ph, digest);
+    }
+}
+
+/* ---- hashing full leaves in lanes and threads ---- */
+
+typedef struct leaf_job {
+    pqcha__parhash *ph;
+    const uint8_t *base; /* first leaf of the batch */
+    size_t count;        /* leaves in the batch */
+} leaf_job;
+
+/* One task: `lanes` consecutive leaves in one SIMD pass. A short last group
+ * repeats its final leaf in the spare lanes and discards those outputs. */
+static void hash_leaf_group(void *arg, size_t task) {
+    const leaf_job *job = arg;
+    const pqcha__parhash *ph = job->ph;
+    unsigned lanes = ph->impl->lanes;
+    size_t first = task * lanes;
+    uint8_t spare[PQCHA__KECCAK_MAX_LANES][DIGEST_LEN];
+    const uint8_t *msgs[PQCHA__KECCAK_MAX_LANES];
+    uint8_t *outs[PQCHA__KECCAK_MAX_LANES];
+    for (unsigned l = 0; l < lanes; l++) {
+        size_t leaf = first + l < job->count ? first + l : job->count - 1;
+        msgs[l] = job->base + leaf * ph->leaf_size;
+        outs[l] = first + l < job->count ? ph->leaf_digests[first + l] : spare[l];
+    }
+    if (ph->alg == PQCHA_DIGEST_K12)
+        pqcha__turboshake128_lanes(ph->impl, outs, DIGEST_LEN, msgs, ph->leaf_size, K12_LEAF_DS);
+    else
+        pqcha__sha3_256_lanes(ph->impl, outs, msgs, ph->leaf_size, TREE_LEAF_PREFIX);
+}
+
+static void ensure_pool(pqcha__parhash *ph, size_t tasks) {
+    if (ph->pool || ph->threads == 1 || tasks < 2) return;
+    /* Without a pool the work still gets done, on this thread. */
+    (void)pqcha__pool_create(&ph->pool, ph->threads);
+}
+
+/* Hashes n full leaves at base, in batches, and combines them in order. */
+static void consume_leaves(pqcha__parhash *ph, const uint8_t *base, size_t n) {
+    unsigned lanes = ph->impl->lanes;
+    while (n > 0) {
+        size_t count = n < ph->batch_leaves ? n : ph->batch_leaves;
+        leaf_job job = {ph, base, count};
+        size_t tasks = (count + lanes - 1) / lanes;
+        ensure_pool(ph, tasks);
+        pqcha__pool_run(ph->pool, tasks, hash_leaf_group, &job);
+        for (size_t i = 0; i < count; i++)
+            combine_leaf(ph, ph->leaf_digests[i]);
+        base += count * ph->leaf_size;
+        n -= count;
+    }
+}
+
+/* ---- staging ---- */
+
+static pqcha_err stage_reserve(pqcha__parhash *ph, size_t need) {
+    if (need <= ph->stage_cap) return PQCHA_OK;
+    size_t cap = ph->stage_cap ? ph->stage_cap : 256;
+    while (cap < need) cap *= 2;
+    if (cap > ph->stage_max) cap = ph->stage_max;
+    uint8_t *grown = realloc(ph->stage, cap);
+    if (!grown) return PQCHA_ERR_NO_MEMORY;
+    ph->stage = grown;
+    ph->stage_cap = cap;
+    return PQCHA_OK;
+}
+
+static void stage_drop_front(pqcha__parhash *ph, size_t n) {
+    memmove(ph->stage, ph->stage + n, ph->stage_len - n);
+    ph->stage_len -= n;
+}
+
+/* Is an input of `total` bytes long enough to need leaves? sha3-256-tree:
+ * more than one leaf. K12: S = M || 00 (empty customisation) exceeds one
+ * chunk exactly when M has at least 8192 bytes. */
+static int needs_leaves(const pqcha__parhash *ph, uint64_t total) {
+    return ph->alg == PQCHA_DIGEST_K12 ? total >= ph->leaf_size : total > ph->leaf_size;
+}
+
+/* The input just became long enough for leaves. For K12 the first chunk S0
+ * is not a leaf: it opens the final node, followed by 03 00 00 00 00 00 00 00. */
+static void start_leaves(pqcha__parhash *ph) {
+    ph->started = 1;
+    if (ph->alg != PQCHA_DIGEST_K12) return;
+    static const uint8_t s0_marker[8] = {0x03, 0, 0, 0, 0, 0, 0, 0};
+    pqcha__tshake_init(&ph->final_node);
+    pqcha__tshake_absorb(&ph->final_node, ph->stage, ph->leaf_size);
+    pqcha__tshake_absorb(&ph->final_node, s0_marker, sizeof s0_marker);
+    stage_drop_front(ph, ph->leaf_size);
+}
+
+/* Copies as much of data as fits a staged batch; hashes the batch when full. */
+static pqcha_err stage_input(pqcha__parhash *ph, const uint8_t **data, size_t *len) {
+    size_t room = ph->stage_max - ph->stage_len;
+    size_t take = *len < room ? *len : room;
+    PQCHA_TRY(stage_reserve(ph, ph->stage_len + take));
+    memcpy(ph->stage + ph->stage_len, *data, take);
+    ph->stage_len += take;
+    ph->total += take;
+    *data += take;
+    *len -= take;
+    if (!ph->started && needs_leaves(ph, ph->total)) start_leaves(ph);
+    if (ph->started && ph->stage_len == ph->stage_max) {
+        consume_leaves(ph, ph->stage, ph->stage_len / ph->leaf_size);
+        ph->stage_len = 0;
+    }
+    return PQCHA_OK;
+}
+
+/* ---- public-facing engine ---- */
+
+pqcha_err pqcha__parhash_new_custom(pqcha__parhash **out, pqcha_digest_alg alg, unsigned threads,
+                                    const pqcha__keccak_impl *impl, size_t tree_leaf_size) {
+    if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (alg != PQCHA_DIGEST_SHA3_256_TREE && alg != PQCHA_DIGEST_K12)
+        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+    if (tree_leaf_size < 8192 || (tree_leaf_size & (tree_leaf_size - 1)) != 0)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha__parhash *ph = calloc(1, sizeof *ph);
+    if (!ph) return PQCHA_ERR_NO_MEMORY;
+    ph->alg = alg;
+    ph->leaf_size = alg == PQCHA_DIGEST_K12 ? PQCHA__K12_CHUNK : tree_leaf_size;
+    ph->impl = impl ? impl : pqcha__keccak_best();
+    ph->scalar = pqcha__keccak_by_name("scalar");
+    ph->threads = threads ? threads : pqcha__online_cpus();
+    size_t group = (size_t)ph->impl->lanes * ph->leaf_size;
+    size_t groups = BATCH_TARGET_BYTES / group;
+    if (groups < 2 * (size_t)ph->threads) groups = 2 * (size_t)ph->threads;
+    ph->batch_leaves = groups * ph->impl->lanes;
+    /* The staging buffer holds one batch (K12's S0 leaves it before a batch fills). */
+    ph->stage_max = ph->batch_leaves * ph->leaf_size;
+    ph->leaf_digests = malloc(ph->batch_leaves * sizeof ph->leaf_digests[0]);
+    if (!ph->leaf_digests) {
+        free(ph);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    *out = ph;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__parhash_new(pqcha__parhash **out, pqcha_digest_alg alg, unsigned threads) {
+    return pqcha__parhash_new_custom(out, alg, threads, NULL, PQCHA_TREE_LEAF_SIZE);
+}
+
+pqcha_err pqcha__parhash_update(pqcha__parhash *ph, const uint8_t *data, size_t len) {
+    if (!ph || (!data && len) || ph->finished) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (UINT64_MAX - ph->total < len) return PQCHA_ERR_TOO_LARGE;
+    while (len > 0) {
+        if (!ph->started || ph->stage_len > 0 || len < ph->stage_max) {
+            /* Fewer leaves than a batch would leave lanes and threads idle:
+             * gather them first (a copy at memory speed, far above hashing's). */
+            PQCHA_TRY(stage_input(ph, &data, &len));
+            continue;
+        }
+        /* Aligned on a leaf boundary with whole batches at hand: hash in place. */
+        size_t leaves = len / ph->stage_max * ph->batch_leaves;
+        consume_leaves(ph, data, leaves);
+        ph->total += (uint64_t)leaves * ph->leaf_size;
+        data += leaves * ph->leaf_size;
+        len -= leaves * ph->leaf_size;
+    }
+    return PQCHA_OK;
+}
+
+static void final_single_node(pqcha__parhash *ph, uint8_t out[DIGEST_LEN]) {
+    if (ph->alg == PQCHA_DIGEST_K12) {
+        static const uint8_t empty_custom_suffix = 0x00; /* length_encode(0) */
+        pqcha__tshake t;
+        pqcha__tshake_init(&t);
+        pqcha__tshake_absorb(&t, ph->stage, ph->stage_len);
+        pqcha__tshake_absorb(&t, &empty_custom_suffix, 1);
+        pqcha__tshake_final(&t, K12_SINGLE_NODE_DS, out, DIGEST_LEN);
+    } else {
+        /* Plain SHA3-256: a small region keeps the digest openssl dgst prints. */
+        sha3_256_prefixed(ph, out, -1, ph->stage, ph->stage_len);
+    }
+}
+
+static void final_k12(pqcha__parhash *ph, const uint8_t *tail, size_t tail_len,
+                      uint8_t out[DIGEST_LEN]) {
+    /* The last chunk is whatever of M is left, then the empty customisation's 00. */
+    static const uint8_t suffix = 0x00;
+    static const uint8_t terminator[2] = {0xFF, 0xFF};
+    pqcha__tshake leaf;
+    uint8_t cv[DIGEST_LEN];
+    pqcha__tshake_init(&leaf);
+    pqcha__tshake_absorb(&leaf, tail, tail_len);
+    pqcha__tshake_absorb(&leaf, &suffix, 1);
+    pqcha__tshake_final(&leaf, K12_LEAF_DS, cv, DIGEST_LEN);
+    combine_leaf(ph, cv);
+    uint8_t encoded[9];
+    size_t n = pqcha__k12_length_encode(encoded, ph->k12_cvs);
+    pqcha__tshake_absorb(&ph->final_node, encoded, n);
+    pqcha__tshake_absorb(&ph->final_node, terminator, sizeof terminator);
+    pqcha__tshake_final(&ph->final_node, K12_FINAL_DS, out, DIGEST_LEN);
+}
+
+static void final_tree(pqcha__parhash *ph, const uint8_t *tail, size_t tail_len,
+                       uint8_t out[DIGEST_LEN]) {
+    if (tail_len > 0) {
+        uint8_t leaf[DIGEST_LEN];
+        sha3_256_prefixed(ph, leaf, TREE_LEAF_PREFIX, tail, tail_len);
+        merkle_push(ph, leaf);
+    }
+    /* Root = SHA3-256(02 || total length as 8 bytes big-endian || MTH). */
+    uint8_t bound[8 + DIGEST_LEN];
+    for (int i = 0; i < 8; i++) bound[i] = (uint8_t)(ph->total >> (56 - 8 * i));
+    merkle_root(ph, bound + 8);
+    sha3_256_prefixed(ph, out, TREE_ROOT_PREFIX, bound, sizeof bound);
+}
+
+pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[DIGEST_LEN]) {
+    if (!ph || !out || ph->finished) return PQCHA_ERR_INVALID_ARGUMENT;
+    ph->finished = 1;
+    if (!ph->started) {
+        final_single_node(ph, out);
+        return PQCHA_OK;
+    }
+    size_t full = ph->stage_len / ph->leaf_size;
+    consume_leaves(ph, ph->stage, full);
+    const uint8_t *tail = ph->stage + full * ph->leaf_size;
+    size_t tail_len = ph->stage_len - full * ph->leaf_size;
+    if (ph->alg == PQCHA_DIGEST_K12)
+        final_k12(ph, tail, tail_len, out);
+    else
+        final_tree(ph, tail, tail_len, out);
+    return PQCHA_OK;
+}
+
+void pqcha__parhash_free(pqcha__parhash *ph) {
+    if (!ph) return;
+    pqcha__pool_free(ph->pool);
+    free(ph->stage);
+    free(ph->leaf_digests);
+    free(ph);
+}

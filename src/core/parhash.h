@@ -1,0 +1,32 @@
+/* parhash.h — the streaming engine behind the parallel digests
+ * (docs/FORMAT.md section 4.4): sha3-256-tree and k12.
+ *
+ * Both cut the input into fixed-size leaves whose digests are independent,
+ * so full leaves are hashed several at a time in SIMD lanes and across the
+ * threads of a pool, straight from the caller's memory; the leaf digests are
+ * then combined in order (a Merkle tree for sha3-256-tree, K12's final node
+ * for k12). At most one batch of leaves is ever copied, to align input that
+ * arrives in odd-sized chunks. */
+#ifndef PQCHA_PARHASH_H
+#define PQCHA_PARHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha.h"
+
+typedef struct pqcha__parhash pqcha__parhash;
+
+/* alg is PQCHA_DIGEST_SHA3_256_TREE or PQCHA_DIGEST_K12; threads 0 = all online CPUs. */
+pqcha_err pqcha__parhash_new(pqcha__parhash **out, pqcha_digest_alg alg, unsigned threads);
+/* For tests and benchmarks: a given Keccak implementation (NULL = best) and
+ * sha3-256-tree leaf size (a power of two from 8 KiB; ignored by k12). */
+struct pqcha__keccak_impl;
+pqcha_err pqcha__parhash_new_custom(pqcha__parhash **out, pqcha_digest_alg alg, unsigned threads,
+                                    const struct pqcha__keccak_impl *impl, size_t tree_leaf_size);
+pqcha_err pqcha__parhash_update(pqcha__parhash *ph, const uint8_t *data, size_t len);
+/* Writes the 32-byte digest. */
+pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[32]);
+void pqcha__parhash_free(pqcha__parhash *ph);
+
+#endif

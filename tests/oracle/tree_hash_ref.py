@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Independent reference for pqcha's sha3-256-tree digest (docs/FORMAT.md 4.4).
+
+Standard library only (hashlib), written straight from the specification and
+sharing no code with the C implementation, so `make check` can use it as an
+oracle:
+
+    tree_hash_ref.py [--leaf-size N] FILE...   prints "<hex>  <file>" per file
+
+The construction: an input of at most one leaf is plain SHA3-256. A longer
+one is cut into leaves of LEAF bytes (the last may be shorter); each leaf
+hashes to SHA3-256(0x00 || leaf); the RFC 9162 Merkle tree hash joins them
+with SHA3-256(0x01 || left || right), where the left subtree holds the largest
+power of two of leaves strictly below the count; and the digest binds the
+total length: SHA3-256(0x02 || uint64_be(total) || tree_root).
+"""
+import argparse
+import hashlib
+
+LEAF_SIZE = 64 * 1024
+
+
+def sha3(data: bytes) -> bytes:
+    return hashlib.sha3_256(data).digest()
+
+
+def merkle_tree_hash(leaves):
+    """RFC 9162 section 2.1.1, with SHA3-256 and pqcha's prefixes."""
+    if len(leaves) == 1:
+        return leaves[0]
+    split = 1
+    while split * 2 < len(leaves):
+        split *= 2
+    return sha3(b"\x01" + merkle_tree_hash(leaves[:split]) + merkle_tree_hash(leaves[split:]))
+
+
+def tree_digest_of_file(path: str, leaf_size: int = LEAF_SIZE) -> bytes:
+    with open(path, "rb") as f:
+        first = f.read(leaf_size + 1)
+        if len(first) <= leaf_size:
+            return sha3(first)
+        leaves = [sha3(b"\x00" + first[:leaf_size])]
+        total = leaf_size
+        pending = first[leaf_size:]
+        while True:
+            chunk = pending + f.read(leaf_size - len(pending))
+            pending = b""
+            if not chunk:
+                break
+            leaves.append(sha3(b"\x00" + chunk))
+            total += len(chunk)
+            if len(chunk) < leaf_size:
+                break
+    return sha3(b"\x02" + total.to_bytes(8, "big") + merkle_tree_hash(leaves))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leaf-size", type=int, default=LEAF_SIZE)
+    parser.add_argument("files", nargs="+")
+    args = parser.parse_args()
+    for path in args.files:
+        print(f"{tree_digest_of_file(path, args.leaf_size).hex()}  {path}")
+
+
+if __name__ == "__main__":
+    main()
