@@ -29,6 +29,10 @@ pqcha_err pqcha_attester_set_sequence(pqcha_attester *a, uint64_t next_sequence)
 /* Records an expected digest for a region in the report. Informational only:
  * no verifier trusts it. */
 pqcha_err pqcha_attester_set_expected(pqcha_attester *a, const char *region_id, const char *digest_hex);
+/* The digest algorithm for every region: PQCHA_DIGEST_SHA3_256_TREE by default. */
+pqcha_err pqcha_attester_set_digest(pqcha_attester *a, pqcha_digest_alg alg);
+/* Threads for hashing large regions: 1 by default, 0 = all online CPUs. */
+pqcha_err pqcha_attester_set_threads(pqcha_attester *a, unsigned threads);
 /* Fixes "now" (Unix seconds) for reproducible reports; negative restores the clock. */
 pqcha_err pqcha_attester_set_time(pqcha_attester *a, int64_t unix_seconds);
 

@@ -57,9 +57,11 @@ pqcha_err pqcha_backend_list_regions(pqcha_backend *b, const char *workload_id,
 void pqcha_region_list_free(pqcha_region **regions, size_t count);
 pqcha_err pqcha_backend_read(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
                              pqcha_chunk_sink sink, void *sink_ctx);
-/* Streams the region through a hasher: digest is pqcha_digest_alg_length(alg) bytes. */
+/* Streams the region through a hasher: digest is pqcha_digest_alg_length(alg) bytes.
+ * threads as for pqcha_hasher_set_threads (1 = this thread only, 0 = all CPUs). */
 pqcha_err pqcha_backend_digest(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
-                               pqcha_digest_alg alg, uint8_t *digest, size_t digest_len);
+                               pqcha_digest_alg alg, unsigned threads, uint8_t *digest,
+                               size_t digest_len);
 
 /* ---- "in-memory": regions registered by the caller, ids scoped per workload ---- */
 /* Copies data (len must equal the region's size: PQCHA_ERR_INVALID_ARGUMENT).

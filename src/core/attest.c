@@ -35,6 +35,8 @@ struct pqcha_attester {
     int64_t ttl_seconds;
     uint64_t next_sequence;
     int64_t fixed_time; /* negative: use the clock */
+    pqcha_digest_alg digest_alg;
+    unsigned threads;
     expected_digest *expected;
     size_t expected_count;
 };
@@ -63,7 +65,25 @@ pqcha_err pqcha_attester_create(pqcha_attester **out, const pqcha_key *signing_k
     a->backend = backend;
     a->ttl_seconds = PQCHA_DEFAULT_TTL_SECONDS;
     a->fixed_time = -1;
+    a->digest_alg = PQCHA_DIGEST_SHA3_256_TREE;
+    a->threads = 1;
     *out = a;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha_attester_set_digest(pqcha_attester *a, pqcha_digest_alg alg) {
+    if (a == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (pqcha_digest_alg_length(alg) == 0)
+        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+    a->digest_alg = alg;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha_attester_set_threads(pqcha_attester *a, unsigned threads) {
+    if (a == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    a->threads = threads;
     return PQCHA_OK;
 }
 
@@ -171,13 +191,14 @@ static pqcha_err fill_header(pqcha_report *rep, const pqcha_attester *a, const c
 /* Digests one region and appends its claim; *taken_at is when it was measured. */
 static pqcha_err measure_region(pqcha_report *rep, const pqcha_attester *a,
                                 const pqcha_region *region, int64_t *taken_at) {
-    uint8_t digest[PQCHA_SHA3_256_LEN];
-    PQCHA_TRY(pqcha_backend_digest(a->backend, a->workload_id, region, PQCHA_DIGEST_SHA3_256,
-                                   digest, sizeof digest));
+    uint8_t digest[PQCHA_MAX_DIGEST_LEN];
+    size_t digest_len = pqcha_digest_alg_length(a->digest_alg);
+    PQCHA_TRY(pqcha_backend_digest(a->backend, a->workload_id, region, a->digest_alg, a->threads,
+                                   digest, digest_len));
     *taken_at = attester_now(a);
     const expected_digest *e = find_expected(a, region->id);
-    return pqcha__report_add_claim(rep, region, PQCHA_DIGEST_SHA3_256, digest, sizeof digest,
-                                   *taken_at, e ? e->hex : NULL);
+    return pqcha__report_add_claim(rep, region, a->digest_alg, digest, digest_len, *taken_at,
+                                   e ? e->hex : NULL);
 }
 
 /* Lists and measures the workload's regions; sets *last_taken_at to the

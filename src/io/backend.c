@@ -188,7 +188,8 @@ static pqcha_err hasher_sink_write(void *ctx, const uint8_t *data, size_t len) {
 }
 
 pqcha_err pqcha_backend_digest(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
-                               pqcha_digest_alg alg, uint8_t *digest, size_t digest_len) {
+                               pqcha_digest_alg alg, unsigned threads, uint8_t *digest,
+                               size_t digest_len) {
     if (b == NULL || workload_id == NULL || region == NULL || digest == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     size_t need = pqcha_digest_alg_length(alg);
@@ -199,7 +200,9 @@ pqcha_err pqcha_backend_digest(pqcha_backend *b, const char *workload_id, const 
 
     pqcha_hasher *h = NULL;
     PQCHA_TRY(pqcha_hasher_create(&h, alg));
-    pqcha_err err = pqcha_backend_read(b, workload_id, region, hasher_sink_write, h);
+    pqcha_err err = pqcha_hasher_set_threads(h, threads);
+    if (err == PQCHA_OK)
+        err = pqcha_backend_read(b, workload_id, region, hasher_sink_write, h);
     if (err == PQCHA_OK)
         err = pqcha_hasher_final(h, digest, digest_len);
     pqcha_hasher_free(h);

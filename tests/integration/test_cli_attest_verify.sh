@@ -30,15 +30,19 @@ regions=(--region model-weights-0=weights.bin --region header=weights.bin@0x10+4
          --region tokenizer=tokenizer.json)
 expect_exit 0 "$PQCHA" policy --workload serving-1 --trust signer.pub.pem --platform file \
   "${regions[@]}" -o policy.json
-python3 - policy.json weights.bin <<'PY'
+python3 - policy.json weights.bin "$PQCHA_SOURCE/tests/oracle" <<'PY'
 import hashlib, json, sys
+sys.path.insert(0, sys.argv[3])
+from tree_hash_ref import tree_digest_of_file
 p = json.load(open(sys.argv[1]))
 data = open(sys.argv[2], "rb").read()
 w = p["workloads"]["serving-1"]
 assert p["version"] == 1 and len(p["trustedKeys"]) == 1
 assert w["platform"] == "file" and w["allowExtraRegions"] is False
-assert w["regions"]["model-weights-0"]["sha3-256"] == hashlib.sha3_256(data).hexdigest()
-assert w["regions"]["header"]["sha3-256"] == hashlib.sha3_256(data[16:16 + 4096]).hexdigest()
+# The default digest is sha3-256-tree: a Merkle tree above one leaf (64 KiB) ...
+assert w["regions"]["model-weights-0"] == {"sha3-256-tree": tree_digest_of_file(sys.argv[2]).hex()}
+# ... and plain SHA3-256 up to one leaf.
+assert w["regions"]["header"] == {"sha3-256-tree": hashlib.sha3_256(data[16:16 + 4096]).hexdigest()}
 PY
 
 attest() { "$PQCHA" attest --key signer.pem --workload serving-1 "${regions[@]}" "$@"; }

@@ -95,7 +95,9 @@ static void test_covers_all_regions(void) {
     CHECK(pqcha_region_address(w) == 0x1000);
     CHECK(pqcha_region_size(w) == 128);
     CHECK(pqcha_region_protection(w) == PQCHA_PROT_RO);
-    CHECK(pqcha_report_region_digest_alg(rep, 0) == PQCHA_DIGEST_SHA3_256);
+    /* The default: sha3-256-tree, which for a region of at most one leaf is
+     * plain SHA3-256 of its bytes. */
+    CHECK(pqcha_report_region_digest_alg(rep, 0) == PQCHA_DIGEST_SHA3_256_TREE);
 
     uint8_t aa[128], want[PQCHA_SHA3_256_LEN];
     char want_hex[65];
@@ -380,6 +382,41 @@ static void test_verifier_accepts_report(void) {
     fixture_clear(&f);
 }
 
+/* Each algorithm lands in the report by name, with the digest that
+ * pqcha_digest computes over the same bytes, whatever the thread count. */
+static void test_digest_algorithm_selection(void) {
+    static const pqcha_digest_alg algs[] = {PQCHA_DIGEST_SHA3_256, PQCHA_DIGEST_SHA3_256_TREE,
+                                            PQCHA_DIGEST_K12};
+    size_t big = 3 * PQCHA_TREE_LEAF_SIZE + 17; /* several leaves: the parallel path */
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    register_region(f.backend, "big", "three leaves and a bit", 0x100000, big, PQCHA_PROT_RO, 0x5c);
+    uint8_t *bytes = malloc(big);
+    REQUIRE(bytes);
+    memset(bytes, 0x5c, big);
+    for (size_t i = 0; i < 3; i++) {
+        CHECK_OK(pqcha_attester_set_digest(f.attester, algs[i]));
+        CHECK_OK(pqcha_attester_set_threads(f.attester, i == 2 ? 0 : 2));
+        pqcha_report *rep = attest_and_decode(f.attester, NULL);
+        REQUIRE(rep);
+        int found = region_index(rep, "big");
+        REQUIRE(found >= 0);
+        size_t at = (size_t)found;
+        CHECK(pqcha_report_region_digest_alg(rep, at) == algs[i]);
+        uint8_t want[32];
+        char want_hex[65];
+        CHECK_OK(pqcha_digest(want, sizeof want, algs[i], bytes, big, 1));
+        pqcha_hex_encode(want_hex, want, sizeof want);
+        CHECK_STR(pqcha_report_region_digest_hex(rep, at), want_hex);
+        pqcha_report_free(rep);
+    }
+    CHECK_ERR(pqcha_attester_set_digest(f.attester, (pqcha_digest_alg)99),
+              PQCHA_ERR_UNSUPPORTED_ALGORITHM);
+    CHECK_ERR(pqcha_attester_set_threads(NULL, 1), PQCHA_ERR_INVALID_ARGUMENT);
+    free(bytes);
+    fixture_clear(&f);
+}
+
 static void test_cleanup_shared_key(void) {
     pqcha_key_free(shared_key());
 }
@@ -389,4 +426,4 @@ TEST_MAIN(TEST(test_covers_all_regions), TEST(test_drift_changes_digest), TEST(t
           TEST(test_sequence_increments), TEST(test_fixed_time_and_ttl), TEST(test_expected_digest),
           TEST(test_public_key_refused), TEST(test_invalid_arguments),
           TEST(test_envelope_signature_verifies), TEST(test_verifier_accepts_report),
-          TEST(test_cleanup_shared_key))
+          TEST(test_digest_algorithm_selection), TEST(test_cleanup_shared_key))

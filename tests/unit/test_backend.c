@@ -25,7 +25,7 @@ static pqcha_region *region(const char *id, uint64_t size) {
 static pqcha_err digest_hex(char out[65], pqcha_backend *b, const char *workload,
                             const pqcha_region *r) {
     uint8_t d[PQCHA_SHA3_256_LEN];
-    pqcha_err err = pqcha_backend_digest(b, workload, r, PQCHA_DIGEST_SHA3_256, d, sizeof d);
+    pqcha_err err = pqcha_backend_digest(b, workload, r, PQCHA_DIGEST_SHA3_256, 1, d, sizeof d);
     if (err == PQCHA_OK)
         pqcha_hex_encode(out, d, sizeof d);
     else
@@ -392,9 +392,9 @@ static void test_digest_known_vector(void) {
     CHECK_OK(digest_hex(hex, b, "model-serving-1", r));
     CHECK_STR(hex, WEIGHTS_SHA3);
     uint8_t small[8];
-    CHECK_ERR(pqcha_backend_digest(b, "model-serving-1", r, PQCHA_DIGEST_SHA3_256, small, 8),
+    CHECK_ERR(pqcha_backend_digest(b, "model-serving-1", r, PQCHA_DIGEST_SHA3_256, 1, small, 8),
               PQCHA_ERR_INVALID_ARGUMENT);
-    CHECK_ERR(pqcha_backend_digest(b, "model-serving-1", r, (pqcha_digest_alg)99, small, 8),
+    CHECK_ERR(pqcha_backend_digest(b, "model-serving-1", r, (pqcha_digest_alg)99, 1, small, 8),
               PQCHA_ERR_UNSUPPORTED_ALGORITHM);
     pqcha_region_free(r);
     pqcha_backend_free(b);

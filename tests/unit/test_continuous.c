@@ -407,9 +407,9 @@ static void test_update_while_running(void) {
     memset(vb, 0x22, SIZE);
     char hex_a[65], hex_b[65];
     uint8_t d[PQCHA_SHA3_256_LEN];
-    CHECK_OK(pqcha_sha3_256(d, va, SIZE));
+    CHECK_OK(pqcha_digest(d, sizeof d, PQCHA_DIGEST_SHA3_256_TREE, va, SIZE, 1));
     pqcha_hex_encode(hex_a, d, sizeof d);
-    CHECK_OK(pqcha_sha3_256(d, vb, SIZE));
+    CHECK_OK(pqcha_digest(d, sizeof d, PQCHA_DIGEST_SHA3_256_TREE, vb, SIZE, 1));
     pqcha_hex_encode(hex_b, d, sizeof d);
 
     CHECK_OK(pqcha_backend_create(&b, "in-memory"));

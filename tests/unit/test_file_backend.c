@@ -40,7 +40,7 @@ static pqcha_region *only_region(pqcha_backend *b) {
 
 static pqcha_err digest_hex(char out[65], pqcha_backend *b, const pqcha_region *r) {
     uint8_t d[PQCHA_SHA3_256_LEN];
-    pqcha_err err = pqcha_backend_digest(b, "w", r, PQCHA_DIGEST_SHA3_256, d, sizeof d);
+    pqcha_err err = pqcha_backend_digest(b, "w", r, PQCHA_DIGEST_SHA3_256, 1, d, sizeof d);
     pqcha_hex_encode(out, d, err == PQCHA_OK ? sizeof d : 0);
     return err;
 }

@@ -8,6 +8,8 @@ void attester_options_init(struct attester_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->backend_name = "file";
+    o->digest = PQCHA_DIGEST_SHA3_256_TREE;
+    o->threads = 0; /* all online CPUs: hashing is the slow part of a large attest */
 }
 
 void attester_options_free(struct attester_options *o)
@@ -116,6 +118,10 @@ int attester_option(struct attester_options *o, const char *cmd, int opt, const 
     case ATTESTER_OPT_BACKEND:
         o->backend_name = arg;
         return 1;
+    case ATTESTER_OPT_DIGEST:
+        return cli_option_digest(cmd, "--digest", arg, &o->digest) ? 1 : -1;
+    case ATTESTER_OPT_THREADS:
+        return cli_option_threads(cmd, arg, &o->threads) ? 1 : -1;
     default:
         return 0;
     }
@@ -242,6 +248,11 @@ static int configure_attester(struct attester_setup *s, const struct attester_op
     if (o->have_sequence &&
         (err = pqcha_attester_set_sequence(s->attester, o->sequence)) != PQCHA_OK) {
         cli_error("--sequence", err, NULL);
+        return CLI_EXIT_USAGE;
+    }
+    if ((err = pqcha_attester_set_digest(s->attester, o->digest)) != PQCHA_OK ||
+        (err = pqcha_attester_set_threads(s->attester, o->threads)) != PQCHA_OK) {
+        cli_error("--digest", err, NULL);
         return CLI_EXIT_USAGE;
     }
     if (o->have_now && (err = pqcha_attester_set_time(s->attester, o->now)) != PQCHA_OK) {

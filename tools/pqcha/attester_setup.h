@@ -13,7 +13,9 @@ enum {
     ATTESTER_OPT_TTL,
     ATTESTER_OPT_SEQUENCE,
     ATTESTER_OPT_EXPECT,
-    ATTESTER_OPT_BACKEND
+    ATTESTER_OPT_BACKEND,
+    ATTESTER_OPT_DIGEST,
+    ATTESTER_OPT_THREADS
 };
 
 #define ATTESTER_SHORT_OPTIONS "k:w:r:n:"
@@ -24,7 +26,9 @@ enum {
         {"sequence", required_argument, NULL, ATTESTER_OPT_SEQUENCE},                            \
         {"expect", required_argument, NULL, ATTESTER_OPT_EXPECT},                                \
         {"now", required_argument, NULL, ATTESTER_OPT_NOW},                                      \
-        {"backend", required_argument, NULL, ATTESTER_OPT_BACKEND}
+        {"backend", required_argument, NULL, ATTESTER_OPT_BACKEND},                              \
+        {"digest", required_argument, NULL, ATTESTER_OPT_DIGEST},                                \
+        {"threads", required_argument, NULL, ATTESTER_OPT_THREADS}
 
 /* The help text for the shared options, for both commands' --help. */
 #define ATTESTER_OPTIONS_HELP                                                                     \
@@ -42,7 +46,7 @@ enum {
     "                            only, verifiers never trust it. Repeatable\n"                \
     "      --now RFC3339         sign as of this UTC time instead of the clock\n"             \
     "      --backend NAME        where region bytes come from: file (default), in-memory,\n"   \
-    "                            amd-sev-snp, intel-tdx\n"
+    "                            amd-sev-snp, intel-tdx\n" CLI_DIGEST_OPTIONS_HELP
 
 struct attester_options {
     const char *key_path;
@@ -56,6 +60,8 @@ struct attester_options {
     uint64_t ttl;
     uint64_t sequence;
     int64_t now;
+    pqcha_digest_alg digest;
+    unsigned threads;
     int have_ttl, have_sequence, have_now;
 };
 

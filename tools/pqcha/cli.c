@@ -137,6 +137,25 @@ int cli_option_u64(const char *cmd, const char *option, const char *text, uint64
     return 1;
 }
 
+int cli_option_digest(const char *cmd, const char *option, const char *text,
+                      pqcha_digest_alg *out)
+{
+    if (pqcha_digest_alg_parse(out, text) != PQCHA_OK) {
+        cli_usage_error(cmd, "%s: '%s' is not one of sha3-256-tree, sha3-256, k12", option, text);
+        return 0;
+    }
+    return 1;
+}
+
+int cli_option_threads(const char *cmd, const char *text, unsigned *out)
+{
+    uint64_t value;
+    if (!cli_option_u64(cmd, "--threads", text, 1024, &value))
+        return 0;
+    *out = (unsigned)value;
+    return 1;
+}
+
 int cli_parse_seconds_ms(const char *text, int64_t *out_ms)
 {
     /* Up to a week in whole seconds plus up to three fraction digits: integer

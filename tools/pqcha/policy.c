@@ -14,16 +14,18 @@
 #define POLICY_CMD "policy"
 #define POLICY_MAX_TRUST 256
 
-enum { POLICY_OPT_PLATFORM = 0x100, POLICY_OPT_ALLOW_EXTRA };
+enum { POLICY_OPT_PLATFORM = 0x100, POLICY_OPT_ALLOW_EXTRA, POLICY_OPT_DIGEST, POLICY_OPT_THREADS };
+#define POLICY_MAX_DIGESTS 3
 
 static const char policy_help[] =
     "Usage: pqcha policy --workload ID --region ID=FILE[@OFFSET+LENGTH]...\n"
     "                    [--trust PUB.pem]... [--platform NAME] [--allow-extra]\n"
     "                    [-o POLICY.json]\n"
     "\n"
-    "Writes a verifier policy: the SHA3-256 of each region, computed from a\n"
+    "Writes a verifier policy: the digest of each region, computed from a\n"
     "known-good reference FILE (or LENGTH bytes of it from OFFSET), and the\n"
     "trusted public keys inlined. 'pqcha verify --policy' compares reports with it.\n"
+    "Reports must use a digest algorithm the policy lists for the region.\n"
     "\n"
     "Options:\n"
     "  -w, --workload ID     the workload the policy describes (required)\n"
@@ -35,6 +37,9 @@ static const char policy_help[] =
     "      --platform NAME   require reports from this platform (e.g. file,\n"
     "                        amd-sev-snp); default: any platform\n"
     "      --allow-extra     accept regions the policy does not list (default: reject)\n"
+    "      --digest ALG      sha3-256-tree (default), sha3-256 or k12; repeat to accept\n"
+    "                        reports made with any of several algorithms\n"
+    "      --threads N       threads for hashing large files (default: all CPUs)\n"
     "  -o, --output PATH     write the policy to PATH (default: stdout)\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -49,6 +54,9 @@ struct policy_options {
     struct cli_region_spec *regions;
     size_t region_count;
     int allow_extra;
+    pqcha_digest_alg digests[POLICY_MAX_DIGESTS];
+    size_t digest_count;
+    unsigned threads;
 };
 
 static void policy_options_free(struct policy_options *o)
@@ -85,6 +93,19 @@ static int add_region(struct policy_options *o, const char *arg)
     return 1;
 }
 
+static int add_digest(struct policy_options *o, const char *arg)
+{
+    pqcha_digest_alg alg;
+    size_t i;
+    if (!cli_option_digest(POLICY_CMD, "--digest", arg, &alg))
+        return 0;
+    for (i = 0; i < o->digest_count; i++)
+        if (o->digests[i] == alg)
+            return 1; /* the same algorithm twice adds nothing */
+    o->digests[o->digest_count++] = alg;
+    return 1;
+}
+
 static int parse_policy_option(struct policy_options *o, int opt, const char *arg)
 {
     pqcha_err err;
@@ -118,6 +139,10 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
     case 'o':
         o->output = arg;
         return 1;
+    case POLICY_OPT_DIGEST:
+        return add_digest(o, arg);
+    case POLICY_OPT_THREADS:
+        return cli_option_threads(POLICY_CMD, arg, &o->threads);
     default:
         cli_try_help(POLICY_CMD);
         return 0;
@@ -152,7 +177,33 @@ static int append_trusted_keys(struct cli_buf *json, const struct policy_options
     return 1;
 }
 
-/* One "id": {"sha3-256": "<hex>"} entry per region, digested via the file backend. */
+/* The digest set of one region: {"<alg>": "<hex>", ...}, one entry per --digest. */
+static int append_digest_set(struct cli_buf *json, const struct policy_options *o,
+                             pqcha_backend *backend, const pqcha_region *region)
+{
+    size_t d;
+    cli_buf_append(json, "{");
+    for (d = 0; d < o->digest_count; d++) {
+        uint8_t digest[PQCHA_MAX_DIGEST_LEN];
+        char hex[2 * PQCHA_MAX_DIGEST_LEN + 1];
+        size_t len = pqcha_digest_alg_length(o->digests[d]);
+        pqcha_err err = pqcha_backend_digest(backend, o->workload, region, o->digests[d],
+                                             o->threads, digest, len);
+        if (err != PQCHA_OK) {
+            char what[300];
+            snprintf(what, sizeof(what), "region %s", pqcha_region_id(region));
+            cli_error(what, err, cli_hint_for(err));
+            return 0;
+        }
+        pqcha_hex_encode(hex, digest, len);
+        cli_buf_appendf(json, "%s\"%s\": \"%s\"", d ? ", " : "",
+                        pqcha_digest_alg_name(o->digests[d]), hex);
+    }
+    cli_buf_append(json, "}");
+    return 1;
+}
+
+/* One "id": {digest set} entry per region, digested via the file backend. */
 static int append_region_digests(struct cli_buf *json, const struct policy_options *o,
                                  pqcha_backend *backend)
 {
@@ -166,23 +217,10 @@ static int append_region_digests(struct cli_buf *json, const struct policy_optio
         return 0;
     }
     for (i = 0; i < count && ok; i++) {
-        uint8_t digest[PQCHA_SHA3_256_LEN];
-        char hex[2 * PQCHA_SHA3_256_LEN + 1];
-        const char *id = pqcha_region_id(regions[i]);
-
-        err = pqcha_backend_digest(backend, o->workload, regions[i], PQCHA_DIGEST_SHA3_256, digest,
-                                   sizeof(digest));
-        if (err != PQCHA_OK) {
-            char what[300];
-            snprintf(what, sizeof(what), "region %s", id);
-            cli_error(what, err, cli_hint_for(err));
-            ok = 0;
-            break;
-        }
-        pqcha_hex_encode(hex, digest, sizeof(digest));
         cli_buf_append(json, i ? ",\n        " : "\n        ");
-        cli_buf_append_json_string(json, id);
-        cli_buf_appendf(json, ": {\"sha3-256\": \"%s\"}", hex);
+        cli_buf_append_json_string(json, pqcha_region_id(regions[i]));
+        cli_buf_append(json, ": ");
+        ok = append_digest_set(json, o, backend, regions[i]);
     }
     pqcha_region_list_free(regions, count);
     return ok;
@@ -261,6 +299,8 @@ int cli_policy_main(int argc, char **argv)
         {"trust", required_argument, NULL, 't'},
         {"platform", required_argument, NULL, POLICY_OPT_PLATFORM},
         {"allow-extra", no_argument, NULL, POLICY_OPT_ALLOW_EXTRA},
+        {"digest", required_argument, NULL, POLICY_OPT_DIGEST},
+        {"threads", required_argument, NULL, POLICY_OPT_THREADS},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -279,6 +319,8 @@ int cli_policy_main(int argc, char **argv)
         if (!parse_policy_option(&o, opt, optarg))
             status = CLI_EXIT_USAGE;
     }
+    if (o.digest_count == 0)
+        o.digests[o.digest_count++] = PQCHA_DIGEST_SHA3_256_TREE;
     if (status == CLI_EXIT_OK && optind < argc)
         status = cli_usage_error(POLICY_CMD, "unexpected argument '%s'", argv[optind]);
     if (status == CLI_EXIT_OK && o.workload == NULL)
