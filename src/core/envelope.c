@@ -130,15 +130,36 @@ void pqcha__envelope_clear(pqcha__envelope *env) {
 
 /* ---- signing ---- */
 
+/* The envelope is written directly rather than through jansson: every value
+ * is base64, lowercase hex or the constant payload type, none of which JSON
+ * escapes, and a megabyte payload would otherwise be copied and scanned
+ * character by character. Keys appear in sorted order, as in FORMAT.md. */
 static pqcha_err build_envelope_json(char **out, size_t *out_len, const char *payload_b64,
                                      const char *key_id, const char *sig_b64) {
-    json_t *root = json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "payload", payload_b64, "payloadType",
-                             PQCHA_PAYLOAD_TYPE, "signatures", "keyid", key_id, "sig", sig_b64);
-    if (root == NULL)
+    static const char *const pieces[] = {"{\"payload\":\"", "\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE,
+                                         "\",\"signatures\":[{\"keyid\":\"", "\",\"sig\":\"",
+                                         "\"}]}"};
+    const char *values[] = {payload_b64, "", key_id, sig_b64, ""};
+    size_t total = 1;
+    for (size_t i = 0; i < 5; i++)
+        total += strlen(pieces[i]) + strlen(values[i]);
+    char *text = malloc(total);
+    if (text == NULL)
         return PQCHA_ERR_NO_MEMORY;
-    pqcha_err err = pqcha__json_dump(out, out_len, root, 0);
-    json_decref(root);
-    return err;
+    size_t at = 0;
+    for (size_t i = 0; i < 5; i++) {
+        size_t n = strlen(pieces[i]);
+        memcpy(text + at, pieces[i], n);
+        at += n;
+        n = strlen(values[i]);
+        memcpy(text + at, values[i], n);
+        at += n;
+    }
+    text[at] = '\0';
+    *out = text;
+    if (out_len)
+        *out_len = at;
+    return PQCHA_OK;
 }
 
 pqcha_err pqcha__envelope_sign(char **out, size_t *out_len, const pqcha_key *key,

@@ -18,7 +18,8 @@
 #include "core/report_internal.h"
 #include "io/backend_internal.h"
 
-#define FILE_READ_CHUNK (1024u * 1024u)
+/* Large chunks keep every hashing thread busy between reads (parhash batches). */
+#define FILE_READ_CHUNK (8u * 1024u * 1024u)
 
 typedef struct file_entry {
     char *workload_id;
