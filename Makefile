@@ -1,6 +1,7 @@
 # pqcha — a thin wrapper around CMake. The two commands a newcomer needs:
 #   make demo    generate a key, attest a model file, verify, tamper, verify again
 #   make check   build and run every test (unit, integration, interop, ASan+UBSan, fuzz)
+#   make bench   measure hashing, attest/verify and ML-DSA side by side (docs/PERFORMANCE.md)
 # Both install missing Debian packages (as root) and, on systems whose OpenSSL
 # is older than 3.5, build a private static libcrypto 3.5 into ~/.cache/pqcha.
 
@@ -8,7 +9,7 @@ BUILD ?= build
 MAKEFLAGS += --no-print-directory
 PREFIX ?= /usr/local
 
-.PHONY: all build deps demo check install clean
+.PHONY: all build deps demo check bench install clean
 
 all: build
 
@@ -20,6 +21,9 @@ build: deps
 
 demo: build
 	@scripts/demo.sh $(BUILD)/pqcha
+
+bench: build
+	@$(BUILD)/pqcha_bench $(BENCH_ARGS)
 
 check: deps
 	@scripts/check.sh

@@ -1,0 +1,428 @@
+/* pqcha_bench — one run that measures everything docs/PERFORMANCE.md reports,
+ * side by side, so ratios are meaningful on a shared, noisy machine.
+ *
+ *   pqcha_bench [--json] [--size MiB] [--repeat N] [--leaf-sweep]
+ *
+ * 1. memory read bandwidth, one thread and all threads (the physical limit);
+ * 2. OpenSSL SHA3-256, one stream (the baseline every hash figure is divided by);
+ * 3. sha3-256-tree and k12: scalar one thread, all lanes one thread, all lanes
+ *    all threads;
+ * 4. attest then verify end to end for the original package's shapes;
+ * 5. raw ML-DSA-65 sign and verify (so the overhead of everything else shows).
+ * Each figure is the best of --repeat runs (the least disturbed by neighbours).
+ * Nothing here asserts a time: the tests never depend on speed. */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/keccak.h"
+#include "core/parhash.h"
+#include "pqcha.h"
+#include "runtime/pool.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+typedef struct options {
+    int json;
+    size_t size_mib;
+    int repeat;
+    int leaf_sweep;
+} options;
+
+typedef struct row {
+    char section[32];
+    char name[96];
+    double value;     /* GB/s for throughput rows, milliseconds for latency rows */
+    const char *unit; /* "GB/s" or "ms" */
+    double ratio;     /* against the section's baseline; 0 when not applicable */
+    char ratio_to[48];
+} row;
+
+static row rows[128];
+static size_t nrows;
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void add_row(const char *section, const char *name, double value, const char *unit,
+                    double baseline, const char *ratio_to) {
+    if (nrows == sizeof rows / sizeof rows[0]) return;
+    row *r = &rows[nrows++];
+    snprintf(r->section, sizeof r->section, "%s", section);
+    snprintf(r->name, sizeof r->name, "%s", name);
+    r->value = value;
+    r->unit = unit;
+    /* Throughput: higher is better, ratio = value / baseline. Latency: ratio = value / baseline
+     * as well, read as "times the baseline's cost". */
+    r->ratio = baseline > 0 ? value / baseline : 0;
+    snprintf(r->ratio_to, sizeof r->ratio_to, "%s", ratio_to ? ratio_to : "");
+}
+
+/* ---- 1. memory bandwidth ---- */
+
+typedef struct scan_job {
+    const uint8_t *data;
+    size_t len;
+    uint64_t sink;
+} scan_job;
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static uint64_t scan_avx2(const uint8_t *p, size_t len) {
+    __m256i a = _mm256_setzero_si256(), b = a, c = a, d = a;
+    size_t i = 0;
+    for (; i + 128 <= len; i += 128) {
+        a = _mm256_xor_si256(a, _mm256_loadu_si256((const __m256i *)(const void *)(p + i)));
+        b = _mm256_xor_si256(b, _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 32)));
+        c = _mm256_xor_si256(c, _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 64)));
+        d = _mm256_xor_si256(d, _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 96)));
+    }
+    __m256i x = _mm256_xor_si256(_mm256_xor_si256(a, b), _mm256_xor_si256(c, d));
+    uint64_t out[4];
+    _mm256_storeu_si256((__m256i *)(void *)out, x);
+    return out[0] ^ out[1] ^ out[2] ^ out[3];
+}
+#endif
+
+static uint64_t scan(const uint8_t *p, size_t len) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) return scan_avx2(p, len);
+#endif
+    uint64_t acc = 0, w;
+    for (size_t i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, p + i, 8);
+        acc ^= w;
+    }
+    return acc;
+}
+
+static void *scan_thread(void *arg) {
+    scan_job *job = arg;
+    job->sink = scan(job->data, job->len);
+    return NULL;
+}
+
+static double bandwidth(const uint8_t *data, size_t len, unsigned threads) {
+    pthread_t tids[64];
+    scan_job jobs[64];
+    if (threads > 64) threads = 64;
+    size_t part = len / threads;
+    double t0 = now_seconds();
+    for (unsigned i = 0; i < threads; i++) {
+        jobs[i] = (scan_job){data + i * part, part, 0};
+        if (i > 0) pthread_create(&tids[i], NULL, scan_thread, &jobs[i]);
+    }
+    scan_thread(&jobs[0]);
+    for (unsigned i = 1; i < threads; i++) pthread_join(tids[i], NULL);
+    double t = now_seconds() - t0;
+    volatile uint64_t keep = 0;
+    for (unsigned i = 0; i < threads; i++) keep ^= jobs[i].sink;
+    (void)keep;
+    return (double)(part * threads) / t / 1e9;
+}
+
+/* ---- 2-3. hashing ---- */
+
+static double best_of(int repeat, double (*run)(void *), void *ctx) {
+    double best = 0;
+    for (int i = 0; i < repeat; i++) {
+        double v = run(ctx);
+        if (v > best) best = v;
+    }
+    return best;
+}
+
+typedef struct hash_case {
+    const uint8_t *data;
+    size_t len;
+    pqcha_digest_alg alg;
+    unsigned threads;
+    const pqcha__keccak_impl *impl; /* NULL: OpenSSL for sha3-256 */
+    size_t leaf_size;
+} hash_case;
+
+static double run_hash(void *arg) {
+    hash_case *hc = arg;
+    uint8_t out[32];
+    double t0 = now_seconds();
+    if (hc->alg == PQCHA_DIGEST_SHA3_256) {
+        pqcha_digest(out, sizeof out, hc->alg, hc->data, hc->len, 1);
+    } else {
+        pqcha__parhash *ph = NULL;
+        if (pqcha__parhash_new_custom(&ph, hc->alg, hc->threads, hc->impl, hc->leaf_size) != PQCHA_OK)
+            return 0;
+        pqcha__parhash_update(ph, hc->data, hc->len);
+        pqcha__parhash_final(ph, out);
+        pqcha__parhash_free(ph);
+    }
+    return (double)hc->len / (now_seconds() - t0) / 1e9;
+}
+
+static double hash_rate(const options *o, hash_case hc) {
+    return best_of(o->repeat, run_hash, &hc);
+}
+
+static void bench_hashing(const options *o, const uint8_t *data, size_t len, unsigned cpus) {
+    char name[96];
+    double bw1 = 0, bwn = 0;
+    for (int i = 0; i < o->repeat; i++) {
+        double a = bandwidth(data, len, 1), b = bandwidth(data, len, cpus);
+        if (a > bw1) bw1 = a;
+        if (b > bwn) bwn = b;
+    }
+    add_row("memory", "read bandwidth, 1 thread", bw1, "GB/s", 0, NULL);
+    snprintf(name, sizeof name, "read bandwidth, %u threads", cpus);
+    add_row("memory", name, bwn, "GB/s", 0, NULL);
+
+    double base = hash_rate(o, (hash_case){data, len, PQCHA_DIGEST_SHA3_256, 1, NULL, 0});
+    const char *base_name = "OpenSSL SHA3-256";
+    add_row("hash", "OpenSSL SHA3-256, one stream (baseline)", base, "GB/s", base, base_name);
+
+    const pqcha__keccak_impl *scalar = pqcha__keccak_by_name("scalar");
+    const pqcha__keccak_impl *best = pqcha__keccak_best();
+    static const pqcha_digest_alg algs[] = {PQCHA_DIGEST_SHA3_256_TREE, PQCHA_DIGEST_K12};
+    for (size_t a = 0; a < 2; a++) {
+        const char *alg = pqcha_digest_alg_name(algs[a]);
+        snprintf(name, sizeof name, "%s, scalar, 1 thread", alg);
+        add_row("hash", name, hash_rate(o, (hash_case){data, len, algs[a], 1, scalar, PQCHA_TREE_LEAF_SIZE}),
+                "GB/s", base, base_name);
+        snprintf(name, sizeof name, "%s, %s x%u lanes, 1 thread", alg, best->name, best->lanes);
+        add_row("hash", name, hash_rate(o, (hash_case){data, len, algs[a], 1, best, PQCHA_TREE_LEAF_SIZE}),
+                "GB/s", base, base_name);
+        snprintf(name, sizeof name, "%s, %s x%u lanes, %u threads", alg, best->name, best->lanes, cpus);
+        add_row("hash", name, hash_rate(o, (hash_case){data, len, algs[a], cpus, best, PQCHA_TREE_LEAF_SIZE}),
+                "GB/s", base, base_name);
+    }
+    if (!o->leaf_sweep) return;
+    for (size_t leaf = 8192; leaf <= (1u << 20); leaf *= 2) {
+        for (unsigned t = 1; t <= cpus; t += cpus > 1 ? cpus - 1 : 1) {
+            snprintf(name, sizeof name, "sha3-256-tree leaf %zu KiB, %u thread(s)", leaf / 1024, t);
+            add_row("leaf-sweep", name,
+                    hash_rate(o, (hash_case){data, len, PQCHA_DIGEST_SHA3_256_TREE, t, best, leaf}), "GB/s",
+                    base, base_name);
+        }
+    }
+}
+
+/* ---- 4-5. attest, verify, ML-DSA ---- */
+
+typedef struct shape {
+    const char *name;
+    size_t regions;
+    size_t region_size;
+    double seed_attest_ms, seed_verify_ms; /* the original package, seed-behaviour.md section 6 */
+} shape;
+
+static const shape shapes[] = {
+    {"2 x 128 B", 2, 128, 0.13, 0.19},
+    {"100 x 4 KiB", 100, 4096, 3.1, 1.5},
+    {"1000 x 64 B", 1000, 64, 23.9, 15.5},
+    {"1 x 256 MiB", 1, 256u << 20, 536, 0.19},
+};
+
+static void fail(const char *what, pqcha_err err) {
+    fprintf(stderr, "pqcha_bench: %s: %s\n", what, pqcha_strerror(err));
+    exit(1);
+}
+
+/* Builds a policy JSON for the workload with every region's digest. */
+static char *policy_for(const pqcha_key *key, pqcha_backend *backend, size_t nregions, unsigned threads) {
+    char *pub = NULL;
+    size_t pub_len = 0;
+    pqcha_err err = pqcha_key_public_pem(&pub, &pub_len, key);
+    if (err) fail("public pem", err);
+    size_t cap = 4096 + pub_len * 2 + nregions * 160;
+    char *json = malloc(cap);
+    size_t n = (size_t)snprintf(json, cap, "{\"version\":1,\"trustedKeys\":[\"");
+    for (size_t i = 0; i < pub_len; i++) {
+        if (pub[i] == '\n') n += (size_t)snprintf(json + n, cap - n, "\\n");
+        else json[n++] = pub[i];
+    }
+    n += (size_t)snprintf(json + n, cap - n, "\"],\"workloads\":{\"bench\":{\"regions\":{");
+    pqcha_region **regions = NULL;
+    size_t count = 0;
+    if ((err = pqcha_backend_list_regions(backend, "bench", &regions, &count))) fail("list", err);
+    for (size_t i = 0; i < count; i++) {
+        uint8_t d[32];
+        char hex[65];
+        if ((err = pqcha_backend_digest(backend, "bench", regions[i], PQCHA_DIGEST_SHA3_256_TREE, threads, d,
+                                        sizeof d)))
+            fail("digest", err);
+        pqcha_hex_encode(hex, d, sizeof d);
+        n += (size_t)snprintf(json + n, cap - n, "%s\"%s\":{\"sha3-256-tree\":\"%s\"}", i ? "," : "",
+                              pqcha_region_id(regions[i]), hex);
+    }
+    snprintf(json + n, cap - n, "}}}}");
+    pqcha_region_list_free(regions, count);
+    pqcha_free(pub);
+    return json;
+}
+
+static void bench_shape(const options *o, const shape *s, const pqcha_key *key, unsigned cpus,
+                        double sign_ms, double verify_ms) {
+    pqcha_backend *backend = NULL;
+    pqcha_err err = pqcha_backend_create(&backend, "in-memory");
+    if (err) fail("backend", err);
+    uint8_t *content = malloc(s->region_size);
+    for (size_t i = 0; i < s->region_size; i++) content[i] = (uint8_t)(i * 31 + 7);
+    for (size_t r = 0; r < s->regions; r++) {
+        char id[32];
+        snprintf(id, sizeof id, "region-%zu", r);
+        pqcha_region *region = NULL;
+        if ((err = pqcha_region_create(&region, id, "bench", 0x1000 * (r + 1), s->region_size, PQCHA_PROT_RO)))
+            fail("region", err);
+        if ((err = pqcha_memory_backend_register(backend, "bench", region, content, s->region_size)))
+            fail("register", err);
+        pqcha_region_free(region);
+    }
+    char *policy_json = policy_for(key, backend, s->regions, cpus);
+    pqcha_policy *policy = NULL;
+    if ((err = pqcha_policy_parse(&policy, policy_json, strlen(policy_json)))) fail("policy", err);
+    pqcha_verifier *verifier = NULL;
+    pqcha_verifier_create(&verifier);
+    pqcha_verifier_set_policy(verifier, policy);
+    pqcha_attester *attester = NULL;
+    if ((err = pqcha_attester_create(&attester, key, backend, "bench"))) fail("attester", err);
+    pqcha_attester_set_threads(attester, cpus);
+
+    double best_attest = 1e9, best_verify = 1e9;
+    for (int i = 0; i < o->repeat; i++) {
+        char *env = NULL;
+        size_t env_len = 0;
+        double t0 = now_seconds();
+        if ((err = pqcha_attester_attest(attester, NULL, &env, &env_len))) fail("attest", err);
+        double t1 = now_seconds();
+        pqcha_result *result = NULL;
+        err = pqcha_verify(&result, verifier, env, env_len);
+        double t2 = now_seconds();
+        if (err) fail("verify", err);
+        pqcha_result_free(result);
+        pqcha_free(env);
+        if (t1 - t0 < best_attest) best_attest = t1 - t0;
+        if (t2 - t1 < best_verify) best_verify = t2 - t1;
+    }
+    char name[96];
+    snprintf(name, sizeof name, "attest %s (original: %.2f ms)", s->name, s->seed_attest_ms);
+    add_row("end-to-end", name, best_attest * 1e3, "ms", sign_ms, "ML-DSA-65 sign");
+    snprintf(name, sizeof name, "verify %s (original: %.2f ms)", s->name, s->seed_verify_ms);
+    add_row("end-to-end", name, best_verify * 1e3, "ms", verify_ms, "ML-DSA-65 verify");
+
+    pqcha_attester_free(attester);
+    pqcha_verifier_free(verifier);
+    pqcha_policy_free(policy);
+    free(policy_json);
+    free(content);
+    pqcha_backend_free(backend);
+}
+
+static void bench_mldsa(const options *o, const pqcha_key *key, double *sign_ms, double *verify_ms) {
+    static const uint8_t msg[512] = {1};
+    int n = o->repeat * 20;
+    double best_sign = 1e9, best_verify = 1e9;
+    for (int i = 0; i < n; i++) {
+        uint8_t *sig = NULL;
+        size_t sig_len = 0;
+        double t0 = now_seconds();
+        pqcha_err err = pqcha_sign(&sig, &sig_len, key, msg, sizeof msg);
+        double t1 = now_seconds();
+        if (err) fail("sign", err);
+        err = pqcha_verify_signature(key, msg, sizeof msg, sig, sig_len);
+        double t2 = now_seconds();
+        if (err) fail("verify signature", err);
+        pqcha_free(sig);
+        if (t1 - t0 < best_sign) best_sign = t1 - t0;
+        if (t2 - t1 < best_verify) best_verify = t2 - t1;
+    }
+    *sign_ms = best_sign * 1e3;
+    *verify_ms = best_verify * 1e3;
+    add_row("ml-dsa", "ML-DSA-65 sign (baseline)", *sign_ms, "ms", *sign_ms, "ML-DSA-65 sign");
+    add_row("ml-dsa", "ML-DSA-65 verify (baseline)", *verify_ms, "ms", *verify_ms, "ML-DSA-65 verify");
+}
+
+/* ---- output ---- */
+
+static void print_table(unsigned cpus, size_t len) {
+    printf("pqcha %s benchmark: %u CPUs, Keccak %s, %zu MiB buffer, %s\n\n", pqcha_version(), cpus,
+           pqcha_keccak_implementation(), len >> 20, pqcha_crypto_version());
+    const char *section = "";
+    for (size_t i = 0; i < nrows; i++) {
+        const row *r = &rows[i];
+        if (strcmp(section, r->section) != 0) {
+            section = r->section;
+            printf("%s%s\n", i ? "\n" : "", section);
+        }
+        printf("  %-58s %10.3f %-4s", r->name, r->value, r->unit);
+        if (r->ratio > 0) printf("  %7.2fx %s", r->ratio, r->ratio_to);
+        printf("\n");
+    }
+}
+
+static void print_json(unsigned cpus, size_t len) {
+    printf("{\"version\":\"%s\",\"cpus\":%u,\"keccak\":\"%s\",\"buffer_mib\":%zu,\"rows\":[", pqcha_version(),
+           cpus, pqcha_keccak_implementation(), len >> 20);
+    for (size_t i = 0; i < nrows; i++) {
+        const row *r = &rows[i];
+        printf("%s{\"section\":\"%s\",\"name\":\"%s\",\"value\":%.6f,\"unit\":\"%s\",\"ratio\":%.4f,"
+               "\"ratio_to\":\"%s\"}",
+               i ? "," : "", r->section, r->name, r->value, r->unit, r->ratio, r->ratio_to);
+    }
+    printf("]}\n");
+}
+
+static void usage(void) {
+    fprintf(stderr, "usage: pqcha_bench [--json] [--size MiB] [--repeat N] [--leaf-sweep]\n"
+                    "Measures memory bandwidth, hashing, attest/verify and ML-DSA side by side;\n"
+                    "see docs/PERFORMANCE.md.\n");
+}
+
+int main(int argc, char **argv) {
+    options o = {0, 1024, 3, 0};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) o.json = 1;
+        else if (strcmp(argv[i], "--leaf-sweep") == 0) o.leaf_sweep = 1;
+        else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) o.size_mib = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) o.repeat = atoi(argv[++i]);
+        else {
+            usage();
+            return strcmp(argv[i], "--help") == 0 ? 0 : 4;
+        }
+    }
+    if (o.size_mib == 0 || o.repeat < 1) {
+        usage();
+        return 4;
+    }
+    unsigned cpus = pqcha__online_cpus();
+    size_t len = o.size_mib << 20;
+    uint8_t *data = malloc(len);
+    if (!data) {
+        fprintf(stderr, "pqcha_bench: cannot allocate %zu MiB\n", o.size_mib);
+        return 1;
+    }
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t w = (uint64_t)i * 0x9E3779B97F4A7C15ull;
+        memcpy(data + i, &w, 8);
+    }
+    if (!o.json) fprintf(stderr, "measuring (a minute or two)...\n");
+    bench_hashing(&o, data, len, cpus);
+    free(data);
+
+    pqcha_key *key = NULL;
+    pqcha_err err = pqcha_key_generate(&key, PQCHA_ML_DSA_65);
+    if (err) fail("keygen", err);
+    double sign_ms, verify_ms;
+    bench_mldsa(&o, key, &sign_ms, &verify_ms);
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        bench_shape(&o, &shapes[i], key, cpus, sign_ms, verify_ms);
+    pqcha_key_free(key);
+
+    if (o.json) print_json(cpus, len);
+    else print_table(cpus, len);
+    return 0;
+}
