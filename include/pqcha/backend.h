@@ -37,7 +37,13 @@ typedef struct pqcha_backend_ops {
     pqcha_err (*read_region)(void *self, const char *workload_id, const pqcha_region *region,
                              pqcha_chunk_sink sink, void *sink_ctx);
     void (*destroy)(void *self);
+    /* PQCHA_BACKEND_* capability bits. */
+    unsigned flags;
 } pqcha_backend_ops;
+
+/* read_region may run on several threads at once (the attester then hashes
+ * small regions in parallel). Without it, reads are never concurrent. */
+#define PQCHA_BACKEND_CONCURRENT_READS 1u
 
 typedef struct pqcha_backend pqcha_backend;
 
@@ -49,6 +55,7 @@ pqcha_err pqcha_backend_create_custom(pqcha_backend **out, const pqcha_backend_o
 const char *const *pqcha_backend_names(void);
 const char *pqcha_backend_name(const pqcha_backend *b);
 const char *pqcha_backend_platform(const pqcha_backend *b);
+unsigned pqcha_backend_flags(const pqcha_backend *b); /* PQCHA_BACKEND_* bits */
 void pqcha_backend_free(pqcha_backend *b);
 
 /* Lists regions; free the result with pqcha_region_list_free. */

@@ -89,6 +89,10 @@ const char *pqcha_backend_platform(const pqcha_backend *b) {
     return b != NULL ? b->ops->platform : NULL;
 }
 
+unsigned pqcha_backend_flags(const pqcha_backend *b) {
+    return b == NULL ? 0 : b->ops->flags;
+}
+
 void pqcha_backend_free(pqcha_backend *b) {
     if (b == NULL)
         return;

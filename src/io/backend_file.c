@@ -3,7 +3,7 @@
  *
  * The range is fixed when the region is added; every read opens the file
  * afresh (so a replaced file is measured, not the one we once opened) and
- * streams it with pread through one reusable 1 MiB buffer, never holding the
+ * streams it with pread through a buffer of its own (up to 8 MiB), never holding the
  * whole file in memory. A file that became shorter than the range is
  * PQCHA_ERR_REGION_CHANGED: the report must never claim bytes it did not hash. */
 #include <errno.h>
@@ -28,11 +28,10 @@ typedef struct file_entry {
 } file_entry;
 
 typedef struct file_backend {
-    pthread_mutex_t lock; /* guards entries and the shared read buffer */
+    pthread_mutex_t lock; /* guards entries */
     file_entry *entries;
     size_t count;
     size_t cap;
-    uint8_t *buffer; /* FILE_READ_CHUNK bytes, allocated at the first read */
 } file_backend;
 
 pqcha_err pqcha__file_backend_new(void **self) {
@@ -60,7 +59,6 @@ static void file_destroy(void *self) {
     for (size_t i = 0; i < f->count; i++)
         file_entry_clear(&f->entries[i]);
     free(f->entries);
-    free(f->buffer);
     pthread_mutex_destroy(&f->lock);
     free(f);
 }
@@ -203,37 +201,46 @@ static pqcha_err stream_range(int fd, uint8_t *buffer, uint64_t offset, uint64_t
     return PQCHA_OK;
 }
 
-/* Caller holds the lock (the buffer is shared). */
-static pqcha_err read_entry(file_backend *f, const file_entry *e, pqcha_chunk_sink sink,
-                            void *sink_ctx) {
-    if (f->buffer == NULL && (f->buffer = malloc(FILE_READ_CHUNK)) == NULL)
+/* Reads one range with its own buffer, sized for the range, so concurrent
+ * reads need no lock and a 64-byte region does not cost an 8 MiB allocation. */
+static pqcha_err read_range(const char *path, uint64_t offset, uint64_t size,
+                            pqcha_chunk_sink sink, void *sink_ctx) {
+    size_t buffer_len = size < FILE_READ_CHUNK ? (size_t)size : FILE_READ_CHUNK;
+    uint8_t *buffer = malloc(buffer_len ? buffer_len : 1);
+    if (buffer == NULL)
         return PQCHA_ERR_NO_MEMORY;
     int fd = -1;
     uint64_t file_size = 0;
-    PQCHA_TRY(open_regular_file(&fd, &file_size, e->path));
-    uint64_t offset = e->region->address, size = e->region->size;
-    pqcha_err err = PQCHA_OK;
-    if (file_size < offset || file_size - offset < size)
-        err = PQCHA_ERR_REGION_CHANGED;
-    else
-        err = stream_range(fd, f->buffer, offset, size, sink, sink_ctx);
-    close(fd);
+    pqcha_err err = open_regular_file(&fd, &file_size, path);
+    if (err == PQCHA_OK) {
+        if (file_size < offset || file_size - offset < size)
+            err = PQCHA_ERR_REGION_CHANGED;
+        else
+            err = stream_range(fd, buffer, offset, size, sink, sink_ctx);
+        close(fd);
+    }
+    free(buffer);
     return err;
 }
 
 static pqcha_err file_read_region(void *self, const char *workload_id, const pqcha_region *region,
                                   pqcha_chunk_sink sink, void *sink_ctx) {
     file_backend *f = self;
-    pqcha_err err;
+    pqcha_err err = PQCHA_OK;
+    char *path = NULL;
+    /* The lock covers only the lookup: entries may be added concurrently. */
     pthread_mutex_lock(&f->lock);
     const file_entry *e = file_find(f, workload_id, region->id);
     if (e == NULL)
         err = PQCHA_ERR_NO_SUCH_REGION;
     else if (e->region->size != region->size || e->region->address != region->address)
         err = PQCHA_ERR_REGION_CHANGED; /* the caller's view of the region is stale */
-    else
-        err = read_entry(f, e, sink, sink_ctx);
+    else if ((path = pqcha__strdup(e->path)) == NULL)
+        err = PQCHA_ERR_NO_MEMORY;
     pthread_mutex_unlock(&f->lock);
+    if (err == PQCHA_OK)
+        err = read_range(path, region->address, region->size, sink, sink_ctx);
+    free(path);
     return err;
 }
 
@@ -243,4 +250,5 @@ const pqcha_backend_ops pqcha__file_backend_ops = {
     .list_regions = file_list_regions,
     .read_region = file_read_region,
     .destroy = file_destroy,
+    .flags = PQCHA_BACKEND_CONCURRENT_READS,
 };

@@ -7,6 +7,8 @@
 #include "core/envelope.h"
 #include "testutil.h"
 
+#include <stdatomic.h>
+
 #define WORKLOAD "model-serving-1"
 
 /* The conftest fixtures: two regions under model-serving-1. */
@@ -417,6 +419,81 @@ static void test_digest_algorithm_selection(void) {
     fixture_clear(&f);
 }
 
+/* A custom backend of 40 small regions that counts reads in flight. */
+typedef struct counting_backend {
+    atomic_int in_flight, max_in_flight;
+} counting_backend;
+
+static pqcha_err counting_list(void *self, const char *workload_id, pqcha_region ***regions,
+                               size_t *count) {
+    (void)self, (void)workload_id;
+    *regions = calloc(40, sizeof **regions);
+    if (*regions == NULL) return PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; i < 40; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%zu", i);
+        pqcha_err err = pqcha_region_create(&(*regions)[i], id, "", i * 4096, 1000 + i, PQCHA_PROT_RO);
+        if (err != PQCHA_OK) return err;
+        *count = i + 1;
+    }
+    return PQCHA_OK;
+}
+
+static pqcha_err counting_read(void *self, const char *workload_id, const pqcha_region *region,
+                               pqcha_chunk_sink sink, void *sink_ctx) {
+    counting_backend *cb = self;
+    (void)workload_id;
+    int now = atomic_fetch_add(&cb->in_flight, 1) + 1;
+    int seen = atomic_load(&cb->max_in_flight);
+    while (now > seen && !atomic_compare_exchange_weak(&cb->max_in_flight, &seen, now)) {
+    }
+    uint8_t bytes[2000];
+    memset(bytes, (int)(pqcha_region_address(region) >> 12), sizeof bytes);
+    pqcha_err err = sink(sink_ctx, bytes, (size_t)pqcha_region_size(region));
+    atomic_fetch_sub(&cb->in_flight, 1);
+    return err;
+}
+
+static void attest_counting(unsigned flags, unsigned threads, char digests[40][65], int *max_in_flight) {
+    counting_backend cb;
+    atomic_init(&cb.in_flight, 0);
+    atomic_init(&cb.max_in_flight, 0);
+    pqcha_backend_ops ops = {"counting", "test", counting_list, counting_read, NULL, flags};
+    pqcha_backend *b = NULL;
+    pqcha_attester *a = NULL;
+    CHECK_OK(pqcha_backend_create_custom(&b, &ops, &cb));
+    CHECK_OK(pqcha_attester_create(&a, shared_key(), b, WORKLOAD));
+    CHECK_OK(pqcha_attester_set_threads(a, threads));
+    pqcha_report *rep = a ? attest_and_decode(a, NULL) : NULL;
+    CHECK(rep != NULL && pqcha_report_region_count(rep) == 40);
+    for (size_t i = 0; rep && i < 40; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%zu", i);
+        CHECK_STR(pqcha_region_id(pqcha_report_region(rep, i)), id); /* the backend's order */
+        snprintf(digests[i], 65, "%s", pqcha_report_region_digest_hex(rep, i));
+    }
+    *max_in_flight = atomic_load(&cb.max_in_flight);
+    pqcha_report_free(rep);
+    pqcha_attester_free(a);
+    pqcha_backend_free(b);
+}
+
+/* Small regions are hashed side by side only when the backend says reads may
+ * run concurrently; either way every digest and the order are the same. */
+static void test_parallel_regions(void) {
+    char sequential[40][65], parallel[40][65], unflagged[40][65];
+    int max_seq = 0, max_par = 0, max_unflagged = 0;
+    attest_counting(PQCHA_BACKEND_CONCURRENT_READS, 1, sequential, &max_seq);
+    attest_counting(PQCHA_BACKEND_CONCURRENT_READS, 4, parallel, &max_par);
+    attest_counting(0, 4, unflagged, &max_unflagged);
+    CHECK(max_seq == 1);
+    CHECK(max_unflagged == 1); /* never concurrent without the flag */
+    for (size_t i = 0; i < 40; i++) {
+        CHECK_STR(parallel[i], sequential[i]);
+        CHECK_STR(unflagged[i], sequential[i]);
+    }
+}
+
 static void test_cleanup_shared_key(void) {
     pqcha_key_free(shared_key());
 }
@@ -426,4 +503,5 @@ TEST_MAIN(TEST(test_covers_all_regions), TEST(test_drift_changes_digest), TEST(t
           TEST(test_sequence_increments), TEST(test_fixed_time_and_ttl), TEST(test_expected_digest),
           TEST(test_public_key_refused), TEST(test_invalid_arguments),
           TEST(test_envelope_signature_verifies), TEST(test_verifier_accepts_report),
-          TEST(test_digest_algorithm_selection), TEST(test_cleanup_shared_key))
+          TEST(test_digest_algorithm_selection), TEST(test_parallel_regions),
+          TEST(test_cleanup_shared_key))
