@@ -2,22 +2,7 @@
 # pqcha policy, attest, verify and inspect end to end, with the exit code of
 # every verdict: 0 valid, 1 drift, 2 rejected, 3 malformed, 4 usage/I/O.
 set -euo pipefail
-: "${PQCHA:?set PQCHA to the pqcha binary}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_exit() {
-  local want=$1 rc=0
-  shift
-  "$@" >out 2>err || rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    echo "--- stdout"; cat out; echo "--- stderr"; cat err
-    fail "expected exit $want, got $rc: $*"
-  fi
-}
-assert_contains() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$1 lacks '$2'"; }; }
+. "$(dirname "$0")/lib.sh"
 assert_last_line() { [ "$(tail -n 1 "$1")" = "$2" ] || { cat "$1" >&2; fail "last line is not '$2'"; }; }
 
 nonce=0123456789abcdef0123456789abcdef

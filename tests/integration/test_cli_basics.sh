@@ -1,23 +1,7 @@
 #!/usr/bin/env bash
 # pqcha CLI: help, version, dispatch and usage errors (exit 4).
 set -euo pipefail
-: "${PQCHA:?set PQCHA to the pqcha binary}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect_exit CODE CMD...: runs CMD with stdout in ./out and stderr in ./err.
-expect_exit() {
-  local want=$1 rc=0
-  shift
-  "$@" >out 2>err || rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    echo "--- stdout"; cat out; echo "--- stderr"; cat err
-    fail "expected exit $want, got $rc: $*"
-  fi
-}
-assert_contains() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$1 lacks '$2'"; }; }
+. "$(dirname "$0")/lib.sh"
 
 commands="keygen pubkey hash attest verify inspect watch policy"
 

@@ -1,22 +1,7 @@
 #!/usr/bin/env bash
 # pqcha hash: SHA3-256 known answers, sha256sum-style output and --check.
 set -euo pipefail
-: "${PQCHA:?set PQCHA to the pqcha binary}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_exit() {
-  local want=$1 rc=0
-  shift
-  "$@" >out 2>err || rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    echo "--- stdout"; cat out; echo "--- stderr"; cat err
-    fail "expected exit $want, got $rc: $*"
-  fi
-}
-assert_contains() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$1 lacks '$2'"; }; }
+. "$(dirname "$0")/lib.sh"
 
 empty=a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a
 abc=3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532

@@ -1,22 +1,7 @@
 #!/usr/bin/env bash
 # pqcha keygen and pubkey: permissions, overwrite refusal, algorithms, key ids.
 set -euo pipefail
-: "${PQCHA:?set PQCHA to the pqcha binary}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_exit() {
-  local want=$1 rc=0
-  shift
-  "$@" >out 2>err || rc=$?
-  if [ "$rc" -ne "$want" ]; then
-    echo "--- stdout"; cat out; echo "--- stderr"; cat err
-    fail "expected exit $want, got $rc: $*"
-  fi
-}
-assert_contains() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$1 lacks '$2'"; }; }
+. "$(dirname "$0")/lib.sh"
 mode_of() { stat -c %a "$1"; }
 
 # Default algorithm; the private key is 0600 whatever the umask.

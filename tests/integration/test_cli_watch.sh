@@ -1,17 +1,9 @@
 #!/usr/bin/env bash
 # pqcha watch: one JSON report per line, --count, -o appends, clean SIGTERM stop.
 set -euo pipefail
-: "${PQCHA:?set PQCHA to the pqcha binary}"
-work=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 watch_pid=""
-cleanup() {
-  if [ -n "$watch_pid" ]; then kill "$watch_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+cleanup_hooks+=('[ -z "$watch_pid" ] || kill "$watch_pid" 2>/dev/null')
 
 "$PQCHA" keygen -o key.pem >/dev/null
 printf 'weights' >model.bin
