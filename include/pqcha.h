@@ -11,6 +11,7 @@
 #include "pqcha/backend.h"
 #include "pqcha/attest.h"
 #include "pqcha/verify.h"
+#include "pqcha/manifest.h"
 
 #ifdef __cplusplus
 extern "C" {

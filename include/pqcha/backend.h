@@ -87,6 +87,29 @@ pqcha_err pqcha_memory_backend_update(pqcha_backend *b, const char *workload_id,
 pqcha_err pqcha_file_backend_add(pqcha_backend *b, const char *workload_id, const char *region_id,
                                  const char *path, uint64_t offset, uint64_t length);
 
+/* ---- "process": regions read from a live process's memory (Linux) ----
+ * Each call reads /proc/PID/maps now and adds the regions it selects; the
+ * bytes are read at every digest with process_vm_readv (falling back to
+ * /proc/PID/mem), in chunks, and the mapping is checked again after the read.
+ * Adjacent mappings of the same file (same device and inode, contiguous
+ * addresses and file offsets) merge into one region, clamped to the file's
+ * size, which records address, size, file, file offset and protection.
+ * Errors: PQCHA_ERR_NO_SUCH_PROCESS, PQCHA_ERR_PERMISSION (same uid,
+ * CAP_SYS_PTRACE, kernel.yama.ptrace_scope), PQCHA_ERR_NO_SUCH_REGION when a
+ * selector matches nothing, PQCHA_ERR_REGION_CHANGED when a mapping vanished,
+ * shrank or was replaced between listing and reading. */
+
+/* Every mapping whose file path matches glob (fnmatch, e.g. "*model.gguf").
+ * region_id NULL: the file's base name (one region per distinct file). */
+pqcha_err pqcha_process_backend_add_mappings(pqcha_backend *b, const char *workload_id, int pid,
+                                             const char *glob, const char *region_id);
+/* length bytes from address (must lie inside mappings). region_id NULL:
+ * "range-0x<address>". */
+pqcha_err pqcha_process_backend_add_range(pqcha_backend *b, const char *workload_id, int pid,
+                                          uint64_t address, uint64_t length, const char *region_id);
+/* All read-only (no write permission), file-backed mappings, one region per file. */
+pqcha_err pqcha_process_backend_add_readonly_files(pqcha_backend *b, const char *workload_id, int pid);
+
 #ifdef __cplusplus
 }
 #endif

@@ -61,6 +61,19 @@ pqcha_err pqcha_hasher_update(pqcha_hasher *h, const void *data, size_t len);
 pqcha_err pqcha_hasher_final(pqcha_hasher *h, uint8_t *out, size_t out_len);
 void pqcha_hasher_free(pqcha_hasher *h);
 
+/* Node digests for drift localisation (sha3-256-tree only; docs/FORMAT.md
+ * section 4.5). Announce the total length before the first update and the
+ * hasher records the digests of the tree's nodes at the level FORMAT.md fixes
+ * for that length (at most PQCHA_MAX_TREE_NODES). After final, the nodes are
+ * available until the hasher is freed; none for an input of at most one leaf,
+ * another algorithm, or without an announced length. A final length other than
+ * the announced one is PQCHA_ERR_REGION_CHANGED. */
+#define PQCHA_MAX_TREE_NODES 256
+pqcha_err pqcha_hasher_expect_length(pqcha_hasher *h, uint64_t total_len);
+size_t pqcha_hasher_node_count(const pqcha_hasher *h);
+unsigned pqcha_hasher_node_level(const pqcha_hasher *h); /* leaves per node = 2^level */
+const uint8_t *pqcha_hasher_nodes(const pqcha_hasher *h);  /* 32 bytes per node, in order */
+
 /* One-shot SHA3-256. */
 pqcha_err pqcha_sha3_256(uint8_t out[PQCHA_SHA3_256_LEN], const void *data, size_t len);
 /* One-shot digest of any algorithm with the given threads (see pqcha_hasher_set_threads). */

@@ -74,7 +74,9 @@ typedef enum pqcha_err {
     PQCHA_ERR_NO_SUCH_REGION = 62,
     PQCHA_ERR_DEVICE_NOT_PRESENT = 63, /* platform device (SEV-SNP/TDX) absent */
     PQCHA_ERR_REGION_EXISTS = 64,
-    PQCHA_ERR_REGION_CHANGED = 65,     /* the region's size changed while reading */
+    PQCHA_ERR_REGION_CHANGED = 65,     /* the region changed (size, mapping) while reading */
+    PQCHA_ERR_NO_SUCH_PROCESS = 66,    /* the process does not exist (or exited) */
+    PQCHA_ERR_PERMISSION = 67,         /* not allowed to read the process's memory */
 
     /* files and keys */
     PQCHA_ERR_FILE_EXISTS = 70,        /* refusing to overwrite without force */

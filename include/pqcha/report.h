@@ -45,6 +45,11 @@ typedef struct pqcha_region pqcha_region;
 pqcha_err pqcha_region_create(pqcha_region **out, const char *id, const char *description,
                               uint64_t address, uint64_t size, pqcha_protection protection);
 pqcha_err pqcha_region_copy(pqcha_region **out, const pqcha_region *r);
+/* A region that is a mapping of a file (from a process's memory map) records
+ * the file's path and the file offset the mapping starts at. */
+pqcha_err pqcha_region_set_mapping(pqcha_region *r, const char *file, uint64_t file_offset);
+const char *pqcha_region_mapped_file(const pqcha_region *r); /* NULL if not a file mapping */
+uint64_t pqcha_region_file_offset(const pqcha_region *r);
 const char *pqcha_region_id(const pqcha_region *r);
 const char *pqcha_region_description(const pqcha_region *r);
 uint64_t pqcha_region_address(const pqcha_region *r);

@@ -164,7 +164,40 @@ pqcha_err pqcha__region_init_copy(pqcha_region *dst, const pqcha_region *src) {
     dst->address = src->address;
     dst->size = src->size;
     dst->protection = src->protection;
+    if (src->mapped_file != NULL)
+        return pqcha_region_set_mapping(dst, src->mapped_file, src->file_offset);
     return PQCHA_OK;
+}
+
+/* The path is what the process's memory map shows: up to PATH_MAX bytes of
+ * anything but control characters (it is printed and signed). */
+#define MAX_MAPPED_FILE_LEN 4096u
+
+pqcha_err pqcha_region_set_mapping(pqcha_region *r, const char *file, uint64_t file_offset) {
+    if (r == NULL || file == NULL || file[0] == '\0')
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    size_t len = strlen(file);
+    if (len > MAX_MAPPED_FILE_LEN)
+        return PQCHA_ERR_TOO_LARGE;
+    if (!is_clean_utf8(file, len))
+        return PQCHA_ERR_BAD_IDENTIFIER;
+    if (file_offset > PQCHA_MAX_SAFE_INTEGER)
+        return PQCHA_ERR_OUT_OF_RANGE;
+    char *copy = pqcha__strdup(file);
+    if (copy == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    free(r->mapped_file);
+    r->mapped_file = copy;
+    r->file_offset = file_offset;
+    return PQCHA_OK;
+}
+
+const char *pqcha_region_mapped_file(const pqcha_region *r) {
+    return r ? r->mapped_file : NULL;
+}
+
+uint64_t pqcha_region_file_offset(const pqcha_region *r) {
+    return r ? r->file_offset : 0;
 }
 
 pqcha_err pqcha_region_copy(pqcha_region **out, const pqcha_region *r) {
@@ -210,6 +243,7 @@ void pqcha__region_clear(pqcha_region *r) {
         return;
     free(r->id);
     free(r->description);
+    free(r->mapped_file);
     memset(r, 0, sizeof *r);
 }
 

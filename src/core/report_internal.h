@@ -15,6 +15,8 @@ struct pqcha_region {
     uint64_t address;
     uint64_t size;
     pqcha_protection protection;
+    char *mapped_file;    /* a file mapping's path, or NULL */
+    uint64_t file_offset; /* where in that file the region starts */
 };
 
 /* One measured region: the claim the attester signs about it. */

@@ -1,0 +1,54 @@
+/* pqcha/manifest.h — reference values from model files (docs/FORMAT.md section 7).
+ *
+ * A manifest lists model files by base name with their size, sha3-256-tree
+ * digest, the tree's node digests (for drift localisation) and, for
+ * safetensors and GGUF files, the tensor table: names, dtypes, shapes and
+ * byte ranges. A verifier policy can name a manifest entry as the reference
+ * for a region, so drift is reported down to the tensor. */
+#ifndef PQCHA_MANIFEST_H
+#define PQCHA_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PQCHA_MAX_MANIFEST_LEN (64u * 1024u * 1024u)
+#define PQCHA_MAX_MANIFEST_FILES 1024u
+#define PQCHA_MAX_TENSORS 1000000u
+
+typedef struct pqcha_manifest pqcha_manifest;
+
+pqcha_err pqcha_manifest_create(pqcha_manifest **out);
+/* Hashes the file (sha3-256-tree with node digests, `threads` as for
+ * pqcha_hasher_set_threads) and, if it is safetensors or GGUF (by content),
+ * parses its tensor table strictly; a malformed model file is an error
+ * (PQCHA_ERR_MALFORMED and friends), never a partial entry. The entry is named
+ * by the file's base name; a second file of the same name is PQCHA_ERR_REGION_EXISTS. */
+pqcha_err pqcha_manifest_add_file(pqcha_manifest *m, const char *path, unsigned threads);
+/* Pretty JSON (FORMAT.md section 7), NUL-terminated, free with pqcha_free. */
+pqcha_err pqcha_manifest_to_json(char **out, const pqcha_manifest *m);
+/* Strict decoder, same rules as reports and policies. */
+pqcha_err pqcha_manifest_parse(pqcha_manifest **out, const char *json, size_t len);
+void pqcha_manifest_free(pqcha_manifest *m);
+
+size_t pqcha_manifest_file_count(const pqcha_manifest *m);
+const char *pqcha_manifest_file_name(const pqcha_manifest *m, size_t file);
+uint64_t pqcha_manifest_file_size(const pqcha_manifest *m, size_t file);
+const char *pqcha_manifest_file_format(const pqcha_manifest *m, size_t file); /* "safetensors", "gguf", "raw" */
+const char *pqcha_manifest_file_digest_hex(const pqcha_manifest *m, size_t file); /* sha3-256-tree */
+size_t pqcha_manifest_tensor_count(const pqcha_manifest *m, size_t file);
+const char *pqcha_manifest_tensor_name(const pqcha_manifest *m, size_t file, size_t tensor);
+const char *pqcha_manifest_tensor_dtype(const pqcha_manifest *m, size_t file, size_t tensor);
+/* Absolute byte range of the tensor's data within the file. */
+uint64_t pqcha_manifest_tensor_offset(const pqcha_manifest *m, size_t file, size_t tensor);
+uint64_t pqcha_manifest_tensor_size(const pqcha_manifest *m, size_t file, size_t tensor);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

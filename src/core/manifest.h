@@ -1,0 +1,63 @@
+/* manifest.h — the manifest model shared by the manifest encoder/decoder,
+ * the model-file parsers, the policy (which can embed manifest entries as
+ * reference values) and the verifier (which maps drifted byte ranges to
+ * tensors). */
+#ifndef PQCHA_MANIFEST_INTERNAL_H
+#define PQCHA_MANIFEST_INTERNAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha.h"
+
+#define PQCHA__MAX_TENSOR_DIMS 8
+
+typedef struct pqcha__tensor {
+    char *name;
+    char *dtype;   /* as the file names it: "F32", "BF16" (safetensors); "F16", "Q4_K" (GGUF) */
+    uint64_t shape[PQCHA__MAX_TENSOR_DIMS];
+    unsigned ndims;
+    uint64_t offset; /* absolute byte offset of the data within the file */
+    uint64_t size;   /* bytes */
+} pqcha__tensor;
+
+typedef struct pqcha__model_file {
+    char *name;   /* base name: how policies and process regions refer to it */
+    char *format; /* "safetensors", "gguf" or "raw" */
+    uint64_t size;
+    uint8_t digest[32];  /* sha3-256-tree of the whole file */
+    unsigned node_level; /* FORMAT.md 4.5; meaningful when node_count > 0 */
+    size_t node_count;
+    uint8_t (*nodes)[32];
+    pqcha__tensor *tensors; /* sorted by offset */
+    size_t tensor_count;
+} pqcha__model_file;
+
+struct pqcha_manifest {
+    pqcha__model_file *files;
+    size_t count;
+    size_t cap;
+};
+
+/* One manifest entry as a JSON object and back (strict). */
+pqcha_err pqcha__model_file_encode(json_t **out, const pqcha__model_file *f);
+pqcha_err pqcha__model_file_decode(pqcha__model_file *out, const json_t *obj);
+pqcha_err pqcha__model_file_copy(pqcha__model_file *dst, const pqcha__model_file *src);
+void pqcha__model_file_clear(pqcha__model_file *f);
+
+/* ---- model-file parsers (pure: they see only bytes) ----
+ * Both parse the header at the start of a file of file_size bytes, of which
+ * the first head_len are in head. If the header extends beyond head, they
+ * return PQCHA_ERR_TOO_LARGE with *need set to the bytes required (the caller
+ * reads more, up to its cap, and calls again). Every tensor's byte range must
+ * lie inside the file's data section; overlaps, unknown dtypes, shape/size
+ * mismatches, duplicate names and trailing garbage in the header are errors.
+ * On success *tensors (sorted by offset) and *count are set. */
+pqcha_err pqcha__safetensors_parse(pqcha__tensor **tensors, size_t *count, size_t *need,
+                                   const uint8_t *head, size_t head_len, uint64_t file_size);
+pqcha_err pqcha__gguf_parse(pqcha__tensor **tensors, size_t *count, size_t *need,
+                            const uint8_t *head, size_t head_len, uint64_t file_size);
+void pqcha__tensors_free(pqcha__tensor *tensors, size_t count);
+
+#endif
