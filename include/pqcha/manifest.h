@@ -1,4 +1,4 @@
-/* pqcha/manifest.h — reference values from model files (docs/FORMAT.md section 7).
+/* pqcha/manifest.h — reference values from model files (docs/FORMAT.md section 8).
  *
  * A manifest lists model files by base name with their size, sha3-256-tree
  * digest, the tree's node digests (for drift localisation) and, for
@@ -30,7 +30,7 @@ pqcha_err pqcha_manifest_create(pqcha_manifest **out);
  * (PQCHA_ERR_MALFORMED and friends), never a partial entry. The entry is named
  * by the file's base name; a second file of the same name is PQCHA_ERR_REGION_EXISTS. */
 pqcha_err pqcha_manifest_add_file(pqcha_manifest *m, const char *path, unsigned threads);
-/* Pretty JSON (FORMAT.md section 7), NUL-terminated, free with pqcha_free. */
+/* Pretty JSON (FORMAT.md section 8), NUL-terminated, free with pqcha_free. */
 pqcha_err pqcha_manifest_to_json(char **out, const pqcha_manifest *m);
 /* Strict decoder, same rules as reports and policies. */
 pqcha_err pqcha_manifest_parse(pqcha_manifest **out, const char *json, size_t len);
