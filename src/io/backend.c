@@ -25,13 +25,14 @@ static const builtin_backend builtin_backends[] = {
     {&pqcha__file_backend_ops, pqcha__file_backend_new},
     {&pqcha__sev_snp_backend_ops, NULL},
     {&pqcha__tdx_backend_ops, NULL},
+    {&pqcha__process_backend_ops, pqcha__process_backend_new},
 };
 
 #define BUILTIN_COUNT (sizeof builtin_backends / sizeof builtin_backends[0])
 
 /* Kept in the same order as builtin_backends (checked by test_backend). */
 static const char *const builtin_names[BUILTIN_COUNT + 1] = {
-    "in-memory", "file", "amd-sev-snp", "intel-tdx", NULL,
+    "in-memory", "file", "amd-sev-snp", "intel-tdx", "process", NULL,
 };
 
 const char *const *pqcha_backend_names(void) {

@@ -1,5 +1,6 @@
 /* backend_internal.h — what the backend registry (backend.c) shares with the
- * built-in backends (backend_memory.c, backend_file.c, backend_platform.c).
+ * built-in backends (backend_memory.c, backend_file.c, backend_platform.c,
+ * backend_process.c).
  * Private to src/io. */
 #ifndef PQCHA_BACKEND_INTERNAL_H
 #define PQCHA_BACKEND_INTERNAL_H
@@ -14,10 +15,12 @@ extern const pqcha_backend_ops pqcha__memory_backend_ops;
 extern const pqcha_backend_ops pqcha__file_backend_ops;
 extern const pqcha_backend_ops pqcha__sev_snp_backend_ops;
 extern const pqcha_backend_ops pqcha__tdx_backend_ops;
+extern const pqcha_backend_ops pqcha__process_backend_ops;
 
 /* Allocate the private state ("self") of a built-in backend. */
 pqcha_err pqcha__memory_backend_new(void **self);
 pqcha_err pqcha__file_backend_new(void **self);
+pqcha_err pqcha__process_backend_new(void **self);
 
 /* The backend's state if it was built from ops, otherwise NULL. */
 void *pqcha__backend_self_if(pqcha_backend *b, const pqcha_backend_ops *ops);

@@ -164,11 +164,11 @@ static void test_registration_order_kept(void) {
 
 static void test_registry(void) {
     const char *const *names = pqcha_backend_names();
-    const char *want[] = {"in-memory", "file", "amd-sev-snp", "intel-tdx"};
+    const char *want[] = {"in-memory", "file", "amd-sev-snp", "intel-tdx", "process"};
     size_t n = 0;
     while (names[n] != NULL)
         n++;
-    REQUIRE(n == 4);
+    REQUIRE(n == sizeof want / sizeof want[0]);
     for (size_t i = 0; i < n; i++) {
         CHECK_STR(names[i], want[i]);
         pqcha_backend *b = NULL;

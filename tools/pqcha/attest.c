@@ -9,17 +9,23 @@ static const char attest_help[] =
     "Usage: pqcha attest --key KEY.pem --workload ID --region ID=FILE[@OFFSET+LENGTH]...\n"
     "                    [--nonce HEX] [--ttl SECONDS] [--sequence N] [--expect ID=HEX]...\n"
     "                    [--now RFC3339] [--backend NAME] [-o REPORT.json]\n"
+    "       pqcha attest --key KEY.pem --workload ID --pid PID\n"
+    "                    [--map [ID=]GLOB]... [--range [ID=]ADDR+LEN]... [--readonly-files]\n"
+    "                    [options]\n"
     "\n"
     "Measures (SHA3-256) every region of the workload and writes one report: a DSSE\n"
     "envelope signed with ML-DSA (docs/FORMAT.md). Give the verifier's challenge\n"
-    "with --nonce so that it can tell the report is fresh.\n"
+    "with --nonce so that it can tell the report is fresh. With --pid the regions\n"
+    "are read from the memory of a running process (e.g. the weights an inference\n"
+    "server holds), so the report shows what it runs, not what lies on disk.\n"
     "\n"
     "Options:\n" ATTESTER_OPTIONS_HELP
     "  -o, --output PATH         write the report to PATH (default: stdout)\n"
     "  -h, --help                show this help\n"
     "\n"
     "Exit codes: 0 report written; 4 bad option, unreadable key or region file,\n"
-    "platform device not present, or I/O error.\n";
+    "platform device not present, no such process or no permission to read it,\n"
+    "a mapping that changed while it was read, or I/O error.\n";
 
 static int sign_and_write(struct attester_setup *s, const char *nonce, const char *output)
 {

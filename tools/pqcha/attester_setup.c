@@ -1,4 +1,5 @@
 /* attester_setup.c — shared option handling for "attest" and "watch". */
+#include <limits.h>
 #include "attester_setup.h"
 
 #include <stdlib.h>
@@ -18,6 +19,9 @@ void attester_options_free(struct attester_options *o)
     for (i = 0; i < o->region_count; i++)
         cli_region_spec_clear(&o->regions[i]);
     free(o->regions);
+    for (i = 0; i < o->selector_count; i++)
+        free(o->selectors[i].id);
+    free(o->selectors);
     free(o->expects);
     memset(o, 0, sizeof(*o));
 }
@@ -90,6 +94,102 @@ static int add_expect(struct attester_options *o, const char *cmd, const char *a
     return 1;
 }
 
+/* Splits "ID=REST" (an explicit region id) from "REST"; *id is NULL without
+ * one. Returns 0 after a usage error. */
+static int split_selector_id(const char *cmd, const char *option, const char *arg, char **id,
+                             const char **rest)
+{
+    const char *equals = strchr(arg, '=');
+    pqcha_err err;
+
+    *id = NULL;
+    *rest = arg;
+    if (equals == NULL)
+        return 1;
+    if (equals == arg) {
+        cli_usage_error(cmd, "%s '%s': empty region id before '='", option, arg);
+        return 0;
+    }
+    *id = malloc((size_t)(equals - arg) + 1);
+    if (*id == NULL) {
+        cli_error(option, PQCHA_ERR_NO_MEMORY, NULL);
+        return 0;
+    }
+    memcpy(*id, arg, (size_t)(equals - arg));
+    (*id)[equals - arg] = '\0';
+    if ((err = pqcha_identifier_check(*id)) != PQCHA_OK) {
+        cli_usage_error(cmd, "%s '%s': region id: %s", option, arg, pqcha_strerror(err));
+        free(*id);
+        *id = NULL;
+        return 0;
+    }
+    *rest = equals + 1;
+    return 1;
+}
+
+/* "ADDR+LEN", each decimal or 0x hex, LEN at least 1. */
+static int parse_address_range(const char *text, uint64_t *address, uint64_t *length)
+{
+    const char *plus = strchr(text, '+');
+    char address_text[32];
+    size_t address_len;
+
+    if (plus == NULL)
+        return 0;
+    address_len = (size_t)(plus - text);
+    if (address_len == 0 || address_len >= sizeof(address_text))
+        return 0;
+    memcpy(address_text, text, address_len);
+    address_text[address_len] = '\0';
+    return cli_parse_u64(address_text, address) && cli_parse_u64(plus + 1, length) && *length > 0;
+}
+
+static int add_selector(struct attester_options *o, const char *cmd, int is_range, const char *arg)
+{
+    const char *option = is_range ? "--range" : "--map";
+    struct process_selector sel;
+    struct process_selector *grown;
+    const char *rest;
+
+    memset(&sel, 0, sizeof(sel));
+    sel.is_range = is_range;
+    if (!split_selector_id(cmd, option, arg, &sel.id, &rest))
+        return -1;
+    if (is_range && !parse_address_range(rest, &sel.address, &sel.length)) {
+        cli_usage_error(cmd, "--range '%s': expected [ID=]ADDR+LEN (decimal or 0x hex, LEN > 0)", arg);
+        free(sel.id);
+        return -1;
+    }
+    if (!is_range && rest[0] == '\0') {
+        cli_usage_error(cmd, "--map '%s': expected [ID=]GLOB", arg);
+        free(sel.id);
+        return -1;
+    }
+    sel.glob = is_range ? NULL : rest;
+    grown = realloc(o->selectors, (o->selector_count + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        cli_error(option, PQCHA_ERR_NO_MEMORY, NULL);
+        free(sel.id);
+        return -1;
+    }
+    o->selectors = grown;
+    o->selectors[o->selector_count++] = sel;
+    return 1;
+}
+
+static int set_pid(struct attester_options *o, const char *cmd, const char *arg)
+{
+    uint64_t pid = 0;
+    if (!cli_option_u64(cmd, "--pid", arg, INT_MAX, &pid))
+        return -1;
+    if (pid == 0) {
+        cli_usage_error(cmd, "--pid: expected a process id above 0");
+        return -1;
+    }
+    o->pid = (int)pid;
+    return 1;
+}
+
 int attester_option(struct attester_options *o, const char *cmd, int opt, const char *arg)
 {
     switch (opt) {
@@ -117,6 +217,16 @@ int attester_option(struct attester_options *o, const char *cmd, int opt, const 
         return cli_option_time(cmd, arg, &o->now) ? 1 : -1;
     case ATTESTER_OPT_BACKEND:
         o->backend_name = arg;
+        o->have_backend = 1;
+        return 1;
+    case ATTESTER_OPT_PID:
+        return set_pid(o, cmd, arg);
+    case ATTESTER_OPT_MAP:
+        return add_selector(o, cmd, 0, arg);
+    case ATTESTER_OPT_RANGE:
+        return add_selector(o, cmd, 1, arg);
+    case ATTESTER_OPT_READONLY_FILES:
+        o->readonly_files = 1;
         return 1;
     case ATTESTER_OPT_DIGEST:
         return cli_option_digest(cmd, "--digest", arg, &o->digest) ? 1 : -1;
@@ -127,14 +237,37 @@ int attester_option(struct attester_options *o, const char *cmd, int opt, const 
     }
 }
 
-int attester_options_check(const struct attester_options *o, const char *cmd)
+/* --pid and its selectors belong together, and only with the process backend. */
+static int check_process_options(const struct attester_options *o, const char *cmd)
 {
+    int process = strcmp(o->backend_name, "process") == 0;
+    int has_selectors = o->selector_count > 0 || o->readonly_files;
+
+    if (o->pid != 0 && !process)
+        return cli_usage_error(cmd, "--pid applies only to --backend process");
+    if (has_selectors && o->pid == 0)
+        return cli_usage_error(cmd, "--map, --range and --readonly-files need --pid PID");
+    if (process && o->pid == 0)
+        return cli_usage_error(cmd, "missing --pid PID (the process whose memory to measure)");
+    if (process && !has_selectors)
+        return cli_usage_error(cmd, "missing --map GLOB, --range ADDR+LEN or --readonly-files "
+                                    "(the memory to measure)");
+    return CLI_EXIT_OK;
+}
+
+int attester_options_check(struct attester_options *o, const char *cmd)
+{
+    /* --pid alone chooses the process backend. */
+    if (o->pid != 0 && !o->have_backend)
+        o->backend_name = "process";
     if (o->key_path == NULL)
         return cli_usage_error(cmd, "missing --key KEY.pem (the private key that signs)");
     if (o->workload == NULL)
         return cli_usage_error(cmd, "missing --workload ID");
     if (o->have_ttl && o->ttl == 0)
         return cli_usage_error(cmd, "--ttl: must be at least 1 second");
+    if (check_process_options(o, cmd) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     if (strcmp(o->backend_name, "file") == 0 && o->region_count == 0)
         return cli_usage_error(cmd, "missing --region ID=FILE (at least one region to measure)");
     if (strcmp(o->backend_name, "file") != 0 && o->region_count > 0)
@@ -184,6 +317,37 @@ static int add_file_regions(struct attester_setup *s, const struct attester_opti
         }
     }
     return CLI_EXIT_OK;
+}
+
+/* Reads the process's memory map now, so that a wrong PID, a missing
+ * permission or a glob that matches nothing fails before anything is signed. */
+static int add_process_regions(struct attester_setup *s, const struct attester_options *o)
+{
+    char what[1100];
+    size_t i;
+    pqcha_err err = PQCHA_OK;
+
+    for (i = 0; i < o->selector_count && err == PQCHA_OK; i++) {
+        const struct process_selector *sel = &o->selectors[i];
+        if (sel->is_range) {
+            err = pqcha_process_backend_add_range(s->backend, o->workload, o->pid, sel->address,
+                                                  sel->length, sel->id);
+            snprintf(what, sizeof(what), "pid %d, --range 0x%llx+%llu", o->pid,
+                     (unsigned long long)sel->address, (unsigned long long)sel->length);
+        } else {
+            err = pqcha_process_backend_add_mappings(s->backend, o->workload, o->pid, sel->glob,
+                                                     sel->id);
+            snprintf(what, sizeof(what), "pid %d, --map '%.1000s'", o->pid, sel->glob);
+        }
+    }
+    if (err == PQCHA_OK && o->readonly_files) {
+        err = pqcha_process_backend_add_readonly_files(s->backend, o->workload, o->pid);
+        snprintf(what, sizeof(what), "pid %d, --readonly-files", o->pid);
+    }
+    if (err == PQCHA_OK)
+        return CLI_EXIT_OK;
+    cli_error(what, err, cli_hint_for(err));
+    return CLI_EXIT_USAGE;
 }
 
 /* Lists the workload's regions once before any signing, so that a missing
@@ -272,6 +436,8 @@ int attester_setup_build(struct attester_setup *s, const struct attester_options
      * error worth reporting, whatever else is wrong. File regions are checked
      * as they are added. */
     status = create_backend(s, o, cmd);
+    if (status == CLI_EXIT_OK && strcmp(o->backend_name, "process") == 0)
+        status = add_process_regions(s, o);
     if (status == CLI_EXIT_OK && strcmp(o->backend_name, "file") != 0)
         status = probe_regions(s, o);
     if (status != CLI_EXIT_OK)

@@ -1,5 +1,6 @@
 /* attester_setup.h — the options "pqcha attest" and "pqcha watch" share
- * (key, workload, regions, nonce, ttl, ...) and the objects built from them. */
+ * (key, workload, regions, process selectors, nonce, ttl, ...) and the
+ * objects built from them. */
 #ifndef PQCHA_ATTESTER_SETUP_H
 #define PQCHA_ATTESTER_SETUP_H
 
@@ -15,7 +16,11 @@ enum {
     ATTESTER_OPT_EXPECT,
     ATTESTER_OPT_BACKEND,
     ATTESTER_OPT_DIGEST,
-    ATTESTER_OPT_THREADS
+    ATTESTER_OPT_THREADS,
+    ATTESTER_OPT_PID,
+    ATTESTER_OPT_MAP,
+    ATTESTER_OPT_RANGE,
+    ATTESTER_OPT_READONLY_FILES
 };
 
 #define ATTESTER_SHORT_OPTIONS "k:w:r:n:"
@@ -28,7 +33,11 @@ enum {
         {"now", required_argument, NULL, ATTESTER_OPT_NOW},                                      \
         {"backend", required_argument, NULL, ATTESTER_OPT_BACKEND},                              \
         {"digest", required_argument, NULL, ATTESTER_OPT_DIGEST},                                \
-        {"threads", required_argument, NULL, ATTESTER_OPT_THREADS}
+        {"threads", required_argument, NULL, ATTESTER_OPT_THREADS},                              \
+        {"pid", required_argument, NULL, ATTESTER_OPT_PID},                                      \
+        {"map", required_argument, NULL, ATTESTER_OPT_MAP},                                      \
+        {"range", required_argument, NULL, ATTESTER_OPT_RANGE},                                  \
+        {"readonly-files", no_argument, NULL, ATTESTER_OPT_READONLY_FILES}
 
 /* The help text for the shared options, for both commands' --help. */
 #define ATTESTER_OPTIONS_HELP                                                                     \
@@ -46,7 +55,27 @@ enum {
     "                            only, verifiers never trust it. Repeatable\n"                \
     "      --now RFC3339         sign as of this UTC time instead of the clock\n"             \
     "      --backend NAME        where region bytes come from: file (default), in-memory,\n"   \
-    "                            amd-sev-snp, intel-tdx\n" CLI_DIGEST_OPTIONS_HELP
+    "                            amd-sev-snp, intel-tdx, process (implied by --pid)\n"       \
+    "      --pid PID             measure the memory of the live process PID (process\n"   \
+    "                            backend; needs its uid or CAP_SYS_PTRACE), in regions\n"    \
+    "                            chosen with at least one of these three:\n"                 \
+    "      --map [ID=]GLOB       the mappings of every file whose path matches GLOB, e.g.\n"   \
+    "                            '*model.gguf'; adjacent mappings of one file form one\n"    \
+    "                            region, cut at the file's size. ID defaults to the\n"       \
+    "                            file's base name. Repeatable\n"                             \
+    "      --range [ID=]ADDR+LEN LEN bytes of memory from address ADDR (decimal or 0x hex);\n" \
+    "                            ID defaults to range-0xADDR. Repeatable\n"                  \
+    "      --readonly-files      every read-only file mapping, one region per file\n"        \
+    CLI_DIGEST_OPTIONS_HELP
+
+/* A --map or --range of the process backend. */
+struct process_selector {
+    int is_range;
+    char *id;         /* owned; NULL: the backend's default id */
+    const char *glob; /* --map: points into argv */
+    uint64_t address; /* --range */
+    uint64_t length;
+};
 
 struct attester_options {
     const char *key_path;
@@ -63,6 +92,11 @@ struct attester_options {
     pqcha_digest_alg digest;
     unsigned threads;
     int have_ttl, have_sequence, have_now;
+    int have_backend; /* --backend given: --pid does not override it */
+    int pid;          /* --pid; 0 if not given */
+    struct process_selector *selectors;
+    size_t selector_count;
+    int readonly_files;
 };
 
 struct attester_setup {
@@ -75,8 +109,9 @@ void attester_options_init(struct attester_options *o);
 /* Handles one getopt result: 1 if consumed, 0 if not a shared option, -1
  * after printing a usage error. */
 int attester_option(struct attester_options *o, const char *cmd, int opt, const char *arg);
-/* Checks required options; returns CLI_EXIT_OK or CLI_EXIT_USAGE (printed). */
-int attester_options_check(const struct attester_options *o, const char *cmd);
+/* Checks required options and lets --pid choose the process backend;
+ * returns CLI_EXIT_OK or CLI_EXIT_USAGE (printed). */
+int attester_options_check(struct attester_options *o, const char *cmd);
 void attester_options_free(struct attester_options *o);
 
 /* Loads the key, creates the backend, registers the regions, and configures

@@ -76,6 +76,16 @@ const char *cli_hint_for(pqcha_err err)
         return "ids are 1-256 bytes of UTF-8 without control characters";
     case PQCHA_ERR_OUT_OF_RANGE:
         return "the byte range lies beyond the end of the file";
+    case PQCHA_ERR_NO_SUCH_REGION:
+        return "nothing matched: with --pid, compare --map and --range with /proc/PID/maps";
+    case PQCHA_ERR_NO_SUCH_PROCESS:
+        return "no process has this PID (or it exited): check it with 'ps -p PID'; if /proc is "
+               "mounted with hidepid, another user's process shows only to its uid or with "
+               "CAP_SYS_PTRACE";
+    case PQCHA_ERR_PERMISSION:
+        return "reading another process's memory needs the same uid as the process, or "
+               "CAP_SYS_PTRACE (e.g. run as root); kernel.yama.ptrace_scope 1 or more also "
+               "limits it (see /proc/sys/kernel/yama/ptrace_scope)";
     default:
         return NULL;
     }

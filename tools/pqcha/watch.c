@@ -11,6 +11,8 @@ static const char watch_help[] =
     "Usage: pqcha watch --key KEY.pem --workload ID --region ID=FILE[@OFFSET+LENGTH]...\n"
     "                   [--interval SECONDS] [--count N] [--duration SECONDS]\n"
     "                   [-o FILE] [attest options]\n"
+    "       pqcha watch --key KEY.pem --workload ID --pid PID [--map [ID=]GLOB]...\n"
+    "                   [--range [ID=]ADDR+LEN]... [--readonly-files] [options]\n"
     "\n"
     "Attests the regions every interval and writes each report (the compact DSSE\n"
     "envelope) as one JSON line, flushed at once, to stdout or appended to FILE.\n"
@@ -28,7 +30,8 @@ static const char watch_help[] =
     "\n"
     "Exit codes: 0 stopped by a limit or a signal with every round successful;\n"
     "4 bad option, unreadable key or region file, platform device not present,\n"
-    "a failed round, or an output error.\n";
+    "no such process or no permission to read it, a failed round (e.g. the\n"
+    "process exited or remapped a region), or an output error.\n";
 
 struct watch_output {
     FILE *out;

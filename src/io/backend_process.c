@@ -1,0 +1,763 @@
+/* backend_process.c — the "process" backend: regions are read from the
+ * memory of a live process (an inference server holding model weights).
+ *
+ * Adding regions (pqcha_process_backend_add_*) reads /proc/PID/maps once and
+ * records, for every region, the mappings ("pieces") it spans. Reading a
+ * region is a separate step, at every digest:
+ *   1. /proc/PID/maps again: every piece must still be there, unchanged;
+ *   2. the bytes, streamed through a buffer of at most 8 MiB with
+ *      process_vm_readv, or pread on /proc/PID/mem where process_vm_readv
+ *      is missing (ENOSYS) or refused (EPERM);
+ *   3. /proc/PID/maps once more, so that a mapping replaced while we read
+ *      (munmap + mmap at the same address) is PQCHA_ERR_REGION_CHANGED
+ *      rather than a digest over a mix of two files.
+ * A short read means the mapping vanished or shrank: REGION_CHANGED, never a
+ * digest over fewer bytes.
+ *
+ * A file mapping is page-rounded; the bytes past the end of the file are
+ * zeros that the file does not contain, so a file region is clamped to the
+ * file's size and its digest equals the file's digest. */
+#define _GNU_SOURCE /* process_vm_readv */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+#include "core/report_internal.h"
+#include "io/backend_internal.h"
+#include "io/procmaps.h"
+
+/* Large chunks keep every hashing thread busy between reads (parhash batches). */
+#define PROCESS_READ_CHUNK (8u * 1024u * 1024u)
+/* /proc/PID/maps of a process at vm.max_map_count with long paths stays far below. */
+#define MAPS_MAX_BYTES (64u * 1024u * 1024u)
+
+/* One mapping a region spans, as /proc/PID/maps showed it when the region was added. */
+typedef struct proc_piece {
+    uint64_t start, end, offset, inode;
+    uint32_t dev_major, dev_minor;
+} proc_piece;
+
+typedef struct proc_entry {
+    char *workload_id;
+    pqcha_region *region;
+    int pid;
+    proc_piece *pieces;
+    size_t piece_count;
+} proc_entry;
+
+typedef struct process_backend {
+    pthread_mutex_t lock; /* guards entries; reads run outside it */
+    proc_entry *entries;
+    size_t count;
+    size_t cap;
+} process_backend;
+
+/* A growing list of entries about to be added by one call. */
+typedef struct entry_list {
+    proc_entry *items;
+    size_t count;
+} entry_list;
+
+pqcha_err pqcha__process_backend_new(void **self) {
+    process_backend *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    if (pthread_mutex_init(&p->lock, NULL) != 0) {
+        free(p);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    *self = p;
+    return PQCHA_OK;
+}
+
+static void entry_clear(proc_entry *e) {
+    free(e->workload_id);
+    pqcha_region_free(e->region);
+    free(e->pieces);
+    memset(e, 0, sizeof *e);
+}
+
+static void entry_list_free(entry_list *l) {
+    for (size_t i = 0; i < l->count; i++)
+        entry_clear(&l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
+
+static void process_destroy(void *self) {
+    process_backend *p = self;
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->count; i++)
+        entry_clear(&p->entries[i]);
+    free(p->entries);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
+/* ---- errno to pqcha_err ---- */
+
+/* What a failure to open or read /proc/PID/... means for the caller. */
+static pqcha_err proc_errno_to_err(int e) {
+    switch (e) {
+    case ENOENT:
+    case ESRCH:
+        return PQCHA_ERR_NO_SUCH_PROCESS;
+    case EACCES:
+    case EPERM:
+        return PQCHA_ERR_PERMISSION; /* different uid, no CAP_SYS_PTRACE, or Yama */
+    case ENOMEM:
+        return PQCHA_ERR_NO_MEMORY;
+    default:
+        return PQCHA_ERR_BACKEND_IO;
+    }
+}
+
+static pqcha_err open_proc_file(int *fd_out, int pid, const char *name) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return proc_errno_to_err(errno);
+    *fd_out = fd;
+    return PQCHA_OK;
+}
+
+/* ---- /proc/PID/maps ---- */
+
+static pqcha_err read_all(int fd, char **text_out, size_t *len_out) {
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc(cap);
+    if (text == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    for (;;) {
+        if (len == cap) {
+            if (cap >= MAPS_MAX_BYTES) {
+                free(text);
+                return PQCHA_ERR_TOO_LARGE;
+            }
+            char *grown = realloc(text, 2 * cap);
+            if (grown == NULL) {
+                free(text);
+                return PQCHA_ERR_NO_MEMORY;
+            }
+            text = grown;
+            cap *= 2;
+        }
+        ssize_t n = read(fd, text + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            pqcha_err err = proc_errno_to_err(errno);
+            free(text);
+            return err;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    *text_out = text;
+    *len_out = len;
+    return PQCHA_OK;
+}
+
+static pqcha_err load_maps(int pid, pqcha__maps *out) {
+    int fd = -1;
+    PQCHA_TRY(open_proc_file(&fd, pid, "maps"));
+    char *text = NULL;
+    size_t len = 0;
+    pqcha_err err = read_all(fd, &text, &len);
+    close(fd);
+    if (err == PQCHA_OK)
+        err = pqcha__maps_parse(out, text, len);
+    free(text);
+    return err;
+}
+
+/* ---- selecting and describing regions ---- */
+
+static pqcha_err copy_pieces(proc_entry *e, const pqcha__map_entry *maps, size_t n) {
+    e->pieces = calloc(n, sizeof *e->pieces);
+    if (e->pieces == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n; i++) {
+        proc_piece *p = &e->pieces[i];
+        p->start = maps[i].start;
+        p->end = maps[i].end;
+        p->offset = maps[i].offset;
+        p->inode = maps[i].inode;
+        p->dev_major = maps[i].dev_major;
+        p->dev_minor = maps[i].dev_minor;
+    }
+    e->piece_count = n;
+    return PQCHA_OK;
+}
+
+/* "pid N: WHAT" when that is a valid description, else "pid N" (a path of
+ * odd bytes is still recorded, or refused, as the mapped file). */
+static pqcha_err create_region(pqcha_region **out, const char *id, int pid, const char *what,
+                               uint64_t address, uint64_t size, pqcha_protection prot) {
+    size_t cap = strlen(what) + 32;
+    char *description = malloc(cap);
+    if (description == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    snprintf(description, cap, "pid %d: %s", pid, what);
+    pqcha_err err = pqcha_region_create(out, id, description, address, size, prot);
+    if (err == PQCHA_ERR_TOO_LARGE || err == PQCHA_ERR_BAD_IDENTIFIER) {
+        snprintf(description, cap, "pid %d", pid);
+        err = pqcha_region_create(out, id, description, address, size, prot);
+    }
+    free(description);
+    return err;
+}
+
+/* The size of the file behind a mapping, making sure it is the mapped file:
+ * the path may name another file by now, or none (" (deleted)"). The inode
+ * is compared, not the device: overlayfs and btrfs report a different device
+ * to stat than in the memory map. /proc/PID/map_files reaches the mapped file
+ * itself, but only with CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE). */
+static pqcha_err mapped_file_size(int pid, const pqcha__map_entry *e, uint64_t *size) {
+    struct stat st;
+    if (!e->deleted && stat(e->path, &st) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_ino == e->inode) {
+        *size = (uint64_t)st.st_size;
+        return PQCHA_OK;
+    }
+    char link[96];
+    snprintf(link, sizeof link, "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)e->start,
+             (unsigned long long)e->end);
+    if (stat(link, &st) != 0) {
+        if (errno == EPERM || errno == EACCES)
+            return PQCHA_ERR_PERMISSION;
+        return errno == ENOENT ? PQCHA_ERR_REGION_CHANGED : proc_errno_to_err(errno);
+    }
+    if ((uint64_t)st.st_ino != e->inode)
+        return PQCHA_ERR_REGION_CHANGED;
+    *size = (uint64_t)st.st_size;
+    return PQCHA_OK;
+}
+
+/* A run of file mappings that merge into one region. */
+typedef struct file_run {
+    size_t first, end; /* indexes into the maps */
+    uint64_t size;     /* clamped to the file's size */
+} file_run;
+
+typedef struct run_list {
+    file_run *items;
+    size_t count;
+} run_list;
+
+static pqcha_err run_list_push(run_list *l, const file_run *run) {
+    if (l->count >= PQCHA_MAX_REGIONS)
+        return PQCHA_ERR_TOO_LARGE;
+    file_run *grown = realloc(l->items, (l->count + 1) * sizeof *grown);
+    if (grown == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    grown[l->count++] = *run;
+    l->items = grown;
+    return PQCHA_OK;
+}
+
+/* Bytes of the run inside the file: a run (or its tail) past the end of the
+ * file maps nothing the file holds. */
+static uint64_t clamp_to_file(uint64_t run_bytes, uint64_t file_offset, uint64_t file_size) {
+    if (file_size <= file_offset)
+        return 0;
+    uint64_t in_file = file_size - file_offset;
+    return run_bytes < in_file ? run_bytes : in_file;
+}
+
+/* The runs of mappings that pass filter, each clamped to its file's size;
+ * runs entirely past the end of their file are left out. */
+static pqcha_err collect_file_runs(run_list *runs, int pid, const pqcha__maps *m,
+                                   pqcha__map_filter filter, void *ctx) {
+    size_t i = 0;
+    while (i < m->count) {
+        if (!filter(&m->entries[i], ctx)) {
+            i++;
+            continue;
+        }
+        file_run run = {i, pqcha__maps_run_end(m, i, filter, ctx), 0};
+        const pqcha__map_entry *first = &m->entries[run.first];
+        uint64_t file_size = 0;
+        PQCHA_TRY(mapped_file_size(pid, first, &file_size));
+        run.size = clamp_to_file(m->entries[run.end - 1].end - first->start, first->offset, file_size);
+        if (run.size > 0)
+            PQCHA_TRY(run_list_push(runs, &run));
+        i = run.end;
+    }
+    return PQCHA_OK;
+}
+
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash != NULL && slash[1] != '\0' ? slash + 1 : path;
+}
+
+static int runs_same_file(const pqcha__maps *m, const file_run *a, const file_run *b) {
+    const pqcha__map_entry *x = &m->entries[a->first], *y = &m->entries[b->first];
+    return x->inode == y->inode && x->dev_major == y->dev_major && x->dev_minor == y->dev_minor;
+}
+
+/* The id of run k: the explicit id, else the file's base name, else (when two
+ * different files share a base name) the full path. A file mapped in several
+ * runs (an ELF image's RELRO page, a model mapped twice) has the id for the
+ * run at the lowest file offset and "<id>@0x<file offset>" for the others,
+ * which stay the same from one start of the process to the next. */
+static pqcha_err choose_run_id(char **out, const pqcha__maps *m, const run_list *runs, size_t k,
+                               const char *region_id) {
+    const file_run *run = &runs->items[k];
+    const pqcha__map_entry *e = &m->entries[run->first];
+    const char *base = region_id;
+    int later_run = 0;
+    if (base == NULL) {
+        base = base_name(e->path);
+        for (size_t j = 0; j < runs->count; j++)
+            if (!runs_same_file(m, run, &runs->items[j]) &&
+                strcmp(base_name(m->entries[runs->items[j].first].path), base) == 0)
+                base = e->path;
+    }
+    for (size_t j = 0; j < runs->count && !later_run; j++) {
+        const pqcha__map_entry *other = &m->entries[runs->items[j].first];
+        later_run = j != k && runs_same_file(m, run, &runs->items[j]) &&
+                    (other->offset < e->offset || (other->offset == e->offset && j < k));
+    }
+    size_t cap = strlen(base) + 24;
+    char *id = malloc(cap);
+    if (id == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    if (later_run)
+        snprintf(id, cap, "%s@0x%llx", base, (unsigned long long)e->offset);
+    else
+        snprintf(id, cap, "%s", base);
+    *out = id;
+    return PQCHA_OK;
+}
+
+/* The mappings of a run that hold bytes of the clamped region. */
+static size_t pieces_in_region(const pqcha__maps *m, const file_run *run) {
+    uint64_t end = m->entries[run->first].start + run->size;
+    size_t n = 0;
+    while (run->first + n < run->end && m->entries[run->first + n].start < end)
+        n++;
+    return n;
+}
+
+static pqcha_err entry_for_run(proc_entry *out, int pid, const pqcha__maps *m,
+                               const run_list *runs, size_t k, const char *region_id) {
+    const file_run *run = &runs->items[k];
+    const pqcha__map_entry *first = &m->entries[run->first];
+    size_t n = pieces_in_region(m, run);
+    char *id = NULL;
+    PQCHA_TRY(choose_run_id(&id, m, runs, k, region_id));
+    pqcha_err err = create_region(&out->region, id, pid, first->path, first->start, run->size,
+                                  pqcha__maps_protection(first, n));
+    free(id);
+    if (err == PQCHA_OK)
+        err = pqcha_region_set_mapping(out->region, first->path, first->offset);
+    if (err == PQCHA_OK)
+        err = copy_pieces(out, first, n);
+    out->pid = pid;
+    return err;
+}
+
+static pqcha_err entry_list_grow(entry_list *l, size_t n) {
+    proc_entry *items = calloc(n, sizeof *items);
+    if (items == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    l->items = items;
+    return PQCHA_OK;
+}
+
+/* One entry per run; all or nothing. */
+static pqcha_err entries_for_runs(entry_list *out, int pid, const pqcha__maps *m,
+                                  const run_list *runs, const char *region_id) {
+    if (runs->count == 0)
+        return PQCHA_ERR_NO_SUCH_REGION;
+    PQCHA_TRY(entry_list_grow(out, runs->count));
+    for (size_t k = 0; k < runs->count; k++) {
+        out->count++;
+        PQCHA_TRY(entry_for_run(&out->items[k], pid, m, runs, k, region_id));
+    }
+    return PQCHA_OK;
+}
+
+/* ---- adding entries ---- */
+
+/* Caller holds the lock. */
+static const proc_entry *find_entry(const process_backend *p, const char *workload_id,
+                                    const char *region_id) {
+    for (size_t i = 0; i < p->count; i++) {
+        const proc_entry *e = &p->entries[i];
+        if (strcmp(e->workload_id, workload_id) == 0 && strcmp(e->region->id, region_id) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* Caller holds the lock. An id must be new to the workload and appear once
+ * among the entries being added. */
+static pqcha_err check_new_ids(const process_backend *p, const char *workload_id,
+                               const entry_list *l) {
+    for (size_t i = 0; i < l->count; i++) {
+        const char *id = l->items[i].region->id;
+        if (find_entry(p, workload_id, id) != NULL)
+            return PQCHA_ERR_REGION_EXISTS;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(l->items[j].region->id, id) == 0)
+                return PQCHA_ERR_REGION_EXISTS;
+    }
+    return PQCHA_OK;
+}
+
+/* Caller holds the lock. */
+static pqcha_err reserve_entries(process_backend *p, size_t more) {
+    if (more > PQCHA_MAX_REGIONS || p->count > PQCHA_MAX_REGIONS - more)
+        return PQCHA_ERR_TOO_LARGE;
+    if (p->count + more <= p->cap)
+        return PQCHA_OK;
+    size_t cap = p->cap ? p->cap : 8;
+    while (cap < p->count + more)
+        cap *= 2;
+    proc_entry *grown = realloc(p->entries, cap * sizeof *grown);
+    if (grown == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    p->entries = grown;
+    p->cap = cap;
+    return PQCHA_OK;
+}
+
+/* Moves every entry of l into the backend, or none; l is emptied either way. */
+static pqcha_err commit_entries(process_backend *p, const char *workload_id, entry_list *l) {
+    pqcha_err err = PQCHA_OK;
+    for (size_t i = 0; err == PQCHA_OK && i < l->count; i++)
+        if ((l->items[i].workload_id = pqcha__strdup(workload_id)) == NULL)
+            err = PQCHA_ERR_NO_MEMORY;
+    if (err == PQCHA_OK) {
+        pthread_mutex_lock(&p->lock);
+        err = check_new_ids(p, workload_id, l);
+        if (err == PQCHA_OK)
+            err = reserve_entries(p, l->count);
+        if (err == PQCHA_OK) {
+            memcpy(p->entries + p->count, l->items, l->count * sizeof *l->items);
+            p->count += l->count;
+            free(l->items);
+            l->items = NULL;
+            l->count = 0;
+        }
+        pthread_mutex_unlock(&p->lock);
+    }
+    entry_list_free(l);
+    return err;
+}
+
+static pqcha_err check_common_args(process_backend *p, const char *workload_id, int pid,
+                                   const char *region_id) {
+    if (p == NULL || workload_id == NULL || pid <= 0)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    PQCHA_TRY(pqcha_identifier_check(workload_id));
+    if (region_id != NULL)
+        PQCHA_TRY(pqcha_identifier_check(region_id));
+    return PQCHA_OK;
+}
+
+/* Lists the file runs that pass filter and adds one region per run. */
+static pqcha_err add_file_runs(process_backend *p, const char *workload_id, int pid,
+                               const char *region_id, pqcha__map_filter filter, void *ctx) {
+    pqcha__maps maps = {NULL, 0};
+    run_list runs = {NULL, 0};
+    entry_list list = {NULL, 0};
+    pqcha_err err = load_maps(pid, &maps);
+    if (err == PQCHA_OK)
+        err = collect_file_runs(&runs, pid, &maps, filter, ctx);
+    if (err == PQCHA_OK)
+        err = entries_for_runs(&list, pid, &maps, &runs, region_id);
+    if (err == PQCHA_OK)
+        err = commit_entries(p, workload_id, &list);
+    entry_list_free(&list);
+    free(runs.items);
+    pqcha__maps_free(&maps);
+    return err;
+}
+
+typedef struct glob_selector {
+    const char *pattern;
+} glob_selector;
+
+/* Readable file mappings whose path matches the glob ('*' also matches '/',
+ * so "*model.gguf" finds the file in any directory). */
+static int glob_filter(const pqcha__map_entry *e, void *ctx) {
+    const glob_selector *g = ctx;
+    return pqcha__map_entry_is_file(e) && pqcha__map_entry_readable(e) &&
+           fnmatch(g->pattern, e->path, 0) == 0;
+}
+
+static int readonly_file_filter(const pqcha__map_entry *e, void *ctx) {
+    (void)ctx;
+    return pqcha__map_entry_is_file(e) && pqcha__map_entry_readable(e) &&
+           !pqcha__map_entry_writable(e);
+}
+
+pqcha_err pqcha_process_backend_add_mappings(pqcha_backend *b, const char *workload_id, int pid,
+                                             const char *glob, const char *region_id) {
+    process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
+    if (glob == NULL || glob[0] == '\0')
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    PQCHA_TRY(check_common_args(p, workload_id, pid, region_id));
+    glob_selector selector = {glob};
+    return add_file_runs(p, workload_id, pid, region_id, glob_filter, &selector);
+}
+
+pqcha_err pqcha_process_backend_add_readonly_files(pqcha_backend *b, const char *workload_id, int pid) {
+    process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
+    PQCHA_TRY(check_common_args(p, workload_id, pid, NULL));
+    return add_file_runs(p, workload_id, pid, NULL, readonly_file_filter, NULL);
+}
+
+/* The readable mappings that cover [address, address + length) without a
+ * gap: *first and *count, or NO_SUCH_REGION. */
+static pqcha_err find_covering(const pqcha__maps *m, uint64_t address, uint64_t length,
+                               size_t *first, size_t *count) {
+    uint64_t last = address + (length - 1);
+    size_t i = 0;
+    while (i < m->count && m->entries[i].end <= address)
+        i++;
+    if (i == m->count || m->entries[i].start > address)
+        return PQCHA_ERR_NO_SUCH_REGION;
+    size_t j = i;
+    for (;;) {
+        if (!pqcha__map_entry_readable(&m->entries[j]))
+            return PQCHA_ERR_NO_SUCH_REGION;
+        if (m->entries[j].end - 1 >= last)
+            break;
+        if (j + 1 == m->count || m->entries[j + 1].start != m->entries[j].end)
+            return PQCHA_ERR_NO_SUCH_REGION; /* a hole in the range */
+        j++;
+    }
+    *first = i;
+    *count = j - i + 1;
+    return PQCHA_OK;
+}
+
+static pqcha_err entry_for_range(proc_entry *out, int pid, const pqcha__maps *m, uint64_t address,
+                                 uint64_t length, const char *region_id) {
+    size_t first = 0, n = 0;
+    PQCHA_TRY(find_covering(m, address, length, &first, &n));
+    char default_id[32], what[64];
+    snprintf(default_id, sizeof default_id, "range-0x%llx", (unsigned long long)address);
+    snprintf(what, sizeof what, "0x%llx+%llu", (unsigned long long)address,
+             (unsigned long long)length);
+    out->pid = pid;
+    PQCHA_TRY(create_region(&out->region, region_id != NULL ? region_id : default_id, pid, what,
+                            address, length, pqcha__maps_protection(&m->entries[first], n)));
+    return copy_pieces(out, &m->entries[first], n);
+}
+
+pqcha_err pqcha_process_backend_add_range(pqcha_backend *b, const char *workload_id, int pid,
+                                          uint64_t address, uint64_t length, const char *region_id) {
+    process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
+    PQCHA_TRY(check_common_args(p, workload_id, pid, region_id));
+    if (length == 0)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (address > UINT64_MAX - (length - 1) || length > PQCHA_MAX_SAFE_INTEGER)
+        return PQCHA_ERR_OUT_OF_RANGE;
+
+    pqcha__maps maps = {NULL, 0};
+    entry_list list = {NULL, 0};
+    pqcha_err err = load_maps(pid, &maps);
+    if (err == PQCHA_OK)
+        err = entry_list_grow(&list, 1);
+    if (err == PQCHA_OK) {
+        list.count = 1;
+        err = entry_for_range(&list.items[0], pid, &maps, address, length, region_id);
+    }
+    if (err == PQCHA_OK)
+        err = commit_entries(p, workload_id, &list);
+    entry_list_free(&list);
+    pqcha__maps_free(&maps);
+    return err;
+}
+
+/* ---- listing ---- */
+
+static pqcha_err process_list_regions(void *self, const char *workload_id, pqcha_region ***regions,
+                                      size_t *count) {
+    process_backend *p = self;
+    pqcha_err err = PQCHA_OK;
+    pthread_mutex_lock(&p->lock);
+    for (size_t i = 0; err == PQCHA_OK && i < p->count; i++) {
+        if (strcmp(p->entries[i].workload_id, workload_id) != 0)
+            continue;
+        pqcha_region *copy = NULL;
+        err = pqcha_region_copy(&copy, p->entries[i].region);
+        if (err == PQCHA_OK) {
+            err = pqcha__region_list_append(regions, count, copy);
+            if (err != PQCHA_OK)
+                pqcha_region_free(copy);
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    return err;
+}
+
+/* ---- reading ---- */
+
+/* Every piece is still mapped exactly as it was when the region was added. */
+static pqcha_err check_pieces(int pid, const proc_piece *pieces, size_t n) {
+    pqcha__maps maps = {NULL, 0};
+    PQCHA_TRY(load_maps(pid, &maps));
+    pqcha_err err = PQCHA_OK;
+    size_t at = 0; /* both lists are in address order */
+    for (size_t i = 0; err == PQCHA_OK && i < n; i++) {
+        const proc_piece *want = &pieces[i];
+        while (at < maps.count && maps.entries[at].start < want->start)
+            at++;
+        const pqcha__map_entry *e = at < maps.count ? &maps.entries[at] : NULL;
+        if (e == NULL || e->start != want->start || e->end != want->end ||
+            e->offset != want->offset || e->inode != want->inode ||
+            e->dev_major != want->dev_major || e->dev_minor != want->dev_minor)
+            err = PQCHA_ERR_REGION_CHANGED;
+    }
+    pqcha__maps_free(&maps);
+    return err;
+}
+
+/* Reads remote memory: process_vm_readv, or /proc/PID/mem once that was
+ * needed. One per read, so concurrent reads share nothing. */
+typedef struct remote_reader {
+    int pid;
+    int mem_fd; /* -1 until process_vm_readv was refused */
+} remote_reader;
+
+static pqcha_err open_mem(remote_reader *rr) {
+    return open_proc_file(&rr->mem_fd, rr->pid, "mem");
+}
+
+static pqcha_err pread_mem(const remote_reader *rr, uint64_t address, uint8_t *buf, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        uint64_t at = address + done;
+        if (at > (uint64_t)INT64_MAX)
+            return PQCHA_ERR_OUT_OF_RANGE; /* not a user-space address */
+        ssize_t n = pread(rr->mem_fd, buf + done, len - done, (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno == EIO || errno == EFAULT ? PQCHA_ERR_REGION_CHANGED
+                                                   : proc_errno_to_err(errno);
+        if (n == 0)
+            return PQCHA_ERR_NO_SUCH_PROCESS; /* its address space is gone */
+        done += (size_t)n;
+    }
+    return PQCHA_OK;
+}
+
+/* Exactly len bytes at address, or an error: a short read is never returned. */
+static pqcha_err read_remote(remote_reader *rr, uint64_t address, uint8_t *buf, size_t len) {
+    if (rr->mem_fd >= 0)
+        return pread_mem(rr, address, buf, len);
+    struct iovec local = {buf, len};
+    struct iovec remote = {(void *)(uintptr_t)address, len};
+    ssize_t n;
+    do
+        n = process_vm_readv(rr->pid, &local, 1, &remote, 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0)
+        return (size_t)n == len ? PQCHA_OK : PQCHA_ERR_REGION_CHANGED; /* vanished or shrank */
+    switch (errno) {
+    case ENOSYS: /* a kernel or seccomp profile without the call */
+    case EPERM:  /* refused; /proc/PID/mem may still be allowed */
+        PQCHA_TRY(open_mem(rr));
+        return pread_mem(rr, address, buf, len);
+    case EFAULT:
+        return PQCHA_ERR_REGION_CHANGED;
+    default:
+        return proc_errno_to_err(errno);
+    }
+}
+
+static pqcha_err stream_remote(int pid, uint64_t address, uint64_t size, pqcha_chunk_sink sink,
+                               void *sink_ctx) {
+    size_t buffer_len = size < PROCESS_READ_CHUNK ? (size_t)size : PROCESS_READ_CHUNK;
+    uint8_t *buffer = malloc(buffer_len ? buffer_len : 1);
+    if (buffer == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    remote_reader rr = {pid, -1};
+    pqcha_err err = PQCHA_OK;
+    uint64_t done = 0;
+    while (err == PQCHA_OK && done < size) {
+        uint64_t left = size - done;
+        size_t want = left < buffer_len ? (size_t)left : buffer_len;
+        err = read_remote(&rr, address + done, buffer, want);
+        if (err == PQCHA_OK)
+            err = sink(sink_ctx, buffer, want);
+        done += want;
+    }
+    if (rr.mem_fd >= 0)
+        close(rr.mem_fd);
+    free(buffer);
+    return err;
+}
+
+/* Copies what a read needs out of the entry, so the lock is not held while reading. */
+static pqcha_err snapshot_entry(process_backend *p, const char *workload_id,
+                                const pqcha_region *region, int *pid, proc_piece **pieces,
+                                size_t *piece_count) {
+    pqcha_err err = PQCHA_OK;
+    pthread_mutex_lock(&p->lock);
+    const proc_entry *e = find_entry(p, workload_id, region->id);
+    if (e == NULL)
+        err = PQCHA_ERR_NO_SUCH_REGION;
+    else if (e->region->size != region->size || e->region->address != region->address)
+        err = PQCHA_ERR_REGION_CHANGED; /* the caller's view of the region is stale */
+    else if ((*pieces = malloc(e->piece_count * sizeof **pieces)) == NULL)
+        err = PQCHA_ERR_NO_MEMORY;
+    if (err == PQCHA_OK) {
+        memcpy(*pieces, e->pieces, e->piece_count * sizeof **pieces);
+        *piece_count = e->piece_count;
+        *pid = e->pid;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return err;
+}
+
+static pqcha_err process_read_region(void *self, const char *workload_id, const pqcha_region *region,
+                                     pqcha_chunk_sink sink, void *sink_ctx) {
+    process_backend *p = self;
+    proc_piece *pieces = NULL;
+    size_t piece_count = 0;
+    int pid = 0;
+    pqcha_err err = snapshot_entry(p, workload_id, region, &pid, &pieces, &piece_count);
+    /* Checked before (the process may have remapped since listing) and after
+     * (it may have remapped while we read). */
+    if (err == PQCHA_OK)
+        err = check_pieces(pid, pieces, piece_count);
+    if (err == PQCHA_OK)
+        err = stream_remote(pid, region->address, region->size, sink, sink_ctx);
+    if (err == PQCHA_OK)
+        err = check_pieces(pid, pieces, piece_count);
+    free(pieces);
+    return err;
+}
+
+const pqcha_backend_ops pqcha__process_backend_ops = {
+    .name = "process",
+    .platform = "process",
+    .list_regions = process_list_regions,
+    .read_region = process_read_region,
+    .destroy = process_destroy,
+    .flags = PQCHA_BACKEND_CONCURRENT_READS,
+};
