@@ -27,6 +27,7 @@ typedef struct pqcha__model_file {
     char *format; /* "safetensors", "gguf" or "raw" */
     uint64_t size;
     uint8_t digest[32];  /* sha3-256-tree of the whole file */
+    char digest_hex[65]; /* the same in lowercase hex (pqcha_manifest_file_digest_hex) */
     unsigned node_level; /* FORMAT.md 4.5; meaningful when node_count > 0 */
     size_t node_count;
     uint8_t (*nodes)[32];
@@ -59,5 +60,23 @@ pqcha_err pqcha__safetensors_parse(pqcha__tensor **tensors, size_t *count, size_
 pqcha_err pqcha__gguf_parse(pqcha__tensor **tensors, size_t *count, size_t *need,
                             const uint8_t *head, size_t head_len, uint64_t file_size);
 void pqcha__tensors_free(pqcha__tensor *tensors, size_t count);
+
+/* Tensor names in both formats and in manifests: 1..PQCHA__MAX_TENSOR_NAME_LEN
+ * bytes of UTF-8 without NUL. BAD_IDENTIFIER, or TOO_LARGE above the cap. */
+#define PQCHA__MAX_TENSOR_NAME_LEN 65536u
+pqcha_err pqcha__tensor_name_check(const char *name, size_t len);
+/* The per-format rules for one tensor table entry, shared by the parsers and
+ * the manifest decoder: the dtype is one the format defines
+ * (UNSUPPORTED_ALGORITHM), the shape has a dimension count the format allows
+ * (MALFORMED) and size is exactly the bytes the shape and dtype occupy
+ * (OUT_OF_RANGE on overflow, INCONSISTENT_CLAIMS on a mismatch). */
+pqcha_err pqcha__safetensors_tensor_check(const pqcha__tensor *t);
+pqcha_err pqcha__gguf_tensor_check(const pqcha__tensor *t);
+
+/* FORMAT.md 4.5: the node digests sha3-256-tree records for an input of size
+ * bytes. With m = ceil(size / PQCHA_TREE_LEAF_SIZE) leaves: none (count 0,
+ * level 0) when size <= one leaf; otherwise level k is the smallest k >= 0
+ * with ceil(m / 2^k) <= PQCHA_MAX_TREE_NODES, and count = ceil(m / 2^k). */
+void pqcha__tree_node_shape(uint64_t size, unsigned *level, size_t *count);
 
 #endif

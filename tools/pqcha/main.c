@@ -20,6 +20,7 @@ static const struct subcommand subcommands[] = {
     {"inspect", cli_inspect_main, "Show a report's contents WITHOUT verifying it"},
     {"watch", cli_watch_main, "Attest repeatedly, one JSON report per line"},
     {"policy", cli_policy_main, "Write a verifier policy from reference files"},
+    {"manifest", cli_manifest_main, "List model files' digests and tensor tables"},
 };
 
 #define SUBCOMMAND_COUNT (sizeof(subcommands) / sizeof(subcommands[0]))

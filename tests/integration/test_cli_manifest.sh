@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# pqcha manifest: model files written by an independent producer
+# (tests/helpers/make_models.py) must come back with the producer's sizes and
+# tensor tables and the reference digest (tests/oracle/tree_hash_ref.py);
+# malformed model files exit 3 naming the file, usage errors exit 4.
+set -euo pipefail
+: "${PQCHA_SOURCE:?set PQCHA_SOURCE to the source tree}"
+source "$PQCHA_SOURCE/tests/integration/lib.sh"
+command -v python3 >/dev/null || { echo "python3 not found: skipping"; exit 77; }
+helper="$PQCHA_SOURCE/tests/helpers/make_models.py"
+oracle="$PQCHA_SOURCE/tests/oracle/tree_hash_ref.py"
+
+# ~600 KiB each: ten tree leaves and node digests.
+python3 "$helper" --safetensors model.safetensors --gguf model.gguf --size 600000 --seed 7 > expected.json
+cp expected.json tables.json
+expect_exit 0 "$PQCHA" manifest --threads 2 -o manifest.json model.safetensors model.gguf
+[ -s manifest.json ] || fail "no manifest written"
+python3 "$oracle" model.safetensors model.gguf > digests.txt
+
+python3 - expected.json manifest.json digests.txt <<'EOF'
+import json, sys
+expected = json.load(open(sys.argv[1]))
+manifest = json.load(open(sys.argv[2]))
+digests = {}
+for line in open(sys.argv[3]):
+    hexd, name = line.split()
+    digests[name] = hexd
+assert manifest["version"] == 1, manifest["version"]
+files = {f["name"]: f for f in manifest["files"]}
+assert sorted(files) == ["model.gguf", "model.safetensors"], sorted(files)
+for kind in ("safetensors", "gguf"):
+    want = expected[kind]
+    got = files[want["path"]]
+    assert got["format"] == kind, (kind, got["format"])
+    assert got["size"] == want["size"], (kind, got["size"], want["size"])
+    assert got["digest"] == {"sha3-256-tree": digests[want["path"]]}, (kind, got["digest"])
+    assert got["tensors"] == want["tensors"], (kind, got["tensors"], want["tensors"])
+    # Node digests: present for files above one leaf once the hasher records
+    # them, and then exactly as many as FORMAT.md 4.5 gives for the size.
+    if "nodes" in got:
+        leaves = -(-got["size"] // 65536)
+        level = 0
+        while -(-leaves // (1 << level)) > 256:
+            level += 1
+        assert got["nodes"]["level"] == level, got["nodes"]["level"]
+        assert len(got["nodes"]["digests"]) == -(-leaves // (1 << level))
+print("manifest matches make_models.py and the oracle")
+EOF
+
+# The same output on stdout; a raw file is listed without tensors.
+printf 'not a model\n' > notes.txt
+expect_exit 0 "$PQCHA" manifest notes.txt
+python3 -c 'import json,sys; f=json.load(open("out"))["files"][0]; assert f["format"]=="raw" and "tensors" not in f and f["size"]==12, f'
+
+# Truncated and corrupted model files: exit 3, naming the file.
+head -c 4000 model.safetensors > truncated.safetensors
+expect_exit 3 "$PQCHA" manifest truncated.safetensors
+assert_contains err "truncated.safetensors"
+head -c 300 model.gguf > truncated.gguf
+expect_exit 3 "$PQCHA" manifest truncated.gguf
+assert_contains err "truncated.gguf"
+python3 - <<'EOF'
+data = bytearray(open("model.gguf", "rb").read())
+data[4] = 9  # version 9
+open("future.gguf", "wb").write(data)
+data = bytearray(open("model.safetensors", "rb").read())
+i = data.index(b'"F16"')
+data[i:i + 5] = b'"F15"'
+open("dtype.safetensors", "wb").write(data)
+EOF
+expect_exit 3 "$PQCHA" manifest future.gguf
+assert_contains err "future.gguf"
+expect_exit 3 "$PQCHA" manifest model.gguf dtype.safetensors
+assert_contains err "dtype.safetensors"
+[ ! -s out ] || fail "output written despite a malformed file"
+
+# Usage and I/O errors: exit 4.
+expect_exit 4 "$PQCHA" manifest
+expect_exit 4 "$PQCHA" manifest missing.gguf
+mkdir sub && cp model.gguf sub/
+expect_exit 4 "$PQCHA" manifest model.gguf sub/model.gguf
+assert_contains err "same base name"
+expect_exit 4 "$PQCHA" manifest --threads x model.gguf
+expect_exit 4 "$PQCHA" manifest --bogus model.gguf
+expect_exit 0 "$PQCHA" manifest --help
+assert_contains out "Usage: pqcha manifest"
+expect_exit 0 "$PQCHA" help manifest
+echo "ok: pqcha manifest"
