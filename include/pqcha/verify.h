@@ -7,6 +7,7 @@
 
 #include "pqcha/crypto.h"
 #include "pqcha/error.h"
+#include "pqcha/manifest.h"
 #include "pqcha/report.h"
 
 #ifdef __cplusplus
@@ -23,6 +24,10 @@ pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len);
 size_t pqcha_policy_trusted_key_count(const pqcha_policy *p);
 const pqcha_key *pqcha_policy_trusted_key(const pqcha_policy *p, size_t i);
 void pqcha_policy_free(pqcha_policy *p);
+/* For policy writers: file entry `file` of a manifest as the compact JSON
+ * object a policy's "manifests" section embeds (docs/FORMAT.md sections 6
+ * and 8), NUL-terminated, free with pqcha_free. */
+pqcha_err pqcha_policy_manifest_entry_json(char **out, const pqcha_manifest *m, size_t file);
 
 /* ---- verifier ---- */
 typedef struct pqcha_verifier pqcha_verifier;
@@ -79,9 +84,22 @@ const char *pqcha_result_check_found(const pqcha_result *r, size_t i);    /* "" 
 /* Region ids whose authentic digest differs from the policy, or that are missing. */
 size_t pqcha_result_drift_count(const pqcha_result *r);
 const char *pqcha_result_drift_region(const pqcha_result *r, size_t i);
+/* Where drifted regions changed (docs/FORMAT.md section 4.5): byte ranges
+ * ("spans") of a region, in region and offset order, and the tensors each
+ * overlaps. Present only for a drifted region whose policy reference is a
+ * manifest entry with node digests and whose report claim carries nodes of
+ * the same shape (the same size); never before trust, signature, freshness
+ * and nonce passed. Offsets are relative to the region's first byte. */
+size_t pqcha_result_span_count(const pqcha_result *r);
+const char *pqcha_result_span_region(const pqcha_result *r, size_t i);
+uint64_t pqcha_result_span_offset(const pqcha_result *r, size_t i);
+uint64_t pqcha_result_span_length(const pqcha_result *r, size_t i);
+size_t pqcha_result_span_tensor_count(const pqcha_result *r, size_t i);
+const char *pqcha_result_span_tensor(const pqcha_result *r, size_t i, size_t tensor);
 /* The decoded report, only once its signature was verified by a trusted key; else NULL. */
 const pqcha_report *pqcha_result_report(const pqcha_result *r);
-/* The whole result as a JSON object (verdict, error, checks, drift, report summary). */
+/* The whole result as a JSON object (verdict, error, checks, drift, driftDetails
+ * [{"region", "offset", "length", "tensors"}], report summary). */
 pqcha_err pqcha_result_to_json(char **out, const pqcha_result *r);
 void pqcha_result_free(pqcha_result *r);
 

@@ -206,6 +206,11 @@ typedef struct measurement {
     int64_t taken_at;
     pqcha_err err;
     int done;
+    /* sha3-256-tree over more than one leaf: the node digests (FORMAT.md
+     * 4.5) that let a verifier name the changed byte ranges. */
+    unsigned node_level;
+    size_t node_count;
+    uint8_t *nodes;
 } measurement;
 
 typedef struct measure_job {
@@ -214,10 +219,48 @@ typedef struct measure_job {
     measurement *results;
 } measure_job;
 
+static pqcha_err hasher_sink(void *ctx, const uint8_t *data, size_t len) {
+    return pqcha_hasher_update(ctx, data, len);
+}
+
+/* Keeps a copy of the hasher's nodes (none for other algorithms or small regions). */
+static pqcha_err keep_nodes(measurement *m, const pqcha_hasher *h) {
+    size_t count = pqcha_hasher_node_count(h);
+    if (count == 0)
+        return PQCHA_OK;
+    m->nodes = malloc(count * PQCHA_SHA3_256_LEN);
+    if (m->nodes == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    memcpy(m->nodes, pqcha_hasher_nodes(h), count * PQCHA_SHA3_256_LEN);
+    m->node_count = count;
+    m->node_level = pqcha_hasher_node_level(h);
+    return PQCHA_OK;
+}
+
+/* The backend's digest path, with the region's size announced so that the
+ * hasher records nodes and refuses a region that grew or shrank mid-read. */
+static pqcha_err digest_region(const pqcha_attester *a, const pqcha_region *region,
+                               unsigned threads, measurement *m) {
+    pqcha_hasher *h = NULL;
+    PQCHA_TRY(pqcha_hasher_create(&h, a->digest_alg));
+    pqcha_err err = pqcha_hasher_set_threads(h, threads);
+    if (err == PQCHA_OK)
+        err = pqcha_hasher_expect_length(h, pqcha_region_size(region));
+    if (err == PQCHA_OK)
+        err = pqcha_backend_read(a->backend, a->workload_id, region, hasher_sink, h);
+    if (err == PQCHA_OK)
+        err = pqcha_hasher_final(h, m->digest, sizeof m->digest);
+    if (err == PQCHA_OK)
+        err = keep_nodes(m, h);
+    pqcha_hasher_free(h);
+    if (err != PQCHA_OK)
+        memset(m->digest, 0, sizeof m->digest); /* never a digest of partial bytes */
+    return err;
+}
+
 static void measure_one(const pqcha_attester *a, const pqcha_region *region, unsigned threads,
                         measurement *m) {
-    m->err = pqcha_backend_digest(a->backend, a->workload_id, region, a->digest_alg, threads,
-                                  m->digest, pqcha_digest_alg_length(a->digest_alg));
+    m->err = digest_region(a, region, threads, m);
     m->taken_at = attester_now(a);
     m->done = 1;
 }
@@ -264,9 +307,14 @@ static pqcha_err measure_all(pqcha_report *rep, pqcha_attester *a, int64_t *last
         const expected_digest *e = find_expected(a, regions[i]->id);
         err = pqcha__report_add_claim(rep, regions[i], a->digest_alg, m->digest, digest_len,
                                       m->taken_at, e ? e->hex : NULL);
+        if (err == PQCHA_OK && m->node_count > 0)
+            err = pqcha__report_set_claim_nodes(rep, rep->claim_count - 1, m->node_level,
+                                                m->nodes, m->node_count);
         if (m->taken_at > *last_taken_at)
             *last_taken_at = m->taken_at;
     }
+    for (size_t i = 0; results != NULL && i < count; i++)
+        free(results[i].nodes);
     free(results);
     pqcha_region_list_free(regions, count);
     return err;

@@ -19,6 +19,9 @@ struct pqcha_hasher {
     unsigned threads;
     size_t digest_len;
     int finished; /* a second final would read a reset context: refuse it */
+    int expecting; /* pqcha_hasher_expect_length was called */
+    uint64_t expected_total;
+    uint64_t total;  /* bytes given to update */
 };
 
 typedef struct digest_alg_entry {
@@ -116,7 +119,24 @@ pqcha_err pqcha_hasher_set_threads(pqcha_hasher *h, unsigned threads) {
 static pqcha_err ensure_engine(pqcha_hasher *h) {
     if (h->engine != NULL || h->alg == PQCHA_DIGEST_SHA3_256)
         return PQCHA_OK;
-    return pqcha__parhash_new(&h->engine, h->alg, h->threads);
+    PQCHA_TRY(pqcha__parhash_new(&h->engine, h->alg, h->threads));
+    if (!h->expecting)
+        return PQCHA_OK;
+    pqcha_err err = pqcha__parhash_expect_length(h->engine, h->expected_total);
+    if (err != PQCHA_OK) {
+        pqcha__parhash_free(h->engine);
+        h->engine = NULL;
+    }
+    return err;
+}
+
+/* The length check runs here for every algorithm (the engine repeats it for
+ * its own): sha3-256 has no engine, and a region that grew or shrank while
+ * it was read must never get a digest. */
+static pqcha_err check_length(const pqcha_hasher *h, uint64_t more) {
+    if (!h->expecting)
+        return PQCHA_OK;
+    return more > h->expected_total - h->total ? PQCHA_ERR_REGION_CHANGED : PQCHA_OK;
 }
 
 pqcha_err pqcha_hasher_update(pqcha_hasher *h, const void *data, size_t len) {
@@ -124,14 +144,18 @@ pqcha_err pqcha_hasher_update(pqcha_hasher *h, const void *data, size_t len) {
         return PQCHA_ERR_INVALID_ARGUMENT;
     if (len == 0)
         return PQCHA_OK;
+    PQCHA_TRY(check_length(h, len));
     if (h->alg != PQCHA_DIGEST_SHA3_256) {
         PQCHA_TRY(ensure_engine(h));
-        return pqcha__parhash_update(h->engine, data, len);
+        PQCHA_TRY(pqcha__parhash_update(h->engine, data, len));
+        h->total += len;
+        return PQCHA_OK;
     }
     if (EVP_DigestUpdate(h->ctx, data, len) != 1) {
         ERR_clear_error();
         return PQCHA_ERR_CRYPTO;
     }
+    h->total += len;
     return PQCHA_OK;
 }
 
@@ -139,6 +163,10 @@ pqcha_err pqcha_hasher_final(pqcha_hasher *h, uint8_t *out, size_t out_len) {
     if (h == NULL || out == NULL || h->finished || out_len < h->digest_len)
         return PQCHA_ERR_INVALID_ARGUMENT;
     unsigned int written = 0;
+    if (h->expecting && h->total != h->expected_total) {
+        h->finished = 1;
+        return PQCHA_ERR_REGION_CHANGED;
+    }
     if (h->alg != PQCHA_DIGEST_SHA3_256) {
         PQCHA_TRY(ensure_engine(h));
         h->finished = 1;
@@ -188,23 +216,25 @@ pqcha_err pqcha_digest(uint8_t *out, size_t out_len, pqcha_digest_alg alg, const
     return err;
 }
 
-/* Node recording lands with drift localisation; until then no nodes. */
+/* ---- node digests (FORMAT.md 4.5) ---- */
+
 pqcha_err pqcha_hasher_expect_length(pqcha_hasher *h, uint64_t total_len) {
-    (void)total_len;
-    return h == NULL ? PQCHA_ERR_INVALID_ARGUMENT : PQCHA_OK;
+    /* Only before the first update: the tree's node level depends on it. */
+    if (h == NULL || h->finished || h->expecting || h->total > 0 || h->engine != NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    h->expecting = 1;
+    h->expected_total = total_len;
+    return PQCHA_OK;
 }
 
 size_t pqcha_hasher_node_count(const pqcha_hasher *h) {
-    (void)h;
-    return 0;
+    return h != NULL && h->finished ? pqcha__parhash_node_count(h->engine) : 0;
 }
 
 unsigned pqcha_hasher_node_level(const pqcha_hasher *h) {
-    (void)h;
-    return 0;
+    return h != NULL && h->finished ? pqcha__parhash_node_level(h->engine) : 0;
 }
 
 const uint8_t *pqcha_hasher_nodes(const pqcha_hasher *h) {
-    (void)h;
-    return NULL;
+    return h != NULL && h->finished ? pqcha__parhash_nodes(h->engine) : NULL;
 }

@@ -38,8 +38,14 @@
 
 typedef struct merkle_entry {
     uint8_t hash[DIGEST_LEN];
-    unsigned level; /* the subtree below holds 2^level leaves */
+    unsigned level; /* the subtree below holds 2^level items pushed onto its stack */
 } merkle_entry;
+
+/* An RFC 9162 tree under construction, items pushed left to right. */
+typedef struct merkle_stack {
+    merkle_entry entries[MAX_TREE_DEPTH];
+    unsigned depth;
+} merkle_stack;
 
 struct pqcha__parhash {
     pqcha_digest_alg alg;
@@ -58,8 +64,18 @@ struct pqcha__parhash {
     int started; /* the input is known to need leaves */
     int finished;
 
-    merkle_entry stack[MAX_TREE_DEPTH]; /* sha3-256-tree */
-    unsigned depth;
+    /* sha3-256-tree: leaves go through `block` in blocks of 2^node_level
+     * leaves; each finished block is a node (FORMAT.md 4.5), pushed onto
+     * `main`. Without node recording node_level is 0 and every leaf is a block. */
+    merkle_stack block;
+    uint64_t block_leaves;
+    merkle_stack main;
+    unsigned node_level;
+    uint64_t expected_total;   /* announced by pqcha__parhash_expect_length */
+    int expecting;
+    uint8_t (*nodes)[DIGEST_LEN]; /* node_capacity slots when recording */
+    size_t node_capacity;
+    size_t node_count;
     pqcha__tshake final_node;           /* k12 */
     uint64_t k12_cvs;
 };
@@ -73,38 +89,73 @@ static void sha3_256_prefixed(const pqcha__parhash *ph, uint8_t out[DIGEST_LEN],
     pqcha__sha3_256_lanes(ph->scalar, outs, msgs, len, prefix);
 }
 
+/* digest = SHA3-256(02 || total length as 8 bytes big-endian || MTH). */
+static void bind_length(const pqcha__keccak_impl *scalar, uint8_t out[DIGEST_LEN], uint64_t total,
+                        const uint8_t mth[DIGEST_LEN]) {
+    uint8_t bound[8 + DIGEST_LEN];
+    for (int i = 0; i < 8; i++) bound[i] = (uint8_t)(total >> (56 - 8 * i));
+    memcpy(bound + 8, mth, DIGEST_LEN);
+    uint8_t *outs[1] = {out};
+    const uint8_t *msgs[1] = {bound};
+    pqcha__sha3_256_lanes(scalar, outs, msgs, sizeof bound, TREE_ROOT_PREFIX);
+}
+
 /* ---- combining leaf digests ---- */
 
-static void merkle_join(const pqcha__parhash *ph, uint8_t out[DIGEST_LEN],
+static void merkle_join(const pqcha__keccak_impl *scalar, uint8_t out[DIGEST_LEN],
                         const uint8_t left[DIGEST_LEN], const uint8_t right[DIGEST_LEN]) {
     uint8_t pair[2 * DIGEST_LEN];
     memcpy(pair, left, DIGEST_LEN);
     memcpy(pair + DIGEST_LEN, right, DIGEST_LEN);
-    sha3_256_prefixed(ph, out, TREE_NODE_PREFIX, pair, sizeof pair);
+    uint8_t *outs[1] = {out};
+    const uint8_t *msgs[1] = {pair};
+    pqcha__sha3_256_lanes(scalar, outs, msgs, sizeof pair, TREE_NODE_PREFIX);
 }
 
-/* Pushes a leaf and merges equal-sized neighbours, like incrementing a binary
+/* Pushes an item and merges equal-sized neighbours, like incrementing a binary
  * counter. Merging what is left from the right at the end yields exactly the
  * RFC 9162 tree, whose left subtree is the largest power of two below n. */
-static void merkle_push(pqcha__parhash *ph, const uint8_t leaf[DIGEST_LEN]) {
-    merkle_entry *top = &ph->stack[ph->depth++];
-    memcpy(top->hash, leaf, DIGEST_LEN);
+static void merkle_push(const pqcha__keccak_impl *scalar, merkle_stack *st, const uint8_t item[DIGEST_LEN]) {
+    merkle_entry *top = &st->entries[st->depth++];
+    memcpy(top->hash, item, DIGEST_LEN);
     top->level = 0;
-    while (ph->depth >= 2 && ph->stack[ph->depth - 2].level == ph->stack[ph->depth - 1].level) {
-        merkle_entry *left = &ph->stack[ph->depth - 2];
-        merkle_join(ph, left->hash, left->hash, ph->stack[ph->depth - 1].hash);
+    while (st->depth >= 2 && st->entries[st->depth - 2].level == st->entries[st->depth - 1].level) {
+        merkle_entry *left = &st->entries[st->depth - 2];
+        merkle_join(scalar, left->hash, left->hash, st->entries[st->depth - 1].hash);
         left->level++;
-        ph->depth--;
+        st->depth--;
     }
 }
 
-static void merkle_root(pqcha__parhash *ph, uint8_t out[DIGEST_LEN]) {
-    while (ph->depth >= 2) {
-        merkle_entry *left = &ph->stack[ph->depth - 2];
-        merkle_join(ph, left->hash, left->hash, ph->stack[ph->depth - 1].hash);
-        ph->depth--;
+/* Folds the stack into its root and empties it. */
+static void merkle_root(const pqcha__keccak_impl *scalar, merkle_stack *st, uint8_t out[DIGEST_LEN]) {
+    while (st->depth >= 2) {
+        merkle_entry *left = &st->entries[st->depth - 2];
+        merkle_join(scalar, left->hash, left->hash, st->entries[st->depth - 1].hash);
+        st->depth--;
     }
-    memcpy(out, ph->stack[0].hash, DIGEST_LEN);
+    memcpy(out, st->entries[0].hash, DIGEST_LEN);
+    st->depth = 0;
+}
+
+/* A block (2^node_level leaves, or the last, partial one) is complete: its
+ * root is a node. Because every split point of the RFC 9162 tree over more
+ * than 2^node_level leaves is a multiple of 2^node_level, pushing the nodes
+ * as items onto the main stack gives the same root as pushing every leaf. */
+static void finish_block(pqcha__parhash *ph) {
+    uint8_t node[DIGEST_LEN];
+    merkle_root(ph->scalar, &ph->block, node);
+    ph->block_leaves = 0;
+    if (ph->nodes != NULL && ph->node_count < ph->node_capacity)
+        memcpy(ph->nodes[ph->node_count], node, DIGEST_LEN);
+    ph->node_count++;
+    merkle_push(ph->scalar, &ph->main, node);
+}
+
+static void tree_add_leaf(pqcha__parhash *ph, const uint8_t leaf[DIGEST_LEN]) {
+    merkle_push(ph->scalar, &ph->block, leaf);
+    if (++ph->block_leaves == (UINT64_C(1) << ph->node_level))
+        finish_block(ph);
 }
 
 static void combine_leaf(pqcha__parhash *ph, const uint8_t digest[DIGEST_LEN]) {
@@ -112,7 +163,7 @@ static void combine_leaf(pqcha__parhash *ph, const uint8_t digest[DIGEST_LEN]) {
         pqcha__tshake_absorb(&ph->final_node, digest, DIGEST_LEN);
         ph->k12_cvs++;
     } else {
-        merkle_push(ph, digest);
+        tree_add_leaf(ph, digest);
     }
 }
 
@@ -262,6 +313,9 @@ pqcha_err pqcha__parhash_new(pqcha__parhash **out, pqcha_digest_alg alg, unsigne
 pqcha_err pqcha__parhash_update(pqcha__parhash *ph, const uint8_t *data, size_t len) {
     if (!ph || (!data && len) || ph->finished) return PQCHA_ERR_INVALID_ARGUMENT;
     if (UINT64_MAX - ph->total < len) return PQCHA_ERR_TOO_LARGE;
+    /* More than announced: refused before a single extra byte reaches the
+     * tree, so the node array sized for the announcement can never overflow. */
+    if (ph->expecting && len > ph->expected_total - ph->total) return PQCHA_ERR_REGION_CHANGED;
     while (len > 0) {
         if (!ph->started || ph->stage_len > 0 || len < ph->stage_max) {
             /* Fewer leaves than a batch would leave lanes and threads idle:
@@ -317,18 +371,22 @@ static void final_tree(pqcha__parhash *ph, const uint8_t *tail, size_t tail_len,
     if (tail_len > 0) {
         uint8_t leaf[DIGEST_LEN];
         sha3_256_prefixed(ph, leaf, TREE_LEAF_PREFIX, tail, tail_len);
-        merkle_push(ph, leaf);
+        tree_add_leaf(ph, leaf);
     }
-    /* Root = SHA3-256(02 || total length as 8 bytes big-endian || MTH). */
-    uint8_t bound[8 + DIGEST_LEN];
-    for (int i = 0; i < 8; i++) bound[i] = (uint8_t)(ph->total >> (56 - 8 * i));
-    merkle_root(ph, bound + 8);
-    sha3_256_prefixed(ph, out, TREE_ROOT_PREFIX, bound, sizeof bound);
+    if (ph->block_leaves > 0)
+        finish_block(ph); /* the last, partial block */
+    uint8_t mth[DIGEST_LEN];
+    merkle_root(ph->scalar, &ph->main, mth);
+    bind_length(ph->scalar, out, ph->total, mth);
 }
 
 pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[DIGEST_LEN]) {
     if (!ph || !out || ph->finished) return PQCHA_ERR_INVALID_ARGUMENT;
     ph->finished = 1;
+    if (ph->expecting && ph->total != ph->expected_total) {
+        ph->node_count = 0; /* nodes of a shorter input than announced mean nothing */
+        return PQCHA_ERR_REGION_CHANGED;
+    }
     if (!ph->started) {
         final_single_node(ph, out);
         return PQCHA_OK;
@@ -347,7 +405,80 @@ pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[DIGEST_LEN]) {
 void pqcha__parhash_free(pqcha__parhash *ph) {
     if (!ph) return;
     pqcha__pool_free(ph->pool);
+    free(ph->nodes);
     free(ph->stage);
     free(ph->leaf_digests);
     free(ph);
+}
+
+/* ---- node digests (FORMAT.md 4.5) ---- */
+
+void pqcha__parhash_node_shape(uint64_t total, size_t leaf_size, unsigned *level, size_t *count) {
+    *level = 0;
+    *count = 0;
+    if (leaf_size == 0 || total <= leaf_size) return; /* one leaf: no tree, no nodes */
+    uint64_t leaves = (total - 1) / leaf_size + 1;
+    unsigned k = 0;
+    while (((leaves - 1) >> k) + 1 > PQCHA_MAX_TREE_NODES) k++;
+    *level = k;
+    *count = (size_t)(((leaves - 1) >> k) + 1);
+}
+
+pqcha_err pqcha__parhash_expect_length(pqcha__parhash *ph, uint64_t total) {
+    if (!ph || ph->finished || ph->expecting || ph->total > 0) return PQCHA_ERR_INVALID_ARGUMENT;
+    ph->expecting = 1;
+    ph->expected_total = total;
+    if (ph->alg != PQCHA_DIGEST_SHA3_256_TREE) return PQCHA_OK;
+    size_t count;
+    pqcha__parhash_node_shape(total, ph->leaf_size, &ph->node_level, &count);
+    if (count == 0) return PQCHA_OK;
+    ph->nodes = malloc(count * sizeof ph->nodes[0]);
+    if (!ph->nodes) {
+        ph->node_level = 0; /* no recording: leaves stay their own blocks */
+        ph->expecting = 0;
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    ph->node_capacity = count;
+    return PQCHA_OK;
+}
+
+/* Nodes exist once final succeeded for an announced input longer than a leaf. */
+static int nodes_ready(const pqcha__parhash *ph) {
+    return ph && ph->finished && ph->nodes && ph->node_count == ph->node_capacity;
+}
+
+size_t pqcha__parhash_node_count(const pqcha__parhash *ph) {
+    return nodes_ready(ph) ? ph->node_count : 0;
+}
+
+unsigned pqcha__parhash_node_level(const pqcha__parhash *ph) {
+    return nodes_ready(ph) ? ph->node_level : 0;
+}
+
+const uint8_t *pqcha__parhash_nodes(const pqcha__parhash *ph) {
+    return nodes_ready(ph) ? ph->nodes[0] : NULL;
+}
+
+pqcha_err pqcha__tree_root_from_nodes_custom(const uint8_t *nodes, size_t count, uint64_t total,
+                                             size_t leaf_size, uint8_t out[DIGEST_LEN]) {
+    if (!nodes || !out) return PQCHA_ERR_INVALID_ARGUMENT;
+    unsigned level;
+    size_t want;
+    pqcha__parhash_node_shape(total, leaf_size, &level, &want);
+    if (want == 0 || count != want) return PQCHA_ERR_INVALID_ARGUMENT;
+    const pqcha__keccak_impl *scalar = pqcha__keccak_by_name("scalar");
+    merkle_stack *st = calloc(1, sizeof *st);
+    if (!st) return PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; i < count; i++)
+        merkle_push(scalar, st, nodes + i * DIGEST_LEN);
+    uint8_t mth[DIGEST_LEN];
+    merkle_root(scalar, st, mth);
+    free(st);
+    bind_length(scalar, out, total, mth);
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__tree_root_from_nodes(const uint8_t *nodes, size_t count, uint64_t total,
+                                      uint8_t out[DIGEST_LEN]) {
+    return pqcha__tree_root_from_nodes_custom(nodes, count, total, PQCHA_TREE_LEAF_SIZE, out);
 }

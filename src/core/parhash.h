@@ -29,4 +29,26 @@ pqcha_err pqcha__parhash_update(pqcha__parhash *ph, const uint8_t *data, size_t 
 pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[32]);
 void pqcha__parhash_free(pqcha__parhash *ph);
 
+/* ---- node digests for drift localisation (docs/FORMAT.md section 4.5) ----
+ * The node level and count for an input of `total` bytes cut into leaves of
+ * leaf_size: count 0 (level 0) up to one leaf; otherwise, with m leaves, the
+ * smallest level k with ceil(m / 2^k) <= PQCHA_MAX_TREE_NODES, and that many nodes. */
+void pqcha__parhash_node_shape(uint64_t total, size_t leaf_size, unsigned *level, size_t *count);
+/* Announces the input's length before the first update (INVALID_ARGUMENT
+ * after it, or twice). Updates beyond it and a final short of it are
+ * PQCHA_ERR_REGION_CHANGED. For sha3-256-tree over more than one leaf the
+ * engine records the node digests, available after a successful final. */
+pqcha_err pqcha__parhash_expect_length(pqcha__parhash *ph, uint64_t total);
+size_t pqcha__parhash_node_count(const pqcha__parhash *ph);  /* 0: no nodes */
+unsigned pqcha__parhash_node_level(const pqcha__parhash *ph);
+const uint8_t *pqcha__parhash_nodes(const pqcha__parhash *ph); /* 32 bytes per node */
+/* The sha3-256-tree digest of a `total`-byte input recomputed from its nodes
+ * (their count must be the shape's, else INVALID_ARGUMENT): the nodes are
+ * exactly as authentic as the digest they reproduce. */
+pqcha_err pqcha__tree_root_from_nodes(const uint8_t *nodes, size_t count, uint64_t total,
+                                      uint8_t out[32]);
+/* The same for another leaf size (tests). */
+pqcha_err pqcha__tree_root_from_nodes_custom(const uint8_t *nodes, size_t count, uint64_t total,
+                                             size_t leaf_size, uint8_t out[32]);
+
 #endif

@@ -9,18 +9,34 @@
  *    configuration that gets copied around; a signing secret in it is a
  *    leak, so we refuse the file outright instead of silently keeping the
  *    public half (the caller sees "this key is not what belongs here");
- *  - more than 256 keys, 1024 workloads or 65 536 regions: TOO_LARGE. */
+ *  - more than 256 keys, 1024 workloads or 65 536 regions: TOO_LARGE;
+ *  - "manifests": each entry is FORMAT.md section 8's file object, decoded by
+ *    the manifest decoder with its errors; names are identifiers; node
+ *    digests that do not reproduce the entry's digest: INCONSISTENT_CLAIMS;
+ *    more than 1024 entries: TOO_LARGE;
+ *  - a region {"manifest": "<name>"}: any other key next to "manifest" is
+ *    UNKNOWN_FIELD, a name no entry has is BAD_POLICY. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/encoding.h"
 #include "core/internal.h"
 #include "core/json.h"
+#include "core/manifest.h"
+#include "core/parhash.h"
 #include "core/policy_internal.h"
 
 #define MAX_ALGORITHM_NAMES 16u /* list entries; more can only be repeats */
 
+/* A manifest entry the policy embeds as a reference value, under its name. */
+typedef struct policy_manifest {
+    char *name;
+    pqcha__model_file file;
+} policy_manifest;
+
 struct pqcha_policy {
+    policy_manifest *manifests; /* sorted by name; regions point into it */
+    size_t manifest_count;
     pqcha_key **keys; /* public halves only */
     size_t key_count;
     int64_t max_skew;
@@ -81,6 +97,11 @@ void pqcha_policy_free(pqcha_policy *p) {
     for (size_t i = 0; i < p->workload_count; i++)
         workload_clear(&p->workloads[i]);
     free(p->workloads);
+    for (size_t i = 0; i < p->manifest_count; i++) {
+        free(p->manifests[i].name);
+        pqcha__model_file_clear(&p->manifests[i].file);
+    }
+    free(p->manifests);
     free(p);
 }
 
@@ -92,6 +113,14 @@ static int compare_workloads(const void *a, const void *b) {
 
 static int compare_regions(const void *a, const void *b) {
     return strcmp(((const pqcha__policy_region *)a)->id, ((const pqcha__policy_region *)b)->id);
+}
+
+static int compare_manifests(const void *a, const void *b) {
+    return strcmp(((const policy_manifest *)a)->name, ((const policy_manifest *)b)->name);
+}
+
+static int compare_name_to_manifest(const void *key, const void *elem) {
+    return strcmp((const char *)key, ((const policy_manifest *)elem)->name);
 }
 
 static int compare_id_to_workload(const void *key, const void *elem) {
@@ -265,11 +294,37 @@ static pqcha_err parse_digest(pqcha__policy_digest *d, const char *alg_name, con
     return PQCHA_OK;
 }
 
-static pqcha_err parse_region(pqcha__policy_region *r, const char *id, json_t *set) {
+/* {"manifest": "<name>"}: the region must equal that entry's whole file,
+ * i.e. have its sha3-256-tree digest. */
+static pqcha_err parse_manifest_ref(pqcha__policy_region *r, const pqcha_policy *p,
+                                    const json_t *set) {
+    static const char *const required[] = {"manifest", NULL};
+    PQCHA_TRY(pqcha__json_check_fields(set, required, NULL));
+    const char *name = NULL;
+    PQCHA_TRY(pqcha__json_string(set, "manifest", SIZE_MAX, &name));
+    const policy_manifest *m =
+        p->manifest_count ? bsearch(name, p->manifests, p->manifest_count, sizeof p->manifests[0],
+                                    compare_name_to_manifest)
+                          : NULL;
+    if (!m) return PQCHA_ERR_BAD_POLICY; /* a reference to nothing */
+    r->digests = calloc(1, sizeof r->digests[0]);
+    if (!r->digests) return PQCHA_ERR_NO_MEMORY;
+    r->digests[0].alg = PQCHA_DIGEST_SHA3_256_TREE;
+    pqcha_hex_encode(r->digests[0].hex, m->file.digest, sizeof m->file.digest);
+    r->digest_count = 1;
+    r->manifest_name = m->name;
+    r->manifest = &m->file;
+    return PQCHA_OK;
+}
+
+static pqcha_err parse_region(pqcha__policy_region *r, const pqcha_policy *p, const char *id,
+                              json_t *set) {
     PQCHA_TRY(pqcha_identifier_check(id));
     if (!json_is_object(set)) return PQCHA_ERR_WRONG_TYPE;
     r->id = pqcha__strdup(id);
     if (!r->id) return PQCHA_ERR_NO_MEMORY;
+    /* "manifest" is no digest algorithm's name, so the two forms never collide. */
+    if (json_object_get(set, "manifest")) return parse_manifest_ref(r, p, set);
     size_t n = json_object_size(set);
     if (n == 0) return PQCHA_ERR_BAD_POLICY; /* a region nothing can match */
     r->digests = calloc(n, sizeof r->digests[0]);
@@ -297,7 +352,8 @@ static pqcha_err check_sorted_unique(const void *base, size_t n, size_t size,
     return PQCHA_OK;
 }
 
-static pqcha_err parse_workload_regions(pqcha__policy_workload *w, const json_t *obj) {
+static pqcha_err parse_workload_regions(pqcha__policy_workload *w, const pqcha_policy *p,
+                                        const json_t *obj) {
     json_t *regions = NULL;
     PQCHA_TRY(pqcha__json_object(obj, "regions", &regions));
     size_t n = json_object_size(regions);
@@ -312,14 +368,15 @@ static pqcha_err parse_workload_regions(pqcha__policy_workload *w, const json_t 
     json_t *set;
     json_object_keylen_foreach(regions, id, id_len, set) {
         if (id_len != strlen(id)) return PQCHA_ERR_BAD_IDENTIFIER;
-        PQCHA_TRY(parse_region(&w->regions[i], id, set));
+        PQCHA_TRY(parse_region(&w->regions[i], p, id, set));
         i++;
     }
     qsort(w->regions, n, sizeof w->regions[0], compare_regions);
     return check_sorted_unique(w->regions, n, sizeof w->regions[0], compare_regions);
 }
 
-static pqcha_err parse_workload(pqcha__policy_workload *w, const char *id, json_t *obj) {
+static pqcha_err parse_workload(pqcha__policy_workload *w, const pqcha_policy *p, const char *id,
+                                json_t *obj) {
     static const char *const required[] = {"regions", NULL};
     static const char *const optional[] = {"platform", "allowExtraRegions", NULL};
     PQCHA_TRY(pqcha_identifier_check(id));
@@ -338,7 +395,7 @@ static pqcha_err parse_workload(pqcha__policy_workload *w, const char *id, json_
     }
     if (json_object_get(obj, "allowExtraRegions"))
         PQCHA_TRY(pqcha__json_bool(obj, "allowExtraRegions", &w->allow_extra_regions));
-    return parse_workload_regions(w, obj);
+    return parse_workload_regions(w, p, obj);
 }
 
 static pqcha_err parse_workloads(pqcha_policy *p, const json_t *root) {
@@ -356,18 +413,62 @@ static pqcha_err parse_workloads(pqcha_policy *p, const json_t *root) {
     json_t *obj;
     json_object_keylen_foreach(workloads, id, id_len, obj) {
         if (id_len != strlen(id)) return PQCHA_ERR_BAD_IDENTIFIER; /* an embedded NUL */
-        PQCHA_TRY(parse_workload(&p->workloads[i], id, obj));
+        PQCHA_TRY(parse_workload(&p->workloads[i], p, id, obj));
         i++;
     }
     qsort(p->workloads, n, sizeof p->workloads[0], compare_workloads);
     return check_sorted_unique(p->workloads, n, sizeof p->workloads[0], compare_workloads);
 }
 
+/* The entry's nodes must reproduce its digest, exactly as a report's must:
+ * drift is localised by comparing them, so they must describe that file. */
+static pqcha_err check_manifest_nodes(const pqcha__model_file *f) {
+    if (f->node_count == 0) return PQCHA_OK;
+    uint8_t root[32];
+    pqcha_err err = pqcha__tree_root_from_nodes(f->nodes[0], f->node_count, f->size, root);
+    if (err == PQCHA_ERR_NO_MEMORY) return err;
+    if (err != PQCHA_OK || memcmp(root, f->digest, sizeof root) != 0)
+        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    return PQCHA_OK;
+}
+
+static pqcha_err parse_manifest_entry(policy_manifest *m, const char *name, const json_t *obj) {
+    PQCHA_TRY(pqcha_identifier_check(name));
+    m->name = pqcha__strdup(name);
+    if (!m->name) return PQCHA_ERR_NO_MEMORY;
+    PQCHA_TRY(pqcha__model_file_decode(&m->file, obj));
+    return check_manifest_nodes(&m->file);
+}
+
+/* Optional "manifests": parsed before the workloads, whose regions refer to them. */
+static pqcha_err parse_manifests(pqcha_policy *p, const json_t *root) {
+    if (!json_object_get(root, "manifests")) return PQCHA_OK;
+    json_t *manifests = NULL;
+    PQCHA_TRY(pqcha__json_object(root, "manifests", &manifests));
+    size_t n = json_object_size(manifests);
+    if (n == 0) return PQCHA_OK;
+    if (n > PQCHA__POLICY_MAX_MANIFESTS) return PQCHA_ERR_TOO_LARGE;
+    p->manifests = calloc(n, sizeof p->manifests[0]);
+    if (!p->manifests) return PQCHA_ERR_NO_MEMORY;
+    p->manifest_count = n; /* zeroed entries are safe to clear on error */
+    size_t i = 0;
+    const char *name;
+    size_t name_len;
+    json_t *obj;
+    json_object_keylen_foreach(manifests, name, name_len, obj) {
+        if (name_len != strlen(name)) return PQCHA_ERR_BAD_IDENTIFIER;
+        PQCHA_TRY(parse_manifest_entry(&p->manifests[i], name, obj));
+        i++;
+    }
+    qsort(p->manifests, n, sizeof p->manifests[0], compare_manifests);
+    return check_sorted_unique(p->manifests, n, sizeof p->manifests[0], compare_manifests);
+}
+
 static pqcha_err policy_from_json(pqcha_policy *p, const json_t *root) {
     static const char *const required[] = {"version", "workloads", NULL};
     static const char *const optional[] = {"trustedKeys", "maxSkewSeconds", "maxLifetimeSeconds",
                                            "allowedSignatureAlgorithms",
-                                           "allowedDigestAlgorithms", NULL};
+                                           "allowedDigestAlgorithms", "manifests", NULL};
     PQCHA_TRY(parse_version(root));
     PQCHA_TRY(pqcha__json_check_fields(root, required, optional));
     PQCHA_TRY(parse_seconds(&p->max_skew, root, "maxSkewSeconds", 0,
@@ -378,6 +479,7 @@ static pqcha_err policy_from_json(pqcha_policy *p, const json_t *root) {
                                    ALL_SIG_ALGS, sig_name_bit));
     PQCHA_TRY(parse_algorithm_list(&p->digest_alg_mask, root, "allowedDigestAlgorithms",
                                    ALL_DIGEST_ALGS, digest_name_bit));
+    PQCHA_TRY(parse_manifests(p, root));
     PQCHA_TRY(parse_workloads(p, root));
     /* Keys last: parsing PEM is the expensive part, and a policy that is
      * wrong elsewhere should fail fast. */
@@ -404,4 +506,18 @@ pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len) {
     }
     *out = p;
     return PQCHA_OK;
+}
+
+/* ---- building policies ---- */
+
+pqcha_err pqcha_policy_manifest_entry_json(char **out, const pqcha_manifest *m, size_t file) {
+    if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (!m || file >= m->count) return PQCHA_ERR_INVALID_ARGUMENT;
+    json_t *obj = NULL;
+    PQCHA_TRY(pqcha__model_file_encode(&obj, &m->files[file]));
+    size_t len = 0;
+    pqcha_err err = pqcha__json_dump(out, &len, obj, 0);
+    json_decref(obj);
+    return err;
 }

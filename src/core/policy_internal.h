@@ -12,6 +12,7 @@
 #define PQCHA__POLICY_MAX_TRUSTED_KEYS 256u
 #define PQCHA__POLICY_MAX_WORKLOADS 1024u
 #define PQCHA__POLICY_MAX_REGIONS PQCHA_MAX_REGIONS
+#define PQCHA__POLICY_MAX_MANIFESTS PQCHA_MAX_MANIFEST_FILES
 #define PQCHA__POLICY_MAX_SECONDS 604800 /* 7 days: the cap on skew and lifetime */
 
 /* One acceptable digest of a region. */
@@ -20,11 +21,18 @@ typedef struct pqcha__policy_digest {
     char hex[2 * PQCHA_MAX_DIGEST_LEN + 1];
 } pqcha__policy_digest;
 
-/* A required region and its digest set (any one of them matches). */
+struct pqcha__model_file; /* core/manifest.h */
+
+/* A required region and its digest set (any one of them matches). A region
+ * whose reference is a manifest entry ({"manifest": "<name>"}) has a digest
+ * set of one: the entry's sha3-256-tree digest, and the entry itself for
+ * drift localisation. */
 typedef struct pqcha__policy_region {
     char *id;
     pqcha__policy_digest *digests;
     size_t digest_count;
+    const char *manifest_name;                /* borrowed from the policy, or NULL */
+    const struct pqcha__model_file *manifest; /* borrowed from the policy, or NULL */
 } pqcha__policy_region;
 
 typedef struct pqcha__policy_workload {

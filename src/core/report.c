@@ -2,6 +2,7 @@
  * (docs/FORMAT.md section 4): a canonical encoder and a strict decoder that
  * enforces every rule of the format with the error code it names. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "encoding.h"
 #include "internal.h"
 #include "json.h"
+#include "parhash.h"
 #include "reader.h"
 #include "report_internal.h"
 
@@ -18,6 +20,8 @@
 #define KEY_ID_BYTES (PQCHA_KEY_ID_HEX_LEN / 2)
 #define MAX_ADDRESS_HEX_DIGITS 16
 #define INITIAL_CLAIM_CAP 8
+#define NODE_DIGEST_LEN 32
+#define MAX_MAPPED_FILE_LEN 4096u /* as pqcha_region_set_mapping */
 
 /* ======================================================================
  * The model
@@ -64,6 +68,13 @@ static pqcha_err validated_region_copy(pqcha_region *dst, const pqcha_region *sr
     pqcha_region *checked = NULL;
     PQCHA_TRY(pqcha_region_create(&checked, src->id, src->description, src->address, src->size,
                                   src->protection));
+    pqcha_err err = PQCHA_OK;
+    if (src->mapped_file != NULL) /* applies the mapping's rules too */
+        err = pqcha_region_set_mapping(checked, src->mapped_file, src->file_offset);
+    if (err != PQCHA_OK) {
+        pqcha_region_free(checked);
+        return err;
+    }
     *dst = *checked; /* takes over the strings */
     free(checked);
     return PQCHA_OK;
@@ -99,6 +110,31 @@ pqcha_err pqcha__report_add_claim(pqcha_report *rep, const pqcha_region *region,
     pqcha_hex_encode(claim.digest_hex, digest, digest_len);
     claim.taken_at = taken_at;
     rep->claims[rep->claim_count++] = claim;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__report_set_claim_nodes(pqcha_report *rep, size_t i, unsigned level,
+                                        const uint8_t *nodes, size_t count) {
+    if (rep == NULL || i >= rep->claim_count || nodes == NULL || count == 0)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha__claim *c = &rep->claims[i];
+    if (c->digest_alg != PQCHA_DIGEST_SHA3_256_TREE || c->node_count != 0)
+        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    unsigned want_level;
+    size_t want_count;
+    pqcha__parhash_node_shape(c->region.size, PQCHA_TREE_LEAF_SIZE, &want_level, &want_count);
+    if (want_count == 0 || level != want_level || count != want_count)
+        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    uint8_t root[NODE_DIGEST_LEN];
+    PQCHA_TRY(pqcha__tree_root_from_nodes(nodes, count, c->region.size, root));
+    if (c->digest_len != NODE_DIGEST_LEN || memcmp(root, c->digest, NODE_DIGEST_LEN) != 0)
+        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    c->nodes = malloc(count * sizeof c->nodes[0]);
+    if (c->nodes == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    memcpy(c->nodes, nodes, count * sizeof c->nodes[0]);
+    c->node_level = level;
+    c->node_count = count;
     return PQCHA_OK;
 }
 
@@ -196,6 +232,7 @@ void pqcha_report_free(pqcha_report *rep) {
     for (size_t i = 0; i < rep->claim_count; i++) {
         pqcha__region_clear(&rep->claims[i].region);
         free(rep->claims[i].expected_hex);
+        free(rep->claims[i].nodes);
     }
     free(rep->claims);
     free(rep->report_id);
@@ -345,6 +382,45 @@ static pqcha_err encode_subject(json_t *subjects, const pqcha__claim *c) {
     return append(subjects, subject);
 }
 
+/* "mapping": {"file": <path>, "offset": <file offset>} */
+static pqcha_err encode_mapping(json_t *obj, const pqcha_region *r) {
+    json_t *mapping = json_object();
+    if (mapping == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    pqcha_err err = put_string(mapping, "file", r->mapped_file);
+    if (err == PQCHA_OK)
+        err = put(mapping, "offset", json_integer((json_int_t)r->file_offset));
+    if (err != PQCHA_OK) {
+        json_decref(mapping);
+        return err;
+    }
+    return put(obj, "mapping", mapping);
+}
+
+/* "nodes": {"level": k, "digests": ["<64 hex>", ...]} */
+static pqcha_err encode_nodes(json_t *obj, const pqcha__claim *c) {
+    json_t *nodes = json_object();
+    json_t *digests = json_array();
+    pqcha_err err = nodes && digests ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; err == PQCHA_OK && i < c->node_count; i++) {
+        char hex[2 * NODE_DIGEST_LEN + 1];
+        pqcha_hex_encode(hex, c->nodes[i], NODE_DIGEST_LEN);
+        err = append(digests, json_string(hex));
+    }
+    if (err == PQCHA_OK)
+        err = put(nodes, "level", json_integer((json_int_t)c->node_level));
+    if (err == PQCHA_OK) {
+        err = put(nodes, "digests", digests);
+        digests = NULL; /* owned by nodes now, even on failure */
+    }
+    json_decref(digests);
+    if (err != PQCHA_OK) {
+        json_decref(nodes);
+        return err;
+    }
+    return put(obj, "nodes", nodes);
+}
+
 static pqcha_err fill_region(json_t *obj, const pqcha__claim *c) {
     char address[2 + MAX_ADDRESS_HEX_DIGITS + 1];
     snprintf(address, sizeof address, "0x%" PRIx64, c->region.address);
@@ -360,6 +436,10 @@ static pqcha_err fill_region(json_t *obj, const pqcha__claim *c) {
     PQCHA_TRY(put_time(obj, "takenAt", c->taken_at));
     if (c->expected_hex != NULL)
         PQCHA_TRY(put_string(obj, "expectedDigest", c->expected_hex));
+    if (c->region.mapped_file != NULL)
+        PQCHA_TRY(encode_mapping(obj, &c->region));
+    if (c->node_count > 0)
+        PQCHA_TRY(encode_nodes(obj, c));
     return PQCHA_OK;
 }
 
@@ -464,7 +544,9 @@ static const char *const predicate_fields[] = {
 static const char *const signer_fields[] = {"keyId", "algorithm", NULL};
 static const char *const region_fields[] = {"id",   "description",     "address", "size",
                                             "protection", "digestAlgorithm", "takenAt", NULL};
-static const char *const region_optional_fields[] = {"expectedDigest", NULL};
+static const char *const region_optional_fields[] = {"expectedDigest", "mapping", "nodes", NULL};
+static const char *const mapping_fields[] = {"file", "offset", NULL};
+static const char *const nodes_fields[] = {"level", "digests", NULL};
 static const char *const subject_fields[] = {"name", "digest", NULL};
 
 static const char *string_of(const json_t *obj, const char *key, pqcha_err *err) {
@@ -548,6 +630,9 @@ typedef struct region_fields_decoded {
     const char *alg_name;
     int64_t taken_at;
     const char *expected_hex; /* borrowed from the JSON tree, may be NULL */
+    uint64_t node_level;
+    size_t node_count;        /* 0: no "nodes" */
+    uint8_t *nodes;           /* node_count * 32 bytes, owned */
 } region_fields_decoded;
 
 static pqcha_err decode_expected_digest(const json_t *obj, size_t digest_len, const char **out) {
@@ -560,6 +645,51 @@ static pqcha_err decode_expected_digest(const json_t *obj, size_t digest_len, co
         return err;
     PQCHA_TRY(pqcha__hex_check(hex, digest_len, digest_len));
     *out = hex;
+    return PQCHA_OK;
+}
+
+/* "mapping": a clean, non-empty path of at most 4096 bytes and a file
+ * offset of at most 2^53-1, set on the region. */
+static pqcha_err decode_mapping(pqcha_region *region, const json_t *obj) {
+    if (json_object_get(obj, "mapping") == NULL)
+        return PQCHA_OK;
+    json_t *mapping;
+    PQCHA_TRY(pqcha__json_object(obj, "mapping", &mapping));
+    PQCHA_TRY(pqcha__json_check_fields(mapping, mapping_fields, NULL));
+    const char *file = NULL;
+    uint64_t offset = 0;
+    PQCHA_TRY(pqcha__json_string(mapping, "file", MAX_MAPPED_FILE_LEN, &file));
+    PQCHA_TRY(pqcha__json_uint(mapping, "offset", PQCHA_MAX_SAFE_INTEGER, &offset));
+    if (file[0] == '\0' || strlen(file) != json_string_length(json_object_get(mapping, "file")))
+        return PQCHA_ERR_BAD_IDENTIFIER; /* empty, or an embedded NUL */
+    return pqcha_region_set_mapping(region, file, offset);
+}
+
+/* "nodes", syntax only: the level, and 1..PQCHA_MAX_TREE_NODES digests of
+ * lowercase hex. Whether they fit the region is decided once the subject's
+ * digest is known (pqcha__report_set_claim_nodes). */
+static pqcha_err decode_nodes(region_fields_decoded *out, const json_t *obj) {
+    if (json_object_get(obj, "nodes") == NULL)
+        return PQCHA_OK;
+    json_t *nodes, *digests;
+    PQCHA_TRY(pqcha__json_object(obj, "nodes", &nodes));
+    PQCHA_TRY(pqcha__json_check_fields(nodes, nodes_fields, NULL));
+    PQCHA_TRY(pqcha__json_uint(nodes, "level", PQCHA_MAX_SAFE_INTEGER, &out->node_level));
+    PQCHA_TRY(pqcha__json_array(nodes, "digests", PQCHA_MAX_TREE_NODES, &digests));
+    size_t n = json_array_size(digests);
+    if (n == 0)
+        return PQCHA_ERR_INCONSISTENT_CLAIMS; /* never the rule's count */
+    out->nodes = malloc(n * NODE_DIGEST_LEN);
+    if (out->nodes == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *item = json_array_get(digests, i);
+        if (!json_is_string(item))
+            return PQCHA_ERR_WRONG_TYPE;
+        PQCHA_TRY(pqcha__hex_decode(out->nodes + i * NODE_DIGEST_LEN, NODE_DIGEST_LEN,
+                                    json_string_value(item), json_string_length(item)));
+    }
+    out->node_count = n;
     return PQCHA_OK;
 }
 
@@ -595,7 +725,9 @@ static pqcha_err decode_region(region_fields_decoded *out, const json_t *obj, in
         return PQCHA_ERR_INCONSISTENT_CLAIMS;
     PQCHA_TRY(decode_expected_digest(obj, pqcha_digest_alg_length(out->alg), &out->expected_hex));
     /* Applies the description and address + size rules. */
-    return pqcha_region_create(&out->region, id, description, address, size, protection);
+    PQCHA_TRY(pqcha_region_create(&out->region, id, description, address, size, protection));
+    PQCHA_TRY(decode_mapping(out->region, obj));
+    return decode_nodes(out, obj);
 }
 
 /* subject[i]: its name must be the region's id and its digest an object with
@@ -635,7 +767,15 @@ static pqcha_err decode_claim(pqcha_report *rep, const json_t *region_obj,
     if (err == PQCHA_OK)
         err = pqcha__report_add_claim(rep, fields.region, fields.alg, digest, digest_len,
                                       fields.taken_at, fields.expected_hex);
+    /* A level beyond any the rule can give is simply not the rule's level. */
+    if (err == PQCHA_OK && fields.node_count > 0)
+        err = fields.node_level > UINT_MAX
+                  ? PQCHA_ERR_INCONSISTENT_CLAIMS
+                  : pqcha__report_set_claim_nodes(rep, rep->claim_count - 1,
+                                                  (unsigned)fields.node_level, fields.nodes,
+                                                  fields.node_count);
     pqcha_region_free(fields.region);
+    free(fields.nodes);
     return err;
 }
 

@@ -28,6 +28,12 @@ typedef struct pqcha__claim {
     char digest_hex[2 * PQCHA_MAX_DIGEST_LEN + 1];
     int64_t taken_at;                         /* Unix seconds */
     char *expected_hex;                       /* informational, may be NULL */
+    /* sha3-256-tree node digests (FORMAT.md 4.5), or node_count 0. Set only
+     * through pqcha__report_set_claim_nodes, which checks that they
+     * reproduce the digest: they are as authentic as the digest itself. */
+    unsigned node_level;
+    size_t node_count;
+    uint8_t (*nodes)[32];
 } pqcha__claim;
 
 struct pqcha_report {
@@ -52,6 +58,12 @@ pqcha_err pqcha__report_set_string(char **field, const char *value);
 pqcha_err pqcha__report_add_claim(pqcha_report *rep, const pqcha_region *region,
                                   pqcha_digest_alg alg, const uint8_t *digest, size_t digest_len,
                                   int64_t taken_at, const char *expected_hex);
+/* Attaches node digests (count * 32 bytes, copied) to claim i.
+ * PQCHA_ERR_INCONSISTENT_CLAIMS unless the claim is sha3-256-tree over more
+ * than one leaf, level and count are exactly FORMAT.md 4.5's for its size,
+ * and the digest recomputed from the nodes equals the claim's digest. */
+pqcha_err pqcha__report_set_claim_nodes(pqcha_report *rep, size_t i, unsigned level,
+                                        const uint8_t *nodes, size_t count);
 /* A fresh "urn:uuid:..." random (v4) report id. */
 pqcha_err pqcha__report_new_id(char **out);
 

@@ -17,7 +17,15 @@
  *
  * Without a policy, workload, platform and the region checks are SKIPPED
  * (expected "(no policy)") and a VALID verdict means "authentic and fresh";
- * unique-regions runs regardless. */
+ * unique-regions runs regardless.
+ *
+ * Drift localisation (FORMAT.md 4.5): when a drifted region's reference is a
+ * manifest entry with node digests and the report's claim has nodes of the
+ * same shape (same size), the differing nodes name the changed byte ranges
+ * ("spans"), merged when adjacent, and the manifest's tensor table names the
+ * tensors in them. Report nodes are as authentic as the report's digest (the
+ * decoder checked that they reproduce it), and spans exist only for regions
+ * in the drift list, so they too are computed only after every earlier check passed. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +35,7 @@
 #include "core/envelope.h"
 #include "core/internal.h"
 #include "core/json.h"
+#include "core/manifest.h"
 #include "core/policy_internal.h"
 #include "core/report_internal.h"
 
@@ -158,6 +167,15 @@ typedef struct result_check {
     char *found;
 } result_check;
 
+/* A changed byte range of a drifted region and the tensors it overlaps. */
+typedef struct result_span {
+    char *region;
+    uint64_t offset; /* within the region */
+    uint64_t length;
+    char **tensors;
+    size_t tensor_count;
+} result_span;
+
 struct pqcha_result {
     pqcha_verdict verdict;
     pqcha_err error;
@@ -167,6 +185,9 @@ struct pqcha_result {
     char **drift;
     size_t drift_count;
     size_t drift_cap;
+    result_span *spans;
+    size_t span_count;
+    size_t span_cap;
     pqcha_report *report; /* set only once authenticated by a pinned key */
 };
 
@@ -180,6 +201,14 @@ const char *pqcha_verdict_name(pqcha_verdict v) {
     return "unknown";
 }
 
+static void span_clear(result_span *sp) {
+    for (size_t i = 0; i < sp->tensor_count; i++)
+        free(sp->tensors[i]);
+    free(sp->tensors);
+    free(sp->region);
+    memset(sp, 0, sizeof *sp);
+}
+
 void pqcha_result_free(pqcha_result *r) {
     if (!r) return;
     for (size_t i = 0; i < r->check_count; i++) {
@@ -191,6 +220,9 @@ void pqcha_result_free(pqcha_result *r) {
     for (size_t i = 0; i < r->drift_count; i++)
         free(r->drift[i]);
     free(r->drift);
+    for (size_t i = 0; i < r->span_count; i++)
+        span_clear(&r->spans[i]);
+    free(r->spans);
     pqcha_report_free(r->report);
     free(r);
 }
@@ -245,6 +277,39 @@ const char *pqcha_result_drift_region(const pqcha_result *r, size_t i) {
     return (r && i < r->drift_count) ? r->drift[i] : NULL;
 }
 
+size_t pqcha_result_span_count(const pqcha_result *r) {
+    return r ? r->span_count : 0;
+}
+
+static const result_span *span_at(const pqcha_result *r, size_t i) {
+    return (r && i < r->span_count) ? &r->spans[i] : NULL;
+}
+
+const char *pqcha_result_span_region(const pqcha_result *r, size_t i) {
+    const result_span *sp = span_at(r, i);
+    return sp ? sp->region : NULL;
+}
+
+uint64_t pqcha_result_span_offset(const pqcha_result *r, size_t i) {
+    const result_span *sp = span_at(r, i);
+    return sp ? sp->offset : 0;
+}
+
+uint64_t pqcha_result_span_length(const pqcha_result *r, size_t i) {
+    const result_span *sp = span_at(r, i);
+    return sp ? sp->length : 0;
+}
+
+size_t pqcha_result_span_tensor_count(const pqcha_result *r, size_t i) {
+    const result_span *sp = span_at(r, i);
+    return sp ? sp->tensor_count : 0;
+}
+
+const char *pqcha_result_span_tensor(const pqcha_result *r, size_t i, size_t t) {
+    const result_span *sp = span_at(r, i);
+    return (sp && t < sp->tensor_count) ? sp->tensors[t] : NULL;
+}
+
 const pqcha_report *pqcha_result_report(const pqcha_result *r) {
     return r ? r->report : NULL;
 }
@@ -281,6 +346,91 @@ static pqcha_err result_add_drift(pqcha_result *r, const char *region_id) {
     char *copy = pqcha__strdup(region_id);
     if (!copy) return PQCHA_ERR_NO_MEMORY;
     r->drift[r->drift_count++] = copy;
+    return PQCHA_OK;
+}
+
+/* ---- drift spans ---- */
+
+static pqcha_err span_add_tensor(result_span *sp, size_t *cap, const char *name) {
+    if (sp->tensor_count == *cap) {
+        size_t grown_cap = *cap ? 2 * *cap : 4;
+        char **grown = realloc(sp->tensors, grown_cap * sizeof grown[0]);
+        if (!grown) return PQCHA_ERR_NO_MEMORY;
+        sp->tensors = grown;
+        *cap = grown_cap;
+    }
+    sp->tensors[sp->tensor_count] = pqcha__strdup(name);
+    if (!sp->tensors[sp->tensor_count]) return PQCHA_ERR_NO_MEMORY;
+    sp->tensor_count++;
+    return PQCHA_OK;
+}
+
+/* Every tensor whose bytes overlap the file range [start, end), in file
+ * order. A linear pass: it does not rely on the table being free of overlaps. */
+static pqcha_err span_find_tensors(result_span *sp, const pqcha__model_file *f, uint64_t start,
+                                   uint64_t end) {
+    size_t cap = 0;
+    for (size_t i = 0; i < f->tensor_count; i++) {
+        const pqcha__tensor *t = &f->tensors[i];
+        if (t->size == 0 || t->offset >= end || t->offset + t->size <= start) continue;
+        PQCHA_TRY(span_add_tensor(sp, &cap, t->name));
+    }
+    return PQCHA_OK;
+}
+
+static pqcha_err result_reserve_span(pqcha_result *r) {
+    if (r->span_count < r->span_cap) return PQCHA_OK;
+    size_t cap = r->span_cap ? 2 * r->span_cap : 8;
+    result_span *spans = realloc(r->spans, cap * sizeof spans[0]);
+    if (!spans) return PQCHA_ERR_NO_MEMORY;
+    r->spans = spans;
+    r->span_cap = cap;
+    return PQCHA_OK;
+}
+
+/* Records bytes [offset, offset + length) of the claim's region; the tensors
+ * are looked up at file offsets: the region starts at its mapping's offset. */
+static pqcha_err result_add_span(pqcha_result *r, const pqcha__claim *claim,
+                                 const pqcha__model_file *f, uint64_t offset, uint64_t length) {
+    PQCHA_TRY(result_reserve_span(r));
+    result_span sp = {pqcha__strdup(claim->region.id), offset, length, NULL, 0};
+    if (!sp.region) return PQCHA_ERR_NO_MEMORY;
+    uint64_t base = claim->region.mapped_file ? claim->region.file_offset : 0;
+    pqcha_err err = span_find_tensors(&sp, f, base + offset, base + offset + length);
+    if (err != PQCHA_OK) {
+        span_clear(&sp);
+        return err;
+    }
+    r->spans[r->span_count++] = sp;
+    return PQCHA_OK;
+}
+
+/* Node digests of the same shape over the same number of bytes: comparable. */
+static int nodes_comparable(const pqcha__claim *claim, const pqcha__model_file *f) {
+    return f && f->node_count > 0 && claim->node_count > 0 &&
+           claim->digest_alg == PQCHA_DIGEST_SHA3_256_TREE && claim->region.size == f->size &&
+           claim->node_level == f->node_level && claim->node_count == f->node_count;
+}
+
+/* One span per run of adjacent differing nodes: node i covers bytes
+ * [i * 2^level * L, min((i + 1) * 2^level * L, size)). */
+static pqcha_err localise_drift(pqcha_result *r, const pqcha__claim *claim,
+                                const pqcha__model_file *f) {
+    if (!nodes_comparable(claim, f)) return PQCHA_OK;
+    uint64_t width = (uint64_t)PQCHA_TREE_LEAF_SIZE << claim->node_level;
+    size_t n = claim->node_count;
+    for (size_t i = 0; i < n;) {
+        if (memcmp(claim->nodes[i], f->nodes[i], sizeof f->nodes[i]) == 0) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < n && memcmp(claim->nodes[j], f->nodes[j], sizeof f->nodes[j]) != 0) j++;
+        uint64_t start = i * width;
+        uint64_t end = j * width < claim->region.size ? j * width : claim->region.size;
+        PQCHA_TRY(result_add_span(r, claim, f, start, end - start));
+        i = j;
+    }
     return PQCHA_OK;
 }
 
@@ -637,12 +787,26 @@ static void claim_digest_text(char *out, size_t cap, const pqcha__claim *claim) 
 static void policy_digest_text(char *out, size_t cap, const pqcha__policy_region *pr) {
     size_t used = 0;
     out[0] = '\0';
+    if (pr->manifest) {
+        snprintf(out, cap, "manifest %s: %s:%s (%" PRIu64 " bytes)", pr->manifest_name,
+                 digest_alg_name(pr->digests[0].alg), pr->digests[0].hex, pr->manifest->size);
+        return;
+    }
     for (size_t i = 0; i < pr->digest_count; i++) {
         int n = snprintf(out + used, cap - used, "%s%s:%s", used ? " or " : "",
                          digest_alg_name(pr->digests[i].alg), pr->digests[i].hex);
         if (n < 0 || (size_t)n >= cap - used) return;
         used += (size_t)n;
     }
+}
+
+/* A region compared with a manifest entry of another size cannot be
+ * localised: say why, next to what was found. */
+static void manifest_size_note(char *found, size_t cap, const pqcha__claim *claim,
+                               const pqcha__policy_region *pr) {
+    if (!pr->manifest || claim->region.size == pr->manifest->size) return;
+    size_t used = strlen(found);
+    snprintf(found + used, cap - used, " (%" PRIu64 " bytes: the size differs)", claim->region.size);
 }
 
 /* Check 13 for one claim: may this region be in the report at all? */
@@ -708,11 +872,13 @@ static void compare_regions(verify_ctx *c) {
         const char *want = pqcha__policy_region_digest(pr, claim->digest_alg);
         int match = want && strcmp(want, claim->digest_hex) == 0;
         policy_digest_text(expected, sizeof expected, pr);
+        if (!match) manifest_size_note(found, sizeof found, claim, pr);
         record_region(c, claim->region.id, match ? PQCHA_CHECK_PASS : PQCHA_CHECK_FAIL,
                       match ? PQCHA_OK : PQCHA_ERR_MEMORY_DRIFT, expected, found);
         if (!match) {
             drift = PQCHA_ERR_MEMORY_DRIFT;
             pqcha_err err = result_add_drift(c->res, claim->region.id);
+            if (err == PQCHA_OK) err = localise_drift(c->res, claim, pr->manifest);
             if (err != PQCHA_OK) abandon(c, err);
         }
     }
@@ -890,6 +1056,40 @@ static json_t *report_to_json(const pqcha_report *rep) {
     return obj;
 }
 
+static json_t *span_to_json(const result_span *sp) {
+    json_t *obj = json_object(), *tensors = json_array();
+    int bad = !obj || !tensors;
+    for (size_t i = 0; i < sp->tensor_count && !bad; i++) {
+        json_t *name = json_string(sp->tensors[i]);
+        bad |= name ? json_array_append_new(tensors, name) : -1;
+    }
+    if (!bad) {
+        bad |= set_new(obj, "region", json_string(sp->region));
+        bad |= set_new(obj, "offset", json_integer((json_int_t)sp->offset));
+        bad |= set_new(obj, "length", json_integer((json_int_t)sp->length));
+        bad |= set_new(obj, "tensors", tensors);
+        tensors = NULL;
+    }
+    json_decref(tensors);
+    if (bad) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+static json_t *spans_to_json(const pqcha_result *r) {
+    json_t *spans = json_array();
+    for (size_t i = 0; spans && i < r->span_count; i++) {
+        json_t *sp = span_to_json(&r->spans[i]);
+        if (!sp || json_array_append_new(spans, sp) != 0) {
+            json_decref(spans);
+            return NULL;
+        }
+    }
+    return spans;
+}
+
 static json_t *result_to_json_value(const pqcha_result *r) {
     json_t *obj = json_object(), *checks = json_array(), *drift = json_array();
     int bad = !obj || !checks || !drift;
@@ -910,6 +1110,7 @@ static json_t *result_to_json_value(const pqcha_result *r) {
         checks = NULL;
         bad |= set_new(obj, "drift", drift);
         drift = NULL;
+        bad |= set_new(obj, "driftDetails", spans_to_json(r));
     }
     json_decref(checks);
     json_decref(drift);

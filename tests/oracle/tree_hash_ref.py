@@ -6,6 +6,9 @@ sharing no code with the C implementation, so `make check` can use it as an
 oracle:
 
     tree_hash_ref.py [--leaf-size N] FILE...   prints "<hex>  <file>" per file
+    tree_hash_ref.py --nodes [--leaf-size N] FILE...
+        prints, per file, "<file> level=<k> nodes=<c>" and then the c node
+        digests (docs/FORMAT.md 4.5), one lowercase hex line each
 
 The construction: an input of at most one leaf is plain SHA3-256. A longer
 one is cut into leaves of LEAF bytes (the last may be shorter); each leaf
@@ -34,6 +37,37 @@ def merkle_tree_hash(leaves):
     return sha3(b"\x01" + merkle_tree_hash(leaves[:split]) + merkle_tree_hash(leaves[split:]))
 
 
+MAX_NODES = 256
+
+
+def leaf_hashes(path: str, leaf_size: int):
+    """(leaf digests, total length), or (None, length) for at most one leaf."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) <= leaf_size:
+        return None, len(data)
+    return [sha3(b"\x00" + data[i:i + leaf_size]) for i in range(0, len(data), leaf_size)], len(data)
+
+
+def node_digests(path: str, leaf_size: int = LEAF_SIZE):
+    """FORMAT.md 4.5: the smallest level k with ceil(m / 2^k) <= 256; node i is
+    the MTH of leaves [i*2^k, min((i+1)*2^k, m)). Returns (k, nodes), or
+    (0, []) for an input of at most one leaf."""
+    leaves, total = leaf_hashes(path, leaf_size)
+    if leaves is None:
+        return 0, []
+    m = len(leaves)
+    k = 0
+    while -(-m // 2 ** k) > MAX_NODES:
+        k += 1
+    width = 2 ** k
+    nodes = [merkle_tree_hash(leaves[i:i + width]) for i in range(0, m, width)]
+    # The property the format relies on: the root over the nodes is the root
+    # over the leaves, so the nodes reproduce the signed digest.
+    assert merkle_tree_hash(nodes) == merkle_tree_hash(leaves)
+    return k, nodes
+
+
 def tree_digest_of_file(path: str, leaf_size: int = LEAF_SIZE) -> bytes:
     with open(path, "rb") as f:
         first = f.read(leaf_size + 1)
@@ -57,10 +91,17 @@ def tree_digest_of_file(path: str, leaf_size: int = LEAF_SIZE) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leaf-size", type=int, default=LEAF_SIZE)
+    parser.add_argument("--nodes", action="store_true", help="print node digests (FORMAT.md 4.5)")
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
     for path in args.files:
-        print(f"{tree_digest_of_file(path, args.leaf_size).hex()}  {path}")
+        if args.nodes:
+            level, nodes = node_digests(path, args.leaf_size)
+            print(f"{path} level={level} nodes={len(nodes)}")
+            for node in nodes:
+                print(node.hex())
+        else:
+            print(f"{tree_digest_of_file(path, args.leaf_size).hex()}  {path}")
 
 
 if __name__ == "__main__":

@@ -498,7 +498,59 @@ static void test_cleanup_shared_key(void) {
     pqcha_key_free(shared_key());
 }
 
-TEST_MAIN(TEST(test_covers_all_regions), TEST(test_drift_changes_digest), TEST(test_nonce_is_carried),
+
+/* The payload of one report over a single in-memory region of `size` bytes. */
+static char *payload_for(pqcha_digest_alg alg, size_t size, const char *mapped_file) {
+    static pqcha_key *k;
+    if (!k && pqcha_key_generate(&k, PQCHA_ML_DSA_44) != PQCHA_OK) abort();
+    uint8_t *data = calloc(1, size ? size : 1);
+    pqcha_backend *b = NULL;
+    pqcha_region *r = NULL;
+    pqcha_attester *a = NULL;
+    char *env = NULL, *payload = NULL;
+    CHECK_OK(pqcha_backend_create(&b, "in-memory"));
+    CHECK_OK(pqcha_region_create(&r, "w", "", 0x1000, size, PQCHA_PROT_RO));
+    if (mapped_file) CHECK_OK(pqcha_region_set_mapping(r, mapped_file, 4096));
+    CHECK_OK(pqcha_memory_backend_register(b, WORKLOAD, r, data, size));
+    CHECK_OK(pqcha_attester_create(&a, k, b, WORKLOAD));
+    CHECK_OK(pqcha_attester_set_digest(a, alg));
+    CHECK_OK(pqcha_attester_attest(a, NULL, &env, NULL));
+    pqcha__envelope e;
+    memset(&e, 0, sizeof e);
+    if (env && pqcha__envelope_decode(&e, env, strlen(env)) == PQCHA_OK) {
+        payload = malloc(e.payload_len + 1);
+        memcpy(payload, e.payload, e.payload_len);
+        payload[e.payload_len] = '\0';
+    }
+    pqcha__envelope_clear(&e);
+    pqcha_free(env);
+    pqcha_attester_free(a);
+    pqcha_region_free(r);
+    pqcha_backend_free(b);
+    free(data);
+    return payload;
+}
+
+/* Node digests for every sha3-256-tree region above one leaf, never for
+ * other algorithms or small regions; the mapping whenever the region has one. */
+static void test_nodes_and_mapping_in_reports(void) {
+    const size_t big = 3 * PQCHA_TREE_LEAF_SIZE + 1;
+    char *p = payload_for(PQCHA_DIGEST_SHA3_256_TREE, big, "/models/x.gguf");
+    CHECK(p && strstr(p, "\"nodes\":{\"digests\":[") && strstr(p, "],\"level\":0}"));
+    CHECK(p && strstr(p, "\"mapping\":{\"file\":\"/models/x.gguf\",\"offset\":4096}"));
+    free(p);
+    p = payload_for(PQCHA_DIGEST_K12, big, NULL);
+    CHECK(p && !strstr(p, "\"nodes\"") && !strstr(p, "\"mapping\""));
+    free(p);
+    p = payload_for(PQCHA_DIGEST_SHA3_256, big, NULL);
+    CHECK(p && !strstr(p, "\"nodes\""));
+    free(p);
+    p = payload_for(PQCHA_DIGEST_SHA3_256_TREE, PQCHA_TREE_LEAF_SIZE, NULL);
+    CHECK(p && !strstr(p, "\"nodes\""));
+    free(p);
+}
+
+TEST_MAIN(TEST(test_nodes_and_mapping_in_reports), TEST(test_covers_all_regions), TEST(test_drift_changes_digest), TEST(test_nonce_is_carried),
           TEST(test_random_nonce), TEST(test_bad_nonces), TEST(test_empty_workload),
           TEST(test_sequence_increments), TEST(test_fixed_time_and_ttl), TEST(test_expected_digest),
           TEST(test_public_key_refused), TEST(test_invalid_arguments),

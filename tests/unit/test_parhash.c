@@ -173,6 +173,212 @@ static void test_names_and_misuse(void) {
     CHECK(strcmp(impl, "avx512") == 0 || strcmp(impl, "avx2") == 0 || strcmp(impl, "scalar") == 0);
 }
 
+
+/* ---- node digests (FORMAT.md 4.5) ---- */
+
+static void test_node_shape(void) {
+    static const struct {
+        uint64_t total;
+        unsigned level;
+        size_t count;
+    } cases[] = {
+        {0, 0, 0},
+        {LEAF, 0, 0},
+        {LEAF + 1, 0, 2},
+        {256ull * LEAF, 0, 256},
+        {256ull * LEAF + 1, 1, 129}, /* 257 leaves */
+        {258ull * LEAF, 1, 129},
+        {512ull * LEAF, 1, 256},
+        {512ull * LEAF + 1, 2, 129},
+        {1000ull * LEAF, 2, 250},
+        {1024ull * LEAF, 2, 256},
+        {PQCHA_MAX_SAFE_INTEGER, 29, 256}, /* 2^37 leaves, 2^53-1 bytes: the largest region */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned level = 99;
+        size_t count = 99;
+        pqcha__parhash_node_shape(cases[i].total, LEAF, &level, &count);
+        if (level != cases[i].level || count != cases[i].count)
+            fprintf(stderr, "  total %llu: level %u count %zu\n",
+                    (unsigned long long)cases[i].total, level, count);
+        CHECK(level == cases[i].level && count == cases[i].count);
+    }
+}
+
+/* The RFC 9162 MTH of n digests, written recursively from the RFC, sharing
+ * nothing with the engine's stacks. */
+static void ref_mth(uint8_t out[32], const uint8_t (*h)[32], size_t n) {
+    if (n == 1) {
+        memcpy(out, h[0], 32);
+        return;
+    }
+    size_t split = 1;
+    while (split * 2 < n) split *= 2;
+    uint8_t pair[64], one = 0x01;
+    ref_mth(pair, h, split);
+    ref_mth(pair + 32, h + split, n - split);
+    sha3(out, &one, 1, pair, 64);
+}
+
+/* Reference nodes: leaf hashes by hand, then node i = MTH of its block. */
+static uint8_t (*ref_nodes(const uint8_t *data, size_t len, size_t leaf, unsigned *level,
+                           size_t *count))[32] {
+    size_t m = (len - 1) / leaf + 1;
+    uint8_t (*leaves)[32] = malloc(m * 32);
+    uint8_t *buf = malloc(leaf + 1);
+    for (size_t i = 0; i < m; i++) {
+        size_t n = i + 1 < m ? leaf : len - i * leaf;
+        buf[0] = 0x00;
+        memcpy(buf + 1, data + i * leaf, n);
+        CHECK_OK(pqcha_sha3_256(leaves[i], buf, n + 1));
+    }
+    free(buf);
+    unsigned k = 0;
+    while ((m + ((size_t)1 << k) - 1) >> k > 256) k++;
+    size_t width = (size_t)1 << k, c = (m + width - 1) / width;
+    uint8_t (*nodes)[32] = malloc(c * 32);
+    for (size_t i = 0; i < c; i++)
+        ref_mth(nodes[i], leaves + i * width, i + 1 < c ? width : m - i * width);
+    free(leaves);
+    *level = k;
+    *count = c;
+    return nodes;
+}
+
+/* Digest and nodes via the engine with the length announced. */
+static void engine_nodes(uint8_t digest[32], uint8_t **nodes, size_t *count, unsigned *level,
+                         const uint8_t *data, size_t len, size_t leaf, unsigned threads, size_t chunk) {
+    pqcha__parhash *ph = NULL;
+    *nodes = NULL;
+    *count = 0;
+    CHECK_OK(pqcha__parhash_new_custom(&ph, PQCHA_DIGEST_SHA3_256_TREE, threads, NULL, leaf));
+    if (!ph) return;
+    CHECK_OK(pqcha__parhash_expect_length(ph, len));
+    size_t step = chunk ? chunk : (len ? len : 1);
+    for (size_t off = 0; off < len; off += step)
+        CHECK_OK(pqcha__parhash_update(ph, data + off, len - off < step ? len - off : step));
+    CHECK_OK(pqcha__parhash_final(ph, digest));
+    *count = pqcha__parhash_node_count(ph);
+    *level = pqcha__parhash_node_level(ph);
+    if (*count) {
+        *nodes = malloc(*count * 32);
+        memcpy(*nodes, pqcha__parhash_nodes(ph), *count * 32);
+    }
+    pqcha__parhash_free(ph);
+}
+
+/* Many shapes with 8 KiB leaves: around 256/257 leaves, powers of two,
+ * partial last blocks and partial last leaves. For each: the nodes equal the
+ * reference, recomputing the root from them gives the digest, recording
+ * leaves the digest unchanged, and threads and chunking change nothing. */
+static void test_nodes_many_sizes(void) {
+    const size_t leaf = 8192;
+    static const size_t leaves[] = {2, 3, 128, 255, 256, 257, 258, 511, 512, 513, 767, 1024, 1025, 2049};
+    static const size_t extras[] = {0, 1, 8191};
+    uint8_t *data = pattern(2050 * leaf, 5);
+    for (size_t i = 0; i < sizeof leaves / sizeof leaves[0]; i++) {
+        for (size_t e = 0; e < 3; e++) {
+            size_t len = (leaves[i] - (extras[e] ? 1 : 0)) * leaf + extras[e];
+            unsigned want_level, level = 0;
+            size_t want_count, count = 0;
+            uint8_t (*want)[32] = ref_nodes(data, len, leaf, &want_level, &want_count);
+            uint8_t plain[32], digest[32], again[32], *nodes = NULL;
+            engine_digest(plain, PQCHA_DIGEST_SHA3_256_TREE, data, len, 1, NULL, leaf, 0);
+            engine_nodes(digest, &nodes, &count, &level, data, len, leaf, 1, 0);
+            CHECK(memcmp(plain, digest, 32) == 0);
+            CHECK(level == want_level && count == want_count);
+            if (nodes && count == want_count) CHECK(memcmp(nodes, want, count * 32) == 0);
+            CHECK_OK(pqcha__tree_root_from_nodes_custom(nodes, count, len, leaf, again));
+            CHECK(memcmp(again, digest, 32) == 0);
+            if (leaves[i] == 257 || leaves[i] == 1025) { /* other threads and chunkings */
+                uint8_t *other = NULL, d2[32];
+                size_t c2;
+                unsigned l2;
+                engine_nodes(d2, &other, &c2, &l2, data, len, leaf, 3, 10007);
+                CHECK(c2 == count && l2 == level && memcmp(d2, digest, 32) == 0);
+                if (other && c2 == count) CHECK(memcmp(other, nodes, count * 32) == 0);
+                free(other);
+            }
+            free(nodes);
+            free(want);
+        }
+    }
+    free(data);
+}
+
+/* The format's own 64 KiB leaves, through the public hasher API. */
+static void test_hasher_nodes_public_api(void) {
+    const size_t len = 257 * LEAF + 3;
+    uint8_t *data = pattern(len, 9);
+    pqcha_hasher *h = NULL;
+    uint8_t digest[32], plain[32], again[32];
+    CHECK_OK(pqcha_digest(plain, 32, PQCHA_DIGEST_SHA3_256_TREE, data, len, 2));
+    CHECK_OK(pqcha_hasher_create(&h, PQCHA_DIGEST_SHA3_256_TREE));
+    CHECK_OK(pqcha_hasher_set_threads(h, 2));
+    CHECK_OK(pqcha_hasher_expect_length(h, len));
+    CHECK_ERR(pqcha_hasher_expect_length(h, len), PQCHA_ERR_INVALID_ARGUMENT); /* once */
+    CHECK(pqcha_hasher_node_count(h) == 0); /* not before final */
+    CHECK_OK(pqcha_hasher_update(h, data, 1000));
+    CHECK_OK(pqcha_hasher_update(h, data + 1000, len - 1000));
+    CHECK_OK(pqcha_hasher_final(h, digest, sizeof digest));
+    CHECK(memcmp(digest, plain, 32) == 0);
+    CHECK(pqcha_hasher_node_count(h) == 129 && pqcha_hasher_node_level(h) == 1);
+    CHECK_OK(pqcha__tree_root_from_nodes(pqcha_hasher_nodes(h), pqcha_hasher_node_count(h), len, again));
+    CHECK(memcmp(again, digest, 32) == 0);
+    /* A wrong count or length is refused, never silently recomputed. */
+    CHECK_ERR(pqcha__tree_root_from_nodes(pqcha_hasher_nodes(h), 128, len, again),
+              PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha__tree_root_from_nodes(pqcha_hasher_nodes(h), 129, LEAF, again),
+              PQCHA_ERR_INVALID_ARGUMENT);
+    pqcha_hasher_free(h);
+    free(data);
+}
+
+static void expect_no_nodes(pqcha_digest_alg alg, const uint8_t *data, size_t len, int announce) {
+    pqcha_hasher *h = NULL;
+    uint8_t out[32];
+    CHECK_OK(pqcha_hasher_create(&h, alg));
+    if (announce) CHECK_OK(pqcha_hasher_expect_length(h, len));
+    CHECK_OK(pqcha_hasher_update(h, data, len));
+    CHECK_OK(pqcha_hasher_final(h, out, sizeof out));
+    CHECK(pqcha_hasher_node_count(h) == 0 && pqcha_hasher_nodes(h) == NULL);
+    CHECK(pqcha_hasher_node_level(h) == 0);
+    pqcha_hasher_free(h);
+}
+
+/* No nodes: another algorithm, at most one leaf, or no announced length.
+ * A length other than the announced one is REGION_CHANGED for every algorithm. */
+static void test_hasher_nodes_absent_and_length_rules(void) {
+    const size_t len = 3 * LEAF;
+    uint8_t *data = pattern(len, 13);
+    expect_no_nodes(PQCHA_DIGEST_SHA3_256, data, len, 1);
+    expect_no_nodes(PQCHA_DIGEST_K12, data, len, 1);
+    expect_no_nodes(PQCHA_DIGEST_SHA3_256_TREE, data, LEAF, 1);
+    expect_no_nodes(PQCHA_DIGEST_SHA3_256_TREE, data, len, 0);
+    static const pqcha_digest_alg algs[] = {PQCHA_DIGEST_SHA3_256, PQCHA_DIGEST_SHA3_256_TREE,
+                                            PQCHA_DIGEST_K12};
+    for (size_t a = 0; a < 3; a++) {
+        pqcha_hasher *h = NULL;
+        uint8_t out[32];
+        CHECK_OK(pqcha_hasher_create(&h, algs[a]));
+        CHECK_OK(pqcha_hasher_expect_length(h, len));
+        CHECK_OK(pqcha_hasher_update(h, data, len - 1));
+        CHECK_ERR(pqcha_hasher_update(h, data, 2), PQCHA_ERR_REGION_CHANGED); /* one too many */
+        CHECK_ERR(pqcha_hasher_final(h, out, sizeof out), PQCHA_ERR_REGION_CHANGED); /* one short */
+        CHECK(pqcha_hasher_node_count(h) == 0);
+        pqcha_hasher_free(h);
+    }
+    pqcha_hasher *h = NULL;
+    CHECK_ERR(pqcha_hasher_expect_length(NULL, 1), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_OK(pqcha_hasher_create(&h, PQCHA_DIGEST_SHA3_256_TREE));
+    CHECK_OK(pqcha_hasher_update(h, data, 10));
+    CHECK_ERR(pqcha_hasher_expect_length(h, 10), PQCHA_ERR_INVALID_ARGUMENT); /* too late */
+    pqcha_hasher_free(h);
+    CHECK(pqcha_hasher_node_count(NULL) == 0 && pqcha_hasher_nodes(NULL) == NULL);
+    free(data);
+}
+
 TEST_MAIN(TEST(test_tree_equals_sha3_up_to_one_leaf), TEST(test_tree_structure_by_hand),
           TEST(test_tree_invariance), TEST(test_k12_matches_reference), TEST(test_k12_rfc_vector),
-          TEST(test_names_and_misuse))
+          TEST(test_names_and_misuse), TEST(test_node_shape), TEST(test_nodes_many_sizes),
+          TEST(test_hasher_nodes_public_api), TEST(test_hasher_nodes_absent_and_length_rules))

@@ -347,8 +347,133 @@ static void test_syntax_and_misuse(void) {
     pqcha_policy_free(NULL);
 }
 
+
+/* ---- manifests as reference values ---- */
+
+#define ENTRY_SIZE (3u * PQCHA_TREE_LEAF_SIZE + 5u) /* 4 leaves: 4 nodes at level 0 */
+
+/* A raw manifest entry for ENTRY_SIZE pattern bytes, with real digest and
+ * nodes; `mutate` may edit the hex of the nodes before they are written. */
+static char *entry_json(void (*mutate)(char hex[4][65]), char digest_hex[65]) {
+    uint8_t *data = malloc(ENTRY_SIZE), digest[32];
+    for (size_t i = 0; i < ENTRY_SIZE; i++) data[i] = (uint8_t)(i ^ (i >> 9));
+    pqcha_hasher *h = NULL;
+    if (pqcha_hasher_create(&h, PQCHA_DIGEST_SHA3_256_TREE) != PQCHA_OK ||
+        pqcha_hasher_expect_length(h, ENTRY_SIZE) != PQCHA_OK ||
+        pqcha_hasher_update(h, data, ENTRY_SIZE) != PQCHA_OK ||
+        pqcha_hasher_final(h, digest, 32) != PQCHA_OK || pqcha_hasher_node_count(h) != 4)
+        abort();
+    char hex[4][65];
+    for (int i = 0; i < 4; i++) pqcha_hex_encode(hex[i], pqcha_hasher_nodes(h) + 32 * i, 32);
+    pqcha_hex_encode(digest_hex, digest, 32);
+    if (mutate) mutate(hex);
+    pqcha_hasher_free(h);
+    free(data);
+    return format("{\"name\":\"m.bin\",\"format\":\"raw\",\"size\":%u,\"digest\":{\"sha3-256-tree\":"
+                  "\"%s\"},\"nodes\":{\"level\":0,\"digests\":[\"%s\",\"%s\",\"%s\",\"%s\"]}}",
+                  ENTRY_SIZE, digest_hex, hex[0], hex[1], hex[2], hex[3]);
+}
+
+static char *manifest_policy(const char *manifests, const char *region_value) {
+    return format("{\"version\":1,%s\"workloads\":{\"w\":{\"regions\":{\"m.bin\":%s}}}}", manifests,
+                  region_value);
+}
+
+static void test_manifest_reference(void) {
+    char digest[65];
+    char *entry = entry_json(NULL, digest);
+    char *manifests = format("\"manifests\":{\"weights\":%s,\"small\":{\"name\":\"s\",\"format\":"
+                             "\"raw\",\"size\":3,\"digest\":{\"sha3-256-tree\":\"" D64 "\"}}},",
+                             entry);
+    char *text = manifest_policy(manifests, "{\"manifest\":\"weights\"}");
+    pqcha_policy *p = NULL;
+    CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
+    REQUIRE(p != NULL);
+    const pqcha__policy_region *r = pqcha__policy_find_region(pqcha__policy_find_workload(p, "w"), "m.bin");
+    REQUIRE(r != NULL);
+    CHECK_STR(pqcha__policy_region_digest(r, PQCHA_DIGEST_SHA3_256_TREE), digest);
+    CHECK(pqcha__policy_region_digest(r, PQCHA_DIGEST_SHA3_256) == NULL);
+    CHECK(pqcha__policy_region_digest(r, PQCHA_DIGEST_K12) == NULL);
+    CHECK(r->manifest != NULL);
+    CHECK_STR(r->manifest_name, "weights");
+    pqcha_policy_free(p);
+    free(text);
+    /* An entry of one leaf (no nodes), and an unreferenced entry, are fine. */
+    text = manifest_policy(manifests, "{\"manifest\":\"small\"}");
+    CHECK_OK(parse(text));
+    free(text);
+    text = manifest_policy("\"manifests\":{},", "{\"sha3-256\":\"" D64 "\"}");
+    CHECK_OK(parse(text));
+    free(text);
+    free(manifests);
+    free(entry);
+}
+
+static void swap_first_nodes(char hex[4][65]) {
+    char t[65];
+    memcpy(t, hex[0], 65);
+    memcpy(hex[0], hex[1], 65);
+    memcpy(hex[1], t, 65);
+}
+
+static void expect_manifests(const char *manifests, const char *region_value, pqcha_err want) {
+    char *text = manifest_policy(manifests, region_value);
+    pqcha_err err = parse(text);
+    if (err != want) fprintf(stderr, "  policy: %.300s\n", text);
+    CHECK_ERR(err, want);
+    free(text);
+}
+
+static void test_manifest_rejections(void) {
+    char digest[65];
+    char *entry = entry_json(NULL, digest);
+    char *good = format("\"manifests\":{\"weights\":%s},", entry);
+    const char *ref = "{\"manifest\":\"weights\"}";
+    /* references */
+    expect_manifests(good, "{\"manifest\":\"other\"}", PQCHA_ERR_BAD_POLICY);
+    expect_manifests("", ref, PQCHA_ERR_BAD_POLICY);
+    expect_manifests(good, "{\"manifest\":\"weights\",\"sha3-256\":\"" D64 "\"}", PQCHA_ERR_UNKNOWN_FIELD);
+    expect_manifests(good, "{\"manifest\":1}", PQCHA_ERR_WRONG_TYPE);
+    expect_manifests(good, "{\"manifest\":null}", PQCHA_ERR_WRONG_TYPE);
+    expect_manifests(good, "{\"manifest\":\"weights\",\"manifest\":\"weights\"}",
+                     PQCHA_ERR_JSON_DUPLICATE_KEY);
+    /* the section */
+    expect_manifests("\"manifests\":[],", ref, PQCHA_ERR_WRONG_TYPE);
+    char *bad = format("\"manifests\":{\"\":%s},", entry);
+    expect_manifests(bad, "{\"sha3-256\":\"" D64 "\"}", PQCHA_ERR_BAD_IDENTIFIER);
+    free(bad);
+    bad = format("\"manifests\":{\"a\\u0007\":%s},", entry);
+    expect_manifests(bad, "{\"sha3-256\":\"" D64 "\"}", PQCHA_ERR_BAD_IDENTIFIER);
+    free(bad);
+    bad = format("\"manifests\":{\"weights\":%s,\"weights\":%s},", entry, entry);
+    expect_manifests(bad, ref, PQCHA_ERR_JSON_DUPLICATE_KEY);
+    free(bad);
+    expect_manifests("\"manifests\":{\"weights\":\"m.bin\"},", ref, PQCHA_ERR_WRONG_TYPE);
+    /* entries: the manifest decoder's rules (FORMAT.md 8) */
+    bad = format("\"manifests\":{\"weights\":{\"name\":\"m.bin\",\"format\":\"raw\",\"size\":3}},");
+    expect_manifests(bad, ref, PQCHA_ERR_MISSING_FIELD);
+    free(bad);
+    bad = format("\"manifests\":{\"weights\":{\"name\":\"m.bin\",\"format\":\"raw\",\"size\":3,"
+                 "\"digest\":{\"sha3-256-tree\":\"" D64 "\"},\"extra\":1}},");
+    expect_manifests(bad, ref, PQCHA_ERR_UNKNOWN_FIELD);
+    free(bad);
+    bad = format("\"manifests\":{\"weights\":{\"name\":\"m.bin\",\"format\":\"raw\",\"size\":3,"
+                 "\"digest\":{\"sha3-256-tree\":\"" D64_UPPER "\"}}},");
+    expect_manifests(bad, ref, PQCHA_ERR_BAD_HEX);
+    free(bad);
+    /* entries: nodes that do not reproduce the entry's digest */
+    char *swapped = entry_json(swap_first_nodes, digest);
+    bad = format("\"manifests\":{\"weights\":%s},", swapped);
+    expect_manifests(bad, ref, PQCHA_ERR_INCONSISTENT_CLAIMS);
+    free(bad);
+    free(swapped);
+    free(good);
+    free(entry);
+}
+
 TEST_MAIN(TEST(test_valid_full_policy), TEST(test_minimal_policy_defaults),
           TEST(test_duplicate_keys), TEST(test_unknown_fields), TEST(test_missing_fields),
           TEST(test_wrong_types), TEST(test_version), TEST(test_meaningless_policies),
           TEST(test_bad_hex), TEST(test_ranges), TEST(test_identifiers), TEST(test_keys),
-          TEST(test_sizes), TEST(test_syntax_and_misuse))
+          TEST(test_sizes), TEST(test_syntax_and_misuse), TEST(test_manifest_reference),
+          TEST(test_manifest_rejections))

@@ -306,6 +306,40 @@ static const payload_case payload_cases[] = {
     {REPORT_ID, REPORT_ID "0", PQCHA_ERR_MALFORMED},
     {REPORT_ID, "urn:uuid:5f0c8a4e-1b7d-4c1e-9a53-2f7d3c0b9e6", PQCHA_ERR_MALFORMED},
     {REPORT_ID, "urn:uuid:5f0c8a4e-1b7d-4c1e-9a53-2f7d3c0b9e6g", PQCHA_ERR_MALFORMED},
+    /* region file mappings (FORMAT.md 4.3) */
+#define ADDR1 "\"address\":\"0x1000\","
+#define WITH_MAPPING(m) "\"address\":\"0x1000\",\"mapping\":" m ","
+    {ADDR1, WITH_MAPPING("{\"file\":\"/models/llama.gguf\",\"offset\":4096}"), PQCHA_OK},
+    {ADDR1, WITH_MAPPING("{\"file\":\"/m\",\"offset\":9007199254740991}"), PQCHA_OK},
+    {ADDR1, WITH_MAPPING("{\"file\":\"/m\",\"offset\":0,\"inode\":1}"), PQCHA_ERR_UNKNOWN_FIELD},
+    {ADDR1, WITH_MAPPING("{\"file\":\"/m\"}"), PQCHA_ERR_MISSING_FIELD},
+    {ADDR1, WITH_MAPPING("{\"offset\":0}"), PQCHA_ERR_MISSING_FIELD},
+    {ADDR1, WITH_MAPPING("{\"file\":\"\",\"offset\":0}"), PQCHA_ERR_BAD_IDENTIFIER},
+    {ADDR1, WITH_MAPPING("{\"file\":\"/m\\n\",\"offset\":0}"), PQCHA_ERR_BAD_IDENTIFIER},
+    {ADDR1, WITH_MAPPING("{\"file\":\"/m\\u0000x\",\"offset\":0}"), PQCHA_ERR_JSON_SYNTAX},
+    {ADDR1, WITH_MAPPING("{\"file\":\"/m\",\"offset\":9007199254740992}"), PQCHA_ERR_OUT_OF_RANGE},
+    {ADDR1, WITH_MAPPING("{\"file\":\"/m\",\"offset\":-1}"), PQCHA_ERR_OUT_OF_RANGE},
+    {ADDR1, WITH_MAPPING("{\"file\":\"/m\",\"offset\":\"0\"}"), PQCHA_ERR_WRONG_TYPE},
+    {ADDR1, WITH_MAPPING("{\"file\":7,\"offset\":0}"), PQCHA_ERR_WRONG_TYPE},
+    {ADDR1, WITH_MAPPING("\"/m\""), PQCHA_ERR_WRONG_TYPE},
+    {ADDR1, WITH_MAPPING("{\"file\":\"/m\",\"offset\":0,\"file\":\"/n\"}"),
+     PQCHA_ERR_JSON_DUPLICATE_KEY},
+    /* node digests (FORMAT.md 4.5): syntax first, then the region must be
+     * sha3-256-tree over more than one leaf (these are sha3-256, 128 bytes) */
+#define WITH_NODES(n) "\"address\":\"0x1000\",\"nodes\":" n ","
+    {ADDR1, WITH_NODES("{\"level\":0,\"digests\":[\"" DIGEST1 "\",\"" DIGEST1 "\"]}"),
+     PQCHA_ERR_INCONSISTENT_CLAIMS},
+    {ADDR1, WITH_NODES("{\"level\":0,\"digests\":[]}"), PQCHA_ERR_INCONSISTENT_CLAIMS},
+    {ADDR1, WITH_NODES("{\"level\":0,\"digests\":[\"" DIGEST1 "\"],\"x\":1}"), PQCHA_ERR_UNKNOWN_FIELD},
+    {ADDR1, WITH_NODES("{\"digests\":[\"" DIGEST1 "\"]}"), PQCHA_ERR_MISSING_FIELD},
+    {ADDR1, WITH_NODES("{\"level\":0}"), PQCHA_ERR_MISSING_FIELD},
+    {ADDR1, WITH_NODES("{\"level\":\"0\",\"digests\":[\"" DIGEST1 "\"]}"), PQCHA_ERR_WRONG_TYPE},
+    {ADDR1, WITH_NODES("{\"level\":-1,\"digests\":[\"" DIGEST1 "\"]}"), PQCHA_ERR_OUT_OF_RANGE},
+    {ADDR1, WITH_NODES("{\"level\":0,\"digests\":\"" DIGEST1 "\"}"), PQCHA_ERR_WRONG_TYPE},
+    {ADDR1, WITH_NODES("{\"level\":0,\"digests\":[7]}"), PQCHA_ERR_WRONG_TYPE},
+    {ADDR1, WITH_NODES("{\"level\":0,\"digests\":[\"" X8("AAAAAAAA") "\"]}"), PQCHA_ERR_BAD_HEX},
+    {ADDR1, WITH_NODES("{\"level\":0,\"digests\":[\"" DIGEST1 "aa\"]}"), PQCHA_ERR_BAD_HEX},
+    {ADDR1, WITH_NODES("[\"" DIGEST1 "\"]"), PQCHA_ERR_WRONG_TYPE},
     /* syntax */
     {"\"sequence\":7", "\"sequence\":07", PQCHA_ERR_JSON_SYNTAX},
     {"\"evidence\":[]", "\"evidence\":[],", PQCHA_ERR_JSON_SYNTAX},
@@ -542,8 +576,161 @@ static void test_new_report_ids(void) {
     free(b);
 }
 
+
+/* ---- node digests and mappings on a real sha3-256-tree claim ---- */
+
+#define TREE_SIZE (3u * PQCHA_TREE_LEAF_SIZE + 5u) /* 4 leaves: level 0, 4 nodes */
+
+/* A report with one sha3-256-tree claim over TREE_SIZE bytes, its real node
+ * digests and a file mapping, encoded. */
+static char *tree_payload(uint8_t nodes[4][32]) {
+    uint8_t *data = malloc(TREE_SIZE), digest[32];
+    for (size_t i = 0; i < TREE_SIZE; i++) data[i] = (uint8_t)(i * 7 + (i >> 13));
+    pqcha_hasher *h = NULL;
+    pqcha_region *region = NULL;
+    pqcha_report *rep = make_report();
+    char *text = NULL;
+    int ok = rep && pqcha_hasher_create(&h, PQCHA_DIGEST_SHA3_256_TREE) == PQCHA_OK &&
+             pqcha_hasher_expect_length(h, TREE_SIZE) == PQCHA_OK &&
+             pqcha_hasher_update(h, data, TREE_SIZE) == PQCHA_OK &&
+             pqcha_hasher_final(h, digest, 32) == PQCHA_OK && pqcha_hasher_node_count(h) == 4 &&
+             pqcha_region_create(&region, "weights", "", 0x7f0000000000, TREE_SIZE, PQCHA_PROT_R) == PQCHA_OK &&
+             pqcha_region_set_mapping(region, "/models/w.bin", 8192) == PQCHA_OK &&
+             pqcha__report_add_claim(rep, region, PQCHA_DIGEST_SHA3_256_TREE, digest, 32, ISSUED_AT,
+                                     NULL) == PQCHA_OK;
+    if (ok) {
+        memcpy(nodes, pqcha_hasher_nodes(h), 4 * 32);
+        /* Wrong shape or wrong digests are refused before they reach a payload. */
+        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 1, nodes[0], 4), PQCHA_ERR_INCONSISTENT_CLAIMS);
+        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 0, nodes[0], 3), PQCHA_ERR_INCONSISTENT_CLAIMS);
+        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 0, nodes[1], 3), PQCHA_ERR_INCONSISTENT_CLAIMS);
+        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 0, 0, nodes[0], 4), PQCHA_ERR_INCONSISTENT_CLAIMS);
+        ok = pqcha__report_set_claim_nodes(rep, 2, 0, nodes[0], 4) == PQCHA_OK;
+        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 0, nodes[0], 4), PQCHA_ERR_INCONSISTENT_CLAIMS);
+    }
+    if (ok) CHECK_OK(pqcha__statement_encode(&text, NULL, rep));
+    pqcha_report_free(rep);
+    pqcha_region_free(region);
+    pqcha_hasher_free(h);
+    free(data);
+    return text;
+}
+
+static void test_nodes_and_mapping_round_trip(void) {
+    uint8_t nodes[4][32];
+    char *text = tree_payload(nodes);
+    REQUIRE(text != NULL);
+    CHECK(strstr(text, "\"mapping\":{\"file\":\"/models/w.bin\",\"offset\":8192}") != NULL);
+    CHECK(strstr(text, "\"nodes\":{\"digests\":[\"") != NULL);
+    CHECK(strstr(text, "],\"level\":0}") != NULL);
+    pqcha_report *rep = NULL;
+    CHECK_OK(decode_text(&rep, text));
+    REQUIRE(rep != NULL);
+    const pqcha__claim *c = &rep->claims[2];
+    CHECK(c->node_count == 4 && c->node_level == 0 && memcmp(c->nodes, nodes, sizeof nodes) == 0);
+    CHECK_STR(pqcha_region_mapped_file(pqcha_report_region(rep, 2)), "/models/w.bin");
+    CHECK(pqcha_region_file_offset(pqcha_report_region(rep, 2)) == 8192);
+    CHECK(pqcha_region_mapped_file(pqcha_report_region(rep, 0)) == NULL);
+    CHECK(rep->claims[0].node_count == 0 && rep->claims[1].node_count == 0);
+    char *again = NULL;
+    CHECK_OK(pqcha__statement_encode(&again, NULL, rep));
+    CHECK_STR(again, text);
+    free(again);
+    pqcha_report_free(rep);
+    free(text);
+}
+
+static char *replace_once(const char *text, const char *find, const char *replace) {
+    const char *at = strstr(text, find);
+    if (at == NULL) return NULL;
+    size_t prefix = (size_t)(at - text), flen = strlen(find), rlen = strlen(replace);
+    char *out = malloc(strlen(text) - flen + rlen + 1);
+    memcpy(out, text, prefix);
+    memcpy(out + prefix, replace, rlen);
+    strcpy(out + prefix + rlen, at + flen);
+    return out;
+}
+
+static void expect_tree_edit(const char *text, const char *find, const char *replace, pqcha_err want) {
+    char *edited = replace_once(text, find, replace);
+    CHECK(edited != NULL);
+    if (edited == NULL) return;
+    pqcha_report *rep = NULL;
+    pqcha_err err = decode_text(&rep, edited);
+    if (err != want) fprintf(stderr, "  edit \"%.40s\" -> \"%.40s\"\n", find, replace);
+    CHECK_ERR(err, want);
+    pqcha_report_free(rep);
+    free(edited);
+}
+
+/* Nodes that do not reproduce the subject digest, or of the wrong shape, are
+ * INCONSISTENT_CLAIMS; so are nodes on a region of another algorithm. */
+static void test_nodes_must_reproduce_digest(void) {
+    uint8_t nodes[4][32];
+    char *text = tree_payload(nodes);
+    REQUIRE(text != NULL);
+    char h0[65], h1[65], h3[65], pair[200], swapped[200];
+    pqcha_hex_encode(h0, nodes[0], 32);
+    pqcha_hex_encode(h1, nodes[1], 32);
+    pqcha_hex_encode(h3, nodes[3], 32);
+    snprintf(pair, sizeof pair, "\"%s\",\"%s\"", h0, h1);
+    snprintf(swapped, sizeof swapped, "\"%s\",\"%s\"", h1, h0);
+    expect_tree_edit(text, pair, swapped, PQCHA_ERR_INCONSISTENT_CLAIMS);
+    char flipped[65];
+    memcpy(flipped, h3, 65);
+    flipped[10] = flipped[10] == '0' ? '1' : '0';
+    expect_tree_edit(text, h3, flipped, PQCHA_ERR_INCONSISTENT_CLAIMS);
+    char last[100];
+    snprintf(last, sizeof last, ",\"%s\"]", h3);
+    expect_tree_edit(text, last, "]", PQCHA_ERR_INCONSISTENT_CLAIMS);          /* 3 nodes */
+    snprintf(swapped, sizeof swapped, ",\"%s\",\"%s\"]", h3, h3);
+    expect_tree_edit(text, last, swapped, PQCHA_ERR_INCONSISTENT_CLAIMS);      /* 5 nodes */
+    expect_tree_edit(text, "\"level\":0}", "\"level\":1}", PQCHA_ERR_INCONSISTENT_CLAIMS);
+    expect_tree_edit(text, "\"level\":0}", "\"level\":9007199254740991}", PQCHA_ERR_INCONSISTENT_CLAIMS);
+    expect_tree_edit(text, "\"digestAlgorithm\":\"sha3-256-tree\"", "\"digestAlgorithm\":\"k12\"",
+                     PQCHA_ERR_INCONSISTENT_CLAIMS); /* the subject still says sha3-256-tree */
+    for (char *p = h0; *p; p++) *p = (char)(*p >= 'a' ? *p - 32 : *p);
+    pqcha_hex_encode(flipped, nodes[0], 32);
+    expect_tree_edit(text, flipped, h0, PQCHA_ERR_BAD_HEX);
+    free(text);
+}
+
+/* Limits that do not fit the table: a 4097-byte path, 257 node digests. */
+static void test_mapping_and_nodes_caps(void) {
+    char *path = malloc(4100), *mapping = malloc(4200);
+    memset(path, 'a', 4097);
+    path[0] = '/';
+    path[4097] = '\0';
+    snprintf(mapping, 4200, ADDR1 "\"mapping\":{\"file\":\"%s\",\"offset\":0},", path);
+    char *text = edit_golden(ADDR1, mapping);
+    pqcha_report *rep = NULL;
+    CHECK_ERR(decode_text(&rep, text), PQCHA_ERR_TOO_LARGE);
+    free(text);
+    path[4096] = '\0'; /* exactly 4096 bytes */
+    snprintf(mapping, 4200, ADDR1 "\"mapping\":{\"file\":\"%s\",\"offset\":0},", path);
+    text = edit_golden(ADDR1, mapping);
+    CHECK_OK(decode_text(&rep, text));
+    pqcha_report_free(rep);
+    rep = NULL;
+    free(text);
+    free(path);
+    free(mapping);
+    size_t cap = 257 * 68 + 200;
+    char *nodes = malloc(cap);
+    size_t used = (size_t)snprintf(nodes, cap, ADDR1 "\"nodes\":{\"level\":0,\"digests\":[");
+    for (int i = 0; i < 257; i++)
+        used += (size_t)snprintf(nodes + used, cap - used, "%s\"" DIGEST1 "\"", i ? "," : "");
+    snprintf(nodes + used, cap - used, "]},");
+    text = edit_golden(ADDR1, nodes);
+    CHECK_ERR(decode_text(&rep, text), PQCHA_ERR_TOO_LARGE);
+    free(text);
+    free(nodes);
+}
+
 TEST_MAIN(TEST(test_encode_is_canonical), TEST(test_decode_golden),
           TEST(test_decode_ignores_whitespace_and_order), TEST(test_malformed_payload_table),
           TEST(test_duplicate_region_ids_are_decoded), TEST(test_long_fields), TEST(test_size_caps),
           TEST(test_not_a_statement), TEST(test_encoder_refuses_what_decoder_would),
-          TEST(test_add_claim_rules), TEST(test_new_report_ids))
+          TEST(test_add_claim_rules), TEST(test_new_report_ids),
+          TEST(test_nodes_and_mapping_round_trip), TEST(test_nodes_must_reproduce_digest),
+          TEST(test_mapping_and_nodes_caps))

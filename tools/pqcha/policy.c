@@ -14,24 +14,39 @@
 #define POLICY_CMD "policy"
 #define POLICY_MAX_TRUST 256
 
-enum { POLICY_OPT_PLATFORM = 0x100, POLICY_OPT_ALLOW_EXTRA, POLICY_OPT_DIGEST, POLICY_OPT_THREADS };
+enum {
+    POLICY_OPT_PLATFORM = 0x100,
+    POLICY_OPT_ALLOW_EXTRA,
+    POLICY_OPT_DIGEST,
+    POLICY_OPT_THREADS,
+    POLICY_OPT_MANIFEST
+};
+#define POLICY_MAX_MANIFESTS 64
 #define POLICY_MAX_DIGESTS 3
 
 static const char policy_help[] =
-    "Usage: pqcha policy --workload ID --region ID=FILE[@OFFSET+LENGTH]...\n"
-    "                    [--trust PUB.pem]... [--platform NAME] [--allow-extra]\n"
-    "                    [-o POLICY.json]\n"
+    "Usage: pqcha policy --workload ID [--region ID=FILE[@OFFSET+LENGTH]]...\n"
+    "                    [--manifest MANIFEST.json]... [--trust PUB.pem]...\n"
+    "                    [--platform NAME] [--allow-extra] [-o POLICY.json]\n"
     "\n"
     "Writes a verifier policy: the digest of each region, computed from a\n"
     "known-good reference FILE (or LENGTH bytes of it from OFFSET), and the\n"
     "trusted public keys inlined. 'pqcha verify --policy' compares reports with it.\n"
     "Reports must use a digest algorithm the policy lists for the region.\n"
     "\n"
+    "With --manifest (see 'pqcha manifest'), every file of the manifest is embedded\n"
+    "and becomes a region named by the file's base name (as the process backend\n"
+    "names file mappings); drift in it is then reported down to the byte ranges\n"
+    "and tensors that changed. At least one --region or --manifest is required.\n"
+    "\n"
     "Options:\n"
     "  -w, --workload ID     the workload the policy describes (required)\n"
     "  -r, --region ID=FILE[@OFFSET+LENGTH]\n"
-    "                        a reference region (repeatable, at least one); OFFSET and\n"
+    "                        a reference region (repeatable); OFFSET and\n"
     "                        LENGTH in decimal or 0x hex, LENGTH 0 = to the end\n"
+    "  -m, --manifest MANIFEST.json\n"
+    "                        embed the manifest's files as reference regions\n"
+    "                        (repeatable; sha3-256-tree, whatever --digest says)\n"
     "  -t, --trust PUB.pem   a public key whose reports are trusted (repeatable); the\n"
     "                        verifier can also be given keys with 'verify --trust'\n"
     "      --platform NAME   require reports from this platform (e.g. file,\n"
@@ -57,6 +72,9 @@ struct policy_options {
     pqcha_digest_alg digests[POLICY_MAX_DIGESTS];
     size_t digest_count;
     unsigned threads;
+    const char *manifest_paths[POLICY_MAX_MANIFESTS];
+    pqcha_manifest *manifests[POLICY_MAX_MANIFESTS];
+    size_t manifest_count;
 };
 
 static void policy_options_free(struct policy_options *o)
@@ -65,6 +83,8 @@ static void policy_options_free(struct policy_options *o)
     for (i = 0; i < o->region_count; i++)
         cli_region_spec_clear(&o->regions[i]);
     free(o->regions);
+    for (i = 0; i < o->manifest_count; i++)
+        pqcha_manifest_free(o->manifests[i]);
 }
 
 static int add_region(struct policy_options *o, const char *arg)
@@ -119,6 +139,14 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
         return 1;
     case 'r':
         return add_region(o, arg);
+    case 'm':
+        if (o->manifest_count == POLICY_MAX_MANIFESTS) {
+            cli_usage_error(POLICY_CMD, "--manifest: at most %d manifests", POLICY_MAX_MANIFESTS);
+            return 0;
+        }
+        o->manifest_paths[o->manifest_count] = arg;
+        o->manifests[o->manifest_count++] = NULL; /* loaded after option parsing */
+        return 1;
     case 't':
         if (o->trust_count == POLICY_MAX_TRUST) {
             cli_usage_error(POLICY_CMD, "--trust: at most %d keys", POLICY_MAX_TRUST);
@@ -146,6 +174,119 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
     default:
         cli_try_help(POLICY_CMD);
         return 0;
+    }
+}
+
+/* ---- manifests ---- */
+
+static pqcha_manifest *load_manifest(const char *path)
+{
+    pqcha_manifest *m = NULL;
+    char *json = NULL;
+    size_t len = 0;
+    pqcha_err err = cli_read_file(path, PQCHA_MAX_MANIFEST_LEN, &json, &len);
+
+    if (err == PQCHA_OK)
+        err = pqcha_manifest_parse(&m, json, len);
+    free(json);
+    if (err != PQCHA_OK) {
+        char what[1100];
+        snprintf(what, sizeof(what), "manifest %.1000s", path);
+        cli_error(what, err,
+                  pqcha_error_is_malformed(err) ? "see docs/FORMAT.md section 8, or write one with 'pqcha manifest'"
+                                                : cli_hint_for(err));
+        return NULL;
+    }
+    return m;
+}
+
+/* Is `name` already a region id (from --region, or an earlier manifest file)? */
+static int region_name_taken(const struct policy_options *o, size_t manifest, size_t file,
+                             const char *name)
+{
+    size_t i, f;
+    for (i = 0; i < o->region_count; i++)
+        if (strcmp(o->regions[i].id, name) == 0)
+            return 1;
+    for (i = 0; i <= manifest; i++)
+        for (f = 0; f < (i < manifest ? pqcha_manifest_file_count(o->manifests[i]) : file); f++)
+            if (strcmp(pqcha_manifest_file_name(o->manifests[i], f), name) == 0)
+                return 1;
+    return 0;
+}
+
+/* Loads every --manifest and checks that each file name can be a region id
+ * of its own. */
+static int load_manifests(struct policy_options *o)
+{
+    size_t i, f, total = o->region_count;
+    for (i = 0; i < o->manifest_count; i++) {
+        o->manifests[i] = load_manifest(o->manifest_paths[i]);
+        if (o->manifests[i] == NULL)
+            return 0;
+        for (f = 0; f < pqcha_manifest_file_count(o->manifests[i]); f++) {
+            const char *name = pqcha_manifest_file_name(o->manifests[i], f);
+            pqcha_err err = pqcha_identifier_check(name);
+            if (err != PQCHA_OK) {
+                cli_usage_error(POLICY_CMD, "--manifest %s: file name '%s' is no region id: %s",
+                                o->manifest_paths[i], name, pqcha_strerror(err));
+                return 0;
+            }
+            if (region_name_taken(o, i, f, name)) {
+                cli_usage_error(POLICY_CMD, "--manifest %s: region '%s' is given twice",
+                                o->manifest_paths[i], name);
+                return 0;
+            }
+            total++;
+        }
+    }
+    if (total == 0) {
+        cli_usage_error(POLICY_CMD, "no reference regions: the manifests list no files");
+        return 0;
+    }
+    return 1;
+}
+
+/* "manifests": {"<file name>": <file entry>, ...} */
+static int append_manifests(struct cli_buf *json, const struct policy_options *o)
+{
+    size_t i, f, n = 0;
+    if (o->manifest_count == 0)
+        return 1;
+    cli_buf_append(json, "  \"manifests\": {");
+    for (i = 0; i < o->manifest_count; i++) {
+        for (f = 0; f < pqcha_manifest_file_count(o->manifests[i]); f++) {
+            char *entry = NULL;
+            pqcha_err err = pqcha_policy_manifest_entry_json(&entry, o->manifests[i], f);
+            if (err != PQCHA_OK) {
+                cli_error(o->manifest_paths[i], err, NULL);
+                return 0;
+            }
+            cli_buf_append(json, n++ ? ",\n    " : "\n    ");
+            cli_buf_append_json_string(json, pqcha_manifest_file_name(o->manifests[i], f));
+            cli_buf_append(json, ": ");
+            cli_buf_append(json, entry);
+            pqcha_free(entry);
+        }
+    }
+    cli_buf_append(json, n ? "\n  },\n" : "},\n");
+    return 1;
+}
+
+/* One "<file name>": {"manifest": "<file name>"} region per manifest file. */
+static void append_manifest_regions(struct cli_buf *json, const struct policy_options *o, int first)
+{
+    size_t i, f;
+    for (i = 0; i < o->manifest_count; i++) {
+        for (f = 0; f < pqcha_manifest_file_count(o->manifests[i]); f++) {
+            const char *name = pqcha_manifest_file_name(o->manifests[i], f);
+            cli_buf_append(json, first ? "\n        " : ",\n        ");
+            first = 0;
+            cli_buf_append_json_string(json, name);
+            cli_buf_append(json, ": {\"manifest\": ");
+            cli_buf_append_json_string(json, name);
+            cli_buf_append(json, "}");
+        }
     }
 }
 
@@ -254,7 +395,7 @@ static int build_policy_json(struct cli_buf *json, const struct policy_options *
         return 0;
     }
     cli_buf_append(json, "{\n  \"version\": 1,\n");
-    ok = append_trusted_keys(json, o) && add_reference_files(backend, o);
+    ok = append_trusted_keys(json, o) && append_manifests(json, o) && add_reference_files(backend, o);
     if (ok) {
         cli_buf_append(json, "  \"workloads\": {\n    ");
         cli_buf_append_json_string(json, o->workload);
@@ -267,6 +408,8 @@ static int build_policy_json(struct cli_buf *json, const struct policy_options *
         cli_buf_appendf(json, "      \"allowExtraRegions\": %s,\n", o->allow_extra ? "true" : "false");
         cli_buf_append(json, "      \"regions\": {");
         ok = append_region_digests(json, o, backend);
+        if (ok)
+            append_manifest_regions(json, o, o->region_count == 0);
         cli_buf_append(json, "\n      }\n    }\n  }\n}\n");
     }
     pqcha_backend_free(backend);
@@ -296,6 +439,7 @@ int cli_policy_main(int argc, char **argv)
     static const struct option options[] = {
         {"workload", required_argument, NULL, 'w'},
         {"region", required_argument, NULL, 'r'},
+        {"manifest", required_argument, NULL, 'm'},
         {"trust", required_argument, NULL, 't'},
         {"platform", required_argument, NULL, POLICY_OPT_PLATFORM},
         {"allow-extra", no_argument, NULL, POLICY_OPT_ALLOW_EXTRA},
@@ -310,7 +454,7 @@ int cli_policy_main(int argc, char **argv)
     int opt, status = CLI_EXIT_OK;
 
     memset(&o, 0, sizeof(o));
-    while (status == CLI_EXIT_OK && (opt = getopt_long(argc, argv, "w:r:t:o:h", options, NULL)) != -1) {
+    while (status == CLI_EXIT_OK && (opt = getopt_long(argc, argv, "w:r:m:t:o:h", options, NULL)) != -1) {
         if (opt == 'h') {
             fputs(policy_help, stdout);
             policy_options_free(&o);
@@ -325,8 +469,11 @@ int cli_policy_main(int argc, char **argv)
         status = cli_usage_error(POLICY_CMD, "unexpected argument '%s'", argv[optind]);
     if (status == CLI_EXIT_OK && o.workload == NULL)
         status = cli_usage_error(POLICY_CMD, "missing --workload ID");
-    if (status == CLI_EXIT_OK && o.region_count == 0)
-        status = cli_usage_error(POLICY_CMD, "missing --region ID=FILE (at least one reference region)");
+    if (status == CLI_EXIT_OK && o.region_count == 0 && o.manifest_count == 0)
+        status = cli_usage_error(POLICY_CMD, "missing --region ID=FILE or --manifest MANIFEST.json "
+                                             "(at least one reference region)");
+    if (status == CLI_EXIT_OK && !load_manifests(&o))
+        status = CLI_EXIT_USAGE;
     if (status == CLI_EXIT_OK && !(build_policy_json(&json, &o) && policy_parses(&json) &&
                                    cli_write_output(o.output, json.data, json.len)))
         status = CLI_EXIT_USAGE;

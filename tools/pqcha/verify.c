@@ -257,6 +257,30 @@ static const char *status_label(pqcha_check_status status)
     }
 }
 
+#define VERIFY_MAX_TENSORS_SHOWN 8
+
+/* The changed byte ranges of one drifted region and the tensors in them,
+ * e.g. "bytes 0x120000..0x12ffff: blk.12.attn_q.weight". */
+static void print_spans(const pqcha_result *r, const char *region_id)
+{
+    size_t i, t, n = pqcha_result_span_count(r);
+    for (i = 0; i < n; i++) {
+        uint64_t offset = pqcha_result_span_offset(r, i);
+        size_t tensors = pqcha_result_span_tensor_count(r, i);
+        if (strcmp(pqcha_result_span_region(r, i), region_id) != 0)
+            continue;
+        printf("        bytes 0x%llx..0x%llx: ", (unsigned long long)offset,
+               (unsigned long long)(offset + pqcha_result_span_length(r, i) - 1));
+        if (tensors == 0)
+            printf("(no tensor)");
+        for (t = 0; t < tensors && t < VERIFY_MAX_TENSORS_SHOWN; t++)
+            printf("%s%s", t ? ", " : "", pqcha_result_span_tensor(r, i, t));
+        if (tensors > VERIFY_MAX_TENSORS_SHOWN)
+            printf(" and %zu more", tensors - VERIFY_MAX_TENSORS_SHOWN);
+        fputc('\n', stdout);
+    }
+}
+
 static void print_checks(const pqcha_result *r)
 {
     size_t i, n = pqcha_result_check_count(r);
@@ -273,6 +297,8 @@ static void print_checks(const pqcha_result *r)
             printf("        expected: %s\n", expected);
         if (status == PQCHA_CHECK_FAIL && found != NULL && *found != '\0')
             printf("        found:    %s\n", found);
+        if (status == PQCHA_CHECK_FAIL && strncmp(pqcha_result_check_name(r, i), "region:", 7) == 0)
+            print_spans(r, pqcha_result_check_name(r, i) + 7);
     }
 }
 
