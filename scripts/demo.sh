@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# pqcha demo: sign a model file's measurement with ML-DSA, verify it against
-# a policy, then show the verifier catching a flipped byte, a replayed report
-# and a report from an untrusted key. Every step checks its exit code; the
-# demo fails loudly if anything does not behave.
+# pqcha demo: a stand-in inference server holds a GGUF model in memory; pqcha
+# measures that memory by PID, signs the measurement with ML-DSA and verifies
+# it against a policy made from the model file's manifest. Then a "malicious
+# host" overwrites bytes of one tensor in the server's memory, and the
+# verifier names the tensor; a replayed report and a report from an untrusted
+# key are rejected. Every step checks its exit code; the demo fails loudly if
+# anything does not behave.
 #
 # Usage: scripts/demo.sh [PATH/TO/pqcha]     (or PQCHA=PATH/TO/pqcha)
 set -euo pipefail
@@ -15,8 +18,17 @@ fi
 case "$PQCHA" in /*) ;; *) PQCHA="$PWD/$PQCHA" ;; esac
 [ -x "$PQCHA" ] || { echo "demo: $PQCHA is not an executable" >&2; exit 2; }
 
+sim="$(dirname "$PQCHA")/model_server_sim"   # built with pqcha (tests/helpers)
+[ -x "$sim" ] || { echo "demo: $sim is missing (make build)" >&2; exit 2; }
+source_dir=$(cd "$(dirname "$0")/.." && pwd)
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/pqcha-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+sim_pid=""
+cleanup() {
+  [ -z "$sim_pid" ] || kill "$sim_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"
 
 if [ -t 1 ]; then bold=$'\e[1m'; green=$'\e[32m'; red=$'\e[31m'; reset=$'\e[0m'
@@ -57,24 +69,28 @@ expect_output() {
   }
 }
 
-# Deterministic 8 MiB stand-in for model weights (the same bytes every run).
-make_model() {
-  if command -v python3 >/dev/null; then
-    python3 -c 'import random, sys; sys.stdout.buffer.write(random.Random(2026).randbytes(8 << 20))' >"$1"
-  else
-    yes 'pqcha demo model weights' | head -c $((8 << 20)) >"$1"
-  fi
-}
-
-# Inverts one byte in place, whatever its value was.
-flip_byte() {
-  local file=$1 offset=$2 old new
-  old=$(od -An -tu1 -j "$offset" -N1 "$file" | tr -d ' ')
-  new=$((old ^ 0xff))
-  printf "\\$(printf '%03o' "$new")" | dd of="$file" bs=1 seek="$offset" conv=notrunc status=none
-}
-
 fresh_nonce() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
+
+# Overwrites 16 bytes in the middle of a tensor inside the server's memory,
+# through /proc/PID/mem, as a malicious host or co-tenant with ptrace rights can.
+tamper_tensor() {
+  local tensor=$1
+  python3 - "$sim_pid" "$model_addr" "$tensor" <<'PY'
+import json, sys
+pid, base, name = int(sys.argv[1]), int(sys.argv[2], 16), sys.argv[3]
+tensor = next(t for t in json.load(open("tables.json"))["gguf"]["tensors"] if t["name"] == name)
+where = base + tensor["offset"] + tensor["size"] // 2
+try:
+    with open(f"/proc/{pid}/mem", "r+b", buffering=0) as mem:
+        mem.seek(where); old = mem.read(16)
+        mem.seek(where); mem.write(bytes(b ^ 0xFF for b in old))
+except PermissionError:
+    sys.exit("demo: writing another process's memory needs ptrace rights (run as root, "
+             "or see kernel.yama.ptrace_scope)")
+print(f"   wrote 16 bytes at {where:#x}: file offset {tensor['offset'] + tensor['size'] // 2:#x}, "
+      f"inside tensor {name}")
+PY
+}
 
 printf '%spqcha demo%s in %s\n' "$bold" "$reset" "$work"
 run 0 --version
@@ -84,52 +100,61 @@ step "The attester gets an ML-DSA-65 key pair." \
 run 0 keygen --algorithm ML-DSA-65 -o attester.pem
 ls -l attester.pem attester.pub.pem | sed 's/^/   /'
 
-step "A model to protect: 8 MiB of deterministic pseudo-random 'weights'."
-make_model model.bin
-run 0 hash model.bin
+step "A model to protect: a small GGUF file (generated; the same bytes every run)."
+python3 "$source_dir/tests/helpers/make_models.py" --gguf model.gguf --size 6000000 --seed 2026 >tables.json
+SHOW=12 run 0 manifest model.gguf -o manifest.json
+printf '   tensors:'; python3 -c 'import json; print(" " + ", ".join(t["name"] for t in json.load(open("manifest.json"))["files"][0]["tensors"]))'
 
-step "The verifier writes its policy from the known-good model:" \
-     "reference SHA3-256 digests of the whole file and of its 4 KiB header, and the trusted key."
-run 0 policy --workload demo-model --trust attester.pub.pem --platform file \
-  --region model-weights-0=model.bin --region model-header=model.bin@0+4096 -o policy.json
+step "The verifier's reference values: the manifest (digest, tree nodes, tensor table)" \
+     "and the trusted public key go into its policy. Nothing in a report can change them."
+run 0 policy --workload llama-demo --trust attester.pub.pem --platform process \
+  --manifest manifest.json -o policy.json
 
-step "The verifier sends a fresh challenge (nonce); the attester measures and signs." \
-     "The report is a DSSE envelope: an in-toto statement with one subject per region."
+step "An inference server maps the model into its memory (a stand-in: model_server_sim)."
+mkfifo sim.out
+"$sim" --rw "$PWD/model.gguf" >sim.out </dev/null &
+sim_pid=$!
+exec 3<sim.out
+read -r _ model_addr model_size <&3 && read -r ready <&3
+[ "$ready" = ready ] || { printf '%sDEMO FAILED: model_server_sim did not start%s\n' "$red" "$reset" >&2; exit 1; }
+printf '   pid %s holds model.gguf at %s (%s bytes)\n' "$sim_pid" "$model_addr" "$model_size"
+
+step "The verifier sends a fresh challenge; the attester measures the server's memory by PID" \
+     "(process_vm_readv, hashed in parallel lanes) and signs the report with ML-DSA-65."
 nonce=$(fresh_nonce)
-run 0 attest --key attester.pem --workload demo-model \
-  --region model-weights-0=model.bin --region model-header=model.bin@0+4096 \
+run 0 attest --key attester.pem --workload llama-demo --pid "$sim_pid" --map '*model.gguf' \
   --nonce "$nonce" -o report.json
 SHOW=19 run 0 inspect report.json
 expect_output "UNVERIFIED"
 
-step "The verifier checks trust, the ML-DSA signature, freshness, the nonce and every digest."
-run 0 verify --trust attester.pub.pem --policy policy.json --nonce "$nonce" report.json
+step "The verifier checks trust, the ML-DSA signature, freshness, the nonce and the memory."
+run 0 verify --policy policy.json --nonce "$nonce" report.json
 expect_output "VALID"
 
-step "Tampering: one byte of the weights flips (at 5 MiB, outside the header)." \
-     "The report is still authentic, but the memory drifted: exit 1, naming the region."
-flip_byte model.bin $((5 << 20))
-nonce=$(fresh_nonce)
-run 0 attest --key attester.pem --workload demo-model \
-  --region model-weights-0=model.bin --region model-header=model.bin@0+4096 \
-  --nonce "$nonce" -o drifted.json
-run 1 verify --trust attester.pub.pem --policy policy.json --nonce "$nonce" drifted.json
-expect_output "DRIFT in 1 region: model-weights-0"
+step "Tampering: a malicious host overwrites bytes of one tensor in the server's memory."
+tamper_tensor blk.0.attn_q.weight
 
-step "Replay: the old, valid report answers a new challenge. Rejected: exit 2."
-run 2 verify --trust attester.pub.pem --policy policy.json --nonce "$(fresh_nonce)" report.json
+step "The next report is still authentic, but the memory drifted: exit 1," \
+     "naming the region, the changed byte range and the tensor in it."
+nonce=$(fresh_nonce)
+run 0 attest --key attester.pem --workload llama-demo --pid "$sim_pid" --map '*model.gguf' \
+  --nonce "$nonce" -o drifted.json
+run 1 verify --policy policy.json --nonce "$nonce" drifted.json
+expect_output "DRIFT in 1 region: model.gguf"
+expect_output "blk.0.attn_q.weight"
+
+step "Replay: the old, clean report answers a new challenge. Rejected: exit 2."
+run 2 verify --policy policy.json --nonce "$(fresh_nonce)" report.json
 expect_output "REJECTED"
 
-step "Impersonation: someone with another key signs a report of the original model." \
+step "Impersonation: someone with another key signs a clean-looking report." \
      "The verifier does not trust that key: exit 2."
-flip_byte model.bin $((5 << 20))
 run 0 keygen -o intruder.pem
 nonce=$(fresh_nonce)
-run 0 attest --key intruder.pem --workload demo-model \
-  --region model-weights-0=model.bin --region model-header=model.bin@0+4096 \
+run 0 attest --key intruder.pem --workload llama-demo --pid "$sim_pid" --map '*model.gguf' \
   --nonce "$nonce" -o forged.json
-run 2 verify --trust attester.pub.pem --policy policy.json --nonce "$nonce" forged.json
+run 2 verify --policy policy.json --nonce "$nonce" forged.json
 expect_output "REJECTED: signed by a key that is not trusted"
 
-printf '\n%s%sdemo complete: valid (0), drift (1), replay and untrusted key rejected (2).%s\n' \
+printf '\n%s%sdemo complete: valid (0), tensor-level drift (1), replay and untrusted key rejected (2).%s\n' \
   "$bold" "$green" "$reset"
