@@ -8,11 +8,17 @@
  * 3. sha3-256-tree and k12: scalar one thread, all lanes one thread, all lanes
  *    all threads;
  * 4. attest then verify end to end for the original package's shapes;
- * 5. raw ML-DSA-65 sign and verify (so the overhead of everything else shows).
+ * 5. raw ML-DSA-65 sign and verify (so the overhead of everything else shows);
+ * 6. digesting a mapping in another process (the "process" backend) against
+ *    digesting the same bytes in this process's own memory.
  * Each figure is the best of --repeat runs (the least disturbed by neighbours).
  * Nothing here asserts a time: the tests never depend on speed. */
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +215,80 @@ static void bench_hashing(const options *o, const uint8_t *data, size_t len, uns
                     base, base_name);
         }
     }
+}
+
+/* ---- 6. another process's memory ---- */
+
+/* A child holding a copy of the buffer in its own anonymous mapping; it
+ * reports the address through a pipe and waits to be killed. */
+static pid_t spawn_holder(const uint8_t *data, size_t len, uint64_t *address) {
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        uint8_t *copy = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (copy == MAP_FAILED) _exit(1);
+        memcpy(copy, data, len);
+        uint64_t at = (uint64_t)(uintptr_t)copy;
+        if (write(fds[1], &at, sizeof at) != (ssize_t)sizeof at) _exit(1);
+        for (;;) pause();
+    }
+    close(fds[1]);
+    ssize_t got = pid > 0 ? read(fds[0], address, sizeof *address) : -1;
+    close(fds[0]);
+    if (got != (ssize_t)sizeof *address) {
+        if (pid > 0) kill(pid, SIGKILL), waitpid(pid, NULL, 0);
+        return -1;
+    }
+    return pid;
+}
+
+typedef struct remote_case {
+    pqcha_backend *backend;
+    pqcha_region *region;
+    unsigned threads;
+} remote_case;
+
+static double run_remote(void *arg) {
+    remote_case *rc = arg;
+    uint8_t out[32];
+    double t0 = now_seconds();
+    if (pqcha_backend_digest(rc->backend, "bench", rc->region, PQCHA_DIGEST_SHA3_256_TREE, rc->threads,
+                             out, sizeof out) != PQCHA_OK)
+        return 0;
+    return (double)pqcha_region_size(rc->region) / (now_seconds() - t0) / 1e9;
+}
+
+static void bench_process(const options *o, const uint8_t *data, size_t len, unsigned cpus) {
+    uint64_t address = 0;
+    pid_t pid = spawn_holder(data, len, &address);
+    if (pid < 0) {
+        fprintf(stderr, "pqcha_bench: could not start the memory-holding child; skipping\n");
+        return;
+    }
+    pqcha_backend *backend = NULL;
+    pqcha_region **regions = NULL;
+    size_t count = 0;
+    pqcha_err err = pqcha_backend_create(&backend, "process");
+    if (!err) err = pqcha_process_backend_add_range(backend, "bench", (int)pid, address, len, "weights");
+    if (!err) err = pqcha_backend_list_regions(backend, "bench", &regions, &count);
+    if (err || count != 1) {
+        fprintf(stderr, "pqcha_bench: process backend: %s; skipping\n", pqcha_strerror(err));
+    } else {
+        char name[96];
+        double local = hash_rate(o, (hash_case){data, len, PQCHA_DIGEST_SHA3_256_TREE, cpus, NULL,
+                                                PQCHA_TREE_LEAF_SIZE});
+        snprintf(name, sizeof name, "sha3-256-tree of %zu MiB in this process, %u threads", len >> 20, cpus);
+        add_row("process", name, local, "GB/s", local, "own memory");
+        remote_case rc = {backend, regions[0], cpus};
+        snprintf(name, sizeof name, "same bytes mapped in another process, %u threads", cpus);
+        add_row("process", name, best_of(o->repeat, run_remote, &rc), "GB/s", local, "own memory");
+    }
+    pqcha_region_list_free(regions, count);
+    pqcha_backend_free(backend);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
 }
 
 /* ---- 4-5. attest, verify, ML-DSA ---- */
@@ -411,6 +491,7 @@ int main(int argc, char **argv) {
     }
     if (!o.json) fprintf(stderr, "measuring (a minute or two)...\n");
     bench_hashing(&o, data, len, cpus);
+    bench_process(&o, data, len, cpus);
     free(data);
 
     pqcha_key *key = NULL;

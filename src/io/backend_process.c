@@ -689,26 +689,69 @@ static pqcha_err read_remote(remote_reader *rr, uint64_t address, uint8_t *buf, 
     }
 }
 
+/* The next chunk is copied out of the other process on a helper thread while
+ * the sink hashes the current one: process_vm_readv is a memory copy done
+ * by the kernel, and without the overlap it adds its whole time to hashing. */
+typedef struct prefetch {
+    remote_reader *rr;
+    uint64_t address;
+    uint8_t *buffer;
+    size_t len;
+    pqcha_err err;
+} prefetch;
+
+static void *prefetch_main(void *arg) {
+    prefetch *pf = arg;
+    pf->err = read_remote(pf->rr, pf->address, pf->buffer, pf->len);
+    return NULL;
+}
+
+/* Starts reading a chunk; without a thread it reads it here and now. The
+ * reader (rr) is only ever used by one thread at a time: the caller joins
+ * before the next start. */
+static int prefetch_start(pthread_t *thread, prefetch *pf) {
+    if (pthread_create(thread, NULL, prefetch_main, pf) == 0)
+        return 1;
+    prefetch_main(pf);
+    return 0;
+}
+
 static pqcha_err stream_remote(int pid, uint64_t address, uint64_t size, pqcha_chunk_sink sink,
                                void *sink_ctx) {
     size_t buffer_len = size < PROCESS_READ_CHUNK ? (size_t)size : PROCESS_READ_CHUNK;
-    uint8_t *buffer = malloc(buffer_len ? buffer_len : 1);
-    if (buffer == NULL)
+    int pipelined = size > buffer_len; /* two buffers only when there is a next chunk */
+    uint8_t *buffers[2] = {malloc(buffer_len ? buffer_len : 1), pipelined ? malloc(buffer_len) : NULL};
+    if (buffers[0] == NULL || (pipelined && buffers[1] == NULL)) {
+        free(buffers[0]);
+        free(buffers[1]);
         return PQCHA_ERR_NO_MEMORY;
+    }
     remote_reader rr = {pid, -1};
-    pqcha_err err = PQCHA_OK;
+    size_t first = size < buffer_len ? (size_t)size : buffer_len;
+    pqcha_err err = read_remote(&rr, address, buffers[0], first);
     uint64_t done = 0;
+    size_t current_len = first;
+    int current = 0;
     while (err == PQCHA_OK && done < size) {
-        uint64_t left = size - done;
-        size_t want = left < buffer_len ? (size_t)left : buffer_len;
-        err = read_remote(&rr, address + done, buffer, want);
+        uint64_t next_at = done + current_len;
+        uint64_t left = size - next_at;
+        prefetch pf = {&rr, address + next_at, buffers[1 - current],
+                       left < buffer_len ? (size_t)left : buffer_len, PQCHA_OK};
+        pthread_t thread;
+        int threaded = left > 0 ? prefetch_start(&thread, &pf) : 0;
+        err = sink(sink_ctx, buffers[current], current_len);
+        if (threaded)
+            pthread_join(thread, NULL);
         if (err == PQCHA_OK)
-            err = sink(sink_ctx, buffer, want);
-        done += want;
+            err = pf.err;
+        done = next_at;
+        current_len = pf.len;
+        current = 1 - current;
     }
     if (rr.mem_fd >= 0)
         close(rr.mem_fd);
-    free(buffer);
+    free(buffers[0]);
+    free(buffers[1]);
     return err;
 }
 
