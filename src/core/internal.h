@@ -23,6 +23,9 @@ char *pqcha__strndup(const char *s, size_t n);
 int64_t pqcha__now(void);
 /* Fills buf with n bytes from OpenSSL's CSPRNG (PQCHA_ERR_RNG on failure). */
 pqcha_err pqcha__random(uint8_t *buf, size_t n);
+/* Length of the well-formed UTF-8 sequence (RFC 3629: shortest form, no
+ * surrogates, at most U+10FFFF) at s[0..len), or 0 if it is malformed. */
+size_t pqcha__utf8_sequence_length(const unsigned char *s, size_t len);
 /* Compares in time independent of the content (for nonces and key ids). */
 int pqcha__ct_equal(const void *a, const void *b, size_t n);
 

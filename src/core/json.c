@@ -5,10 +5,7 @@
 
 #include <string.h>
 
-/* jansson's iteration API takes non-const objects although it does not
- * modify them; this keeps our read-only interfaces const without a
- * qualifier-dropping cast. */
-static json_t *json_mutable(const json_t *value) {
+json_t *pqcha__json_mutable(const json_t *value) {
     union {
         const json_t *c;
         json_t *m;
@@ -67,7 +64,7 @@ pqcha_err pqcha__json_check_fields(const json_t *obj, const char *const *require
         return PQCHA_ERR_WRONG_TYPE;
     const char *key;
     json_t *value;
-    json_object_foreach(json_mutable(obj), key, value) {
+    json_object_foreach(pqcha__json_mutable(obj), key, value) {
         (void)value;
         if (!key_in_list(key, required) && !key_in_list(key, optional))
             return PQCHA_ERR_UNKNOWN_FIELD;
@@ -108,6 +105,10 @@ pqcha_err pqcha__json_uint(const json_t *obj, const char *key, uint64_t max, uin
     json_t *value = member(obj, key, &err);
     if (value == NULL)
         return err;
+    return pqcha__json_uint_value(value, max, out);
+}
+
+pqcha_err pqcha__json_uint_value(const json_t *value, uint64_t max, uint64_t *out) {
     /* Reals (1.0, 1e3) are a different type even when their value is whole. */
     if (!json_is_integer(value))
         return PQCHA_ERR_WRONG_TYPE;

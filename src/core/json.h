@@ -31,6 +31,13 @@ pqcha_err pqcha__json_object(const json_t *obj, const char *key, json_t **out);
 /* Arrays: PQCHA_ERR_TOO_LARGE above max_items. */
 pqcha_err pqcha__json_array(const json_t *obj, const char *key, size_t max_items, json_t **out);
 
+/* A JSON integer value (not a member) in 0..max: WRONG_TYPE for reals and
+ * other types, OUT_OF_RANGE otherwise. */
+pqcha_err pqcha__json_uint_value(const json_t *value, uint64_t max, uint64_t *out);
+/* jansson's iteration API takes non-const objects although it only reads
+ * them: this keeps read-only interfaces const without a qualifier cast. */
+json_t *pqcha__json_mutable(const json_t *value);
+
 /* Serialises with sorted keys into a new NUL-terminated string: compactly,
  * or (pretty) indented with every non-ASCII character escaped as \uXXXX. */
 pqcha_err pqcha__json_dump(char **out, size_t *out_len, const json_t *value, int pretty);

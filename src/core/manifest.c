@@ -52,34 +52,6 @@ void pqcha__tree_node_shape(uint64_t size, unsigned *level, size_t *count) {
         *count = (size_t)nodes;
 }
 
-/* Strict UTF-8 (RFC 3629): shortest forms only, no surrogates, at most U+10FFFF. */
-static size_t utf8_sequence_len(const uint8_t *s, size_t left) {
-    uint8_t c = s[0];
-    size_t n;
-    uint32_t min, cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2, min = 0x80, cp = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3, min = 0x800, cp = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4, min = 0x10000, cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 pqcha_err pqcha__tensor_name_check(const char *name, size_t len) {
     if (name == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
@@ -89,7 +61,7 @@ pqcha_err pqcha__tensor_name_check(const char *name, size_t len) {
         return PQCHA_ERR_BAD_IDENTIFIER;
     const uint8_t *s = (const uint8_t *)name;
     for (size_t i = 0; i < len;) {
-        size_t n = s[i] == 0 ? 0 : utf8_sequence_len(s + i, len - i);
+        size_t n = s[i] == 0 ? 0 : pqcha__utf8_sequence_length(s + i, len - i);
         if (n == 0)
             return PQCHA_ERR_BAD_IDENTIFIER;
         i += n;
@@ -455,26 +427,6 @@ pqcha_err pqcha_manifest_to_json(char **out, const pqcha_manifest *m) {
  * Decoding
  * ====================================================================== */
 
-static json_t *json_mutable(const json_t *value) {
-    union {
-        const json_t *c;
-        json_t *m;
-    } u;
-    u.c = value;
-    return u.m;
-}
-
-/* A JSON integer 0..max. */
-static pqcha_err uint_value(const json_t *v, uint64_t max, uint64_t *out) {
-    if (!json_is_integer(v))
-        return PQCHA_ERR_WRONG_TYPE;
-    json_int_t n = json_integer_value(v);
-    if (n < 0 || (uint64_t)n > max)
-        return PQCHA_ERR_OUT_OF_RANGE;
-    *out = (uint64_t)n;
-    return PQCHA_OK;
-}
-
 static pqcha_err hex_value(uint8_t out[DIGEST_LEN], const json_t *v) {
     if (!json_is_string(v))
         return PQCHA_ERR_WRONG_TYPE;
@@ -486,7 +438,7 @@ static pqcha_err decode_shape(pqcha__tensor *t, const json_t *obj) {
     PQCHA_TRY(pqcha__json_array(obj, "shape", PQCHA__MAX_TENSOR_DIMS, &shape));
     t->ndims = (unsigned)json_array_size(shape);
     for (unsigned i = 0; i < t->ndims; i++)
-        PQCHA_TRY(uint_value(json_array_get(shape, i), PQCHA_MAX_SAFE_INTEGER, &t->shape[i]));
+        PQCHA_TRY(pqcha__json_uint_value(json_array_get(shape, i), PQCHA_MAX_SAFE_INTEGER, &t->shape[i]));
     return PQCHA_OK;
 }
 
@@ -649,7 +601,7 @@ static pqcha_err manifest_from_value(pqcha_manifest *m, const json_t *root) {
         return PQCHA_ERR_NO_MEMORY;
     m->cap = n;
     for (size_t i = 0; i < n; i++) {
-        PQCHA_TRY(pqcha__model_file_decode(&m->files[i], json_mutable(json_array_get(files, i))));
+        PQCHA_TRY(pqcha__model_file_decode(&m->files[i], pqcha__json_mutable(json_array_get(files, i))));
         m->count = i + 1;
     }
     return file_names_unique(m);

@@ -44,35 +44,6 @@ const char *pqcha_protection_name(pqcha_protection p) {
 
 /* ---- identifiers and descriptions ---- */
 
-/* Length of the well-formed UTF-8 sequence at s[0..len), or 0 if it is
- * malformed (overlong, surrogate, above U+10FFFF, truncated). */
-static size_t utf8_sequence_length(const unsigned char *s, size_t len) {
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp, min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2, cp = c & 0x1fu, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3, cp = c & 0x0fu, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4, cp = c & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* UTF-8 without control characters: no C0 (U+0000-U+001F), no DEL and no
  * C1 (U+0080-U+009F, encoded 0xc2 0x80-0x9f; U+009B is CSI, which terminals
  * such as xterm act on). The text may be printed to a terminal or a log and
@@ -83,7 +54,7 @@ static int is_clean_utf8(const char *text, size_t len) {
     while (i < len) {
         if (s[i] < 0x20 || s[i] == 0x7f)
             return 0;
-        size_t n = utf8_sequence_length(s + i, len - i);
+        size_t n = pqcha__utf8_sequence_length(s + i, len - i);
         if (n == 0)
             return 0;
         if (n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0)

@@ -73,33 +73,12 @@ pqcha_err pqcha__safetensors_tensor_check(const pqcha__tensor *t) {
     return bytes == t->size ? PQCHA_OK : PQCHA_ERR_INCONSISTENT_CLAIMS;
 }
 
-/* jansson's iteration takes non-const objects although it only reads them. */
-static json_t *json_mutable(const json_t *value) {
-    union {
-        const json_t *c;
-        json_t *m;
-    } u;
-    u.c = value;
-    return u.m;
-}
-
-/* A JSON integer 0..max (FORMAT.md section 1 integers). */
-static pqcha_err uint_value(const json_t *v, uint64_t max, uint64_t *out) {
-    if (!json_is_integer(v))
-        return PQCHA_ERR_WRONG_TYPE;
-    json_int_t n = json_integer_value(v);
-    if (n < 0 || (uint64_t)n > max)
-        return PQCHA_ERR_OUT_OF_RANGE;
-    *out = (uint64_t)n;
-    return PQCHA_OK;
-}
-
 static pqcha_err parse_shape(pqcha__tensor *t, const json_t *obj) {
     json_t *shape = NULL;
     PQCHA_TRY(pqcha__json_array(obj, "shape", SAFETENSORS_MAX_DIMS, &shape));
     t->ndims = (unsigned)json_array_size(shape);
     for (unsigned i = 0; i < t->ndims; i++)
-        PQCHA_TRY(uint_value(json_array_get(shape, i), PQCHA_MAX_SAFE_INTEGER, &t->shape[i]));
+        PQCHA_TRY(pqcha__json_uint_value(json_array_get(shape, i), PQCHA_MAX_SAFE_INTEGER, &t->shape[i]));
     return PQCHA_OK;
 }
 
@@ -109,8 +88,8 @@ static pqcha_err parse_offsets(uint64_t *begin, uint64_t *end, const json_t *obj
     PQCHA_TRY(pqcha__json_array(obj, "data_offsets", SIZE_MAX, &offsets));
     if (json_array_size(offsets) != 2)
         return PQCHA_ERR_MALFORMED;
-    PQCHA_TRY(uint_value(json_array_get(offsets, 0), PQCHA_MAX_SAFE_INTEGER, begin));
-    PQCHA_TRY(uint_value(json_array_get(offsets, 1), PQCHA_MAX_SAFE_INTEGER, end));
+    PQCHA_TRY(pqcha__json_uint_value(json_array_get(offsets, 0), PQCHA_MAX_SAFE_INTEGER, begin));
+    PQCHA_TRY(pqcha__json_uint_value(json_array_get(offsets, 1), PQCHA_MAX_SAFE_INTEGER, end));
     return *begin <= *end ? PQCHA_OK : PQCHA_ERR_MALFORMED;
 }
 
@@ -144,7 +123,7 @@ static pqcha_err parse_metadata(const json_t *meta) {
         return PQCHA_ERR_WRONG_TYPE;
     const char *key;
     json_t *value;
-    json_object_foreach(json_mutable(meta), key, value) {
+    json_object_foreach(pqcha__json_mutable(meta), key, value) {
         (void)key;
         if (!json_is_string(value))
             return PQCHA_ERR_WRONG_TYPE;
@@ -192,7 +171,7 @@ static pqcha_err parse_table(pqcha__tensor **out, size_t *out_count, const json_
     const char *name;
     size_t name_len;
     json_t *value;
-    json_object_keylen_foreach(json_mutable(root), name, name_len, value) {
+    json_object_keylen_foreach(pqcha__json_mutable(root), name, name_len, value) {
         if (value == meta)
             continue;
         err = parse_tensor(&t[i], name, name_len, value, data_start, file_size - data_start);

@@ -68,3 +68,32 @@ void pqcha_hex_encode(char *out, const uint8_t *in, size_t len) {
     }
     out[in != NULL ? 2 * len : 0] = '\0';
 }
+
+/* Overlong forms, surrogates, code points above U+10FFFF and truncated
+ * sequences are all malformed: one spelling per string. */
+size_t pqcha__utf8_sequence_length(const unsigned char *s, size_t len) {
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t cp, min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2, cp = c & 0x1fu, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3, cp = c & 0x0fu, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4, cp = c & 0x07u, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
