@@ -17,6 +17,7 @@
 #include "core/internal.h"
 #include "core/report_internal.h"
 #include "io/backend_internal.h"
+#include "io/fileio.h"
 
 /* Large chunks keep every hashing thread busy between reads (parhash batches). */
 #define FILE_READ_CHUNK (8u * 1024u * 1024u)
@@ -74,26 +75,6 @@ static const file_entry *file_find(const file_backend *f, const char *workload_i
     return NULL;
 }
 
-/* Opens read-only (close-on-exec, so a fork+exec elsewhere in the process
- * does not inherit it) and returns its size. */
-static pqcha_err open_regular_file(int *fd_out, uint64_t *size_out, const char *path) {
-    int fd;
-    do
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? PQCHA_ERR_NOT_FOUND : PQCHA_ERR_BACKEND_IO;
-    struct stat st;
-    /* Only regular files have a size that means "the bytes we will read". */
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
-        close(fd);
-        return PQCHA_ERR_BACKEND_IO;
-    }
-    *fd_out = fd;
-    *size_out = (uint64_t)st.st_size;
-    return PQCHA_OK;
-}
-
 /* The range [offset, offset+length) that length 0 ("to the end") resolves to. */
 static pqcha_err resolve_range(uint64_t *size_out, uint64_t file_size, uint64_t offset,
                                uint64_t length) {
@@ -133,7 +114,7 @@ pqcha_err pqcha_file_backend_add(pqcha_backend *b, const char *workload_id, cons
 
     int fd = -1;
     uint64_t file_size = 0, size = 0;
-    PQCHA_TRY(open_regular_file(&fd, &file_size, path));
+    PQCHA_TRY(pqcha__open_regular_file(&fd, &file_size, path, PQCHA_ERR_BACKEND_IO));
     close(fd);
     PQCHA_TRY(resolve_range(&size, file_size, offset, length));
 
@@ -211,7 +192,7 @@ static pqcha_err read_range(const char *path, uint64_t offset, uint64_t size,
         return PQCHA_ERR_NO_MEMORY;
     int fd = -1;
     uint64_t file_size = 0;
-    pqcha_err err = open_regular_file(&fd, &file_size, path);
+    pqcha_err err = pqcha__open_regular_file(&fd, &file_size, path, PQCHA_ERR_BACKEND_IO);
     if (err == PQCHA_OK) {
         if (file_size < offset || file_size - offset < size)
             err = PQCHA_ERR_REGION_CHANGED;

@@ -16,6 +16,7 @@
 
 #include "core/internal.h"
 #include "core/manifest.h"
+#include "io/fileio.h"
 
 #define CHUNK_BYTES (8u * 1024u * 1024u)
 #define FIRST_HEAD_BYTES (1u * 1024u * 1024u)
@@ -40,24 +41,6 @@ static pqcha_err errno_to_err(int e) {
     default:
         return PQCHA_ERR_IO;
     }
-}
-
-static pqcha_err open_regular(int *fd_out, uint64_t *size_out, const char *path) {
-    int fd;
-    do
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return errno_to_err(errno);
-    struct stat st;
-    /* O_NONBLOCK above keeps a FIFO from hanging us before this check. */
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
-        close(fd);
-        return PQCHA_ERR_IO;
-    }
-    *fd_out = fd;
-    *size_out = (uint64_t)st.st_size;
-    return PQCHA_OK;
 }
 
 /* Exactly len bytes at offset; a file that ends early has changed under us. */
@@ -264,7 +247,7 @@ pqcha_err pqcha_manifest_add_file(pqcha_manifest *m, const char *path, unsigned 
     pqcha__model_file f;
     memset(&f, 0, sizeof f);
     int fd = -1;
-    err = open_regular(&fd, &f.size, path);
+    err = pqcha__open_regular_file(&fd, &f.size, path, PQCHA_ERR_IO);
     if (err != PQCHA_OK)
         return err;
     if (f.size > PQCHA_MAX_SAFE_INTEGER)

@@ -1,0 +1,28 @@
+/* fileio.c — see fileio.h. */
+#include "io/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+pqcha_err pqcha__open_regular_file(int *fd_out, uint64_t *size_out, const char *path,
+                                   pqcha_err io_error) {
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? PQCHA_ERR_NOT_FOUND
+               : errno == ENOMEM                   ? PQCHA_ERR_NO_MEMORY
+                                                   : io_error;
+    struct stat st;
+    /* Only regular files have a size that means "the bytes we will read". */
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
+        close(fd);
+        return io_error;
+    }
+    *fd_out = fd;
+    *size_out = (uint64_t)st.st_size;
+    return PQCHA_OK;
+}

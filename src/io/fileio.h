@@ -1,0 +1,16 @@
+/* fileio.h — opening files whose bytes pqcha measures or parses. */
+#ifndef PQCHA_FILEIO_H
+#define PQCHA_FILEIO_H
+
+#include <stdint.h>
+
+#include "pqcha/error.h"
+
+/* Opens a regular file read-only and returns its size. Close-on-exec (a
+ * fork+exec elsewhere in the process does not inherit it) and non-blocking
+ * (a FIFO cannot hang the open before the regular-file check). Missing →
+ * PQCHA_ERR_NOT_FOUND; anything else, or not a regular file → io_error. */
+pqcha_err pqcha__open_regular_file(int *fd_out, uint64_t *size_out, const char *path,
+                                   pqcha_err io_error);
+
+#endif
