@@ -1016,6 +1016,9 @@ static json_t *claim_to_json(const pqcha__claim *claim) {
     bad |= set_new(obj, "takenAt", timestamp_json(claim->taken_at));
     if (claim->expected_hex) /* the attester's own claim: shown, never used */
         bad |= set_new(obj, "expectedDigest", json_string(claim->expected_hex));
+    if (claim->region.mapped_file) /* where in which file the region's bytes come from */
+        bad |= set_new(obj, "mapping", json_pack("{s:s, s:I}", "file", claim->region.mapped_file,
+                                                 "offset", (json_int_t)claim->region.file_offset));
     if (bad) {
         json_decref(obj);
         return NULL;

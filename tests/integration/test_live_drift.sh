@@ -94,5 +94,8 @@ for s in spans:
 assert by_region == {"weights.gguf": ["blk.0.attn_q.weight"],
                      "weights.safetensors": ["token_embd.weight"]}, by_region
 assert sorted(result["drift"]) == ["weights.gguf", "weights.safetensors"], result["drift"]
+for region in result["report"]["regions"]:  # where the bytes came from, as signed
+    assert region["mapping"]["file"].endswith("/" + region["id"]), region["mapping"]
+    assert region["mapping"]["offset"] == 0, region["mapping"]
 PY
 echo "ok: live memory equals the manifest; tampering is named down to the tensor"
