@@ -405,10 +405,13 @@ static pqcha_err result_add_span(pqcha_result *r, const pqcha__claim *claim,
     return PQCHA_OK;
 }
 
-/* Node digests of the same shape over the same number of bytes: comparable. */
+/* Node digests of the same shape over the same bytes of the file: comparable.
+ * A region mapped from another file offset than 0 holds other bytes of the
+ * file than the entry's node i covers, whatever its size. */
 static int nodes_comparable(const pqcha__claim *claim, const pqcha__model_file *f) {
     return f && f->node_count > 0 && claim->node_count > 0 &&
            claim->digest_alg == PQCHA_DIGEST_SHA3_256_TREE && claim->region.size == f->size &&
+           (!claim->region.mapped_file || claim->region.file_offset == 0) &&
            claim->node_level == f->node_level && claim->node_count == f->node_count;
 }
 

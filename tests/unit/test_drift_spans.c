@@ -100,16 +100,16 @@ static pqcha_policy *policy_for(const pqcha__model_file *f) {
     return p;
 }
 
-/* A signed report over `data` as the in-memory region REGION (a file mapping
- * at offset 0, as the process backend would record). */
-static char *attest(const uint8_t *data, size_t len) {
+/* A signed report over `data` as the in-memory region REGION, a mapping of
+ * the file from file_offset. */
+static char *attest_mapped(const uint8_t *data, size_t len, uint64_t file_offset) {
     pqcha_backend *b = NULL;
     pqcha_region *r = NULL;
     pqcha_attester *a = NULL;
     char *env = NULL;
     CHECK_OK(pqcha_backend_create(&b, "in-memory"));
     CHECK_OK(pqcha_region_create(&r, REGION, "weights", 0x7f0000000000, len, PQCHA_PROT_R));
-    CHECK_OK(pqcha_region_set_mapping(r, "/models/" REGION, 0));
+    CHECK_OK(pqcha_region_set_mapping(r, "/models/" REGION, file_offset));
     CHECK_OK(pqcha_memory_backend_register(b, WORKLOAD, r, data, len));
     CHECK_OK(pqcha_attester_create(&a, key(), b, WORKLOAD));
     CHECK_OK(pqcha_attester_set_time(a, NOW));
@@ -119,6 +119,11 @@ static char *attest(const uint8_t *data, size_t len) {
     pqcha_region_free(r);
     pqcha_backend_free(b);
     return env;
+}
+
+/* ... at offset 0, as the process backend records a whole mapped file. */
+static char *attest(const uint8_t *data, size_t len) {
+    return attest_mapped(data, len, 0);
 }
 
 static pqcha_result *verify_at(const pqcha_policy *p, const char *env, int64_t now) {
@@ -319,6 +324,27 @@ static void test_tampered_nodes_are_inconsistent(void) {
     fixture_clear(&fx);
 }
 
+/* A region of the entry's size whose mapping starts at another file offset
+ * holds other bytes of the file than the entry's node i describes: its nodes
+ * are not comparable, and a span would name tensors the change is not in. */
+static void test_mapping_at_other_offset_gives_no_spans(void) {
+    fixture fx;
+    REQUIRE(fixture_init(&fx));
+    uint8_t *copy = malloc(MODEL_SIZE);
+    memcpy(copy, fx.data, MODEL_SIZE);
+    copy[tensor_offset(5) + 77] ^= 0x5a;
+    char *env = attest_mapped(copy, MODEL_SIZE, 1400u * KIB); /* tensor 5 would read as 6 */
+    pqcha_result *res = verify_at(fx.policy, env, NOW + 10);
+    CHECK(pqcha_result_verdict(res) == PQCHA_VERDICT_DRIFT);
+    CHECK_ERR(pqcha_result_error(res), PQCHA_ERR_MEMORY_DRIFT);
+    CHECK(pqcha_result_drift_count(res) == 1);
+    CHECK(pqcha_result_span_count(res) == 0);
+    pqcha_result_free(res);
+    pqcha_free(env);
+    free(copy);
+    fixture_clear(&fx);
+}
+
 /* The accessors on a NULL result. */
 static void test_null_result(void) {
     CHECK(pqcha_result_span_count(NULL) == 0);
@@ -343,5 +369,6 @@ static void test_node_shape_agrees_with_manifest(void) {
 TEST_MAIN(TEST(test_unchanged_is_valid), TEST(test_one_byte_in_one_tensor),
           TEST(test_two_distant_changes), TEST(test_adjacent_nodes_merge),
           TEST(test_change_in_gap_names_no_tensor), TEST(test_size_mismatch_gives_no_spans),
+          TEST(test_mapping_at_other_offset_gives_no_spans),
           TEST(test_no_spans_for_rejected_report), TEST(test_tampered_nodes_are_inconsistent),
           TEST(test_null_result), TEST(test_node_shape_agrees_with_manifest))
