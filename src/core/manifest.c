@@ -36,20 +36,14 @@
  * ====================================================================== */
 
 void pqcha__tree_node_shape(uint64_t size, unsigned *level, size_t *count) {
-    unsigned k = 0;
-    uint64_t nodes = 0;
-    if (size > PQCHA_TREE_LEAF_SIZE) {
-        uint64_t leaves = (size - 1) / PQCHA_TREE_LEAF_SIZE + 1; /* ceil without overflow */
-        nodes = leaves;
-        while (nodes > PQCHA_MAX_TREE_NODES) {
-            k++;
-            nodes = ((leaves - 1) >> k) + 1;
-        }
-    }
+    /* One rule, the tree hasher's, at the format's leaf size. */
+    unsigned k;
+    size_t n;
+    pqcha__parhash_node_shape(size, PQCHA_TREE_LEAF_SIZE, &k, &n);
     if (level != NULL)
         *level = k;
     if (count != NULL)
-        *count = (size_t)nodes;
+        *count = n;
 }
 
 pqcha_err pqcha__tensor_name_check(const char *name, size_t len) {
