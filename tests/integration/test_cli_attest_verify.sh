@@ -192,4 +192,23 @@ assert_contains out '"sequence": 41'
 expect_exit 3 "$PQCHA" inspect garbage.json
 expect_exit 4 "$PQCHA" inspect no-such-report.json
 
+# Progress: none when stderr is not a terminal; on a terminal, a line for a
+# large region, cleared afterwards, and the report is the same kind of report.
+truncate -s 64M large.bin
+expect_exit 0 "$PQCHA" policy --workload big --trust signer.pub.pem --region large=large.bin -o big-policy.json
+expect_exit 0 "$PQCHA" attest --key signer.pem --workload big --region large=large.bin -o big.json
+[ ! -s err ] || fail "progress shown although stderr is not a terminal"
+if command -v script >/dev/null && script -qec true /dev/null >/dev/null 2>&1; then
+  script -qec "'$PQCHA' attest --key signer.pem --workload big --region large=large.bin -o big-tty.json" \
+    /dev/null >tty.out
+  grep -q 'large: .*MB/s' tty.out || fail "no progress on a terminal: $(od -c tty.out | head -5)"
+  expect_exit 0 "$PQCHA" verify --policy big-policy.json big-tty.json
+  assert_contains out "VALID"
+  python3 - big-tty.json <<'PY'
+import base64, json, sys
+stmt = json.loads(base64.b64decode(json.load(open(sys.argv[1]))["payload"]))
+assert stmt["predicate"]["platform"] == "file", stmt["predicate"]["platform"]
+PY
+fi
+
 echo "ok: policy, attest, verify, inspect"

@@ -2,8 +2,11 @@
 #include <limits.h>
 #include "attester_setup.h"
 
+#include "progress_backend.h"
+
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void attester_options_init(struct attester_options *o)
 {
@@ -399,7 +402,11 @@ static int set_expected_digests(struct attester_setup *s, const struct attester_
 
 static int configure_attester(struct attester_setup *s, const struct attester_options *o)
 {
-    pqcha_err err = pqcha_attester_create(&s->attester, s->key, s->backend, o->workload);
+    /* On a terminal, hashing a large region shows its progress on stderr. */
+    if (isatty(STDERR_FILENO))
+        s->progress = progress_backend_wrap(s->backend);
+    pqcha_err err = pqcha_attester_create(&s->attester, s->key,
+                                          s->progress ? s->progress : s->backend, o->workload);
 
     if (err != PQCHA_OK) {
         cli_error("--workload", err, cli_hint_for(err));
@@ -456,6 +463,8 @@ void attester_setup_free(struct attester_setup *s)
     /* The attester refers to the key and the backend: free it first. */
     if (s->attester != NULL)
         pqcha_attester_free(s->attester);
+    if (s->progress != NULL)
+        pqcha_backend_free(s->progress);
     if (s->backend != NULL)
         pqcha_backend_free(s->backend);
     if (s->key != NULL)

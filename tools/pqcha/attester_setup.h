@@ -102,6 +102,7 @@ struct attester_options {
 struct attester_setup {
     pqcha_key *key;
     pqcha_backend *backend;
+    pqcha_backend *progress; /* wraps backend on a terminal, else NULL */
     pqcha_attester *attester;
 };
 
