@@ -94,6 +94,8 @@ pqcha_err pqcha_file_backend_add(pqcha_backend *b, const char *workload_id, cons
  * Adjacent mappings of the same file (same device and inode, contiguous
  * addresses and file offsets) merge into one region, clamped to the file's
  * size, which records address, size, file, file offset and protection.
+ * The process is identified by its PID and start time, so a PID reused by
+ * another process after the workload exited reads as PQCHA_ERR_NO_SUCH_PROCESS.
  * Errors: PQCHA_ERR_NO_SUCH_PROCESS, PQCHA_ERR_PERMISSION (same uid,
  * CAP_SYS_PTRACE, kernel.yama.ptrace_scope), PQCHA_ERR_NO_SUCH_REGION when a
  * selector matches nothing, PQCHA_ERR_REGION_CHANGED when a mapping vanished,

@@ -49,6 +49,7 @@ typedef struct proc_entry {
     char *workload_id;
     pqcha_region *region;
     int pid;
+    uint64_t start_time; /* with pid, names one process for the machine's uptime */
     proc_piece *pieces;
     size_t piece_count;
 } proc_entry;
@@ -183,6 +184,41 @@ static pqcha_err load_maps(int pid, pqcha__maps *out) {
     if (err == PQCHA_OK)
         err = pqcha__maps_parse(out, text, len);
     free(text);
+    return err;
+}
+
+/* ---- which process ---- */
+
+/* A PID alone can be reused once its process is gone; the PID with the
+ * process's start time cannot, so reads check both. */
+static pqcha_err process_start_time(int pid, uint64_t *out) {
+    int fd = -1;
+    PQCHA_TRY(open_proc_file(&fd, pid, "stat"));
+    char *text = NULL;
+    size_t len = 0;
+    pqcha_err err = read_all(fd, &text, &len);
+    close(fd);
+    if (err == PQCHA_OK)
+        err = pqcha__proc_stat_start_time(text, len, out);
+    free(text);
+    return err;
+}
+
+/* The process that pid names now is the one whose start time was recorded. */
+static pqcha_err check_same_process(int pid, uint64_t start_time) {
+    uint64_t now = 0;
+    PQCHA_TRY(process_start_time(pid, &now));
+    return now == start_time ? PQCHA_OK : PQCHA_ERR_NO_SUCH_PROCESS;
+}
+
+/* Loads the memory map, making sure it is the map of one process throughout
+ * (the PID was not reused while we read it), and returns that process's start time. */
+static pqcha_err load_process_maps(int pid, pqcha__maps *maps, uint64_t *start_time) {
+    PQCHA_TRY(process_start_time(pid, start_time));
+    PQCHA_TRY(load_maps(pid, maps));
+    pqcha_err err = check_same_process(pid, *start_time);
+    if (err != PQCHA_OK)
+        pqcha__maps_free(maps);
     return err;
 }
 
@@ -441,11 +477,14 @@ static pqcha_err reserve_entries(process_backend *p, size_t more) {
 }
 
 /* Moves every entry of l into the backend, or none; l is emptied either way. */
-static pqcha_err commit_entries(process_backend *p, const char *workload_id, entry_list *l) {
+static pqcha_err commit_entries(process_backend *p, const char *workload_id, entry_list *l,
+                                uint64_t start_time) {
     pqcha_err err = PQCHA_OK;
-    for (size_t i = 0; err == PQCHA_OK && i < l->count; i++)
+    for (size_t i = 0; err == PQCHA_OK && i < l->count; i++) {
+        l->items[i].start_time = start_time;
         if ((l->items[i].workload_id = pqcha__strdup(workload_id)) == NULL)
             err = PQCHA_ERR_NO_MEMORY;
+    }
     if (err == PQCHA_OK) {
         pthread_mutex_lock(&p->lock);
         err = check_new_ids(p, workload_id, l);
@@ -480,13 +519,14 @@ static pqcha_err add_file_runs(process_backend *p, const char *workload_id, int 
     pqcha__maps maps = {NULL, 0};
     run_list runs = {NULL, 0};
     entry_list list = {NULL, 0};
-    pqcha_err err = load_maps(pid, &maps);
+    uint64_t start_time = 0;
+    pqcha_err err = load_process_maps(pid, &maps, &start_time);
     if (err == PQCHA_OK)
         err = collect_file_runs(&runs, pid, &maps, filter, ctx);
     if (err == PQCHA_OK)
         err = entries_for_runs(&list, pid, &maps, &runs, region_id);
     if (err == PQCHA_OK)
-        err = commit_entries(p, workload_id, &list);
+        err = commit_entries(p, workload_id, &list, start_time);
     entry_list_free(&list);
     free(runs.items);
     pqcha__maps_free(&maps);
@@ -577,7 +617,8 @@ pqcha_err pqcha_process_backend_add_range(pqcha_backend *b, const char *workload
 
     pqcha__maps maps = {NULL, 0};
     entry_list list = {NULL, 0};
-    pqcha_err err = load_maps(pid, &maps);
+    uint64_t start_time = 0;
+    pqcha_err err = load_process_maps(pid, &maps, &start_time);
     if (err == PQCHA_OK)
         err = entry_list_grow(&list, 1);
     if (err == PQCHA_OK) {
@@ -585,7 +626,7 @@ pqcha_err pqcha_process_backend_add_range(pqcha_backend *b, const char *workload
         err = entry_for_range(&list.items[0], pid, &maps, address, length, region_id);
     }
     if (err == PQCHA_OK)
-        err = commit_entries(p, workload_id, &list);
+        err = commit_entries(p, workload_id, &list, start_time);
     entry_list_free(&list);
     pqcha__maps_free(&maps);
     return err;
@@ -757,8 +798,8 @@ static pqcha_err stream_remote(int pid, uint64_t address, uint64_t size, pqcha_c
 
 /* Copies what a read needs out of the entry, so the lock is not held while reading. */
 static pqcha_err snapshot_entry(process_backend *p, const char *workload_id,
-                                const pqcha_region *region, int *pid, proc_piece **pieces,
-                                size_t *piece_count) {
+                                const pqcha_region *region, int *pid, uint64_t *start_time,
+                                proc_piece **pieces, size_t *piece_count) {
     pqcha_err err = PQCHA_OK;
     pthread_mutex_lock(&p->lock);
     const proc_entry *e = find_entry(p, workload_id, region->id);
@@ -772,6 +813,7 @@ static pqcha_err snapshot_entry(process_backend *p, const char *workload_id,
         memcpy(*pieces, e->pieces, e->piece_count * sizeof **pieces);
         *piece_count = e->piece_count;
         *pid = e->pid;
+        *start_time = e->start_time;
     }
     pthread_mutex_unlock(&p->lock);
     return err;
@@ -783,15 +825,21 @@ static pqcha_err process_read_region(void *self, const char *workload_id, const 
     proc_piece *pieces = NULL;
     size_t piece_count = 0;
     int pid = 0;
-    pqcha_err err = snapshot_entry(p, workload_id, region, &pid, &pieces, &piece_count);
-    /* Checked before (the process may have remapped since listing) and after
-     * (it may have remapped while we read). */
+    uint64_t start_time = 0;
+    pqcha_err err =
+        snapshot_entry(p, workload_id, region, &pid, &start_time, &pieces, &piece_count);
+    /* Checked before (the process may have remapped, or be another process
+     * under a reused PID, since listing) and after (the same, while we read). */
+    if (err == PQCHA_OK)
+        err = check_same_process(pid, start_time);
     if (err == PQCHA_OK)
         err = check_pieces(pid, pieces, piece_count);
     if (err == PQCHA_OK)
         err = stream_remote(pid, region->address, region->size, sink, sink_ctx);
     if (err == PQCHA_OK)
         err = check_pieces(pid, pieces, piece_count);
+    if (err == PQCHA_OK)
+        err = check_same_process(pid, start_time);
     free(pieces);
     return err;
 }

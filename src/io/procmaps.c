@@ -275,3 +275,34 @@ pqcha_protection pqcha__maps_protection(const pqcha__map_entry *entries, size_t 
         return PQCHA_PROT_RW;
     return executable ? PQCHA_PROT_RX : PQCHA_PROT_RO;
 }
+
+/* ---- /proc/PID/stat ---- */
+
+#define STAT_START_TIME_FIELD 22
+#define STAT_FIRST_FIELD_AFTER_COMM 3
+
+pqcha_err pqcha__proc_stat_start_time(const char *text, size_t len, uint64_t *out) {
+    pqcha__reader r;
+    pqcha__reader_init(&r, text, len);
+    /* The last ')' closes the command name, whatever the name holds. */
+    size_t after_comm = 0;
+    uint8_t c;
+    while (pqcha__reader_byte(&r, &c))
+        if (c == ')')
+            after_comm = r.pos;
+    if (after_comm == 0)
+        return PQCHA_ERR_MALFORMED;
+    r.pos = after_comm;
+    for (unsigned field = STAT_FIRST_FIELD_AFTER_COMM; field < STAT_START_TIME_FIELD; field++) {
+        PQCHA_TRY(expect_byte(&r, ' '));
+        unsigned chars = 0;
+        while (peek_byte(&r, &c) && c != ' ' && c != '\n') {
+            r.pos++;
+            chars++;
+        }
+        if (chars == 0)
+            return PQCHA_ERR_MALFORMED;
+    }
+    PQCHA_TRY(expect_byte(&r, ' '));
+    return read_decimal(&r, out);
+}

@@ -71,4 +71,10 @@ size_t pqcha__maps_run_end(const pqcha__maps *m, size_t first, pqcha__map_filter
  * not readable -> R. */
 pqcha_protection pqcha__maps_protection(const pqcha__map_entry *entries, size_t n);
 
+/* The start time (field 22: clock ticks after boot) from the text of
+ * /proc/PID/stat. The command name (field 2) is in parentheses and may hold
+ * spaces and ')' itself, so fields are counted from the last ')'. Errors:
+ * PQCHA_ERR_MALFORMED, PQCHA_ERR_OUT_OF_RANGE. */
+pqcha_err pqcha__proc_stat_start_time(const char *text, size_t len, uint64_t *out);
+
 #endif

@@ -265,7 +265,33 @@ static void test_same_mapping(void) {
     pqcha__maps_free(&m);
 }
 
-TEST_MAIN(TEST(test_typical_lines), TEST(test_paths_with_spaces_and_deleted),
+/* The start time that, with the PID, names one process: field 22, counted
+ * from the last ')' because the command name may hold spaces and ')'. */
+static void test_stat_start_time(void) {
+    static const char plain[] =
+        "1234 (bash) S 1 1234 1234 34816 1234 4194560 1000 0 0 0 1 2 0 0 20 0 1 0 123456 8192 100\n";
+    static const char tricky[] = "77 (a) b) (c) R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 999 5\n";
+    uint64_t t = 0;
+    CHECK_OK(pqcha__proc_stat_start_time(plain, strlen(plain), &t));
+    CHECK(t == 123456);
+    CHECK_OK(pqcha__proc_stat_start_time(tricky, strlen(tricky), &t));
+    CHECK(t == 999);
+    static const char *const malformed[] = {
+        "",                                         /* nothing */
+        "1234 bash S 1 2 3",                        /* no command name */
+        "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13\n",  /* ends before field 22 */
+        "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18  19\n", /* empty field */
+        "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 x\n",   /* not a number */
+    };
+    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++)
+        CHECK_ERR(pqcha__proc_stat_start_time(malformed[i], strlen(malformed[i]), &t),
+                  PQCHA_ERR_MALFORMED);
+    static const char huge[] =
+        "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 99999999999999999999999\n";
+    CHECK_ERR(pqcha__proc_stat_start_time(huge, strlen(huge), &t), PQCHA_ERR_OUT_OF_RANGE);
+}
+
+TEST_MAIN(TEST(test_stat_start_time), TEST(test_typical_lines), TEST(test_paths_with_spaces_and_deleted),
           TEST(test_empty_and_huge_numbers), TEST(test_malformed_lines),
           TEST(test_path_length_limit), TEST(test_error_after_good_lines_frees_them),
           TEST(test_merge_runs), TEST(test_merge_offset_overflow), TEST(test_protection_names),
