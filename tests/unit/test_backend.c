@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "io/backend_internal.h"
 
 static const char *const WEIGHTS_SHA3 =
     "33bad5430899ed6f8beaf3e732b2a2cad1d40b7c9de0cfcdc7e0bc0756803a10"; /* SHA3-256(00010203) */
@@ -266,14 +267,10 @@ static pqcha_err fake_list(void *self, const char *workload, pqcha_region ***reg
     pqcha_err err = pqcha_region_create(&r, "fake", "", 0, 8, PQCHA_PROT_RW);
     if (err != PQCHA_OK)
         return err;
-    pqcha_region **grown = realloc(*regions, (*count + 1) * sizeof *grown);
-    if (grown == NULL) {
+    err = pqcha__region_list_append(regions, count, r);
+    if (err != PQCHA_OK)
         pqcha_region_free(r);
-        return PQCHA_ERR_NO_MEMORY;
-    }
-    grown[(*count)++] = r;
-    *regions = grown;
-    return PQCHA_OK;
+    return err;
 }
 
 static pqcha_err fake_read(void *self, const char *workload, const pqcha_region *region,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "io/backend_internal.h"
 
 #define MS INT64_C(1000000)
 #define MAX_ROUNDS_SEEN 64
@@ -48,14 +49,10 @@ static pqcha_err timed_list(void *self, const char *workload, pqcha_region ***re
     pqcha_err err = pqcha_region_create(&r, "weights", "", 0x1000, 16, PQCHA_PROT_RO);
     if (err != PQCHA_OK)
         return err;
-    pqcha_region **grown = realloc(*regions, (*count + 1) * sizeof *grown);
-    if (grown == NULL) {
+    err = pqcha__region_list_append(regions, count, r);
+    if (err != PQCHA_OK)
         pqcha_region_free(r);
-        return PQCHA_ERR_NO_MEMORY;
-    }
-    grown[(*count)++] = r;
-    *regions = grown;
-    return PQCHA_OK;
+    return err;
 }
 
 static pqcha_err timed_read(void *self, const char *workload, const pqcha_region *region,
