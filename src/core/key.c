@@ -75,16 +75,6 @@ EVP_PKEY *pqcha__key_evp(const pqcha_key *key) {
     return key ? key->pkey : NULL;
 }
 
-/* Our own hex so key.c does not depend on encoding.c's link order. */
-static void hex_lower(char *out, const uint8_t *in, size_t len) {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 0x0f];
-    }
-    out[2 * len] = '\0';
-}
-
 /* Which ML-DSA parameter set an OpenSSL key is, or 0 when it is not ML-DSA. */
 static pqcha_sig_alg sig_alg_of(const EVP_PKEY *pkey) {
     for (size_t i = 0; i < SIG_ALG_COUNT; i++)
@@ -122,7 +112,7 @@ static pqcha_err compute_key_id(pqcha_key *key) {
     free(der);
     if (err != PQCHA_OK)
         return err;
-    hex_lower(key->id, digest, sizeof digest);
+    pqcha_hex_encode(key->id, digest, sizeof digest);
     return PQCHA_OK;
 }
 

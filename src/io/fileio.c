@@ -6,6 +6,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+pqcha_err pqcha__errno_to_err(int e, pqcha_err otherwise) {
+    switch (e) {
+    case EEXIST:
+        return PQCHA_ERR_FILE_EXISTS;
+    case ENOENT:
+    case ENOTDIR:
+        return PQCHA_ERR_NOT_FOUND;
+    case ENOMEM:
+        return PQCHA_ERR_NO_MEMORY;
+    default:
+        return otherwise;
+    }
+}
+
 pqcha_err pqcha__open_regular_file(int *fd_out, uint64_t *size_out, const char *path,
                                    pqcha_err io_error) {
     int fd;
@@ -13,9 +27,7 @@ pqcha_err pqcha__open_regular_file(int *fd_out, uint64_t *size_out, const char *
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? PQCHA_ERR_NOT_FOUND
-               : errno == ENOMEM                   ? PQCHA_ERR_NO_MEMORY
-                                                   : io_error;
+        return pqcha__errno_to_err(errno, io_error);
     struct stat st;
     /* Only regular files have a size that means "the bytes we will read". */
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {

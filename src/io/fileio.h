@@ -6,6 +6,10 @@
 
 #include "pqcha/error.h"
 
+/* The pqcha_err for a failed file system call: EEXIST -> FILE_EXISTS,
+ * ENOENT/ENOTDIR -> NOT_FOUND, ENOMEM -> NO_MEMORY, anything else -> otherwise. */
+pqcha_err pqcha__errno_to_err(int e, pqcha_err otherwise);
+
 /* Opens a regular file read-only and returns its size. Close-on-exec (a
  * fork+exec elsewhere in the process does not inherit it) and non-blocking
  * (a FIFO cannot hang the open before the regular-file check). Missing →

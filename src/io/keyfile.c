@@ -11,23 +11,10 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "io/fileio.h"
 
 #define PRIVATE_KEY_MODE 0600
 #define PUBLIC_KEY_MODE 0644
-
-static pqcha_err errno_to_err(int e) {
-    switch (e) {
-    case EEXIST:
-        return PQCHA_ERR_FILE_EXISTS;
-    case ENOENT:
-    case ENOTDIR:
-        return PQCHA_ERR_NOT_FOUND;
-    case ENOMEM:
-        return PQCHA_ERR_NO_MEMORY;
-    default:
-        return PQCHA_ERR_IO;
-    }
-}
 
 static pqcha_err write_all(int fd, const char *data, size_t len) {
     while (len > 0) {
@@ -35,7 +22,7 @@ static pqcha_err write_all(int fd, const char *data, size_t len) {
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return errno_to_err(errno);
+            return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
         }
         data += n;
         len -= (size_t)n;
@@ -48,13 +35,13 @@ static pqcha_err write_all(int fd, const char *data, size_t len) {
 static pqcha_err fill_and_close(int fd, const char *data, size_t len, mode_t mode) {
     pqcha_err err = PQCHA_OK;
     if (fchmod(fd, mode) != 0)
-        err = errno_to_err(errno);
+        err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
     if (err == PQCHA_OK)
         err = write_all(fd, data, len);
     if (err == PQCHA_OK && fsync(fd) != 0)
-        err = errno_to_err(errno);
+        err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
     if (close(fd) != 0 && err == PQCHA_OK)
-        err = errno_to_err(errno);
+        err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
     return err;
 }
 
@@ -62,7 +49,7 @@ static pqcha_err write_new_file(const char *path, const char *data, size_t len, 
     /* O_EXCL refuses an existing file and, with O_NOFOLLOW, a planted symlink. */
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0600);
     if (fd < 0)
-        return errno_to_err(errno);
+        return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
     pqcha_err err = fill_and_close(fd, data, len, mode);
     if (err != PQCHA_OK)
         unlink(path);
@@ -105,14 +92,14 @@ static pqcha_err replace_file(const char *path, const char *data, size_t len, mo
         return PQCHA_ERR_NO_MEMORY;
     int fd = mkstemp(tmp); /* created 0600 and exclusively */
     if (fd < 0) {
-        pqcha_err err = errno_to_err(errno);
+        pqcha_err err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
         free(tmp);
         return err;
     }
     pqcha_err err = fill_and_close(fd, data, len, mode);
     /* rename replaces a symlink at path itself, never the file it points to. */
     if (err == PQCHA_OK && rename(tmp, path) != 0)
-        err = errno_to_err(errno);
+        err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
     if (err == PQCHA_OK)
         sync_parent_dir(path);
     else
@@ -172,7 +159,7 @@ static pqcha_err read_capped(int fd, char *buf, size_t cap, size_t *out_len) {
 static pqcha_err load_from_fd(pqcha_key **out, int fd, int *loose_permissions) {
     struct stat st;
     if (fstat(fd, &st) != 0)
-        return errno_to_err(errno);
+        return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
     if (!S_ISREG(st.st_mode))
         return PQCHA_ERR_IO;
     if (st.st_size > (off_t)PQCHA_MAX_PEM_LEN)
@@ -200,7 +187,7 @@ pqcha_err pqcha_key_load(pqcha_key **out, const char *path, int *loose_permissio
     /* O_NONBLOCK so a FIFO at path cannot hang us before the S_ISREG check. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return errno_to_err(errno);
+        return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
     pqcha_err err = load_from_fd(out, fd, loose_permissions);
     close(fd);
     return err;

@@ -31,18 +31,6 @@ typedef pqcha_err (*header_parser)(pqcha__tensor **, size_t *, size_t *, const u
 
 /* ---- reading ---- */
 
-static pqcha_err errno_to_err(int e) {
-    switch (e) {
-    case ENOENT:
-    case ENOTDIR:
-        return PQCHA_ERR_NOT_FOUND;
-    case ENOMEM:
-        return PQCHA_ERR_NO_MEMORY;
-    default:
-        return PQCHA_ERR_IO;
-    }
-}
-
 /* Exactly len bytes at offset; a file that ends early has changed under us. */
 static pqcha_err read_at(int fd, uint8_t *buf, size_t len, uint64_t offset) {
     size_t done = 0;
@@ -51,7 +39,7 @@ static pqcha_err read_at(int fd, uint8_t *buf, size_t len, uint64_t offset) {
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return errno_to_err(errno);
+            return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
         if (n == 0)
             return PQCHA_ERR_REGION_CHANGED;
         done += (size_t)n;
@@ -153,7 +141,7 @@ static pqcha_err hash_rest(pqcha_hasher *h, int fd, uint64_t offset, uint64_t si
             extra = pread(fd, chunk, 1, (off_t)size);
         while (extra < 0 && errno == EINTR);
         if (extra < 0)
-            err = errno_to_err(errno);
+            err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
         else if (extra > 0)
             err = PQCHA_ERR_REGION_CHANGED;
     }
