@@ -64,6 +64,12 @@ pqcha_err pqcha_backend_list_regions(pqcha_backend *b, const char *workload_id,
 void pqcha_region_list_free(pqcha_region **regions, size_t count);
 pqcha_err pqcha_backend_read(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
                              pqcha_chunk_sink sink, void *sink_ctx);
+/* Streams the region into h (created, threads set, not yet updated), first
+ * announcing the region's size with pqcha_hasher_expect_length, so a tree
+ * hasher records node digests and a region that grew or shrank is refused.
+ * The caller finals h. */
+pqcha_err pqcha_backend_hash(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
+                             pqcha_hasher *h);
 /* Streams the region through a hasher: digest is pqcha_digest_alg_length(alg) bytes.
  * threads as for pqcha_hasher_set_threads (1 = this thread only, 0 = all CPUs). */
 pqcha_err pqcha_backend_digest(pqcha_backend *b, const char *workload_id, const pqcha_region *region,

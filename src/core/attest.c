@@ -219,10 +219,6 @@ typedef struct measure_job {
     measurement *results;
 } measure_job;
 
-static pqcha_err hasher_sink(void *ctx, const uint8_t *data, size_t len) {
-    return pqcha_hasher_update(ctx, data, len);
-}
-
 /* Keeps a copy of the hasher's nodes (none for other algorithms or small regions). */
 static pqcha_err keep_nodes(measurement *m, const pqcha_hasher *h) {
     size_t count = pqcha_hasher_node_count(h);
@@ -237,17 +233,15 @@ static pqcha_err keep_nodes(measurement *m, const pqcha_hasher *h) {
     return PQCHA_OK;
 }
 
-/* The backend's digest path, with the region's size announced so that the
- * hasher records nodes and refuses a region that grew or shrank mid-read. */
+/* The backend's hashing path (which announces the region's size, so the
+ * hasher records nodes), keeping the nodes for the claim. */
 static pqcha_err digest_region(const pqcha_attester *a, const pqcha_region *region,
                                unsigned threads, measurement *m) {
     pqcha_hasher *h = NULL;
     PQCHA_TRY(pqcha_hasher_create(&h, a->digest_alg));
     pqcha_err err = pqcha_hasher_set_threads(h, threads);
     if (err == PQCHA_OK)
-        err = pqcha_hasher_expect_length(h, pqcha_region_size(region));
-    if (err == PQCHA_OK)
-        err = pqcha_backend_read(a->backend, a->workload_id, region, hasher_sink, h);
+        err = pqcha_backend_hash(a->backend, a->workload_id, region, h);
     if (err == PQCHA_OK)
         err = pqcha_hasher_final(h, m->digest, sizeof m->digest);
     if (err == PQCHA_OK)

@@ -192,6 +192,14 @@ static pqcha_err hasher_sink_write(void *ctx, const uint8_t *data, size_t len) {
     return pqcha_hasher_update(ctx, data, len);
 }
 
+pqcha_err pqcha_backend_hash(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
+                             pqcha_hasher *h) {
+    if (b == NULL || workload_id == NULL || region == NULL || h == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    PQCHA_TRY(pqcha_hasher_expect_length(h, pqcha_region_size(region)));
+    return pqcha_backend_read(b, workload_id, region, hasher_sink_write, h);
+}
+
 pqcha_err pqcha_backend_digest(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
                                pqcha_digest_alg alg, unsigned threads, uint8_t *digest,
                                size_t digest_len) {
@@ -207,7 +215,7 @@ pqcha_err pqcha_backend_digest(pqcha_backend *b, const char *workload_id, const 
     PQCHA_TRY(pqcha_hasher_create(&h, alg));
     pqcha_err err = pqcha_hasher_set_threads(h, threads);
     if (err == PQCHA_OK)
-        err = pqcha_backend_read(b, workload_id, region, hasher_sink_write, h);
+        err = pqcha_backend_hash(b, workload_id, region, h);
     if (err == PQCHA_OK)
         err = pqcha_hasher_final(h, digest, digest_len);
     pqcha_hasher_free(h);

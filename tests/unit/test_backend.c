@@ -442,7 +442,40 @@ static void test_zero_size_region(void) {
     pqcha_backend_free(b);
 }
 
-TEST_MAIN(TEST(test_register_list_digest), TEST(test_unknown_region), TEST(test_sev_snp_not_present),
+/* pqcha_backend_hash announces the size, so a tree hasher records nodes. */
+static void test_backend_hash_records_nodes(void) {
+    size_t size = 3 * PQCHA_TREE_LEAF_SIZE + 1; /* four leaves: four level-0 nodes */
+    uint8_t *bytes = malloc(size);
+    REQUIRE(bytes);
+    memset(bytes, 0x3c, size);
+    pqcha_backend *b = NULL;
+    pqcha_region *r = NULL;
+    CHECK_OK(pqcha_backend_create(&b, "in-memory"));
+    CHECK_OK(pqcha_region_create(&r, "big", "", 0, size, PQCHA_PROT_RO));
+    REQUIRE(b && r);
+    CHECK_OK(pqcha_memory_backend_register(b, "w", r, bytes, size));
+    pqcha_hasher *h = NULL;
+    CHECK_OK(pqcha_hasher_create(&h, PQCHA_DIGEST_SHA3_256_TREE));
+    CHECK_OK(pqcha_backend_hash(b, "w", r, h));
+    uint8_t got[32], want[32];
+    CHECK_OK(pqcha_hasher_final(h, got, sizeof got));
+    CHECK_OK(pqcha_digest(want, sizeof want, PQCHA_DIGEST_SHA3_256_TREE, bytes, size, 1));
+    CHECK(memcmp(got, want, 32) == 0);
+    CHECK(pqcha_hasher_node_count(h) == 4);
+    CHECK(pqcha_hasher_node_level(h) == 0);
+    pqcha_hasher_free(h);
+    /* A hasher that already took bytes cannot be told the size any more. */
+    CHECK_OK(pqcha_hasher_create(&h, PQCHA_DIGEST_SHA3_256_TREE));
+    CHECK_OK(pqcha_hasher_update(h, bytes, 1));
+    CHECK_ERR(pqcha_backend_hash(b, "w", r, h), PQCHA_ERR_INVALID_ARGUMENT);
+    pqcha_hasher_free(h);
+    CHECK_ERR(pqcha_backend_hash(b, "w", r, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    pqcha_region_free(r);
+    pqcha_backend_free(b);
+    free(bytes);
+}
+
+TEST_MAIN(TEST(test_backend_hash_records_nodes), TEST(test_register_list_digest), TEST(test_unknown_region), TEST(test_sev_snp_not_present),
           TEST(test_tdx_not_present), TEST(test_workload_isolation),
           TEST(test_same_id_in_two_workloads), TEST(test_registration_order_kept),
           TEST(test_registry), TEST(test_register_duplicate), TEST(test_length_must_match_size),
