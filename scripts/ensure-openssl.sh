@@ -36,12 +36,17 @@ done
 work="$cache/openssl-build"
 rm -rf "$work"
 mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/src"
+# apt's and OpenSSL's own output goes to a log kept next to the cache; a
+# newcomer sees a few progress lines, and the log's path when something fails.
+build_log="$cache/openssl-build.log"
+: >"$build_log"
+trap 'status=$?; [ "$status" -eq 0 ] || log "failed (exit $status); the full log is $build_log"' EXIT
 echo "deb-src http://deb.debian.org/debian trixie main" >"$work/sources.list"
 apt_opts=(-o "Dir::Etc::sourcelist=$work/sources.list" -o "Dir::Etc::sourceparts=/dev/null"
           -o "Dir::State::Lists=$work/lists" -o "Dir::Cache::archives=$work/archives"
           -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
 log "fetching the trixie source index (private apt configuration)"
-apt-get "${apt_opts[@]}" -qq update >&2
+apt-get "${apt_opts[@]}" -qq update >>"$build_log" 2>&1
 
 # Newest first; the archive index may list a version whose files are already gone.
 mapfile -t versions < <(apt-cache "${apt_opts[@]}" showsrc openssl | awk '/^Version:/ {print $2}' | sort -Vr | uniq)
@@ -51,7 +56,7 @@ for v in "${versions[@]}"; do
   upstream=${v%%-*}; upstream=${upstream#*:}
   version_ok "$upstream" || continue
   log "trying openssl=$v"
-  if (cd "$work/src" && apt-get "${apt_opts[@]}" -qq source --download-only "openssl=$v" >&2); then
+  if (cd "$work/src" && apt-get "${apt_opts[@]}" -qq source --download-only "openssl=$v" >>"$build_log" 2>&1); then
     got=$v; break
   fi
   rm -f "$work/src"/*
@@ -59,15 +64,15 @@ done
 [ -n "$got" ] || { log "could not download any openssl >= 3.5 source package"; exit 1; }
 
 log "unpacking openssl $got"
-(cd "$work/src" && dpkg-source --no-check -x ./*.dsc tree >&2)
+(cd "$work/src" && dpkg-source --no-check -x ./*.dsc tree >>"$build_log" 2>&1)
 log "building static libcrypto (about 90 s on 2 cores)"
 (
   cd "$work/src/tree"
   ./Configure no-shared no-apps no-tests no-docs no-legacy no-engine no-module no-ssl no-tls \
-    no-dtls no-quic no-comp no-ui-console -fPIC --prefix="$prefix" --libdir=lib >&2
-  make -j"$(nproc)" build_libs >&2
-  make install_dev >&2
-)
+    no-dtls no-quic no-comp no-ui-console -fPIC --prefix="$prefix" --libdir=lib
+  make -j"$(nproc)" build_libs
+  make install_dev
+) >>"$build_log" 2>&1
 touch "$prefix/.complete"
 rm -rf "$work"
 log "installed into $prefix"
