@@ -2,8 +2,8 @@
  *
  * A backend lists a workload's regions and streams one region's bytes to a
  * sink in chunks, so a region is never materialised whole. Backends are
- * created by name from a registry: "in-memory", "file", "amd-sev-snp",
- * "intel-tdx". An unknown name is PQCHA_ERR_UNKNOWN_BACKEND.
+ * created by name from a registry: "in-memory", "file", "process",
+ * "amd-sev-snp", "intel-tdx". An unknown name is PQCHA_ERR_UNKNOWN_BACKEND.
  */
 #ifndef PQCHA_BACKEND_H
 #define PQCHA_BACKEND_H
@@ -13,6 +13,7 @@
 
 #include "pqcha/crypto.h"
 #include "pqcha/error.h"
+#include "pqcha/manifest.h"
 #include "pqcha/report.h"
 
 #ifdef __cplusplus
@@ -107,10 +108,45 @@ pqcha_err pqcha_file_backend_add(pqcha_backend *b, const char *workload_id, cons
  * selector matches nothing, PQCHA_ERR_REGION_CHANGED when a mapping vanished,
  * shrank or was replaced between listing and reading. */
 
-/* Every mapping whose file path matches glob (fnmatch, e.g. "*model.gguf").
- * region_id NULL: the file's base name (one region per distinct file). */
+/* Every mapping whose file matches glob (fnmatch): a glob with '/' is
+ * matched against the whole path ('*' matching '/' too, e.g. "/models/llama*"),
+ * one without against the file's base name ("model.gguf", "*.gguf").
+ * region_id NULL: the manifest entry's name when a manifest describes the
+ * file (pqcha_process_backend_set_manifest), else the base name (one region
+ * per distinct file). */
 pqcha_err pqcha_process_backend_add_mappings(pqcha_backend *b, const char *workload_id, int pid,
                                              const char *glob, const char *region_id);
+/* Every mapping of the file at path, found by its device and inode, so a
+ * symlinked model, a bind mount or a container whose paths differ from the
+ * attester's still match. NOT_FOUND if path does not exist, NO_SUCH_REGION
+ * if the process does not map it. region_id NULL: as above. */
+pqcha_err pqcha_process_backend_add_file(pqcha_backend *b, const char *workload_id, int pid,
+                                         const char *path, const char *region_id);
+
+/* Tensor tables. A mapping region of a safetensors or GGUF file carries the
+ * tensors that lie wholly inside it (pqcha_region_add_tensor), so the
+ * attester measures it tensor by tensor (sha3-256-segments). They come from
+ * the manifest entry that describes the file, if a manifest is set (it is
+ * borrowed: keep it until the regions are added; entries match by region id,
+ * base name, or as the only entry of the file's size, and always by size),
+ * else from the file's own header, read through its path or, for a deleted
+ * file, through /proc/PID/map_files (CAP_SYS_ADMIN). A file whose header
+ * cannot be read is still measured, as a whole: the note says why. Call
+ * these before adding regions. */
+pqcha_err pqcha_process_backend_set_manifest(pqcha_backend *b, const pqcha_manifest *m);
+/* enabled 0: measure every mapping as a whole (no tensor tables). */
+pqcha_err pqcha_process_backend_set_tensor_tables(pqcha_backend *b, int enabled);
+/* Why the region has no tensor table although tables are enabled, e.g. "no
+ * tensor table: permission denied"; NULL when it has one or is no model file
+ * that could. Valid until the backend is freed. */
+const char *pqcha_process_backend_tensor_note(pqcha_backend *b, const char *workload_id,
+                                              const char *region_id);
+
+/* The distinct files a process maps, one path per line ('\n'-terminated;
+ * the kernel escapes newlines in names), " (deleted)" after files gone from
+ * disk; for error messages that say what a process does map. Free with
+ * pqcha_free. Errors as for the functions above. */
+pqcha_err pqcha_process_mapped_files(char **paths, int pid);
 /* length bytes from address (must lie inside mappings). region_id NULL:
  * "range-0x<address>". */
 pqcha_err pqcha_process_backend_add_range(pqcha_backend *b, const char *workload_id, int pid,

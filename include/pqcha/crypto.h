@@ -34,11 +34,18 @@ void pqcha_wipe(void *p, size_t len);        /* not optimised away */
  *                   (PQCHA_TREE_LEAF_SIZE bytes), above that a Merkle tree of
  *                   SHA3-256 leaves hashed in parallel lanes and threads;
  *  "k12"            KangarooTwelve (KT128, RFC 9861), 32 bytes, empty customisation:
- *                   the fastest, for the very largest regions. */
+ *                   the fastest, for the very largest regions;
+ *  "sha3-256-segments"  regions with a tensor table (see below). */
 typedef enum pqcha_digest_alg {
     PQCHA_DIGEST_SHA3_256 = 1,
     PQCHA_DIGEST_SHA3_256_TREE = 2,
-    PQCHA_DIGEST_K12 = 3
+    PQCHA_DIGEST_K12 = 3,
+    /* "sha3-256-segments" (FORMAT.md section 4.6): a region cut at the tensor
+     * boundaries of the model file it maps, each piece hashed with
+     * sha3-256-tree, the pieces' digests combined. The attester chooses it
+     * for regions that carry a tensor table; it is not a digest of bytes
+     * alone, so no hasher computes it (pqcha_hasher_create refuses it). */
+    PQCHA_DIGEST_SHA3_256_SEGMENTS = 4
 } pqcha_digest_alg;
 
 /* The sha3-256-tree leaf size: part of the format, chosen by measurement
@@ -50,7 +57,12 @@ pqcha_err pqcha_digest_alg_parse(pqcha_digest_alg *out, const char *name);
 const char *pqcha_digest_alg_name(pqcha_digest_alg alg); /* NULL if unknown */
 size_t pqcha_digest_alg_length(pqcha_digest_alg alg);    /* 0 if unknown */
 
-/* Streaming hasher: create, update any number of times, final once. */
+/* Whether alg is a digest of bytes alone that pqcha_hasher computes (every
+ * algorithm but sha3-256-segments): 1 or 0. */
+int pqcha_digest_alg_is_streaming(pqcha_digest_alg alg);
+
+/* Streaming hasher: create, update any number of times, final once.
+ * sha3-256-segments is PQCHA_ERR_UNSUPPORTED_ALGORITHM here. */
 typedef struct pqcha_hasher pqcha_hasher;
 pqcha_err pqcha_hasher_create(pqcha_hasher **out, pqcha_digest_alg alg);
 /* Threads for the parallel algorithms (sha3-256-tree, k12): 1 by default,

@@ -2,8 +2,10 @@
  *
  * A manifest lists model files by base name with their size, sha3-256-tree
  * digest, the tree's node digests (for drift localisation) and, for
- * safetensors and GGUF files, the tensor table: names, dtypes, shapes and
- * byte ranges. A verifier policy can name a manifest entry as the reference
+ * safetensors and GGUF files, the tensor table: names, dtypes, shapes, byte
+ * ranges and the sha3-256-tree digest of every tensor's bytes (and of the
+ * bytes between tensors), so a verifier can check a model tensor by tensor
+ * in a process that maps only part of the file. A verifier policy can name a manifest entry as the reference
  * for a region, so drift is reported down to the tensor. */
 #ifndef PQCHA_MANIFEST_H
 #define PQCHA_MANIFEST_H
@@ -30,6 +32,11 @@ pqcha_err pqcha_manifest_create(pqcha_manifest **out);
  * (PQCHA_ERR_MALFORMED and friends), never a partial entry. The entry is named
  * by the file's base name; a second file of the same name is PQCHA_ERR_REGION_EXISTS. */
 pqcha_err pqcha_manifest_add_file(pqcha_manifest *m, const char *path, unsigned threads);
+/* After pqcha_manifest_add_file failed on a model file: one sentence naming
+ * what was refused (e.g. "tensor 'blk.0.ffn_up.weight' has ggml type 43,
+ * which this version of pqcha does not know"), control characters escaped;
+ * "" when there is nothing to add to the error code. Never NULL. */
+const char *pqcha_manifest_error_detail(const pqcha_manifest *m);
 /* Pretty JSON (FORMAT.md section 8), NUL-terminated, free with pqcha_free. */
 pqcha_err pqcha_manifest_to_json(char **out, const pqcha_manifest *m);
 /* Strict decoder, same rules as reports and policies. */

@@ -50,6 +50,22 @@ pqcha_err pqcha_region_copy(pqcha_region **out, const pqcha_region *r);
 pqcha_err pqcha_region_set_mapping(pqcha_region *r, const char *file, uint64_t file_offset);
 const char *pqcha_region_mapped_file(const pqcha_region *r); /* NULL if not a file mapping */
 uint64_t pqcha_region_file_offset(const pqcha_region *r);
+/* The mapped file was deleted or replaced on disk (its path now names another
+ * file, or none): the report says so. Only on a file mapping. */
+pqcha_err pqcha_region_set_file_deleted(pqcha_region *r, int deleted);
+int pqcha_region_file_deleted(const pqcha_region *r);
+/* Declares a tensor of the model file a mapping region holds: its name and
+ * the absolute file offset and size of its bytes, which must lie wholly
+ * inside the region's bytes of the file (OUT_OF_RANGE) and after the
+ * previous tensor (MALFORMED). With tensors, the attester measures the region
+ * as sha3-256-segments (docs/FORMAT.md section 4.6): one digest per tensor,
+ * checked by a verifier against its manifest whatever file offset the mapping
+ * starts at. Names follow the manifest's rules (BAD_IDENTIFIER, TOO_LARGE);
+ * at most PQCHA_MAX_TENSORS per region. Only on a file mapping. */
+pqcha_err pqcha_region_add_tensor(pqcha_region *r, const char *name, uint64_t file_offset,
+                                  uint64_t size);
+size_t pqcha_region_tensor_count(const pqcha_region *r);
+const char *pqcha_region_tensor_name(const pqcha_region *r, size_t i);
 const char *pqcha_region_id(const pqcha_region *r);
 const char *pqcha_region_description(const pqcha_region *r);
 uint64_t pqcha_region_address(const pqcha_region *r);

@@ -96,10 +96,19 @@ uint64_t pqcha_result_span_offset(const pqcha_result *r, size_t i);
 uint64_t pqcha_result_span_length(const pqcha_result *r, size_t i);
 size_t pqcha_result_span_tensor_count(const pqcha_result *r, size_t i);
 const char *pqcha_result_span_tensor(const pqcha_result *r, size_t i, size_t tensor);
+/* For a sha3-256-segments region whose reference is a manifest entry
+ * (docs/FORMAT.md section 5, "Tensor digests"), each changed tensor is a span
+ * of exactly its bytes naming it, each changed run of bytes outside tensors a
+ * span naming none, and each required tensor the report does not show at its
+ * reference offset and size is listed here, in region and file order. */
+size_t pqcha_result_missing_tensor_count(const pqcha_result *r);
+const char *pqcha_result_missing_tensor_region(const pqcha_result *r, size_t i);
+const char *pqcha_result_missing_tensor(const pqcha_result *r, size_t i);
 /* The decoded report, only once its signature was verified by a trusted key; else NULL. */
 const pqcha_report *pqcha_result_report(const pqcha_result *r);
 /* The whole result as a JSON object (verdict, error, checks, drift, driftDetails
- * [{"region", "offset", "length", "tensors"}], report summary). */
+ * [{"region", "offset", "length", "tensors"}], missingTensors [{"region",
+ * "tensor"}], report summary). */
 pqcha_err pqcha_result_to_json(char **out, const pqcha_result *r);
 void pqcha_result_free(pqcha_result *r);
 

@@ -21,6 +21,7 @@
 #include "internal.h"
 #include "report_internal.h"
 #include "runtime/pool.h"
+#include "segments.h"
 
 #define RANDOM_NONCE_BYTES 16
 
@@ -81,8 +82,8 @@ pqcha_err pqcha_attester_create(pqcha_attester **out, const pqcha_key *signing_k
 pqcha_err pqcha_attester_set_digest(pqcha_attester *a, pqcha_digest_alg alg) {
     if (a == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
-    if (pqcha_digest_alg_length(alg) == 0)
-        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+    if (!pqcha_digest_alg_is_streaming(alg))
+        return PQCHA_ERR_UNSUPPORTED_ALGORITHM; /* segments follow from regions' tensors */
     a->digest_alg = alg;
     return PQCHA_OK;
 }
@@ -211,6 +212,9 @@ typedef struct measurement {
     unsigned node_level;
     size_t node_count;
     uint8_t *nodes;
+    /* sha3-256-segments (a region with a tensor table): the pieces. */
+    pqcha__segment *segments;
+    size_t segment_count;
 } measurement;
 
 typedef struct measure_job {
@@ -252,9 +256,42 @@ static pqcha_err digest_region(const pqcha_attester *a, const pqcha_region *regi
     return err;
 }
 
+static pqcha_err segment_sink_write(void *ctx, const uint8_t *data, size_t len) {
+    return pqcha__segment_hasher_update(ctx, data, len);
+}
+
+/* A region with tensors, cut at their boundaries: every byte is hashed once,
+ * into its tensor's digest or a gap's (FORMAT.md 4.6). */
+static pqcha_err digest_segments(const pqcha_attester *a, const pqcha_region *region,
+                                 unsigned threads, measurement *m) {
+    PQCHA_TRY(pqcha__segments_layout(&m->segments, &m->segment_count, region->file_offset,
+                                     region->size, region->tensors, region->tensor_count));
+    pqcha__segment_hasher *sh = NULL;
+    pqcha_err err = pqcha__segment_hasher_new(&sh, m->segments, m->segment_count, threads);
+    if (err == PQCHA_OK)
+        err = pqcha_backend_read(a->backend, a->workload_id, region, segment_sink_write, sh);
+    if (err == PQCHA_OK)
+        err = pqcha__segment_hasher_final(sh, m->digest);
+    pqcha__segment_hasher_free(sh);
+    if (err != PQCHA_OK)
+        memset(m->digest, 0, sizeof m->digest);
+    return err;
+}
+
+/* Segments when the region carries a tensor table and the attester uses the
+ * default tree digest (of which segments are made); the plain digest otherwise. */
+static pqcha_digest_alg claim_algorithm(const pqcha_attester *a, const pqcha_region *region) {
+    int segmented = region->tensor_count > 0 && region->size > 0 &&
+                    a->digest_alg == PQCHA_DIGEST_SHA3_256_TREE;
+    return segmented ? PQCHA_DIGEST_SHA3_256_SEGMENTS : a->digest_alg;
+}
+
 static void measure_one(const pqcha_attester *a, const pqcha_region *region, unsigned threads,
                         measurement *m) {
-    m->err = digest_region(a, region, threads, m);
+    if (claim_algorithm(a, region) == PQCHA_DIGEST_SHA3_256_SEGMENTS)
+        m->err = digest_segments(a, region, threads, m);
+    else
+        m->err = digest_region(a, region, threads, m);
     m->taken_at = attester_now(a);
     m->done = 1;
 }
@@ -299,16 +336,23 @@ static pqcha_err measure_all(pqcha_report *rep, pqcha_attester *a, int64_t *last
         if (err != PQCHA_OK)
             break;
         const expected_digest *e = find_expected(a, regions[i]->id);
-        err = pqcha__report_add_claim(rep, regions[i], a->digest_alg, m->digest, digest_len,
-                                      m->taken_at, e ? e->hex : NULL);
+        pqcha_digest_alg alg = claim_algorithm(a, regions[i]);
+        /* An expectation is a sha3-256-tree digest: meaningless for segments. */
+        err = pqcha__report_add_claim(rep, regions[i], alg, m->digest, digest_len, m->taken_at,
+                                      e && alg == a->digest_alg ? e->hex : NULL);
         if (err == PQCHA_OK && m->node_count > 0)
             err = pqcha__report_set_claim_nodes(rep, rep->claim_count - 1, m->node_level,
                                                 m->nodes, m->node_count);
+        if (err == PQCHA_OK && m->segment_count > 0)
+            err = pqcha__report_set_claim_segments(rep, rep->claim_count - 1, m->segments,
+                                                   m->segment_count);
         if (m->taken_at > *last_taken_at)
             *last_taken_at = m->taken_at;
     }
-    for (size_t i = 0; results != NULL && i < count; i++)
+    for (size_t i = 0; results != NULL && i < count; i++) {
         free(results[i].nodes);
+        pqcha__segments_free(results[i].segments, results[i].segment_count);
+    }
     free(results);
     pqcha_region_list_free(regions, count);
     return err;

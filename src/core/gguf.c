@@ -60,7 +60,8 @@ static const struct ggml_type_info ggml_types[] = {
     {23, "IQ4_XS", 256, 136},  {24, "I8", 1, 1},          {25, "I16", 1, 2},
     {26, "I32", 1, 4},         {27, "I64", 1, 8},         {28, "F64", 1, 8},
     {29, "IQ1_M", 256, 56},    {30, "BF16", 1, 2},        {34, "TQ1_0", 256, 54},
-    {35, "TQ2_0", 256, 66},    {39, "MXFP4", 32, 17},
+    {35, "TQ2_0", 256, 66},    {39, "MXFP4", 32, 17},     {40, "NVFP4", 64, 36},
+    {41, "Q1_0", 128, 18},     {42, "Q2_0", 64, 18},
 };
 #define GGML_TYPE_COUNT (sizeof ggml_types / sizeof ggml_types[0])
 
@@ -116,6 +117,7 @@ typedef struct gguf_cursor {
     pqcha__reader r;    /* over the head the caller has read */
     uint64_t file_size; /* the bytes that exist */
     size_t need;        /* set with TOO_LARGE: the head length that would do */
+    pqcha__diag *diag;  /* explains a refused tensor; may be NULL */
 } gguf_cursor;
 
 /* The next n bytes: MALFORMED if the file ends first, TOO_LARGE (with need)
@@ -275,12 +277,20 @@ static pqcha_err parse_tensor_info(gguf_cursor *c, pqcha__tensor *t, uint32_t al
     uint32_t type_id = 0;
     PQCHA_TRY(read_u32(c, &type_id));
     const struct ggml_type_info *type = type_by_id(type_id);
-    if (type == NULL)
+    if (type == NULL) {
+        pqcha__diag_tensor(c->diag, (const char *)name, (size_t)name_len,
+                           "has ggml type %u, which this version of pqcha does not know", type_id);
         return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+    }
     PQCHA_TRY(read_u64(c, &t->offset));
     if (t->offset % alignment != 0)
         return PQCHA_ERR_MALFORMED;
-    PQCHA_TRY(tensor_bytes(&t->size, type, t->shape, t->ndims));
+    pqcha_err err = tensor_bytes(&t->size, type, t->shape, t->ndims);
+    if (err == PQCHA_ERR_MALFORMED)
+        pqcha__diag_tensor(c->diag, (const char *)name, (size_t)name_len,
+                           "has a row of %llu elements, not a whole number of %s blocks of %u",
+                           (unsigned long long)t->shape[0], type->name, type->block);
+    PQCHA_TRY(err);
     t->name = pqcha__strndup((const char *)name, (size_t)name_len);
     t->dtype = pqcha__strdup(type->name);
     return t->name && t->dtype ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
@@ -369,6 +379,12 @@ static pqcha_err parse_fixed_header(gguf_cursor *c, uint64_t *tensor_count, uint
 
 pqcha_err pqcha__gguf_parse(pqcha__tensor **tensors, size_t *count, size_t *need,
                             const uint8_t *head, size_t head_len, uint64_t file_size) {
+    return pqcha__gguf_parse_diag(tensors, count, need, head, head_len, file_size, NULL);
+}
+
+pqcha_err pqcha__gguf_parse_diag(pqcha__tensor **tensors, size_t *count, size_t *need,
+                                 const uint8_t *head, size_t head_len, uint64_t file_size,
+                                 pqcha__diag *diag) {
     if (tensors == NULL || count == NULL || (head == NULL && head_len != 0) || head_len > file_size)
         return PQCHA_ERR_INVALID_ARGUMENT;
     *tensors = NULL;
@@ -379,6 +395,7 @@ pqcha_err pqcha__gguf_parse(pqcha__tensor **tensors, size_t *count, size_t *need
     pqcha__reader_init(&c.r, head, head_len);
     c.file_size = file_size;
     c.need = 0;
+    c.diag = diag;
     uint64_t tensor_count = 0, kv_count = 0;
     uint32_t alignment = GGUF_DEFAULT_ALIGNMENT;
     pqcha_err err = parse_fixed_header(&c, &tensor_count, &kv_count);

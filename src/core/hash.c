@@ -33,6 +33,7 @@ static const digest_alg_entry digest_algs[] = {
     {PQCHA_DIGEST_SHA3_256, "sha3-256"},
     {PQCHA_DIGEST_SHA3_256_TREE, "sha3-256-tree"},
     {PQCHA_DIGEST_K12, "k12"},
+    {PQCHA_DIGEST_SHA3_256_SEGMENTS, "sha3-256-segments"},
 };
 
 /* Fetching an EVP_MD walks OpenSSL's provider tables and takes locks; do it
@@ -77,6 +78,10 @@ size_t pqcha_digest_alg_length(pqcha_digest_alg alg) {
     return pqcha_digest_alg_name(alg) ? PQCHA_SHA3_256_LEN : 0;
 }
 
+int pqcha_digest_alg_is_streaming(pqcha_digest_alg alg) {
+    return pqcha_digest_alg_length(alg) != 0 && alg != PQCHA_DIGEST_SHA3_256_SEGMENTS;
+}
+
 const char *pqcha_keccak_implementation(void) {
     return pqcha__keccak_best()->name;
 }
@@ -85,7 +90,7 @@ pqcha_err pqcha_hasher_create(pqcha_hasher **out, pqcha_digest_alg alg) {
     if (out == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (pqcha_digest_alg_length(alg) == 0)
+    if (!pqcha_digest_alg_is_streaming(alg))
         return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
     pqcha_hasher *h = calloc(1, sizeof *h);
     if (h == NULL)

@@ -16,6 +16,8 @@
  *    UNSUPPORTED_ALGORITHM for an unknown dtype);
  *  - above PQCHA_MAX_MANIFEST_LEN bytes, PQCHA_MAX_MANIFEST_FILES files,
  *    PQCHA_MAX_TENSORS tensors, PQCHA_MAX_TREE_NODES nodes: TOO_LARGE. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +65,28 @@ pqcha_err pqcha__tensor_name_check(const char *name, size_t len) {
     return PQCHA_OK;
 }
 
+void pqcha__diag_tensor(pqcha__diag *d, const char *name, size_t name_len, const char *fmt, ...) {
+    if (d == NULL)
+        return;
+    size_t used = (size_t)snprintf(d->text, sizeof d->text, "tensor '");
+    for (size_t i = 0; i < name_len && used + 8 < sizeof d->text; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
+            d->text[used++] = (char)c;
+        else
+            used += (size_t)snprintf(d->text + used, sizeof d->text - used, "\\x%02x", c);
+    }
+    if (used + 2 >= sizeof d->text)
+        return;
+    d->text[used++] = '\'';
+    d->text[used++] = ' ';
+    d->text[used] = '\0';
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->text + used, sizeof d->text - used, fmt, ap);
+    va_end(ap);
+}
+
 /* A file's name in a manifest is a base name: what a process's memory map and
  * a policy call the file, without the directory it happened to be in. */
 static pqcha_err base_name_check(const char *name) {
@@ -83,6 +107,43 @@ static pqcha_err tensor_check(const char *format, const pqcha__tensor *t) {
 static int format_known(const char *format) {
     return strcmp(format, "safetensors") == 0 || strcmp(format, "gguf") == 0 ||
            strcmp(format, "raw") == 0;
+}
+
+pqcha_err pqcha__model_file_tensor_refs(pqcha__tensor_ref **out, const pqcha__model_file *f) {
+    if (out == NULL || f == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (f->tensor_count == 0)
+        return PQCHA_OK;
+    pqcha__tensor_ref *refs = malloc(f->tensor_count * sizeof *refs);
+    if (refs == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; i < f->tensor_count; i++)
+        refs[i] = (pqcha__tensor_ref){f->tensors[i].name, f->tensors[i].offset, f->tensors[i].size};
+    *out = refs;
+    return PQCHA_OK;
+}
+
+/* The gaps are exactly the bytes outside the tensors (which are in order and
+ * do not overlap: checked before), in offset order, none empty. An empty
+ * tensor holds no bytes and splits no gap. */
+static pqcha_err gaps_check(const pqcha__model_file *f) {
+    size_t g = 0;
+    uint64_t at = 0;
+    for (size_t i = 0; i <= f->tensor_count; i++) {
+        if (i < f->tensor_count && f->tensors[i].size == 0)
+            continue;
+        uint64_t next = i < f->tensor_count ? f->tensors[i].offset : f->size;
+        if (next > at) {
+            if (g == f->gap_count || f->gaps[g].offset != at || f->gaps[g].size != next - at ||
+                f->gaps[g].tensor != NULL)
+                return PQCHA_ERR_INCONSISTENT_CLAIMS;
+            g++;
+        }
+        if (i < f->tensor_count)
+            at = f->tensors[i].offset + f->tensors[i].size;
+    }
+    return g == f->gap_count ? PQCHA_OK : PQCHA_ERR_INCONSISTENT_CLAIMS;
 }
 
 /* Everything a decoded entry must satisfy, applied to the encoder's input
@@ -107,7 +168,7 @@ static pqcha_err model_file_check(const pqcha__model_file *f) {
             return PQCHA_ERR_INCONSISTENT_CLAIMS;
     }
     int raw = strcmp(f->format, "raw") == 0;
-    if (raw && f->tensor_count != 0)
+    if (raw && (f->tensor_count != 0 || f->has_tensor_digests))
         return PQCHA_ERR_MALFORMED;
     if (f->tensor_count > PQCHA_MAX_TENSORS)
         return PQCHA_ERR_TOO_LARGE;
@@ -122,7 +183,7 @@ static pqcha_err model_file_check(const pqcha__model_file *f) {
         if (i > 0 && t->offset < f->tensors[i - 1].offset + f->tensors[i - 1].size)
             return PQCHA_ERR_MALFORMED; /* out of order or overlapping */
     }
-    return PQCHA_OK;
+    return f->has_tensor_digests ? gaps_check(f) : PQCHA_OK;
 }
 
 static int compare_name_ptrs(const void *a, const void *b) {
@@ -168,6 +229,7 @@ void pqcha__model_file_clear(pqcha__model_file *f) {
     free(f->format);
     free(f->nodes);
     pqcha__tensors_free(f->tensors, f->tensor_count);
+    pqcha__segments_free(f->gaps, f->gap_count);
     memset(f, 0, sizeof *f);
 }
 
@@ -207,6 +269,11 @@ pqcha_err pqcha__model_file_copy(pqcha__model_file *dst, const pqcha__model_file
     }
     if (tensors_copy(&dst->tensors, src->tensors, src->tensor_count) != PQCHA_OK)
         goto no_memory;
+    dst->tensor_count = src->tensor_count;
+    if (pqcha__segments_copy(&dst->gaps, src->gaps, src->gap_count) != PQCHA_OK)
+        goto no_memory;
+    dst->gap_count = src->gap_count;
+    dst->has_tensor_digests = src->has_tensor_digests;
     dst->size = src->size;
     memcpy(dst->digest, src->digest, sizeof dst->digest);
     pqcha_hex_encode(dst->digest_hex, dst->digest, sizeof dst->digest);
@@ -242,6 +309,37 @@ static const pqcha__model_file *file_at(const pqcha_manifest *m, size_t i) {
 static const pqcha__tensor *tensor_at(const pqcha_manifest *m, size_t file, size_t tensor) {
     const pqcha__model_file *f = file_at(m, file);
     return f != NULL && tensor < f->tensor_count ? &f->tensors[tensor] : NULL;
+}
+
+static const pqcha__model_file *entry_named(const pqcha_manifest *m, const char *name, uint64_t size) {
+    for (size_t i = 0; name != NULL && i < m->count; i++)
+        if (strcmp(m->files[i].name, name) == 0)
+            return m->files[i].size == size ? &m->files[i] : NULL;
+    return NULL;
+}
+
+const pqcha__model_file *pqcha__manifest_match(const pqcha_manifest *m, const char *id,
+                                               const char *base_name, uint64_t size) {
+    if (m == NULL)
+        return NULL;
+    const pqcha__model_file *f = entry_named(m, id, size);
+    if (f == NULL)
+        f = entry_named(m, base_name, size);
+    if (f != NULL)
+        return f;
+    const pqcha__model_file *only = NULL;
+    for (size_t i = 0; i < m->count; i++) {
+        if (m->files[i].size != size)
+            continue;
+        if (only != NULL)
+            return NULL; /* two candidates: no guessing */
+        only = &m->files[i];
+    }
+    return only;
+}
+
+const char *pqcha_manifest_error_detail(const pqcha_manifest *m) {
+    return m ? m->diag.text : "";
 }
 
 size_t pqcha_manifest_file_count(const pqcha_manifest *m) {
@@ -328,6 +426,26 @@ static pqcha_err encode_tensor(json_t *obj, const pqcha__tensor *t) {
     return put(obj, "size", json_integer((json_int_t)t->size));
 }
 
+/* {"sha3-256-tree": "<64 hex>"} */
+static pqcha_err put_digest(json_t *obj, const uint8_t digest[DIGEST_LEN]) {
+    json_t *d = json_object();
+    PQCHA_TRY(put(obj, "digest", d));
+    return put(d, DIGEST_ALG_NAME, hex_string(digest));
+}
+
+static pqcha_err encode_gaps(json_t *obj, const pqcha__model_file *f) {
+    json_t *gaps = json_array();
+    PQCHA_TRY(put(obj, "gaps", gaps));
+    for (size_t i = 0; i < f->gap_count; i++) {
+        json_t *g = json_object();
+        PQCHA_TRY(append(gaps, g));
+        PQCHA_TRY(put(g, "offset", json_integer((json_int_t)f->gaps[i].offset)));
+        PQCHA_TRY(put(g, "size", json_integer((json_int_t)f->gaps[i].size)));
+        PQCHA_TRY(put_digest(g, f->gaps[i].digest));
+    }
+    return PQCHA_OK;
+}
+
 static pqcha_err encode_nodes(json_t *obj, const pqcha__model_file *f) {
     json_t *nodes = json_object();
     PQCHA_TRY(put(obj, "nodes", nodes));
@@ -356,8 +474,10 @@ static pqcha_err encode_file(json_t *obj, const pqcha__model_file *f) {
         json_t *t = json_object();
         PQCHA_TRY(append(tensors, t));
         PQCHA_TRY(encode_tensor(t, &f->tensors[i]));
+        if (f->has_tensor_digests)
+            PQCHA_TRY(put_digest(t, f->tensors[i].digest));
     }
-    return PQCHA_OK;
+    return f->has_tensor_digests ? encode_gaps(obj, f) : PQCHA_OK;
 }
 
 pqcha_err pqcha__model_file_encode(json_t **out, const pqcha__model_file *f) {
@@ -436,11 +556,27 @@ static pqcha_err decode_shape(pqcha__tensor *t, const json_t *obj) {
     return PQCHA_OK;
 }
 
-static pqcha_err decode_tensor(pqcha__tensor *t, const json_t *obj) {
+/* "digest": exactly {"sha3-256-tree": "<64 hex>"}. */
+static pqcha_err decode_digest_object(uint8_t out[DIGEST_LEN], const json_t *obj) {
+    static const char *const required[] = {DIGEST_ALG_NAME, NULL};
+    json_t *digest = NULL;
+    PQCHA_TRY(pqcha__json_object(obj, "digest", &digest));
+    PQCHA_TRY(pqcha__json_check_fields(digest, required, NULL));
+    return hex_value(out, json_object_get(digest, DIGEST_ALG_NAME));
+}
+
+/* with_digest: the file has tensor digests, so this tensor must have one
+ * (and otherwise must not): one rule for the whole table. */
+static pqcha_err decode_tensor(pqcha__tensor *t, const json_t *obj, int with_digest) {
     static const char *const required[] = {"name", "dtype", "shape", "offset", "size", NULL};
+    static const char *const optional[] = {"digest", NULL};
     if (!json_is_object(obj))
         return PQCHA_ERR_WRONG_TYPE;
-    PQCHA_TRY(pqcha__json_check_fields(obj, required, NULL));
+    PQCHA_TRY(pqcha__json_check_fields(obj, required, optional));
+    if ((json_object_get(obj, "digest") != NULL) != with_digest)
+        return PQCHA_ERR_MALFORMED;
+    if (with_digest)
+        PQCHA_TRY(decode_digest_object(t->digest, obj));
     const char *name = NULL, *dtype = NULL;
     PQCHA_TRY(pqcha__json_string(obj, "name", PQCHA__MAX_TENSOR_NAME_LEN, &name));
     PQCHA_TRY(pqcha__tensor_name_check(name, json_string_length(json_object_get(obj, "name"))));
@@ -464,7 +600,35 @@ static pqcha_err decode_tensors(pqcha__model_file *f, const json_t *obj) {
         return PQCHA_ERR_NO_MEMORY;
     f->tensor_count = n; /* zeroed entries are safe to clear on error */
     for (size_t i = 0; i < n; i++)
-        PQCHA_TRY(decode_tensor(&f->tensors[i], json_array_get(list, i)));
+        PQCHA_TRY(decode_tensor(&f->tensors[i], json_array_get(list, i), f->has_tensor_digests));
+    return PQCHA_OK;
+}
+
+static pqcha_err decode_gap(pqcha__segment *g, const json_t *obj) {
+    static const char *const required[] = {"offset", "size", "digest", NULL};
+    if (!json_is_object(obj))
+        return PQCHA_ERR_WRONG_TYPE;
+    PQCHA_TRY(pqcha__json_check_fields(obj, required, NULL));
+    PQCHA_TRY(pqcha__json_uint(obj, "offset", PQCHA_MAX_SAFE_INTEGER, &g->offset));
+    PQCHA_TRY(pqcha__json_uint(obj, "size", PQCHA_MAX_SAFE_INTEGER, &g->size));
+    return decode_digest_object(g->digest, obj);
+}
+
+/* "gaps": syntax here; that they are the complement of the tensors is
+ * checked with the rest of the entry (gaps_check). */
+static pqcha_err decode_gaps(pqcha__model_file *f, const json_t *obj) {
+    json_t *list = NULL;
+    PQCHA_TRY(pqcha__json_array(obj, "gaps", PQCHA_MAX_TENSORS + 1u, &list));
+    size_t n = json_array_size(list);
+    f->has_tensor_digests = 1;
+    if (n == 0)
+        return PQCHA_OK;
+    f->gaps = calloc(n, sizeof f->gaps[0]);
+    if (f->gaps == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    f->gap_count = n;
+    for (size_t i = 0; i < n; i++)
+        PQCHA_TRY(decode_gap(&f->gaps[i], json_array_get(list, i)));
     return PQCHA_OK;
 }
 
@@ -493,18 +657,14 @@ static pqcha_err decode_nodes(pqcha__model_file *f, const json_t *obj) {
 }
 
 static pqcha_err decode_digest(pqcha__model_file *f, const json_t *obj) {
-    static const char *const required[] = {DIGEST_ALG_NAME, NULL};
-    json_t *digest = NULL;
-    PQCHA_TRY(pqcha__json_object(obj, "digest", &digest));
-    PQCHA_TRY(pqcha__json_check_fields(digest, required, NULL));
-    PQCHA_TRY(hex_value(f->digest, json_object_get(digest, DIGEST_ALG_NAME)));
+    PQCHA_TRY(decode_digest_object(f->digest, obj));
     pqcha_hex_encode(f->digest_hex, f->digest, DIGEST_LEN);
     return PQCHA_OK;
 }
 
 static pqcha_err decode_file_fields(pqcha__model_file *f, const json_t *obj) {
     static const char *const required[] = {"name", "format", "size", "digest", NULL};
-    static const char *const optional[] = {"nodes", "tensors", NULL};
+    static const char *const optional[] = {"nodes", "tensors", "gaps", NULL};
     if (!json_is_object(obj))
         return PQCHA_ERR_WRONG_TYPE;
     PQCHA_TRY(pqcha__json_check_fields(obj, required, optional));
@@ -529,10 +689,13 @@ static pqcha_err decode_file_fields(pqcha__model_file *f, const json_t *obj) {
     }
     int raw = strcmp(format, "raw") == 0;
     int has_tensors = json_object_get(obj, "tensors") != NULL;
-    if (raw && has_tensors)
+    int has_gaps = json_object_get(obj, "gaps") != NULL;
+    if (raw && (has_tensors || has_gaps))
         return PQCHA_ERR_MALFORMED;
     if (!raw && !has_tensors)
         return PQCHA_ERR_MISSING_FIELD;
+    if (has_gaps)
+        PQCHA_TRY(decode_gaps(f, obj)); /* first: it says whether tensors carry digests */
     return raw ? PQCHA_OK : decode_tensors(f, obj);
 }
 

@@ -10,8 +10,17 @@
 #include <stdint.h>
 
 #include "pqcha.h"
+#include "core/segments.h"
 
 #define PQCHA__MAX_TENSOR_DIMS 8
+
+/* A sentence for the person reading the error: which element of a model file
+ * a parser refused, e.g. the tensor and the unknown type id. The error code
+ * stays the decision; the text only explains it. Names from the file are
+ * escaped (\xNN for control and non-ASCII bytes), so it is safe to print. */
+typedef struct pqcha__diag {
+    char text[320];
+} pqcha__diag;
 
 typedef struct pqcha__tensor {
     char *name;
@@ -20,6 +29,7 @@ typedef struct pqcha__tensor {
     unsigned ndims;
     uint64_t offset; /* absolute byte offset of the data within the file */
     uint64_t size;   /* bytes */
+    uint8_t digest[32]; /* sha3-256-tree of exactly those bytes, when the file has tensor digests */
 } pqcha__tensor;
 
 typedef struct pqcha__model_file {
@@ -33,12 +43,20 @@ typedef struct pqcha__model_file {
     uint8_t (*nodes)[32];
     pqcha__tensor *tensors; /* sorted by offset */
     size_t tensor_count;
+    /* Tensor digests (FORMAT.md 8.1): every tensor's digest is set, and the
+     * bytes outside tensors are the gaps, in offset order, each with its
+     * sha3-256-tree digest. A manifest written before tensor digests existed
+     * has neither (has_tensor_digests 0). */
+    int has_tensor_digests;
+    pqcha__segment *gaps; /* tensor NULL in each */
+    size_t gap_count;
 } pqcha__model_file;
 
 struct pqcha_manifest {
     pqcha__model_file *files;
     size_t count;
     size_t cap;
+    pqcha__diag diag; /* why the last pqcha_manifest_add_file failed, or "" */
 };
 
 /* One manifest entry as a JSON object and back (strict). */
@@ -59,6 +77,20 @@ pqcha_err pqcha__safetensors_parse(pqcha__tensor **tensors, size_t *count, size_
                                    const uint8_t *head, size_t head_len, uint64_t file_size);
 pqcha_err pqcha__gguf_parse(pqcha__tensor **tensors, size_t *count, size_t *need,
                             const uint8_t *head, size_t head_len, uint64_t file_size);
+
+/* "tensor '<escaped name>'" + the rest, formatted. */
+void pqcha__diag_tensor(pqcha__diag *d, const char *name, size_t name_len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* The parsers above, also explaining a refusal in *diag (may be NULL). */
+pqcha_err pqcha__safetensors_parse_diag(pqcha__tensor **tensors, size_t *count, size_t *need,
+                                        const uint8_t *head, size_t head_len, uint64_t file_size,
+                                        pqcha__diag *diag);
+pqcha_err pqcha__gguf_parse_diag(pqcha__tensor **tensors, size_t *count, size_t *need,
+                                 const uint8_t *head, size_t head_len, uint64_t file_size,
+                                 pqcha__diag *diag);
 void pqcha__tensors_free(pqcha__tensor *tensors, size_t count);
 
 /* Tensor names in both formats and in manifests: 1..PQCHA__MAX_TENSOR_NAME_LEN
@@ -72,6 +104,18 @@ pqcha_err pqcha__tensor_name_check(const char *name, size_t len);
  * (OUT_OF_RANGE on overflow, INCONSISTENT_CLAIMS on a mismatch). */
 pqcha_err pqcha__safetensors_tensor_check(const pqcha__tensor *t);
 pqcha_err pqcha__gguf_tensor_check(const pqcha__tensor *t);
+
+/* The entry describing a file of `size` bytes that a process maps: the entry
+ * named `id` (an explicit region id) if there is one, else the entry named
+ * like the file's base name, else the only entry of that size; in every case
+ * only an entry of exactly that size (another size is another file). NULL if
+ * none. */
+const pqcha__model_file *pqcha__manifest_match(const pqcha_manifest *m, const char *id,
+                                               const char *base_name, uint64_t size);
+
+/* The tensors of f as references for pqcha__segments_layout (names borrowed,
+ * not copied: free the array alone). */
+pqcha_err pqcha__model_file_tensor_refs(pqcha__tensor_ref **out, const pqcha__model_file *f);
 
 /* FORMAT.md 4.5: the node digests sha3-256-tree records for an input of size
  * bytes. With m = ceil(size / PQCHA_TREE_LEAF_SIZE) leaves: none (count 0,

@@ -53,7 +53,8 @@ struct pqcha__parhash {
     const pqcha__keccak_impl *impl;   /* the SIMD lanes */
     const pqcha__keccak_impl *scalar; /* one-off small hashes */
     unsigned threads;
-    pqcha__pool *pool; /* created on the first batch that can use it */
+    pqcha__pool *pool; /* created on the first batch that can use it, or borrowed */
+    int pool_borrowed;  /* the pool belongs to the caller: not freed here */
 
     uint8_t *stage;
     size_t stage_len, stage_cap, stage_max;
@@ -402,9 +403,15 @@ pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[DIGEST_LEN]) {
     return PQCHA_OK;
 }
 
+void pqcha__parhash_borrow_pool(pqcha__parhash *ph, pqcha__pool *pool) {
+    if (!ph || !pool || ph->pool) return;
+    ph->pool = pool;
+    ph->pool_borrowed = 1;
+}
+
 void pqcha__parhash_free(pqcha__parhash *ph) {
     if (!ph) return;
-    pqcha__pool_free(ph->pool);
+    if (!ph->pool_borrowed) pqcha__pool_free(ph->pool);
     free(ph->nodes);
     free(ph->stage);
     free(ph->leaf_digests);

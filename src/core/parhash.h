@@ -28,6 +28,10 @@ pqcha_err pqcha__parhash_update(pqcha__parhash *ph, const uint8_t *data, size_t 
 /* Writes the 32-byte digest. */
 pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[32]);
 void pqcha__parhash_free(pqcha__parhash *ph);
+/* Hashes batches on the caller's pool (which must outlive ph and run no other
+ * work meanwhile) instead of creating one; only before the first update. */
+struct pqcha__pool;
+void pqcha__parhash_borrow_pool(pqcha__parhash *ph, struct pqcha__pool *pool);
 
 /* ---- node digests for drift localisation (docs/FORMAT.md section 4.5) ----
  * The node level and count for an input of `total` bytes cut into leaves of

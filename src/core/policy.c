@@ -61,6 +61,7 @@ static unsigned digest_alg_bit(pqcha_digest_alg alg) {
     case PQCHA_DIGEST_SHA3_256: return 1u << 0;
     case PQCHA_DIGEST_SHA3_256_TREE: return 1u << 1;
     case PQCHA_DIGEST_K12: return 1u << 2;
+    case PQCHA_DIGEST_SHA3_256_SEGMENTS: return 1u << 3;
     }
     return 0;
 }
@@ -68,11 +69,16 @@ static unsigned digest_alg_bit(pqcha_digest_alg alg) {
 #define ALL_SIG_ALGS (sig_alg_bit(PQCHA_ML_DSA_44) | sig_alg_bit(PQCHA_ML_DSA_65) | sig_alg_bit(PQCHA_ML_DSA_87))
 #define ALL_DIGEST_ALGS                                                                     \
     (digest_alg_bit(PQCHA_DIGEST_SHA3_256) | digest_alg_bit(PQCHA_DIGEST_SHA3_256_TREE) | \
-     digest_alg_bit(PQCHA_DIGEST_K12))
+     digest_alg_bit(PQCHA_DIGEST_K12) | digest_alg_bit(PQCHA_DIGEST_SHA3_256_SEGMENTS))
 
 /* ---- freeing ---- */
 
 static void region_clear(pqcha__policy_region *r) {
+    for (size_t i = 0; i < r->required_tensor_count; i++)
+        free(r->required_tensors[i]);
+    free(r->required_tensors);
+    r->required_tensors = NULL;
+    r->required_tensor_count = 0;
     free(r->id);
     free(r->digests);
     r->id = NULL;
@@ -156,6 +162,17 @@ const char *pqcha__policy_region_digest(const pqcha__policy_region *r, pqcha_dig
     for (size_t i = 0; i < r->digest_count; i++)
         if (r->digests[i].alg == alg) return r->digests[i].hex;
     return NULL;
+}
+
+static int compare_name_to_name_ptr(const void *key, const void *elem) {
+    return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+int pqcha__policy_region_requires_tensor(const pqcha__policy_region *r, const char *name) {
+    if (!r || !name) return 0;
+    if (r->required_tensor_count == 0) return 1;
+    return bsearch(name, r->required_tensors, r->required_tensor_count,
+                   sizeof r->required_tensors[0], compare_name_to_name_ptr) != NULL;
 }
 
 int pqcha__policy_allows_signature(const pqcha_policy *p, pqcha_sig_alg alg) {
@@ -294,12 +311,61 @@ static pqcha_err parse_digest(pqcha__policy_digest *d, const char *alg_name, con
     return PQCHA_OK;
 }
 
-/* {"manifest": "<name>"}: the region must equal that entry's whole file,
- * i.e. have its sha3-256-tree digest. */
+static int compare_name_ptrs(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every required name is a tensor of the entry: both lists sorted by name,
+ * so one merge pass (the entry's table is in offset order). */
+static pqcha_err required_tensors_exist(const pqcha__policy_region *r, const pqcha__model_file *f) {
+    if (f->tensor_count == 0) return PQCHA_ERR_BAD_POLICY;
+    const char **names = malloc(f->tensor_count * sizeof *names);
+    if (!names) return PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; i < f->tensor_count; i++)
+        names[i] = f->tensors[i].name;
+    qsort(names, f->tensor_count, sizeof *names, compare_name_ptrs);
+    size_t at = 0;
+    pqcha_err err = PQCHA_OK;
+    for (size_t i = 0; i < r->required_tensor_count && err == PQCHA_OK; i++) {
+        while (at < f->tensor_count && strcmp(names[at], r->required_tensors[i]) < 0) at++;
+        if (at == f->tensor_count || strcmp(names[at], r->required_tensors[i]) != 0)
+            err = PQCHA_ERR_BAD_POLICY; /* a tensor the reference does not have */
+    }
+    free(names);
+    return err;
+}
+
+/* "tensors": the names a region must show, each a tensor of the entry, once. */
+static pqcha_err parse_required_tensors(pqcha__policy_region *r, const pqcha__model_file *f,
+                                        const json_t *set) {
+    json_t *list = NULL;
+    PQCHA_TRY(pqcha__json_array(set, "tensors", PQCHA_MAX_TENSORS, &list));
+    size_t n = json_array_size(list);
+    if (n == 0) return PQCHA_ERR_BAD_POLICY; /* "none required" would be written by leaving it out */
+    r->required_tensors = calloc(n, sizeof r->required_tensors[0]);
+    if (!r->required_tensors) return PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *item = json_array_get(list, i);
+        if (!json_is_string(item)) return PQCHA_ERR_WRONG_TYPE;
+        const char *name = json_string_value(item);
+        if (strlen(name) != json_string_length(item)) return PQCHA_ERR_BAD_POLICY;
+        if (!(r->required_tensors[i] = pqcha__strdup(name))) return PQCHA_ERR_NO_MEMORY;
+        r->required_tensor_count = i + 1;
+    }
+    qsort(r->required_tensors, n, sizeof r->required_tensors[0], compare_name_ptrs);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(r->required_tensors[i - 1], r->required_tensors[i]) == 0) return PQCHA_ERR_BAD_POLICY;
+    return required_tensors_exist(r, f);
+}
+
+/* {"manifest": "<name>"[, "tensors": [...]]}: the region must equal that
+ * entry's whole file (its sha3-256-tree digest), or, measured as
+ * sha3-256-segments, show the entry's tensors with their digests. */
 static pqcha_err parse_manifest_ref(pqcha__policy_region *r, const pqcha_policy *p,
                                     const json_t *set) {
     static const char *const required[] = {"manifest", NULL};
-    PQCHA_TRY(pqcha__json_check_fields(set, required, NULL));
+    static const char *const optional[] = {"tensors", NULL};
+    PQCHA_TRY(pqcha__json_check_fields(set, required, optional));
     const char *name = NULL;
     PQCHA_TRY(pqcha__json_string(set, "manifest", SIZE_MAX, &name));
     const policy_manifest *m =
@@ -314,7 +380,7 @@ static pqcha_err parse_manifest_ref(pqcha__policy_region *r, const pqcha_policy 
     r->digest_count = 1;
     r->manifest_name = m->name;
     r->manifest = &m->file;
-    return PQCHA_OK;
+    return json_object_get(set, "tensors") ? parse_required_tensors(r, &m->file, set) : PQCHA_OK;
 }
 
 static pqcha_err parse_region(pqcha__policy_region *r, const pqcha_policy *p, const char *id,

@@ -33,6 +33,10 @@ typedef struct pqcha__policy_region {
     size_t digest_count;
     const char *manifest_name;                /* borrowed from the policy, or NULL */
     const struct pqcha__model_file *manifest; /* borrowed from the policy, or NULL */
+    /* With a manifest: the tensors a sha3-256-segments region must show with
+     * the reference digest, sorted (strcmp); none listed means every tensor. */
+    char **required_tensors;
+    size_t required_tensor_count;
 } pqcha__policy_region;
 
 typedef struct pqcha__policy_workload {
@@ -52,6 +56,9 @@ const pqcha__policy_region *pqcha__policy_find_region(const pqcha__policy_worklo
 /* The expected lowercase hex digest of region r for alg, or NULL if the
  * region's digest set has no entry for alg. */
 const char *pqcha__policy_region_digest(const pqcha__policy_region *r, pqcha_digest_alg alg);
+/* Whether the region requires the manifest tensor of that name (all do when
+ * the policy lists none). */
+int pqcha__policy_region_requires_tensor(const pqcha__policy_region *r, const char *name);
 int pqcha__policy_allows_signature(const pqcha_policy *p, pqcha_sig_alg alg);
 int pqcha__policy_allows_digest(const pqcha_policy *p, pqcha_digest_alg alg);
 int64_t pqcha__policy_max_skew(const pqcha_policy *p);     /* the default when p is NULL */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "manifest.h"
 #include "report_internal.h"
 
 /* ---- protection ---- */
@@ -135,9 +136,16 @@ pqcha_err pqcha__region_init_copy(pqcha_region *dst, const pqcha_region *src) {
     dst->address = src->address;
     dst->size = src->size;
     dst->protection = src->protection;
+    pqcha_err err = PQCHA_OK;
     if (src->mapped_file != NULL)
-        return pqcha_region_set_mapping(dst, src->mapped_file, src->file_offset);
-    return PQCHA_OK;
+        err = pqcha_region_set_mapping(dst, src->mapped_file, src->file_offset);
+    dst->file_deleted = src->file_deleted;
+    for (size_t i = 0; err == PQCHA_OK && i < src->tensor_count; i++)
+        err = pqcha_region_add_tensor(dst, src->tensors[i].name, src->tensors[i].offset,
+                                      src->tensors[i].size);
+    if (err != PQCHA_OK)
+        pqcha__region_clear(dst);
+    return err;
 }
 
 /* The path is what the process's memory map shows: up to PATH_MAX bytes of
@@ -161,6 +169,68 @@ pqcha_err pqcha_region_set_mapping(pqcha_region *r, const char *file, uint64_t f
     r->mapped_file = copy;
     r->file_offset = file_offset;
     return PQCHA_OK;
+}
+
+pqcha_err pqcha_region_set_file_deleted(pqcha_region *r, int deleted) {
+    if (r == NULL || r->mapped_file == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    r->file_deleted = deleted != 0;
+    return PQCHA_OK;
+}
+
+int pqcha_region_file_deleted(const pqcha_region *r) {
+    return r != NULL && r->file_deleted;
+}
+
+/* ---- tensors of a mapped model file ---- */
+
+static pqcha_err reserve_tensor(pqcha_region *r) {
+    if (r->tensor_count >= PQCHA_MAX_TENSORS)
+        return PQCHA_ERR_TOO_LARGE;
+    if (r->tensor_count < r->tensor_cap)
+        return PQCHA_OK;
+    size_t cap = r->tensor_cap ? 2 * r->tensor_cap : 16;
+    pqcha__tensor_ref *grown = realloc(r->tensors, cap * sizeof *grown);
+    if (grown == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    r->tensors = grown;
+    r->tensor_cap = cap;
+    return PQCHA_OK;
+}
+
+/* Inside the region's bytes of the file, and after the previous tensor. */
+static pqcha_err tensor_place_check(const pqcha_region *r, uint64_t offset, uint64_t size) {
+    if (size == 0 || offset < r->file_offset || offset - r->file_offset > r->size ||
+        size > r->size - (offset - r->file_offset))
+        return PQCHA_ERR_OUT_OF_RANGE;
+    if (r->tensor_count > 0) {
+        const pqcha__tensor_ref *last = &r->tensors[r->tensor_count - 1];
+        if (offset < last->offset + last->size)
+            return PQCHA_ERR_MALFORMED; /* out of order or overlapping */
+    }
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha_region_add_tensor(pqcha_region *r, const char *name, uint64_t file_offset,
+                                  uint64_t size) {
+    if (r == NULL || name == NULL || r->mapped_file == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    PQCHA_TRY(pqcha__tensor_name_check(name, strlen(name)));
+    PQCHA_TRY(tensor_place_check(r, file_offset, size));
+    PQCHA_TRY(reserve_tensor(r));
+    char *copy = pqcha__strdup(name);
+    if (copy == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    r->tensors[r->tensor_count++] = (pqcha__tensor_ref){copy, file_offset, size};
+    return PQCHA_OK;
+}
+
+size_t pqcha_region_tensor_count(const pqcha_region *r) {
+    return r ? r->tensor_count : 0;
+}
+
+const char *pqcha_region_tensor_name(const pqcha_region *r, size_t i) {
+    return r != NULL && i < r->tensor_count ? r->tensors[i].name : NULL;
 }
 
 const char *pqcha_region_mapped_file(const pqcha_region *r) {
@@ -215,6 +285,9 @@ void pqcha__region_clear(pqcha_region *r) {
     free(r->id);
     free(r->description);
     free(r->mapped_file);
+    for (size_t i = 0; i < r->tensor_count; i++)
+        free(r->tensors[i].name);
+    free(r->tensors);
     memset(r, 0, sizeof *r);
 }
 

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "parhash.h"
 #include "reader.h"
+#include "manifest.h"
 #include "report_internal.h"
 
 #define REPORT_ID_PREFIX "urn:uuid:"
@@ -21,6 +22,7 @@
 #define MAX_ADDRESS_HEX_DIGITS 16
 #define INITIAL_CLAIM_CAP 8
 #define NODE_DIGEST_LEN 32
+#define SEGMENT_DIGEST_LEN 32
 #define MAX_MAPPED_FILE_LEN 4096u /* as pqcha_region_set_mapping */
 
 /* ======================================================================
@@ -71,6 +73,10 @@ static pqcha_err validated_region_copy(pqcha_region *dst, const pqcha_region *sr
     pqcha_err err = PQCHA_OK;
     if (src->mapped_file != NULL) /* applies the mapping's rules too */
         err = pqcha_region_set_mapping(checked, src->mapped_file, src->file_offset);
+    if (err == PQCHA_OK && src->file_deleted)
+        err = pqcha_region_set_file_deleted(checked, 1);
+    /* The tensor table is how the attester cut the region; the claim keeps
+     * the resulting segments instead (pqcha__report_set_claim_segments). */
     if (err != PQCHA_OK) {
         pqcha_region_free(checked);
         return err;
@@ -135,6 +141,24 @@ pqcha_err pqcha__report_set_claim_nodes(pqcha_report *rep, size_t i, unsigned le
     memcpy(c->nodes, nodes, count * sizeof c->nodes[0]);
     c->node_level = level;
     c->node_count = count;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__report_set_claim_segments(pqcha_report *rep, size_t i,
+                                           const pqcha__segment *segments, size_t count) {
+    if (rep == NULL || i >= rep->claim_count || segments == NULL || count == 0)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha__claim *c = &rep->claims[i];
+    if (c->digest_alg != PQCHA_DIGEST_SHA3_256_SEGMENTS || c->segment_count != 0 ||
+        c->region.mapped_file == NULL)
+        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    PQCHA_TRY(pqcha__segments_check(segments, count, c->region.file_offset, c->region.size));
+    uint8_t root[SEGMENT_DIGEST_LEN];
+    PQCHA_TRY(pqcha__segments_root(segments, count, c->region.size, root));
+    if (c->digest_len != SEGMENT_DIGEST_LEN || memcmp(root, c->digest, SEGMENT_DIGEST_LEN) != 0)
+        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    PQCHA_TRY(pqcha__segments_copy(&c->segments, segments, count));
+    c->segment_count = count;
     return PQCHA_OK;
 }
 
@@ -233,6 +257,7 @@ void pqcha_report_free(pqcha_report *rep) {
         pqcha__region_clear(&rep->claims[i].region);
         free(rep->claims[i].expected_hex);
         free(rep->claims[i].nodes);
+        pqcha__segments_free(rep->claims[i].segments, rep->claims[i].segment_count);
     }
     free(rep->claims);
     free(rep->report_id);
@@ -353,8 +378,11 @@ static pqcha_err check_report_fields(const pqcha_report *rep) {
     if (rep->expires_at < rep->issued_at)
         return PQCHA_ERR_INCONSISTENT_CLAIMS;
     for (size_t i = 0; i < rep->claim_count; i++) {
-        if (rep->claims[i].taken_at > rep->issued_at)
+        const pqcha__claim *c = &rep->claims[i];
+        if (c->taken_at > rep->issued_at)
             return PQCHA_ERR_INCONSISTENT_CLAIMS;
+        if ((c->digest_alg == PQCHA_DIGEST_SHA3_256_SEGMENTS) != (c->segment_count > 0))
+            return PQCHA_ERR_INCONSISTENT_CLAIMS; /* segments exactly for that algorithm */
     }
     return PQCHA_OK;
 }
@@ -390,6 +418,8 @@ static pqcha_err encode_mapping(json_t *obj, const pqcha_region *r) {
     pqcha_err err = put_string(mapping, "file", r->mapped_file);
     if (err == PQCHA_OK)
         err = put(mapping, "offset", json_integer((json_int_t)r->file_offset));
+    if (err == PQCHA_OK && r->file_deleted)
+        err = put(mapping, "deleted", json_true());
     if (err != PQCHA_OK) {
         json_decref(mapping);
         return err;
@@ -421,6 +451,41 @@ static pqcha_err encode_nodes(json_t *obj, const pqcha__claim *c) {
     return put(obj, "nodes", nodes);
 }
 
+/* "segments": [{"offset", "size", "digest", "tensor"?}, ...] */
+static pqcha_err encode_segment(json_t *list, const pqcha__segment *seg) {
+    json_t *obj = json_object();
+    if (obj == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    char hex[2 * SEGMENT_DIGEST_LEN + 1];
+    pqcha_hex_encode(hex, seg->digest, SEGMENT_DIGEST_LEN);
+    pqcha_err err = put(obj, "offset", json_integer((json_int_t)seg->offset));
+    if (err == PQCHA_OK)
+        err = put(obj, "size", json_integer((json_int_t)seg->size));
+    if (err == PQCHA_OK)
+        err = put_string(obj, "digest", hex);
+    if (err == PQCHA_OK && seg->tensor != NULL)
+        err = put_string(obj, "tensor", seg->tensor);
+    if (err != PQCHA_OK) {
+        json_decref(obj);
+        return err;
+    }
+    return append(list, obj);
+}
+
+static pqcha_err encode_segments(json_t *obj, const pqcha__claim *c) {
+    json_t *list = json_array();
+    if (list == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    pqcha_err err = PQCHA_OK;
+    for (size_t i = 0; err == PQCHA_OK && i < c->segment_count; i++)
+        err = encode_segment(list, &c->segments[i]);
+    if (err != PQCHA_OK) {
+        json_decref(list);
+        return err;
+    }
+    return put(obj, "segments", list);
+}
+
 static pqcha_err fill_region(json_t *obj, const pqcha__claim *c) {
     char address[2 + MAX_ADDRESS_HEX_DIGITS + 1];
     snprintf(address, sizeof address, "0x%" PRIx64, c->region.address);
@@ -440,6 +505,8 @@ static pqcha_err fill_region(json_t *obj, const pqcha__claim *c) {
         PQCHA_TRY(encode_mapping(obj, &c->region));
     if (c->node_count > 0)
         PQCHA_TRY(encode_nodes(obj, c));
+    if (c->segment_count > 0)
+        PQCHA_TRY(encode_segments(obj, c));
     return PQCHA_OK;
 }
 
@@ -544,8 +611,12 @@ static const char *const predicate_fields[] = {
 static const char *const signer_fields[] = {"keyId", "algorithm", NULL};
 static const char *const region_fields[] = {"id",   "description",     "address", "size",
                                             "protection", "digestAlgorithm", "takenAt", NULL};
-static const char *const region_optional_fields[] = {"expectedDigest", "mapping", "nodes", NULL};
+static const char *const region_optional_fields[] = {"expectedDigest", "mapping", "nodes",
+                                                     "segments", NULL};
 static const char *const mapping_fields[] = {"file", "offset", NULL};
+static const char *const mapping_optional_fields[] = {"deleted", NULL};
+static const char *const segment_fields[] = {"offset", "size", "digest", NULL};
+static const char *const segment_optional_fields[] = {"tensor", NULL};
 static const char *const nodes_fields[] = {"level", "digests", NULL};
 static const char *const subject_fields[] = {"name", "digest", NULL};
 
@@ -633,6 +704,8 @@ typedef struct region_fields_decoded {
     uint64_t node_level;
     size_t node_count;        /* 0: no "nodes" */
     uint8_t *nodes;           /* node_count * 32 bytes, owned */
+    pqcha__segment *segments; /* owned; segment_count 0: no "segments" */
+    size_t segment_count;
 } region_fields_decoded;
 
 static pqcha_err decode_expected_digest(const json_t *obj, size_t digest_len, const char **out) {
@@ -655,14 +728,63 @@ static pqcha_err decode_mapping(pqcha_region *region, const json_t *obj) {
         return PQCHA_OK;
     json_t *mapping;
     PQCHA_TRY(pqcha__json_object(obj, "mapping", &mapping));
-    PQCHA_TRY(pqcha__json_check_fields(mapping, mapping_fields, NULL));
+    PQCHA_TRY(pqcha__json_check_fields(mapping, mapping_fields, mapping_optional_fields));
     const char *file = NULL;
     uint64_t offset = 0;
     PQCHA_TRY(pqcha__json_string(mapping, "file", MAX_MAPPED_FILE_LEN, &file));
     PQCHA_TRY(pqcha__json_uint(mapping, "offset", PQCHA_MAX_SAFE_INTEGER, &offset));
     if (file[0] == '\0' || strlen(file) != json_string_length(json_object_get(mapping, "file")))
         return PQCHA_ERR_BAD_IDENTIFIER; /* empty, or an embedded NUL */
-    return pqcha_region_set_mapping(region, file, offset);
+    int deleted = 0;
+    if (json_object_get(mapping, "deleted") != NULL) {
+        PQCHA_TRY(pqcha__json_bool(mapping, "deleted", &deleted));
+        if (!deleted)
+            return PQCHA_ERR_INCONSISTENT_CLAIMS; /* written only when true: one encoding */
+    }
+    PQCHA_TRY(pqcha_region_set_mapping(region, file, offset));
+    return deleted ? pqcha_region_set_file_deleted(region, 1) : PQCHA_OK;
+}
+
+/* One element of "segments", syntax only; the layout rules and the digest
+ * are checked once the whole list and the subject are known. */
+static pqcha_err decode_segment(pqcha__segment *seg, const json_t *obj) {
+    if (!json_is_object(obj))
+        return PQCHA_ERR_WRONG_TYPE;
+    PQCHA_TRY(pqcha__json_check_fields(obj, segment_fields, segment_optional_fields));
+    PQCHA_TRY(pqcha__json_uint(obj, "offset", PQCHA_MAX_SAFE_INTEGER, &seg->offset));
+    PQCHA_TRY(pqcha__json_uint(obj, "size", PQCHA_MAX_SAFE_INTEGER, &seg->size));
+    const json_t *digest = json_object_get(obj, "digest");
+    if (!json_is_string(digest))
+        return PQCHA_ERR_WRONG_TYPE;
+    PQCHA_TRY(pqcha__hex_decode(seg->digest, SEGMENT_DIGEST_LEN, json_string_value(digest),
+                                json_string_length(digest)));
+    if (json_object_get(obj, "tensor") == NULL)
+        return PQCHA_OK;
+    const char *name = NULL;
+    PQCHA_TRY(pqcha__json_string(obj, "tensor", PQCHA__MAX_TENSOR_NAME_LEN, &name));
+    size_t len = json_string_length(json_object_get(obj, "tensor"));
+    PQCHA_TRY(pqcha__tensor_name_check(name, len)); /* also refuses an embedded NUL */
+    if (strlen(name) != len)
+        return PQCHA_ERR_BAD_IDENTIFIER;
+    seg->tensor = pqcha__strdup(name);
+    return seg->tensor != NULL ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+}
+
+static pqcha_err decode_segments(region_fields_decoded *out, const json_t *obj) {
+    if (json_object_get(obj, "segments") == NULL)
+        return PQCHA_OK;
+    json_t *list;
+    PQCHA_TRY(pqcha__json_array(obj, "segments", PQCHA__MAX_SEGMENTS, &list));
+    size_t n = json_array_size(list);
+    if (n == 0)
+        return PQCHA_ERR_INCONSISTENT_CLAIMS; /* a region has at least one byte */
+    out->segments = calloc(n, sizeof out->segments[0]);
+    if (out->segments == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    out->segment_count = n; /* zeroed entries are safe to free on error */
+    for (size_t i = 0; i < n; i++)
+        PQCHA_TRY(decode_segment(&out->segments[i], json_array_get(list, i)));
+    return PQCHA_OK;
 }
 
 /* "nodes", syntax only: the level, and 1..PQCHA_MAX_TREE_NODES digests of
@@ -727,7 +849,8 @@ static pqcha_err decode_region(region_fields_decoded *out, const json_t *obj, in
     /* Applies the description and address + size rules. */
     PQCHA_TRY(pqcha_region_create(&out->region, id, description, address, size, protection));
     PQCHA_TRY(decode_mapping(out->region, obj));
-    return decode_nodes(out, obj);
+    PQCHA_TRY(decode_nodes(out, obj));
+    return decode_segments(out, obj);
 }
 
 /* subject[i]: its name must be the region's id and its digest an object with
@@ -774,8 +897,16 @@ static pqcha_err decode_claim(pqcha_report *rep, const json_t *region_obj,
                   : pqcha__report_set_claim_nodes(rep, rep->claim_count - 1,
                                                   (unsigned)fields.node_level, fields.nodes,
                                                   fields.node_count);
+    /* Segments exactly on sha3-256-segments regions, and always there. */
+    int segmented = fields.alg == PQCHA_DIGEST_SHA3_256_SEGMENTS;
+    if (err == PQCHA_OK && segmented != (fields.segment_count > 0))
+        err = segmented ? PQCHA_ERR_MISSING_FIELD : PQCHA_ERR_INCONSISTENT_CLAIMS;
+    if (err == PQCHA_OK && segmented)
+        err = pqcha__report_set_claim_segments(rep, rep->claim_count - 1, fields.segments,
+                                               fields.segment_count);
     pqcha_region_free(fields.region);
     free(fields.nodes);
+    pqcha__segments_free(fields.segments, fields.segment_count);
     return err;
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "pqcha.h"
+#include "core/segments.h"
 
 struct pqcha_region {
     char *id;
@@ -17,6 +18,13 @@ struct pqcha_region {
     pqcha_protection protection;
     char *mapped_file;    /* a file mapping's path, or NULL */
     uint64_t file_offset; /* where in that file the region starts */
+    int file_deleted;     /* the path no longer names the mapped file */
+    /* Tensors of the mapped model file that lie wholly inside the region, in
+     * offset order (pqcha_region_add_tensor); the attester then measures it
+     * as sha3-256-segments. */
+    pqcha__tensor_ref *tensors;
+    size_t tensor_count;
+    size_t tensor_cap;
 };
 
 /* One measured region: the claim the attester signs about it. */
@@ -34,6 +42,11 @@ typedef struct pqcha__claim {
     unsigned node_level;
     size_t node_count;
     uint8_t (*nodes)[32];
+    /* sha3-256-segments (FORMAT.md 4.6): the pieces and their digests. Set
+     * only through pqcha__report_set_claim_segments, which checks that they
+     * tile the region and reproduce the digest. */
+    pqcha__segment *segments;
+    size_t segment_count;
 } pqcha__claim;
 
 struct pqcha_report {
@@ -64,6 +77,12 @@ pqcha_err pqcha__report_add_claim(pqcha_report *rep, const pqcha_region *region,
  * and the digest recomputed from the nodes equals the claim's digest. */
 pqcha_err pqcha__report_set_claim_nodes(pqcha_report *rep, size_t i, unsigned level,
                                         const uint8_t *nodes, size_t count);
+/* Attaches the segments (copied) to claim i. INCONSISTENT_CLAIMS unless the
+ * claim is sha3-256-segments over a mapped region, the segments tile the
+ * region from its file offset (pqcha__segments_check) and their combined
+ * digest equals the claim's. */
+pqcha_err pqcha__report_set_claim_segments(pqcha_report *rep, size_t i,
+                                           const pqcha__segment *segments, size_t count);
 /* A fresh "urn:uuid:..." random (v4) report id. */
 pqcha_err pqcha__report_new_id(char **out);
 

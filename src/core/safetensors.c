@@ -94,14 +94,22 @@ static pqcha_err parse_offsets(uint64_t *begin, uint64_t *end, const json_t *obj
 }
 
 static pqcha_err parse_tensor(pqcha__tensor *t, const char *name, size_t name_len,
-                              const json_t *obj, uint64_t data_start, uint64_t data_len) {
+                              const json_t *obj, uint64_t data_start, uint64_t data_len,
+                              pqcha__diag *diag) {
     static const char *const required[] = {"dtype", "shape", "data_offsets", NULL};
     PQCHA_TRY(pqcha__tensor_name_check(name, name_len));
     PQCHA_TRY(pqcha__json_check_fields(obj, required, NULL));
     const char *dtype = NULL;
     PQCHA_TRY(pqcha__json_string(obj, "dtype", SAFETENSORS_MAX_DTYPE_LEN, &dtype));
-    if (dtype_bytes(dtype) == 0)
+    if (dtype_bytes(dtype) == 0) {
+        char shown[SAFETENSORS_MAX_DTYPE_LEN + 1];
+        size_t n = 0;
+        for (const char *p = dtype; *p && n < SAFETENSORS_MAX_DTYPE_LEN; p++)
+            shown[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+        shown[n] = '\0';
+        pqcha__diag_tensor(diag, name, name_len, "has dtype '%s', which safetensors does not define", shown);
         return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+    }
     PQCHA_TRY(parse_shape(t, obj));
     uint64_t begin = 0, end = 0;
     PQCHA_TRY(parse_offsets(&begin, &end, obj));
@@ -154,7 +162,7 @@ static pqcha_err check_tiling(const pqcha__tensor *t, size_t n, uint64_t data_st
 }
 
 static pqcha_err parse_table(pqcha__tensor **out, size_t *out_count, const json_t *root,
-                             uint64_t data_start, uint64_t file_size) {
+                             uint64_t data_start, uint64_t file_size, pqcha__diag *diag) {
     size_t n = json_object_size(root);
     const json_t *meta = json_object_get(root, METADATA_KEY);
     if (meta != NULL) {
@@ -174,7 +182,7 @@ static pqcha_err parse_table(pqcha__tensor **out, size_t *out_count, const json_
     json_object_keylen_foreach(pqcha__json_mutable(root), name, name_len, value) {
         if (value == meta)
             continue;
-        err = parse_tensor(&t[i], name, name_len, value, data_start, file_size - data_start);
+        err = parse_tensor(&t[i], name, name_len, value, data_start, file_size - data_start, diag);
         i++;
         if (err != PQCHA_OK)
             break;
@@ -201,6 +209,12 @@ static uint64_t le64(const uint8_t *p) {
 
 pqcha_err pqcha__safetensors_parse(pqcha__tensor **tensors, size_t *count, size_t *need,
                                    const uint8_t *head, size_t head_len, uint64_t file_size) {
+    return pqcha__safetensors_parse_diag(tensors, count, need, head, head_len, file_size, NULL);
+}
+
+pqcha_err pqcha__safetensors_parse_diag(pqcha__tensor **tensors, size_t *count, size_t *need,
+                                        const uint8_t *head, size_t head_len, uint64_t file_size,
+                                        pqcha__diag *diag) {
     if (tensors == NULL || count == NULL || (head == NULL && head_len != 0) || head_len > file_size)
         return PQCHA_ERR_INVALID_ARGUMENT;
     *tensors = NULL;
@@ -240,7 +254,7 @@ pqcha_err pqcha__safetensors_parse(pqcha__tensor **tensors, size_t *count, size_
         return PQCHA_ERR_JSON_SYNTAX;
     json_t *root = NULL;
     PQCHA_TRY(pqcha__json_parse_object(&root, (const char *)header, text_len, SAFETENSORS_MAX_HEADER));
-    pqcha_err err = parse_table(tensors, count, root, SAFETENSORS_LEN_BYTES + header_len, file_size);
+    pqcha_err err = parse_table(tensors, count, root, SAFETENSORS_LEN_BYTES + header_len, file_size, diag);
     json_decref(root);
     return err;
 }

@@ -38,6 +38,7 @@
 #include "core/manifest.h"
 #include "core/policy_internal.h"
 #include "core/report_internal.h"
+#include "core/tensor_compare.h"
 
 #define MAX_UNIX_SECONDS INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 #define TEXT_LEN 1024 /* expected/found texts: ids are at most 256 bytes */
@@ -176,9 +177,19 @@ typedef struct result_span {
     size_t tensor_count;
 } result_span;
 
+/* A required tensor of a drifted region that the report does not show at
+ * its reference place. */
+typedef struct result_missing_tensor {
+    char *region;
+    char *tensor;
+} result_missing_tensor;
+
 struct pqcha_result {
     pqcha_verdict verdict;
     pqcha_err error;
+    result_missing_tensor *missing;
+    size_t missing_count;
+    size_t missing_cap;
     result_check *checks;
     size_t check_count;
     size_t check_cap;
@@ -223,6 +234,11 @@ void pqcha_result_free(pqcha_result *r) {
     for (size_t i = 0; i < r->span_count; i++)
         span_clear(&r->spans[i]);
     free(r->spans);
+    for (size_t i = 0; i < r->missing_count; i++) {
+        free(r->missing[i].region);
+        free(r->missing[i].tensor);
+    }
+    free(r->missing);
     pqcha_report_free(r->report);
     free(r);
 }
@@ -308,6 +324,18 @@ size_t pqcha_result_span_tensor_count(const pqcha_result *r, size_t i) {
 const char *pqcha_result_span_tensor(const pqcha_result *r, size_t i, size_t t) {
     const result_span *sp = span_at(r, i);
     return (sp && t < sp->tensor_count) ? sp->tensors[t] : NULL;
+}
+
+size_t pqcha_result_missing_tensor_count(const pqcha_result *r) {
+    return r ? r->missing_count : 0;
+}
+
+const char *pqcha_result_missing_tensor_region(const pqcha_result *r, size_t i) {
+    return (r && i < r->missing_count) ? r->missing[i].region : NULL;
+}
+
+const char *pqcha_result_missing_tensor(const pqcha_result *r, size_t i) {
+    return (r && i < r->missing_count) ? r->missing[i].tensor : NULL;
 }
 
 const pqcha_report *pqcha_result_report(const pqcha_result *r) {
@@ -435,6 +463,71 @@ static pqcha_err localise_drift(pqcha_result *r, const pqcha__claim *claim,
         i = j;
     }
     return PQCHA_OK;
+}
+
+/* ---- tensor-level drift (sha3-256-segments against a manifest) ---- */
+
+static pqcha_err result_add_missing(pqcha_result *r, const char *region, const char *tensor) {
+    if (r->missing_count == r->missing_cap) {
+        size_t cap = r->missing_cap ? 2 * r->missing_cap : 8;
+        result_missing_tensor *grown = realloc(r->missing, cap * sizeof grown[0]);
+        if (!grown) return PQCHA_ERR_NO_MEMORY;
+        r->missing = grown;
+        r->missing_cap = cap;
+    }
+    result_missing_tensor m = {pqcha__strdup(region), pqcha__strdup(tensor)};
+    if (!m.region || !m.tensor) {
+        free(m.region);
+        free(m.tensor);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    r->missing[r->missing_count++] = m;
+    return PQCHA_OK;
+}
+
+/* One span per changed tensor or gap (offsets relative to the region), then
+ * the missing tensors. */
+static pqcha_err record_tensor_drift(pqcha_result *r, const pqcha__claim *claim,
+                                     const pqcha__tensor_comparison *tc) {
+    uint64_t base = claim->region.file_offset;
+    for (size_t i = 0; i < tc->changed_count; i++) {
+        const pqcha__changed_piece *p = &tc->changed[i];
+        PQCHA_TRY(result_reserve_span(r));
+        result_span sp = {pqcha__strdup(claim->region.id), p->offset - base, p->size, NULL, 0};
+        size_t cap = 0;
+        pqcha_err err = sp.region ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+        if (err == PQCHA_OK && p->tensor) err = span_add_tensor(&sp, &cap, p->tensor);
+        if (err != PQCHA_OK) {
+            span_clear(&sp);
+            return err;
+        }
+        r->spans[r->span_count++] = sp;
+    }
+    for (size_t i = 0; i < tc->missing_count; i++)
+        PQCHA_TRY(result_add_missing(r, claim->region.id, tc->missing[i]));
+    return PQCHA_OK;
+}
+
+/* What the region check shows for a tensor comparison. */
+static void tensor_comparison_text(char *out, size_t cap, const pqcha__claim *claim,
+                                   const pqcha__tensor_comparison *tc) {
+    size_t used = strlen(out);
+    if (tc->beyond_file) {
+        snprintf(out + used, cap - used, " (file bytes 0x%" PRIx64 "..0x%" PRIx64
+                 ": beyond the end of the reference file)", claim->region.file_offset,
+                 claim->region.file_offset + claim->region.size);
+        return;
+    }
+    if (tc->no_reference_digests) {
+        snprintf(out + used, cap - used, " (the manifest entry has no tensor digests: "
+                 "re-create it with this version of 'pqcha manifest')");
+        return;
+    }
+    snprintf(out + used, cap - used,
+             " (file offset 0x%" PRIx64 ": %zu tensors as the manifest, %zu changed, %zu missing;"
+             " %" PRIu64 " bytes outside tensors not compared)",
+             claim->region.file_offset, tc->tensors_matched, tc->changed_count,
+             tc->missing_count, tc->bytes_not_compared);
 }
 
 /* ======================================================================
@@ -787,9 +880,17 @@ static void claim_digest_text(char *out, size_t cap, const pqcha__claim *claim) 
     snprintf(out, cap, "%s:%s", digest_alg_name(claim->digest_alg), claim->digest_hex);
 }
 
-static void policy_digest_text(char *out, size_t cap, const pqcha__policy_region *pr) {
+static void policy_digest_text(char *out, size_t cap, const pqcha__policy_region *pr,
+                               int tensor_level) {
     size_t used = 0;
     out[0] = '\0';
+    if (pr->manifest && tensor_level) {
+        size_t required = pr->required_tensor_count ? pr->required_tensor_count
+                                                    : pr->manifest->tensor_count;
+        snprintf(out, cap, "manifest %s: %zu %stensors with their sha3-256-tree digests",
+                 pr->manifest_name, required, pr->required_tensor_count ? "required " : "");
+        return;
+    }
     if (pr->manifest) {
         snprintf(out, cap, "manifest %s: %s:%s (%" PRIu64 " bytes)", pr->manifest_name,
                  digest_alg_name(pr->digests[0].alg), pr->digests[0].hex, pr->manifest->size);
@@ -810,6 +911,44 @@ static void manifest_size_note(char *found, size_t cap, const pqcha__claim *clai
     if (!pr->manifest || claim->region.size == pr->manifest->size) return;
     size_t used = strlen(found);
     snprintf(found + used, cap - used, " (%" PRIu64 " bytes: the size differs)", claim->region.size);
+    if (claim->region.mapped_file && claim->region.file_offset != 0) {
+        used = strlen(found);
+        snprintf(found + used, cap - used, "; mapped from file offset 0x%" PRIx64
+                 ", measured without its tensor table", claim->region.file_offset);
+    }
+}
+
+/* A mapped file that is gone from disk is shown, whatever the verdict. */
+static void deleted_file_note(char *found, size_t cap, const pqcha__claim *claim) {
+    if (!claim->region.file_deleted) return;
+    size_t used = strlen(found);
+    snprintf(found + used, cap - used, " [the mapped file was deleted or replaced on disk]");
+}
+
+/* Checks 15 for one claim: does it match the policy region? Records tensor
+ * drift for a segmented region against a manifest. */
+static int claim_matches(verify_ctx *c, const pqcha__claim *claim, const pqcha__policy_region *pr,
+                         char *found, size_t cap, int *tensor_level) {
+    *tensor_level = pr->manifest && claim->digest_alg == PQCHA_DIGEST_SHA3_256_SEGMENTS;
+    if (!*tensor_level) {
+        /* The attester's expectedDigest is never consulted: only the policy decides. */
+        const char *want = pqcha__policy_region_digest(pr, claim->digest_alg);
+        int match = want && strcmp(want, claim->digest_hex) == 0;
+        if (!match) manifest_size_note(found, cap, claim, pr);
+        return match;
+    }
+    pqcha__tensor_comparison tc;
+    pqcha_err err = pqcha__compare_tensors(&tc, claim, pr->manifest, pr);
+    if (err != PQCHA_OK) {
+        abandon(c, err);
+        return 0;
+    }
+    int match = pqcha__tensor_comparison_passed(&tc);
+    tensor_comparison_text(found, cap, claim, &tc);
+    if (!match) err = record_tensor_drift(c->res, claim, &tc);
+    if (err != PQCHA_OK) abandon(c, err);
+    pqcha__tensor_comparison_clear(&tc);
+    return match;
 }
 
 /* Check 13 for one claim: may this region be in the report at all? */
@@ -871,24 +1010,24 @@ static void compare_regions(verify_ctx *c) {
                           "(not in policy; extra regions allowed)", found);
             continue;
         }
-        /* The attester's expectedDigest is never consulted: only the policy decides. */
-        const char *want = pqcha__policy_region_digest(pr, claim->digest_alg);
-        int match = want && strcmp(want, claim->digest_hex) == 0;
-        policy_digest_text(expected, sizeof expected, pr);
-        if (!match) manifest_size_note(found, sizeof found, claim, pr);
+        int tensor_level = 0;
+        int match = claim_matches(c, claim, pr, found, sizeof found, &tensor_level);
+        if (c->fatal) break;
+        deleted_file_note(found, sizeof found, claim);
+        policy_digest_text(expected, sizeof expected, pr, tensor_level);
         record_region(c, claim->region.id, match ? PQCHA_CHECK_PASS : PQCHA_CHECK_FAIL,
                       match ? PQCHA_OK : PQCHA_ERR_MEMORY_DRIFT, expected, found);
         if (!match) {
             drift = PQCHA_ERR_MEMORY_DRIFT;
             pqcha_err err = result_add_drift(c->res, claim->region.id);
-            if (err == PQCHA_OK) err = localise_drift(c->res, claim, pr->manifest);
+            if (err == PQCHA_OK && !tensor_level) err = localise_drift(c->res, claim, pr->manifest);
             if (err != PQCHA_OK) abandon(c, err);
         }
     }
     for (size_t i = 0; i < c->workload->region_count && !c->fatal; i++) {
         const pqcha__policy_region *pr = &c->workload->regions[i];
         if (find_claim(c, pr->id)) continue;
-        policy_digest_text(expected, sizeof expected, pr);
+        policy_digest_text(expected, sizeof expected, pr, 0);
         record_region(c, pr->id, PQCHA_CHECK_FAIL, PQCHA_ERR_MISSING_REGION, expected, "(absent)");
         drift = PQCHA_ERR_MISSING_REGION;
         pqcha_err err = result_add_drift(c->res, pr->id);
@@ -1020,8 +1159,15 @@ static json_t *claim_to_json(const pqcha__claim *claim) {
     if (claim->expected_hex) /* the attester's own claim: shown, never used */
         bad |= set_new(obj, "expectedDigest", json_string(claim->expected_hex));
     if (claim->region.mapped_file) /* where in which file the region's bytes come from */
-        bad |= set_new(obj, "mapping", json_pack("{s:s, s:I}", "file", claim->region.mapped_file,
-                                                 "offset", (json_int_t)claim->region.file_offset));
+        bad |= set_new(obj, "mapping", json_pack("{s:s, s:I, s:b}", "file", claim->region.mapped_file,
+                                                 "offset", (json_int_t)claim->region.file_offset,
+                                                 "deleted", claim->region.file_deleted));
+    if (claim->segment_count > 0) {
+        size_t tensors = 0;
+        for (size_t i = 0; i < claim->segment_count; i++)
+            tensors += claim->segments[i].tensor != NULL;
+        bad |= set_new(obj, "tensorCount", json_integer((json_int_t)tensors));
+    }
     if (bad) {
         json_decref(obj);
         return NULL;
@@ -1096,6 +1242,19 @@ static json_t *spans_to_json(const pqcha_result *r) {
     return spans;
 }
 
+static json_t *missing_tensors_to_json(const pqcha_result *r) {
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < r->missing_count; i++) {
+        json_t *item = json_pack("{s:s, s:s}", "region", r->missing[i].region, "tensor",
+                                 r->missing[i].tensor);
+        if (!item || json_array_append_new(list, item) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
 static json_t *result_to_json_value(const pqcha_result *r) {
     json_t *obj = json_object(), *checks = json_array(), *drift = json_array();
     int bad = !obj || !checks || !drift;
@@ -1117,6 +1276,7 @@ static json_t *result_to_json_value(const pqcha_result *r) {
         bad |= set_new(obj, "drift", drift);
         drift = NULL;
         bad |= set_new(obj, "driftDetails", spans_to_json(r));
+        bad |= set_new(obj, "missingTensors", missing_tensors_to_json(r));
     }
     json_decref(checks);
     json_decref(drift);

@@ -26,12 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/internal.h"
 #include "core/report_internal.h"
 #include "io/backend_internal.h"
+#include "io/fileio.h"
+#include "io/process_model.h"
 #include "io/procmaps.h"
 
 /* Large chunks keep every hashing thread busy between reads (parhash batches). */
@@ -52,6 +55,7 @@ typedef struct proc_entry {
     uint64_t start_time; /* with pid, names one process for the machine's uptime */
     proc_piece *pieces;
     size_t piece_count;
+    char *tensor_note;   /* why a model file's region has no tensor table, or NULL */
 } proc_entry;
 
 typedef struct process_backend {
@@ -59,6 +63,8 @@ typedef struct process_backend {
     proc_entry *entries;
     size_t count;
     size_t cap;
+    const pqcha_manifest *manifest; /* borrowed: where tensor tables come from first */
+    int no_tensor_tables;           /* measure mappings without their tensors */
 } process_backend;
 
 /* A growing list of entries about to be added by one call. */
@@ -80,6 +86,7 @@ pqcha_err pqcha__process_backend_new(void **self) {
 }
 
 static void entry_clear(proc_entry *e) {
+    free(e->tensor_note);
     free(e->workload_id);
     pqcha_region_free(e->region);
     free(e->pieces);
@@ -287,8 +294,9 @@ static pqcha_err mapped_file_size(int pid, const pqcha__map_entry *e, uint64_t *
 
 /* A run of file mappings that merge into one region. */
 typedef struct file_run {
-    size_t first, end; /* indexes into the maps */
-    uint64_t size;     /* clamped to the file's size */
+    size_t first, end;  /* indexes into the maps */
+    uint64_t size;      /* clamped to the file's size */
+    uint64_t file_size; /* the mapped file's */
 } file_run;
 
 typedef struct run_list {
@@ -326,11 +334,11 @@ static pqcha_err collect_file_runs(run_list *runs, int pid, const pqcha__maps *m
             i++;
             continue;
         }
-        file_run run = {i, pqcha__maps_run_end(m, i, filter, ctx), 0};
+        file_run run = {i, pqcha__maps_run_end(m, i, filter, ctx), 0, 0};
         const pqcha__map_entry *first = &m->entries[run.first];
-        uint64_t file_size = 0;
-        PQCHA_TRY(mapped_file_size(pid, first, &file_size));
-        run.size = clamp_to_file(m->entries[run.end - 1].end - first->start, first->offset, file_size);
+        PQCHA_TRY(mapped_file_size(pid, first, &run.file_size));
+        run.size = clamp_to_file(m->entries[run.end - 1].end - first->start, first->offset,
+                                 run.file_size);
         if (run.size > 0)
             PQCHA_TRY(run_list_push(runs, &run));
         i = run.end;
@@ -392,21 +400,74 @@ static size_t pieces_in_region(const pqcha__maps *m, const file_run *run) {
     return n;
 }
 
-static pqcha_err entry_for_run(proc_entry *out, int pid, const pqcha__maps *m,
-                               const run_list *runs, size_t k, const char *region_id) {
+/* Gives the region the tensors of `tensors` that lie wholly inside it. */
+static pqcha_err add_tensors_inside(pqcha_region *r, const pqcha__tensor *tensors, size_t n) {
+    uint64_t from = pqcha_region_file_offset(r), size = pqcha_region_size(r);
+    for (size_t i = 0; i < n; i++) {
+        const pqcha__tensor *t = &tensors[i];
+        if (t->size == 0 || t->offset < from || t->offset - from > size ||
+            t->size > size - (t->offset - from))
+            continue; /* not (wholly) mapped: its bytes, if any, are gap bytes */
+        PQCHA_TRY(pqcha_region_add_tensor(r, t->name, t->offset, t->size));
+    }
+    return PQCHA_OK;
+}
+
+/* Why a region goes without a tensor table, for pqcha_process_backend_tensor_note. */
+static pqcha_err set_tensor_note(proc_entry *e, pqcha_err why, const pqcha__diag *diag) {
+    char text[512];
+    snprintf(text, sizeof text, "no tensor table: %s%s%s", pqcha_strerror(why),
+             diag->text[0] ? ": " : "", diag->text);
+    e->tensor_note = pqcha__strdup(text);
+    return e->tensor_note ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+}
+
+/* The tensor table: from the manifest entry that describes the file, else
+ * from the file's own header. The verifier trusts neither: it matches every
+ * measured tensor by name, offset and size against its own manifest. A file
+ * whose header cannot be read is still measured, as a whole, with a note. */
+static pqcha_err attach_tensors(proc_entry *e, const process_backend *p, int pid,
+                                const pqcha__map_entry *first, const file_run *run,
+                                const pqcha__model_file *ref) {
+    if (p->no_tensor_tables)
+        return PQCHA_OK;
+    if (ref != NULL)
+        return add_tensors_inside(e->region, ref->tensors, ref->tensor_count);
+    pqcha__model_header h;
+    pqcha__diag diag = {""};
+    pqcha_err err = pqcha__mapped_file_header(&h, pid, first, run->file_size, &diag);
+    if (err == PQCHA_ERR_NO_MEMORY)
+        return err;
+    if (err != PQCHA_OK)
+        return set_tensor_note(e, err, &diag);
+    err = add_tensors_inside(e->region, h.tensors, h.tensor_count);
+    pqcha__model_header_clear(&h);
+    return err;
+}
+
+static pqcha_err entry_for_run(proc_entry *out, const process_backend *p, int pid,
+                               const pqcha__maps *m, const run_list *runs, size_t k,
+                               const char *region_id) {
     const file_run *run = &runs->items[k];
     const pqcha__map_entry *first = &m->entries[run->first];
     size_t n = pieces_in_region(m, run);
+    const pqcha__model_file *ref =
+        pqcha__manifest_match(p->manifest, region_id, base_name(first->path), run->file_size);
     char *id = NULL;
-    PQCHA_TRY(choose_run_id(&id, m, runs, k, region_id));
+    /* Named as the manifest names the file, unless the caller chose an id. */
+    PQCHA_TRY(choose_run_id(&id, m, runs, k, region_id ? region_id : ref ? ref->name : NULL));
     pqcha_err err = create_region(&out->region, id, pid, first->path, first->start, run->size,
                                   pqcha__maps_protection(first, n));
     free(id);
+    out->pid = pid;
     if (err == PQCHA_OK)
         err = pqcha_region_set_mapping(out->region, first->path, first->offset);
+    if (err == PQCHA_OK && first->deleted)
+        err = pqcha_region_set_file_deleted(out->region, 1);
     if (err == PQCHA_OK)
         err = copy_pieces(out, first, n);
-    out->pid = pid;
+    if (err == PQCHA_OK)
+        err = attach_tensors(out, p, pid, first, run, ref);
     return err;
 }
 
@@ -419,14 +480,14 @@ static pqcha_err entry_list_grow(entry_list *l, size_t n) {
 }
 
 /* One entry per run; all or nothing. */
-static pqcha_err entries_for_runs(entry_list *out, int pid, const pqcha__maps *m,
-                                  const run_list *runs, const char *region_id) {
+static pqcha_err entries_for_runs(entry_list *out, const process_backend *p, int pid,
+                                  const pqcha__maps *m, const run_list *runs, const char *region_id) {
     if (runs->count == 0)
         return PQCHA_ERR_NO_SUCH_REGION;
     PQCHA_TRY(entry_list_grow(out, runs->count));
     for (size_t k = 0; k < runs->count; k++) {
         out->count++;
-        PQCHA_TRY(entry_for_run(&out->items[k], pid, m, runs, k, region_id));
+        PQCHA_TRY(entry_for_run(&out->items[k], p, pid, m, runs, k, region_id));
     }
     return PQCHA_OK;
 }
@@ -524,7 +585,7 @@ static pqcha_err add_file_runs(process_backend *p, const char *workload_id, int 
     if (err == PQCHA_OK)
         err = collect_file_runs(&runs, pid, &maps, filter, ctx);
     if (err == PQCHA_OK)
-        err = entries_for_runs(&list, pid, &maps, &runs, region_id);
+        err = entries_for_runs(&list, p, pid, &maps, &runs, region_id);
     if (err == PQCHA_OK)
         err = commit_entries(p, workload_id, &list, start_time);
     entry_list_free(&list);
@@ -535,14 +596,49 @@ static pqcha_err add_file_runs(process_backend *p, const char *workload_id, int 
 
 typedef struct glob_selector {
     const char *pattern;
+    int whole_path; /* the pattern has a '/': match the whole path, else the base name */
 } glob_selector;
 
-/* Readable file mappings whose path matches the glob ('*' also matches '/',
- * so "*model.gguf" finds the file in any directory). */
+/* Readable file mappings whose path matches the glob: a glob with '/' is
+ * matched against the whole path ('*' also matches '/'), one without against
+ * the base name, so "model.gguf" and "*.gguf" find the file in any directory. */
 static int glob_filter(const pqcha__map_entry *e, void *ctx) {
     const glob_selector *g = ctx;
     return pqcha__map_entry_is_file(e) && pqcha__map_entry_readable(e) &&
-           fnmatch(g->pattern, e->path, 0) == 0;
+           fnmatch(g->pattern, g->whole_path ? e->path : base_name(e->path), 0) == 0;
+}
+
+typedef struct inode_selector {
+    uint64_t inode;
+    uint64_t device; /* st_dev of the file, as stat saw it */
+    int pid;
+} inode_selector;
+
+/* The device the memory map shows, as st_dev encodes it. */
+static uint64_t map_device(const pqcha__map_entry *e) {
+    return (uint64_t)makedev(e->dev_major, e->dev_minor);
+}
+
+/* The mapping is of the file with this device and inode. The device in the
+ * memory map can differ from stat's for the same file (overlayfs, btrfs
+ * subvolumes); then the mapped file itself, reached through map_files, has
+ * the final word, and without the privilege that needs, the inode alone. */
+static int same_file(const pqcha__map_entry *e, const inode_selector *sel) {
+    if (e->inode != sel->inode)
+        return 0;
+    if (map_device(e) == sel->device)
+        return 1;
+    char link[96];
+    struct stat st;
+    snprintf(link, sizeof link, "/proc/%d/map_files/%llx-%llx", sel->pid,
+             (unsigned long long)e->start, (unsigned long long)e->end);
+    if (stat(link, &st) == 0)
+        return (uint64_t)st.st_dev == sel->device && (uint64_t)st.st_ino == sel->inode;
+    return 1;
+}
+
+static int inode_filter(const pqcha__map_entry *e, void *ctx) {
+    return pqcha__map_entry_is_file(e) && pqcha__map_entry_readable(e) && same_file(e, ctx);
 }
 
 static int readonly_file_filter(const pqcha__map_entry *e, void *ctx) {
@@ -557,8 +653,52 @@ pqcha_err pqcha_process_backend_add_mappings(pqcha_backend *b, const char *workl
     if (glob == NULL || glob[0] == '\0')
         return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(check_common_args(p, workload_id, pid, region_id));
-    glob_selector selector = {glob};
+    glob_selector selector = {glob, strchr(glob, '/') != NULL};
     return add_file_runs(p, workload_id, pid, region_id, glob_filter, &selector);
+}
+
+pqcha_err pqcha_process_backend_add_file(pqcha_backend *b, const char *workload_id, int pid,
+                                         const char *path, const char *region_id) {
+    process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
+    if (path == NULL || path[0] == '\0')
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    PQCHA_TRY(check_common_args(p, workload_id, pid, region_id));
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno == EACCES || errno == EPERM ? PQCHA_ERR_PERMISSION
+                                                 : pqcha__errno_to_err(errno, PQCHA_ERR_IO);
+    if (!S_ISREG(st.st_mode))
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    inode_selector selector = {(uint64_t)st.st_ino, (uint64_t)st.st_dev, pid};
+    return add_file_runs(p, workload_id, pid, region_id, inode_filter, &selector);
+}
+
+pqcha_err pqcha_process_backend_set_manifest(pqcha_backend *b, const pqcha_manifest *m) {
+    process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
+    if (p == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    p->manifest = m;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha_process_backend_set_tensor_tables(pqcha_backend *b, int enabled) {
+    process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
+    if (p == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    p->no_tensor_tables = !enabled;
+    return PQCHA_OK;
+}
+
+const char *pqcha_process_backend_tensor_note(pqcha_backend *b, const char *workload_id,
+                                              const char *region_id) {
+    process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
+    if (p == NULL || workload_id == NULL || region_id == NULL)
+        return NULL;
+    pthread_mutex_lock(&p->lock);
+    const proc_entry *e = find_entry(p, workload_id, region_id);
+    const char *note = e ? e->tensor_note : NULL;
+    pthread_mutex_unlock(&p->lock);
+    return note;
 }
 
 pqcha_err pqcha_process_backend_add_readonly_files(pqcha_backend *b, const char *workload_id, int pid) {
@@ -630,6 +770,79 @@ pqcha_err pqcha_process_backend_add_range(pqcha_backend *b, const char *workload
     entry_list_free(&list);
     pqcha__maps_free(&maps);
     return err;
+}
+
+/* ---- what a process maps, for error messages ---- */
+
+static int compare_entry_paths(const void *a, const void *b) {
+    const pqcha__map_entry *x = *(const pqcha__map_entry *const *)a;
+    const pqcha__map_entry *y = *(const pqcha__map_entry *const *)b;
+    int c = strcmp(x->path, y->path);
+    return c != 0 ? c : x->deleted - y->deleted;
+}
+
+/* The file mappings, sorted by path, so each distinct file is listed once. */
+static pqcha_err sorted_file_entries(const pqcha__map_entry ***out, size_t *n, const pqcha__maps *m) {
+    *n = 0;
+    *out = malloc((m->count ? m->count : 1) * sizeof **out);
+    if (*out == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; i < m->count; i++)
+        if (pqcha__map_entry_is_file(&m->entries[i]))
+            (*out)[(*n)++] = &m->entries[i];
+    qsort(*out, *n, sizeof **out, compare_entry_paths);
+    return PQCHA_OK;
+}
+
+static pqcha_err append_text(char **text, size_t *len, size_t *cap, const char *s) {
+    size_t n = strlen(s);
+    if (*len + n + 1 > *cap) {
+        size_t grown_cap = *cap ? *cap : 1024;
+        while (grown_cap < *len + n + 1)
+            grown_cap *= 2;
+        char *grown = realloc(*text, grown_cap);
+        if (grown == NULL)
+            return PQCHA_ERR_NO_MEMORY;
+        *text = grown;
+        *cap = grown_cap;
+    }
+    memcpy(*text + *len, s, n + 1);
+    *len += n;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha_process_mapped_files(char **paths, int pid) {
+    if (paths == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *paths = NULL;
+    if (pid <= 0)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha__maps maps = {NULL, 0};
+    PQCHA_TRY(load_maps(pid, &maps));
+    char *text = NULL;
+    size_t len = 0, cap = 0, n = 0;
+    const pqcha__map_entry **files = NULL;
+    pqcha_err err = sorted_file_entries(&files, &n, &maps);
+    if (err == PQCHA_OK)
+        err = append_text(&text, &len, &cap, "");
+    for (size_t i = 0; err == PQCHA_OK && i < n; i++) {
+        const pqcha__map_entry *e = files[i];
+        if (i > 0 && compare_entry_paths(&files[i - 1], &files[i]) == 0)
+            continue;
+        err = append_text(&text, &len, &cap, e->path);
+        if (err == PQCHA_OK && e->deleted)
+            err = append_text(&text, &len, &cap, " (deleted)");
+        if (err == PQCHA_OK)
+            err = append_text(&text, &len, &cap, "\n");
+    }
+    free(files);
+    pqcha__maps_free(&maps);
+    if (err != PQCHA_OK) {
+        free(text);
+        return err;
+    }
+    *paths = text;
+    return PQCHA_OK;
 }
 
 /* ---- listing ---- */

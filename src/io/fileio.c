@@ -13,6 +13,9 @@ pqcha_err pqcha__errno_to_err(int e, pqcha_err otherwise) {
     case ENOENT:
     case ENOTDIR:
         return PQCHA_ERR_NOT_FOUND;
+    case EACCES:
+    case EPERM:
+        return PQCHA_ERR_PERMISSION;
     case ENOMEM:
         return PQCHA_ERR_NO_MEMORY;
     default:

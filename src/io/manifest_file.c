@@ -16,89 +16,11 @@
 
 #include "core/internal.h"
 #include "core/manifest.h"
+#include "core/segments.h"
 #include "io/fileio.h"
+#include "io/model_header.h"
 
 #define CHUNK_BYTES (8u * 1024u * 1024u)
-#define FIRST_HEAD_BYTES (1u * 1024u * 1024u)
-/* Headers above this are refused (TOO_LARGE): safetensors caps its own at
- * 100 MiB; GGUF headers with large vocabularies take a few tens of MiB. */
-#define MAX_HEAD_BYTES (256u * 1024u * 1024u)
-#define SAFETENSORS_MIN_FILE 10u /* length, "{}" */
-#define SAFETENSORS_MAX_HEADER (100u * 1024u * 1024u)
-
-typedef pqcha_err (*header_parser)(pqcha__tensor **, size_t *, size_t *, const uint8_t *, size_t,
-                                   uint64_t);
-
-/* ---- reading ---- */
-
-/* Exactly len bytes at offset; a file that ends early has changed under us. */
-static pqcha_err read_at(int fd, uint8_t *buf, size_t len, uint64_t offset) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = pread(fd, buf + done, len - done, (off_t)(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-        if (n == 0)
-            return PQCHA_ERR_REGION_CHANGED;
-        done += (size_t)n;
-    }
-    return PQCHA_OK;
-}
-
-/* ---- the header ---- */
-
-static uint64_t le64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-/* GGUF by its magic; safetensors by a header length that fits the file and a
- * header that opens a JSON object. Anything else is a raw file. */
-static const char *detect_format(const uint8_t *head, size_t head_len, uint64_t file_size) {
-    if (head_len >= 4 && memcmp(head, "GGUF", 4) == 0)
-        return "gguf";
-    if (head_len >= SAFETENSORS_MIN_FILE) {
-        uint64_t n = le64(head);
-        if (n >= 2 && n <= SAFETENSORS_MAX_HEADER && n <= file_size - 8 && head[8] == '{')
-            return "safetensors";
-    }
-    return "raw";
-}
-
-/* Grows *head to at least need bytes (geometrically, so a parser restarted
- * after each growth costs linear time overall), within the file and the cap. */
-static pqcha_err grow_head(int fd, uint8_t **head, size_t *head_len, size_t need, uint64_t file_size) {
-    if (need > MAX_HEAD_BYTES || need > file_size)
-        return PQCHA_ERR_TOO_LARGE;
-    size_t want = *head_len * 2 > need ? *head_len * 2 : need;
-    if (want > MAX_HEAD_BYTES)
-        want = MAX_HEAD_BYTES;
-    if (want > file_size)
-        want = (size_t)file_size;
-    uint8_t *grown = realloc(*head, want);
-    if (grown == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    *head = grown;
-    PQCHA_TRY(read_at(fd, grown + *head_len, want - *head_len, *head_len));
-    *head_len = want;
-    return PQCHA_OK;
-}
-
-/* Parses the tensor table, reading more of the file while the parser asks. */
-static pqcha_err parse_header(pqcha__model_file *f, header_parser parse, int fd, uint8_t **head,
-                              size_t *head_len) {
-    for (;;) {
-        size_t need = 0;
-        pqcha_err err = parse(&f->tensors, &f->tensor_count, &need, *head, *head_len, f->size);
-        if (err != PQCHA_ERR_TOO_LARGE || need <= *head_len)
-            return err; /* done, malformed, or a cap of the format itself */
-        PQCHA_TRY(grow_head(fd, head, head_len, need, f->size));
-    }
-}
 
 /* ---- the digest ---- */
 
@@ -121,18 +43,30 @@ static pqcha_err copy_nodes(pqcha__model_file *f, const pqcha_hasher *h) {
     return PQCHA_OK;
 }
 
-/* Reads from offset to the end of the file into h, then makes sure the file
- * did not grow meanwhile. */
-static pqcha_err hash_rest(pqcha_hasher *h, int fd, uint64_t offset, uint64_t size) {
+/* The file's bytes go to the whole-file hasher and, for a model file, to
+ * the per-tensor one as well: read once, hashed into both. */
+typedef struct file_hashers {
+    pqcha_hasher *whole;
+    pqcha__segment_hasher *pieces; /* NULL for a raw file */
+} file_hashers;
+
+static pqcha_err hashers_update(const file_hashers *hs, const uint8_t *data, size_t len) {
+    PQCHA_TRY(pqcha_hasher_update(hs->whole, data, len));
+    return hs->pieces != NULL ? pqcha__segment_hasher_update(hs->pieces, data, len) : PQCHA_OK;
+}
+
+/* Reads from offset to the end of the file into the hashers, then makes sure
+ * the file did not grow meanwhile. */
+static pqcha_err hash_rest(const file_hashers *hs, int fd, uint64_t offset, uint64_t size) {
     uint8_t *chunk = malloc(CHUNK_BYTES);
     if (chunk == NULL)
         return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = PQCHA_OK;
     while (err == PQCHA_OK && offset < size) {
         size_t n = size - offset < CHUNK_BYTES ? (size_t)(size - offset) : CHUNK_BYTES;
-        err = read_at(fd, chunk, n, offset);
+        err = pqcha__read_exact_at(fd, chunk, n, offset);
         if (err == PQCHA_OK)
-            err = pqcha_hasher_update(h, chunk, n);
+            err = hashers_update(hs, chunk, n);
         offset += n;
     }
     if (err == PQCHA_OK) {
@@ -149,22 +83,78 @@ static pqcha_err hash_rest(pqcha_hasher *h, int fd, uint64_t offset, uint64_t si
     return err;
 }
 
+/* The model file cut at its tensors over the whole file (FORMAT.md 8.1):
+ * tensors and the gaps between them, in file order. */
+static pqcha_err file_segments(pqcha__segment **segments, size_t *count, const pqcha__model_file *f) {
+    pqcha__tensor_ref *refs = NULL;
+    PQCHA_TRY(pqcha__model_file_tensor_refs(&refs, f));
+    pqcha_err err = pqcha__segments_layout(segments, count, 0, f->size, refs, f->tensor_count);
+    free(refs);
+    return err;
+}
+
+/* Tensor and gap digests from the hashed segments. An empty tensor holds no
+ * bytes: its digest is that of no bytes. */
+static pqcha_err keep_segment_digests(pqcha__model_file *f, pqcha__segment *segments, size_t count) {
+    size_t t = 0, gaps = 0;
+    for (size_t i = 0; i < count; i++)
+        gaps += segments[i].tensor == NULL;
+    f->gaps = gaps ? calloc(gaps, sizeof f->gaps[0]) : NULL;
+    if (gaps && f->gaps == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; i < f->tensor_count; i++)
+        if (f->tensors[i].size == 0)
+            PQCHA_TRY(pqcha_sha3_256(f->tensors[i].digest, "", 0));
+    for (size_t i = 0; i < count; i++) {
+        if (segments[i].tensor == NULL) {
+            f->gaps[f->gap_count++] = segments[i]; /* tensor is NULL: nothing to own */
+            continue;
+        }
+        while (t < f->tensor_count && (f->tensors[t].size == 0 || f->tensors[t].offset != segments[i].offset))
+            t++;
+        if (t == f->tensor_count)
+            return PQCHA_ERR_INTERNAL;
+        memcpy(f->tensors[t].digest, segments[i].digest, sizeof f->tensors[t].digest);
+    }
+    f->has_tensor_digests = 1;
+    return PQCHA_OK;
+}
+
+static pqcha_err whole_hasher(pqcha_hasher **h, uint64_t size, unsigned threads) {
+    PQCHA_TRY(pqcha_hasher_create(h, PQCHA_DIGEST_SHA3_256_TREE));
+    pqcha_err err = pqcha_hasher_set_threads(*h, threads);
+    if (err == PQCHA_OK)
+        err = pqcha_hasher_expect_length(*h, size);
+    return err;
+}
+
 static pqcha_err hash_file(pqcha__model_file *f, int fd, const uint8_t *head, size_t head_len,
                            unsigned threads) {
-    pqcha_hasher *h = NULL;
-    PQCHA_TRY(pqcha_hasher_create(&h, PQCHA_DIGEST_SHA3_256_TREE));
-    pqcha_err err = pqcha_hasher_set_threads(h, threads);
+    int model = strcmp(f->format, "raw") != 0 && f->size > 0;
+    pqcha__segment *segments = NULL;
+    size_t count = 0;
+    file_hashers hs = {NULL, NULL};
+    pqcha_err err = whole_hasher(&hs.whole, f->size, threads);
+    if (err == PQCHA_OK && model)
+        err = file_segments(&segments, &count, f);
+    if (err == PQCHA_OK && model)
+        err = pqcha__segment_hasher_new(&hs.pieces, segments, count, threads);
     if (err == PQCHA_OK)
-        err = pqcha_hasher_expect_length(h, f->size);
+        err = hashers_update(&hs, head, head_len);
     if (err == PQCHA_OK)
-        err = pqcha_hasher_update(h, head, head_len);
+        err = hash_rest(&hs, fd, head_len, f->size);
     if (err == PQCHA_OK)
-        err = hash_rest(h, fd, head_len, f->size);
+        err = pqcha_hasher_final(hs.whole, f->digest, sizeof f->digest);
+    uint8_t unused_root[32];
+    if (err == PQCHA_OK && model)
+        err = pqcha__segment_hasher_final(hs.pieces, unused_root);
+    if (err == PQCHA_OK && model)
+        err = keep_segment_digests(f, segments, count);
     if (err == PQCHA_OK)
-        err = pqcha_hasher_final(h, f->digest, sizeof f->digest);
-    if (err == PQCHA_OK)
-        err = copy_nodes(f, h);
-    pqcha_hasher_free(h);
+        err = copy_nodes(f, hs.whole);
+    pqcha_hasher_free(hs.whole);
+    pqcha__segment_hasher_free(hs.pieces);
+    pqcha__segments_free(segments, count);
     if (err == PQCHA_OK)
         pqcha_hex_encode(f->digest_hex, f->digest, sizeof f->digest);
     return err;
@@ -201,29 +191,27 @@ static pqcha_err reserve_file(pqcha_manifest *m) {
 }
 
 /* Fills f from the open file: format, tensor table, digest and nodes. */
-static pqcha_err measure(pqcha__model_file *f, int fd, unsigned threads) {
-    size_t head_len = f->size < FIRST_HEAD_BYTES ? (size_t)f->size : FIRST_HEAD_BYTES;
-    uint8_t *head = malloc(head_len ? head_len : 1);
-    if (head == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    pqcha_err err = read_at(fd, head, head_len, 0);
-    const char *format = err == PQCHA_OK ? detect_format(head, head_len, f->size) : "raw";
+static pqcha_err measure(pqcha__model_file *f, int fd, unsigned threads, pqcha__diag *diag) {
+    pqcha__model_header h;
+    PQCHA_TRY(pqcha__model_header_read(&h, fd, f->size, diag));
+    f->format = pqcha__strdup(h.format);
+    pqcha_err err = f->format ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
     if (err == PQCHA_OK) {
-        f->format = pqcha__strdup(format);
-        err = f->format ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+        f->tensors = h.tensors; /* f takes the table over */
+        f->tensor_count = h.tensor_count;
+        h.tensors = NULL;
+        h.tensor_count = 0;
+        /* The bytes parsed are the first bytes hashed. */
+        err = hash_file(f, fd, h.head, h.head_len, threads);
     }
-    if (err == PQCHA_OK && strcmp(format, "raw") != 0)
-        err = parse_header(f, strcmp(format, "gguf") == 0 ? pqcha__gguf_parse : pqcha__safetensors_parse,
-                           fd, &head, &head_len);
-    if (err == PQCHA_OK)
-        err = hash_file(f, fd, head, head_len, threads);
-    free(head);
+    pqcha__model_header_clear(&h);
     return err;
 }
 
 pqcha_err pqcha_manifest_add_file(pqcha_manifest *m, const char *path, unsigned threads) {
     if (m == NULL || path == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
+    m->diag.text[0] = '\0';
     const char *name = base_name(path);
     pqcha_err err = pqcha_identifier_check(name);
     if (err != PQCHA_OK || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
@@ -242,7 +230,7 @@ pqcha_err pqcha_manifest_add_file(pqcha_manifest *m, const char *path, unsigned 
         err = PQCHA_ERR_OUT_OF_RANGE;
     if (err == PQCHA_OK) {
         f.name = pqcha__strdup(name);
-        err = f.name ? measure(&f, fd, threads) : PQCHA_ERR_NO_MEMORY;
+        err = f.name ? measure(&f, fd, threads, &m->diag) : PQCHA_ERR_NO_MEMORY;
     }
     close(fd);
     if (err != PQCHA_OK) {

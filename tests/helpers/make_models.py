@@ -80,9 +80,12 @@ def gguf_kv(key, vtype, payload):
     return gguf_string(key) + struct.pack("<I", vtype) + payload
 
 
-def gguf_metadata():
+def gguf_metadata(header_bytes=0):
     tokens = ["<s>", "</s>", "hello", "world", "\u00e9t\u00e9"]
-    return [
+    # A real vocabulary makes a header of many KiB, so engines map the data
+    # from a page past the header: a padding string of that size stands in.
+    padding = [gguf_kv("general.description", GGUF_STRING, gguf_string("x" * header_bytes))] if header_bytes else []
+    return padding + [
         gguf_kv("general.architecture", GGUF_STRING, gguf_string("llama")),
         gguf_kv("general.name", GGUF_STRING, gguf_string("pqcha test model")),
         gguf_kv("general.alignment", GGUF_UINT32, struct.pack("<I", GGUF_ALIGNMENT)),
@@ -118,9 +121,9 @@ def tensor_bytes(ggml, ne):
     return count
 
 
-def write_gguf(path, size, rng):
+def write_gguf(path, size, rng, header_bytes=0):
     specs = gguf_specs(size)
-    kvs = gguf_metadata()
+    kvs = gguf_metadata(header_bytes)
     infos = []
     placed = []
     offset = 0
@@ -150,13 +153,15 @@ def main():
     parser.add_argument("--gguf", metavar="PATH")
     parser.add_argument("--size", type=int, default=4096, help="approximate tensor bytes per file")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--gguf-header", type=int, default=0, metavar="BYTES",
+                        help="pad the GGUF header by about BYTES (as a vocabulary would)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     out = {}
     if args.safetensors:
         out["safetensors"] = write_safetensors(args.safetensors, args.size, rng)
     if args.gguf:
-        out["gguf"] = write_gguf(args.gguf, args.size, rng)
+        out["gguf"] = write_gguf(args.gguf, args.size, rng, args.gguf_header)
     print(json.dumps(out, indent=2, sort_keys=True))
 
 

@@ -1,7 +1,7 @@
 /* model_server_sim.c — stands in for an inference server holding model
  * weights in memory, for the "process" backend tests.
  *
- *   model_server_sim [--ro FILE] [--rw FILE] [--split FILE] [--anon SIZE[:BYTE]]
+ *   model_server_sim [--ro FILE] [--rw FILE] [--rw-after OFFSET:FILE] [--split FILE] [--anon SIZE[:BYTE]]
  *                    [--sparse SIZE] [--remap-on-signal FILE] ...
  *
  *   --ro FILE      the whole file, PROT_READ, MAP_PRIVATE
@@ -9,6 +9,8 @@
  *                  can be written through /proc/PID/mem, as a malicious host would
  *   --split FILE   the file in two adjacent mappings (r-- then rw-), contiguous in
  *                  address and file offset: two lines in /proc/PID/maps, one region
+ *   --rw-after OFFSET:FILE  as --rw, then the pages before the one holding OFFSET
+ *                  are unmapped (llama.cpp unmaps a GGUF's header pages so)
  *   --anon SIZE[:BYTE]  anonymous read-write memory filled with BYTE (default 0x5a)
  *   --sparse SIZE  anonymous PROT_READ, MAP_NORESERVE memory never touched (reads
  *                  see the shared zero page; nothing is allocated)
@@ -95,6 +97,33 @@ static void map_file(const char *kind, const char *path, int prot) {
         die(path);
     close(fd);
     add(kind, p, size, page_round(size), prot);
+}
+
+/* As llama.cpp's loader does: the whole file is mapped, then the pages before
+ * the one holding OFFSET (the first tensor's data) are unmapped, so the
+ * memory map shows the file from a non-zero page offset. The address printed
+ * is that of file offset 0 (no longer mapped), so that address + a tensor's
+ * file offset is where the tensor lies. */
+static void map_after(const char *spec) {
+    char *end = NULL;
+    size_t offset = parse_size(spec, &end);
+    if (*end != ':') {
+        fprintf(stderr, "model_server_sim: bad --rw-after '%s' (OFFSET:FILE)\n", spec);
+        exit(2);
+    }
+    const char *path = end + 1;
+    size_t size = 0, page = (size_t)sysconf(_SC_PAGESIZE);
+    int fd = open_file(path, &size);
+    size_t head = offset / page * page;
+    if (offset >= size || head == 0) {
+        fprintf(stderr, "model_server_sim: --rw-after needs an offset past the first page, inside the file\n");
+        exit(2);
+    }
+    uint8_t *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED || munmap(p, head) != 0)
+        die(path);
+    close(fd);
+    add("rw", p, size, page_round(size), PROT_READ | PROT_WRITE);
 }
 
 /* Two mappings with different protections cannot merge into one VMA, so the
@@ -229,6 +258,8 @@ int main(int argc, char **argv) {
             map_file("rw", arg, PROT_READ | PROT_WRITE);
         else if (strcmp(opt, "--split") == 0)
             map_split(arg);
+        else if (strcmp(opt, "--rw-after") == 0)
+            map_after(arg);
         else if (strcmp(opt, "--anon") == 0)
             map_anon(arg);
         else if (strcmp(opt, "--sparse") == 0)

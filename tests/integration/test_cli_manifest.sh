@@ -17,8 +17,10 @@ expect_exit 0 "$PQCHA" manifest --threads 2 -o manifest.json model.safetensors m
 [ -s manifest.json ] || fail "no manifest written"
 python3 "$oracle" model.safetensors model.gguf > digests.txt
 
-python3 - expected.json manifest.json digests.txt <<'EOF'
+python3 - expected.json manifest.json digests.txt "$(dirname "$oracle")" <<'EOF'
 import json, sys
+sys.path.insert(0, sys.argv[4])
+from tree_hash_ref import tree_digest
 expected = json.load(open(sys.argv[1]))
 manifest = json.load(open(sys.argv[2]))
 digests = {}
@@ -34,7 +36,24 @@ for kind in ("safetensors", "gguf"):
     assert got["format"] == kind, (kind, got["format"])
     assert got["size"] == want["size"], (kind, got["size"], want["size"])
     assert got["digest"] == {"sha3-256-tree": digests[want["path"]]}, (kind, got["digest"])
-    assert got["tensors"] == want["tensors"], (kind, got["tensors"], want["tensors"])
+    bare = [{k: v for k, v in t.items() if k != "digest"} for t in got["tensors"]]
+    assert bare == want["tensors"], (kind, bare, want["tensors"])
+    # Every tensor's digest, and every gap's, as the oracle computes it from
+    # exactly those bytes; the gaps are all the bytes outside tensors.
+    data = open(want["path"], "rb").read()
+    for t in got["tensors"]:
+        piece = data[t["offset"]:t["offset"] + t["size"]]
+        assert t["digest"] == {"sha3-256-tree": tree_digest(piece).hex()}, (kind, t["name"])
+    covered = sorted([(t["offset"], t["size"]) for t in got["tensors"] if t["size"]] +
+                     [(g["offset"], g["size"]) for g in got["gaps"]])
+    at = 0
+    for offset, size in covered:
+        assert offset == at, (kind, "tensors and gaps must tile the file", offset, at)
+        at += size
+    assert at == got["size"], (kind, at)
+    for g in got["gaps"]:
+        piece = data[g["offset"]:g["offset"] + g["size"]]
+        assert g["digest"] == {"sha3-256-tree": tree_digest(piece).hex()}, (kind, g)
     # Node digests: present for files above one leaf once the hasher records
     # them, and then exactly as many as FORMAT.md 4.5 gives for the size.
     if "nodes" in got:

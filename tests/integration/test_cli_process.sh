@@ -90,7 +90,9 @@ assert_contains err "ps -p PID"
 # A glob that matches nothing; options that do not go together.
 expect_exit 4 "$PQCHA" attest --key signer.pem --workload server --pid "$sim_pid" --map '*nothing*'
 assert_contains err "no such region"
-assert_contains err "/proc/PID/maps"
+assert_contains err "the process maps these model files"
+assert_contains err "model.bin"
+assert_contains err "anonymous memory"
 expect_exit 4 "$PQCHA" attest --key signer.pem --workload server --pid "$sim_pid"
 assert_contains err "missing --map"
 expect_exit 4 "$PQCHA" attest --key signer.pem --workload server --map '*'

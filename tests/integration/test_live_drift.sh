@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The product's point, end to end: a simulated inference server maps a
-# safetensors and a GGUF model (private writable mappings) and holds an
-# anonymous buffer. Attested by PID, its memory equals the manifest made from
-# the files. Then bytes inside exactly one tensor of each model are
-# overwritten through /proc/PID/mem, as a malicious host or co-tenant would,
-# and the verifier must report drift in exactly those tensors and no other.
+# safetensors model whole and a GGUF model from the page holding its first
+# tensor, as llama.cpp does (its header pages unmapped), both private and
+# writable, and holds an anonymous buffer. Attested by PID, its memory equals
+# the manifest made from the files, tensor by tensor. Then bytes inside
+# exactly one tensor of each model are overwritten through /proc/PID/mem, as a
+# malicious host or co-tenant would, and the verifier must report drift in
+# exactly those tensors and no other.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 : "${PQCHA_BUILD:?}" "${PQCHA_SOURCE:?}"
@@ -14,14 +16,16 @@ sim="$PQCHA_BUILD/model_server_sim"
 
 nonce=0f1e2d3c4b5a69788796a5b4c3d2e1f0
 python3 "$PQCHA_SOURCE/tests/helpers/make_models.py" --safetensors weights.safetensors \
-  --gguf weights.gguf --size 3000000 --seed 7 >tables.json
+  --gguf weights.gguf --size 3000000 --seed 7 --gguf-header 10000 >tables.json
+gguf_data=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["gguf"]["tensors"][0]["offset"])' tables.json)
+page=$(getconf PAGESIZE)
 "$PQCHA" keygen -o signer.pem >/dev/null
 expect_exit 0 "$PQCHA" manifest -o manifest.json weights.safetensors weights.gguf
 expect_exit 0 "$PQCHA" policy --workload llm --trust signer.pub.pem --platform process \
   --manifest manifest.json -o policy.json
 
 mkfifo sim.out
-"$sim" --rw "$PWD/weights.safetensors" --rw "$PWD/weights.gguf" --anon 65536:0x42 >sim.out </dev/null &
+"$sim" --rw "$PWD/weights.safetensors" --rw-after "$gguf_data:$PWD/weights.gguf" --anon 65536:0x42 >sim.out </dev/null &
 sim_pid=$!
 cleanup_hooks+=("kill -9 $sim_pid 2>/dev/null")
 exec 3<sim.out
@@ -39,24 +43,51 @@ attest() {
 }
 verify() { "$PQCHA" verify --policy policy.json --nonce "$nonce" "$@"; }
 
-# 1. Untouched memory: the digests equal the manifest's, and the report verifies.
+# 1. Untouched memory: every tensor's digest equals the manifest's, wherever
+#    the mapping starts, and the report verifies.
 expect_exit 0 attest clean.json
 expect_exit 0 verify clean.json
 assert_contains out "VALID"
-python3 - clean.json manifest.json <<'PY'
+python3 - clean.json manifest.json "$gguf_data" "$page" <<'PY'
 import base64, json, sys
 env = json.load(open(sys.argv[1]))
 stmt = json.loads(base64.b64decode(env["payload"]))
 manifest = {f["name"]: f for f in json.load(open(sys.argv[2]))["files"]}
+gguf_data, page = int(sys.argv[3]), int(sys.argv[4])
 regions = {r["id"]: r for r in stmt["predicate"]["regions"]}
-for s in stmt["subject"]:
-    ref = manifest[s["name"]]
-    assert s["digest"] == ref["digest"], (s["name"], s["digest"], ref["digest"])
-    r = regions[s["name"]]
-    assert r["size"] == ref["size"] and r["mapping"]["offset"] == 0, r
-    assert r["nodes"] == ref["nodes"], "node digests differ from the manifest's"
 assert set(regions) == {"weights.safetensors", "weights.gguf"}, set(regions)
+start = {"weights.safetensors": 0, "weights.gguf": gguf_data // page * page}
+for s in stmt["subject"]:
+    ref, r = manifest[s["name"]], regions[s["name"]]
+    assert list(s["digest"]) == ["sha3-256-segments"], s["digest"]
+    assert r["mapping"]["offset"] == start[r["id"]], r["mapping"]
+    assert r["size"] == ref["size"] - start[r["id"]], r["size"]
+    tensors = {t["name"]: t for t in ref["tensors"]}
+    named = [seg for seg in r["segments"] if "tensor" in seg]
+    assert len(named) == len(tensors), (len(named), len(tensors))
+    for seg in named:
+        t = tensors[seg["tensor"]]
+        assert (seg["offset"], seg["size"]) == (t["offset"], t["size"]), seg
+        assert seg["digest"] == t["digest"]["sha3-256-tree"], seg["tensor"]
+    json.dump(ref["tensors"], open(r["id"] + ".tensors.json", "w"))
+    open(r["id"] + ".expected", "w").write(s["digest"]["sha3-256-segments"] + "\n" + "".join(
+        f'{seg["digest"]} {seg["offset"]} {seg["size"]}' + (f' {seg["tensor"]}' if "tensor" in seg else "") + "\n"
+        for seg in r["segments"]))
 PY
+# The independent reference computes the same segments and digest from the files.
+for f in weights.safetensors weights.gguf; do
+  from=0; [ "$f" = weights.gguf ] && from=$((gguf_data / page * page))
+  python3 "$PQCHA_SOURCE/tests/oracle/tree_hash_ref.py" --segments "$f.tensors.json" --from "$from" "$f" |
+    sed '1s/  .*$//' > "$f.oracle"
+  cmp "$f.oracle" "$f.expected" || fail "$f: report segments differ from tests/oracle/tree_hash_ref.py"
+done
+# The same memory measured as a whole cannot be compared with the whole file
+# when the header pages are not mapped, and the verifier says why.
+"$PQCHA" attest --key signer.pem --workload llm --pid "$sim_pid" --no-tensors \
+  --map 'weights.gguf' --map 'weights.safetensors' --nonce "$nonce" -o whole.json
+expect_exit 1 verify whole.json
+assert_contains out "the size differs"
+assert_contains out "DRIFT in 1 region: weights.gguf"
 
 # 2. A malicious host overwrites bytes inside one tensor of each model (the
 #    middle of a large tensor, so the changed 64 KiB leaf lies inside it).
@@ -94,8 +125,11 @@ for s in spans:
 assert by_region == {"weights.gguf": ["blk.0.attn_q.weight"],
                      "weights.safetensors": ["token_embd.weight"]}, by_region
 assert sorted(result["drift"]) == ["weights.gguf", "weights.safetensors"], result["drift"]
+for s in spans:  # exactly the tampered tensor's bytes
+    assert s["length"] > 0 and len(s["tensors"]) == 1, s
+assert result["missingTensors"] == [], result["missingTensors"]
 for region in result["report"]["regions"]:  # where the bytes came from, as signed
     assert region["mapping"]["file"].endswith("/" + region["id"]), region["mapping"]
-    assert region["mapping"]["offset"] == 0, region["mapping"]
+    assert region["mapping"]["deleted"] is False, region["mapping"]
 PY
 echo "ok: live memory equals the manifest; tampering is named down to the tensor"

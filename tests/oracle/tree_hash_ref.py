@@ -9,6 +9,10 @@ oracle:
     tree_hash_ref.py --nodes [--leaf-size N] FILE...
         prints, per file, "<file> level=<k> nodes=<c>" and then the c node
         digests (docs/FORMAT.md 4.5), one lowercase hex line each
+    tree_hash_ref.py --segments TABLE.json [--from OFFSET] FILE...
+        prints the sha3-256-segments digest (docs/FORMAT.md 4.6) of the file's
+        bytes from OFFSET cut at the tensors of TABLE.json, then one line per
+        segment: "<hex> <offset> <size> [<tensor name>]"
 
 The construction: an input of at most one leaf is plain SHA3-256. A longer
 one is cut into leaves of LEAF bytes (the last may be shorter); each leaf
@@ -19,6 +23,7 @@ total length: SHA3-256(0x02 || uint64_be(total) || tree_root).
 """
 import argparse
 import hashlib
+import json
 
 LEAF_SIZE = 64 * 1024
 
@@ -88,12 +93,60 @@ def tree_digest_of_file(path: str, leaf_size: int = LEAF_SIZE) -> bytes:
     return sha3(b"\x02" + total.to_bytes(8, "big") + merkle_tree_hash(leaves))
 
 
+def tree_digest(data: bytes, leaf_size: int = LEAF_SIZE) -> bytes:
+    """sha3-256-tree of bytes in memory (FORMAT.md 4.4)."""
+    if len(data) <= leaf_size:
+        return sha3(data)
+    leaves = [sha3(b"\x00" + data[i:i + leaf_size]) for i in range(0, len(data), leaf_size)]
+    return sha3(b"\x02" + len(data).to_bytes(8, "big") + merkle_tree_hash(leaves))
+
+
+def segments(data: bytes, base: int, tensors):
+    """FORMAT.md 4.6: the region [base, base + len(data)) of a file, cut at the
+    tensors (name, offset, size) that lie wholly inside it; every other run of
+    bytes is a gap. Returns [(name or None, offset, size, digest)]."""
+    end = base + len(data)
+    out, at = [], base
+    for name, offset, size in sorted(tensors, key=lambda t: t[1]):
+        if size == 0 or offset < at or offset + size > end:
+            continue
+        if offset > at:
+            out.append((None, at, offset - at))
+        out.append((name, offset, size))
+        at = offset + size
+    if end > at:
+        out.append((None, at, end - at))
+    return [(n, o, z, tree_digest(data[o - base:o - base + z])) for n, o, z in out]
+
+
+def segments_digest(pieces, total: int) -> bytes:
+    """SHA3-256(0x03 || u64be(total) || u64be(count) || (u64be(size) || digest)...)."""
+    body = b"".join(z.to_bytes(8, "big") + d for _, _, z, d in pieces)
+    return sha3(b"\x03" + total.to_bytes(8, "big") + len(pieces).to_bytes(8, "big") + body)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leaf-size", type=int, default=LEAF_SIZE)
     parser.add_argument("--nodes", action="store_true", help="print node digests (FORMAT.md 4.5)")
+    parser.add_argument("--segments", metavar="TABLE.json",
+                        help="print the sha3-256-segments digest (FORMAT.md 4.6) of the region "
+                             "[--from, end of file) cut at the tensors of TABLE.json, a list of "
+                             '{"name", "offset", "size"} (a manifest file entry\'s "tensors"), '
+                             'then "<hex> <offset> <size> [<tensor>]" per segment')
+    parser.add_argument("--from", dest="start", type=int, default=0, metavar="OFFSET")
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
+    if args.segments:
+        table = [(t["name"], t["offset"], t["size"]) for t in json.load(open(args.segments))]
+        for path in args.files:
+            with open(path, "rb") as f:
+                data = f.read()[args.start:]
+            pieces = segments(data, args.start, table)
+            print(f"{segments_digest(pieces, len(data)).hex()}  {path}")
+            for name, offset, size, digest in pieces:
+                print(f"{digest.hex()} {offset} {size}" + (f" {name}" if name is not None else ""))
+        return
     for path in args.files:
         if args.nodes:
             level, nodes = node_digests(path, args.leaf_size)

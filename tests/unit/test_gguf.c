@@ -328,7 +328,7 @@ static void test_tensor_infos(void) {
     CHECK_ERR(one_tensor("x", 0, ne5, G_F32, 0), PQCHA_ERR_MALFORMED);
     CHECK_ERR(one_tensor("x", 5, ne5, G_F32, 0), PQCHA_ERR_MALFORMED);
     CHECK_ERR(one_tensor("x", 1, ne_n, G_F32, 16), PQCHA_ERR_MALFORMED); /* misaligned */
-    const uint32_t unknown[] = {4, 5, 31, 36, 40, 1000};
+    const uint32_t unknown[] = {4, 5, 31, 36, 43, 1000};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
         CHECK_ERR(one_tensor("x", 1, ne_n, unknown[i], 0), PQCHA_ERR_UNSUPPORTED_ALGORITHM);
     const uint64_t ne33[] = {33, 1};
@@ -409,7 +409,58 @@ static void test_tensor_check(void) {
     CHECK_ERR(pqcha__gguf_tensor_check(&t), PQCHA_ERR_MALFORMED);
 }
 
-TEST_MAIN(TEST(test_valid_v3_and_v2), TEST(test_no_tensors_default_alignment),
+/* The newest ggml types: NVFP4 (64 elements in 36 bytes), Q1_0 (128 in 18),
+ * Q2_0 (64 in 18). */
+static void test_newest_types(void) {
+    static const struct {
+        uint32_t id;
+        const char *name;
+        uint64_t block, bytes;
+    } types[] = {{40, "NVFP4", 64, 36}, {41, "Q1_0", 128, 18}, {42, "Q2_0", 64, 18}};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        const uint64_t ne[] = {types[i].block * 2, 3};
+        header(&b, 3, 1, 0);
+        tensor_info(&b, "w", 2, ne, types[i].id, 0);
+        pad(&b, 32);
+        fill(&b, 4096);
+        pqcha__tensor *t = NULL;
+        size_t count = 0, need = 0;
+        CHECK_OK(pqcha__gguf_parse(&t, &count, &need, b.data, b.len, b.len));
+        if (count == 1) {
+            CHECK_STR(t[0].dtype, types[i].name);
+            CHECK(t[0].size == 2 * types[i].bytes * 3);
+        }
+        pqcha__tensors_free(t, count);
+        const uint64_t odd[] = {types[i].block + 1, 1};
+        CHECK_ERR(one_tensor("w", 2, odd, types[i].id, 0), PQCHA_ERR_MALFORMED);
+    }
+}
+
+/* An unknown type is explained by naming the tensor and the type id; a name
+ * with control characters is escaped in the explanation. */
+static void test_unknown_type_explained(void) {
+    header(&b, 3, 1, 0);
+    tensor_info(&b, "blk.0.ffn_up.weight", 1, ne_n, 43, 0);
+    pad(&b, 32);
+    fill(&b, 4096);
+    pqcha__tensor *t = NULL;
+    size_t count = 0, need = 0;
+    pqcha__diag diag = {""};
+    CHECK_ERR(pqcha__gguf_parse_diag(&t, &count, &need, b.data, b.len, b.len, &diag),
+              PQCHA_ERR_UNSUPPORTED_ALGORITHM);
+    CHECK_STR(diag.text, "tensor 'blk.0.ffn_up.weight' has ggml type 43, which this version of "
+                         "pqcha does not know");
+    header(&b, 3, 1, 0);
+    tensor_info(&b, "a\nVALID\x1b[8m", 1, ne_n, 99, 0);
+    pad(&b, 32);
+    fill(&b, 4096);
+    CHECK_ERR(pqcha__gguf_parse_diag(&t, &count, &need, b.data, b.len, b.len, &diag),
+              PQCHA_ERR_UNSUPPORTED_ALGORITHM);
+    CHECK_STR(diag.text, "tensor 'a\\x0aVALID\\x1b[8m' has ggml type 99, which this version of "
+                         "pqcha does not know");
+}
+
+TEST_MAIN(TEST(test_valid_v3_and_v2), TEST(test_newest_types), TEST(test_unknown_type_explained), TEST(test_no_tensors_default_alignment),
           TEST(test_other_alignment), TEST(test_need_more), TEST(test_fixed_header),
           TEST(test_strings), TEST(test_kv_types), TEST(test_alignment_kv),
           TEST(test_tensor_infos), TEST(test_overlap_and_duplicates), TEST(test_tensor_check))

@@ -231,6 +231,12 @@ int attester_option(struct attester_options *o, const char *cmd, int opt, const 
     case ATTESTER_OPT_READONLY_FILES:
         o->readonly_files = 1;
         return 1;
+    case ATTESTER_OPT_MANIFEST:
+        o->manifest_path = arg;
+        return 1;
+    case ATTESTER_OPT_NO_TENSORS:
+        o->no_tensors = 1;
+        return 1;
     case ATTESTER_OPT_DIGEST:
         return cli_option_digest(cmd, "--digest", arg, &o->digest) ? 1 : -1;
     case ATTESTER_OPT_THREADS:
@@ -250,6 +256,10 @@ static int check_process_options(const struct attester_options *o, const char *c
         return cli_usage_error(cmd, "--pid applies only to --backend process");
     if (has_selectors && o->pid == 0)
         return cli_usage_error(cmd, "--map, --range and --readonly-files need --pid PID");
+    if ((o->manifest_path != NULL || o->no_tensors) && !process)
+        return cli_usage_error(cmd, "--manifest and --no-tensors apply to process memory (--pid)");
+    if (o->manifest_path != NULL && o->no_tensors)
+        return cli_usage_error(cmd, "--manifest and --no-tensors exclude each other");
     if (process && o->pid == 0)
         return cli_usage_error(cmd, "missing --pid PID (the process whose memory to measure)");
     if (process && !has_selectors)
@@ -322,34 +332,137 @@ static int add_file_regions(struct attester_setup *s, const struct attester_opti
     return CLI_EXIT_OK;
 }
 
+/* A path (has '/', no wildcard) is found by device and inode; anything else
+ * is a glob. */
+static int selector_is_path(const char *glob)
+{
+    return strchr(glob, '/') != NULL && strpbrk(glob, "*?[") == NULL;
+}
+
+static pqcha_err add_selector_regions(struct attester_setup *s, const struct attester_options *o,
+                                      const struct process_selector *sel, char *what, size_t cap)
+{
+    if (sel->is_range) {
+        snprintf(what, cap, "pid %d, --range 0x%llx+%llu", o->pid, (unsigned long long)sel->address,
+                 (unsigned long long)sel->length);
+        return pqcha_process_backend_add_range(s->backend, o->workload, o->pid, sel->address,
+                                               sel->length, sel->id);
+    }
+    snprintf(what, cap, "pid %d, --map '%.1000s'", o->pid, sel->glob);
+    if (selector_is_path(sel->glob))
+        return pqcha_process_backend_add_file(s->backend, o->workload, o->pid, sel->glob, sel->id);
+    return pqcha_process_backend_add_mappings(s->backend, o->workload, o->pid, sel->glob, sel->id);
+}
+
+/* Model weights by their usual file names. */
+static int looks_like_model(const char *path)
+{
+    static const char *const suffixes[] = {".gguf", ".safetensors", ".bin", ".pt", ".pth", NULL};
+    size_t len = strlen(path), i;
+    for (i = 0; suffixes[i] != NULL; i++) {
+        size_t n = strlen(suffixes[i]);
+        if (len >= n && strcmp(path + len - n, suffixes[i]) == 0)
+            return 1;
+    }
+    return strstr(path, ".gguf") != NULL || strstr(path, ".safetensors") != NULL;
+}
+
+/* After a --map that matched nothing: what the process does map that looks
+ * like model weights, and what to do when the weights are not file-backed. */
+static void explain_no_mapping(const struct attester_options *o)
+{
+    char *paths = NULL, *line, *save = NULL;
+    int shown = 0;
+
+    if (pqcha_process_mapped_files(&paths, o->pid) == PQCHA_OK) {
+        for (line = strtok_r(paths, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+            if (!looks_like_model(line))
+                continue;
+            if (!shown++)
+                fprintf(stderr, "  the process maps these model files:\n");
+            fputs("    ", stderr);
+            cli_print_escaped(stderr, line);
+            fputc('\n', stderr);
+        }
+    }
+    pqcha_free(paths);
+    if (!shown)
+        fprintf(stderr, "  the process maps no .gguf, .safetensors or .bin file\n");
+    fprintf(stderr,
+            "  engines that copy weights into anonymous memory (llama.cpp with use_mmap off,\n"
+            "  weights offloaded to a GPU) cannot be attested by file mapping: use --range\n"
+            "  ADDR+LEN for a known address range, or attest in-process through libpqcha\n");
+}
+
+/* Tensor tables are on by default; say which regions go without one. */
+static void warn_missing_tensor_tables(struct attester_setup *s, const struct attester_options *o,
+                                       const char *cmd)
+{
+    pqcha_region **regions = NULL;
+    size_t count = 0, i;
+
+    if (o->no_tensors || pqcha_backend_list_regions(s->backend, o->workload, &regions, &count) != PQCHA_OK)
+        return;
+    for (i = 0; i < count; i++) {
+        const char *note = pqcha_process_backend_tensor_note(s->backend, o->workload,
+                                                             pqcha_region_id(regions[i]));
+        if (note == NULL)
+            continue;
+        fprintf(stderr, "pqcha %s: warning: region ", cmd);
+        cli_print_escaped(stderr, pqcha_region_id(regions[i]));
+        fprintf(stderr, ": %s; it is measured as a whole\n", note);
+    }
+    pqcha_region_list_free(regions, count);
+}
+
+static int configure_tensor_tables(struct attester_setup *s, const struct attester_options *o)
+{
+    pqcha_err err = PQCHA_OK;
+
+    if (o->manifest_path != NULL) {
+        s->manifest = cli_load_manifest(o->manifest_path);
+        if (s->manifest == NULL)
+            return CLI_EXIT_USAGE;
+        err = pqcha_process_backend_set_manifest(s->backend, s->manifest);
+    }
+    if (err == PQCHA_OK && o->no_tensors)
+        err = pqcha_process_backend_set_tensor_tables(s->backend, 0);
+    if (err != PQCHA_OK) {
+        cli_error("--manifest", err, NULL);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
 /* Reads the process's memory map now, so that a wrong PID, a missing
  * permission or a glob that matches nothing fails before anything is signed. */
-static int add_process_regions(struct attester_setup *s, const struct attester_options *o)
+static int add_process_regions(struct attester_setup *s, const struct attester_options *o,
+                               const char *cmd)
 {
     char what[1100];
     size_t i;
     pqcha_err err = PQCHA_OK;
+    int status = configure_tensor_tables(s, o);
 
-    for (i = 0; i < o->selector_count && err == PQCHA_OK; i++) {
-        const struct process_selector *sel = &o->selectors[i];
-        if (sel->is_range) {
-            err = pqcha_process_backend_add_range(s->backend, o->workload, o->pid, sel->address,
-                                                  sel->length, sel->id);
-            snprintf(what, sizeof(what), "pid %d, --range 0x%llx+%llu", o->pid,
-                     (unsigned long long)sel->address, (unsigned long long)sel->length);
-        } else {
-            err = pqcha_process_backend_add_mappings(s->backend, o->workload, o->pid, sel->glob,
-                                                     sel->id);
-            snprintf(what, sizeof(what), "pid %d, --map '%.1000s'", o->pid, sel->glob);
-        }
-    }
+    if (status != CLI_EXIT_OK)
+        return status;
+    for (i = 0; i < o->selector_count && err == PQCHA_OK; i++)
+        err = add_selector_regions(s, o, &o->selectors[i], what, sizeof(what));
     if (err == PQCHA_OK && o->readonly_files) {
         err = pqcha_process_backend_add_readonly_files(s->backend, o->workload, o->pid);
         snprintf(what, sizeof(what), "pid %d, --readonly-files", o->pid);
     }
-    if (err == PQCHA_OK)
+    if (err == PQCHA_OK) {
+        warn_missing_tensor_tables(s, o, cmd);
         return CLI_EXIT_OK;
-    cli_error(what, err, cli_hint_for(err));
+    }
+    if (err == PQCHA_ERR_NO_SUCH_REGION && strstr(what, "--map") != NULL) {
+        cli_error(what, err, "no mapping of that file");
+        explain_no_mapping(o);
+    } else {
+        cli_error(what, err, err == PQCHA_ERR_NOT_FOUND ? "no such file here: give the path as "
+                                 "this machine sees it, or a glob on the base name" : cli_hint_for(err));
+    }
     return CLI_EXIT_USAGE;
 }
 
@@ -444,7 +557,7 @@ int attester_setup_build(struct attester_setup *s, const struct attester_options
      * as they are added. */
     status = create_backend(s, o, cmd);
     if (status == CLI_EXIT_OK && strcmp(o->backend_name, "process") == 0)
-        status = add_process_regions(s, o);
+        status = add_process_regions(s, o, cmd);
     if (status == CLI_EXIT_OK && strcmp(o->backend_name, "file") != 0)
         status = probe_regions(s, o);
     if (status != CLI_EXIT_OK)
@@ -467,6 +580,8 @@ void attester_setup_free(struct attester_setup *s)
         pqcha_backend_free(s->progress);
     if (s->backend != NULL)
         pqcha_backend_free(s->backend);
+    if (s->manifest != NULL)
+        pqcha_manifest_free(s->manifest);
     if (s->key != NULL)
         pqcha_key_free(s->key);
     memset(s, 0, sizeof(*s));

@@ -20,7 +20,9 @@ enum {
     ATTESTER_OPT_PID,
     ATTESTER_OPT_MAP,
     ATTESTER_OPT_RANGE,
-    ATTESTER_OPT_READONLY_FILES
+    ATTESTER_OPT_READONLY_FILES,
+    ATTESTER_OPT_MANIFEST,
+    ATTESTER_OPT_NO_TENSORS
 };
 
 #define ATTESTER_SHORT_OPTIONS "k:w:r:n:"
@@ -37,7 +39,9 @@ enum {
         {"pid", required_argument, NULL, ATTESTER_OPT_PID},                                      \
         {"map", required_argument, NULL, ATTESTER_OPT_MAP},                                      \
         {"range", required_argument, NULL, ATTESTER_OPT_RANGE},                                  \
-        {"readonly-files", no_argument, NULL, ATTESTER_OPT_READONLY_FILES}
+        {"readonly-files", no_argument, NULL, ATTESTER_OPT_READONLY_FILES},                      \
+        {"manifest", required_argument, NULL, ATTESTER_OPT_MANIFEST},                            \
+        {"no-tensors", no_argument, NULL, ATTESTER_OPT_NO_TENSORS}
 
 /* The help text for the shared options, for both commands' --help. */
 #define ATTESTER_OPTIONS_HELP                                                                     \
@@ -59,13 +63,23 @@ enum {
     "      --pid PID             measure the memory of the live process PID (process\n"   \
     "                            backend; needs its uid or CAP_SYS_PTRACE), in regions\n"    \
     "                            chosen with at least one of these three:\n"                 \
-    "      --map [ID=]GLOB       the mappings of every file whose path matches GLOB, e.g.\n"   \
-    "                            '*model.gguf'; adjacent mappings of one file form one\n"    \
-    "                            region, cut at the file's size. ID defaults to the\n"       \
-    "                            file's base name. Repeatable\n"                             \
+    "      --map [ID=]FILE|GLOB  the mappings of a file: a PATH (with '/', no wildcard) is\n" \
+    "                            found by device and inode, so symlinks, bind mounts and\n"  \
+    "                            containers still match; a GLOB without '/' matches the\n"   \
+    "                            base name ('model.gguf', '*.gguf'), one with '/' the whole\n" \
+    "                            path. Adjacent mappings of one file form one region, cut\n" \
+    "                            at the file's size. ID defaults to the manifest's name for\n" \
+    "                            the file, else its base name. Repeatable\n"                  \
     "      --range [ID=]ADDR+LEN LEN bytes of memory from address ADDR (decimal or 0x hex);\n" \
     "                            ID defaults to range-0xADDR. Repeatable\n"                  \
     "      --readonly-files      every read-only file mapping, one region per file\n"        \
+    "      --manifest MANIFEST.json\n"                                                         \
+    "                            the model files' tensor tables (see 'pqcha manifest');\n"  \
+    "                            without it, a GGUF or safetensors file's own header is\n"   \
+    "                            read. A mapping with a tensor table is measured tensor by\n" \
+    "                            tensor (sha3-256-segments), whatever file offset it\n"     \
+    "                            starts at, so a verifier names each changed tensor\n"      \
+    "      --no-tensors          measure every mapping as a whole (sha3-256-tree)\n"         \
     CLI_DIGEST_OPTIONS_HELP
 
 /* A --map or --range of the process backend. */
@@ -97,10 +111,13 @@ struct attester_options {
     struct process_selector *selectors;
     size_t selector_count;
     int readonly_files;
+    const char *manifest_path; /* --manifest */
+    int no_tensors;            /* --no-tensors */
 };
 
 struct attester_setup {
     pqcha_key *key;
+    pqcha_manifest *manifest; /* --manifest, lent to the process backend */
     pqcha_backend *backend;
     pqcha_backend *progress; /* wraps backend on a terminal, else NULL */
     pqcha_attester *attester;

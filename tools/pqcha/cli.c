@@ -56,6 +56,9 @@ int cli_try_help(const char *cmd)
     return CLI_EXIT_USAGE;
 }
 
+const char cli_file_permission_hint[] =
+    "this user may not read the file: check its mode and owner (ls -l), and the directories above it";
+
 const char *cli_hint_for(pqcha_err err)
 {
     switch (err) {
@@ -150,7 +153,9 @@ int cli_option_u64(const char *cmd, const char *option, const char *text, uint64
 int cli_option_digest(const char *cmd, const char *option, const char *text,
                       pqcha_digest_alg *out)
 {
-    if (pqcha_digest_alg_parse(out, text) != PQCHA_OK) {
+    /* sha3-256-segments is not a digest of bytes alone: the attester chooses
+     * it for regions that carry a tensor table. */
+    if (pqcha_digest_alg_parse(out, text) != PQCHA_OK || !pqcha_digest_alg_is_streaming(*out)) {
         cli_usage_error(cmd, "%s: '%s' is not one of sha3-256-tree, sha3-256, k12", option, text);
         return 0;
     }
@@ -329,6 +334,97 @@ int cli_path_exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
+/* ---- manifests ---- */
+
+pqcha_manifest *cli_load_manifest(const char *path)
+{
+    pqcha_manifest *m = NULL;
+    char *json = NULL;
+    size_t len = 0;
+    pqcha_err err = cli_read_file(path, PQCHA_MAX_MANIFEST_LEN, &json, &len);
+
+    if (err == PQCHA_OK)
+        err = pqcha_manifest_parse(&m, json, len);
+    free(json);
+    if (err != PQCHA_OK) {
+        char what[1100];
+        snprintf(what, sizeof(what), "manifest %.1000s", path);
+        cli_error(what, err,
+                  pqcha_error_is_malformed(err) ? "see docs/FORMAT.md section 8, or write one with 'pqcha manifest'"
+                                                : cli_hint_for(err));
+        return NULL;
+    }
+    return m;
+}
+
+/* ---- text from untrusted input ---- */
+
+/* The code point of the well-formed UTF-8 sequence at s (n bytes), or -1. */
+static long utf8_decode(const unsigned char *s, size_t avail, size_t *n)
+{
+    long cp;
+    size_t len, i;
+    if (s[0] < 0x80) {
+        *n = 1;
+        return s[0];
+    }
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2;
+        cp = s[0] & 0x1f;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        cp = s[0] & 0x0f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        cp = s[0] & 0x07;
+    } else {
+        return -1;
+    }
+    if (avail < len)
+        return -1;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return -1;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    /* Shortest form, no surrogates, at most U+10FFFF. */
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return -1;
+    *n = len;
+    return cp;
+}
+
+/* Code points a terminal acts on or that reorder what follows: C0, DEL, C1,
+ * and the bidirectional controls (U+061C, U+200E-U+200F, U+202A-U+202E,
+ * U+2066-U+2069), which could make a tensor name display as something else. */
+static int needs_escape(long cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+           cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void cli_print_escaped(FILE *out, const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t len = strlen(text), i = 0, n;
+    while (i < len) {
+        long cp = utf8_decode(s + i, len - i, &n);
+        if (cp < 0) {
+            fprintf(out, "\\x%02x", s[i]); /* not UTF-8: the byte itself */
+            i++;
+            continue;
+        }
+        if (cp == '\\')
+            fputs("\\\\", out);
+        else if (needs_escape(cp))
+            fprintf(out, cp < 0x100 ? "\\x%02lx" : "\\u%04lx", cp);
+        else
+            fwrite(s + i, 1, n, out);
+        i += n;
+    }
+}
+
 /* ---- keys ---- */
 
 pqcha_key *cli_load_key(const char *path, int need_private)
@@ -338,7 +434,8 @@ pqcha_key *cli_load_key(const char *path, int need_private)
     pqcha_err err = pqcha_key_load(&key, path, &loose);
 
     if (err != PQCHA_OK) {
-        cli_error(path, err, cli_hint_for(err));
+        /* A key file refused by the file system is no matter of ptrace rights. */
+        cli_error(path, err, err == PQCHA_ERR_PERMISSION ? cli_file_permission_hint : cli_hint_for(err));
         return NULL;
     }
     if (loose)

@@ -43,6 +43,16 @@ int cli_manifest_main(int argc, char **argv);
 /* "pqcha: <what>: <pqcha_strerror(err)>" and, if hint is not NULL,
  * "pqcha: hint: <hint>" on the next line. */
 void cli_error(const char *what, pqcha_err err, const char *hint);
+/* The hint for PQCHA_ERR_PERMISSION on a file (cli_hint_for's is about
+ * reading another process's memory). */
+extern const char cli_file_permission_hint[];
+/* Prints text that came from untrusted input (a report, policy, manifest,
+ * model file or another process): control characters, DEL, C1, bidirectional
+ * overrides and bytes that are not UTF-8 are shown as \xNN or \uNNNN, and a
+ * backslash as two, so nothing it holds can forge lines or move the cursor. */
+void cli_print_escaped(FILE *out, const char *text);
+/* Reads and parses a manifest file; NULL after printing why. */
+pqcha_manifest *cli_load_manifest(const char *path);
 /* "pqcha: <message>" */
 void cli_errorf(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* "pqcha: warning: <message>" */

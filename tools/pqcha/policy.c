@@ -5,6 +5,7 @@
  * so a range means exactly the same bytes on both sides. The JSON is written
  * by hand (the CLI uses only libpqcha's public API and libc) and parsed back
  * with pqcha_policy_parse before anything is written. */
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +20,18 @@ enum {
     POLICY_OPT_ALLOW_EXTRA,
     POLICY_OPT_DIGEST,
     POLICY_OPT_THREADS,
-    POLICY_OPT_MANIFEST
+    POLICY_OPT_MANIFEST,
+    POLICY_OPT_REQUIRE_TENSOR
 };
 #define POLICY_MAX_MANIFESTS 64
+#define POLICY_MAX_REQUIRE 256
 #define POLICY_MAX_DIGESTS 3
 
 static const char policy_help[] =
     "Usage: pqcha policy --workload ID [--region ID=FILE[@OFFSET+LENGTH]]...\n"
     "                    [--manifest MANIFEST.json]... [--trust PUB.pem]...\n"
-    "                    [--platform NAME] [--allow-extra] [-o POLICY.json]\n"
+    "                    [--platform NAME] [--allow-extra] [--require-tensor GLOB]...\n"
+    "                    [-o POLICY.json]\n"
     "\n"
     "Writes a verifier policy: the digest of each region, computed from a\n"
     "known-good reference FILE (or LENGTH bytes of it from OFFSET), and the\n"
@@ -36,8 +40,9 @@ static const char policy_help[] =
     "\n"
     "With --manifest (see 'pqcha manifest'), every file of the manifest is embedded\n"
     "and becomes a region named by the file's base name (as the process backend\n"
-    "names file mappings); drift in it is then reported down to the byte ranges\n"
-    "and tensors that changed. At least one --region or --manifest is required.\n"
+    "names file mappings). A process region is then checked tensor by tensor,\n"
+    "whatever part of the file the process maps, and drift names each changed or\n"
+    "missing tensor. At least one --region or --manifest is required.\n"
     "\n"
     "Options:\n"
     "  -w, --workload ID     the workload the policy describes (required)\n"
@@ -49,9 +54,13 @@ static const char policy_help[] =
     "                        (repeatable; sha3-256-tree, whatever --digest says)\n"
     "  -t, --trust PUB.pem   a public key whose reports are trusted (repeatable); the\n"
     "                        verifier can also be given keys with 'verify --trust'\n"
-    "      --platform NAME   require reports from this platform (e.g. file,\n"
-    "                        amd-sev-snp); default: any platform\n"
+    "      --platform NAME   require reports from this platform (e.g. process, file,\n"
+    "                        amd-sev-snp), or 'any'; default: process with --manifest\n"
+    "                        (a file hashed on disk is no memory attestation), else any\n"
     "      --allow-extra     accept regions the policy does not list (default: reject)\n"
+    "      --require-tensor GLOB\n"
+    "                        with --manifest: the tensors a process region must show\n"
+    "                        (names matching GLOB; repeatable); default: every tensor\n"
     "      --digest ALG      sha3-256-tree (default), sha3-256 or k12; repeat to accept\n"
     "                        reports made with any of several algorithms\n"
     "      --threads N       threads for hashing large files (default: all CPUs)\n"
@@ -63,6 +72,9 @@ static const char policy_help[] =
 struct policy_options {
     const char *workload;
     const char *platform;
+    int platform_given; /* --platform, also "any" */
+    const char *require[POLICY_MAX_REQUIRE]; /* --require-tensor globs */
+    size_t require_count;
     const char *output;
     const char *trust[POLICY_MAX_TRUST];
     size_t trust_count;
@@ -155,6 +167,11 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
         o->trust[o->trust_count++] = arg;
         return 1;
     case POLICY_OPT_PLATFORM:
+        o->platform_given = 1;
+        if (strcmp(arg, "any") == 0) {
+            o->platform = NULL;
+            return 1;
+        }
         if ((err = pqcha_identifier_check(arg)) != PQCHA_OK) {
             cli_usage_error(POLICY_CMD, "--platform: %s", pqcha_strerror(err));
             return 0;
@@ -163,6 +180,13 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
         return 1;
     case POLICY_OPT_ALLOW_EXTRA:
         o->allow_extra = 1;
+        return 1;
+    case POLICY_OPT_REQUIRE_TENSOR:
+        if (o->require_count == POLICY_MAX_REQUIRE) {
+            cli_usage_error(POLICY_CMD, "--require-tensor: at most %d patterns", POLICY_MAX_REQUIRE);
+            return 0;
+        }
+        o->require[o->require_count++] = arg;
         return 1;
     case 'o':
         o->output = arg;
@@ -178,27 +202,6 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
 }
 
 /* ---- manifests ---- */
-
-static pqcha_manifest *load_manifest(const char *path)
-{
-    pqcha_manifest *m = NULL;
-    char *json = NULL;
-    size_t len = 0;
-    pqcha_err err = cli_read_file(path, PQCHA_MAX_MANIFEST_LEN, &json, &len);
-
-    if (err == PQCHA_OK)
-        err = pqcha_manifest_parse(&m, json, len);
-    free(json);
-    if (err != PQCHA_OK) {
-        char what[1100];
-        snprintf(what, sizeof(what), "manifest %.1000s", path);
-        cli_error(what, err,
-                  pqcha_error_is_malformed(err) ? "see docs/FORMAT.md section 8, or write one with 'pqcha manifest'"
-                                                : cli_hint_for(err));
-        return NULL;
-    }
-    return m;
-}
 
 /* Is `name` already a region id (from --region, or an earlier manifest file)? */
 static int region_name_taken(const struct policy_options *o, size_t manifest, size_t file,
@@ -221,7 +224,7 @@ static int load_manifests(struct policy_options *o)
 {
     size_t i, f, total = o->region_count;
     for (i = 0; i < o->manifest_count; i++) {
-        o->manifests[i] = load_manifest(o->manifest_paths[i]);
+        o->manifests[i] = cli_load_manifest(o->manifest_paths[i]);
         if (o->manifests[i] == NULL)
             return 0;
         for (f = 0; f < pqcha_manifest_file_count(o->manifests[i]); f++) {
@@ -274,7 +277,36 @@ static int append_manifests(struct cli_buf *json, const struct policy_options *o
 }
 
 /* One "<file name>": {"manifest": "<file name>"} region per manifest file. */
-static void append_manifest_regions(struct cli_buf *json, const struct policy_options *o, int first)
+static int tensor_required(const struct policy_options *o, const char *name)
+{
+    size_t i;
+    for (i = 0; i < o->require_count; i++)
+        if (fnmatch(o->require[i], name, 0) == 0)
+            return 1;
+    return 0;
+}
+
+/* "tensors": the names --require-tensor selects; none written (every tensor
+ * required) without that option. Returns the number written. */
+static size_t append_required_tensors(struct cli_buf *json, const struct policy_options *o,
+                                      const pqcha_manifest *m, size_t f)
+{
+    size_t t, written = 0;
+    if (o->require_count == 0)
+        return 0;
+    for (t = 0; t < pqcha_manifest_tensor_count(m, f); t++) {
+        const char *name = pqcha_manifest_tensor_name(m, f, t);
+        if (!tensor_required(o, name))
+            continue;
+        cli_buf_append(json, written++ ? ", " : ", \"tensors\": [");
+        cli_buf_append_json_string(json, name);
+    }
+    if (written)
+        cli_buf_append(json, "]");
+    return written;
+}
+
+static int append_manifest_regions(struct cli_buf *json, const struct policy_options *o, int first)
 {
     size_t i, f;
     for (i = 0; i < o->manifest_count; i++) {
@@ -285,9 +317,15 @@ static void append_manifest_regions(struct cli_buf *json, const struct policy_op
             cli_buf_append_json_string(json, name);
             cli_buf_append(json, ": {\"manifest\": ");
             cli_buf_append_json_string(json, name);
+            if (o->require_count > 0 &&
+                append_required_tensors(json, o, o->manifests[i], f) == 0) {
+                cli_usage_error(POLICY_CMD, "--require-tensor: no tensor of %s matches", name);
+                return 0;
+            }
             cli_buf_append(json, "}");
         }
     }
+    return 1;
 }
 
 /* ---- JSON ---- */
@@ -409,7 +447,7 @@ static int build_policy_json(struct cli_buf *json, const struct policy_options *
         cli_buf_append(json, "      \"regions\": {");
         ok = append_region_digests(json, o, backend);
         if (ok)
-            append_manifest_regions(json, o, o->region_count == 0);
+            ok = append_manifest_regions(json, o, o->region_count == 0);
         cli_buf_append(json, "\n      }\n    }\n  }\n}\n");
     }
     pqcha_backend_free(backend);
@@ -442,6 +480,7 @@ int cli_policy_main(int argc, char **argv)
         {"manifest", required_argument, NULL, 'm'},
         {"trust", required_argument, NULL, 't'},
         {"platform", required_argument, NULL, POLICY_OPT_PLATFORM},
+        {"require-tensor", required_argument, NULL, POLICY_OPT_REQUIRE_TENSOR},
         {"allow-extra", no_argument, NULL, POLICY_OPT_ALLOW_EXTRA},
         {"digest", required_argument, NULL, POLICY_OPT_DIGEST},
         {"threads", required_argument, NULL, POLICY_OPT_THREADS},
@@ -474,6 +513,10 @@ int cli_policy_main(int argc, char **argv)
                                              "(at least one reference region)");
     if (status == CLI_EXIT_OK && !load_manifests(&o))
         status = CLI_EXIT_USAGE;
+    /* A manifest describes model memory: a report that hashed the file on
+     * disk must not pass as memory attestation unless the writer says so. */
+    if (o.manifest_count > 0 && !o.platform_given)
+        o.platform = "process";
     if (status == CLI_EXIT_OK && !(build_policy_json(&json, &o) && policy_parses(&json) &&
                                    cli_write_output(o.output, json.data, json.len)))
         status = CLI_EXIT_USAGE;

@@ -273,12 +273,36 @@ static void print_spans(const pqcha_result *r, const char *region_id)
                (unsigned long long)(offset + pqcha_result_span_length(r, i) - 1));
         if (tensors == 0)
             printf("(no tensor)");
-        for (t = 0; t < tensors && t < VERIFY_MAX_TENSORS_SHOWN; t++)
-            printf("%s%s", t ? ", " : "", pqcha_result_span_tensor(r, i, t));
+        for (t = 0; t < tensors && t < VERIFY_MAX_TENSORS_SHOWN; t++) {
+            fputs(t ? ", " : "", stdout);
+            cli_print_escaped(stdout, pqcha_result_span_tensor(r, i, t));
+        }
         if (tensors > VERIFY_MAX_TENSORS_SHOWN)
             printf(" and %zu more", tensors - VERIFY_MAX_TENSORS_SHOWN);
         fputc('\n', stdout);
     }
+}
+
+#define VERIFY_MAX_MISSING_SHOWN 20
+
+/* The required tensors a drifted region does not show at their place. */
+static void print_missing_tensors(const pqcha_result *r, const char *region_id)
+{
+    size_t i, shown = 0, more = 0, n = pqcha_result_missing_tensor_count(r);
+    for (i = 0; i < n; i++) {
+        if (strcmp(pqcha_result_missing_tensor_region(r, i), region_id) != 0)
+            continue;
+        if (shown == VERIFY_MAX_MISSING_SHOWN) {
+            more++;
+            continue;
+        }
+        fputs("        missing: ", stdout);
+        cli_print_escaped(stdout, pqcha_result_missing_tensor(r, i));
+        fputc('\n', stdout);
+        shown++;
+    }
+    if (more > 0)
+        printf("        missing: %zu more tensors (--json lists them all)\n", more);
 }
 
 static void print_checks(const pqcha_result *r)
@@ -289,16 +313,25 @@ static void print_checks(const pqcha_result *r)
         const char *expected = pqcha_result_check_expected(r, i);
         const char *found = pqcha_result_check_found(r, i);
 
-        printf("  %s  %s", status_label(status), pqcha_result_check_name(r, i));
+        printf("  %s  ", status_label(status));
+        cli_print_escaped(stdout, pqcha_result_check_name(r, i));
         if (status == PQCHA_CHECK_FAIL)
             printf(": %s", pqcha_strerror(pqcha_result_check_error(r, i)));
         fputc('\n', stdout);
-        if (status == PQCHA_CHECK_FAIL && expected != NULL && *expected != '\0')
-            printf("        expected: %s\n", expected);
-        if (status == PQCHA_CHECK_FAIL && found != NULL && *found != '\0')
-            printf("        found:    %s\n", found);
-        if (status == PQCHA_CHECK_FAIL && strncmp(pqcha_result_check_name(r, i), "region:", 7) == 0)
+        if (status == PQCHA_CHECK_FAIL && expected != NULL && *expected != '\0') {
+            fputs("        expected: ", stdout);
+            cli_print_escaped(stdout, expected);
+            fputc('\n', stdout);
+        }
+        if (status == PQCHA_CHECK_FAIL && found != NULL && *found != '\0') {
+            fputs("        found:    ", stdout);
+            cli_print_escaped(stdout, found);
+            fputc('\n', stdout);
+        }
+        if (status == PQCHA_CHECK_FAIL && strncmp(pqcha_result_check_name(r, i), "region:", 7) == 0) {
             print_spans(r, pqcha_result_check_name(r, i) + 7);
+            print_missing_tensors(r, pqcha_result_check_name(r, i) + 7);
+        }
     }
 }
 
@@ -340,8 +373,10 @@ static void print_verdict(const pqcha_result *r, int authenticity_only)
         break;
     case PQCHA_VERDICT_DRIFT:
         printf("DRIFT in %zu region%s: ", drift, drift == 1 ? "" : "s");
-        for (i = 0; i < drift; i++)
-            printf("%s%s", i ? ", " : "", pqcha_result_drift_region(r, i));
+        for (i = 0; i < drift; i++) {
+            fputs(i ? ", " : "", stdout);
+            cli_print_escaped(stdout, pqcha_result_drift_region(r, i));
+        }
         fputc('\n', stdout);
         break;
     case PQCHA_VERDICT_REJECTED:
