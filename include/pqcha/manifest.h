@@ -32,6 +32,15 @@ pqcha_err pqcha_manifest_create(pqcha_manifest **out);
  * (PQCHA_ERR_MALFORMED and friends), never a partial entry. The entry is named
  * by the file's base name; a second file of the same name is PQCHA_ERR_REGION_EXISTS. */
 pqcha_err pqcha_manifest_add_file(pqcha_manifest *m, const char *path, unsigned threads);
+/* A sharded safetensors model: reads its index ("model.safetensors.index.json",
+ * {"metadata": {...}, "weight_map": {tensor: shard}}) and adds every shard it
+ * names (base names, next to the index), in name order, as
+ * pqcha_manifest_add_file would; then checks that each tensor of the weight
+ * map is in the shard it names (INCONSISTENT_CLAIMS otherwise). All shards
+ * or none are added. A process maps each shard as its own region, checked
+ * against its own entry. */
+pqcha_err pqcha_manifest_add_safetensors_index(pqcha_manifest *m, const char *index_path,
+                                               unsigned threads);
 /* After pqcha_manifest_add_file failed on a model file: one sentence naming
  * what was refused (e.g. "tensor 'blk.0.ffn_up.weight' has ggml type 43,
  * which this version of pqcha does not know"), control characters escaped;

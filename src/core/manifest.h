@@ -14,6 +14,27 @@
 
 #define PQCHA__MAX_TENSOR_DIMS 8
 
+/* A sharded safetensors model's index ("model.safetensors.index.json":
+ * {"metadata": {...}, "weight_map": {"<tensor>": "<shard file name>", ...}}),
+ * parsed strictly: exactly those two keys, metadata an object, weight_map
+ * 1..PQCHA_MAX_TENSORS tensor names (the tensor-name rules) each mapping to a
+ * shard's base name (an identifier without '/', not "." or ".."). On success
+ * *shards holds the distinct shard names sorted (free with
+ * pqcha__index_free), and *map the (tensor, shard) pairs sorted by tensor. */
+typedef struct pqcha__index_entry {
+    char *tensor;
+    const char *shard; /* points into the shard list */
+} pqcha__index_entry;
+typedef struct pqcha__safetensors_index {
+    char **shards;
+    size_t shard_count;
+    pqcha__index_entry *map;
+    size_t map_count;
+} pqcha__safetensors_index;
+#define PQCHA__MAX_INDEX_LEN (64u * 1024u * 1024u)
+pqcha_err pqcha__safetensors_index_parse(pqcha__safetensors_index *out, const char *text, size_t len);
+void pqcha__index_free(pqcha__safetensors_index *ix);
+
 /* A sentence for the person reading the error: which element of a model file
  * a parser refused, e.g. the tensor and the unknown type id. The error code
  * stays the decision; the text only explains it. Names from the file are

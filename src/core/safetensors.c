@@ -258,3 +258,125 @@ pqcha_err pqcha__safetensors_parse_diag(pqcha__tensor **tensors, size_t *count, 
     json_decref(root);
     return err;
 }
+
+/* ======================================================================
+ * The index of a sharded model (model.safetensors.index.json)
+ * ====================================================================== */
+
+void pqcha__index_free(pqcha__safetensors_index *ix) {
+    if (ix == NULL)
+        return;
+    for (size_t i = 0; i < ix->shard_count; i++)
+        free(ix->shards[i]);
+    free(ix->shards);
+    for (size_t i = 0; i < ix->map_count; i++)
+        free(ix->map[i].tensor);
+    free(ix->map);
+    memset(ix, 0, sizeof *ix);
+}
+
+static int compare_strings(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int compare_index_entries(const void *a, const void *b) {
+    return strcmp(((const pqcha__index_entry *)a)->tensor, ((const pqcha__index_entry *)b)->tensor);
+}
+
+/* A shard is named by its base name, next to the index. */
+static pqcha_err shard_name_check(const char *name) {
+    PQCHA_TRY(pqcha_identifier_check(name));
+    if (strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return PQCHA_ERR_BAD_IDENTIFIER;
+    return PQCHA_OK;
+}
+
+/* The weight map's values, each once, sorted; entries point at them. */
+static pqcha_err collect_shards(pqcha__safetensors_index *ix, const char **values, size_t n) {
+    const char **sorted = malloc(n * sizeof *sorted);
+    if (sorted == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    memcpy(sorted, values, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, compare_strings);
+    ix->shards = calloc(n, sizeof ix->shards[0]);
+    pqcha_err err = ix->shards ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+    for (size_t i = 0; err == PQCHA_OK && i < n; i++) {
+        if (i > 0 && strcmp(sorted[i - 1], sorted[i]) == 0)
+            continue;
+        ix->shards[ix->shard_count] = pqcha__strdup(sorted[i]);
+        err = ix->shards[ix->shard_count] ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+        ix->shard_count += err == PQCHA_OK;
+    }
+    free(sorted);
+    for (size_t i = 0; err == PQCHA_OK && i < ix->map_count; i++) {
+        char **hit = bsearch(&values[i], ix->shards, ix->shard_count, sizeof ix->shards[0],
+                             compare_strings);
+        ix->map[i].shard = hit ? *hit : NULL;
+        if (hit == NULL)
+            err = PQCHA_ERR_INTERNAL;
+    }
+    return err;
+}
+
+static pqcha_err parse_weight_map(pqcha__safetensors_index *ix, const json_t *map) {
+    size_t n = json_object_size(map);
+    if (n == 0)
+        return PQCHA_ERR_MALFORMED; /* an index of nothing */
+    if (n > PQCHA_MAX_TENSORS)
+        return PQCHA_ERR_TOO_LARGE;
+    const char **values = malloc(n * sizeof *values);
+    ix->map = calloc(n, sizeof ix->map[0]);
+    if (values == NULL || ix->map == NULL) {
+        free(values);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    pqcha_err err = PQCHA_OK;
+    const char *name;
+    size_t name_len;
+    json_t *value;
+    json_object_keylen_foreach(pqcha__json_mutable(map), name, name_len, value) {
+        if (err != PQCHA_OK)
+            break;
+        err = pqcha__tensor_name_check(name, name_len);
+        if (err == PQCHA_OK && !json_is_string(value))
+            err = PQCHA_ERR_WRONG_TYPE;
+        if (err == PQCHA_OK && strlen(json_string_value(value)) != json_string_length(value))
+            err = PQCHA_ERR_BAD_IDENTIFIER;
+        if (err == PQCHA_OK)
+            err = shard_name_check(json_string_value(value));
+        if (err == PQCHA_OK && (ix->map[ix->map_count].tensor = pqcha__strndup(name, name_len)) == NULL)
+            err = PQCHA_ERR_NO_MEMORY;
+        if (err == PQCHA_OK)
+            values[ix->map_count++] = json_string_value(value);
+    }
+    if (err == PQCHA_OK)
+        err = collect_shards(ix, values, ix->map_count);
+    free(values);
+    if (err == PQCHA_OK)
+        qsort(ix->map, ix->map_count, sizeof ix->map[0], compare_index_entries);
+    return err;
+}
+
+pqcha_err pqcha__safetensors_index_parse(pqcha__safetensors_index *out, const char *text, size_t len) {
+    static const char *const required[] = {"weight_map", NULL};
+    static const char *const optional[] = {"metadata", NULL};
+    if (out == NULL || (text == NULL && len > 0))
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    if (len > PQCHA__MAX_INDEX_LEN)
+        return PQCHA_ERR_TOO_LARGE;
+    json_t *root = NULL;
+    PQCHA_TRY(pqcha__json_parse_object(&root, text ? text : "", len, PQCHA__MAX_INDEX_LEN));
+    pqcha_err err = pqcha__json_check_fields(root, required, optional);
+    json_t *meta = NULL, *map = NULL;
+    if (err == PQCHA_OK && json_object_get(root, "metadata") != NULL)
+        err = pqcha__json_object(root, "metadata", &meta);
+    if (err == PQCHA_OK)
+        err = pqcha__json_object(root, "weight_map", &map);
+    if (err == PQCHA_OK)
+        err = parse_weight_map(out, map);
+    json_decref(root);
+    if (err != PQCHA_OK)
+        pqcha__index_free(out);
+    return err;
+}

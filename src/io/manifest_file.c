@@ -240,3 +240,103 @@ pqcha_err pqcha_manifest_add_file(pqcha_manifest *m, const char *path, unsigned 
     m->files[m->count++] = f;
     return PQCHA_OK;
 }
+
+/* ---- a sharded safetensors model, by its index ---- */
+
+/* The index's directory joined with a shard's base name. */
+static char *shard_path(const char *index_path, const char *shard) {
+    const char *slash = strrchr(index_path, '/');
+    size_t dir = slash ? (size_t)(slash - index_path) + 1 : 0;
+    char *path = malloc(dir + strlen(shard) + 1);
+    if (path == NULL)
+        return NULL;
+    memcpy(path, index_path, dir);
+    strcpy(path + dir, shard);
+    return path;
+}
+
+/* A tensor of an added shard, for matching the index against the shards. */
+typedef struct shard_tensor {
+    const char *tensor;
+    const char *shard;
+} shard_tensor;
+
+static int compare_shard_tensors(const void *a, const void *b) {
+    return strcmp(((const shard_tensor *)a)->tensor, ((const shard_tensor *)b)->tensor);
+}
+
+/* Every tensor the index places in a shard is in that shard's table: both
+ * lists sorted by tensor name, one merge pass. */
+static pqcha_err index_matches_shards(pqcha_manifest *m, size_t first_shard,
+                                      const pqcha__safetensors_index *ix) {
+    size_t n = 0;
+    for (size_t j = first_shard; j < m->count; j++)
+        n += m->files[j].tensor_count;
+    shard_tensor *all = malloc((n ? n : 1) * sizeof *all);
+    if (all == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    n = 0;
+    for (size_t j = first_shard; j < m->count; j++)
+        for (size_t t = 0; t < m->files[j].tensor_count; t++)
+            all[n++] = (shard_tensor){m->files[j].tensors[t].name, m->files[j].name};
+    qsort(all, n, sizeof *all, compare_shard_tensors);
+    pqcha_err err = PQCHA_OK;
+    size_t at = 0;
+    for (size_t i = 0; err == PQCHA_OK && i < ix->map_count; i++) {
+        const pqcha__index_entry *e = &ix->map[i];
+        while (at < n && strcmp(all[at].tensor, e->tensor) < 0)
+            at++;
+        int found = 0; /* one name may be in several shards: look at each */
+        for (size_t k = at; k < n && !found && strcmp(all[k].tensor, e->tensor) == 0; k++)
+            found = strcmp(all[k].shard, e->shard) == 0;
+        if (!found) {
+            pqcha__diag_tensor(&m->diag, e->tensor, strlen(e->tensor),
+                               "is not in %.100s, where the index places it", e->shard);
+            err = PQCHA_ERR_INCONSISTENT_CLAIMS;
+        }
+    }
+    free(all);
+    return err;
+}
+
+static pqcha_err read_index(pqcha__safetensors_index *ix, const char *path) {
+    int fd = -1;
+    uint64_t size = 0;
+    PQCHA_TRY(pqcha__open_regular_file(&fd, &size, path, PQCHA_ERR_IO));
+    pqcha_err err = size > PQCHA__MAX_INDEX_LEN ? PQCHA_ERR_TOO_LARGE : PQCHA_OK;
+    char *text = err == PQCHA_OK ? malloc(size ? (size_t)size : 1) : NULL;
+    if (err == PQCHA_OK && text == NULL)
+        err = PQCHA_ERR_NO_MEMORY;
+    if (err == PQCHA_OK)
+        err = pqcha__read_exact_at(fd, (uint8_t *)text, (size_t)size, 0);
+    close(fd);
+    if (err == PQCHA_OK)
+        err = pqcha__safetensors_index_parse(ix, text, (size_t)size);
+    free(text);
+    return err;
+}
+
+pqcha_err pqcha_manifest_add_safetensors_index(pqcha_manifest *m, const char *index_path,
+                                               unsigned threads) {
+    if (m == NULL || index_path == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    m->diag.text[0] = '\0';
+    pqcha__safetensors_index ix;
+    PQCHA_TRY(read_index(&ix, index_path));
+    size_t before = m->count;
+    pqcha_err err = PQCHA_OK;
+    for (size_t i = 0; err == PQCHA_OK && i < ix.shard_count; i++) {
+        char *path = shard_path(index_path, ix.shards[i]);
+        err = path ? pqcha_manifest_add_file(m, path, threads) : PQCHA_ERR_NO_MEMORY;
+        if (err == PQCHA_OK && strcmp(m->files[m->count - 1].format, "safetensors") != 0)
+            err = PQCHA_ERR_MALFORMED; /* an index of safetensors shards names another file */
+        free(path);
+    }
+    if (err == PQCHA_OK)
+        err = index_matches_shards(m, before, &ix);
+    pqcha__index_free(&ix);
+    if (err != PQCHA_OK) /* all shards or none */
+        while (m->count > before)
+            pqcha__model_file_clear(&m->files[--m->count]);
+    return err;
+}

@@ -91,7 +91,46 @@ expect_exit 3 "$PQCHA" manifest future.gguf
 assert_contains err "future.gguf"
 expect_exit 3 "$PQCHA" manifest model.gguf dtype.safetensors
 assert_contains err "dtype.safetensors"
+assert_contains err "tensor 'blk.0.attn_k.weight' has dtype 'F15'"
 [ ! -s out ] || fail "output written despite a malformed file"
+# A ggml type this version does not know: the tensor and the type id are named.
+python3 - tables.json <<'EOF'
+import json, struct, sys
+t = json.load(open(sys.argv[1]))["gguf"]["tensors"][1]   # blk.0.attn_q.weight, F16 (type 1)
+data = bytearray(open("model.gguf", "rb").read())
+name = t["name"].encode()
+at = data.index(struct.pack("<Q", len(name)) + name) + 8 + len(name)
+dims = struct.unpack_from("<I", data, at)[0]
+struct.pack_into("<I", data, at + 4 + 8 * dims, 77)
+open("newtype.gguf", "wb").write(data)
+EOF
+expect_exit 3 "$PQCHA" manifest newtype.gguf
+assert_contains err "tensor 'blk.0.attn_q.weight' has ggml type 77"
+
+# A sharded safetensors model, by its index: every shard, in name order, each
+# tensor where the index says; a wrong index names the tensor.
+mkdir shards
+python3 - <<'EOF'
+import json, struct
+def shard(path, tensors):
+    header, data, at = {}, b"", 0
+    for name, size in tensors:
+        header[name] = {"dtype": "U8", "shape": [size], "data_offsets": [at, at + size]}
+        data += bytes([len(name)]) * size
+        at += size
+    text = json.dumps(header).encode()
+    open(path, "wb").write(struct.pack("<Q", len(text)) + text + data)
+shard("shards/m-00001-of-00002.safetensors", [("a", 100), ("b", 200)])
+shard("shards/m-00002-of-00002.safetensors", [("c", 300)])
+wm = {"a": "m-00001-of-00002.safetensors", "b": "m-00001-of-00002.safetensors", "c": "m-00002-of-00002.safetensors"}
+json.dump({"metadata": {"total_size": 600}, "weight_map": wm}, open("shards/model.safetensors.index.json", "w"))
+wm["a"] = "m-00002-of-00002.safetensors"
+json.dump({"weight_map": wm}, open("shards/wrong.safetensors.index.json", "w"))
+EOF
+expect_exit 0 "$PQCHA" manifest shards/model.safetensors.index.json
+python3 -c 'import json; f=json.load(open("out"))["files"]; assert [(e["name"], [t["name"] for t in e["tensors"]]) for e in f] == [("m-00001-of-00002.safetensors", ["a", "b"]), ("m-00002-of-00002.safetensors", ["c"])], f'
+expect_exit 3 "$PQCHA" manifest shards/wrong.safetensors.index.json
+assert_contains err "tensor 'a' is not in m-00002-of-00002.safetensors, where the index places it"
 
 # Usage and I/O errors: exit 4.
 expect_exit 4 "$PQCHA" manifest

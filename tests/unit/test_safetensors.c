@@ -217,6 +217,43 @@ static void test_ranges(void) {
     CHECK_ERR(parse_text("{}", 1), PQCHA_ERR_MALFORMED);
 }
 
+static pqcha_err index_of(const char *text) {
+    pqcha__safetensors_index ix;
+    pqcha_err err = pqcha__safetensors_index_parse(&ix, text, strlen(text));
+    if (err != PQCHA_OK && (ix.map != NULL || ix.shards != NULL))
+        err = PQCHA_ERR_INTERNAL;
+    pqcha__index_free(&ix);
+    return err;
+}
+
+/* model.safetensors.index.json: the weight map, strictly. */
+static void test_index(void) {
+    pqcha__safetensors_index ix;
+    const char *text = "{\"metadata\":{\"total_size\":9,\"x\":[1]},\"weight_map\":"
+                       "{\"z\":\"s2\",\"a\":\"s1\",\"m\":\"s2\"}}";
+    CHECK_OK(pqcha__safetensors_index_parse(&ix, text, strlen(text)));
+    REQUIRE(ix.shard_count == 2 && ix.map_count == 3);
+    CHECK_STR(ix.shards[0], "s1");
+    CHECK_STR(ix.map[0].tensor, "a");
+    CHECK_STR(ix.map[0].shard, "s1");
+    CHECK_STR(ix.map[2].tensor, "z");
+    CHECK_STR(ix.map[2].shard, "s2");
+    pqcha__index_free(&ix);
+    CHECK_OK(index_of("{\"weight_map\":{\"a\":\"s\"}}"));
+    CHECK_ERR(index_of("{\"weight_map\":{}}"), PQCHA_ERR_MALFORMED);
+    CHECK_ERR(index_of("{\"metadata\":{}}"), PQCHA_ERR_MISSING_FIELD);
+    CHECK_ERR(index_of("{\"weight_map\":{\"a\":\"s\"},\"x\":1}"), PQCHA_ERR_UNKNOWN_FIELD);
+    CHECK_ERR(index_of("{\"weight_map\":{\"a\":\"../s\"}}"), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(index_of("{\"weight_map\":{\"a\":\"..\"}}"), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(index_of("{\"weight_map\":{\"a\":\"\"}}"), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(index_of("{\"weight_map\":{\"\":\"s\"}}"), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(index_of("{\"weight_map\":{\"a\":1}}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(index_of("{\"weight_map\":{\"a\":\"s\",\"a\":\"t\"}}"), PQCHA_ERR_JSON_DUPLICATE_KEY);
+    CHECK_ERR(index_of("{\"weight_map\":[]}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(index_of("{\"metadata\":1,\"weight_map\":{\"a\":\"s\"}}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(index_of("[]"), PQCHA_ERR_WRONG_TYPE);
+}
+
 TEST_MAIN(TEST(test_valid_table), TEST(test_empty_and_every_dtype), TEST(test_need_more),
           TEST(test_header_length), TEST(test_bad_json), TEST(test_entry_fields),
-          TEST(test_dtype_and_size), TEST(test_ranges))
+          TEST(test_dtype_and_size), TEST(test_ranges), TEST(test_index))

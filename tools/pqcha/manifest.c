@@ -19,9 +19,14 @@ static const char manifest_help[] =
     "Writes a manifest of model files: for each FILE its base name, size,\n"
     "sha3-256-tree digest and the tree's node digests (which let a verifier\n"
     "localise drift) and, for safetensors and GGUF files (recognised by their\n"
-    "content), the tensor table: names, dtypes, shapes and absolute byte ranges.\n"
-    "Other files are listed as \"raw\". Model files are parsed strictly: a\n"
-    "truncated or inconsistent header is an error, never a partial entry.\n"
+    "content), the tensor table: names, dtypes, shapes, absolute byte ranges and\n"
+    "the digest of every tensor's bytes and of the bytes between tensors, so a\n"
+    "verifier can check a process's memory tensor by tensor, whatever part of\n"
+    "the file it maps. Other files are listed as \"raw\". Model files are parsed\n"
+    "strictly: a truncated or inconsistent header is an error, never a partial\n"
+    "entry. A split GGUF model is given as its files (model-00001-of-00003.gguf\n"
+    "...); a sharded safetensors model by its model.safetensors.index.json, which\n"
+    "adds every shard it names and checks that each tensor is where it says.\n"
     "\n"
     "Options:\n"
     "      --threads N      threads for hashing large files (default: all CPUs)\n"
@@ -61,8 +66,10 @@ static const char *model_error_detail(pqcha_err err)
     }
 }
 
-/* What went wrong with one FILE, and the exit code it earns. */
-static int report_file_error(const char *path, pqcha_err err)
+/* What went wrong with one FILE, and the exit code it earns. detail: the
+ * library's sentence about the element it refused ("" if none), already
+ * escaped. */
+static int report_file_error(const char *path, pqcha_err err, const char *detail)
 {
     if (err == PQCHA_ERR_REGION_EXISTS) {
         cli_errorf("%s: another FILE has the same base name; manifest entries are named by it",
@@ -70,8 +77,8 @@ static int report_file_error(const char *path, pqcha_err err)
         return CLI_EXIT_USAGE;
     }
     if (pqcha_error_is_malformed(err)) {
-        cli_errorf("%s: malformed model file: %s (%s)", path, model_error_detail(err),
-                   pqcha_error_name(err));
+        cli_errorf("%s: malformed model file (%s): %s", path, pqcha_error_name(err),
+                   detail[0] ? detail : model_error_detail(err));
         return CLI_EXIT_MALFORMED;
     }
     cli_error(path, err, cli_hint_for(err));
@@ -92,16 +99,26 @@ static int base_name_usable(const char *path)
     return 0;
 }
 
+/* A sharded safetensors model is given by its index. */
+static int is_safetensors_index(const char *path)
+{
+    static const char suffix[] = ".safetensors.index.json";
+    size_t len = strlen(path);
+    return len >= sizeof(suffix) - 1 && strcmp(path + len - (sizeof(suffix) - 1), suffix) == 0;
+}
+
 static int add_files(pqcha_manifest *m, char **files, int count, unsigned threads)
 {
     int i;
     for (i = 0; i < count; i++) {
         pqcha_err err;
-        if (!base_name_usable(files[i]))
+        int index = is_safetensors_index(files[i]);
+        if (!index && !base_name_usable(files[i]))
             return CLI_EXIT_USAGE;
-        err = pqcha_manifest_add_file(m, files[i], threads);
+        err = index ? pqcha_manifest_add_safetensors_index(m, files[i], threads)
+                    : pqcha_manifest_add_file(m, files[i], threads);
         if (err != PQCHA_OK)
-            return report_file_error(files[i], err);
+            return report_file_error(files[i], err, pqcha_manifest_error_detail(m));
     }
     return CLI_EXIT_OK;
 }
