@@ -351,6 +351,41 @@ static void test_decode_tensors(void) {
               PQCHA_ERR_UNSUPPORTED_ALGORITHM);
 }
 
+/* Tensor digests and gaps: all tensors or none carry a digest, exactly when
+ * "gaps" is present, and the gaps are the bytes outside tensors. */
+#define D "\"digest\": {\"sha3-256-tree\": \"" HEX64_B "\"}"
+#define TD(name, offset, size) \
+    "{\"name\": \"" name "\", \"dtype\": \"I8\", \"shape\": [" size "], \"offset\": " offset ", \"size\": " size ", " D "}"
+#define GAP(offset, size) "{\"offset\": " offset ", \"size\": " size ", " D "}"
+#define GGD(tensors, gaps) GG(tensors) ", \"gaps\": [" gaps "]"
+
+static void test_decode_tensor_digests(void) {
+    CHECK_OK(parse_entry(GGD(TD("a", "1024", "16") ", " TD("b", "1056", "8"),
+                             GAP("0", "1024") ", " GAP("1040", "16") ", " GAP("1064", "3032"))));
+    CHECK_OK(parse_entry(GGD("", GAP("0", "4096"))));
+    CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16"), GAP("0", "1024"))),
+              PQCHA_ERR_INCONSISTENT_CLAIMS); /* the tail after a is missing */
+    CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16"), GAP("0", "1024") ", " GAP("1040", "3055"))),
+              PQCHA_ERR_INCONSISTENT_CLAIMS);
+    CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16"), GAP("0", "1024") ", " GAP("1040", "3056") ", " GAP("4096", "1"))),
+              PQCHA_ERR_INCONSISTENT_CLAIMS);
+    CHECK_ERR(parse_entry(GGD(TD("a", "0", "16"), GAP("0", "16") ", " GAP("16", "4080"))),
+              PQCHA_ERR_INCONSISTENT_CLAIMS); /* a gap over a tensor */
+    CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16") ", " T("b", "I8", "[8]", "1056", "8"),
+                              GAP("0", "1024") ", " GAP("1040", "16") ", " GAP("1064", "3032"))),
+              PQCHA_ERR_MALFORMED); /* b without a digest */
+    CHECK_ERR(parse_entry(GG(TD("a", "1024", "16"))), PQCHA_ERR_MALFORMED); /* digests, no gaps */
+    CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16"), "{\"offset\": 0, \"size\": 1024, " D ", \"x\": 1}")),
+              PQCHA_ERR_UNKNOWN_FIELD);
+    CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16"), "{\"offset\": 0, \"size\": 1024}")),
+              PQCHA_ERR_MISSING_FIELD);
+    CHECK_ERR(parse_entry(RAW_OK ", \"gaps\": []"), PQCHA_ERR_MALFORMED);
+    CHECK_ERR(parse_entry(GGD("{\"name\": \"a\", \"dtype\": \"I8\", \"shape\": [16], \"offset\": 1024, "
+                              "\"size\": 16, \"digest\": {\"sha3-256\": \"" HEX64_B "\"}}",
+                              GAP("0", "1024") ", " GAP("1040", "3056"))),
+              PQCHA_ERR_UNKNOWN_FIELD); /* tensor digests are sha3-256-tree only */
+}
+
 /* ---- pqcha_manifest_add_file ---- */
 
 static const char *write_temp(const char *name, const void *data, size_t len) {
@@ -427,11 +462,26 @@ static void test_add_files(void) {
         pqcha__tree_node_shape(f->size, &level, &count);
         CHECK(f->node_count == count && f->node_level == level);
     }
+    /* Tensor digests over exactly each tensor's bytes; the header is the one gap. */
+    REQUIRE(f->has_tensor_digests && f->gap_count == 1);
+    uint8_t want[32];
+    CHECK_OK(pqcha_digest(want, 32, PQCHA_DIGEST_SHA3_256_TREE, st + f->tensors[0].offset,
+                          (size_t)f->tensors[0].size, 1));
+    CHECK(memcmp(want, f->tensors[0].digest, 32) == 0);
+    CHECK_OK(pqcha_digest(want, 32, PQCHA_DIGEST_SHA3_256_TREE, st + f->tensors[1].offset, 7, 1));
+    CHECK(memcmp(want, f->tensors[1].digest, 32) == 0);
+    CHECK(f->gaps[0].offset == 0 && f->gaps[0].size == 8 + strlen(header));
+    CHECK_OK(pqcha_digest(want, 32, PQCHA_DIGEST_SHA3_256_TREE, st, 8 + strlen(header), 1));
+    CHECK(memcmp(want, f->gaps[0].digest, 32) == 0);
+    CHECK(!m->files[1].has_tensor_digests && m->files[1].gap_count == 0);
     char *json = NULL;
     CHECK_OK(pqcha_manifest_to_json(&json, m));
     pqcha_manifest *back = NULL;
     CHECK_OK(pqcha_manifest_parse(&back, json ? json : "", json ? strlen(json) : 0));
     if (back) {
+        CHECK(back->files[0].has_tensor_digests && back->files[0].gap_count == 1);
+        CHECK(memcmp(back->files[0].tensors[0].digest, f->tensors[0].digest, 32) == 0);
+        CHECK(memcmp(back->files[0].gaps[0].digest, f->gaps[0].digest, 32) == 0);
         CHECK(back->files[0].node_count == f->node_count);
         CHECK(back->files[0].node_level == f->node_level);
         CHECK(f->node_count == 0 ||
@@ -470,6 +520,13 @@ static void test_add_file_errors(void) {
     static const uint8_t gguf_v1[24] = {'G', 'G', 'U', 'F', 1};
     CHECK_ERR(pqcha_manifest_add_file(m, write_temp("old.gguf", gguf_v1, sizeof gguf_v1), 1),
               PQCHA_ERR_UNSUPPORTED_ALGORITHM);
+    /* An unknown dtype is explained: the tensor and the dtype. */
+    st = safetensors_bytes("{\"w\":{\"dtype\":\"F4\",\"shape\":[4],\"data_offsets\":[0,2]}}", 2, &len);
+    REQUIRE(st != NULL);
+    CHECK_ERR(pqcha_manifest_add_file(m, write_temp("new.safetensors", st, len), 1),
+              PQCHA_ERR_UNSUPPORTED_ALGORITHM);
+    CHECK_STR(pqcha_manifest_error_detail(m), "tensor 'w' has dtype 'F4', which safetensors does not define");
+    free(st);
     static const uint8_t gguf_short[10] = {'G', 'G', 'U', 'F', 3};
     CHECK_ERR(pqcha_manifest_add_file(m, write_temp("short.gguf", gguf_short, sizeof gguf_short), 1),
               PQCHA_ERR_MALFORMED);
@@ -481,9 +538,11 @@ static void test_add_file_errors(void) {
     CHECK_STR(pqcha_manifest_file_format(m, 1), "raw");
     CHECK_STR(pqcha_manifest_file_digest_hex(m, 0),
               "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a");
+    CHECK_STR(pqcha_manifest_error_detail(m), ""); /* cleared by the next add */
     pqcha_manifest_free(m);
 }
 
 TEST_MAIN(TEST(test_tree_node_shape), TEST(test_round_trip), TEST(test_encoder_refuses_invalid),
           TEST(test_decode_top_level), TEST(test_decode_file_fields), TEST(test_decode_nodes),
-          TEST(test_decode_tensors), TEST(test_add_files), TEST(test_add_file_errors))
+          TEST(test_decode_tensors), TEST(test_decode_tensor_digests), TEST(test_add_files),
+          TEST(test_add_file_errors))

@@ -471,9 +471,42 @@ static void test_manifest_rejections(void) {
     free(entry);
 }
 
+/* "tensors": the tensors a region must show; each a tensor of the entry,
+ * once; the list non-empty. */
+static void test_required_tensors(void) {
+    const char *entry =
+        "\"manifests\":{\"g\":{\"name\":\"m.gguf\",\"format\":\"gguf\",\"size\":4096,"
+        "\"digest\":{\"sha3-256-tree\":\"" D64 "\"},\"tensors\":["
+        "{\"name\":\"b\",\"dtype\":\"I8\",\"shape\":[16],\"offset\":1024,\"size\":16},"
+        "{\"name\":\"a\",\"dtype\":\"I8\",\"shape\":[8],\"offset\":2048,\"size\":8}]}},";
+    char *text = manifest_policy(entry, "{\"manifest\":\"g\",\"tensors\":[\"b\",\"a\"]}");
+    pqcha_policy *p = NULL;
+    CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
+    free(text);
+    REQUIRE(p != NULL);
+    const pqcha__policy_region *r = pqcha__policy_find_region(pqcha__policy_find_workload(p, "w"), "m.bin");
+    REQUIRE(r != NULL && r->required_tensor_count == 2);
+    CHECK_STR(r->required_tensors[0], "a"); /* sorted for look-ups */
+    CHECK(pqcha__policy_region_requires_tensor(r, "b") && !pqcha__policy_region_requires_tensor(r, "c"));
+    pqcha_policy_free(p);
+    text = manifest_policy(entry, "{\"manifest\":\"g\"}");
+    CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
+    free(text);
+    r = p ? pqcha__policy_find_region(pqcha__policy_find_workload(p, "w"), "m.bin") : NULL;
+    CHECK(r && r->required_tensor_count == 0 && pqcha__policy_region_requires_tensor(r, "anything"));
+    pqcha_policy_free(p);
+    expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":[\"c\"]}", PQCHA_ERR_BAD_POLICY);
+    expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":[\"a\",\"a\"]}", PQCHA_ERR_BAD_POLICY);
+    expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":[]}", PQCHA_ERR_BAD_POLICY);
+    expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":[1]}", PQCHA_ERR_WRONG_TYPE);
+    expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":\"a\"}", PQCHA_ERR_WRONG_TYPE);
+    expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":[\"a\"],\"x\":1}", PQCHA_ERR_UNKNOWN_FIELD);
+    expect_manifests(entry, "{\"tensors\":[\"a\"]}", PQCHA_ERR_BAD_POLICY); /* no manifest: an algorithm name */
+}
+
 TEST_MAIN(TEST(test_valid_full_policy), TEST(test_minimal_policy_defaults),
           TEST(test_duplicate_keys), TEST(test_unknown_fields), TEST(test_missing_fields),
           TEST(test_wrong_types), TEST(test_version), TEST(test_meaningless_policies),
           TEST(test_bad_hex), TEST(test_ranges), TEST(test_identifiers), TEST(test_keys),
           TEST(test_sizes), TEST(test_syntax_and_misuse), TEST(test_manifest_reference),
-          TEST(test_manifest_rejections))
+          TEST(test_manifest_rejections), TEST(test_required_tensors))

@@ -563,6 +563,150 @@ static void test_sparse_multi_gib_region(void) {
     free(zeros);
 }
 
+/* ---- model files: tensor tables, paths, globs on base names, deleted files ---- */
+
+/* A safetensors file whose data starts past the first page (metadata padding
+ * stands in for the large headers real models have): tensors a (F32, 4000
+ * bytes) and b (U8, 70000 bytes). */
+static uint8_t *write_safetensors(char *path, size_t cap, const char *name, size_t *len) {
+    char header[8192];
+    int n = snprintf(header, sizeof header,
+                     "{\"__metadata__\":{\"pad\":\"%06000d\"},"
+                     "\"a\":{\"dtype\":\"F32\",\"shape\":[1000],\"data_offsets\":[0,4000]},"
+                     "\"b\":{\"dtype\":\"U8\",\"shape\":[70000],\"data_offsets\":[4000,74000]}}",
+                     0);
+    *len = 8 + (size_t)n + 74000;
+    uint8_t *data = write_file(path, cap, name, *len, 9);
+    if (data == NULL)
+        return NULL;
+    for (int i = 0; i < 8; i++)
+        data[i] = (uint8_t)((uint64_t)n >> (8 * i));
+    memcpy(data + 8, header, (size_t)n);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(data, 1, *len, f) != *len || fclose(f) != 0) {
+        free(data);
+        return NULL;
+    }
+    return data;
+}
+
+/* A model file mapped from a page past its header gets the tensors wholly
+ * inside the mapping, read from the file's own header; with tensor tables
+ * off, none. A path finds the mapping through a symlink; a glob without '/'
+ * matches the base name only. */
+static void test_tensor_tables_and_paths(void) {
+    char path[PATH_MAX], link_path[PATH_MAX + 32], spec[PATH_MAX + 32];
+    size_t len = 0;
+    uint8_t *data = write_safetensors(path, sizeof path, "weights.safetensors", &len);
+    REQUIRE(data != NULL);
+    snprintf(link_path, sizeof link_path, "%s/link-to-weights", testutil_tmpdir());
+    unlink(link_path);
+    REQUIRE(symlink(path, link_path) == 0);
+    snprintf(spec, sizeof spec, "%u:%s", 6100u, path); /* in the second page */
+    const char *args[] = {"--rw-after", spec, NULL};
+    sim s;
+    pqcha_backend *b = process_backend();
+    REQUIRE(b != NULL);
+    if (sim_start(&s, args) && s.count == 1) {
+        CHECK_ERR(pqcha_process_backend_add_mappings(b, WORKLOAD, s.pid, "/weights.safetensors", NULL),
+                  PQCHA_ERR_NO_SUCH_REGION); /* with '/': the whole path */
+        CHECK_OK(pqcha_process_backend_add_mappings(b, WORKLOAD, s.pid, "weights.*", "by-glob"));
+        CHECK_OK(pqcha_process_backend_add_file(b, WORKLOAD, s.pid, link_path, "by-path"));
+        pqcha_region *r = find_region(b, "by-path");
+        REQUIRE(r != NULL);
+        CHECK(pqcha_region_file_offset(r) == 4096);
+        REQUIRE(pqcha_region_tensor_count(r) == 2); /* both start past 4096 */
+        CHECK_STR(pqcha_region_tensor_name(r, 0), "a");
+        CHECK(!pqcha_region_file_deleted(r));
+        CHECK(pqcha_process_backend_tensor_note(b, WORKLOAD, "by-path") == NULL);
+        pqcha_region_free(r);
+        pqcha_backend *plain = process_backend();
+        CHECK_OK(pqcha_process_backend_set_tensor_tables(plain, 0));
+        CHECK_OK(pqcha_process_backend_add_file(plain, WORKLOAD, s.pid, path, NULL));
+        pqcha_region **list = NULL;
+        size_t n = 0;
+        CHECK_OK(pqcha_backend_list_regions(plain, WORKLOAD, &list, &n));
+        CHECK(n == 1 && pqcha_region_tensor_count(list[0]) == 0);
+        if (n == 1)
+            CHECK_STR(pqcha_region_id(list[0]), "weights.safetensors");
+        pqcha_region_list_free(list, n);
+        pqcha_backend_free(plain);
+        char missing[PATH_MAX + 16];
+        snprintf(missing, sizeof missing, "%s.none", path);
+        CHECK_ERR(pqcha_process_backend_add_file(b, WORKLOAD, s.pid, missing, NULL), PQCHA_ERR_NOT_FOUND);
+        CHECK_ERR(pqcha_process_backend_add_file(b, WORKLOAD, s.pid, "/etc/hostname", NULL),
+                  PQCHA_ERR_NO_SUCH_REGION);
+        char *files = NULL;
+        CHECK_OK(pqcha_process_mapped_files(&files, s.pid));
+        CHECK(files != NULL && strstr(files, path) != NULL);
+        pqcha_free(files);
+    } else {
+        CHECK(!"model_server_sim did not start");
+    }
+    sim_stop(&s);
+    pqcha_backend_free(b);
+    unlink(link_path);
+    free(data);
+}
+
+/* With a manifest, the mapped file's entry names the region and gives the
+ * tensors, even when the file is known on disk by another name (matched by
+ * size). A file deleted while mapped is still measured, and flagged. */
+static void test_manifest_names_and_tables(void) {
+    char path[PATH_MAX], blob[PATH_MAX + 32];
+    size_t len = 0;
+    uint8_t *data = write_safetensors(path, sizeof path, "reference.safetensors", &len);
+    REQUIRE(data != NULL);
+    pqcha_manifest *m = NULL;
+    CHECK_OK(pqcha_manifest_create(&m));
+    CHECK_OK(pqcha_manifest_add_file(m, path, 1));
+    snprintf(blob, sizeof blob, "%s/sha256-0123abcd", testutil_tmpdir());
+    FILE *f = fopen(blob, "wb");
+    REQUIRE(f != NULL);
+    REQUIRE(fwrite(data, 1, len, f) == len && fclose(f) == 0);
+    const char *args[] = {"--ro", blob, NULL};
+    sim s;
+    pqcha_backend *b = process_backend();
+    REQUIRE(b != NULL && m != NULL);
+    CHECK_OK(pqcha_process_backend_set_manifest(b, m));
+    if (sim_start(&s, args) && s.count == 1) {
+        CHECK_OK(pqcha_process_backend_add_mappings(b, WORKLOAD, s.pid, "sha256-*", NULL));
+        pqcha_region *r = find_region(b, "reference.safetensors");
+        REQUIRE(r != NULL);
+        CHECK(pqcha_region_tensor_count(r) == 2 && pqcha_region_file_offset(r) == 0);
+        pqcha_region_free(r);
+        REQUIRE(unlink(blob) == 0);
+        pqcha_backend *again = process_backend();
+        pqcha_err err = pqcha_process_backend_add_mappings(again, WORKLOAD, s.pid, "sha256-*", "gone");
+        if (geteuid() == 0) {
+            CHECK_OK(err);
+            r = find_region(again, "gone");
+            REQUIRE(r != NULL);
+            CHECK(pqcha_region_file_deleted(r));
+            CHECK(pqcha_region_tensor_count(r) == 2); /* the header, through map_files */
+            uint8_t got[32], want[32];
+            CHECK_OK(pqcha_backend_digest(again, WORKLOAD, r, ALG, 1, got, 32));
+            CHECK_OK(pqcha_digest(want, 32, ALG, data, len, 1));
+            CHECK(memcmp(got, want, 32) == 0);
+            pqcha_region_free(r);
+        } else {
+            CHECK_ERR(err, PQCHA_ERR_PERMISSION);
+            printf("note: a deleted file's mapping needs CAP_SYS_ADMIN (map_files); not measured\n");
+        }
+        pqcha_backend_free(again);
+        char *files = NULL;
+        CHECK_OK(pqcha_process_mapped_files(&files, s.pid));
+        CHECK(files != NULL && strstr(files, "sha256-0123abcd (deleted)\n") != NULL);
+        pqcha_free(files);
+    } else {
+        CHECK(!"model_server_sim did not start");
+    }
+    sim_stop(&s);
+    pqcha_backend_free(b);
+    pqcha_manifest_free(m);
+    free(data);
+}
+
 /* In a child: drops to another uid without capabilities and tries to list
  * and to read the region listed before; exits 0 if both were PERMISSION. */
 static void attest_unprivileged(pqcha_backend *b, pid_t target, uint64_t address) {
@@ -636,6 +780,8 @@ int main(int argc, char **argv) {
         TEST(test_fallback_to_proc_pid_mem),
         TEST(test_sparse_multi_gib_region),
         TEST(test_other_users_process_needs_privilege),
+        TEST(test_tensor_tables_and_paths),
+        TEST(test_manifest_names_and_tables),
     };
     if (argc < 1 || !locate_helper(argv[0])) {
         fprintf(stderr, "model_server_sim not found next to the test (%s)\n", helper_path);

@@ -727,10 +727,110 @@ static void test_mapping_and_nodes_caps(void) {
     free(nodes);
 }
 
+/* ---- sha3-256-segments claims (FORMAT.md 4.6) ---- */
+
+/* A report whose third claim is sha3-256-segments over a region mapped from
+ * file offset 4096: a gap, tensor "w", a gap, with made-up digests. */
+static char *segments_payload(int deleted) {
+    pqcha__segment segs[3] = {{NULL, 4096, 100, {0}}, {(char *)"w", 4196, 1000, {0}},
+                              {NULL, 5196, 4, {0}}};
+    for (int i = 0; i < 3; i++)
+        memset(segs[i].digest, 0x11 * (i + 1), 32);
+    uint8_t root[32];
+    pqcha_region *region = NULL;
+    pqcha_report *rep = make_report();
+    char *text = NULL;
+    int ok = rep && pqcha__segments_root(segs, 3, 1104, root) == PQCHA_OK &&
+             pqcha_region_create(&region, "model.gguf", "", 0x7f0000003000, 1104, PQCHA_PROT_R) == PQCHA_OK &&
+             pqcha_region_set_mapping(region, "/models/model.gguf", 4096) == PQCHA_OK &&
+             (!deleted || pqcha_region_set_file_deleted(region, 1) == PQCHA_OK) &&
+             pqcha__report_add_claim(rep, region, PQCHA_DIGEST_SHA3_256_SEGMENTS, root, 32, ISSUED_AT,
+                                     NULL) == PQCHA_OK;
+    if (ok) {
+        /* Segments that do not tile the region or reproduce the digest are refused. */
+        CHECK_ERR(pqcha__report_set_claim_segments(rep, 2, segs, 2), PQCHA_ERR_INCONSISTENT_CLAIMS);
+        CHECK_ERR(pqcha__report_set_claim_segments(rep, 0, segs, 3), PQCHA_ERR_INCONSISTENT_CLAIMS);
+        segs[1].digest[0] ^= 1;
+        CHECK_ERR(pqcha__report_set_claim_segments(rep, 2, segs, 3), PQCHA_ERR_INCONSISTENT_CLAIMS);
+        segs[1].digest[0] ^= 1;
+        /* Without them the encoder refuses the claim. */
+        char *early = NULL;
+        CHECK_ERR(pqcha__statement_encode(&early, NULL, rep), PQCHA_ERR_INCONSISTENT_CLAIMS);
+        ok = pqcha__report_set_claim_segments(rep, 2, segs, 3) == PQCHA_OK;
+    }
+    if (ok) CHECK_OK(pqcha__statement_encode(&text, NULL, rep));
+    pqcha_report_free(rep);
+    pqcha_region_free(region);
+    return text;
+}
+
+static void test_segments_round_trip(void) {
+    char *text = segments_payload(1);
+    REQUIRE(text != NULL);
+    CHECK(strstr(text, "\"mapping\":{\"deleted\":true,\"file\":\"/models/model.gguf\",\"offset\":4096}") != NULL);
+    CHECK(strstr(text, "\"segments\":[{\"digest\":\"" X8("11111111") "\",\"offset\":4096,\"size\":100},"
+                       "{\"digest\":\"" X8("22222222") "\",\"offset\":4196,\"size\":1000,\"tensor\":\"w\"},") != NULL);
+    pqcha_report *rep = NULL;
+    CHECK_OK(decode_text(&rep, text));
+    REQUIRE(rep != NULL);
+    const pqcha__claim *c = &rep->claims[2];
+    CHECK(c->digest_alg == PQCHA_DIGEST_SHA3_256_SEGMENTS && c->segment_count == 3);
+    CHECK(c->segment_count == 3 && c->segments[1].tensor && strcmp(c->segments[1].tensor, "w") == 0);
+    CHECK(pqcha_region_file_deleted(pqcha_report_region(rep, 2)));
+    CHECK(!pqcha_region_file_deleted(pqcha_report_region(rep, 0)));
+    char *again = NULL;
+    CHECK_OK(pqcha__statement_encode(&again, NULL, rep));
+    CHECK_STR(again, text);
+    free(again);
+    pqcha_report_free(rep);
+    free(text);
+}
+
+/* Every rule of the segments field, each with its own error. */
+static void test_segments_rules(void) {
+    char *text = segments_payload(0);
+    REQUIRE(text != NULL);
+    const char *seg0 = "{\"digest\":\"" X8("11111111") "\",\"offset\":4096,\"size\":100}";
+    expect_tree_edit(text, "\"offset\":4096,\"size\":100}", "\"offset\":4095,\"size\":100}",
+                     PQCHA_ERR_INCONSISTENT_CLAIMS); /* not from the mapping's offset */
+    expect_tree_edit(text, "\"size\":100}", "\"size\":101}", PQCHA_ERR_INCONSISTENT_CLAIMS);
+    expect_tree_edit(text, X8("22222222"), X8("22222223"), PQCHA_ERR_INCONSISTENT_CLAIMS); /* digest */
+    expect_tree_edit(text, X8("22222222"), X8("2222222Z"), PQCHA_ERR_BAD_HEX);
+    expect_tree_edit(text, "\"tensor\":\"w\"", "\"tensor\":\"\"", PQCHA_ERR_BAD_IDENTIFIER);
+    expect_tree_edit(text, "\"tensor\":\"w\"", "\"tensor\":\"w\\u0000\"", PQCHA_ERR_JSON_SYNTAX); /* FORMAT.md 1: no NUL */
+    expect_tree_edit(text, "\"tensor\":\"w\"", "\"tensor\":7", PQCHA_ERR_WRONG_TYPE);
+    expect_tree_edit(text, "\"size\":100}", "\"size\":100,\"extra\":1}", PQCHA_ERR_UNKNOWN_FIELD);
+    expect_tree_edit(text, seg0, "", PQCHA_ERR_JSON_SYNTAX);
+    char *edited = replace_once(text, seg0, "{\"digest\":\"" X8("11111111") "\",\"offset\":4096,\"size\":100,\"tensor\":\"w\"}");
+    REQUIRE(edited != NULL);
+    pqcha_report *rep = NULL;
+    CHECK_ERR(decode_text(&rep, edited), PQCHA_ERR_MALFORMED); /* one name twice (before the digest) */
+    free(edited);
+    expect_tree_edit(text, "\"segments\":[", "\"segments\":[],\"x\":[", PQCHA_ERR_UNKNOWN_FIELD);
+    /* Segments belong to sha3-256-segments regions with a mapping, always. */
+    expect_tree_edit(text, ",\"offset\":4096},", ",\"offset\":4096},\"nodes\":{\"level\":0,\"digests\":[]},",
+                     PQCHA_ERR_INCONSISTENT_CLAIMS);
+    expect_tree_edit(text, "\"mapping\":{\"file\":\"/models/model.gguf\",\"offset\":4096},", "",
+                     PQCHA_ERR_INCONSISTENT_CLAIMS);
+    expect_tree_edit(text, "\"offset\":4096},", "\"offset\":4096,\"deleted\":false},",
+                     PQCHA_ERR_INCONSISTENT_CLAIMS);
+    expect_tree_edit(text, "\"offset\":4096},", "\"offset\":4096,\"deleted\":1},", PQCHA_ERR_WRONG_TYPE);
+    char *no_segments = strstr(text, ",\"segments\":[");
+    REQUIRE(no_segments != NULL);
+    char *cut = strdup(text);
+    char *end = strstr(cut + (no_segments - text), "}]");
+    REQUIRE(end != NULL);
+    memmove(cut + (no_segments - text), end + 2, strlen(end + 2) + 1);
+    CHECK_ERR(decode_text(&rep, cut), PQCHA_ERR_MISSING_FIELD);
+    free(cut);
+    free(text);
+}
+
 TEST_MAIN(TEST(test_encode_is_canonical), TEST(test_decode_golden),
           TEST(test_decode_ignores_whitespace_and_order), TEST(test_malformed_payload_table),
           TEST(test_duplicate_region_ids_are_decoded), TEST(test_long_fields), TEST(test_size_caps),
           TEST(test_not_a_statement), TEST(test_encoder_refuses_what_decoder_would),
           TEST(test_add_claim_rules), TEST(test_new_report_ids),
           TEST(test_nodes_and_mapping_round_trip), TEST(test_nodes_must_reproduce_digest),
-          TEST(test_mapping_and_nodes_caps))
+          TEST(test_mapping_and_nodes_caps), TEST(test_segments_round_trip),
+          TEST(test_segments_rules))
