@@ -10,7 +10,9 @@
  * 4. attest then verify end to end for the original package's shapes;
  * 5. raw ML-DSA-65 sign and verify (so the overhead of everything else shows);
  * 6. digesting a mapping in another process (the "process" backend) against
- *    digesting the same bytes in this process's own memory.
+ *    digesting the same bytes in this process's own memory;
+ * 7. a model-shaped region measured tensor by tensor (sha3-256-segments)
+ *    against the plain tree digest of the same bytes.
  * Each figure is the best of --repeat runs (the least disturbed by neighbours).
  * Nothing here asserts a time: the tests never depend on speed. */
 #include <inttypes.h>
@@ -26,6 +28,7 @@
 
 #include "core/keccak.h"
 #include "core/parhash.h"
+#include "core/segments.h"
 #include "pqcha.h"
 #include "runtime/pool.h"
 
@@ -215,6 +218,77 @@ static void bench_hashing(const options *o, const uint8_t *data, size_t len, uns
                     base, base_name);
         }
     }
+}
+
+/* ---- tensor by tensor: sha3-256-segments against the plain tree ---- */
+
+/* A llama-7B-like layout scaled to len bytes: an embedding, 32 layers of
+ * seven matrices and two norms, the final norm and the output matrix (291
+ * tensors), with 32 bytes of padding after each and a 12 KiB header. */
+static pqcha__tensor_ref *model_layout(size_t len, size_t *count) {
+    enum { LAYERS = 32, PER_LAYER = 9 };
+    size_t n = 3 + LAYERS * PER_LAYER, at = 12288, i = 0;
+    static char names[3 + LAYERS * PER_LAYER][48];
+    pqcha__tensor_ref *t = calloc(n, sizeof *t);
+    if (t == NULL) return NULL;
+    size_t norm = 16384, matrix = (len - at - (n * 32) - (2 * LAYERS + 1) * norm) / (LAYERS * 7 + 2) / 64 * 64;
+    for (; i < n; i++) {
+        size_t size = (i % PER_LAYER == 1 || i % PER_LAYER == 2 || i == n - 2) && i > 0 ? norm : matrix;
+        snprintf(names[i], sizeof names[i], "tensor.%zu", i);
+        t[i] = (pqcha__tensor_ref){names[i], at, size};
+        at += size + 32;
+    }
+    *count = at <= len ? n : 0;
+    return t;
+}
+
+typedef struct segment_case {
+    const uint8_t *data;
+    size_t len;
+    const pqcha__tensor_ref *tensors;
+    size_t count;
+    unsigned threads;
+} segment_case;
+
+static double run_segments(void *arg) {
+    segment_case *sc = arg;
+    pqcha__segment *seg = NULL;
+    size_t n = 0;
+    uint8_t root[32];
+    double t0 = now_seconds();
+    pqcha__segment_hasher *sh = NULL;
+    int ok = pqcha__segments_layout(&seg, &n, 0, sc->len, sc->tensors, sc->count) == PQCHA_OK &&
+             pqcha__segment_hasher_new(&sh, seg, n, sc->threads) == PQCHA_OK;
+    /* Fed in 8 MiB chunks, as the backends read. */
+    for (size_t off = 0; ok && off < sc->len; off += 8u << 20) {
+        size_t chunk = sc->len - off < (8u << 20) ? sc->len - off : (8u << 20);
+        ok = pqcha__segment_hasher_update(sh, sc->data + off, chunk) == PQCHA_OK;
+    }
+    ok = ok && pqcha__segment_hasher_final(sh, root) == PQCHA_OK;
+    double rate = ok ? (double)sc->len / (now_seconds() - t0) / 1e9 : 0;
+    pqcha__segment_hasher_free(sh);
+    pqcha__segments_free(seg, n);
+    return rate;
+}
+
+static void bench_segments(const options *o, const uint8_t *data, size_t len, unsigned cpus) {
+    size_t count = 0;
+    pqcha__tensor_ref *tensors = model_layout(len, &count);
+    if (tensors == NULL || count == 0) {
+        free(tensors);
+        return;
+    }
+    char name[96];
+    for (unsigned threads = 1; threads <= cpus; threads += cpus > 1 ? cpus - 1 : 1) {
+        double tree = hash_rate(o, (hash_case){data, len, PQCHA_DIGEST_SHA3_256_TREE, threads, NULL,
+                                               PQCHA_TREE_LEAF_SIZE});
+        snprintf(name, sizeof name, "sha3-256-tree of %zu MiB, %u thread(s)", len >> 20, threads);
+        add_row("tensors", name, tree, "GB/s", tree, "whole-region tree");
+        segment_case sc = {data, len, tensors, count, threads};
+        snprintf(name, sizeof name, "sha3-256-segments, %zu tensors, %u thread(s)", count, threads);
+        add_row("tensors", name, best_of(o->repeat, run_segments, &sc), "GB/s", tree, "whole-region tree");
+    }
+    free(tensors);
 }
 
 /* ---- 6. another process's memory ---- */
@@ -491,6 +565,7 @@ int main(int argc, char **argv) {
     }
     if (!o.json) fprintf(stderr, "measuring (a minute or two)...\n");
     bench_hashing(&o, data, len, cpus);
+    bench_segments(&o, data, len, cpus);
     bench_process(&o, data, len, cpus);
     free(data);
 

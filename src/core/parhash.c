@@ -8,8 +8,10 @@
  *      keep the digests every other tool computes.
  *   2. Full leaves are hashed in batches: each task takes `lanes` leaves and
  *      one SIMD pass; the pool spreads tasks over threads. Leaves are read in
- *      place from the caller's buffer; only input that arrives in pieces
- *      smaller than a leaf is copied (into the staging buffer) first.
+ *      place from the caller's buffer, in whole SIMD groups; only what is
+ *      left between groups when a piece of input ends is copied (into the
+ *      staging buffer) to be completed by the next piece. With the length
+ *      announced, a tree input starts in place at its first byte.
  *   3. Leaf digests are combined in input order: pushed onto a Merkle stack
  *      (sha3-256-tree) or absorbed into K12's final node.
  */
@@ -20,32 +22,19 @@
 
 #include "core/internal.h"
 #include "core/keccak.h"
+#include "core/merkle.h"
 #include "runtime/pool.h"
 
 #define DIGEST_LEN 32
 #define BATCH_TARGET_BYTES (4u << 20) /* enough work per pool hand-off to hide its cost */
-#define MAX_TREE_DEPTH 64             /* 2^64 bytes / 8 KiB leaves needs 51 levels */
 
-/* Domain-separation bytes of sha3-256-tree (FORMAT.md 4.4). */
-#define TREE_LEAF_PREFIX 0x00
-#define TREE_NODE_PREFIX 0x01
-#define TREE_ROOT_PREFIX 0x02
+#define TREE_LEAF_PREFIX PQCHA__TREE_LEAF_PREFIX
 
 /* K12 (RFC 9861) constants. */
 #define K12_SINGLE_NODE_DS 0x07
 #define K12_LEAF_DS 0x0B
 #define K12_FINAL_DS 0x06
 
-typedef struct merkle_entry {
-    uint8_t hash[DIGEST_LEN];
-    unsigned level; /* the subtree below holds 2^level items pushed onto its stack */
-} merkle_entry;
-
-/* An RFC 9162 tree under construction, items pushed left to right. */
-typedef struct merkle_stack {
-    merkle_entry entries[MAX_TREE_DEPTH];
-    unsigned depth;
-} merkle_stack;
 
 struct pqcha__parhash {
     pqcha_digest_alg alg;
@@ -68,9 +57,9 @@ struct pqcha__parhash {
     /* sha3-256-tree: leaves go through `block` in blocks of 2^node_level
      * leaves; each finished block is a node (FORMAT.md 4.5), pushed onto
      * `main`. Without node recording node_level is 0 and every leaf is a block. */
-    merkle_stack block;
+    pqcha__merkle_stack block;
     uint64_t block_leaves;
-    merkle_stack main;
+    pqcha__merkle_stack main;
     unsigned node_level;
     uint64_t expected_total;   /* announced by pqcha__parhash_expect_length */
     int expecting;
@@ -85,58 +74,8 @@ struct pqcha__parhash {
 
 static void sha3_256_prefixed(const pqcha__parhash *ph, uint8_t out[DIGEST_LEN], int prefix,
                               const uint8_t *data, size_t len) {
-    uint8_t *outs[1] = {out};
-    const uint8_t *msgs[1] = {data};
-    pqcha__sha3_256_lanes(ph->scalar, outs, msgs, len, prefix);
-}
-
-/* digest = SHA3-256(02 || total length as 8 bytes big-endian || MTH). */
-static void bind_length(const pqcha__keccak_impl *scalar, uint8_t out[DIGEST_LEN], uint64_t total,
-                        const uint8_t mth[DIGEST_LEN]) {
-    uint8_t bound[8 + DIGEST_LEN];
-    for (int i = 0; i < 8; i++) bound[i] = (uint8_t)(total >> (56 - 8 * i));
-    memcpy(bound + 8, mth, DIGEST_LEN);
-    uint8_t *outs[1] = {out};
-    const uint8_t *msgs[1] = {bound};
-    pqcha__sha3_256_lanes(scalar, outs, msgs, sizeof bound, TREE_ROOT_PREFIX);
-}
-
-/* ---- combining leaf digests ---- */
-
-static void merkle_join(const pqcha__keccak_impl *scalar, uint8_t out[DIGEST_LEN],
-                        const uint8_t left[DIGEST_LEN], const uint8_t right[DIGEST_LEN]) {
-    uint8_t pair[2 * DIGEST_LEN];
-    memcpy(pair, left, DIGEST_LEN);
-    memcpy(pair + DIGEST_LEN, right, DIGEST_LEN);
-    uint8_t *outs[1] = {out};
-    const uint8_t *msgs[1] = {pair};
-    pqcha__sha3_256_lanes(scalar, outs, msgs, sizeof pair, TREE_NODE_PREFIX);
-}
-
-/* Pushes an item and merges equal-sized neighbours, like incrementing a binary
- * counter. Merging what is left from the right at the end yields exactly the
- * RFC 9162 tree, whose left subtree is the largest power of two below n. */
-static void merkle_push(const pqcha__keccak_impl *scalar, merkle_stack *st, const uint8_t item[DIGEST_LEN]) {
-    merkle_entry *top = &st->entries[st->depth++];
-    memcpy(top->hash, item, DIGEST_LEN);
-    top->level = 0;
-    while (st->depth >= 2 && st->entries[st->depth - 2].level == st->entries[st->depth - 1].level) {
-        merkle_entry *left = &st->entries[st->depth - 2];
-        merkle_join(scalar, left->hash, left->hash, st->entries[st->depth - 1].hash);
-        left->level++;
-        st->depth--;
-    }
-}
-
-/* Folds the stack into its root and empties it. */
-static void merkle_root(const pqcha__keccak_impl *scalar, merkle_stack *st, uint8_t out[DIGEST_LEN]) {
-    while (st->depth >= 2) {
-        merkle_entry *left = &st->entries[st->depth - 2];
-        merkle_join(scalar, left->hash, left->hash, st->entries[st->depth - 1].hash);
-        st->depth--;
-    }
-    memcpy(out, st->entries[0].hash, DIGEST_LEN);
-    st->depth = 0;
+    (void)ph;
+    pqcha__sha3_256_prefixed(out, prefix, data, len);
 }
 
 /* A block (2^node_level leaves, or the last, partial one) is complete: its
@@ -145,16 +84,16 @@ static void merkle_root(const pqcha__keccak_impl *scalar, merkle_stack *st, uint
  * as items onto the main stack gives the same root as pushing every leaf. */
 static void finish_block(pqcha__parhash *ph) {
     uint8_t node[DIGEST_LEN];
-    merkle_root(ph->scalar, &ph->block, node);
+    pqcha__merkle_root(&ph->block, node);
     ph->block_leaves = 0;
     if (ph->nodes != NULL && ph->node_count < ph->node_capacity)
         memcpy(ph->nodes[ph->node_count], node, DIGEST_LEN);
     ph->node_count++;
-    merkle_push(ph->scalar, &ph->main, node);
+    pqcha__merkle_push(&ph->main, node);
 }
 
 static void tree_add_leaf(pqcha__parhash *ph, const uint8_t leaf[DIGEST_LEN]) {
-    merkle_push(ph->scalar, &ph->block, leaf);
+    pqcha__merkle_push(&ph->block, leaf);
     if (++ph->block_leaves == (UINT64_C(1) << ph->node_level))
         finish_block(ph);
 }
@@ -311,25 +250,75 @@ pqcha_err pqcha__parhash_new(pqcha__parhash **out, pqcha_digest_alg alg, unsigne
     return pqcha__parhash_new_custom(out, alg, threads, NULL, PQCHA_TREE_LEAF_SIZE);
 }
 
+/* Whether len bytes are all the input still to come (the length was announced). */
+static int rest_at_hand(const pqcha__parhash *ph, size_t len) {
+    return ph->expecting && len == ph->expected_total - ph->total;
+}
+
+/* With the length announced, a sha3-256-tree input longer than one leaf is
+ * known to need leaves before it has arrived, so hashing starts in place
+ * with the first byte. (K12's first chunk is special and stays staged.) */
+static void start_early(pqcha__parhash *ph) {
+    if (!ph->started && ph->alg == PQCHA_DIGEST_SHA3_256_TREE && ph->expecting &&
+        needs_leaves(ph, ph->expected_total))
+        ph->started = 1;
+}
+
+static void consume_in_place(pqcha__parhash *ph, const uint8_t **data, size_t *len, size_t leaves) {
+    consume_leaves(ph, *data, leaves);
+    ph->total += (uint64_t)leaves * ph->leaf_size;
+    *data += leaves * ph->leaf_size;
+    *len -= leaves * ph->leaf_size;
+}
+
+/* The stage holds leaves begun by an earlier piece of input: it is topped up
+ * to a whole SIMD group (or, when the rest of the input is at hand, to its
+ * last whole leaf), its leaves hashed and the stage emptied, so that the rest
+ * of the input is hashed in place. Too little input to do so is staged. */
+static pqcha_err drain_stage(pqcha__parhash *ph, const uint8_t **data, size_t *len) {
+    size_t group = (size_t)ph->impl->lanes * ph->leaf_size;
+    size_t want = group - ph->stage_len % group;
+    if (rest_at_hand(ph, *len))
+        want = (ph->leaf_size - ph->stage_len % ph->leaf_size) % ph->leaf_size;
+    if (*len < want) return stage_input(ph, data, len);
+    PQCHA_TRY(stage_reserve(ph, ph->stage_len + want));
+    memcpy(ph->stage + ph->stage_len, *data, want);
+    ph->stage_len += want;
+    ph->total += want;
+    *data += want;
+    *len -= want;
+    consume_leaves(ph, ph->stage, ph->stage_len / ph->leaf_size);
+    ph->stage_len = 0;
+    return PQCHA_OK;
+}
+
 pqcha_err pqcha__parhash_update(pqcha__parhash *ph, const uint8_t *data, size_t len) {
     if (!ph || (!data && len) || ph->finished) return PQCHA_ERR_INVALID_ARGUMENT;
     if (UINT64_MAX - ph->total < len) return PQCHA_ERR_TOO_LARGE;
     /* More than announced: refused before a single extra byte reaches the
      * tree, so the node array sized for the announcement can never overflow. */
     if (ph->expecting && len > ph->expected_total - ph->total) return PQCHA_ERR_REGION_CHANGED;
+    start_early(ph);
     while (len > 0) {
-        if (!ph->started || ph->stage_len > 0 || len < ph->stage_max) {
-            /* Fewer leaves than a batch would leave lanes and threads idle:
-             * gather them first (a copy at memory speed, far above hashing's). */
+        if (!ph->started) {
             PQCHA_TRY(stage_input(ph, &data, &len));
             continue;
         }
-        /* Aligned on a leaf boundary with whole batches at hand: hash in place. */
-        size_t leaves = len / ph->stage_max * ph->batch_leaves;
-        consume_leaves(ph, data, leaves);
-        ph->total += (uint64_t)leaves * ph->leaf_size;
-        data += leaves * ph->leaf_size;
-        len -= leaves * ph->leaf_size;
+        if (ph->stage_len > 0) {
+            PQCHA_TRY(drain_stage(ph, &data, &len));
+            continue;
+        }
+        /* Leaves are read in place: a copy costs nearly what hashing does.
+         * Mid-stream only whole SIMD groups (a partial group leaves lanes
+         * idle that later input could fill); at the end of an announced
+         * input every whole leaf, since nothing will come to fill them. */
+        size_t leaves = len / ph->leaf_size;
+        if (!rest_at_hand(ph, len)) leaves -= leaves % ph->impl->lanes;
+        if (leaves == 0) {
+            PQCHA_TRY(stage_input(ph, &data, &len));
+            continue;
+        }
+        consume_in_place(ph, &data, &len, leaves);
     }
     return PQCHA_OK;
 }
@@ -377,8 +366,8 @@ static void final_tree(pqcha__parhash *ph, const uint8_t *tail, size_t tail_len,
     if (ph->block_leaves > 0)
         finish_block(ph); /* the last, partial block */
     uint8_t mth[DIGEST_LEN];
-    merkle_root(ph->scalar, &ph->main, mth);
-    bind_length(ph->scalar, out, ph->total, mth);
+    pqcha__merkle_root(&ph->main, mth);
+    pqcha__tree_bind_length(out, ph->total, mth);
 }
 
 pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[DIGEST_LEN]) {
@@ -473,15 +462,14 @@ pqcha_err pqcha__tree_root_from_nodes_custom(const uint8_t *nodes, size_t count,
     size_t want;
     pqcha__parhash_node_shape(total, leaf_size, &level, &want);
     if (want == 0 || count != want) return PQCHA_ERR_INVALID_ARGUMENT;
-    const pqcha__keccak_impl *scalar = pqcha__keccak_by_name("scalar");
-    merkle_stack *st = calloc(1, sizeof *st);
+    pqcha__merkle_stack *st = calloc(1, sizeof *st);
     if (!st) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < count; i++)
-        merkle_push(scalar, st, nodes + i * DIGEST_LEN);
+        pqcha__merkle_push(st, nodes + i * DIGEST_LEN);
     uint8_t mth[DIGEST_LEN];
-    merkle_root(scalar, st, mth);
+    pqcha__merkle_root(st, mth);
     free(st);
-    bind_length(scalar, out, total, mth);
+    pqcha__tree_bind_length(out, total, mth);
     return PQCHA_OK;
 }
 

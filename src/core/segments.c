@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/keccak.h"
 #include "core/manifest.h"
-#include "core/parhash.h"
+#include "core/merkle.h"
 #include "runtime/pool.h"
 
 #define DIGEST_LEN 32u
@@ -207,16 +208,82 @@ pqcha_err pqcha__segments_root(const pqcha__segment *segments, size_t count, uin
 
 /* ======================================================================
  * Streaming
+ *
+ * Every piece of input the caller passes is planned first: the whole leaves
+ * of every segment in it (read in place), the staged leaf a previous piece
+ * began, the last, partial leaf of each segment that ends in it, and each
+ * small segment (at most one leaf: plain SHA3-256). Then all of them are
+ * hashed in one pool run — whole leaves in SIMD lanes across segments, the
+ * rest one per task — and each segment's tree is combined in order. Batching
+ * across segments keeps every lane and thread busy however small the
+ * tensors, so measuring a model tensor by tensor costs what hashing it whole
+ * costs. Only a leaf cut by the end of a piece is copied, into the stage.
  * ====================================================================== */
+
+#define LEAF ((size_t)PQCHA_TREE_LEAF_SIZE)
+
+/* A message of its own length: a segment's partial last leaf (prefix 0x00)
+ * or a whole segment of at most one leaf (no prefix). */
+typedef struct piece_job {
+    const uint8_t *data;
+    size_t len;
+    int prefix;
+} piece_job;
+
+/* What one update did to one segment, for combining in order afterwards. */
+typedef struct touch {
+    size_t segment;
+    int starts;         /* the segment's first byte is in this update */
+    int ends;           /* ... and its last */
+    size_t first_leaf;  /* its whole leaves: leaf jobs [first_leaf, first_leaf + leaves) */
+    size_t leaves;
+    size_t piece;       /* its piece job, when has_piece */
+    int has_piece;
+} touch;
+
+/* Makes room for one more element in a job list and its parallel result
+ * list (b may be NULL), doubling the capacity. */
+static pqcha_err grow_lists(void **a, size_t a_size, void **b, size_t b_size, size_t count,
+                            size_t *cap) {
+    if (count < *cap)
+        return PQCHA_OK;
+    size_t grown = *cap ? 2 * *cap : 64;
+    void *na = realloc(*a, grown * a_size);
+    if (na == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    *a = na;
+    if (b != NULL) {
+        void *nb = realloc(*b, grown * b_size);
+        if (nb == NULL)
+            return PQCHA_ERR_NO_MEMORY;
+        *b = nb;
+    }
+    *cap = grown;
+    return PQCHA_OK;
+}
 
 struct pqcha__segment_hasher {
     pqcha__segment *segments; /* borrowed */
     size_t count;
-    size_t current;           /* the segment bytes go to now */
+    size_t current;           /* the segment input goes to now */
     uint64_t current_done;    /* bytes of it seen so far */
-    pqcha__parhash *engine;   /* the current segment's, created at its first byte */
-    unsigned threads;
-    pqcha__pool *pool;        /* shared by every segment's engine; NULL for one thread */
+    pqcha__merkle_stack tree; /* the open segment's leaves so far */
+    uint8_t *stage;           /* a leaf (or small segment) begun by an earlier piece */
+    size_t stage_len;
+    const pqcha__keccak_impl *impl;
+    pqcha__pool *pool;        /* NULL: one thread */
+    /* Per-update plan, kept to reuse the memory. */
+    const uint8_t **leaves;
+    uint8_t (*leaf_digests)[32];
+    size_t leaf_count, leaf_cap;
+    piece_job *pieces;
+    uint8_t (*piece_digests)[32];
+    size_t piece_count, piece_cap;
+    touch *touches;
+    size_t touch_count, touch_cap;
+    const uint8_t *pending;   /* bytes to stage once the update's jobs ran */
+    size_t pending_len;
+    int stage_taken;          /* a job of this update reads the stage */
     int failed;
 };
 
@@ -228,68 +295,183 @@ pqcha_err pqcha__segment_hasher_new(pqcha__segment_hasher **out, pqcha__segment 
     if (segments == NULL || count == 0)
         return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha__segment_hasher *sh = calloc(1, sizeof *sh);
-    if (sh == NULL)
+    if (sh == NULL || (sh->stage = malloc(LEAF)) == NULL) {
+        free(sh);
         return PQCHA_ERR_NO_MEMORY;
+    }
     sh->segments = segments;
     sh->count = count;
-    sh->threads = threads ? threads : pqcha__online_cpus();
-    /* One pool for the whole region: a model has hundreds of large tensors,
-     * and starting threads for each would cost more than it saves. */
-    if (sh->threads > 1 && pqcha__pool_create(&sh->pool, sh->threads) != PQCHA_OK)
-        sh->pool = NULL; /* every segment is then hashed on this thread */
+    sh->impl = pqcha__keccak_best();
+    unsigned n = threads ? threads : pqcha__online_cpus();
+    if (n > 1 && pqcha__pool_create(&sh->pool, n) != PQCHA_OK)
+        sh->pool = NULL; /* everything is then hashed on this thread */
     *out = sh;
     return PQCHA_OK;
 }
 
-static pqcha_err start_segment(pqcha__segment_hasher *sh) {
-    const pqcha__segment *s = &sh->segments[sh->current];
-    unsigned threads = sh->pool != NULL ? sh->threads : 1;
-    PQCHA_TRY(pqcha__parhash_new(&sh->engine, PQCHA_DIGEST_SHA3_256_TREE, threads));
-    if (sh->pool != NULL)
-        pqcha__parhash_borrow_pool(sh->engine, sh->pool);
-    return pqcha__parhash_expect_length(sh->engine, s->size);
+static pqcha_err add_leaf(pqcha__segment_hasher *sh, const uint8_t *data) {
+    PQCHA_TRY(grow_lists((void **)&sh->leaves, sizeof sh->leaves[0], (void **)&sh->leaf_digests,
+                         sizeof sh->leaf_digests[0], sh->leaf_count, &sh->leaf_cap));
+    sh->leaves[sh->leaf_count++] = data;
+    sh->stage_taken |= data == sh->stage;
+    return PQCHA_OK;
 }
 
-static pqcha_err finish_segment(pqcha__segment_hasher *sh) {
-    pqcha_err err = pqcha__parhash_final(sh->engine, sh->segments[sh->current].digest);
-    pqcha__parhash_free(sh->engine);
-    sh->engine = NULL;
-    sh->current++;
-    sh->current_done = 0;
-    return err;
+static pqcha_err add_piece(pqcha__segment_hasher *sh, touch *t, const uint8_t *data, size_t len,
+                           int prefix) {
+    PQCHA_TRY(grow_lists((void **)&sh->pieces, sizeof sh->pieces[0], (void **)&sh->piece_digests,
+                         sizeof sh->piece_digests[0], sh->piece_count, &sh->piece_cap));
+    sh->stage_taken |= data == sh->stage;
+    sh->pieces[sh->piece_count] = (piece_job){data, len, prefix};
+    t->piece = sh->piece_count++;
+    t->has_piece = 1;
+    return PQCHA_OK;
 }
 
-/* Feeds up to the rest of the current segment; returns the bytes taken. */
-static pqcha_err feed_current(pqcha__segment_hasher *sh, const uint8_t *data, size_t len,
-                              size_t *taken) {
-    const pqcha__segment *s = &sh->segments[sh->current];
-    uint64_t left = s->size - sh->current_done;
-    size_t n = len < left ? len : (size_t)left;
-    if (sh->engine == NULL)
-        PQCHA_TRY(start_segment(sh));
-    PQCHA_TRY(pqcha__parhash_update(sh->engine, data, n));
-    sh->current_done += n;
-    *taken = n;
-    return sh->current_done == s->size ? finish_segment(sh) : PQCHA_OK;
+static void stage_append(pqcha__segment_hasher *sh, const uint8_t *data, size_t len) {
+    memcpy(sh->stage + sh->stage_len, data, len);
+    sh->stage_len += len;
+}
+
+/* A segment of at most one leaf: SHA3-256 of its bytes, once all are here. */
+static pqcha_err plan_small(pqcha__segment_hasher *sh, touch *t, const uint8_t *p, size_t n) {
+    if (t->starts && t->ends)
+        return add_piece(sh, t, p, n, -1); /* wholly in this piece: read in place */
+    if (t->starts) {                       /* begun here, finished by a later piece */
+        sh->pending = p;
+        sh->pending_len = n;
+        return PQCHA_OK;
+    }
+    stage_append(sh, p, n);
+    return t->ends ? add_piece(sh, t, sh->stage, sh->stage_len, -1) : PQCHA_OK;
+}
+
+/* A segment of several leaves: its leaves from its first byte, each a job. */
+static pqcha_err plan_tree(pqcha__segment_hasher *sh, touch *t, const uint8_t *p, size_t n) {
+    if (sh->stage_len > 0 && !t->starts) { /* the leaf an earlier piece began */
+        size_t need = LEAF - sh->stage_len;
+        if (n < need) {
+            stage_append(sh, p, n);
+            return t->ends ? add_piece(sh, t, sh->stage, sh->stage_len, PQCHA__TREE_LEAF_PREFIX)
+                           : PQCHA_OK;
+        }
+        stage_append(sh, p, need);
+        PQCHA_TRY(add_leaf(sh, sh->stage));
+        t->leaves++;
+        p += need;
+        n -= need;
+    }
+    size_t whole = n / LEAF;
+    for (size_t i = 0; i < whole; i++)
+        PQCHA_TRY(add_leaf(sh, p + i * LEAF));
+    t->leaves += whole;
+    size_t rest = n - whole * LEAF;
+    if (rest == 0)
+        return PQCHA_OK;
+    if (t->ends)
+        return add_piece(sh, t, p + whole * LEAF, rest, PQCHA__TREE_LEAF_PREFIX);
+    sh->pending = p + whole * LEAF; /* a leaf the next piece completes */
+    sh->pending_len = rest;
+    return PQCHA_OK;
+}
+
+static pqcha_err plan_touch(pqcha__segment_hasher *sh, const uint8_t *p, size_t n) {
+    PQCHA_TRY(grow_lists((void **)&sh->touches, sizeof sh->touches[0], NULL, 0, sh->touch_count,
+                         &sh->touch_cap));
+    const pqcha__segment *seg = &sh->segments[sh->current];
+    touch *t = &sh->touches[sh->touch_count++];
+    *t = (touch){sh->current, sh->current_done == 0, n == seg->size - sh->current_done,
+                 sh->leaf_count, 0, 0, 0};
+    return seg->size <= LEAF ? plan_small(sh, t, p, n) : plan_tree(sh, t, p, n);
+}
+
+/* Pool task: one SIMD group of whole leaves, or one piece. */
+static void hash_task(void *ctx, size_t task) {
+    pqcha__segment_hasher *sh = ctx;
+    unsigned lanes = sh->impl->lanes;
+    size_t groups = (sh->leaf_count + lanes - 1) / lanes;
+    if (task >= groups) {
+        const piece_job *pj = &sh->pieces[task - groups];
+        pqcha__sha3_256_prefixed(sh->piece_digests[task - groups], pj->prefix, pj->data, pj->len);
+        return;
+    }
+    uint8_t spare[PQCHA__KECCAK_MAX_LANES][32];
+    const uint8_t *msgs[PQCHA__KECCAK_MAX_LANES];
+    uint8_t *outs[PQCHA__KECCAK_MAX_LANES];
+    for (unsigned l = 0; l < lanes; l++) {
+        size_t i = task * lanes + l;
+        int real = i < sh->leaf_count;
+        msgs[l] = sh->leaves[real ? i : sh->leaf_count - 1]; /* spare lanes repeat the last */
+        outs[l] = real ? sh->leaf_digests[i] : spare[l];
+    }
+    pqcha__sha3_256_lanes(sh->impl, outs, msgs, LEAF, PQCHA__TREE_LEAF_PREFIX);
+}
+
+/* Each touched segment's leaves onto its tree, in order; a segment that
+ * ended gets its digest. */
+static void combine(pqcha__segment_hasher *sh) {
+    for (size_t i = 0; i < sh->touch_count; i++) {
+        const touch *t = &sh->touches[i];
+        pqcha__segment *seg = &sh->segments[t->segment];
+        if (seg->size <= LEAF) {
+            if (t->ends)
+                memcpy(seg->digest, sh->piece_digests[t->piece], 32);
+            continue;
+        }
+        if (t->starts)
+            sh->tree.depth = 0;
+        for (size_t l = 0; l < t->leaves; l++)
+            pqcha__merkle_push(&sh->tree, sh->leaf_digests[t->first_leaf + l]);
+        if (!t->ends)
+            continue;
+        if (t->has_piece)
+            pqcha__merkle_push(&sh->tree, sh->piece_digests[t->piece]);
+        uint8_t mth[32];
+        pqcha__merkle_root(&sh->tree, mth);
+        pqcha__tree_bind_length(seg->digest, seg->size, mth);
+    }
+}
+
+/* Plans the piece segment by segment; REGION_CHANGED past the last one. */
+static pqcha_err plan(pqcha__segment_hasher *sh, const uint8_t *data, size_t len) {
+    while (len > 0) {
+        if (sh->current == sh->count)
+            return PQCHA_ERR_REGION_CHANGED; /* more bytes than the region holds */
+        uint64_t left = sh->segments[sh->current].size - sh->current_done;
+        size_t n = len < left ? len : (size_t)left;
+        PQCHA_TRY(plan_touch(sh, data, n));
+        data += n;
+        len -= n;
+        sh->current_done += n;
+        if (sh->current_done == sh->segments[sh->current].size) {
+            sh->current++;
+            sh->current_done = 0;
+        }
+    }
+    return PQCHA_OK;
 }
 
 pqcha_err pqcha__segment_hasher_update(pqcha__segment_hasher *sh, const uint8_t *data, size_t len) {
     if (sh == NULL || (data == NULL && len > 0) || sh->failed)
         return PQCHA_ERR_INVALID_ARGUMENT;
-    while (len > 0) {
-        if (sh->current == sh->count) {
-            sh->failed = 1;
-            return PQCHA_ERR_REGION_CHANGED; /* more bytes than the region holds */
-        }
-        size_t taken = 0;
-        pqcha_err err = feed_current(sh, data, len, &taken);
-        if (err != PQCHA_OK) {
-            sh->failed = 1;
-            return err;
-        }
-        data += taken;
-        len -= taken;
+    sh->leaf_count = sh->piece_count = sh->touch_count = 0;
+    sh->pending = NULL;
+    sh->pending_len = 0;
+    sh->stage_taken = 0;
+    pqcha_err err = plan(sh, data, len);
+    if (err != PQCHA_OK) {
+        sh->failed = 1;
+        return err;
     }
+    size_t groups = (sh->leaf_count + sh->impl->lanes - 1) / sh->impl->lanes;
+    pqcha__pool_run(sh->pool, groups + sh->piece_count, hash_task, sh);
+    combine(sh);
+    /* A staged leaf read by a job is used up; one begun at the end of this
+     * piece takes its place, copied only now that no job reads the stage. */
+    if (sh->stage_taken)
+        sh->stage_len = 0;
+    if (sh->pending != NULL)
+        stage_append(sh, sh->pending, sh->pending_len);
     return PQCHA_OK;
 }
 
@@ -308,7 +490,12 @@ pqcha_err pqcha__segment_hasher_final(pqcha__segment_hasher *sh, uint8_t root[32
 void pqcha__segment_hasher_free(pqcha__segment_hasher *sh) {
     if (sh == NULL)
         return;
-    pqcha__parhash_free(sh->engine);
     pqcha__pool_free(sh->pool);
+    free(sh->stage);
+    free(sh->leaves);
+    free(sh->leaf_digests);
+    free(sh->pieces);
+    free(sh->piece_digests);
+    free(sh->touches);
     free(sh);
 }

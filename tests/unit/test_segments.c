@@ -155,6 +155,50 @@ static void test_hasher_matches_pieces(void) {
     free(data);
 }
 
+/* Many random layouts (tiny, leaf-sized and multi-leaf tensors, gaps or
+ * none) fed in random chunk sizes: every segment digest is the tree digest
+ * of exactly its bytes. Seeds are fixed: the test is deterministic. */
+static void test_hasher_random_layouts(void) {
+    const size_t len = 3 * LEAF + 40000;
+    uint8_t *data = pattern(len, 5);
+    uint32_t x = 0x9e3779b9;
+    for (int round = 0; round < 40; round++) {
+        pqcha__tensor_ref t[64];
+        char names[64][16];
+        size_t n = 0, at = 0;
+        while (n < 64) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            size_t gap = (x >> 4) % 3 == 0 ? 0 : (x >> 8) % 100;
+            static const size_t sizes[] = {1, 31, 4096, LEAF - 1, LEAF, LEAF + 1, 2 * LEAF + 7};
+            size_t size = sizes[(x >> 16) % 7];
+            if (at + gap + size > len) break;
+            snprintf(names[n], sizeof names[n], "t%zu", n);
+            t[n] = ref(names[n], at + gap, size);
+            at += gap + size;
+            n++;
+        }
+        pqcha__segment *s = NULL;
+        size_t count = 0;
+        CHECK_OK(pqcha__segments_layout(&s, &count, 0, len, t, n));
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        size_t chunk = 1 + x % (2 * LEAF);
+        uint8_t root[32];
+        CHECK_OK(stream(root, s, count, data, len, chunk, 1 + (unsigned)(x >> 30) % 3));
+        for (size_t i = 0; i < count; i++) {
+            uint8_t want[32];
+            CHECK_OK(pqcha_digest(want, 32, PQCHA_DIGEST_SHA3_256_TREE, data + s[i].offset, s[i].size, 1));
+            if (memcmp(want, s[i].digest, 32) != 0) {
+                fprintf(stderr, "  round %d chunk %zu segment %zu (%zu bytes at %zu) differs\n", round,
+                        chunk, i, (size_t)s[i].size, (size_t)s[i].offset);
+                testutil_failures_in_test++;
+                break;
+            }
+        }
+        pqcha__segments_free(s, count);
+    }
+    free(data);
+}
+
 /* A region that grew or shrank while it was read gets no digest. */
 static void test_hasher_length_changes(void) {
     uint8_t data[300] = {0}, root[32];
@@ -168,4 +212,5 @@ static void test_hasher_length_changes(void) {
 }
 
 TEST_MAIN(TEST(test_layout), TEST(test_root_by_hand), TEST(test_check_rules),
-          TEST(test_hasher_matches_pieces), TEST(test_hasher_length_changes))
+          TEST(test_hasher_matches_pieces), TEST(test_hasher_random_layouts),
+          TEST(test_hasher_length_changes))

@@ -53,28 +53,51 @@ static void print_time(const char *label, int64_t t)
     printf("%-12s %s\n", label, text);
 }
 
+/* "label value\n" with the value escaped: it comes from an unverified report. */
+static void print_field(const char *label, const char *value)
+{
+    printf("%-12s ", label);
+    cli_print_escaped(stdout, value);
+    fputc('\n', stdout);
+}
+
+static void print_region_row(const pqcha_report *rep, size_t i)
+{
+    const pqcha_region *r = pqcha_report_region(rep, i);
+    const char *prot = pqcha_protection_name(pqcha_region_protection(r));
+    const char *alg = pqcha_digest_alg_name(pqcha_report_region_digest_alg(rep, i));
+    size_t id_len = strlen(pqcha_region_id(r));
+
+    fputs("  ", stdout);
+    cli_print_escaped(stdout, pqcha_region_id(r));
+    printf("%*s 0x%-16" PRIx64 " %12" PRIu64 " %-4s %s:%s\n", id_len < 24 ? (int)(24 - id_len) : 0,
+           "", pqcha_region_address(r), pqcha_region_size(r), prot ? prot : "?", alg ? alg : "?",
+           pqcha_report_region_digest_hex(rep, i));
+    if (pqcha_region_mapped_file(r) != NULL) {
+        printf("    mapping of ");
+        cli_print_escaped(stdout, pqcha_region_mapped_file(r));
+        printf(" from file offset 0x%" PRIx64 "%s\n", pqcha_region_file_offset(r),
+               pqcha_region_file_deleted(r) ? " (the file was deleted or replaced on disk)" : "");
+    }
+}
+
 static void print_summary(const pqcha_report *rep)
 {
     const char *alg = pqcha_sig_alg_name(pqcha_report_signer_algorithm(rep));
     size_t i, n = pqcha_report_region_count(rep);
 
-    printf("%-12s %s\n", "report id:", pqcha_report_id(rep));
-    printf("%-12s %s\n", "workload:", pqcha_report_workload_id(rep));
-    printf("%-12s %s\n", "platform:", pqcha_report_platform(rep));
+    print_field("report id:", pqcha_report_id(rep));
+    print_field("workload:", pqcha_report_workload_id(rep));
+    print_field("platform:", pqcha_report_platform(rep));
     printf("%-12s %s (%s)\n", "signer:", pqcha_report_signer_key_id(rep), alg ? alg : "?");
     printf("%-12s %s\n", "nonce:", pqcha_report_nonce(rep));
     printf("%-12s %" PRIu64 "\n", "sequence:", pqcha_report_sequence(rep));
     print_time("issued at:", pqcha_report_issued_at(rep));
     print_time("expires at:", pqcha_report_expires_at(rep));
     printf("\n%zu region%s (claimed, unverified):\n", n, n == 1 ? "" : "s");
-    printf("  %-24s %-18s %12s %-4s %s\n", "ID", "ADDRESS", "SIZE", "PROT", "SHA3-256");
-    for (i = 0; i < n; i++) {
-        const pqcha_region *r = pqcha_report_region(rep, i);
-        const char *prot = pqcha_protection_name(pqcha_region_protection(r));
-        printf("  %-24s 0x%-16" PRIx64 " %12" PRIu64 " %-4s %s\n", pqcha_region_id(r),
-               pqcha_region_address(r), pqcha_region_size(r), prot ? prot : "?",
-               pqcha_report_region_digest_hex(rep, i));
-    }
+    printf("  %-24s %-18s %12s %-4s %s\n", "ID", "ADDRESS", "SIZE", "PROT", "DIGEST");
+    for (i = 0; i < n; i++)
+        print_region_row(rep, i);
 }
 
 static int describe_envelope(const char *report, size_t len, const char *path)

@@ -305,6 +305,18 @@ static void print_missing_tensors(const pqcha_result *r, const char *region_id)
         printf("        missing: %zu more tensors (--json lists them all)\n", more);
 }
 
+/* Whether the report measured region `id` tensor by tensor: its pass then
+ * says what was compared, which is worth a line. */
+static int region_is_segmented(const pqcha_result *r, const char *id)
+{
+    const pqcha_report *rep = pqcha_result_report(r);
+    size_t i;
+    for (i = 0; rep != NULL && i < pqcha_report_region_count(rep); i++)
+        if (strcmp(pqcha_region_id(pqcha_report_region(rep, i)), id) == 0)
+            return pqcha_report_region_digest_alg(rep, i) == PQCHA_DIGEST_SHA3_256_SEGMENTS;
+    return 0;
+}
+
 static void print_checks(const pqcha_result *r)
 {
     size_t i, n = pqcha_result_check_count(r);
@@ -323,12 +335,15 @@ static void print_checks(const pqcha_result *r)
             cli_print_escaped(stdout, expected);
             fputc('\n', stdout);
         }
-        if (status == PQCHA_CHECK_FAIL && found != NULL && *found != '\0') {
+        int region = strncmp(pqcha_result_check_name(r, i), "region:", 7) == 0;
+        int noteworthy = status == PQCHA_CHECK_PASS && region &&
+                         region_is_segmented(r, pqcha_result_check_name(r, i) + 7);
+        if ((status == PQCHA_CHECK_FAIL || noteworthy) && found != NULL && *found != '\0') {
             fputs("        found:    ", stdout);
             cli_print_escaped(stdout, found);
             fputc('\n', stdout);
         }
-        if (status == PQCHA_CHECK_FAIL && strncmp(pqcha_result_check_name(r, i), "region:", 7) == 0) {
+        if (status == PQCHA_CHECK_FAIL && region) {
             print_spans(r, pqcha_result_check_name(r, i) + 7);
             print_missing_tensors(r, pqcha_result_check_name(r, i) + 7);
         }
