@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -210,6 +211,37 @@ static void test_load_errors(void) {
     CHECK_ERR(pqcha_key_load(&key, empty, NULL), PQCHA_ERR_BAD_KEY);
 }
 
+/* A key file this user may not read is "permission denied" (PERMISSION),
+ * not an I/O error. As root, the read is tried by a child as nobody. */
+static void test_unreadable_key_is_permission_denied(void) {
+    pqcha_key *key = NULL;
+    CHECK_OK(pqcha_key_generate(&key, PQCHA_ML_DSA_44));
+    REQUIRE(key != NULL);
+    const char *path = tmp_path("unreadable.key");
+    unlink(path);
+    CHECK_OK(pqcha_key_save_private(key, path, 0));
+    pqcha_key_free(key);
+    if (geteuid() != 0) {
+        REQUIRE(chmod(path, 0) == 0);
+        pqcha_key *got = NULL;
+        CHECK_ERR(pqcha_key_load(&got, path, NULL), PQCHA_ERR_PERMISSION);
+        CHECK(got == NULL);
+        return;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        pqcha_key *got = NULL;
+        if (setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(100);
+        _exit((int)pqcha_key_load(&got, path, NULL));
+    }
+    int status = 0;
+    REQUIRE(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK_ERR(WEXITSTATUS(status), PQCHA_ERR_PERMISSION);
+}
+
 static void test_save_errors(void) {
     pqcha_key *key = NULL, *pub = NULL;
     CHECK_OK(pqcha_key_generate(&key, PQCHA_ML_DSA_44));
@@ -232,4 +264,5 @@ static void test_save_errors(void) {
 
 TEST_MAIN(TEST(test_private_key_is_0600_even_with_umask_0), TEST(test_existing_file_needs_force),
           TEST(test_forced_save_replaces_a_loose_file_with_0600), TEST(test_symlink_is_not_followed),
-          TEST(test_loose_permissions_are_reported), TEST(test_load_errors), TEST(test_save_errors))
+          TEST(test_loose_permissions_are_reported), TEST(test_load_errors),
+          TEST(test_unreadable_key_is_permission_denied), TEST(test_save_errors))
