@@ -12,6 +12,7 @@
 #include "pqcha/attest.h"
 #include "pqcha/verify.h"
 #include "pqcha/manifest.h"
+#include "pqcha/files.h"
 
 #ifdef __cplusplus
 extern "C" {

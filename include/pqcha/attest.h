@@ -77,6 +77,10 @@ void pqcha_continuous_stop(pqcha_continuous *c);
 size_t pqcha_continuous_report_count(const pqcha_continuous *c);
 const char *pqcha_continuous_report(const pqcha_continuous *c, size_t i);
 size_t pqcha_continuous_error_count(const pqcha_continuous *c);
+/* The nonce every report carries (lowercase hex, as for the attester), e.g.
+ * a verifier's challenge for the whole session; NULL (the default) gives
+ * each report a fresh random one. Not while running (INVALID_ARGUMENT). */
+pqcha_err pqcha_continuous_set_nonce(pqcha_continuous *c, const char *nonce_hex);
 /* Keeps at most this many reports (oldest dropped first); default 1024, 0 = keep none. */
 pqcha_err pqcha_continuous_set_retention(pqcha_continuous *c, size_t max_reports);
 void pqcha_continuous_free(pqcha_continuous *c);

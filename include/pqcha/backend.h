@@ -89,7 +89,8 @@ pqcha_err pqcha_memory_backend_update(pqcha_backend *b, const char *workload_id,
 /* ---- "file": a whole file or a byte range of one ----
  * length 0 means "to the end of the file". The region's address is the file
  * offset, its protection RO. The file is opened and checked now
- * (PQCHA_ERR_NOT_FOUND, PQCHA_ERR_BACKEND_IO, PQCHA_ERR_OUT_OF_RANGE if the
+ * (PQCHA_ERR_NOT_FOUND, PQCHA_ERR_PERMISSION, PQCHA_ERR_IS_DIRECTORY,
+ * PQCHA_ERR_BACKEND_IO, PQCHA_ERR_OUT_OF_RANGE if the
  * range lies beyond the end) and read again at every digest. */
 pqcha_err pqcha_file_backend_add(pqcha_backend *b, const char *workload_id, const char *region_id,
                                  const char *path, uint64_t offset, uint64_t length);

@@ -143,11 +143,19 @@ pqcha_err pqcha_verify_signature(const pqcha_key *key, const uint8_t *msg, size_
                                  const uint8_t *sig, size_t sig_len);
 
 /* ---- key files (I/O) ---- */
-/* Writes the private key PEM to path with mode 0600, created exclusively
- * unless force is non-zero (then an existing file is replaced atomically). */
+/* Writes the private key PEM to path with mode 0600, atomically and durably,
+ * refusing an existing file (FILE_EXISTS) unless force is non-zero. */
 pqcha_err pqcha_key_save_private(const pqcha_key *key, const char *path, int force);
 /* Writes the public key PEM (mode 0644); same force rule. */
 pqcha_err pqcha_key_save_public(const pqcha_key *key, const char *path, int force);
+/* Writes a key pair: the private key (0600) and its public key, published
+ * together so that a failure or a kill at any moment leaves the previous pair
+ * (or none) or the new pair, never one of each, an empty file or a stray copy
+ * of the private key. Without force an existing file of the pair is
+ * FILE_EXISTS and nothing is written. Every file is written to a temporary
+ * file, fsync'd, renamed and its directory fsync'd. */
+pqcha_err pqcha_key_save_pair(const pqcha_key *key, const char *private_path,
+                              const char *public_path, int force);
 /* Loads a PEM key file (capped at PQCHA_MAX_PEM_LEN). If loose_permissions is
  * not NULL it is set to 1 when the file holds a private key and is readable
  * by group or others (the caller decides whether to warn). */

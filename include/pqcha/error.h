@@ -76,15 +76,18 @@ typedef enum pqcha_err {
     PQCHA_ERR_REGION_EXISTS = 64,
     PQCHA_ERR_REGION_CHANGED = 65,     /* the region changed (size, mapping) while reading */
     PQCHA_ERR_NO_SUCH_PROCESS = 66,    /* the process does not exist (or exited) */
-    PQCHA_ERR_PERMISSION = 67,         /* not allowed to read the process's memory */
+    PQCHA_ERR_PERMISSION = 67,         /* permission denied: a file, or another process's memory */
 
     /* files and keys */
     PQCHA_ERR_FILE_EXISTS = 70,        /* refusing to overwrite without force */
     PQCHA_ERR_NOT_FOUND = 71,
     PQCHA_ERR_IO = 72,
     PQCHA_ERR_NOT_PRIVATE_KEY = 73,    /* a public key where a private one is needed */
+    PQCHA_ERR_NO_SPACE = 74,           /* no space left on the device (or quota exceeded) */
+    PQCHA_ERR_IS_DIRECTORY = 75,       /* a directory where a file is needed */
+    PQCHA_ERR_READ_ONLY = 76,          /* a read-only file system */
 
-    PQCHA_ERR_LAST_ = 74               /* not an error; one past the highest value */
+    PQCHA_ERR_LAST_ = 77               /* not an error; one past the highest value */
 } pqcha_err;
 
 /* A one-line English description; never NULL, "unknown error" for unknown values. */

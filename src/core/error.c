@@ -64,6 +64,9 @@ static const error_entry error_table[PQCHA_ERR_LAST_] = {
     [PQCHA_ERR_NOT_FOUND] = {"NOT_FOUND", "file not found"},
     [PQCHA_ERR_IO] = {"IO", "input/output error"},
     [PQCHA_ERR_NOT_PRIVATE_KEY] = {"NOT_PRIVATE_KEY", "a private key is required"},
+    [PQCHA_ERR_NO_SPACE] = {"NO_SPACE", "no space left on device"},
+    [PQCHA_ERR_IS_DIRECTORY] = {"IS_DIRECTORY", "is a directory"},
+    [PQCHA_ERR_READ_ONLY] = {"READ_ONLY", "read-only file system"},
 };
 
 static const error_entry *lookup(int err) {

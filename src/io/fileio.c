@@ -16,6 +16,13 @@ pqcha_err pqcha__errno_to_err(int e, pqcha_err otherwise) {
     case EACCES:
     case EPERM:
         return PQCHA_ERR_PERMISSION;
+    case ENOSPC:
+    case EDQUOT:
+        return PQCHA_ERR_NO_SPACE;
+    case EISDIR:
+        return PQCHA_ERR_IS_DIRECTORY;
+    case EROFS:
+        return PQCHA_ERR_READ_ONLY;
     case ENOMEM:
         return PQCHA_ERR_NO_MEMORY;
     default:
@@ -34,8 +41,9 @@ pqcha_err pqcha__open_regular_file(int *fd_out, uint64_t *size_out, const char *
     struct stat st;
     /* Only regular files have a size that means "the bytes we will read". */
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
+        int dir = S_ISDIR(st.st_mode);
         close(fd);
-        return io_error;
+        return dir ? PQCHA_ERR_IS_DIRECTORY : io_error;
     }
     *fd_out = fd;
     *size_out = (uint64_t)st.st_size;

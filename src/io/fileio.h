@@ -7,7 +7,8 @@
 #include "pqcha/error.h"
 
 /* The pqcha_err for a failed file system call: EEXIST -> FILE_EXISTS,
- * ENOENT/ENOTDIR -> NOT_FOUND, EACCES/EPERM -> PERMISSION, ENOMEM -> NO_MEMORY,
+ * ENOENT/ENOTDIR -> NOT_FOUND, EACCES/EPERM -> PERMISSION, ENOSPC/EDQUOT ->
+ * NO_SPACE, EISDIR -> IS_DIRECTORY, EROFS -> READ_ONLY, ENOMEM -> NO_MEMORY,
  * anything else -> otherwise. */
 pqcha_err pqcha__errno_to_err(int e, pqcha_err otherwise);
 

@@ -1,7 +1,8 @@
-/* keyfile.c — key files on disk. Private keys are created 0600 from the first
- * byte (never written world-readable and chmod'ed afterwards), and an
- * existing key is only replaced on request, atomically, so a crash never
- * leaves a half-written or missing key behind. */
+/* keyfile.c — key files on disk. Private keys are 0600 before their first
+ * byte reaches a name (never world-readable and chmod'ed afterwards); every
+ * file is written atomically and durably (atomic_file.h); an existing key is
+ * only replaced on request; and a key pair is published together, so a
+ * crash leaves the old pair or the new one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,106 +12,18 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "io/atomic_file.h"
 #include "io/fileio.h"
 
 #define PRIVATE_KEY_MODE 0600
 #define PUBLIC_KEY_MODE 0644
 
-static pqcha_err write_all(int fd, const char *data, size_t len) {
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return PQCHA_OK;
-}
+/* ---- one key file ---- */
 
-/* Sets the final mode explicitly (the umask may have removed bits from a
- * public key, or a pre-existing temp name may carry others), writes, syncs. */
-static pqcha_err fill_and_close(int fd, const char *data, size_t len, mode_t mode) {
-    pqcha_err err = PQCHA_OK;
-    if (fchmod(fd, mode) != 0)
-        err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-    if (err == PQCHA_OK)
-        err = write_all(fd, data, len);
-    if (err == PQCHA_OK && fsync(fd) != 0)
-        err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-    if (close(fd) != 0 && err == PQCHA_OK)
-        err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-    return err;
-}
-
-static pqcha_err write_new_file(const char *path, const char *data, size_t len, mode_t mode) {
-    /* O_EXCL refuses an existing file and, with O_NOFOLLOW, a planted symlink. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0600);
-    if (fd < 0)
-        return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-    pqcha_err err = fill_and_close(fd, data, len, mode);
-    if (err != PQCHA_OK)
-        unlink(path);
-    return err;
-}
-
-/* "<dir>/.<base>.tmp-XXXXXX" next to path, so rename() stays in one file system. */
-static char *temp_name_for(const char *path) {
-    const char *slash = strrchr(path, '/');
-    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
-    const char *base = path + dir_len;
-    size_t need = dir_len + 1 + strlen(base) + sizeof ".tmp-XXXXXX";
-    char *tmp = malloc(need);
-    if (tmp == NULL)
-        return NULL;
-    memcpy(tmp, path, dir_len);
-    snprintf(tmp + dir_len, need - dir_len, ".%s.tmp-XXXXXX", base);
-    return tmp;
-}
-
-/* Makes a rename durable: the new directory entry reaches the disk. Best
- * effort, since some file systems refuse fsync on a directory. */
-static void sync_parent_dir(const char *path) {
-    const char *slash = strrchr(path, '/');
-    char *dir = slash == NULL ? pqcha__strdup(".")
-                              : pqcha__strndup(path, slash == path ? 1 : (size_t)(slash - path));
-    if (dir == NULL)
-        return;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
-static pqcha_err replace_file(const char *path, const char *data, size_t len, mode_t mode) {
-    char *tmp = temp_name_for(path);
-    if (tmp == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    int fd = mkstemp(tmp); /* created 0600 and exclusively */
-    if (fd < 0) {
-        pqcha_err err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-        free(tmp);
-        return err;
-    }
-    pqcha_err err = fill_and_close(fd, data, len, mode);
-    /* rename replaces a symlink at path itself, never the file it points to. */
-    if (err == PQCHA_OK && rename(tmp, path) != 0)
-        err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-    if (err == PQCHA_OK)
-        sync_parent_dir(path);
-    else
-        unlink(tmp);
-    free(tmp);
-    return err;
-}
-
-static pqcha_err write_key_file(const char *path, const char *data, size_t len, mode_t mode,
-                                int force) {
-    return force ? replace_file(path, data, len, mode) : write_new_file(path, data, len, mode);
+static pqcha_err save_pem(const char *path, const char *pem, size_t len, mode_t mode, int force) {
+    /* Without force, link() refuses an existing file (or a planted symlink)
+     * atomically; with it, rename() replaces the file, never a symlink's target. */
+    return pqcha__write_file_atomic(path, pem, len, mode, force);
 }
 
 pqcha_err pqcha_key_save_private(const pqcha_key *key, const char *path, int force) {
@@ -119,7 +32,7 @@ pqcha_err pqcha_key_save_private(const pqcha_key *key, const char *path, int for
     char *pem = NULL;
     size_t pem_len = 0;
     PQCHA_TRY(pqcha_key_private_pem(&pem, &pem_len, key));
-    pqcha_err err = write_key_file(path, pem, pem_len, PRIVATE_KEY_MODE, force);
+    pqcha_err err = save_pem(path, pem, pem_len, PRIVATE_KEY_MODE, force);
     pqcha_free_secret(pem, pem_len);
     return err;
 }
@@ -130,8 +43,177 @@ pqcha_err pqcha_key_save_public(const pqcha_key *key, const char *path, int forc
     char *pem = NULL;
     size_t pem_len = 0;
     PQCHA_TRY(pqcha_key_public_pem(&pem, &pem_len, key));
-    pqcha_err err = write_key_file(path, pem, pem_len, PUBLIC_KEY_MODE, force);
+    pqcha_err err = save_pem(path, pem, pem_len, PUBLIC_KEY_MODE, force);
     pqcha_free(pem);
+    return err;
+}
+
+/* ---- a key pair, published together ----
+ *
+ * Both files are written and fsync'd under staging names
+ * (".<name>.pqcha-new"), then a marker (".<private>.pqcha-pair", naming the
+ * public key's path) records the decision to publish them, then both are
+ * renamed (or, without force, linked) into place and the marker removed. A
+ * kill before the marker leaves the old pair (the staged files are removed by
+ * the next attempt); a kill after it leaves the marker, and the next keygen,
+ * or the next load of the private key, completes the switch. So a reader
+ * sees the old pair or the new one. */
+
+#define PAIR_MARK ".pqcha-pair"
+#define STAGED_MARK ".pqcha-new"
+
+/* "<dir>/.<base><suffix>" for path. */
+static char *hidden_name(const char *path, const char *suffix) {
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t cap = strlen(path) + strlen(suffix) + 2;
+    char *name = malloc(cap);
+    if (name != NULL)
+        snprintf(name, cap, "%.*s.%s%s", (int)dir_len, path, path + dir_len, suffix);
+    return name;
+}
+
+/* Moves a staged file into place: rename replaces, link does not. */
+static pqcha_err place(const char *staged, const char *target, int replace) {
+    if (access(staged, F_OK) != 0)
+        return PQCHA_OK; /* already placed (a recovery run after a kill) */
+    int rc = replace ? rename(staged, target) : link(staged, target);
+    if (rc != 0 && !(errno == EEXIST && !replace))
+        return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
+    if (!replace)
+        (void)unlink(staged);
+    return PQCHA_OK;
+}
+
+/* Completes a publication the marker records, and removes the marker. */
+static pqcha_err roll_forward(const char *private_path, const char *marker) {
+    char text[PQCHA_MAX_PEM_LEN];
+    int fd = open(marker, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? PQCHA_OK : pqcha__errno_to_err(errno, PQCHA_ERR_IO);
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n < 2 || (text[0] != 'r' && text[0] != 'c') || text[1] != ' ')
+        return PQCHA_ERR_IO;
+    text[n] = '\0';
+    char *newline = strchr(text, '\n');
+    if (newline != NULL)
+        *newline = '\0';
+    int replace = text[0] == 'r';
+    const char *public_path = text + 2;
+    char *staged_private = hidden_name(private_path, STAGED_MARK);
+    char *staged_public = hidden_name(public_path, STAGED_MARK);
+    pqcha_err err = staged_private && staged_public ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+    if (err == PQCHA_OK)
+        err = place(staged_private, private_path, replace);
+    if (err == PQCHA_OK)
+        err = place(staged_public, public_path, replace);
+    if (err == PQCHA_OK)
+        err = pqcha__sync_parent_dir(public_path);
+    if (err == PQCHA_OK && unlink(marker) != 0)
+        err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
+    if (err == PQCHA_OK)
+        err = pqcha__sync_parent_dir(private_path);
+    free(staged_private);
+    free(staged_public);
+    return err;
+}
+
+/* An interrupted publication is completed. Before a new pair (cleanup 1)
+ * the staged private key of an abandoned one — killed before its marker — is
+ * removed too; a mere reader leaves it, as it may belong to a keygen at work. */
+static pqcha_err recover_pair(const char *private_path, int cleanup) {
+    char *marker = hidden_name(private_path, PAIR_MARK);
+    char *staged = hidden_name(private_path, STAGED_MARK);
+    pqcha_err err = marker && staged ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+    int pending = err == PQCHA_OK && access(marker, F_OK) == 0;
+    if (pending)
+        err = roll_forward(private_path, marker);
+    else if (err == PQCHA_OK && cleanup && unlink(staged) == 0)
+        err = pqcha__sync_parent_dir(private_path);
+    free(marker);
+    free(staged);
+    return err;
+}
+
+static pqcha_err stage_key(pqcha__staged_file *sf, const char *path, const char *pem, size_t len,
+                           mode_t mode) {
+    char *staged = hidden_name(path, STAGED_MARK);
+    if (staged == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    pqcha_err err = pqcha__stage_file(sf, path, pem, len, mode);
+    if (err == PQCHA_OK)
+        err = pqcha__stage_name(sf, staged);
+    free(staged);
+    return err;
+}
+
+static pqcha_err write_marker(const char *private_path, const char *public_path, int force) {
+    char *marker = hidden_name(private_path, PAIR_MARK);
+    size_t len = strlen(public_path) + 4;
+    char *text = malloc(len);
+    pqcha_err err = marker && text ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+    if (err == PQCHA_OK) {
+        snprintf(text, len, "%c %s\n", force ? 'r' : 'c', public_path);
+        err = pqcha__write_file_atomic(marker, text, strlen(text), 0600, 1);
+    }
+    free(marker);
+    free(text);
+    return err;
+}
+
+/* Without force, an existing file of the pair is refused before anything is written. */
+static pqcha_err check_absent(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) == 0)
+        return PQCHA_ERR_FILE_EXISTS;
+    return errno == ENOENT ? PQCHA_OK : pqcha__errno_to_err(errno, PQCHA_ERR_IO);
+}
+
+static pqcha_err publish_pair(const char *private_path, const char *private_pem, size_t private_len,
+                              const char *public_path, const char *public_pem, size_t public_len,
+                              int force) {
+    pqcha__staged_file priv, pub;
+    memset(&pub, 0, sizeof pub);
+    pub.fd = -1;
+    pqcha_err err = stage_key(&priv, private_path, private_pem, private_len, PRIVATE_KEY_MODE);
+    if (err == PQCHA_OK)
+        err = stage_key(&pub, public_path, public_pem, public_len, PUBLIC_KEY_MODE);
+    if (err == PQCHA_OK)
+        err = write_marker(private_path, public_path, force); /* the commit point */
+    if (err == PQCHA_OK) {
+        /* From here on the staged files are the pair's: never removed, placed
+         * now or, if this fails, by the next run (the marker stays). */
+        priv.named = pub.named = 0;
+        err = recover_pair(private_path, 0);
+    }
+    pqcha__stage_discard(&priv);
+    pqcha__stage_discard(&pub);
+    return err;
+}
+
+pqcha_err pqcha_key_save_pair(const pqcha_key *key, const char *private_path,
+                              const char *public_path, int force) {
+    if (key == NULL || private_path == NULL || public_path == NULL || private_path[0] == '\0' ||
+        public_path[0] == '\0' || strcmp(private_path, public_path) == 0)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (!pqcha_key_has_private(key))
+        return PQCHA_ERR_NOT_PRIVATE_KEY;
+    PQCHA_TRY(recover_pair(private_path, 1));
+    if (!force) {
+        PQCHA_TRY(check_absent(private_path));
+        PQCHA_TRY(check_absent(public_path));
+    }
+    char *private_pem = NULL, *public_pem = NULL;
+    size_t private_len = 0, public_len = 0;
+    pqcha_err err = pqcha_key_private_pem(&private_pem, &private_len, key);
+    if (err == PQCHA_OK)
+        err = pqcha_key_public_pem(&public_pem, &public_len, key);
+    if (err == PQCHA_OK)
+        err = publish_pair(private_path, private_pem, private_len, public_path, public_pem,
+                           public_len, force);
+    pqcha_free_secret(private_pem, private_len);
+    pqcha_free(public_pem);
     return err;
 }
 
@@ -160,6 +242,8 @@ static pqcha_err load_from_fd(pqcha_key **out, int fd, int *loose_permissions) {
     struct stat st;
     if (fstat(fd, &st) != 0)
         return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
+    if (S_ISDIR(st.st_mode))
+        return PQCHA_ERR_IS_DIRECTORY;
     if (!S_ISREG(st.st_mode))
         return PQCHA_ERR_IO;
     if (st.st_size > (off_t)PQCHA_MAX_PEM_LEN)
@@ -184,6 +268,10 @@ pqcha_err pqcha_key_load(pqcha_key **out, const char *path, int *loose_permissio
     *out = NULL;
     if (loose_permissions != NULL)
         *loose_permissions = 0;
+    /* A key pair whose publication a kill interrupted is completed first,
+     * when this user may (best effort: a reader without write access still
+     * reads the old key, which is then the old pair's). */
+    (void)recover_pair(path, 0);
     /* O_NONBLOCK so a FIFO at path cannot hang us before the S_ISREG check. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/encoding.h"
 #include "core/internal.h"
 
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop() must be async-signal-safe: needs lock-free atomics");
@@ -64,6 +65,7 @@ struct pqcha_continuous {
 
     atomic_int stop_requested;
     atomic_int running; /* a run (foreground or background) is in progress */
+    char *nonce_hex;    /* every report's nonce, or NULL for a fresh random one each */
 
     /* Separately allocated so the const accessors can lock it. */
     pthread_mutex_t *lock; /* guards store and error_count */
@@ -229,6 +231,20 @@ pqcha_err pqcha_continuous_set_clock(pqcha_continuous *c, pqcha_clock_now_fn now
     return PQCHA_OK;
 }
 
+pqcha_err pqcha_continuous_set_nonce(pqcha_continuous *c, const char *nonce_hex) {
+    if (c == NULL || atomic_load(&c->running))
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    char *copy = NULL;
+    if (nonce_hex != NULL) {
+        PQCHA_TRY(pqcha__hex_check(nonce_hex, PQCHA_MIN_NONCE_BYTES, PQCHA_MAX_NONCE_BYTES));
+        if ((copy = pqcha__strdup(nonce_hex)) == NULL)
+            return PQCHA_ERR_NO_MEMORY;
+    }
+    free(c->nonce_hex);
+    c->nonce_hex = copy;
+    return PQCHA_OK;
+}
+
 pqcha_err pqcha_continuous_set_retention(pqcha_continuous *c, size_t max_reports) {
     if (c == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
@@ -282,6 +298,7 @@ void pqcha_continuous_free(pqcha_continuous *c) {
     store_clear(&c->store);
     pthread_mutex_destroy(c->lock);
     free(c->lock);
+    free(c->nonce_hex);
     free(c);
 }
 
@@ -291,7 +308,7 @@ void pqcha_continuous_free(pqcha_continuous *c) {
 static void run_round(pqcha_continuous *c, uint64_t round) {
     char *envelope = NULL;
     size_t len = 0;
-    pqcha_err err = pqcha_attester_attest(c->attester, NULL, &envelope, &len);
+    pqcha_err err = pqcha_attester_attest(c->attester, c->nonce_hex, &envelope, &len);
     if (err == PQCHA_OK) {
         if (c->on_report != NULL)
             c->on_report(c->cb_ctx, round, envelope, len);

@@ -64,4 +64,45 @@ rc=0
 [ "$rc" -eq 4 ] || fail "watch --backend intel-tdx exited $rc"
 grep -q "platform device not present" err || fail "no device error: $(cat err)"
 
+# --nonce is honoured: every report carries it, and verify --nonce accepts each.
+nonce=00112233445566778899aabbccddeeff
+"$PQCHA" watch --key key.pem --workload w --region model=model.bin --interval 0.05 --count 3 \
+  --nonce "$nonce" -o nonced.jsonl 2>err || fail "watch --nonce: $(cat err)"
+[ "$(wc -l <nonced.jsonl)" -eq 3 ] || fail "watch --nonce wrote $(wc -l <nonced.jsonl) lines"
+while read -r line; do
+  printf '%s\n' "$line" >one.json
+  "$PQCHA" verify --trust key.pub.pem --authenticity-only --nonce "$nonce" one.json >/dev/null ||
+    fail "a watch --nonce report does not carry the nonce"
+done <nonced.jsonl
+
+# A line torn by an interrupted run is removed before the next report is
+# appended, and said so; every line is then a whole report.
+head -n 1 nonced.jsonl >torn.jsonl
+head -c 300 nonced.jsonl | tail -c 200 >>torn.jsonl   # half a line, no newline
+"$PQCHA" watch "${watch_args[@]}" --interval 0.05 --count 1 -o torn.jsonl 2>err || fail "$(cat err)"
+grep -q "removed a torn last line of 200 bytes" err || fail "no word of the torn line: $(cat err)"
+[ "$(wc -l <torn.jsonl)" -eq 2 ] || fail "torn.jsonl has $(wc -l <torn.jsonl) lines"
+python3 -c 'import json,sys; [json.loads(l) for l in open("torn.jsonl")]' || fail "a torn line survived"
+
+# Two watchers appending to one file never interleave their lines.
+"$PQCHA" watch "${watch_args[@]}" --interval 0.02 --count 25 -o shared.jsonl 2>/dev/null &
+a=$!
+"$PQCHA" watch "${watch_args[@]}" --interval 0.02 --count 25 -o shared.jsonl 2>/dev/null &
+b=$!
+wait "$a" && wait "$b" || fail "a concurrent watcher failed"
+[ "$(wc -l <shared.jsonl)" -eq 50 ] || fail "shared.jsonl has $(wc -l <shared.jsonl) lines"
+python3 -c 'import json; [json.loads(l) for l in open("shared.jsonl")]' || fail "interleaved lines"
+
+# A full disk mid-line: the partial line is cut back off, and the error names the file.
+if [ -n "${PQCHA_FAULTINJECT:-}" ]; then
+  cp shared.jsonl full.jsonl
+  rc=0
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    LD_PRELOAD=$PQCHA_FAULTINJECT PQCHA_FAULT=write:1:SHORT \
+    "$PQCHA" watch "${watch_args[@]}" --count 1 -o full.jsonl 2>err || rc=$?
+  [ "$rc" -eq 4 ] || fail "watch on a full disk exited $rc"
+  grep -q "full.jsonl: no space left on device" err || fail "$(cat err)"
+  cmp full.jsonl shared.jsonl || fail "a partial line was left in full.jsonl"
+fi
+
 echo "ok: watch"

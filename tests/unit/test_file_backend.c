@@ -124,7 +124,7 @@ static void test_missing_file(void) {
     REQUIRE(b);
     CHECK_ERR(pqcha_file_backend_add(b, "w", "r", path, 0, 0), PQCHA_ERR_NOT_FOUND);
     /* A directory is not a region. */
-    CHECK_ERR(pqcha_file_backend_add(b, "w", "r", testutil_tmpdir(), 0, 0), PQCHA_ERR_BACKEND_IO);
+    CHECK_ERR(pqcha_file_backend_add(b, "w", "r", testutil_tmpdir(), 0, 0), PQCHA_ERR_IS_DIRECTORY);
     CHECK_ERR(pqcha_file_backend_add(b, "w", "bad\tid", "/etc/hostname", 0, 0),
               PQCHA_ERR_BAD_IDENTIFIER);
     pqcha_region **list = NULL;

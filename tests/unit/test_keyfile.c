@@ -31,13 +31,13 @@ static int write_text(const char *path, const char *data, size_t len) {
     return fclose(f) == 0 && n == len;
 }
 
-/* Nothing named ".<base>.tmp-*" may survive a save. */
+/* Nothing named ".<base>.pqcha-*" may survive a save. */
 static int leftover_temp_files(void) {
     DIR *d = opendir(testutil_tmpdir());
     int found = 0;
     struct dirent *e;
     while (d != NULL && (e = readdir(d)) != NULL)
-        if (strstr(e->d_name, ".tmp-") != NULL)
+        if (e->d_name[0] == '.' && strstr(e->d_name, ".pqcha-") != NULL)
             found++;
     if (d)
         closedir(d);
@@ -189,7 +189,7 @@ static void test_load_errors(void) {
     CHECK_ERR(pqcha_key_load(&key, tmp_path("does-not-exist.key"), &loose), PQCHA_ERR_NOT_FOUND);
     CHECK(key == NULL && loose == 0);
     CHECK_ERR(pqcha_key_load(&key, tmp_path("no-dir/x.key"), NULL), PQCHA_ERR_NOT_FOUND);
-    CHECK_ERR(pqcha_key_load(&key, testutil_tmpdir(), NULL), PQCHA_ERR_IO);
+    CHECK_ERR(pqcha_key_load(&key, testutil_tmpdir(), NULL), PQCHA_ERR_IS_DIRECTORY);
     CHECK_ERR(pqcha_key_load(&key, NULL, NULL), PQCHA_ERR_INVALID_ARGUMENT);
 
     /* One byte over the cap, and exactly at the cap (then it is just not a key). */
@@ -242,6 +242,86 @@ static void test_unreadable_key_is_permission_denied(void) {
     CHECK_ERR(WEXITSTATUS(status), PQCHA_ERR_PERMISSION);
 }
 
+/* The key id of the key file at path, or "" if it does not load. */
+static void id_of(char out[65], const char *path) {
+    pqcha_key *k = NULL;
+    out[0] = '\0';
+    if (pqcha_key_load(&k, path, NULL) == PQCHA_OK)
+        snprintf(out, 65, "%s", pqcha_key_id(k));
+    pqcha_key_free(k);
+}
+
+/* A pair is written together; a failure leaves the previous pair exactly as
+ * it was (the old keygen deleted the private key when the public one could
+ * not be written). */
+static void test_pair(void) {
+    pqcha_key *a = NULL, *b = NULL;
+    CHECK_OK(pqcha_key_generate(&a, PQCHA_ML_DSA_44));
+    CHECK_OK(pqcha_key_generate(&b, PQCHA_ML_DSA_44));
+    REQUIRE(a && b);
+    const char *priv = tmp_path("pair.pem"), *pub = tmp_path("pair.pub.pem");
+    unlink(priv), unlink(pub);
+    CHECK_OK(pqcha_key_save_pair(a, priv, pub, 0));
+    CHECK(file_mode(priv) == 0600);
+    char got[65];
+    id_of(got, priv);
+    CHECK_STR(got, pqcha_key_id(a));
+    id_of(got, pub);
+    CHECK_STR(got, pqcha_key_id(a));
+    CHECK_ERR(pqcha_key_save_pair(b, priv, pub, 0), PQCHA_ERR_FILE_EXISTS);
+    CHECK_ERR(pqcha_key_save_pair(b, priv, tmp_path("no-dir/x.pub"), 1), PQCHA_ERR_NOT_FOUND);
+    id_of(got, priv);
+    CHECK_STR(got, pqcha_key_id(a)); /* the old pair, untouched */
+    id_of(got, pub);
+    CHECK_STR(got, pqcha_key_id(a));
+    CHECK_OK(pqcha_key_save_pair(b, priv, pub, 1));
+    id_of(got, priv);
+    CHECK_STR(got, pqcha_key_id(b));
+    id_of(got, pub);
+    CHECK_STR(got, pqcha_key_id(b));
+    CHECK(leftover_temp_files() == 0);
+    CHECK_ERR(pqcha_key_save_pair(b, priv, priv, 1), PQCHA_ERR_INVALID_ARGUMENT);
+    pqcha_key *pub_only = NULL;
+    CHECK_OK(pqcha_key_public_copy(&pub_only, b));
+    CHECK_ERR(pqcha_key_save_pair(pub_only, priv, pub, 1), PQCHA_ERR_NOT_PRIVATE_KEY);
+    pqcha_key_free(pub_only);
+    pqcha_key_free(a);
+    pqcha_key_free(b);
+}
+
+/* A kill after the publication was decided (the marker written) leaves the
+ * marker and the staged files: loading the private key completes the switch.
+ * A kill before it leaves staged files only: the next pair removes them. */
+static void test_pair_recovery(void) {
+    pqcha_key *a = NULL, *b = NULL;
+    CHECK_OK(pqcha_key_generate(&a, PQCHA_ML_DSA_44));
+    CHECK_OK(pqcha_key_generate(&b, PQCHA_ML_DSA_44));
+    REQUIRE(a && b);
+    const char *priv = tmp_path("rec.pem"), *pub = tmp_path("rec.pub.pem");
+    unlink(priv), unlink(pub);
+    CHECK_OK(pqcha_key_save_pair(a, priv, pub, 0));
+    /* As a kill between the marker and the renames leaves things. */
+    CHECK_OK(pqcha_key_save_private(b, tmp_path(".rec.pem.pqcha-new"), 1));
+    CHECK_OK(pqcha_key_save_public(b, tmp_path(".rec.pub.pem.pqcha-new"), 1));
+    char marker[4300];
+    snprintf(marker, sizeof marker, "r %s\n", pub);
+    CHECK(write_text(tmp_path(".rec.pem.pqcha-pair"), marker, strlen(marker)));
+    char got[65];
+    id_of(got, priv); /* the load completes the switch first */
+    CHECK_STR(got, pqcha_key_id(b));
+    id_of(got, pub);
+    CHECK_STR(got, pqcha_key_id(b));
+    CHECK(leftover_temp_files() == 0);
+    /* As a kill before the marker leaves things: the pair stays b's. */
+    CHECK_OK(pqcha_key_save_private(a, tmp_path(".rec.pem.pqcha-new"), 1));
+    id_of(got, priv);
+    CHECK_STR(got, pqcha_key_id(b));
+    CHECK_OK(pqcha_key_save_pair(a, priv, pub, 1));
+    CHECK(leftover_temp_files() == 0);
+    pqcha_key_free(a);
+    pqcha_key_free(b);
+}
+
 static void test_save_errors(void) {
     pqcha_key *key = NULL, *pub = NULL;
     CHECK_OK(pqcha_key_generate(&key, PQCHA_ML_DSA_44));
@@ -265,4 +345,5 @@ static void test_save_errors(void) {
 TEST_MAIN(TEST(test_private_key_is_0600_even_with_umask_0), TEST(test_existing_file_needs_force),
           TEST(test_forced_save_replaces_a_loose_file_with_0600), TEST(test_symlink_is_not_followed),
           TEST(test_loose_permissions_are_reported), TEST(test_load_errors),
-          TEST(test_unreadable_key_is_permission_denied), TEST(test_save_errors))
+          TEST(test_unreadable_key_is_permission_denied), TEST(test_pair), TEST(test_pair_recovery),
+          TEST(test_save_errors))

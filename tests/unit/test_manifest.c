@@ -504,7 +504,7 @@ static void test_add_file_errors(void) {
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/.", testutil_tmpdir());
     CHECK_ERR(pqcha_manifest_add_file(m, dir, 1), PQCHA_ERR_BAD_IDENTIFIER);
-    CHECK_ERR(pqcha_manifest_add_file(m, testutil_tmpdir(), 1), PQCHA_ERR_IO);
+    CHECK_ERR(pqcha_manifest_add_file(m, testutil_tmpdir(), 1), PQCHA_ERR_IS_DIRECTORY);
     CHECK_ERR(pqcha_manifest_add_file(m, NULL, 1), PQCHA_ERR_INVALID_ARGUMENT);
 
     /* Malformed model files fail with the parser's exact code. */

@@ -214,13 +214,29 @@ int cli_option_time(const char *cmd, const char *text, int64_t *out)
 
 /* ---- files ---- */
 
-static pqcha_err error_from_errno(int e)
+/* As the library maps them (fileio.c), so that a cause is named the same
+ * way wherever it is met. */
+pqcha_err cli_error_from_errno(int e)
 {
-    if (e == ENOENT || e == ENOTDIR)
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR:
         return PQCHA_ERR_NOT_FOUND;
-    if (e == ENOMEM)
+    case ENOMEM:
         return PQCHA_ERR_NO_MEMORY;
-    return PQCHA_ERR_IO;
+    case EACCES:
+    case EPERM:
+        return PQCHA_ERR_PERMISSION;
+    case ENOSPC:
+    case EDQUOT:
+        return PQCHA_ERR_NO_SPACE;
+    case EISDIR:
+        return PQCHA_ERR_IS_DIRECTORY;
+    case EROFS:
+        return PQCHA_ERR_READ_ONLY;
+    default:
+        return PQCHA_ERR_IO;
+    }
 }
 
 /* Reads fd to the end into a growing buffer, failing beyond cap bytes. */
@@ -253,7 +269,7 @@ static pqcha_err read_fd_capped(int fd, size_t cap, char **out, size_t *out_len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            pqcha_err err = error_from_errno(errno);
+            pqcha_err err = cli_error_from_errno(errno);
             free(buf);
             return err;
         }
@@ -280,9 +296,17 @@ pqcha_err cli_read_file(const char *path, size_t cap, char **out, size_t *out_le
     *out_len = 0;
     if (strcmp(path, "-") == 0)
         return read_fd_capped(STDIN_FILENO, cap, out, out_len);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO without a writer must not hang the open (it then
+     * reads as empty); reads themselves block again as usual. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
-        return error_from_errno(errno);
+        return cli_error_from_errno(errno);
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return PQCHA_ERR_IS_DIRECTORY;
+    }
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     err = read_fd_capped(fd, cap, out, out_len);
     close(fd);
     return err;
@@ -303,29 +327,36 @@ static int write_all(FILE *f, const char *data, size_t len)
 
 int cli_write_output(const char *path, const char *data, size_t len)
 {
-    FILE *f;
-    int ok;
+    pqcha_err err;
 
     if (path == NULL || strcmp(path, "-") == 0) {
         if (!write_all(stdout, data, len)) {
-            cli_error("standard output", PQCHA_ERR_IO, NULL);
+            cli_error("standard output", cli_error_from_errno(errno), NULL);
             return 0;
         }
         return 1;
     }
-    f = fopen(path, "w");
-    if (f == NULL) {
-        cli_error(path, error_from_errno(errno), NULL);
-        return 0;
-    }
-    ok = write_all(f, data, len);
-    if (fclose(f) != 0)
-        ok = 0;
-    if (!ok) {
-        cli_error(path, PQCHA_ERR_IO, NULL);
+    /* Atomic and durable: the old file or the new one, whatever happens. */
+    err = pqcha_file_write_atomic(path, data, len, 0644, 1);
+    if (err != PQCHA_OK) {
+        cli_error(path, err, err == PQCHA_ERR_PERMISSION ? cli_file_permission_hint : NULL);
         return 0;
     }
     return 1;
+}
+
+int cli_finish_stdout(int status)
+{
+    int failed = fflush(stdout) != 0 || ferror(stdout);
+    int saved = errno;
+    if (fclose(stdout) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    if (!failed)
+        return status;
+    cli_error("standard output", cli_error_from_errno(saved), NULL);
+    return CLI_EXIT_USAGE;
 }
 
 int cli_path_exists(const char *path)

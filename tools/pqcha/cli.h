@@ -102,6 +102,11 @@ size_t cli_trim_trailing_space(const char *text, size_t len);
 int cli_write_output(const char *path, const char *data, size_t len);
 /* 1 if path names an existing file (or symlink), else 0. */
 int cli_path_exists(const char *path);
+/* The pqcha_err for a failed system call, as the library maps errno. */
+pqcha_err cli_error_from_errno(int e);
+/* Flushes and closes standard output; a failure (a full disk, EIO, a closed
+ * pipe) is reported and turns status into CLI_EXIT_USAGE. */
+int cli_finish_stdout(int status);
 
 /* ---- keys ---- */
 /* Loads a PEM key, warning on stderr when a private key file is readable by

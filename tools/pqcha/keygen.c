@@ -12,6 +12,8 @@ static const char keygen_help[] =
     "Generates an ML-DSA (FIPS 204) key pair. The private key is written to KEY.pem\n"
     "with mode 0600, the public key to KEY.pub.pem (or --pub), and the key id\n"
     "(SHA3-256 of the public key's DER SubjectPublicKeyInfo) is printed on stdout.\n"
+    "Both files are published together: a failure or a kill at any moment leaves\n"
+    "the previous pair (or none) or the new pair, never one of each.\n"
     "\n"
     "Options:\n"
     "  -a, --algorithm ALG  ML-DSA-44, ML-DSA-65 (default) or ML-DSA-87 (CNSA 2.0)\n"
@@ -40,35 +42,24 @@ static char *default_public_path(const char *private_path)
     return out;
 }
 
-/* Checked up front so that an existing public key does not leave a fresh
- * private key behind; the library's exclusive create still closes the race. */
-static int refuse_existing(const char *path)
-{
-    if (!cli_path_exists(path))
-        return 0;
-    cli_error(path, PQCHA_ERR_FILE_EXISTS, cli_hint_for(PQCHA_ERR_FILE_EXISTS));
-    return 1;
-}
-
+/* Both files are published together (pqcha_key_save_pair): a failure or a
+ * kill leaves the previous pair, or none, exactly as it was. The error names
+ * the file that exists when nothing was written for that reason. */
 static int write_key_pair(const pqcha_key *key, const char *private_path,
                           const char *public_path, int force)
 {
-    pqcha_err err;
+    pqcha_err err = pqcha_key_save_pair(key, private_path, public_path, force);
 
-    if (!force && (refuse_existing(private_path) || refuse_existing(public_path)))
-        return CLI_EXIT_USAGE;
-    err = pqcha_key_save_private(key, private_path, force);
-    if (err != PQCHA_OK) {
-        cli_error(private_path, err, cli_hint_for(err));
-        return CLI_EXIT_USAGE;
-    }
-    err = pqcha_key_save_public(key, public_path, force);
-    if (err != PQCHA_OK) {
-        cli_error(public_path, err, cli_hint_for(err));
-        unlink(private_path); /* no half-written key pair */
+    if (err == PQCHA_OK)
+        return CLI_EXIT_OK;
+    if (err == PQCHA_ERR_FILE_EXISTS) {
+        cli_error(cli_path_exists(private_path) ? private_path : public_path, err,
+                  cli_hint_for(err));
         return CLI_EXIT_USAGE;
     }
-    return CLI_EXIT_OK;
+    cli_errorf("writing the key pair %s and %s: %s", private_path, public_path,
+               pqcha_strerror(err));
+    return CLI_EXIT_USAGE;
 }
 
 int cli_keygen_main(int argc, char **argv)

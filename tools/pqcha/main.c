@@ -86,7 +86,7 @@ static int run_help(int argc, char **argv)
     return cmd->run(2, help_argv);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     static char program_name[64];
     const struct subcommand *cmd;
@@ -115,4 +115,12 @@ int main(int argc, char **argv)
     snprintf(program_name, sizeof(program_name), "pqcha %s", cmd->name);
     argv[1] = program_name;
     return cmd->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    int status = dispatch(argc, argv);
+    /* What went to standard output must have arrived: a full disk or a
+     * closed pipe behind it is an error, whatever the command thought. */
+    return cli_finish_stdout(status);
 }

@@ -1,7 +1,11 @@
 /* watch.c — "pqcha watch": continuous attestation, one report per line. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "attester_setup.h"
 
@@ -15,7 +19,10 @@ static const char watch_help[] =
     "                   [--range [ID=]ADDR+LEN]... [--readonly-files] [options]\n"
     "\n"
     "Attests the regions every interval and writes each report (the compact DSSE\n"
-    "envelope) as one JSON line, flushed at once, to stdout or appended to FILE.\n"
+    "envelope) as one JSON line to stdout, or appends it to FILE: each line in one\n"
+    "write under a lock (two watchers never interleave), fsync'd before the next\n"
+    "round; a line torn by a kill or a full disk is removed, never continued.\n"
+    "With --nonce every report carries that challenge; without, a random one each.\n"
     "Rounds follow a fixed schedule, so a slow round does not shift later ones. A\n"
     "failing round is reported on stderr and the run goes on. SIGINT or SIGTERM\n"
     "stops the run cleanly after the current round. The sequence number grows by\n"
@@ -34,11 +41,101 @@ static const char watch_help[] =
     "process exited or remapped a region), or an output error.\n";
 
 struct watch_output {
-    FILE *out;
+    int fd;             /* standard output, or FILE opened for appending */
+    const char *name;   /* for messages: the file, or "standard output" */
+    int is_file;        /* lines are locked, checked and fsync'd */
     unsigned long reports;
     unsigned long failed_rounds;
     int write_failed;
 };
+
+/* ---- the report log: one whole line per report, or none ---- */
+
+/* Where the last complete line ends: the file is cut back to it. Reads
+ * backwards in blocks, so a long torn tail costs no more than reading it. */
+static int find_last_newline(int fd, off_t size, off_t *end)
+{
+    char block[4096];
+    off_t at = size;
+    while (at > 0) {
+        size_t n = at < (off_t)sizeof(block) ? (size_t)at : sizeof(block);
+        at -= (off_t)n;
+        if (pread(fd, block, n, at) != (ssize_t)n)
+            return 0;
+        while (n > 0)
+            if (block[--n] == '\n') {
+                *end = at + (off_t)n + 1;
+                return 1;
+            }
+    }
+    *end = 0;
+    return 1;
+}
+
+/* A line torn by a kill, a full disk or an I/O error of an earlier run is
+ * removed before anything is appended after it. */
+static int repair_torn_tail(const struct watch_output *w)
+{
+    struct stat st;
+    char last;
+    off_t end = 0;
+    if (fstat(w->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+        return 1;
+    if (pread(w->fd, &last, 1, st.st_size - 1) != 1)
+        return 0;
+    if (last == '\n')
+        return 1;
+    if (!find_last_newline(w->fd, st.st_size, &end) || ftruncate(w->fd, end) != 0 || fsync(w->fd) != 0)
+        return 0;
+    cli_warnf("%s: removed a torn last line of %lld bytes left by an interrupted run", w->name,
+              (long long)(st.st_size - end));
+    return 1;
+}
+
+static int open_output(struct watch_output *w, const char *path)
+{
+    int ok;
+    w->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644); /* read: the tail */
+    if (w->fd < 0) {
+        cli_error(path, cli_error_from_errno(errno), NULL);
+        return 0;
+    }
+    w->name = path;
+    w->is_file = 1;
+    /* Locked, so that a second watcher appending to the same file never
+     * sees (and cuts) a line in the middle of being written. */
+    ok = flock(w->fd, LOCK_EX) == 0 && repair_torn_tail(w);
+    if (!ok)
+        cli_error(path, cli_error_from_errno(errno), NULL);
+    flock(w->fd, LOCK_UN);
+    return ok;
+}
+
+/* One line in one write(), under the lock: concurrent watchers never
+ * interleave. A short write (a full disk) is cut back off, so the file ends
+ * with a whole line either way; the line is fsync'd before the next round. */
+static pqcha_err append_line(const struct watch_output *w, const char *line, size_t len)
+{
+    struct stat st;
+    ssize_t n;
+    pqcha_err err = PQCHA_OK;
+    if (!w->is_file) {
+        n = write(w->fd, line, len);
+        return n == (ssize_t)len ? PQCHA_OK : n < 0 ? cli_error_from_errno(errno) : PQCHA_ERR_IO;
+    }
+    if (flock(w->fd, LOCK_EX) != 0 || fstat(w->fd, &st) != 0)
+        return cli_error_from_errno(errno);
+    n = write(w->fd, line, len);
+    if (n != (ssize_t)len) {
+        err = n < 0 ? cli_error_from_errno(errno) : PQCHA_ERR_NO_SPACE;
+        if (ftruncate(w->fd, st.st_size) != 0)
+            cli_warnf("%s: could not remove a partly written line", w->name);
+    } else if (fsync(w->fd) != 0) {
+        err = cli_error_from_errno(errno);
+    }
+    flock(w->fd, LOCK_UN);
+    return err;
+}
 
 /* Set while a run is in progress, so that the signal handler can stop it. */
 static pqcha_continuous *volatile watch_running;
@@ -66,13 +163,18 @@ static void set_stop_handlers(void (*handler)(int))
 static void on_report(void *ctx, uint64_t round, const char *envelope, size_t len)
 {
     struct watch_output *w = ctx;
+    struct cli_buf line = {NULL, 0, 0, 0};
+    pqcha_err err;
     (void)round;
     if (w->write_failed)
         return;
-    if (fwrite(envelope, 1, len, w->out) != len || fputc('\n', w->out) == EOF ||
-        fflush(w->out) != 0) {
+    cli_buf_append_n(&line, envelope, len);
+    cli_buf_append(&line, "\n");
+    err = line.failed ? PQCHA_ERR_NO_MEMORY : append_line(w, line.data, line.len);
+    cli_buf_free(&line);
+    if (err != PQCHA_OK) {
         w->write_failed = 1;
-        cli_error("writing a report", PQCHA_ERR_IO, NULL);
+        cli_error(w->name, err, NULL);
         if (watch_running != NULL)
             pqcha_continuous_stop(watch_running);
         return;
@@ -95,22 +197,24 @@ struct watch_limits {
     const char *output;
 };
 
-static int run_watch(struct attester_setup *s, const struct watch_limits *limits)
+static int run_watch(struct attester_setup *s, const struct watch_limits *limits,
+                     const char *nonce)
 {
-    struct watch_output w = {stdout, 0, 0, 0};
+    struct watch_output w = {STDOUT_FILENO, "standard output", 0, 0, 0, 0};
     pqcha_continuous *c = NULL;
     pqcha_err err;
 
-    if (limits->output != NULL && strcmp(limits->output, "-") != 0) {
-        w.out = fopen(limits->output, "a");
-        if (w.out == NULL) {
-            cli_error(limits->output, errno == ENOENT ? PQCHA_ERR_NOT_FOUND : PQCHA_ERR_IO, NULL);
-            return CLI_EXIT_USAGE;
-        }
+    fflush(stdout); /* reports bypass stdio: nothing may be left in its buffer */
+    if (limits->output != NULL && strcmp(limits->output, "-") != 0 && !open_output(&w, limits->output)) {
+        if (w.fd >= 0)
+            close(w.fd);
+        return CLI_EXIT_USAGE;
     }
     err = pqcha_continuous_create(&c, s->attester, limits->interval_ms);
     if (err == PQCHA_OK)
         err = pqcha_continuous_set_callbacks(c, on_report, on_round_error, &w);
+    if (err == PQCHA_OK && nonce != NULL)
+        err = pqcha_continuous_set_nonce(c, nonce);
     if (err == PQCHA_OK)
         err = pqcha_continuous_set_retention(c, 0); /* reports are streamed, not kept */
     if (err == PQCHA_OK) {
@@ -126,8 +230,8 @@ static int run_watch(struct attester_setup *s, const struct watch_limits *limits
         cli_error(WATCH_CMD, err, NULL);
     if (c != NULL)
         pqcha_continuous_free(c);
-    if (w.out != stdout && fclose(w.out) != 0 && !w.write_failed) {
-        cli_error(limits->output, PQCHA_ERR_IO, NULL);
+    if (w.is_file && close(w.fd) != 0 && !w.write_failed) {
+        cli_error(w.name, cli_error_from_errno(errno), NULL);
         w.write_failed = 1;
     }
     if (w.failed_rounds > 0)
@@ -201,7 +305,7 @@ int cli_watch_main(int argc, char **argv)
     if (status == CLI_EXIT_OK)
         status = attester_setup_build(&s, &o, WATCH_CMD);
     if (status == CLI_EXIT_OK)
-        status = run_watch(&s, &limits);
+        status = run_watch(&s, &limits, o.nonce);
     attester_setup_free(&s);
     attester_options_free(&o);
     return status;

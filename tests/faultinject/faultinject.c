@@ -1,0 +1,108 @@
+/* faultinject.c — an LD_PRELOAD library that makes one chosen system call
+ * fail or kill the process, so tests reproduce a full disk, an I/O error or
+ * a crash at an exact point, deterministically (no timing, no real disk).
+ *
+ *   PQCHA_FAULT="CALL:N:ACTION[,CALL:N:ACTION...]"
+ *
+ * CALL is write, fsync, ftruncate, rename, link or linkat; N counts the calls
+ * of that kind from 1 (write, fsync and ftruncate only on descriptors above
+ * 2, so messages on stdout and stderr do not count). ACTION is an errno name
+ * (EIO, ENOSPC, EDQUOT, EROFS, EACCES) for the call to fail with; SHORT (a
+ * write of half its bytes, returning that count, and ENOSPC for every later
+ * write: a disk filling up); or KILL (SIGKILL before the call: a crash at that
+ * point). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+enum { WRITE, FSYNC, FTRUNCATE, RENAME, LINK, LINKAT, CALLS };
+static const char *const call_names[CALLS] = {"write", "fsync", "ftruncate", "rename", "link", "linkat"};
+static atomic_long counts[CALLS];
+static atomic_int disk_full; /* after SHORT */
+
+/* The action for the n-th call of this kind: 0 none, -1 kill, -2 short, or an errno. */
+static int action_for(int call, long n) {
+    const char *spec = getenv("PQCHA_FAULT");
+    char name[16], action[16];
+    long at;
+    while (spec != NULL && *spec != '\0') {
+        if (sscanf(spec, "%15[a-z]:%ld:%15[A-Z]", name, &at, action) == 3 &&
+            strcmp(name, call_names[call]) == 0 && at == n) {
+            if (strcmp(action, "KILL") == 0) return -1;
+            if (strcmp(action, "SHORT") == 0) return -2;
+            if (strcmp(action, "EIO") == 0) return EIO;
+            if (strcmp(action, "ENOSPC") == 0) return ENOSPC;
+            if (strcmp(action, "EDQUOT") == 0) return EDQUOT;
+            if (strcmp(action, "EROFS") == 0) return EROFS;
+            if (strcmp(action, "EACCES") == 0) return EACCES;
+        }
+        spec = strchr(spec, ',');
+        if (spec != NULL) spec++;
+    }
+    return 0;
+}
+
+/* Counts the call; kills, or returns the errno or SHORT to apply (0: none). */
+static int fault(int call) {
+    int action = action_for(call, atomic_fetch_add(&counts[call], 1) + 1);
+    if (action == -1) raise(SIGKILL);
+    return action;
+}
+
+#define REAL(ret, fn, ...) ((ret(*)(__VA_ARGS__))dlsym(RTLD_NEXT, #fn))
+
+ssize_t write(int fd, const void *buf, size_t len) {
+    ssize_t (*real)(int, const void *, size_t) = REAL(ssize_t, write, int, const void *, size_t);
+    int f = fd > 2 ? fault(WRITE) : 0;
+    if (fd > 2 && atomic_load(&disk_full) && f == 0) f = ENOSPC;
+    if (f == -2) {
+        atomic_store(&disk_full, 1);
+        if (len > 1) return real(fd, buf, len / 2);
+        f = ENOSPC;
+    }
+    if (f > 0) { errno = f; return -1; }
+    return real(fd, buf, len);
+}
+
+int fsync(int fd) {
+    int (*real)(int) = REAL(int, fsync, int);
+    int f = fd > 2 ? fault(FSYNC) : 0;
+    if (f > 0) { errno = f; return -1; }
+    return real(fd);
+}
+
+int ftruncate(int fd, off_t len) {
+    int (*real)(int, off_t) = REAL(int, ftruncate, int, off_t);
+    int f = fd > 2 ? fault(FTRUNCATE) : 0;
+    if (f > 0) { errno = f; return -1; }
+    return real(fd, len);
+}
+
+int rename(const char *from, const char *to) {
+    int (*real)(const char *, const char *) = REAL(int, rename, const char *, const char *);
+    int f = fault(RENAME);
+    if (f > 0) { errno = f; return -1; }
+    return real(from, to);
+}
+
+int link(const char *from, const char *to) {
+    int (*real)(const char *, const char *) = REAL(int, link, const char *, const char *);
+    int f = fault(LINK);
+    if (f > 0) { errno = f; return -1; }
+    return real(from, to);
+}
+
+int linkat(int fromfd, const char *from, int tofd, const char *to, int flags) {
+    int (*real)(int, const char *, int, const char *, int) =
+        REAL(int, linkat, int, const char *, int, const char *, int);
+    int f = fault(LINKAT);
+    if (f > 0) { errno = f; return -1; }
+    return real(fromfd, from, tofd, to, flags);
+}
