@@ -176,6 +176,16 @@ typedef enum pem_kind { PEM_KIND_OTHER, PEM_KIND_PRIVATE, PEM_KIND_PUBLIC } pem_
  * two RFC 7468 labels are admitted: legacy "RSA PRIVATE KEY", "EC PRIVATE
  * KEY" or "ENCRYPTED PRIVATE KEY" blocks are rejected before OpenSSL's
  * generic readers (which would accept them) see the data. */
+static int another_pem_block(BIO *bio) {
+    char *rest = NULL;
+    long n = BIO_get_mem_data(bio, &rest);
+    static const char begin[] = "-----BEGIN";
+    for (long i = 0; rest != NULL && i + (long)sizeof begin - 1 <= n; i++)
+        if (memcmp(rest + i, begin, sizeof begin - 1) == 0)
+            return 1;
+    return 0;
+}
+
 static pem_kind first_pem_kind(const char *pem, size_t len) {
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     if (bio == NULL)
@@ -191,6 +201,10 @@ static pem_kind first_pem_kind(const char *pem, size_t len) {
             kind = PEM_KIND_PRIVATE;
         else if (plain && strcmp(name, "PUBLIC KEY") == 0)
             kind = PEM_KIND_PUBLIC;
+        /* A second key in the same text would be silently ignored: refused,
+         * so that "trust this file" never trusts less than it holds. */
+        if (another_pem_block(bio))
+            kind = PEM_KIND_OTHER;
     }
     /* data may be a private key's DER. */
     if (data != NULL && data_len > 0)

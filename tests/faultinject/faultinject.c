@@ -4,13 +4,14 @@
  *
  *   PQCHA_FAULT="CALL:N:ACTION[,CALL:N:ACTION...]"
  *
- * CALL is write, fsync, ftruncate, rename, link or linkat; N counts the calls
- * of that kind from 1 (write, fsync and ftruncate only on descriptors above
- * 2, so messages on stdout and stderr do not count). ACTION is an errno name
+ * CALL is write, fsync, ftruncate, rename, link, linkat or read; N counts the
+ * calls of that kind from 1 (write, fsync, ftruncate and read only on
+ * descriptors above 2, so standard input and output do not count). ACTION is an errno name
  * (EIO, ENOSPC, EDQUOT, EROFS, EACCES) for the call to fail with; SHORT (a
  * write of half its bytes, returning that count, and ENOSPC for every later
- * write: a disk filling up); or KILL (SIGKILL before the call: a crash at that
- * point). */
+ * write: a disk filling up); TRUNC (read: the file is cut to half its size
+ * first, as another process truncating it meanwhile would); or KILL (SIGKILL
+ * before the call: a crash at that point). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -19,11 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-enum { WRITE, FSYNC, FTRUNCATE, RENAME, LINK, LINKAT, CALLS };
-static const char *const call_names[CALLS] = {"write", "fsync", "ftruncate", "rename", "link", "linkat"};
+enum { WRITE, FSYNC, FTRUNCATE, RENAME, LINK, LINKAT, READ, CALLS };
+static const char *const call_names[CALLS] = {"write", "fsync", "ftruncate", "rename", "link",
+                                              "linkat", "read"};
 static atomic_long counts[CALLS];
 static atomic_int disk_full; /* after SHORT */
 
@@ -37,6 +40,7 @@ static int action_for(int call, long n) {
             strcmp(name, call_names[call]) == 0 && at == n) {
             if (strcmp(action, "KILL") == 0) return -1;
             if (strcmp(action, "SHORT") == 0) return -2;
+            if (strcmp(action, "TRUNC") == 0) return -3;
             if (strcmp(action, "EIO") == 0) return EIO;
             if (strcmp(action, "ENOSPC") == 0) return ENOSPC;
             if (strcmp(action, "EDQUOT") == 0) return EDQUOT;
@@ -105,4 +109,20 @@ int linkat(int fromfd, const char *from, int tofd, const char *to, int flags) {
     int f = fault(LINKAT);
     if (f > 0) { errno = f; return -1; }
     return real(fromfd, from, tofd, to, flags);
+}
+
+ssize_t read(int fd, void *buf, size_t len) {
+    ssize_t (*real)(int, void *, size_t) = REAL(ssize_t, read, int, void *, size_t);
+    int f = fd > 2 ? fault(READ) : 0;
+    if (f == -3) {
+        struct stat st;
+        if (fstat(fd, &st) == 0) { /* the descriptor is read-only: truncated by name */
+            char path[64];
+            snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+            if (truncate(path, st.st_size / 2) != 0) abort();
+        }
+        f = 0;
+    }
+    if (f > 0) { errno = f; return -1; }
+    return real(fd, buf, len);
 }

@@ -53,6 +53,46 @@ assert_contains err "no-such-file"
 expect_exit 4 "$PQCHA" hash --check no-such-sums
 expect_exit 4 "$PQCHA" hash --quiet empty.bin
 
+# A directory as CHECKFILE or FILE is an I/O error (exit 4) that says so.
+mkdir -p adir
+expect_exit 4 "$PQCHA" hash --check adir
+assert_contains err "adir: is a directory"
+expect_exit 4 "$PQCHA" hash adir
+assert_contains err "is a directory"
+
+# A check "file" without newlines (/dev/zero) is read in bounded memory.
+python3 - "$PQCHA" <<'EOF'
+import resource, subprocess, sys
+zeros = subprocess.Popen(["head", "-c", str(128 << 20), "/dev/zero"], stdout=subprocess.PIPE)
+rc = subprocess.run([sys.argv[1], "hash", "--check", "-"], stdin=zeros.stdout,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+zeros.wait()
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+assert rc == 1, rc
+assert peak_kib < 96 * 1024, f"hash --check of 128 MiB without a newline peaked at {peak_kib} KiB"
+EOF
+
+# A file truncated while it is hashed gets no digest (fault injection
+# truncates it at the second read).
+if [ -n "${PQCHA_FAULTINJECT:-}" ]; then
+  head -c 20000000 /dev/urandom >shrinking.bin
+  rc=0
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" LD_PRELOAD=$PQCHA_FAULTINJECT \
+    PQCHA_FAULT=read:2:TRUNC "$PQCHA" hash shrinking.bin >out 2>err || rc=$?
+  [ "$rc" -eq 4 ] || fail "hash of a file truncated while read: exit $rc"
+  grep -q "truncated, extended or rewritten while it was read" err || fail "$(cat err)"
+  [ ! -s out ] || fail "a digest was printed for a file that changed: $(cat out)"
+fi
+
+# Names from a check file are escaped before they reach the terminal.
+printf '%s  %s\n' "$(printf '' | "$PQCHA" hash | cut -c1-64)" $'evil\e[8mname' >esc-sums
+expect_exit 1 "$PQCHA" hash --check esc-sums
+grep -q 'evil\\x1b\[8mname' err || fail "an escape sequence reached the terminal: $(od -c err | head)"
+
+# --threads is capped at four per CPU.
+expect_exit 4 "$PQCHA" hash --threads 100000 empty.bin
+assert_contains err "above the maximum"
+
 # Progress for large inputs: only when stderr is a terminal, and cleared at the end.
 truncate -s 64M sparse.bin
 zeros64m=$(python3 -c 'import hashlib; print(hashlib.sha3_256(bytes(64 << 20)).hexdigest())')

@@ -76,4 +76,21 @@ assert_contains err "missing.pem"
 echo "not a key" >junk.pem
 expect_exit 4 "$PQCHA" pubkey junk.pem
 
+# Signing with a private key others can read is refused, as ssh refuses it;
+# pinning a private key as a trusted key is refused; a PEM file holding two
+# keys is refused, never silently trusted as its first.
+printf 'bytes' >region.bin
+chmod 644 key.pem
+expect_exit 4 "$PQCHA" attest --key key.pem --workload w --region r=region.bin
+assert_contains err "readable by group or others"
+chmod 600 key.pem
+"$PQCHA" attest --key key.pem --workload w --region r=region.bin -o report.json
+expect_exit 4 "$PQCHA" verify --trust key.pem --authenticity-only report.json
+assert_contains err "this is a private key"
+"$PQCHA" keygen -o other.pem >/dev/null
+cat key.pub.pem other.pub.pem >both.pub.pem
+expect_exit 4 "$PQCHA" verify --trust both.pub.pem --authenticity-only report.json
+assert_contains err "more than one PEM block"
+expect_exit 0 "$PQCHA" verify --trust key.pub.pem --authenticity-only report.json
+
 echo "ok: keygen and pubkey"

@@ -342,6 +342,31 @@ static void test_oversize_pem_is_too_large(void) {
     pqcha_key_free(key);
 }
 
+/* Two keys in one PEM text: refused, never read as the first alone. */
+static void test_two_pem_blocks_are_bad_key(void) {
+    pqcha_key *a = NULL, *b = NULL, *got = NULL;
+    char *pa = NULL, *pb = NULL;
+    size_t la = 0, lb = 0;
+    CHECK_OK(pqcha_key_generate(&a, PQCHA_ML_DSA_44));
+    CHECK_OK(pqcha_key_generate(&b, PQCHA_ML_DSA_44));
+    REQUIRE(a && b);
+    CHECK_OK(pqcha_key_public_pem(&pa, &la, a));
+    CHECK_OK(pqcha_key_public_pem(&pb, &lb, b));
+    REQUIRE(pa && pb);
+    char *both = malloc(la + lb + 1);
+    memcpy(both, pa, la);
+    memcpy(both + la, pb, lb + 1);
+    CHECK_ERR(pqcha_key_from_pem(&got, both, la + lb), PQCHA_ERR_BAD_KEY);
+    CHECK(got == NULL);
+    CHECK_OK(pqcha_key_from_pem(&got, both, la)); /* the first alone is fine */
+    pqcha_key_free(got);
+    free(both);
+    pqcha_free(pa);
+    pqcha_free(pb);
+    pqcha_key_free(a);
+    pqcha_key_free(b);
+}
+
 static void test_null_handles(void) {
     CHECK(pqcha_key_id(NULL) == NULL);
     CHECK(pqcha_key_has_private(NULL) == 0);
@@ -354,7 +379,7 @@ static void test_null_handles(void) {
     CHECK_ERR(pqcha_key_public_raw(&raw, &raw_len, NULL), PQCHA_ERR_INVALID_ARGUMENT);
 }
 
-TEST_MAIN(TEST(test_algorithm_names_and_lengths), TEST(test_generate_all_algorithms),
+TEST_MAIN(TEST(test_two_pem_blocks_are_bad_key), TEST(test_algorithm_names_and_lengths), TEST(test_generate_all_algorithms),
           TEST(test_private_pem_round_trip), TEST(test_public_pem_round_trip_and_copy),
           TEST(test_private_pem_of_public_key_is_refused), TEST(test_garbage_is_bad_key),
           TEST(test_truncated_pem_is_bad_key), TEST(test_non_ml_dsa_keys_are_bad_key),

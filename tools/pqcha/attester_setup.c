@@ -562,7 +562,7 @@ int attester_setup_build(struct attester_setup *s, const struct attester_options
         status = probe_regions(s, o);
     if (status != CLI_EXIT_OK)
         return status;
-    s->key = cli_load_key(o->key_path, 1);
+    s->key = cli_load_key(o->key_path, CLI_KEY_PRIVATE);
     if (s->key == NULL)
         return CLI_EXIT_USAGE;
     status = add_file_regions(s, o);

@@ -162,10 +162,14 @@ int cli_option_digest(const char *cmd, const char *option, const char *text,
     return 1;
 }
 
+/* More hashing threads than cores only add switching and memory (each has a
+ * stack and a batch of leaves): four per online CPU is plenty. */
 int cli_option_threads(const char *cmd, const char *text, unsigned *out)
 {
     uint64_t value;
-    if (!cli_option_u64(cmd, "--threads", text, 1024, &value))
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    uint64_t max = 4 * (uint64_t)(cpus > 0 ? cpus : 1);
+    if (!cli_option_u64(cmd, "--threads", text, max, &value))
         return 0;
     *out = (unsigned)value;
     return 1;
@@ -458,22 +462,55 @@ void cli_print_escaped(FILE *out, const char *text)
 
 /* ---- keys ---- */
 
-pqcha_key *cli_load_key(const char *path, int need_private)
+/* How many PEM blocks the file holds (for a clearer message). */
+static int pem_blocks_in(const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int n = 0;
+    if (cli_read_file(path, PQCHA_MAX_PEM_LEN, &text, &len) != PQCHA_OK)
+        return 0;
+    for (const char *p = text; (p = strstr(p, "-----BEGIN ")) != NULL; p++)
+        n++;
+    free(text);
+    return n;
+}
+
+pqcha_key *cli_load_key(const char *path, int want)
 {
     pqcha_key *key = NULL;
     int loose = 0;
     pqcha_err err = pqcha_key_load(&key, path, &loose);
+    const char *refusal = NULL;
 
     if (err != PQCHA_OK) {
         /* A key file refused by the file system is no matter of ptrace rights. */
-        cli_error(path, err, err == PQCHA_ERR_PERMISSION ? cli_file_permission_hint : cli_hint_for(err));
+        const char *hint = err == PQCHA_ERR_PERMISSION ? cli_file_permission_hint : cli_hint_for(err);
+        if (err == PQCHA_ERR_BAD_KEY && pem_blocks_in(path) > 1)
+            hint = "the file holds more than one PEM block; give each key in its own file "
+                   "(e.g. one --trust per key)";
+        cli_error(path, err, hint);
         return NULL;
     }
-    if (loose)
+    if (want == CLI_KEY_PUBLIC && pqcha_key_has_private(key)) {
+        /* A verifier pins public keys; a private key here would spread the secret. */
+        err = PQCHA_ERR_BAD_KEY;
+        refusal = "this is a private key: give its public key (the .pub.pem keygen wrote, or "
+                  "'pqcha pubkey KEY.pem')";
+    } else if (want == CLI_KEY_PRIVATE && !pqcha_key_has_private(key)) {
+        err = PQCHA_ERR_NOT_PRIVATE_KEY;
+        refusal = cli_hint_for(err);
+    } else if (want == CLI_KEY_PRIVATE && loose) {
+        /* As ssh does: a signing key others can read is no longer secret. */
+        err = PQCHA_ERR_PERMISSION;
+        refusal = "the private key file is readable by group or others, so it may no longer be "
+                  "secret; fix its mode (chmod 600) and consider a new key";
+    } else if (loose) {
         cli_warnf("private key file %s is readable by group or others; run: chmod 600 %s", path,
                   path);
-    if (need_private && !pqcha_key_has_private(key)) {
-        cli_error(path, PQCHA_ERR_NOT_PRIVATE_KEY, cli_hint_for(PQCHA_ERR_NOT_PRIVATE_KEY));
+    }
+    if (refusal != NULL) {
+        cli_error(path, err, refusal);
         pqcha_key_free(key);
         return NULL;
     }

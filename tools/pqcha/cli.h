@@ -78,7 +78,7 @@ int cli_option_time(const char *cmd, const char *text, int64_t *out);
 /* "--digest ALG" (sha3-256-tree, sha3-256, k12); usage error and 0 on failure. */
 int cli_option_digest(const char *cmd, const char *option, const char *text,
                       pqcha_digest_alg *out);
-/* "--threads N", 0..1024 (0 = all online CPUs); usage error and 0 on failure. */
+/* "--threads N", 0..4 x online CPUs (0 = all online CPUs); usage error and 0 on failure. */
 int cli_option_threads(const char *cmd, const char *text, unsigned *out);
 
 /* Help lines for the hashing options shared by attest, watch and policy. */
@@ -109,10 +109,12 @@ pqcha_err cli_error_from_errno(int e);
 int cli_finish_stdout(int status);
 
 /* ---- keys ---- */
-/* Loads a PEM key, warning on stderr when a private key file is readable by
- * group or others. need_private: refuse a public key. Prints errors; returns
- * NULL on failure. */
-pqcha_key *cli_load_key(const char *path, int need_private);
+/* Loads a PEM key. CLI_KEY_PRIVATE (signing): a public key, or a private key
+ * file readable by group or others, is refused; CLI_KEY_PUBLIC (trust): a
+ * private key is refused; CLI_KEY_ANY: either, with a warning for a loose
+ * private key file. Prints errors; returns NULL on failure. */
+enum { CLI_KEY_ANY = 0, CLI_KEY_PRIVATE = 1, CLI_KEY_PUBLIC = 2 };
+pqcha_key *cli_load_key(const char *path, int want);
 
 /* ---- progress on stderr (only when stderr is a terminal) ---- */
 #define CLI_PROGRESS_MIN_BYTES (64ull * 1024 * 1024)

@@ -15,6 +15,10 @@
 #define HASH_CHUNK_BYTES (8u * 1024u * 1024u)
 
 /* The algorithm and threads chosen on the command line (one per process). */
+/* A check line is a digest, two spaces and a name of at most PATH_MAX bytes,
+ * escaped: anything longer is no check line. */
+#define CHECK_MAX_LINE 16384u
+
 static pqcha_digest_alg hash_alg = PQCHA_DIGEST_SHA3_256;
 static unsigned hash_threads = 0;
 #define HASH_HEX_LEN (2 * PQCHA_SHA3_256_LEN)
@@ -42,13 +46,69 @@ static const char hash_help[] =
     "not match, a listed file could not be read, or a line was not understood;\n"
     "4 bad option or a FILE/CHECKFILE that cannot be read.\n";
 
-/* Streams fd through SHA3-256, drawing progress for large regular files. */
+/* The identity and extent of a regular file, to tell whether it changed
+ * while it was read. */
+struct file_state {
+    int regular;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+};
+
+static void file_state_of(int fd, struct file_state *fs)
+{
+    struct stat st;
+    memset(fs, 0, sizeof(*fs));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return;
+    fs->regular = 1;
+    fs->dev = st.st_dev;
+    fs->ino = st.st_ino;
+    fs->size = st.st_size;
+    fs->mtime = st.st_mtim;
+}
+
+/* A regular file that was truncated, extended or rewritten while it was read
+ * gets no digest: it would be a digest of neither version. */
+static int file_unchanged(const struct file_state *before, const struct file_state *after,
+                          uint64_t bytes_read)
+{
+    return !before->regular ||
+           (after->regular && after->dev == before->dev && after->ino == before->ino &&
+            after->size == before->size && (uint64_t)after->size == bytes_read &&
+            after->mtime.tv_sec == before->mtime.tv_sec &&
+            after->mtime.tv_nsec == before->mtime.tv_nsec);
+}
+
+static pqcha_err read_into(int fd, pqcha_hasher *hasher, uint8_t *chunk,
+                           struct cli_progress *progress, uint64_t *total)
+{
+    for (;;) {
+        ssize_t n = read(fd, chunk, HASH_CHUNK_BYTES);
+        pqcha_err err;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return cli_error_from_errno(errno);
+        if (n == 0)
+            return PQCHA_OK;
+        err = pqcha_hasher_update(hasher, chunk, (size_t)n);
+        if (err != PQCHA_OK)
+            return err;
+        *total += (uint64_t)n;
+        cli_progress_advance(progress, (uint64_t)n);
+    }
+}
+
+/* Streams fd through the hasher, drawing progress for large regular files. */
 static pqcha_err digest_fd(int fd, const char *label, char hex[HASH_HEX_LEN + 1])
 {
     uint8_t digest[PQCHA_SHA3_256_LEN];
     struct cli_progress progress;
+    struct file_state before, after;
     pqcha_hasher *hasher = NULL;
-    struct stat st;
+    uint64_t total = 0;
     uint8_t *chunk;
     pqcha_err err;
 
@@ -58,29 +118,14 @@ static pqcha_err digest_fd(int fd, const char *label, char hex[HASH_HEX_LEN + 1]
     err = pqcha_hasher_create(&hasher, hash_alg);
     if (err == PQCHA_OK)
         err = pqcha_hasher_set_threads(hasher, hash_threads);
-    if (err != PQCHA_OK) {
-        pqcha_hasher_free(hasher);
-        free(chunk);
-        return err;
-    }
-    cli_progress_begin(&progress, label,
-                       fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0);
-    for (;;) {
-        ssize_t n = read(fd, chunk, HASH_CHUNK_BYTES);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            err = PQCHA_ERR_IO;
-            break;
-        }
-        if (n == 0)
-            break;
-        err = pqcha_hasher_update(hasher, chunk, (size_t)n);
-        if (err != PQCHA_OK)
-            break;
-        cli_progress_advance(&progress, (uint64_t)n);
-    }
+    file_state_of(fd, &before);
+    cli_progress_begin(&progress, label, before.regular ? (uint64_t)before.size : 0);
+    if (err == PQCHA_OK)
+        err = read_into(fd, hasher, chunk, &progress, &total);
     cli_progress_end(&progress);
+    file_state_of(fd, &after);
+    if (err == PQCHA_OK && !file_unchanged(&before, &after, total))
+        err = PQCHA_ERR_REGION_CHANGED;
     if (err == PQCHA_OK)
         err = pqcha_hasher_final(hasher, digest, sizeof(digest));
     if (err == PQCHA_OK)
@@ -90,16 +135,40 @@ static pqcha_err digest_fd(int fd, const char *label, char hex[HASH_HEX_LEN + 1]
     return err;
 }
 
+static const char *hash_hint(pqcha_err err)
+{
+    if (err == PQCHA_ERR_REGION_CHANGED)
+        return "the file was truncated, extended or rewritten while it was read: "
+               "its digest would be of neither version";
+    return err == PQCHA_ERR_PERMISSION ? cli_file_permission_hint : NULL;
+}
+
+/* O_NONBLOCK: a FIFO without a writer must not hang the open. */
+static pqcha_err open_input(const char *path, int *fd_out)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return cli_error_from_errno(errno);
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return PQCHA_ERR_IS_DIRECTORY;
+    }
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    *fd_out = fd;
+    return PQCHA_OK;
+}
+
 static pqcha_err digest_path(const char *path, char hex[HASH_HEX_LEN + 1])
 {
     pqcha_err err;
-    int fd;
+    int fd = -1;
 
     if (strcmp(path, "-") == 0)
         return digest_fd(STDIN_FILENO, "stdin", hex);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? PQCHA_ERR_NOT_FOUND : PQCHA_ERR_IO;
+    err = open_input(path, &fd);
+    if (err != PQCHA_OK)
+        return err;
     err = digest_fd(fd, path, hex);
     close(fd);
     return err;
@@ -145,7 +214,7 @@ static int print_digests(int count, char **paths)
         char hex[HASH_HEX_LEN + 1];
         pqcha_err err = digest_path(paths[i], hex);
         if (err != PQCHA_OK) {
-            cli_error(paths[i], err, NULL);
+            cli_error(paths[i], err, hash_hint(err));
             status = CLI_EXIT_USAGE;
             continue;
         }
@@ -155,11 +224,7 @@ static int print_digests(int count, char **paths)
         print_name(stdout, paths[i]);
         fputc('\n', stdout);
     }
-    if (fflush(stdout) != 0) {
-        cli_error("standard output", PQCHA_ERR_IO, NULL);
-        status = CLI_EXIT_USAGE;
-    }
-    return status;
+    return status; /* a failure to write standard output is caught at exit */
 }
 
 /* ---- --check ---- */
@@ -232,7 +297,12 @@ static void check_one(const char *expected_hex, const char *name, int quiet,
 
     totals->checked++;
     if (err != PQCHA_OK) {
-        cli_error(name, err, NULL);
+        fputs("pqcha: ", stderr);
+        cli_print_escaped(stderr, name);
+        if (hash_hint(err) != NULL)
+            fprintf(stderr, ": %s (%s)\n", pqcha_strerror(err), hash_hint(err));
+        else
+            fprintf(stderr, ": %s\n", pqcha_strerror(err));
         totals->unreadable++;
         verdict = "FAILED open or read";
     } else if (strcmp(hex, expected_hex) != 0) {
@@ -241,43 +311,78 @@ static void check_one(const char *expected_hex, const char *name, int quiet,
     } else if (quiet) {
         return;
     }
-    if (name_needs_escape(name))
-        fputc('\\', stdout);
-    print_name(stdout, name);
+    /* The name comes from the check file: escaped for the terminal. */
+    cli_print_escaped(stdout, name);
     printf(": %s\n", verdict);
     fflush(stdout);
+}
+
+/* Reads one line (without its newline) of at most CHECK_MAX_LINE bytes into
+ * line; a longer one is consumed and reported as too long (*too_long), so a
+ * check file without newlines (/dev/zero) never grows memory. Returns 0 at
+ * the end of input; sets *failed on a read error. */
+static int read_bounded_line(FILE *in, char *line, size_t *len, int *too_long, int *failed)
+{
+    int c;
+    *len = 0;
+    *too_long = 0;
+    while ((c = getc(in)) != EOF && c != '\n') {
+        if (*len < CHECK_MAX_LINE)
+            line[(*len)++] = (char)c;
+        else
+            *too_long = 1;
+    }
+    line[*len] = '\0';
+    *failed = c == EOF && ferror(in);
+    return c != EOF || *len > 0 || *too_long;
+}
+
+static FILE *open_check_file(const char *checkfile)
+{
+    int fd = -1;
+    FILE *in;
+    pqcha_err err = open_input(checkfile, &fd);
+    if (err != PQCHA_OK) {
+        cli_error(checkfile, err, NULL);
+        return NULL;
+    }
+    in = fdopen(fd, "r");
+    if (in == NULL) {
+        cli_error(checkfile, cli_error_from_errno(errno), NULL);
+        close(fd);
+    }
+    return in;
 }
 
 /* Checks every line of one check file; returns 0 if it cannot be read. */
 static int check_file(const char *checkfile, int quiet, struct check_totals *totals)
 {
     int from_stdin = strcmp(checkfile, "-") == 0;
-    FILE *in = from_stdin ? stdin : fopen(checkfile, "r");
+    FILE *in = from_stdin ? stdin : open_check_file(checkfile);
     unsigned long valid_lines = 0;
-    size_t capacity = 0;
-    char *line = NULL;
-    ssize_t len;
+    static char line[CHECK_MAX_LINE + 1];
+    size_t len;
+    int too_long, failed = 0;
 
-    if (in == NULL) {
-        cli_error(checkfile, errno == ENOENT ? PQCHA_ERR_NOT_FOUND : PQCHA_ERR_IO, NULL);
+    if (in == NULL)
         return 0;
-    }
-    while ((len = getline(&line, &capacity, in)) != -1) {
+    while (read_bounded_line(in, line, &len, &too_long, &failed)) {
         char *hex, *name;
-        if (len > 0 && line[len - 1] == '\n')
-            line[--len] = '\0';
-        if (len == 0)
+        if (len == 0 && !too_long)
             continue;
-        if ((size_t)len != strlen(line) || !parse_check_line(line, &hex, &name)) {
+        if (too_long || len != strlen(line) || !parse_check_line(line, &hex, &name)) {
             totals->malformed++;
             continue;
         }
         valid_lines++;
         check_one(hex, name, quiet, totals);
     }
-    free(line);
     if (!from_stdin)
         fclose(in);
+    if (failed) {
+        cli_error(checkfile, PQCHA_ERR_IO, NULL);
+        return 0;
+    }
     if (valid_lines == 0) {
         cli_errorf("%s: no properly formatted SHA3-256 checksum lines found", checkfile);
         totals->malformed++;

@@ -335,7 +335,7 @@ static int append_trusted_keys(struct cli_buf *json, const struct policy_options
     size_t i;
     cli_buf_append(json, "  \"trustedKeys\": [");
     for (i = 0; i < o->trust_count; i++) {
-        pqcha_key *key = cli_load_key(o->trust[i], 0);
+        pqcha_key *key = cli_load_key(o->trust[i], CLI_KEY_PUBLIC);
         char *pem = NULL;
         size_t pem_len = 0;
         pqcha_err err;

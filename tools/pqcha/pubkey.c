@@ -69,7 +69,7 @@ int cli_pubkey_main(int argc, char **argv)
     if (argc - optind != 1)
         return cli_usage_error("pubkey", "expected exactly one key file");
 
-    key = cli_load_key(argv[optind], 0);
+    key = cli_load_key(argv[optind], CLI_KEY_ANY);
     if (key == NULL)
         return CLI_EXIT_USAGE;
     if (id_only) {

@@ -166,7 +166,7 @@ static int trust_keys(pqcha_verifier *v, const struct verify_options *o)
 {
     size_t i;
     for (i = 0; i < o->trust_count; i++) {
-        pqcha_key *key = cli_load_key(o->trust[i], 0);
+        pqcha_key *key = cli_load_key(o->trust[i], CLI_KEY_PUBLIC);
         pqcha_err err;
         if (key == NULL)
             return 0;
