@@ -36,6 +36,11 @@ pqcha_err pqcha_attester_set_threads(pqcha_attester *a, unsigned threads);
 /* Fixes "now" (Unix seconds) for reproducible reports; negative restores the clock. */
 pqcha_err pqcha_attester_set_time(pqcha_attester *a, int64_t unix_seconds);
 
+/* The size in bytes the next report's payload will have (with the longest
+ * nonce), known before anything is hashed: the regions' shapes decide it.
+ * pqcha_attester_attest refuses a report above PQCHA_MAX_PAYLOAD_LEN with
+ * PQCHA_ERR_TOO_LARGE before hashing; this tells by how much. */
+pqcha_err pqcha_attester_report_size(pqcha_attester *a, size_t *payload_bytes);
 /* Measures and signs. nonce_hex: the verifier's challenge (lowercase hex,
  * PQCHA_MIN_NONCE_BYTES..PQCHA_MAX_NONCE_BYTES bytes), or NULL for a random
  * 16-byte one. On success *envelope is a NUL-terminated DSSE JSON document

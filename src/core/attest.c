@@ -21,9 +21,17 @@
 #include "internal.h"
 #include "report_internal.h"
 #include "runtime/pool.h"
+#include "parhash.h"
 #include "segments.h"
 
 #define RANDOM_NONCE_BYTES 16
+/* Upper bounds of a claim's encoding, for the quick size check: fixed keys
+ * and values, a digest, a node, a segment; strings at their most escaped. */
+#define CLAIM_FIXED_BYTES 512u
+#define NODE_BYTES 80u
+#define SEGMENT_FIXED_BYTES 160u
+#define ESCAPED(len) (6u * (size_t)(len))
+#define HEADER_BYTES 4096u
 
 /* A region this large keeps every lane and thread busy on its own leaves, so
  * it is hashed alone with all threads; smaller regions are hashed side by
@@ -315,6 +323,103 @@ static void measure_small_regions_in_parallel(pqcha_attester *a, measure_job *jo
     pqcha__pool_run(a->pool, count, measure_small_region, job);
 }
 
+/* ---- the report's size, known before anything is hashed ---- */
+
+/* The claim region i will get, with zero digests: everything but the digests'
+ * values is known from the region (digests, nodes and segments have fixed
+ * lengths), so its encoding has the real report's size. */
+static pqcha_err add_placeholder_claim(pqcha_report *rep, const pqcha_attester *a,
+                                       const pqcha_region *region) {
+    static const uint8_t zeros[PQCHA_MAX_DIGEST_LEN] = {0};
+    pqcha_digest_alg alg = claim_algorithm(a, region);
+    const expected_digest *e = find_expected(a, region->id);
+    pqcha__claim *c;
+    PQCHA_TRY(pqcha__report_add_claim(rep, region, alg, zeros, pqcha_digest_alg_length(alg), 0,
+                                      e && alg == a->digest_alg ? e->hex : NULL));
+    c = &rep->claims[rep->claim_count - 1];
+    if (alg == PQCHA_DIGEST_SHA3_256_TREE) {
+        unsigned level;
+        size_t count;
+        pqcha__parhash_node_shape(region->size, PQCHA_TREE_LEAF_SIZE, &level, &count);
+        if (count > 0) { /* stored unchecked: only their encoding's length matters */
+            if ((c->nodes = calloc(count, sizeof c->nodes[0])) == NULL)
+                return PQCHA_ERR_NO_MEMORY;
+            c->node_count = count;
+            c->node_level = level;
+        }
+    }
+    if (alg == PQCHA_DIGEST_SHA3_256_SEGMENTS)
+        PQCHA_TRY(pqcha__segments_layout(&c->segments, &c->segment_count, region->file_offset,
+                                         region->size, region->tensors, region->tensor_count));
+    return PQCHA_OK;
+}
+
+/* The exact payload size for these regions, from placeholder claims. */
+static pqcha_err exact_size(const pqcha_attester *a, pqcha_region *const *regions, size_t count,
+                            size_t *payload_bytes) {
+    pqcha_report *rep = NULL;
+    char nonce[2 * PQCHA_MAX_NONCE_BYTES + 1];
+    memset(nonce, '0', 2 * PQCHA_MAX_NONCE_BYTES); /* the longest a challenge can be */
+    nonce[2 * PQCHA_MAX_NONCE_BYTES] = '\0';
+    pqcha_err err = count == 0 ? PQCHA_ERR_EMPTY_REPORT : pqcha__report_new(&rep);
+    if (err == PQCHA_OK)
+        err = fill_header(rep, a, nonce);
+    for (size_t i = 0; err == PQCHA_OK && i < count; i++)
+        err = add_placeholder_claim(rep, a, regions[i]);
+    char *text = NULL;
+    size_t len = 0;
+    if (err == PQCHA_OK) {
+        rep->issued_at = rep->expires_at = attester_now(a);
+        err = pqcha__statement_encode_unchecked(&text, &len, rep);
+    }
+    free(text);
+    pqcha_report_free(rep);
+    if (err == PQCHA_OK)
+        *payload_bytes = len;
+    return err;
+}
+
+pqcha_err pqcha_attester_report_size(pqcha_attester *a, size_t *payload_bytes) {
+    if (payload_bytes == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *payload_bytes = 0;
+    if (a == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha_region **regions = NULL;
+    size_t count = 0;
+    PQCHA_TRY(pqcha_backend_list_regions(a->backend, a->workload_id, &regions, &count));
+    pqcha_err err = exact_size(a, regions, count, payload_bytes);
+    pqcha_region_list_free(regions, count);
+    return err;
+}
+
+/* A bound above the payload's size, from the regions alone (no encoding). */
+static size_t claim_bound(const pqcha_attester *a, const pqcha_region *r) {
+    size_t bytes = CLAIM_FIXED_BYTES + ESCAPED(2 * strlen(r->id)) + ESCAPED(strlen(r->description));
+    if (r->mapped_file != NULL)
+        bytes += ESCAPED(strlen(r->mapped_file));
+    pqcha_digest_alg alg = claim_algorithm(a, r);
+    if (alg == PQCHA_DIGEST_SHA3_256_TREE)
+        bytes += NODE_BYTES * PQCHA_MAX_TREE_NODES;
+    if (alg == PQCHA_DIGEST_SHA3_256_SEGMENTS)
+        for (size_t i = 0; i < r->tensor_count; i++) /* a tensor and the gap before it */
+            bytes += 2 * SEGMENT_FIXED_BYTES + ESCAPED(strlen(r->tensors[i].name));
+    return bytes;
+}
+
+/* A report that would not fit is refused before any region is hashed: a
+ * cheap bound first, the exact size only when the bound is near the cap. */
+static pqcha_err check_report_fits(const pqcha_attester *a, pqcha_region *const *regions,
+                                   size_t count) {
+    size_t bytes = HEADER_BYTES + ESCAPED(strlen(a->workload_id));
+    for (size_t i = 0; i < count; i++)
+        bytes += claim_bound(a, regions[i]);
+    if (bytes <= PQCHA_MAX_PAYLOAD_LEN)
+        return PQCHA_OK;
+    PQCHA_TRY(exact_size(a, regions, count, &bytes));
+    return bytes > PQCHA_MAX_PAYLOAD_LEN ? PQCHA_ERR_TOO_LARGE : PQCHA_OK;
+}
+
 /* Lists and measures the workload's regions and appends their claims in the
  * backend's order; sets *last_taken_at to the latest measurement time. */
 static pqcha_err measure_all(pqcha_report *rep, pqcha_attester *a, int64_t *last_taken_at) {
@@ -323,6 +428,8 @@ static pqcha_err measure_all(pqcha_report *rep, pqcha_attester *a, int64_t *last
     PQCHA_TRY(pqcha_backend_list_regions(a->backend, a->workload_id, &regions, &count));
     measurement *results = count ? calloc(count, sizeof *results) : NULL;
     pqcha_err err = count == 0 ? PQCHA_ERR_EMPTY_REPORT : results == NULL ? PQCHA_ERR_NO_MEMORY : PQCHA_OK;
+    if (err == PQCHA_OK)
+        err = check_report_fits(a, regions, count);
     if (err == PQCHA_OK) {
         measure_job job = {a, regions, results};
         measure_small_regions_in_parallel(a, &job, count);

@@ -574,7 +574,21 @@ static pqcha_err build_statement(json_t *root, const pqcha_report *rep) {
     return err;
 }
 
+pqcha_err pqcha__statement_encode_unchecked(char **out, size_t *out_len, const pqcha_report *rep) {
+    if (out == NULL || out_len == NULL || rep == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    json_t *root = json_object();
+    if (root == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    pqcha_err err = build_statement(root, rep);
+    if (err == PQCHA_OK)
+        err = pqcha__json_dump(out, out_len, root, 0);
+    json_decref(root);
+    return err;
+}
+
 pqcha_err pqcha__statement_encode(char **out, size_t *out_len, const pqcha_report *rep) {
+    size_t len = 0;
     if (out == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
@@ -583,19 +597,14 @@ pqcha_err pqcha__statement_encode(char **out, size_t *out_len, const pqcha_repor
     if (rep == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(check_report_fields(rep));
-    json_t *root = json_object();
-    if (root == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    pqcha_err err = build_statement(root, rep);
-    if (err == PQCHA_OK)
-        err = pqcha__json_dump(out, out_len, root, 0);
-    json_decref(root);
-    if (err == PQCHA_OK && out_len && *out_len > PQCHA_MAX_PAYLOAD_LEN) {
+    pqcha_err err = pqcha__statement_encode_unchecked(out, &len, rep);
+    if (err == PQCHA_OK && len > PQCHA_MAX_PAYLOAD_LEN) {
         free(*out);
         *out = NULL;
-        *out_len = 0;
-        err = PQCHA_ERR_TOO_LARGE;
+        return PQCHA_ERR_TOO_LARGE;
     }
+    if (out_len)
+        *out_len = len;
     return err;
 }
 

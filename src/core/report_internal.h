@@ -89,6 +89,9 @@ pqcha_err pqcha__report_new_id(char **out);
 /* The in-toto Statement v1 payload for a report (docs/FORMAT.md, "Payload").
  * Compact JSON with sorted keys, NUL-terminated. */
 pqcha_err pqcha__statement_encode(char **out, size_t *out_len, const pqcha_report *rep);
+/* The same without the checks a real report must pass (for measuring the
+ * size a report will have from placeholder claims) and without the size cap. */
+pqcha_err pqcha__statement_encode_unchecked(char **out, size_t *out_len, const pqcha_report *rep);
 /* Strict decoder for the payload: size caps, exact fields and types, every
  * cross-field consistency rule of FORMAT.md. */
 pqcha_err pqcha__statement_decode(pqcha_report **out, const uint8_t *payload, size_t len);

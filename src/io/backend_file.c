@@ -17,6 +17,7 @@
 #include "core/internal.h"
 #include "core/report_internal.h"
 #include "io/backend_internal.h"
+#include "io/region_index.h"
 #include "io/fileio.h"
 
 /* Large chunks keep every hashing thread busy between reads (parhash batches). */
@@ -33,7 +34,15 @@ typedef struct file_backend {
     file_entry *entries;
     size_t count;
     size_t cap;
+    pqcha__region_index index; /* (workload, region id) -> entry */
 } file_backend;
+
+static void file_entry_key(const void *entries, size_t pos, const char **workload_id,
+                           const char **region_id) {
+    const file_entry *e = &((const file_entry *)entries)[pos];
+    *workload_id = e->workload_id;
+    *region_id = e->region->id;
+}
 
 pqcha_err pqcha__file_backend_new(void **self) {
     file_backend *f = calloc(1, sizeof *f);
@@ -43,6 +52,7 @@ pqcha_err pqcha__file_backend_new(void **self) {
         free(f);
         return PQCHA_ERR_NO_MEMORY;
     }
+    pqcha__region_index_init(&f->index, file_entry_key);
     *self = f;
     return PQCHA_OK;
 }
@@ -60,6 +70,7 @@ static void file_destroy(void *self) {
     for (size_t i = 0; i < f->count; i++)
         file_entry_clear(&f->entries[i]);
     free(f->entries);
+    pqcha__region_index_free(&f->index);
     pthread_mutex_destroy(&f->lock);
     free(f);
 }
@@ -67,12 +78,8 @@ static void file_destroy(void *self) {
 /* Caller holds the lock. */
 static const file_entry *file_find(const file_backend *f, const char *workload_id,
                                    const char *region_id) {
-    for (size_t i = 0; i < f->count; i++) {
-        const file_entry *e = &f->entries[i];
-        if (strcmp(e->workload_id, workload_id) == 0 && strcmp(e->region->id, region_id) == 0)
-            return e;
-    }
-    return NULL;
+    size_t pos = pqcha__region_index_find(&f->index, f->entries, workload_id, region_id);
+    return pos == (size_t)-1 ? NULL : &f->entries[pos];
 }
 
 /* The range [offset, offset+length) that length 0 ("to the end") resolves to. */
@@ -100,7 +107,9 @@ static pqcha_err file_append(file_backend *f, const file_entry *e) {
         f->entries = grown;
         f->cap = cap;
     }
-    f->entries[f->count++] = *e;
+    f->entries[f->count] = *e;
+    PQCHA_TRY(pqcha__region_index_add(&f->index, f->entries, f->count));
+    f->count++; /* counted once it is indexed too */
     return PQCHA_OK;
 }
 

@@ -13,6 +13,7 @@
 #include "core/internal.h"
 #include "core/report_internal.h"
 #include "io/backend_internal.h"
+#include "io/region_index.h"
 
 /* Small enough to stay cache-friendly, large enough to amortise sink calls. */
 /* Big chunks: the bytes are already in memory, and the parallel digests want
@@ -30,12 +31,15 @@ typedef struct memory_backend {
     memory_entry *entries; /* registration order */
     size_t count;
     size_t cap;
-    /* (workload, region id) -> entry, open addressing: slot holds position + 1,
-     * 0 when empty. A workload of thousands of regions is read region by
-     * region, so a linear search per read would make attest quadratic. */
-    size_t *index;
-    size_t index_cap; /* a power of two, at least twice count */
+    pqcha__region_index index; /* (workload, region id) -> entry */
 } memory_backend;
+
+static void memory_entry_key(const void *entries, size_t pos, const char **workload_id,
+                             const char **region_id) {
+    const memory_entry *e = &((const memory_entry *)entries)[pos];
+    *workload_id = e->workload_id;
+    *region_id = e->region->id;
+}
 
 pqcha_err pqcha__memory_backend_new(void **self) {
     memory_backend *m = calloc(1, sizeof *m);
@@ -45,6 +49,7 @@ pqcha_err pqcha__memory_backend_new(void **self) {
         free(m);
         return PQCHA_ERR_NO_MEMORY;
     }
+    pqcha__region_index_init(&m->index, memory_entry_key);
     *self = m;
     return PQCHA_OK;
 }
@@ -62,65 +67,15 @@ static void memory_destroy(void *self) {
     for (size_t i = 0; i < m->count; i++)
         memory_entry_clear(&m->entries[i]);
     free(m->entries);
-    free(m->index);
+    pqcha__region_index_free(&m->index);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }
 
-/* FNV-1a over "workload\0region": ids cannot contain NUL, so pairs are distinct. */
-static size_t entry_hash(const char *workload_id, const char *region_id) {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (const char *p = workload_id;; p++) {
-        h = (h ^ (uint8_t)*p) * 0x100000001b3u;
-        if (*p == '\0') break;
-    }
-    for (const char *p = region_id; *p; p++)
-        h = (h ^ (uint8_t)*p) * 0x100000001b3u;
-    return (size_t)h;
-}
-
-static int entry_matches(const memory_entry *e, const char *workload_id, const char *region_id) {
-    return strcmp(e->region->id, region_id) == 0 && strcmp(e->workload_id, workload_id) == 0;
-}
-
 /* Caller holds the lock. */
 static memory_entry *memory_find(memory_backend *m, const char *workload_id, const char *region_id) {
-    if (m->index_cap == 0)
-        return NULL;
-    size_t mask = m->index_cap - 1;
-    for (size_t slot = entry_hash(workload_id, region_id) & mask;; slot = (slot + 1) & mask) {
-        size_t pos = m->index[slot];
-        if (pos == 0)
-            return NULL;
-        if (entry_matches(&m->entries[pos - 1], workload_id, region_id))
-            return &m->entries[pos - 1];
-    }
-}
-
-static void index_place(memory_backend *m, size_t pos) {
-    const memory_entry *e = &m->entries[pos];
-    size_t mask = m->index_cap - 1;
-    size_t slot = entry_hash(e->workload_id, e->region->id) & mask;
-    while (m->index[slot] != 0)
-        slot = (slot + 1) & mask;
-    m->index[slot] = pos + 1;
-}
-
-/* Indexes entry pos, doubling (and rebuilding) the table to stay half empty. */
-static pqcha_err index_add(memory_backend *m, size_t pos) {
-    if (2 * (m->count + 1) > m->index_cap) {
-        size_t cap = m->index_cap ? 2 * m->index_cap : 64;
-        size_t *grown = calloc(cap, sizeof *grown);
-        if (grown == NULL)
-            return PQCHA_ERR_NO_MEMORY;
-        free(m->index);
-        m->index = grown;
-        m->index_cap = cap;
-        for (size_t i = 0; i < pos; i++)
-            index_place(m, i);
-    }
-    index_place(m, pos);
-    return PQCHA_OK;
+    size_t pos = pqcha__region_index_find(&m->index, m->entries, workload_id, region_id);
+    return pos == (size_t)-1 ? NULL : &m->entries[pos];
 }
 
 static pqcha_err memory_list_regions(void *self, const char *workload_id, pqcha_region ***regions,
@@ -193,7 +148,7 @@ static pqcha_err memory_append(memory_backend *m, const memory_entry *e) {
         m->cap = cap;
     }
     m->entries[m->count] = *e; /* counted only once it is indexed too */
-    PQCHA_TRY(index_add(m, m->count));
+    PQCHA_TRY(pqcha__region_index_add(&m->index, m->entries, m->count));
     m->count++;
     return PQCHA_OK;
 }

@@ -35,6 +35,7 @@
 #include "io/backend_internal.h"
 #include "io/fileio.h"
 #include "io/process_model.h"
+#include "io/region_index.h"
 #include "io/procmaps.h"
 
 /* Large chunks keep every hashing thread busy between reads (parhash batches). */
@@ -65,7 +66,15 @@ typedef struct process_backend {
     size_t cap;
     const pqcha_manifest *manifest; /* borrowed: where tensor tables come from first */
     int no_tensor_tables;           /* measure mappings without their tensors */
+    pqcha__region_index index;      /* (workload, region id) -> entry */
 } process_backend;
+
+static void proc_entry_key(const void *entries, size_t pos, const char **workload_id,
+                           const char **region_id) {
+    const proc_entry *e = &((const proc_entry *)entries)[pos];
+    *workload_id = e->workload_id;
+    *region_id = e->region->id;
+}
 
 /* A growing list of entries about to be added by one call. */
 typedef struct entry_list {
@@ -81,6 +90,7 @@ pqcha_err pqcha__process_backend_new(void **self) {
         free(p);
         return PQCHA_ERR_NO_MEMORY;
     }
+    pqcha__region_index_init(&p->index, proc_entry_key);
     *self = p;
     return PQCHA_OK;
 }
@@ -108,6 +118,7 @@ static void process_destroy(void *self) {
     for (size_t i = 0; i < p->count; i++)
         entry_clear(&p->entries[i]);
     free(p->entries);
+    pqcha__region_index_free(&p->index);
     pthread_mutex_destroy(&p->lock);
     free(p);
 }
@@ -497,27 +508,34 @@ static pqcha_err entries_for_runs(entry_list *out, const process_backend *p, int
 /* Caller holds the lock. */
 static const proc_entry *find_entry(const process_backend *p, const char *workload_id,
                                     const char *region_id) {
-    for (size_t i = 0; i < p->count; i++) {
-        const proc_entry *e = &p->entries[i];
-        if (strcmp(e->workload_id, workload_id) == 0 && strcmp(e->region->id, region_id) == 0)
-            return e;
-    }
-    return NULL;
+    size_t pos = pqcha__region_index_find(&p->index, p->entries, workload_id, region_id);
+    return pos == (size_t)-1 ? NULL : &p->entries[pos];
+}
+
+static int compare_entry_ids(const void *a, const void *b) {
+    return strcmp((*(const proc_entry *const *)a)->region->id, (*(const proc_entry *const *)b)->region->id);
 }
 
 /* Caller holds the lock. An id must be new to the workload and appear once
- * among the entries being added. */
+ * among the entries being added (sorted, so thousands of mappings cost
+ * n log n, not n^2). */
 static pqcha_err check_new_ids(const process_backend *p, const char *workload_id,
                                const entry_list *l) {
+    const proc_entry **sorted = malloc((l->count ? l->count : 1) * sizeof *sorted);
+    if (sorted == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    pqcha_err err = PQCHA_OK;
     for (size_t i = 0; i < l->count; i++) {
-        const char *id = l->items[i].region->id;
-        if (find_entry(p, workload_id, id) != NULL)
-            return PQCHA_ERR_REGION_EXISTS;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(l->items[j].region->id, id) == 0)
-                return PQCHA_ERR_REGION_EXISTS;
+        sorted[i] = &l->items[i];
+        if (find_entry(p, workload_id, l->items[i].region->id) != NULL)
+            err = PQCHA_ERR_REGION_EXISTS;
     }
-    return PQCHA_OK;
+    qsort(sorted, l->count, sizeof *sorted, compare_entry_ids);
+    for (size_t i = 1; err == PQCHA_OK && i < l->count; i++)
+        if (compare_entry_ids(&sorted[i - 1], &sorted[i]) == 0)
+            err = PQCHA_ERR_REGION_EXISTS;
+    free(sorted);
+    return err;
 }
 
 /* Caller holds the lock. */
@@ -553,6 +571,12 @@ static pqcha_err commit_entries(process_backend *p, const char *workload_id, ent
             err = reserve_entries(p, l->count);
         if (err == PQCHA_OK) {
             memcpy(p->entries + p->count, l->items, l->count * sizeof *l->items);
+            for (size_t i = 0; err == PQCHA_OK && i < l->count; i++)
+                err = pqcha__region_index_add(&p->index, p->entries, p->count + i);
+            if (err != PQCHA_OK) /* all or nothing: the entries stay l's */
+                (void)pqcha__region_index_truncate(&p->index, p->entries, p->count);
+        }
+        if (err == PQCHA_OK) {
             p->count += l->count;
             free(l->items);
             l->items = NULL;

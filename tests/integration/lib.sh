@@ -20,7 +20,9 @@ expect_exit() {
   "$@" >out 2>err || rc=$?
   if [ "$rc" -ne "$want" ]; then
     echo "--- stdout"; cat out; echo "--- stderr"; cat err
-    fail "expected exit $want, got $rc: $*"
+    local cmd="$*"
+    [ "${#cmd}" -le 2000 ] || cmd="${cmd:0:2000}... (${#cmd} characters)"
+    fail "expected exit $want, got $rc: $cmd"
   fi
 }
 assert_contains() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$1 lacks '$2'"; }; }

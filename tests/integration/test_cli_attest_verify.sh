@@ -162,6 +162,24 @@ assert_contains err "platform device not present"
 expect_exit 4 "$PQCHA" attest --key signer.pem --workload serving-1 --backend no-such-backend
 assert_contains err "amd-sev-snp"
 
+# More regions than a report or a policy can carry: refused before anything is
+# hashed, with the size and the real limit, and no output file.
+ln -s tokenizer.json t # short arguments: 60 000 regions within the kernel's ARG_MAX
+many=()
+for i in $(seq 1 60000); do many+=("--region=r$i=t"); done
+expect_exit 4 "$PQCHA" attest --key signer.pem --workload serving-1 "${many[@]}" -o many.json
+assert_contains err "above the 12 MiB a report's payload may have"
+assert_contains err "nothing was hashed"
+[ ! -e many.json ] || fail "a refused attest left many.json"
+expect_exit 4 "$PQCHA" policy --workload serving-1 --trust signer.pub.pem "${many[@]}" -o many.json
+assert_contains err "above the 4 MiB a policy may have"
+assert_contains err "nothing was hashed"
+[ ! -e many.json ] || fail "a refused policy left many.json"
+# A region id given twice is found among thousands, and named.
+expect_exit 4 "$PQCHA" attest --key signer.pem --workload serving-1 "${many[@]:0:9998}" "${many[@]:4:1}"
+assert_contains err "'r5' given twice"
+unset many
+
 # --expect and --sequence end up in the (unverified) report.
 digest=$("$PQCHA" hash tokenizer.json | cut -d' ' -f1)
 expect_exit 0 "$PQCHA" attest --key signer.pem --workload serving-1 --region tokenizer=tokenizer.json \

@@ -550,7 +550,65 @@ static void test_nodes_and_mapping_in_reports(void) {
     free(p);
 }
 
-TEST_MAIN(TEST(test_nodes_and_mapping_in_reports), TEST(test_covers_all_regions), TEST(test_drift_changes_digest), TEST(test_nonce_is_carried),
+/* The payload's size is known before hashing, to the byte: with the longest
+ * nonce and a fixed clock it is the size of the report then signed (node
+ * digests of a multi-leaf region included). */
+static void test_report_size_is_exact(void) {
+    fixture f;
+    REQUIRE(fixture_init(&f));
+    register_region(f.backend, "big", "three leaves and a byte", 0x10000,
+                    3 * PQCHA_TREE_LEAF_SIZE + 1, PQCHA_PROT_RO, 0xcc);
+    CHECK_OK(pqcha_attester_set_time(f.attester, 1795836655));
+    size_t predicted = 0;
+    CHECK_OK(pqcha_attester_report_size(f.attester, &predicted));
+    char nonce[2 * PQCHA_MAX_NONCE_BYTES + 1];
+    memset(nonce, 'f', sizeof nonce - 1);
+    nonce[sizeof nonce - 1] = '\0';
+    char *env = NULL;
+    size_t len = 0;
+    CHECK_OK(pqcha_attester_attest(f.attester, nonce, &env, &len));
+    pqcha__envelope e = {0};
+    CHECK_OK(pqcha__envelope_decode(&e, env, len));
+    CHECK(e.payload_len == predicted);
+    CHECK(e.payload != NULL && strstr((char *)e.payload, "\"nodes\"") != NULL);
+    pqcha__envelope_clear(&e);
+    pqcha_free(env);
+    CHECK_ERR(pqcha_attester_report_size(f.attester, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_attester_report_size(NULL, &predicted), PQCHA_ERR_INVALID_ARGUMENT);
+    fixture_clear(&f);
+}
+
+/* More regions than a payload can carry: refused as TOO_LARGE, with the size
+ * it would have had, and no envelope. */
+static void test_report_too_large_refused(void) {
+    pqcha_backend *b = NULL;
+    pqcha_attester *a = NULL;
+    char id[256];
+    const size_t count = 40000;
+    CHECK_OK(pqcha_backend_create(&b, "in-memory"));
+    REQUIRE(b);
+    for (size_t i = 0; i < count; i++) {
+        /* long ids: 40 000 of them need more than the 12 MiB a payload may have */
+        snprintf(id, sizeof id, "region-%0200zu", i);
+        pqcha_region *r = NULL;
+        CHECK_OK(pqcha_region_create(&r, id, "", 0x1000, 1, PQCHA_PROT_RO));
+        CHECK_OK(pqcha_memory_backend_register(b, WORKLOAD, r, (const uint8_t *)"x", 1));
+        pqcha_region_free(r);
+    }
+    CHECK_OK(pqcha_attester_create(&a, shared_key(), b, WORKLOAD));
+    size_t predicted = 0;
+    CHECK_OK(pqcha_attester_report_size(a, &predicted));
+    CHECK(predicted > PQCHA_MAX_PAYLOAD_LEN);
+    char *env = NULL;
+    size_t len = 0;
+    CHECK_ERR(pqcha_attester_attest(a, NULL, &env, &len), PQCHA_ERR_TOO_LARGE);
+    CHECK(env == NULL && len == 0);
+    pqcha_attester_free(a);
+    pqcha_backend_free(b);
+}
+
+TEST_MAIN(TEST(test_nodes_and_mapping_in_reports), TEST(test_report_size_is_exact),
+          TEST(test_report_too_large_refused), TEST(test_covers_all_regions), TEST(test_drift_changes_digest), TEST(test_nonce_is_carried),
           TEST(test_random_nonce), TEST(test_bad_nonces), TEST(test_empty_workload),
           TEST(test_sequence_increments), TEST(test_fixed_time_and_ttl), TEST(test_expected_digest),
           TEST(test_public_key_refused), TEST(test_invalid_arguments),

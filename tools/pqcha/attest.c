@@ -13,7 +13,8 @@ static const char attest_help[] =
     "                    [--map [ID=]GLOB]... [--range [ID=]ADDR+LEN]... [--readonly-files]\n"
     "                    [options]\n"
     "\n"
-    "Measures (SHA3-256) every region of the workload and writes one report: a DSSE\n"
+    "Measures every region of the workload (sha3-256-tree by default, tensor by\n"
+    "tensor for a mapped model file) and writes one report: a DSSE\n"
     "envelope signed with ML-DSA (docs/FORMAT.md). Give the verifier's challenge\n"
     "with --nonce so that it can tell the report is fresh. With --pid the regions\n"
     "are read from the memory of a running process (e.g. the weights an inference\n"
@@ -36,7 +37,7 @@ static int sign_and_write(struct attester_setup *s, const char *nonce, const cha
     pqcha_err err = pqcha_attester_attest(s->attester, nonce, &envelope, &envelope_len);
 
     if (err != PQCHA_OK) {
-        cli_error(ATTEST_CMD, err, cli_hint_for(err));
+        attester_report_error(s, ATTEST_CMD, err);
         return CLI_EXIT_USAGE;
     }
     /* One report per line: a text file that verify and inspect read back. */

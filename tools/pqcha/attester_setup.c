@@ -19,9 +19,7 @@ void attester_options_init(struct attester_options *o)
 void attester_options_free(struct attester_options *o)
 {
     size_t i;
-    for (i = 0; i < o->region_count; i++)
-        cli_region_spec_clear(&o->regions[i]);
-    free(o->regions);
+    cli_region_list_free(&o->regions);
     for (i = 0; i < o->selector_count; i++)
         free(o->selectors[i].id);
     free(o->selectors);
@@ -48,32 +46,6 @@ static int nonce_ok(const char *cmd, const char *nonce)
                         2 * PQCHA_MAX_NONCE_BYTES);
         return 0;
     }
-    return 1;
-}
-
-static int add_region(struct attester_options *o, const char *cmd, const char *arg)
-{
-    struct cli_region_spec spec;
-    struct cli_region_spec *grown;
-    size_t i;
-
-    if (!cli_region_spec_parse(cmd, arg, &spec))
-        return -1;
-    for (i = 0; i < o->region_count; i++) {
-        if (strcmp(o->regions[i].id, spec.id) == 0) {
-            cli_usage_error(cmd, "--region: region id '%s' given twice", spec.id);
-            cli_region_spec_clear(&spec);
-            return -1;
-        }
-    }
-    grown = realloc(o->regions, (o->region_count + 1) * sizeof(*grown));
-    if (grown == NULL) {
-        cli_error("--region", PQCHA_ERR_NO_MEMORY, NULL);
-        cli_region_spec_clear(&spec);
-        return -1;
-    }
-    o->regions = grown;
-    o->regions[o->region_count++] = spec;
     return 1;
 }
 
@@ -203,7 +175,7 @@ int attester_option(struct attester_options *o, const char *cmd, int opt, const 
         o->workload = arg;
         return 1;
     case 'r':
-        return add_region(o, cmd, arg);
+        return cli_region_list_add(&o->regions, cmd, arg) ? 1 : -1;
     case 'n':
         o->nonce = arg;
         return nonce_ok(cmd, arg) ? 1 : -1;
@@ -281,9 +253,11 @@ int attester_options_check(struct attester_options *o, const char *cmd)
         return cli_usage_error(cmd, "--ttl: must be at least 1 second");
     if (check_process_options(o, cmd) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
-    if (strcmp(o->backend_name, "file") == 0 && o->region_count == 0)
+    if (strcmp(o->backend_name, "file") == 0 && o->regions.count == 0)
         return cli_usage_error(cmd, "missing --region ID=FILE (at least one region to measure)");
-    if (strcmp(o->backend_name, "file") != 0 && o->region_count > 0)
+    if (!cli_region_list_check_unique(&o->regions, cmd))
+        return CLI_EXIT_USAGE;
+    if (strcmp(o->backend_name, "file") != 0 && o->regions.count > 0)
         return cli_usage_error(cmd, "--region applies only to --backend file");
     return CLI_EXIT_OK;
 }
@@ -317,9 +291,13 @@ static int create_backend(struct attester_setup *s, const struct attester_option
 
 static int add_file_regions(struct attester_setup *s, const struct attester_options *o)
 {
+    if (o->regions.count > PQCHA_MAX_REGIONS) {
+        cli_errorf("%zu regions: a report holds at most %u", o->regions.count, PQCHA_MAX_REGIONS);
+        return CLI_EXIT_USAGE;
+    }
     size_t i;
-    for (i = 0; i < o->region_count; i++) {
-        const struct cli_region_spec *r = &o->regions[i];
+    for (i = 0; i < o->regions.count; i++) {
+        const struct cli_region_spec *r = &o->regions.items[i];
         pqcha_err err =
             pqcha_file_backend_add(s->backend, o->workload, r->id, r->path, r->offset, r->length);
         if (err != PQCHA_OK) {
@@ -585,4 +563,18 @@ void attester_setup_free(struct attester_setup *s)
     if (s->key != NULL)
         pqcha_key_free(s->key);
     memset(s, 0, sizeof(*s));
+}
+
+void attester_report_error(struct attester_setup *s, const char *cmd, pqcha_err err)
+{
+    size_t bytes = 0;
+    if (err == PQCHA_ERR_TOO_LARGE && pqcha_attester_report_size(s->attester, &bytes) == PQCHA_OK &&
+        bytes > PQCHA_MAX_PAYLOAD_LEN) {
+        cli_errorf("%s: the report would be %zu bytes, above the %u MiB a report's payload may have "
+                   "(docs/FORMAT.md section 1); nothing was hashed. Attest the regions in several "
+                   "reports (workloads), or fewer regions at once",
+                   cmd, bytes, PQCHA_MAX_PAYLOAD_LEN >> 20);
+        return;
+    }
+    cli_error(cmd, err, cli_hint_for(err));
 }

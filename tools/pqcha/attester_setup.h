@@ -96,8 +96,7 @@ struct attester_options {
     const char *workload;
     const char *backend_name;
     const char *nonce;
-    struct cli_region_spec *regions;
-    size_t region_count;
+    struct cli_region_list regions;
     const char **expects; /* "ID=HEX" strings from argv */
     size_t expect_count;
     uint64_t ttl;
@@ -137,5 +136,7 @@ void attester_options_free(struct attester_options *o);
 int attester_setup_build(struct attester_setup *s, const struct attester_options *o,
                          const char *cmd);
 void attester_setup_free(struct attester_setup *s);
+/* Prints why attesting failed; a report too large says how large, and the cap. */
+void attester_report_error(struct attester_setup *s, const char *cmd, pqcha_err err);
 
 #endif

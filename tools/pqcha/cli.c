@@ -363,6 +363,62 @@ int cli_finish_stdout(int status)
     return CLI_EXIT_USAGE;
 }
 
+int cli_region_list_add(struct cli_region_list *l, const char *cmd, const char *arg)
+{
+    struct cli_region_spec spec;
+    if (!cli_region_spec_parse(cmd, arg, &spec))
+        return 0;
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        struct cli_region_spec *grown = realloc(l->items, cap * sizeof(*grown));
+        if (grown == NULL) {
+            cli_error("--region", PQCHA_ERR_NO_MEMORY, NULL);
+            cli_region_spec_clear(&spec);
+            return 0;
+        }
+        l->items = grown;
+        l->cap = cap;
+    }
+    l->items[l->count++] = spec;
+    return 1;
+}
+
+static int compare_spec_ids(const void *a, const void *b)
+{
+    return strcmp((*(const struct cli_region_spec *const *)a)->id,
+                  (*(const struct cli_region_spec *const *)b)->id);
+}
+
+int cli_region_list_check_unique(const struct cli_region_list *l, const char *cmd)
+{
+    const struct cli_region_spec **sorted = malloc((l->count ? l->count : 1) * sizeof(*sorted));
+    size_t i;
+    int ok = 1;
+    if (sorted == NULL) {
+        cli_error("--region", PQCHA_ERR_NO_MEMORY, NULL);
+        return 0;
+    }
+    for (i = 0; i < l->count; i++)
+        sorted[i] = &l->items[i];
+    qsort(sorted, l->count, sizeof(*sorted), compare_spec_ids);
+    for (i = 1; ok && i < l->count; i++)
+        if (strcmp(sorted[i - 1]->id, sorted[i]->id) == 0) {
+            cli_usage_error(cmd, "--region: region id '%s' given twice", sorted[i]->id);
+            ok = 0;
+        }
+    free(sorted);
+    return ok;
+}
+
+void cli_region_list_free(struct cli_region_list *l)
+{
+    size_t i;
+    for (i = 0; i < l->count; i++)
+        cli_region_spec_clear(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
 int cli_path_exists(const char *path)
 {
     struct stat st;

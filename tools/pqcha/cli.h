@@ -158,4 +158,16 @@ struct cli_region_spec {
 int cli_region_spec_parse(const char *cmd, const char *text, struct cli_region_spec *out);
 void cli_region_spec_clear(struct cli_region_spec *spec);
 
+/* The --region options of a command, in order. */
+struct cli_region_list {
+    struct cli_region_spec *items;
+    size_t count, cap;
+};
+/* Parses and appends one --region; 0 after a usage error. */
+int cli_region_list_add(struct cli_region_list *l, const char *cmd, const char *arg);
+/* Every id once (sorted, so 50,000 regions cost n log n); 0 after an error
+ * naming the repeated id. */
+int cli_region_list_check_unique(const struct cli_region_list *l, const char *cmd);
+void cli_region_list_free(struct cli_region_list *l);
+
 #endif

@@ -78,8 +78,7 @@ struct policy_options {
     const char *output;
     const char *trust[POLICY_MAX_TRUST];
     size_t trust_count;
-    struct cli_region_spec *regions;
-    size_t region_count;
+    struct cli_region_list regions;
     int allow_extra;
     pqcha_digest_alg digests[POLICY_MAX_DIGESTS];
     size_t digest_count;
@@ -92,37 +91,9 @@ struct policy_options {
 static void policy_options_free(struct policy_options *o)
 {
     size_t i;
-    for (i = 0; i < o->region_count; i++)
-        cli_region_spec_clear(&o->regions[i]);
-    free(o->regions);
+    cli_region_list_free(&o->regions);
     for (i = 0; i < o->manifest_count; i++)
         pqcha_manifest_free(o->manifests[i]);
-}
-
-static int add_region(struct policy_options *o, const char *arg)
-{
-    struct cli_region_spec spec;
-    struct cli_region_spec *grown;
-    size_t i;
-
-    if (!cli_region_spec_parse(POLICY_CMD, arg, &spec))
-        return 0;
-    for (i = 0; i < o->region_count; i++) {
-        if (strcmp(o->regions[i].id, spec.id) == 0) {
-            cli_usage_error(POLICY_CMD, "--region: region id '%s' given twice", spec.id);
-            cli_region_spec_clear(&spec);
-            return 0;
-        }
-    }
-    grown = realloc(o->regions, (o->region_count + 1) * sizeof(*grown));
-    if (grown == NULL) {
-        cli_error("--region", PQCHA_ERR_NO_MEMORY, NULL);
-        cli_region_spec_clear(&spec);
-        return 0;
-    }
-    o->regions = grown;
-    o->regions[o->region_count++] = spec;
-    return 1;
 }
 
 static int add_digest(struct policy_options *o, const char *arg)
@@ -150,7 +121,7 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
         o->workload = arg;
         return 1;
     case 'r':
-        return add_region(o, arg);
+        return cli_region_list_add(&o->regions, POLICY_CMD, arg);
     case 'm':
         if (o->manifest_count == POLICY_MAX_MANIFESTS) {
             cli_usage_error(POLICY_CMD, "--manifest: at most %d manifests", POLICY_MAX_MANIFESTS);
@@ -208,8 +179,8 @@ static int region_name_taken(const struct policy_options *o, size_t manifest, si
                              const char *name)
 {
     size_t i, f;
-    for (i = 0; i < o->region_count; i++)
-        if (strcmp(o->regions[i].id, name) == 0)
+    for (i = 0; i < o->regions.count; i++)
+        if (strcmp(o->regions.items[i].id, name) == 0)
             return 1;
     for (i = 0; i <= manifest; i++)
         for (f = 0; f < (i < manifest ? pqcha_manifest_file_count(o->manifests[i]) : file); f++)
@@ -222,7 +193,7 @@ static int region_name_taken(const struct policy_options *o, size_t manifest, si
  * of its own. */
 static int load_manifests(struct policy_options *o)
 {
-    size_t i, f, total = o->region_count;
+    size_t i, f, total = o->regions.count;
     for (i = 0; i < o->manifest_count; i++) {
         o->manifests[i] = cli_load_manifest(o->manifest_paths[i]);
         if (o->manifests[i] == NULL)
@@ -408,8 +379,8 @@ static int append_region_digests(struct cli_buf *json, const struct policy_optio
 static int add_reference_files(pqcha_backend *backend, const struct policy_options *o)
 {
     size_t i;
-    for (i = 0; i < o->region_count; i++) {
-        const struct cli_region_spec *r = &o->regions[i];
+    for (i = 0; i < o->regions.count; i++) {
+        const struct cli_region_spec *r = &o->regions.items[i];
         pqcha_err err =
             pqcha_file_backend_add(backend, o->workload, r->id, r->path, r->offset, r->length);
         if (err != PQCHA_OK) {
@@ -420,6 +391,29 @@ static int add_reference_files(pqcha_backend *backend, const struct policy_optio
         }
     }
     return 1;
+}
+
+/* The bytes the regions' entries will take at least (ids before escaping),
+ * known before anything is hashed. */
+static size_t region_entries_size(const struct policy_options *o)
+{
+    size_t i, d, per_digest_sets = 2; /* {} */
+    size_t total = 0;
+    for (d = 0; d < o->digest_count; d++)
+        per_digest_sets += strlen(pqcha_digest_alg_name(o->digests[d])) + 6 +
+                           2 * pqcha_digest_alg_length(o->digests[d]) + (d ? 2 : 0);
+    for (i = 0; i < o->regions.count; i++)
+        total += 9 + strlen(o->regions.items[i].id) + 4 + per_digest_sets;
+    return total;
+}
+
+static int policy_too_large(size_t bytes, const char *when)
+{
+    cli_errorf("the policy would be %s%zu bytes, above the %u MiB a policy may have "
+               "(docs/FORMAT.md section 1)%s: split the regions over several workloads "
+               "or policies, or use --manifest for model files",
+               when[0] ? "at least " : "", bytes, PQCHA_MAX_POLICY_LEN >> 20, when);
+    return 0;
 }
 
 static int build_policy_json(struct cli_buf *json, const struct policy_options *o)
@@ -445,9 +439,12 @@ static int build_policy_json(struct cli_buf *json, const struct policy_options *
         }
         cli_buf_appendf(json, "      \"allowExtraRegions\": %s,\n", o->allow_extra ? "true" : "false");
         cli_buf_append(json, "      \"regions\": {");
-        ok = append_region_digests(json, o, backend);
+        if (json->len + region_entries_size(o) > PQCHA_MAX_POLICY_LEN)
+            ok = policy_too_large(json->len + region_entries_size(o), "; nothing was hashed");
+        else
+            ok = append_region_digests(json, o, backend);
         if (ok)
-            ok = append_manifest_regions(json, o, o->region_count == 0);
+            ok = append_manifest_regions(json, o, o->regions.count == 0);
         cli_buf_append(json, "\n      }\n    }\n  }\n}\n");
     }
     pqcha_backend_free(backend);
@@ -462,7 +459,11 @@ static int build_policy_json(struct cli_buf *json, const struct policy_options *
 static int policy_parses(const struct cli_buf *json)
 {
     pqcha_policy *policy = NULL;
-    pqcha_err err = pqcha_policy_parse(&policy, json->data, json->len);
+    pqcha_err err;
+    /* Too large is the user's limit, not pqcha's bug: said with the numbers. */
+    if (json->len > PQCHA_MAX_POLICY_LEN)
+        return policy_too_large(json->len, "");
+    err = pqcha_policy_parse(&policy, json->data, json->len);
     if (err != PQCHA_OK) {
         cli_error("the generated policy does not parse back", err,
                   "this is a bug in pqcha; please report it");
@@ -508,9 +509,11 @@ int cli_policy_main(int argc, char **argv)
         status = cli_usage_error(POLICY_CMD, "unexpected argument '%s'", argv[optind]);
     if (status == CLI_EXIT_OK && o.workload == NULL)
         status = cli_usage_error(POLICY_CMD, "missing --workload ID");
-    if (status == CLI_EXIT_OK && o.region_count == 0 && o.manifest_count == 0)
+    if (status == CLI_EXIT_OK && o.regions.count == 0 && o.manifest_count == 0)
         status = cli_usage_error(POLICY_CMD, "missing --region ID=FILE or --manifest MANIFEST.json "
                                              "(at least one reference region)");
+    if (status == CLI_EXIT_OK && !cli_region_list_check_unique(&o.regions, POLICY_CMD))
+        status = CLI_EXIT_USAGE;
     if (status == CLI_EXIT_OK && !load_manifests(&o))
         status = CLI_EXIT_USAGE;
     /* A manifest describes model memory: a report that hashed the file on
