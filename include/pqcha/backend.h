@@ -152,8 +152,21 @@ pqcha_err pqcha_process_mapped_files(char **paths, int pid);
  * "range-0x<address>". */
 pqcha_err pqcha_process_backend_add_range(pqcha_backend *b, const char *workload_id, int pid,
                                           uint64_t address, uint64_t length, const char *region_id);
-/* All read-only (no write permission), file-backed mappings, one region per file. */
+/* All read-only (no write permission), file-backed mappings, one region per
+ * file. A mapping that cannot be used (a file name that is no valid id or
+ * description, a file replaced on disk or unreadable) is skipped and listed
+ * by pqcha_process_backend_unusable_*; NO_SUCH_REGION when none is usable. */
 pqcha_err pqcha_process_backend_add_readonly_files(pqcha_backend *b, const char *workload_id, int pid);
+
+/* The mappings the last add_mappings, add_file or add_readonly_files call
+ * could not use, each path once, and why: skipped by add_readonly_files; for
+ * the others the mapping whose error the call returned. Paths are what the
+ * kernel shows: untrusted text, escape it before printing. Valid until the
+ * next add call or pqcha_backend_free; not for use while another thread
+ * adds regions. */
+size_t pqcha_process_backend_unusable_count(pqcha_backend *b);
+const char *pqcha_process_backend_unusable_path(pqcha_backend *b, size_t i);
+pqcha_err pqcha_process_backend_unusable_error(pqcha_backend *b, size_t i);
 
 #ifdef __cplusplus
 }

@@ -59,14 +59,26 @@ typedef struct proc_entry {
     char *tensor_note;   /* why a model file's region has no tensor table, or NULL */
 } proc_entry;
 
+/* A mapping an add call could not use, and why. */
+typedef struct unusable_mapping {
+    char *path;
+    pqcha_err why;
+} unusable_mapping;
+
+typedef struct unusable_list {
+    unusable_mapping *items;
+    size_t count;
+} unusable_list;
+
 typedef struct process_backend {
-    pthread_mutex_t lock; /* guards entries; reads run outside it */
+    pthread_mutex_t lock; /* guards entries and unusable; reads run outside it */
     proc_entry *entries;
     size_t count;
     size_t cap;
     const pqcha_manifest *manifest; /* borrowed: where tensor tables come from first */
     int no_tensor_tables;           /* measure mappings without their tensors */
     pqcha__region_index index;      /* (workload, region id) -> entry */
+    unusable_list unusable;         /* of the last add call */
 } process_backend;
 
 static void proc_entry_key(const void *entries, size_t pos, const char **workload_id,
@@ -111,10 +123,37 @@ static void entry_list_free(entry_list *l) {
     l->count = 0;
 }
 
+static void unusable_list_free(unusable_list *l) {
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i].path);
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
+
+/* Records a mapping that could not be used. Distinct paths only: a file
+ * mapped in several runs is one line in a warning. */
+static pqcha_err note_unusable(unusable_list *l, const char *path, pqcha_err why) {
+    for (size_t i = 0; i < l->count; i++)
+        if (strcmp(l->items[i].path, path) == 0)
+            return PQCHA_OK;
+    if (l->count >= PQCHA_MAX_REGIONS)
+        return PQCHA_OK; /* the first 65 536 say enough */
+    unusable_mapping *grown = realloc(l->items, (l->count + 1) * sizeof *grown);
+    if (grown == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    l->items = grown;
+    if ((grown[l->count].path = pqcha__strdup(path)) == NULL)
+        return PQCHA_ERR_NO_MEMORY;
+    grown[l->count++].why = why;
+    return PQCHA_OK;
+}
+
 static void process_destroy(void *self) {
     process_backend *p = self;
     if (p == NULL)
         return;
+    unusable_list_free(&p->unusable);
     for (size_t i = 0; i < p->count; i++)
         entry_clear(&p->entries[i]);
     free(p->entries);
@@ -335,10 +374,26 @@ static uint64_t clamp_to_file(uint64_t run_bytes, uint64_t file_offset, uint64_t
     return run_bytes < in_file ? run_bytes : in_file;
 }
 
+/* How an add call treats a mapping it cannot use (an odd file name, a file
+ * replaced on disk, a permission): skip it, or fail the call; either way it
+ * is recorded for pqcha_process_backend_unusable_*. */
+typedef struct mapping_scan {
+    int skip_unusable;
+    unusable_list unusable;
+} mapping_scan;
+
+/* OK when the mapping is to be skipped, else the error that fails the call. */
+static pqcha_err mapping_unusable(mapping_scan *scan, const pqcha__map_entry *e, pqcha_err why) {
+    if (why == PQCHA_ERR_NO_MEMORY)
+        return why;
+    PQCHA_TRY(note_unusable(&scan->unusable, e->path, why));
+    return scan->skip_unusable ? PQCHA_OK : why;
+}
+
 /* The runs of mappings that pass filter, each clamped to its file's size;
  * runs entirely past the end of their file are left out. */
 static pqcha_err collect_file_runs(run_list *runs, int pid, const pqcha__maps *m,
-                                   pqcha__map_filter filter, void *ctx) {
+                                   pqcha__map_filter filter, void *ctx, mapping_scan *scan) {
     size_t i = 0;
     while (i < m->count) {
         if (!filter(&m->entries[i], ctx)) {
@@ -347,12 +402,16 @@ static pqcha_err collect_file_runs(run_list *runs, int pid, const pqcha__maps *m
         }
         file_run run = {i, pqcha__maps_run_end(m, i, filter, ctx), 0, 0};
         const pqcha__map_entry *first = &m->entries[run.first];
-        PQCHA_TRY(mapped_file_size(pid, first, &run.file_size));
+        pqcha_err err = mapped_file_size(pid, first, &run.file_size);
+        i = run.end;
+        if (err != PQCHA_OK) {
+            PQCHA_TRY(mapping_unusable(scan, first, err));
+            continue;
+        }
         run.size = clamp_to_file(m->entries[run.end - 1].end - first->start, first->offset,
                                  run.file_size);
         if (run.size > 0)
             PQCHA_TRY(run_list_push(runs, &run));
-        i = run.end;
     }
     return PQCHA_OK;
 }
@@ -490,17 +549,23 @@ static pqcha_err entry_list_grow(entry_list *l, size_t n) {
     return PQCHA_OK;
 }
 
-/* One entry per run; all or nothing. */
+/* One entry per usable run (NO_SUCH_REGION when none is). */
 static pqcha_err entries_for_runs(entry_list *out, const process_backend *p, int pid,
-                                  const pqcha__maps *m, const run_list *runs, const char *region_id) {
+                                  const pqcha__maps *m, const run_list *runs, const char *region_id,
+                                  mapping_scan *scan) {
     if (runs->count == 0)
         return PQCHA_ERR_NO_SUCH_REGION;
     PQCHA_TRY(entry_list_grow(out, runs->count));
     for (size_t k = 0; k < runs->count; k++) {
-        out->count++;
-        PQCHA_TRY(entry_for_run(&out->items[k], p, pid, m, runs, k, region_id));
+        proc_entry *e = &out->items[out->count++];
+        pqcha_err err = entry_for_run(e, p, pid, m, runs, k, region_id);
+        if (err != PQCHA_OK) {
+            entry_clear(e);
+            out->count--;
+            PQCHA_TRY(mapping_unusable(scan, &m->entries[runs->items[k].first], err));
+        }
     }
-    return PQCHA_OK;
+    return out->count > 0 ? PQCHA_OK : PQCHA_ERR_NO_SUCH_REGION;
 }
 
 /* ---- adding entries ---- */
@@ -598,20 +663,33 @@ static pqcha_err check_common_args(process_backend *p, const char *workload_id, 
     return PQCHA_OK;
 }
 
-/* Lists the file runs that pass filter and adds one region per run. */
+/* Keeps what this add call could not use, for pqcha_process_backend_unusable_*. */
+static void keep_unusable(process_backend *p, mapping_scan *scan) {
+    pthread_mutex_lock(&p->lock);
+    unusable_list_free(&p->unusable);
+    p->unusable = scan->unusable;
+    pthread_mutex_unlock(&p->lock);
+    scan->unusable = (unusable_list){NULL, 0};
+}
+
+/* Lists the file runs that pass filter and adds one region per usable run;
+ * all of them or none. */
 static pqcha_err add_file_runs(process_backend *p, const char *workload_id, int pid,
-                               const char *region_id, pqcha__map_filter filter, void *ctx) {
+                               const char *region_id, pqcha__map_filter filter, void *ctx,
+                               int skip_unusable) {
     pqcha__maps maps = {NULL, 0};
     run_list runs = {NULL, 0};
     entry_list list = {NULL, 0};
+    mapping_scan scan = {skip_unusable, {NULL, 0}};
     uint64_t start_time = 0;
     pqcha_err err = load_process_maps(pid, &maps, &start_time);
     if (err == PQCHA_OK)
-        err = collect_file_runs(&runs, pid, &maps, filter, ctx);
+        err = collect_file_runs(&runs, pid, &maps, filter, ctx, &scan);
     if (err == PQCHA_OK)
-        err = entries_for_runs(&list, p, pid, &maps, &runs, region_id);
+        err = entries_for_runs(&list, p, pid, &maps, &runs, region_id, &scan);
     if (err == PQCHA_OK)
         err = commit_entries(p, workload_id, &list, start_time);
+    keep_unusable(p, &scan);
     entry_list_free(&list);
     free(runs.items);
     pqcha__maps_free(&maps);
@@ -678,7 +756,7 @@ pqcha_err pqcha_process_backend_add_mappings(pqcha_backend *b, const char *workl
         return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(check_common_args(p, workload_id, pid, region_id));
     glob_selector selector = {glob, strchr(glob, '/') != NULL};
-    return add_file_runs(p, workload_id, pid, region_id, glob_filter, &selector);
+    return add_file_runs(p, workload_id, pid, region_id, glob_filter, &selector, 0);
 }
 
 pqcha_err pqcha_process_backend_add_file(pqcha_backend *b, const char *workload_id, int pid,
@@ -694,7 +772,7 @@ pqcha_err pqcha_process_backend_add_file(pqcha_backend *b, const char *workload_
     if (!S_ISREG(st.st_mode))
         return PQCHA_ERR_INVALID_ARGUMENT;
     inode_selector selector = {(uint64_t)st.st_ino, (uint64_t)st.st_dev, pid};
-    return add_file_runs(p, workload_id, pid, region_id, inode_filter, &selector);
+    return add_file_runs(p, workload_id, pid, region_id, inode_filter, &selector, 0);
 }
 
 pqcha_err pqcha_process_backend_set_manifest(pqcha_backend *b, const pqcha_manifest *m) {
@@ -728,7 +806,22 @@ const char *pqcha_process_backend_tensor_note(pqcha_backend *b, const char *work
 pqcha_err pqcha_process_backend_add_readonly_files(pqcha_backend *b, const char *workload_id, int pid) {
     process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
     PQCHA_TRY(check_common_args(p, workload_id, pid, NULL));
-    return add_file_runs(p, workload_id, pid, NULL, readonly_file_filter, NULL);
+    return add_file_runs(p, workload_id, pid, NULL, readonly_file_filter, NULL, 1);
+}
+
+size_t pqcha_process_backend_unusable_count(pqcha_backend *b) {
+    process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
+    return p ? p->unusable.count : 0;
+}
+
+const char *pqcha_process_backend_unusable_path(pqcha_backend *b, size_t i) {
+    process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
+    return p && i < p->unusable.count ? p->unusable.items[i].path : NULL;
+}
+
+pqcha_err pqcha_process_backend_unusable_error(pqcha_backend *b, size_t i) {
+    process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
+    return p && i < p->unusable.count ? p->unusable.items[i].why : PQCHA_ERR_INVALID_ARGUMENT;
 }
 
 /* The readable mappings that cover [address, address + length) without a

@@ -102,6 +102,31 @@ expect_exit 4 "$PQCHA" attest --key signer.pem --workload server --pid "$sim_pid
 assert_contains err "ADDR+LEN"
 expect_exit 4 "$PQCHA" attest --key signer.pem --workload server --pid 0 --map '*'
 
+# A mapped file whose name is no valid id (an ESC in it): --readonly-files
+# skips it with a warning naming it, escaped, and measures the rest; --map
+# that selects it says which mapping it could not use.
+odd=$'odd\x1b[2Jname.bin'
+head -c 5000 model.bin >"$odd"
+head -c 7000 model.bin >good.bin
+mkfifo sim2.out
+"$sim" --ro "$PWD/good.bin" --ro "$PWD/$odd" >sim2.out </dev/null &
+sim2_pid=$!
+cleanup_hooks+=("kill -9 $sim2_pid 2>/dev/null")
+exec 4<sim2.out
+while read -r kind _ _ <&4; do [ "$kind" = ready ] && break; done
+expect_exit 0 "$PQCHA" attest --key signer.pem --workload odd --pid "$sim2_pid" --readonly-files \
+  -o ro.json
+assert_contains err "warning: --readonly-files: skipped the mapping of '$PWD/odd\x1b[2Jname.bin': invalid identifier"
+if grep -q $'\x1b' err; then fail "a raw ESC reached the terminal"; fi
+expect_exit 0 "$PQCHA" inspect ro.json
+assert_contains out "good.bin"
+expect_exit 4 "$PQCHA" attest --key signer.pem --workload odd --pid "$sim2_pid" --map 'odd*'
+assert_contains err "could not use the mapping of '$PWD/odd\x1b[2Jname.bin': invalid identifier"
+expect_exit 4 "$PQCHA" attest --key signer.pem --workload odd --pid "$sim2_pid" --map "w=$PWD/$odd"
+assert_contains err "could not use the mapping of '$PWD/odd\x1b[2Jname.bin'"
+if grep -q $'\x1b' err; then fail "a raw ESC reached the terminal"; fi
+kill -9 "$sim2_pid"
+
 # Another user's process without privilege: exit 4, and the hint names the remedies.
 if [ "$(id -u)" -eq 0 ]; then
   expect_exit 4 setpriv --reuid=65533 --regid=65533 --clear-groups --inh-caps=-all \

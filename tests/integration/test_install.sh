@@ -37,4 +37,17 @@ flags=${PQCHA_CONSUMER_FLAGS:-}
 "$cc" $flags -std=c11 -Wall -Werror "$work/consumer.c" $(pkg-config --cflags libpqcha) "$work/prefix/lib/libpqcha.a" \
   $(pkg-config --static --libs libpqcha | sed 's/-lpqcha//') -o "$work/consumer_static"
 "$work/consumer_static" | grep -q "signed+verified 3309"
+# A build inside a directory other users cannot enter (a clone in a home of
+# mode 0700, or in mktemp -d): the test that runs its helper as another user
+# still passes, by running a copy the other user can reach.
+private="$work/private"
+mkdir -m 0700 "$private"
+cp "$PQCHA_BUILD/test_process_backend" "$PQCHA_BUILD/model_server_sim" "$private/"
+if ! (cd "$private" && ./test_process_backend) >"$work/private.log" 2>&1; then
+  cat "$work/private.log"
+  echo "FAIL: test_process_backend fails from a directory of mode 0700"
+  exit 1
+fi
+grep -q "test_other_users_process_needs_privilege" "$work/private.log" || {
+  cat "$work/private.log"; echo "FAIL: the other-user case did not run"; exit 1; }
 echo "ok: installed library, headers, man page and libpqcha.pc work for shared and static consumers"

@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -57,9 +58,9 @@ static int parse_mapping_line(sim *s, const char *line) {
     return 1;
 }
 
-/* Starts the helper (as uid unless uid is -1) and reads its mapping lines up
- * to "ready". Returns 0 if it did not get there. */
-static int sim_start_as(sim *s, const char *const *args, uid_t uid) {
+/* Starts the helper at helper (as uid unless uid is -1) and reads its
+ * mapping lines up to "ready". Returns 0 if it did not get there. */
+static int sim_start_as(sim *s, const char *helper, const char *const *args, uid_t uid) {
     int out_pipe[2], in_pipe[2];
     memset(s, 0, sizeof *s);
     s->in_fd = -1;
@@ -73,7 +74,7 @@ static int sim_start_as(sim *s, const char *const *args, uid_t uid) {
     fflush(NULL);
     s->pid = fork();
     if (s->pid == 0) {
-        const char *argv[16] = {helper_path};
+        const char *argv[16] = {helper};
         size_t n = 1;
         while (n < 15 && args[n - 1] != NULL) {
             argv[n] = args[n - 1];
@@ -84,7 +85,7 @@ static int sim_start_as(sim *s, const char *const *args, uid_t uid) {
         dup2(in_pipe[0], STDIN_FILENO);
         if (uid != (uid_t)-1 && (setgroups(0, NULL) != 0 || setgid(uid) != 0 || setuid(uid) != 0))
             _exit(126);
-        execv(helper_path, (char *const *)(uintptr_t)argv);
+        execv(helper, (char *const *)(uintptr_t)argv);
         _exit(127);
     }
     close(out_pipe[1]);
@@ -104,7 +105,7 @@ static int sim_start_as(sim *s, const char *const *args, uid_t uid) {
 }
 
 static int sim_start(sim *s, const char *const *args) {
-    return sim_start_as(s, args, (uid_t)-1);
+    return sim_start_as(s, helper_path, args, (uid_t)-1);
 }
 
 static void sim_stop(sim *s) {
@@ -320,6 +321,45 @@ static void test_readonly_files_selection(void) {
     pqcha_backend_free(b);
     free(ro);
     free(rw);
+}
+
+/* A mapping whose file name is no valid id: --readonly-files skips it and
+ * lists it with the reason; a glob that selects it fails with that reason
+ * and lists it; a later call that uses every mapping lists none. */
+static void test_unusable_mappings_listed(void) {
+    char odd_path[PATH_MAX], good_path[PATH_MAX];
+    uint8_t *odd = write_file(odd_path, sizeof odd_path, "odd\x1b[2Jname.bin", PAGE + 3, 5);
+    uint8_t *good = write_file(good_path, sizeof good_path, "good-name.bin", PAGE + 7, 6);
+    sim s;
+    pqcha_backend *b = process_backend();
+    REQUIRE(odd && good && b);
+    const char *args[] = {"--ro", good_path, "--ro", odd_path, NULL};
+    if (sim_start(&s, args)) {
+        CHECK_OK(pqcha_process_backend_add_readonly_files(b, WORKLOAD, s.pid));
+        check_digest(b, "good-name.bin", good, PAGE + 7);
+        CHECK(pqcha_process_backend_unusable_count(b) == 1);
+        CHECK_STR(pqcha_process_backend_unusable_path(b, 0), odd_path);
+        CHECK_ERR(pqcha_process_backend_unusable_error(b, 0), PQCHA_ERR_BAD_IDENTIFIER);
+        CHECK(pqcha_process_backend_unusable_path(b, 1) == NULL);
+        CHECK_ERR(pqcha_process_backend_unusable_error(b, 1), PQCHA_ERR_INVALID_ARGUMENT);
+
+        CHECK_ERR(pqcha_process_backend_add_mappings(b, "w2", s.pid, "odd*", NULL),
+                  PQCHA_ERR_BAD_IDENTIFIER);
+        CHECK(pqcha_process_backend_unusable_count(b) == 1);
+        CHECK_STR(pqcha_process_backend_unusable_path(b, 0), odd_path);
+        /* An explicit id does not help: the path itself goes into the report. */
+        CHECK_ERR(pqcha_process_backend_add_mappings(b, "w2", s.pid, "odd*", "odd"),
+                  PQCHA_ERR_BAD_IDENTIFIER);
+        CHECK_OK(pqcha_process_backend_add_mappings(b, "w2", s.pid, "good-*", NULL));
+        CHECK(pqcha_process_backend_unusable_count(b) == 0);
+    } else {
+        CHECK(!"model_server_sim did not start");
+    }
+    sim_stop(&s);
+    CHECK(pqcha_process_backend_unusable_count(NULL) == 0);
+    pqcha_backend_free(b);
+    free(odd);
+    free(good);
 }
 
 /* Makes process_vm_readv fail with ENOSYS in this process, as on a kernel
@@ -720,16 +760,83 @@ static void attest_unprivileged(pqcha_backend *b, pid_t target, uint64_t address
     _exit(read == PQCHA_ERR_PERMISSION ? 0 : (read == PQCHA_OK ? 102 : (int)read));
 }
 
+/* 1 if uid may execute path (every directory on the way searchable, the
+ * file executable, the mount not noexec), tried as that user in a child. */
+static int executable_by(const char *path, uid_t uid) {
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0)
+        _exit(setgroups(0, NULL) == 0 && setgid(uid) == 0 && setuid(uid) == 0 &&
+                      access(path, X_OK) == 0 ? 0 : 1);
+    int status = 0;
+    return child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 0;
+}
+
+/* Copies the helper into a new directory of mode 0755 under base, so that
+ * another user can run it although the build tree lies in a directory only
+ * its owner may enter (a clone in a home of mode 0700, or in mktemp -d). */
+static int copy_helper_under(const char *base, char *dir, size_t dir_cap, char *copy,
+                             size_t copy_cap) {
+    snprintf(dir, dir_cap, "%s/pqcha-helper-XXXXXX", base);
+    if (mkdtemp(dir) == NULL)
+        return 0;
+    snprintf(copy, copy_cap, "%s/model_server_sim", dir);
+    int in = open(helper_path, O_RDONLY | O_CLOEXEC);
+    int out = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+    char buf[65536];
+    ssize_t n = 0;
+    int ok = in >= 0 && out >= 0 && chmod(dir, 0755) == 0;
+    while (ok && (n = read(in, buf, sizeof buf)) > 0)
+        ok = write(out, buf, (size_t)n) == n;
+    ok = ok && n == 0 && fchmod(out, 0755) == 0;
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) != 0)
+        ok = 0;
+    return ok;
+}
+
+static void remove_helper_copy(const char *dir, const char *copy) {
+    unlink(copy);
+    rmdir(dir);
+}
+
+/* The helper as uid may run it: the build's own when that user can reach
+ * it, else a copy in /tmp or /dev/shm; 0 (after a visible note) when no
+ * such place exists. dir is set when a copy was made. */
+static int helper_for_user(uid_t uid, char *dir, size_t dir_cap, char *copy, size_t copy_cap) {
+    static const char *const bases[] = {"/tmp", "/dev/shm", "/var/tmp"};
+    dir[0] = '\0';
+    if (executable_by(helper_path, uid)) {
+        snprintf(copy, copy_cap, "%s", helper_path);
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+        if (copy_helper_under(bases[i], dir, dir_cap, copy, copy_cap) && executable_by(copy, uid))
+            return 1;
+        remove_helper_copy(dir, copy);
+        dir[0] = '\0';
+    }
+    printf("note: test_other_users_process_needs_privilege skipped: uid %u cannot reach %s "
+           "and no copy in /tmp, /dev/shm or /var/tmp is executable for it\n",
+           (unsigned)uid, helper_path);
+    return 0;
+}
+
 static void test_other_users_process_needs_privilege(void) {
     if (geteuid() != 0) {
         printf("note: test_other_users_process_needs_privilege skipped (needs root to switch users)\n");
         return;
     }
+    char dir[PATH_MAX], helper[PATH_MAX];
+    if (!helper_for_user(NOBODY_UID, dir, sizeof dir, helper, sizeof helper))
+        return;
     sim s;
     pqcha_backend *b = process_backend();
     REQUIRE(b != NULL);
     const char *args[] = {"--anon", "4096", NULL};
-    if (sim_start_as(&s, args, NOBODY_UID) && s.count == 1) {
+    if (sim_start_as(&s, helper, args, NOBODY_UID) && s.count == 1) {
         /* Root may read it: the region is listed before privileges are dropped. */
         CHECK_OK(pqcha_process_backend_add_range(b, WORKLOAD, s.pid, s.maps[0].address, 4096, "anon"));
         fflush(NULL);
@@ -747,6 +854,8 @@ static void test_other_users_process_needs_privilege(void) {
         CHECK(!"model_server_sim did not start as nobody");
     }
     sim_stop(&s);
+    if (dir[0])
+        remove_helper_copy(dir, helper);
     pqcha_backend_free(b);
 }
 
@@ -773,6 +882,7 @@ int main(int argc, char **argv) {
         TEST(test_file_mappings_digest_like_the_files),
         TEST(test_anonymous_ranges),
         TEST(test_readonly_files_selection),
+        TEST(test_unusable_mappings_listed),
         TEST(test_adjacent_mappings_merge),
         TEST(test_unknown_process_and_empty_glob),
         TEST(test_process_exits_after_listing),

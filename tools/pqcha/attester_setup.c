@@ -75,7 +75,7 @@ static int split_selector_id(const char *cmd, const char *option, const char *ar
                              const char **rest)
 {
     const char *equals = strchr(arg, '=');
-    pqcha_err err;
+    char what[64];
 
     *id = NULL;
     *rest = arg;
@@ -92,8 +92,8 @@ static int split_selector_id(const char *cmd, const char *option, const char *ar
     }
     memcpy(*id, arg, (size_t)(equals - arg));
     (*id)[equals - arg] = '\0';
-    if ((err = pqcha_identifier_check(*id)) != PQCHA_OK) {
-        cli_usage_error(cmd, "%s '%s': region id: %s", option, arg, pqcha_strerror(err));
+    snprintf(what, sizeof what, "%s: region id", option);
+    if (!cli_option_identifier(cmd, what, *id)) {
         free(*id);
         *id = NULL;
         return 0;
@@ -172,6 +172,8 @@ int attester_option(struct attester_options *o, const char *cmd, int opt, const 
         o->key_path = arg;
         return 1;
     case 'w':
+        if (!cli_option_identifier(cmd, "--workload", arg))
+            return -1;
         o->workload = arg;
         return 1;
     case 'r':
@@ -412,6 +414,23 @@ static int configure_tensor_tables(struct attester_setup *s, const struct attest
     return CLI_EXIT_OK;
 }
 
+/* The mappings the last add call could not use: skipped with a warning
+ * (--readonly-files), or the one that failed it, named. */
+static void report_unusable_mappings(struct attester_setup *s, const char *cmd, int skipped)
+{
+    size_t i, n = pqcha_process_backend_unusable_count(s->backend);
+    for (i = 0; i < n; i++) {
+        const char *path = pqcha_process_backend_unusable_path(s->backend, i);
+        const char *why = pqcha_strerror(pqcha_process_backend_unusable_error(s->backend, i));
+        if (skipped)
+            fprintf(stderr, "pqcha %s: warning: --readonly-files: skipped the mapping of '%s': %s\n",
+                    cmd, cli_escaped(path), why);
+        else
+            fprintf(stderr, "pqcha %s: could not use the mapping of '%s': %s\n", cmd,
+                    cli_escaped(path), why);
+    }
+}
+
 /* Reads the process's memory map now, so that a wrong PID, a missing
  * permission or a glob that matches nothing fails before anything is signed. */
 static int add_process_regions(struct attester_setup *s, const struct attester_options *o,
@@ -424,11 +443,15 @@ static int add_process_regions(struct attester_setup *s, const struct attester_o
 
     if (status != CLI_EXIT_OK)
         return status;
-    for (i = 0; i < o->selector_count && err == PQCHA_OK; i++)
+    for (i = 0; i < o->selector_count && err == PQCHA_OK; i++) {
         err = add_selector_regions(s, o, &o->selectors[i], what, sizeof(what));
+        if (err != PQCHA_OK)
+            report_unusable_mappings(s, cmd, 0);
+    }
     if (err == PQCHA_OK && o->readonly_files) {
         err = pqcha_process_backend_add_readonly_files(s->backend, o->workload, o->pid);
         snprintf(what, sizeof(what), "pid %d, --readonly-files", o->pid);
+        report_unusable_mappings(s, cmd, 1);
     }
     if (err == PQCHA_OK) {
         warn_missing_tensor_tables(s, o, cmd);
@@ -437,6 +460,10 @@ static int add_process_regions(struct attester_setup *s, const struct attester_o
     if (err == PQCHA_ERR_NO_SUCH_REGION && strstr(what, "--map") != NULL) {
         cli_error(what, err, "no mapping of that file");
         explain_no_mapping(o);
+    } else if (err == PQCHA_ERR_BAD_IDENTIFIER && pqcha_process_backend_unusable_count(s->backend)) {
+        cli_error(what, err, "a report carries the mapped file's path, and this one holds a "
+                             "control character or is not UTF-8: have the server map the file "
+                             "through a link with a plain name");
     } else {
         cli_error(what, err, err == PQCHA_ERR_NOT_FOUND ? "no such file here: give the path as "
                                  "this machine sees it, or a glob on the base name" : cli_hint_for(err));

@@ -14,7 +14,10 @@
 
 void cli_error(const char *what, pqcha_err err, const char *hint)
 {
-    fprintf(stderr, "pqcha: %s: %s\n", what, pqcha_strerror(err));
+    /* what names files, ids and paths, some from untrusted input: escaped */
+    fputs("pqcha: ", stderr);
+    cli_print_escaped(stderr, what);
+    fprintf(stderr, ": %s\n", pqcha_strerror(err));
     if (hint != NULL)
         fprintf(stderr, "pqcha: hint: %s\n", hint);
 }
@@ -48,6 +51,16 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry 'pqcha %s --help'.\n", cmd);
     return CLI_EXIT_USAGE;
+}
+
+int cli_option_identifier(const char *cmd, const char *what, const char *value)
+{
+    pqcha_err err = pqcha_identifier_check(value);
+    if (err == PQCHA_OK)
+        return 1;
+    cli_usage_error(cmd, "%s '%s': %s (an id is 1-256 bytes of UTF-8 without control "
+                    "characters)", what, cli_escaped(value), pqcha_strerror(err));
+    return 0;
 }
 
 int cli_try_help(const char *cmd)
@@ -495,25 +508,62 @@ static int needs_escape(long cp)
            cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* The escaped form of the character at s + *i (one code point, or one byte
+ * that is not UTF-8) into piece; advances *i. */
+static void escape_next(const unsigned char *s, size_t len, size_t *i, char piece[16])
+{
+    size_t n;
+    long cp = utf8_decode(s + *i, len - *i, &n);
+    if (cp < 0) {
+        snprintf(piece, 16, "\\x%02x", s[*i]); /* not UTF-8: the byte itself */
+        *i += 1;
+        return;
+    }
+    if (cp == '\\')
+        snprintf(piece, 16, "\\\\");
+    else if (needs_escape(cp))
+        snprintf(piece, 16, cp < 0x100 ? "\\x%02lx" : "\\u%04lx", cp);
+    else {
+        memcpy(piece, s + *i, n);
+        piece[n] = '\0';
+    }
+    *i += n;
+}
+
 void cli_print_escaped(FILE *out, const char *text)
 {
     const unsigned char *s = (const unsigned char *)text;
-    size_t len = strlen(text), i = 0, n;
+    size_t len = strlen(text), i = 0;
+    char piece[16];
     while (i < len) {
-        long cp = utf8_decode(s + i, len - i, &n);
-        if (cp < 0) {
-            fprintf(out, "\\x%02x", s[i]); /* not UTF-8: the byte itself */
-            i++;
-            continue;
-        }
-        if (cp == '\\')
-            fputs("\\\\", out);
-        else if (needs_escape(cp))
-            fprintf(out, cp < 0x100 ? "\\x%02lx" : "\\u%04lx", cp);
-        else
-            fwrite(s + i, 1, n, out);
-        i += n;
+        escape_next(s, len, &i, piece);
+        fputs(piece, out);
     }
+}
+
+#define ESCAPED_SLOTS 4
+#define ESCAPED_CAP 1024
+
+const char *cli_escaped(const char *text)
+{
+    static char slots[ESCAPED_SLOTS][ESCAPED_CAP];
+    static unsigned next;
+    char *buf = slots[next++ % ESCAPED_SLOTS];
+    const unsigned char *s = (const unsigned char *)text;
+    size_t len = strlen(text), i = 0, used = 0;
+    char piece[16];
+    buf[0] = '\0';
+    while (i < len) {
+        escape_next(s, len, &i, piece);
+        size_t n = strlen(piece);
+        if (used + n + sizeof "..." > ESCAPED_CAP) { /* whole characters only */
+            memcpy(buf + used, "...", sizeof "...");
+            return buf;
+        }
+        memcpy(buf + used, piece, n + 1);
+        used += n;
+    }
+    return buf;
 }
 
 /* ---- keys ---- */
@@ -761,7 +811,6 @@ int cli_region_spec_parse(const char *cmd, const char *text, struct cli_region_s
     const char *equals = strchr(text, '=');
     const char *file_part, *at;
     size_t path_len;
-    pqcha_err err;
     int range;
 
     memset(out, 0, sizeof(*out));
@@ -791,9 +840,7 @@ int cli_region_spec_parse(const char *cmd, const char *text, struct cli_region_s
         cli_region_spec_clear(out);
         return 0;
     }
-    err = pqcha_identifier_check(out->id);
-    if (err != PQCHA_OK) {
-        cli_usage_error(cmd, "--region '%s': region id: %s", text, pqcha_strerror(err));
+    if (!cli_option_identifier(cmd, "--region: region id", out->id)) {
         cli_region_spec_clear(out);
         return 0;
     }

@@ -40,7 +40,7 @@ int cli_manifest_main(int argc, char **argv);
 #define CLI_PRINTF(f, a)
 #endif
 
-/* "pqcha: <what>: <pqcha_strerror(err)>" and, if hint is not NULL,
+/* "pqcha: <what, escaped>: <pqcha_strerror(err)>" and, if hint is not NULL,
  * "pqcha: hint: <hint>" on the next line. */
 void cli_error(const char *what, pqcha_err err, const char *hint);
 /* The hint for PQCHA_ERR_PERMISSION on a file (cli_hint_for's is about
@@ -51,6 +51,10 @@ extern const char cli_file_permission_hint[];
  * overrides and bytes that are not UTF-8 are shown as \xNN or \uNNNN, and a
  * backslash as two, so nothing it holds can forge lines or move the cursor. */
 void cli_print_escaped(FILE *out, const char *text);
+/* The same escaping into a static buffer, for a "%s" in a message: up to
+ * 1 KiB, cut at a whole character with "..." after. Four buffers rotate, so
+ * one message may hold four such strings. Single-threaded callers only. */
+const char *cli_escaped(const char *text);
 /* Reads and parses a manifest file; NULL after printing why. */
 pqcha_manifest *cli_load_manifest(const char *path);
 /* "pqcha: <message>" */
@@ -59,6 +63,10 @@ void cli_errorf(const char *fmt, ...) CLI_PRINTF(1, 2);
 void cli_warnf(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* "pqcha <cmd>: <message>" then "Try 'pqcha <cmd> --help'."; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* Checks an id given on the command line (what: "--workload", "--region:
+ * region id"); on failure prints a usage error with the value escaped and
+ * the rule, and returns 0. */
+int cli_option_identifier(const char *cmd, const char *what, const char *value);
 /* After getopt has printed its own complaint: "Try 'pqcha <cmd> --help'."; returns CLI_EXIT_USAGE. */
 int cli_try_help(const char *cmd);
 /* The remedy worth suggesting for an error, or NULL. */

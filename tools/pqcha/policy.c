@@ -111,13 +111,10 @@ static int add_digest(struct policy_options *o, const char *arg)
 
 static int parse_policy_option(struct policy_options *o, int opt, const char *arg)
 {
-    pqcha_err err;
     switch (opt) {
     case 'w':
-        if ((err = pqcha_identifier_check(arg)) != PQCHA_OK) {
-            cli_usage_error(POLICY_CMD, "--workload: %s", pqcha_strerror(err));
+        if (!cli_option_identifier(POLICY_CMD, "--workload", arg))
             return 0;
-        }
         o->workload = arg;
         return 1;
     case 'r':
@@ -143,10 +140,8 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
             o->platform = NULL;
             return 1;
         }
-        if ((err = pqcha_identifier_check(arg)) != PQCHA_OK) {
-            cli_usage_error(POLICY_CMD, "--platform: %s", pqcha_strerror(err));
+        if (!cli_option_identifier(POLICY_CMD, "--platform", arg))
             return 0;
-        }
         o->platform = arg;
         return 1;
     case POLICY_OPT_ALLOW_EXTRA:
