@@ -52,6 +52,7 @@ typedef enum pqcha_err {
     PQCHA_ERR_EMPTY_REPORT = 30,       /* a report with no regions */
     PQCHA_ERR_SIGNATURE_COUNT = 31,    /* not exactly one DSSE signature */
     PQCHA_ERR_BAD_POLICY = 32,         /* a policy that is well-formed JSON but meaningless */
+    PQCHA_ERR_JSON_TOO_COMPLEX = 33,   /* JSON nested too deeply, or more values than its size allows */
 
     /* verification */
     PQCHA_ERR_BAD_SIGNATURE = 40,

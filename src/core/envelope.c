@@ -107,7 +107,10 @@ pqcha_err pqcha__envelope_decode(pqcha__envelope *out, const char *json, size_t 
     if (json == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     json_t *root;
-    PQCHA_TRY(pqcha__json_parse_object(&root, json, len, PQCHA_MAX_ENVELOPE_LEN));
+    /* Before the signer is known the envelope may cost a small multiple of
+     * its size: seven values at most three deep are all it can hold. */
+    static const pqcha__json_limits envelope_limits = {PQCHA_MAX_ENVELOPE_LEN, 3, 16, 4};
+    PQCHA_TRY(pqcha__json_parse_object(&root, json, len, &envelope_limits));
     pqcha_err err = pqcha__json_check_fields(root, envelope_fields, NULL);
     if (err == PQCHA_OK)
         err = decode_payload(out, root);
@@ -136,7 +139,7 @@ void pqcha__envelope_clear(pqcha__envelope *env) {
  * character by character. Keys appear in sorted order, as in FORMAT.md. */
 static pqcha_err build_envelope_json(char **out, size_t *out_len, const char *payload_b64,
                                      const char *key_id, const char *sig_b64) {
-    static const char *const pieces[] = {"{\"payload\":\"", "\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE,
+    static const char *const pieces[] = {"{\"payload\":\"", ("\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE),
                                          "\",\"signatures\":[{\"keyid\":\"", "\",\"sig\":\"",
                                          "\"}]}"};
     const char *values[] = {payload_b64, "", key_id, sig_b64, ""};
@@ -214,8 +217,8 @@ pqcha_err pqcha_report_decode_unverified(pqcha_report **out, const char *envelop
 static pqcha_err pretty_payload(char **out, const pqcha__envelope *env) {
     json_t *root;
     PQCHA_TRY(pqcha__json_parse_object(&root, (const char *)env->payload, env->payload_len,
-                                       PQCHA_MAX_PAYLOAD_LEN));
-    pqcha_err err = pqcha__json_dump(out, NULL, root, 1);
+                                       &pqcha__payload_json_limits));
+    pqcha_err err = pqcha__json_dump(out, NULL, root, PQCHA__JSON_PRETTY);
     json_decref(root);
     return err;
 }

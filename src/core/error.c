@@ -39,6 +39,7 @@ static const error_entry error_table[PQCHA_ERR_LAST_] = {
     [PQCHA_ERR_EMPTY_REPORT] = {"EMPTY_REPORT", "report has no regions"},
     [PQCHA_ERR_SIGNATURE_COUNT] = {"SIGNATURE_COUNT", "envelope must carry exactly one signature"},
     [PQCHA_ERR_BAD_POLICY] = {"BAD_POLICY", "invalid policy"},
+    [PQCHA_ERR_JSON_TOO_COMPLEX] = {"JSON_TOO_COMPLEX", "JSON too deeply nested or too many values for its size"},
     [PQCHA_ERR_BAD_SIGNATURE] = {"BAD_SIGNATURE", "signature verification failed"},
     [PQCHA_ERR_UNTRUSTED_KEY] = {"UNTRUSTED_KEY", "signed by a key that is not trusted"},
     [PQCHA_ERR_EXPIRED] = {"EXPIRED", "report has expired"},

@@ -3,6 +3,8 @@
  * keys rejected, closed key sets, exact types and integer ranges. */
 #include "json.h"
 
+#include "core/internal.h"
+
 #include <string.h>
 
 json_t *pqcha__json_mutable(const json_t *value) {
@@ -28,14 +30,47 @@ static pqcha_err map_load_error(const json_error_t *err) {
     }
 }
 
-pqcha_err pqcha__json_parse_object(json_t **out, const char *text, size_t len, size_t cap) {
+/* Per value kind, the most jansson 2.14 allocates for it (its struct, a
+ * hashtable for an object, a slot in an array's table, which doubles as it
+ * grows; 16 bytes of malloc bookkeeping each), measured with
+ * json_set_alloc_funcs on documents of 100 000 values of one kind. Strings
+ * and keys cost their bytes on top. true, false and null are shared. */
+#define TREE_OBJECT 256u
+#define TREE_ARRAY 160u
+#define TREE_ARRAY_SLOT 16u
+#define TREE_MEMBER 112u
+#define TREE_STRING 96u
+#define TREE_NUMBER 48u
+
+size_t pqcha__json_tree_cost(const pqcha__json_stats *st) {
+    return st->objects * TREE_OBJECT + st->arrays * TREE_ARRAY + st->array_items * TREE_ARRAY_SLOT +
+           st->members * TREE_MEMBER + st->strings * TREE_STRING + st->numbers * TREE_NUMBER +
+           st->string_bytes;
+}
+
+/* The scan before the tree: syntax, depth, number of values, cost. */
+static pqcha_err check_shape(const char *text, size_t len, const pqcha__json_limits *lim) {
+    pqcha__json_stats st;
+    PQCHA_TRY(pqcha__json_scan(text, len, lim->max_depth, &st));
+    size_t values = st.objects + st.arrays + st.strings + st.numbers + st.literals;
+    if (lim->max_values != 0 && values > lim->max_values)
+        return PQCHA_ERR_JSON_TOO_COMPLEX;
+    /* len is at most a few hundred MiB: the product cannot overflow. */
+    if (pqcha__json_tree_cost(&st) > (size_t)lim->tree_factor * len + PQCHA__JSON_TREE_SLACK)
+        return PQCHA_ERR_JSON_TOO_COMPLEX;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__json_parse_object(json_t **out, const char *text, size_t len,
+                                   const pqcha__json_limits *lim) {
     if (out == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (text == NULL)
+    if (text == NULL || lim == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
-    if (len > cap)
+    if (len > lim->max_len)
         return PQCHA_ERR_TOO_LARGE;
+    PQCHA_TRY(check_shape(text, len, lim));
     json_error_t err;
     /* JSON_DECODE_ANY so a scalar top level is reported as a type error,
      * not as a syntax error. NUL bytes and trailing data stay rejected. */
@@ -154,7 +189,7 @@ pqcha_err pqcha__json_array(const json_t *obj, const char *key, size_t max_items
     return PQCHA_OK;
 }
 
-pqcha_err pqcha__json_dump(char **out, size_t *out_len, const json_t *value, int pretty) {
+pqcha_err pqcha__json_dump(char **out, size_t *out_len, const json_t *value, int style) {
     if (out == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
@@ -162,11 +197,13 @@ pqcha_err pqcha__json_dump(char **out, size_t *out_len, const json_t *value, int
         *out_len = 0;
     if (value == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
-    /* The pretty form is for people ('pqcha inspect' prints unverified
-     * payloads with it): all non-ASCII is escaped, so no C1 control (U+009B
-     * is CSI) or bidi override reaches a terminal raw. JSON already escapes
-     * C0 controls. The compact form is the signed wire form: UTF-8 as is. */
-    size_t flags = JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) | JSON_ENSURE_ASCII : JSON_COMPACT);
+    /* The pretty and ASCII forms are for people ('pqcha inspect' prints
+     * unverified payloads, 'verify --json' results): json.h says why. */
+    size_t flags = JSON_SORT_KEYS;
+    if (style == PQCHA__JSON_PRETTY)
+        flags |= JSON_INDENT(2) | JSON_ENSURE_ASCII;
+    else
+        flags |= JSON_COMPACT | (style == PQCHA__JSON_COMPACT_ASCII ? JSON_ENSURE_ASCII : 0);
     char *text = json_dumps(value, flags);
     if (text == NULL)
         return PQCHA_ERR_NO_MEMORY;

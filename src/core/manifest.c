@@ -525,7 +525,7 @@ pqcha_err pqcha_manifest_to_json(char **out, const pqcha_manifest *m) {
     char *text = NULL;
     size_t len = 0;
     if (err == PQCHA_OK)
-        err = pqcha__json_dump(&text, &len, root, 1);
+        err = pqcha__json_dump(&text, &len, root, PQCHA__JSON_PRETTY);
     json_decref(root);
     /* Never hand out a manifest the decoder would refuse for its size. */
     if (err == PQCHA_OK && len > PQCHA_MAX_MANIFEST_LEN) {
@@ -773,7 +773,8 @@ pqcha_err pqcha_manifest_parse(pqcha_manifest **out, const char *json, size_t le
     if (len > PQCHA_MAX_MANIFEST_LEN)
         return PQCHA_ERR_TOO_LARGE;
     json_t *root = NULL;
-    PQCHA_TRY(pqcha__json_parse_object(&root, json ? json : "", len, PQCHA_MAX_MANIFEST_LEN));
+    static const pqcha__json_limits limits = {PQCHA_MAX_MANIFEST_LEN, 8, 0, 16};
+    PQCHA_TRY(pqcha__json_parse_object(&root, json ? json : "", len, &limits));
     pqcha_manifest *m = NULL;
     pqcha_err err = pqcha_manifest_create(&m);
     if (err == PQCHA_OK)

@@ -558,7 +558,8 @@ pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len) {
     if (!json && len != 0) return PQCHA_ERR_INVALID_ARGUMENT;
     if (len > PQCHA_MAX_POLICY_LEN) return PQCHA_ERR_TOO_LARGE;
     json_t *root = NULL;
-    PQCHA_TRY(pqcha__json_parse_object(&root, json ? json : "", len, PQCHA_MAX_POLICY_LEN));
+    static const pqcha__json_limits limits = {PQCHA_MAX_POLICY_LEN, 12, 0, 24};
+    PQCHA_TRY(pqcha__json_parse_object(&root, json ? json : "", len, &limits));
     pqcha_policy *p = calloc(1, sizeof *p);
     if (!p) {
         json_decref(root);
@@ -583,7 +584,7 @@ pqcha_err pqcha_policy_manifest_entry_json(char **out, const pqcha_manifest *m, 
     json_t *obj = NULL;
     PQCHA_TRY(pqcha__model_file_encode(&obj, &m->files[file]));
     size_t len = 0;
-    pqcha_err err = pqcha__json_dump(out, &len, obj, 0);
+    pqcha_err err = pqcha__json_dump(out, &len, obj, PQCHA__JSON_COMPACT);
     json_decref(obj);
     return err;
 }

@@ -582,7 +582,7 @@ pqcha_err pqcha__statement_encode_unchecked(char **out, size_t *out_len, const p
         return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = build_statement(root, rep);
     if (err == PQCHA_OK)
-        err = pqcha__json_dump(out, out_len, root, 0);
+        err = pqcha__json_dump(out, out_len, root, PQCHA__JSON_COMPACT);
     json_decref(root);
     return err;
 }
@@ -936,6 +936,10 @@ static pqcha_err decode_statement(pqcha_report *rep, const json_t *root) {
     return PQCHA_OK;
 }
 
+/* A payload nests six deep (predicate, regions, region, segments, segment,
+ * digest); 12 leaves room, and more is no report. */
+const pqcha__json_limits pqcha__payload_json_limits = {PQCHA_MAX_PAYLOAD_LEN, 12, 0, 16};
+
 pqcha_err pqcha__statement_decode(pqcha_report **out, const uint8_t *payload, size_t len) {
     if (out == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
@@ -943,7 +947,7 @@ pqcha_err pqcha__statement_decode(pqcha_report **out, const uint8_t *payload, si
     if (payload == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     json_t *root;
-    PQCHA_TRY(pqcha__json_parse_object(&root, (const char *)payload, len, PQCHA_MAX_PAYLOAD_LEN));
+    PQCHA_TRY(pqcha__json_parse_object(&root, (const char *)payload, len, &pqcha__payload_json_limits));
     pqcha_report *rep = NULL;
     pqcha_err err = pqcha__report_new(&rep);
     if (err == PQCHA_OK)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "pqcha.h"
+#include "core/json.h"
 #include "core/segments.h"
 
 struct pqcha_region {
@@ -95,6 +96,9 @@ pqcha_err pqcha__statement_encode_unchecked(char **out, size_t *out_len, const p
 /* Strict decoder for the payload: size caps, exact fields and types, every
  * cross-field consistency rule of FORMAT.md. */
 pqcha_err pqcha__statement_decode(pqcha_report **out, const uint8_t *payload, size_t len);
+/* What a payload may hold as JSON (also for 'inspect', which parses it
+ * unverified): PQCHA_MAX_PAYLOAD_LEN bytes, nesting, tree cost (json.h). */
+extern const pqcha__json_limits pqcha__payload_json_limits;
 
 /* Region helpers shared with backends. */
 void pqcha__region_clear(pqcha_region *r);

@@ -18,6 +18,7 @@
 
 #include "core/internal.h"
 #include "core/json.h"
+#include "core/json_pull.h"
 #include "core/manifest.h"
 #include "core/reader.h"
 
@@ -73,48 +74,150 @@ pqcha_err pqcha__safetensors_tensor_check(const pqcha__tensor *t) {
     return bytes == t->size ? PQCHA_OK : PQCHA_ERR_INCONSISTENT_CLAIMS;
 }
 
-static pqcha_err parse_shape(pqcha__tensor *t, const json_t *obj) {
-    json_t *shape = NULL;
-    PQCHA_TRY(pqcha__json_array(obj, "shape", SAFETENSORS_MAX_DIMS, &shape));
-    t->ndims = (unsigned)json_array_size(shape);
-    for (unsigned i = 0; i < t->ndims; i++)
-        PQCHA_TRY(pqcha__json_uint_value(json_array_get(shape, i), PQCHA_MAX_SAFE_INTEGER, &t->shape[i]));
+/* ---- the header, decoded token by token ----
+ * The header is read with the pull tokenizer, never built into a tree: what
+ * it costs is the tensor table it describes (about three times the text),
+ * however the 100 MiB a header may have are arranged. The syntax is checked
+ * over the whole header first (pqcha__json_scan), so a syntax error anywhere
+ * wins over a field error, as with a parser that reads everything first. */
+
+/* A numeric list ("shape", "data_offsets"): up to `max` integers kept, the
+ * count of elements, and the first element's error. */
+typedef struct number_list {
+    uint64_t values[SAFETENSORS_MAX_DIMS];
+    size_t count;
+    pqcha_err first_error;
+} number_list;
+
+/* What one tensor entry holds, collected in any order; each field once. */
+typedef struct tensor_fields {
+    unsigned seen;          /* FIELD_* bits */
+    int unknown;            /* a key that is none of the three */
+    pqcha_err dtype_error;  /* not a string, or too long */
+    char *dtype;
+    pqcha_err shape_error;  /* not an array */
+    number_list shape;
+    pqcha_err offsets_error;
+    number_list offsets;
+} tensor_fields;
+
+enum { FIELD_DTYPE = 1, FIELD_SHAPE = 2, FIELD_OFFSETS = 4 };
+
+static pqcha_err next_token(pqcha__json_pull *p, pqcha__json_token *t) {
+    return pqcha__json_pull_next(p, t);
+}
+
+/* The value after a key when it must be a list of integers: elements past
+ * the `keep` first are counted, not kept; a nested value is WRONG_TYPE. */
+static pqcha_err read_number_list(pqcha__json_pull *p, pqcha__json_token first, size_t keep,
+                                  pqcha_err *not_array, number_list *out) {
+    memset(out, 0, sizeof *out);
+    if (first != PQCHA__JSON_ARRAY) {
+        *not_array = PQCHA_ERR_WRONG_TYPE;
+        return pqcha__json_pull_skip(p, first);
+    }
+    for (;;) {
+        pqcha__json_token t;
+        PQCHA_TRY(next_token(p, &t));
+        if (t == PQCHA__JSON_ARRAY_END)
+            return PQCHA_OK;
+        uint64_t v = 0;
+        pqcha_err err = t == PQCHA__JSON_NUMBER ? pqcha__json_pull_uint(p, PQCHA_MAX_SAFE_INTEGER, &v)
+                                                : PQCHA_ERR_WRONG_TYPE;
+        PQCHA_TRY(pqcha__json_pull_skip(p, t));
+        if (out->first_error == PQCHA_OK)
+            out->first_error = err;
+        if (out->count < keep)
+            out->values[out->count] = v;
+        out->count++;
+    }
+}
+
+static pqcha_err read_dtype(pqcha__json_pull *p, pqcha__json_token t, tensor_fields *f) {
+    if (t != PQCHA__JSON_STRING) {
+        f->dtype_error = PQCHA_ERR_WRONG_TYPE;
+        return pqcha__json_pull_skip(p, t);
+    }
+    pqcha_err err = pqcha__json_pull_strdup(p, SAFETENSORS_MAX_DTYPE_LEN, &f->dtype, NULL);
+    if (err == PQCHA_ERR_NO_MEMORY)
+        return err;
+    f->dtype_error = err;
     return PQCHA_OK;
 }
 
-/* data_offsets: exactly [begin, end] with begin <= end. */
-static pqcha_err parse_offsets(uint64_t *begin, uint64_t *end, const json_t *obj) {
-    json_t *offsets = NULL;
-    PQCHA_TRY(pqcha__json_array(obj, "data_offsets", SIZE_MAX, &offsets));
-    if (json_array_size(offsets) != 2)
-        return PQCHA_ERR_MALFORMED;
-    PQCHA_TRY(pqcha__json_uint_value(json_array_get(offsets, 0), PQCHA_MAX_SAFE_INTEGER, begin));
-    PQCHA_TRY(pqcha__json_uint_value(json_array_get(offsets, 1), PQCHA_MAX_SAFE_INTEGER, end));
-    return *begin <= *end ? PQCHA_OK : PQCHA_ERR_MALFORMED;
+/* One field of a tensor entry, its key just read. */
+static pqcha_err read_tensor_field(pqcha__json_pull *p, tensor_fields *f) {
+    unsigned bit = pqcha__json_pull_equals(p, "dtype")          ? FIELD_DTYPE
+                   : pqcha__json_pull_equals(p, "shape")        ? FIELD_SHAPE
+                   : pqcha__json_pull_equals(p, "data_offsets") ? FIELD_OFFSETS
+                                                                : 0;
+    if (bit != 0 && (f->seen & bit))
+        return PQCHA_ERR_JSON_DUPLICATE_KEY;
+    f->seen |= bit;
+    f->unknown |= bit == 0;
+    pqcha__json_token t;
+    PQCHA_TRY(next_token(p, &t));
+    switch (bit) {
+    case FIELD_DTYPE:
+        return read_dtype(p, t, f);
+    case FIELD_SHAPE:
+        return read_number_list(p, t, SAFETENSORS_MAX_DIMS, &f->shape_error, &f->shape);
+    case FIELD_OFFSETS:
+        return read_number_list(p, t, 2, &f->offsets_error, &f->offsets);
+    default:
+        return pqcha__json_pull_skip(p, t);
+    }
 }
 
-static pqcha_err parse_tensor(pqcha__tensor *t, const char *name, size_t name_len,
-                              const json_t *obj, uint64_t data_start, uint64_t data_len,
-                              pqcha__diag *diag) {
-    static const char *const required[] = {"dtype", "shape", "data_offsets", NULL};
-    PQCHA_TRY(pqcha__tensor_name_check(name, name_len));
-    PQCHA_TRY(pqcha__json_check_fields(obj, required, NULL));
-    const char *dtype = NULL;
-    PQCHA_TRY(pqcha__json_string(obj, "dtype", SAFETENSORS_MAX_DTYPE_LEN, &dtype));
-    if (dtype_bytes(dtype) == 0) {
-        char shown[SAFETENSORS_MAX_DTYPE_LEN + 1];
-        size_t n = 0;
-        for (const char *p = dtype; *p && n < SAFETENSORS_MAX_DTYPE_LEN; p++)
-            shown[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-        shown[n] = '\0';
-        pqcha__diag_tensor(diag, name, name_len, "has dtype '%s', which safetensors does not define", shown);
-        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+/* The fields of an entry whose '{' was just read, up to its '}'. */
+static pqcha_err read_tensor_fields(pqcha__json_pull *p, tensor_fields *f) {
+    for (;;) {
+        pqcha__json_token t;
+        PQCHA_TRY(next_token(p, &t));
+        if (t == PQCHA__JSON_OBJECT_END)
+            return PQCHA_OK;
+        PQCHA_TRY(read_tensor_field(p, f));
     }
-    PQCHA_TRY(parse_shape(t, obj));
-    uint64_t begin = 0, end = 0;
-    PQCHA_TRY(parse_offsets(&begin, &end, obj));
+}
+
+static pqcha_err unknown_dtype(const char *dtype, const char *name, size_t name_len,
+                               pqcha__diag *diag) {
+    char shown[SAFETENSORS_MAX_DTYPE_LEN + 1];
+    size_t n = 0;
+    for (const char *c = dtype; *c && n < SAFETENSORS_MAX_DTYPE_LEN; c++)
+        shown[n++] = (*c >= 0x20 && *c < 0x7f) ? *c : '?';
+    shown[n] = '\0';
+    pqcha__diag_tensor(diag, name, name_len, "has dtype '%s', which safetensors does not define", shown);
+    return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+}
+
+/* The collected fields, checked in a fixed order (keys, dtype, shape,
+ * offsets, then the entry as a whole), into t. */
+static pqcha_err tensor_from_fields(pqcha__tensor *t, const tensor_fields *f, const char *name,
+                                    size_t name_len, uint64_t data_start, uint64_t data_len,
+                                    pqcha__diag *diag) {
+    if (f->unknown)
+        return PQCHA_ERR_UNKNOWN_FIELD;
+    if (f->seen != (FIELD_DTYPE | FIELD_SHAPE | FIELD_OFFSETS))
+        return PQCHA_ERR_MISSING_FIELD;
+    PQCHA_TRY(f->dtype_error);
+    if (dtype_bytes(f->dtype) == 0)
+        return unknown_dtype(f->dtype, name, name_len, diag);
+    PQCHA_TRY(f->shape_error);
+    if (f->shape.count > SAFETENSORS_MAX_DIMS)
+        return PQCHA_ERR_TOO_LARGE;
+    PQCHA_TRY(f->shape.first_error);
+    PQCHA_TRY(f->offsets_error);
+    if (f->offsets.count != 2)
+        return PQCHA_ERR_MALFORMED;
+    PQCHA_TRY(f->offsets.first_error);
+    uint64_t begin = f->offsets.values[0], end = f->offsets.values[1];
+    if (begin > end)
+        return PQCHA_ERR_MALFORMED;
+    t->ndims = (unsigned)f->shape.count;
+    memcpy(t->shape, f->shape.values, sizeof t->shape);
     t->name = pqcha__strndup(name, name_len);
-    t->dtype = pqcha__strdup(dtype);
+    t->dtype = pqcha__strdup(f->dtype);
     if (t->name == NULL || t->dtype == NULL)
         return PQCHA_ERR_NO_MEMORY;
     t->size = end - begin;
@@ -126,17 +229,113 @@ static pqcha_err parse_tensor(pqcha__tensor *t, const char *name, size_t name_le
     return PQCHA_OK;
 }
 
-static pqcha_err parse_metadata(const json_t *meta) {
-    if (!json_is_object(meta))
+/* One tensor entry, its name (the key) decoded, its value's first token t. */
+static pqcha_err read_tensor(pqcha__json_pull *p, pqcha__json_token t, pqcha__tensor *out,
+                             const char *name, size_t name_len, uint64_t data_start,
+                             uint64_t data_len, pqcha__diag *diag) {
+    PQCHA_TRY(pqcha__tensor_name_check(name, name_len));
+    if (t != PQCHA__JSON_OBJECT)
         return PQCHA_ERR_WRONG_TYPE;
-    const char *key;
-    json_t *value;
-    json_object_foreach(pqcha__json_mutable(meta), key, value) {
-        (void)key;
-        if (!json_is_string(value))
-            return PQCHA_ERR_WRONG_TYPE;
-    }
+    tensor_fields f;
+    memset(&f, 0, sizeof f);
+    pqcha_err err = read_tensor_fields(p, &f);
+    if (err == PQCHA_OK)
+        err = tensor_from_fields(out, &f, name, name_len, data_start, data_len, diag);
+    free(f.dtype);
+    return err;
+}
+
+static int compare_strings(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted, no two alike: JSON_DUPLICATE_KEY otherwise (names[] is sorted). */
+static pqcha_err names_unique(char **names, size_t n) {
+    qsort(names, n, sizeof *names, compare_strings);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(names[i - 1], names[i]) == 0)
+            return PQCHA_ERR_JSON_DUPLICATE_KEY;
     return PQCHA_OK;
+}
+
+/* "__metadata__": an object of strings, keys unique. */
+static pqcha_err read_metadata(pqcha__json_pull *p, pqcha__json_token t) {
+    if (t != PQCHA__JSON_OBJECT)
+        return PQCHA_ERR_WRONG_TYPE;
+    char **keys = NULL;
+    size_t count = 0, cap = 0;
+    pqcha_err err = PQCHA_OK;
+    while (err == PQCHA_OK) {
+        err = next_token(p, &t);
+        if (err != PQCHA_OK || t == PQCHA__JSON_OBJECT_END)
+            break;
+        if (count == cap) {
+            size_t grown_cap = cap ? 2 * cap : 16;
+            char **grown = realloc(keys, grown_cap * sizeof *grown);
+            if (grown == NULL) {
+                err = PQCHA_ERR_NO_MEMORY;
+                break;
+            }
+            keys = grown;
+            cap = grown_cap;
+        }
+        err = pqcha__json_pull_strdup(p, SIZE_MAX, &keys[count], NULL);
+        count += err == PQCHA_OK;
+        if (err == PQCHA_OK)
+            err = next_token(p, &t);
+        if (err == PQCHA_OK && t != PQCHA__JSON_STRING)
+            err = PQCHA_ERR_WRONG_TYPE;
+    }
+    if (err == PQCHA_OK)
+        err = names_unique(keys, count);
+    for (size_t i = 0; i < count; i++)
+        free(keys[i]);
+    free(keys);
+    return err;
+}
+
+typedef struct table_builder {
+    pqcha__tensor *tensors;
+    size_t count, cap;
+    int saw_metadata;
+} table_builder;
+
+static pqcha_err table_slot(table_builder *b, pqcha__tensor **slot) {
+    if (b->count >= PQCHA_MAX_TENSORS)
+        return PQCHA_ERR_TOO_LARGE;
+    if (b->count == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        pqcha__tensor *grown = realloc(b->tensors, cap * sizeof *grown);
+        if (grown == NULL)
+            return PQCHA_ERR_NO_MEMORY;
+        b->tensors = grown;
+        b->cap = cap;
+    }
+    *slot = &b->tensors[b->count];
+    memset(*slot, 0, sizeof **slot);
+    b->count++; /* zeroed: safe to free on error */
+    return PQCHA_OK;
+}
+
+/* One top-level member, its key just read. */
+static pqcha_err read_member(pqcha__json_pull *p, table_builder *b, uint64_t data_start,
+                             uint64_t data_len, pqcha__diag *diag) {
+    char *name = NULL;
+    size_t name_len = 0;
+    pqcha__json_token t;
+    PQCHA_TRY(pqcha__json_pull_strdup(p, SIZE_MAX, &name, &name_len));
+    pqcha_err err = next_token(p, &t);
+    if (err == PQCHA_OK && strcmp(name, METADATA_KEY) == 0 && strlen(name) == name_len) {
+        err = b->saw_metadata ? PQCHA_ERR_JSON_DUPLICATE_KEY : read_metadata(p, t);
+        b->saw_metadata = 1;
+    } else if (err == PQCHA_OK) {
+        pqcha__tensor *slot = NULL;
+        err = table_slot(b, &slot);
+        if (err == PQCHA_OK)
+            err = read_tensor(p, t, slot, name, name_len, data_start, data_len, diag);
+    }
+    free(name);
+    return err;
 }
 
 static int compare_by_offset(const void *a, const void *b) {
@@ -145,7 +344,7 @@ static int compare_by_offset(const void *a, const void *b) {
         return x->offset < y->offset ? -1 : 1;
     if (x->size != y->size)
         return x->size < y->size ? -1 : 1;
-    return strcmp(x->name, y->name); /* names are unique: a total order */
+    return strcmp(x->name, y->name);
 }
 
 /* Sorted by offset, the tensors must follow each other without a gap and
@@ -161,43 +360,35 @@ static pqcha_err check_tiling(const pqcha__tensor *t, size_t n, uint64_t data_st
     return expected == file_size ? PQCHA_OK : PQCHA_ERR_MALFORMED;
 }
 
-static pqcha_err parse_table(pqcha__tensor **out, size_t *out_count, const json_t *root,
-                             uint64_t data_start, uint64_t file_size, pqcha__diag *diag) {
-    size_t n = json_object_size(root);
-    const json_t *meta = json_object_get(root, METADATA_KEY);
-    if (meta != NULL) {
-        PQCHA_TRY(parse_metadata(meta));
-        n--;
-    }
-    if (n > PQCHA_MAX_TENSORS)
-        return PQCHA_ERR_TOO_LARGE;
-    pqcha__tensor *t = calloc(n ? n : 1, sizeof *t);
-    if (t == NULL)
+/* Tensor names are the header's keys: unique, as JSON objects' keys must be. */
+static pqcha_err tensor_names_distinct(const pqcha__tensor *t, size_t n) {
+    char **names = malloc((n ? n : 1) * sizeof *names);
+    if (names == NULL)
         return PQCHA_ERR_NO_MEMORY;
-    size_t i = 0;
-    pqcha_err err = PQCHA_OK;
-    const char *name;
-    size_t name_len;
-    json_t *value;
-    json_object_keylen_foreach(pqcha__json_mutable(root), name, name_len, value) {
-        if (value == meta)
-            continue;
-        err = parse_tensor(&t[i], name, name_len, value, data_start, file_size - data_start, diag);
-        i++;
-        if (err != PQCHA_OK)
+    for (size_t i = 0; i < n; i++)
+        names[i] = t[i].name;
+    pqcha_err err = names_unique(names, n);
+    free(names);
+    return err;
+}
+
+static pqcha_err read_table(table_builder *b, const uint8_t *text, size_t len, uint64_t data_start,
+                            uint64_t file_size, pqcha__diag *diag) {
+    pqcha__json_stats st;
+    PQCHA_TRY(pqcha__json_scan(text, len, PQCHA__JSON_MAX_DEPTH, &st));
+    pqcha__json_pull p;
+    pqcha__json_token t;
+    pqcha__json_pull_init(&p, text, len, PQCHA__JSON_MAX_DEPTH);
+    PQCHA_TRY(next_token(&p, &t)); /* '{': the caller saw it */
+    for (;;) {
+        PQCHA_TRY(next_token(&p, &t));
+        if (t == PQCHA__JSON_OBJECT_END)
             break;
+        PQCHA_TRY(read_member(&p, b, data_start, file_size - data_start, diag));
     }
-    if (err == PQCHA_OK) {
-        qsort(t, n, sizeof *t, compare_by_offset);
-        err = check_tiling(t, n, data_start, file_size);
-    }
-    if (err != PQCHA_OK) {
-        pqcha__tensors_free(t, i);
-        return err;
-    }
-    *out = t;
-    *out_count = n;
-    return PQCHA_OK;
+    PQCHA_TRY(tensor_names_distinct(b->tensors, b->count));
+    qsort(b->tensors, b->count, sizeof *b->tensors, compare_by_offset);
+    return check_tiling(b->tensors, b->count, data_start, file_size);
 }
 
 static uint64_t le64(const uint8_t *p) {
@@ -252,11 +443,15 @@ pqcha_err pqcha__safetensors_parse_diag(pqcha__tensor **tensors, size_t *count, 
      * is refused, so one header has one accepted spelling of its end. */
     if (text_len == 0 || header[text_len - 1] != '}')
         return PQCHA_ERR_JSON_SYNTAX;
-    json_t *root = NULL;
-    PQCHA_TRY(pqcha__json_parse_object(&root, (const char *)header, text_len, SAFETENSORS_MAX_HEADER));
-    pqcha_err err = parse_table(tensors, count, root, SAFETENSORS_LEN_BYTES + header_len, file_size, diag);
-    json_decref(root);
-    return err;
+    table_builder b = {NULL, 0, 0, 0};
+    pqcha_err err = read_table(&b, header, text_len, SAFETENSORS_LEN_BYTES + header_len, file_size, diag);
+    if (err != PQCHA_OK) {
+        pqcha__tensors_free(b.tensors, b.count);
+        return err;
+    }
+    *tensors = b.tensors;
+    *count = b.count;
+    return PQCHA_OK;
 }
 
 /* ======================================================================
@@ -273,10 +468,6 @@ void pqcha__index_free(pqcha__safetensors_index *ix) {
         free(ix->map[i].tensor);
     free(ix->map);
     memset(ix, 0, sizeof *ix);
-}
-
-static int compare_strings(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int compare_index_entries(const void *a, const void *b) {
@@ -366,7 +557,8 @@ pqcha_err pqcha__safetensors_index_parse(pqcha__safetensors_index *out, const ch
     if (len > PQCHA__MAX_INDEX_LEN)
         return PQCHA_ERR_TOO_LARGE;
     json_t *root = NULL;
-    PQCHA_TRY(pqcha__json_parse_object(&root, text ? text : "", len, PQCHA__MAX_INDEX_LEN));
+    static const pqcha__json_limits limits = {PQCHA__MAX_INDEX_LEN, 8, 0, 16};
+    PQCHA_TRY(pqcha__json_parse_object(&root, text ? text : "", len, &limits));
     pqcha_err err = pqcha__json_check_fields(root, required, optional);
     json_t *meta = NULL, *map = NULL;
     if (err == PQCHA_OK && json_object_get(root, "metadata") != NULL)

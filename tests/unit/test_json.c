@@ -5,9 +5,12 @@
 #include "core/json.h"
 #include "testutil.h"
 
+/* Limits of max_len bytes and otherwise those of the larger documents. */
+#define LIM(max_len) (&(pqcha__json_limits){(max_len), 16, 0, 16})
+
 static pqcha_err parse(const char *text) {
     json_t *root = (json_t *)1;
-    pqcha_err err = pqcha__json_parse_object(&root, text, strlen(text), 1024);
+    pqcha_err err = pqcha__json_parse_object(&root, text, strlen(text), LIM(1024));
     if (err != PQCHA_OK && root != NULL)
         return PQCHA_ERR_INTERNAL;
     json_decref(root);
@@ -36,8 +39,8 @@ static void test_parse_rejects_bad_json(void) {
 
 static void test_parse_rejects_raw_nul_byte(void) {
     json_t *root = NULL;
-    CHECK_ERR(pqcha__json_parse_object(&root, "{}\0", 3, 100), PQCHA_ERR_JSON_SYNTAX);
-    CHECK_ERR(pqcha__json_parse_object(&root, "{\"a\0\":1}", 8, 100), PQCHA_ERR_JSON_SYNTAX);
+    CHECK_ERR(pqcha__json_parse_object(&root, "{}\0", 3, LIM(100)), PQCHA_ERR_JSON_SYNTAX);
+    CHECK_ERR(pqcha__json_parse_object(&root, "{\"a\0\":1}", 8, LIM(100)), PQCHA_ERR_JSON_SYNTAX);
     CHECK(root == NULL);
 }
 
@@ -53,22 +56,90 @@ static void test_parse_duplicates_and_top_level_type(void) {
 
 static void test_parse_cap_checked_first(void) {
     json_t *root = NULL;
-    CHECK_ERR(pqcha__json_parse_object(&root, "{}   ", 5, 4), PQCHA_ERR_TOO_LARGE);
+    CHECK_ERR(pqcha__json_parse_object(&root, "{}   ", 5, LIM(4)), PQCHA_ERR_TOO_LARGE);
     /* The cap comes before parsing: even garbage is TOO_LARGE. */
-    CHECK_ERR(pqcha__json_parse_object(&root, "garbage", 7, 4), PQCHA_ERR_TOO_LARGE);
-    CHECK_OK(pqcha__json_parse_object(&root, "{}  ", 4, 4));
+    CHECK_ERR(pqcha__json_parse_object(&root, "garbage", 7, LIM(4)), PQCHA_ERR_TOO_LARGE);
+    CHECK_OK(pqcha__json_parse_object(&root, "{}  ", 4, LIM(4)));
     json_decref(root);
-    CHECK_ERR(pqcha__json_parse_object(NULL, "{}", 2, 4), PQCHA_ERR_INVALID_ARGUMENT);
-    CHECK_ERR(pqcha__json_parse_object(&root, NULL, 2, 4), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha__json_parse_object(NULL, "{}", 2, LIM(4)), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha__json_parse_object(&root, NULL, 2, LIM(4)), PQCHA_ERR_INVALID_ARGUMENT);
 }
 
 static void test_huge_integer_is_out_of_range(void) {
     CHECK_ERR(parse("{\"n\":123456789012345678901234567890}"), PQCHA_ERR_OUT_OF_RANGE);
 }
 
+/* n copies of item, comma-separated, inside {"x":[...]}: the shapes of
+ * the review's hostile inputs. */
+static char *array_of(const char *item, size_t n) {
+    size_t item_len = strlen(item), len = 7 + n * (item_len + 1);
+    char *text = malloc(len + 1);
+    if (text == NULL)
+        return NULL;
+    size_t at = (size_t)sprintf(text, "{\"x\":[");
+    for (size_t i = 0; i < n; i++) {
+        memcpy(text + at, item, item_len);
+        at += item_len;
+        text[at++] = i + 1 < n ? ',' : ']';
+    }
+    text[at++] = '}';
+    text[at] = '\0';
+    return text;
+}
+
+static pqcha_err parse_with(const char *text, const pqcha__json_limits *lim) {
+    json_t *root = NULL;
+    pqcha_err err = pqcha__json_parse_object(&root, text, strlen(text), lim);
+    json_decref(root);
+    return err;
+}
+
+/* Structure that would cost more than tree_factor (16 here) times the
+ * text is refused before any tree is built; the same number of bytes as
+ * strings (what real documents are made of) is accepted. */
+static void test_tree_cost_bounded(void) {
+    const size_t n = 100000;
+    const char *hostile[] = {"{}", "[]", "0", "\"\"", "{\"a\":0}"};
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        char *text = array_of(hostile[i], n);
+        REQUIRE(text != NULL);
+        CHECK_ERR(parse_with(text, LIM(64u << 20)), PQCHA_ERR_JSON_TOO_COMPLEX);
+        free(text);
+    }
+    char *fine = array_of("\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"", n);
+    REQUIRE(fine != NULL);
+    CHECK_OK(parse_with(fine, LIM(64u << 20)));
+    free(fine);
+    /* Small documents always fit in the slack. */
+    char *small = array_of("{}", 200);
+    REQUIRE(small != NULL);
+    CHECK_OK(parse_with(small, LIM(4096)));
+    free(small);
+}
+
+static void test_depth_and_value_limits(void) {
+    const pqcha__json_limits three = {4096, 3, 0, 16}, seven = {4096, 3, 7, 16};
+    CHECK_OK(parse_with("{\"a\":{\"b\":[1]}}", &three));
+    CHECK_ERR(parse_with("{\"a\":{\"b\":[[1]]}}", &three), PQCHA_ERR_JSON_TOO_COMPLEX);
+    CHECK_OK(parse_with("{\"a\":\"x\",\"b\":\"y\",\"s\":[{\"k\":\"1\",\"v\":\"2\"}]}", &seven));
+    CHECK_ERR(parse_with("{\"a\":\"x\",\"b\":\"y\",\"s\":[{\"k\":\"1\",\"v\":\"2\"},1]}", &seven),
+              PQCHA_ERR_JSON_TOO_COMPLEX);
+    /* Deeper than the tokenizer's own ceiling, whatever the limit says. */
+    char deep[2 * PQCHA__JSON_MAX_DEPTH + 16];
+    size_t at = (size_t)sprintf(deep, "{\"a\":");
+    for (unsigned i = 0; i < PQCHA__JSON_MAX_DEPTH; i++)
+        deep[at++] = '[';
+    for (unsigned i = 0; i < PQCHA__JSON_MAX_DEPTH; i++)
+        deep[at++] = ']';
+    deep[at++] = '}';
+    deep[at] = '\0';
+    const pqcha__json_limits huge_depth = {4096, 1000, 0, 16};
+    CHECK_ERR(parse_with(deep, &huge_depth), PQCHA_ERR_JSON_TOO_COMPLEX);
+}
+
 static json_t *load(const char *text) {
     json_t *root = NULL;
-    if (pqcha__json_parse_object(&root, text, strlen(text), 4096) != PQCHA_OK)
+    if (pqcha__json_parse_object(&root, text, strlen(text), LIM(4096)) != PQCHA_OK)
         return NULL;
     return root;
 }
@@ -159,12 +230,27 @@ static void test_dump_sorted(void) {
     REQUIRE(o != NULL);
     char *text = NULL;
     size_t len = 0;
-    CHECK_OK(pqcha__json_dump(&text, &len, o, 0));
+    CHECK_OK(pqcha__json_dump(&text, &len, o, PQCHA__JSON_COMPACT));
     CHECK_STR(text, "{\"a\":{\"y\":[true],\"z\":\"/\"},\"b\":1}");
     CHECK(text != NULL && len == strlen(text));
     free(text);
-    CHECK_OK(pqcha__json_dump(&text, NULL, o, 1));
+    CHECK_OK(pqcha__json_dump(&text, NULL, o, PQCHA__JSON_PRETTY));
     CHECK_STR(text, "{\n  \"a\": {\n    \"y\": [\n      true\n    ],\n    \"z\": \"/\"\n  },\n  \"b\": 1\n}");
+    free(text);
+    json_decref(o);
+}
+
+/* For terminals: non-ASCII (a C1 control, a bidi override) as \\uXXXX, C0
+ * controls escaped by JSON itself; the wire form keeps UTF-8 as is. */
+static void test_dump_for_terminals(void) {
+    json_t *o = load("{\"t\":\"a\\u202eb\\u009b\\u001b[8m\\n\u00e9\"}");
+    REQUIRE(o != NULL);
+    char *text = NULL;
+    CHECK_OK(pqcha__json_dump(&text, NULL, o, PQCHA__JSON_COMPACT_ASCII));
+    CHECK_STR(text, "{\"t\":\"a\\u202Eb\\u009B\\u001B[8m\\n\\u00E9\"}");
+    free(text);
+    CHECK_OK(pqcha__json_dump(&text, NULL, o, PQCHA__JSON_COMPACT));
+    CHECK_STR(text, "{\"t\":\"a\xe2\x80\xae" "b\xc2\x9b\\u001B[8m\\n\xc3\xa9\"}");
     free(text);
     json_decref(o);
 }
@@ -172,4 +258,6 @@ static void test_dump_sorted(void) {
 TEST_MAIN(TEST(test_parse_accepts_one_object), TEST(test_parse_rejects_bad_json),
           TEST(test_parse_rejects_raw_nul_byte), TEST(test_parse_duplicates_and_top_level_type),
           TEST(test_parse_cap_checked_first), TEST(test_huge_integer_is_out_of_range),
-          TEST(test_check_fields), TEST(test_typed_getters), TEST(test_dump_sorted))
+          TEST(test_tree_cost_bounded), TEST(test_depth_and_value_limits),
+          TEST(test_check_fields), TEST(test_typed_getters), TEST(test_dump_sorted),
+          TEST(test_dump_for_terminals))

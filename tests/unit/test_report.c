@@ -453,14 +453,21 @@ static void test_size_caps(void) {
     const char *head = "{\"_type\":\"https://in-toto.io/Statement/v1\","
                        "\"predicateType\":\"https://pqcha.dev/attestation/memory/v1\","
                        "\"predicate\":{},\"subject\":[";
+    /* Subjects of a realistic size, so that the count, not the structure
+     * (JSON_TOO_COMPLEX, test_json.c), is what the decoder refuses. */
+    static const char subject[] = "{\"name\":\"a-region-id-as-long-as-real-ones-are-0123456789"
+                                  "0123456789012345678901234567890123456789\"}";
+    const size_t item = sizeof subject; /* with the comma */
     size_t n = PQCHA_MAX_REGIONS + 1;
-    size_t len = strlen(head) + 3 * n + 2;
+    size_t len = strlen(head) + item * n + 2;
     char *text = malloc(len + 1);
     REQUIRE(text != NULL);
     strcpy(text, head);
     char *p = text + strlen(head);
-    for (size_t i = 0; i < n; i++, p += 3)
-        memcpy(p, i + 1 < n ? "{}," : "{}]", 3);
+    for (size_t i = 0; i < n; i++, p += item) {
+        memcpy(p, subject, item - 1);
+        p[item - 1] = i + 1 < n ? ',' : ']';
+    }
     strcpy(p, "}");
     CHECK_ERR(decode_text(&rep, text), PQCHA_ERR_TOO_LARGE);
     free(text);

@@ -1,6 +1,9 @@
 /* test_safetensors.c — the safetensors header parser: a valid file built here
  * with its exact expected table, and every rejection with its exact code. */
 #include <stdint.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/manifest.h"
 #include "testutil.h"
@@ -217,6 +220,113 @@ static void test_ranges(void) {
     CHECK_ERR(parse_text("{}", 1), PQCHA_ERR_MALFORMED);
 }
 
+/* The header is decoded token by token: fields in any order, escapes in
+ * names decoded, every key of an entry and of the metadata once. */
+static void test_streamed_header_rules(void) {
+    CHECK_OK(parse_text("{\"x\":{\"data_offsets\":[0,4],\"shape\":[1],\"dtype\":\"F32\"}}", 4));
+    size_t len = 0;
+    uint8_t *buf = make_file("{\"a\\u0062\\u00e9\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, &len);
+    REQUIRE(buf != NULL);
+    pqcha__tensor *t = NULL;
+    size_t count = 0;
+    CHECK_OK(pqcha__safetensors_parse(&t, &count, NULL, buf, len, len));
+    CHECK(count == 1 && t != NULL && strcmp(t[0].name, "ab\xc3\xa9") == 0);
+    pqcha__tensors_free(t, count);
+    free(buf);
+    /* The same name spelled twice, once escaped. */
+    CHECK_ERR(parse_text("{\"ab\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                         "\"a\\u0062\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8),
+              PQCHA_ERR_JSON_DUPLICATE_KEY);
+    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
+              PQCHA_ERR_JSON_DUPLICATE_KEY);
+    CHECK_ERR(parse_text("{\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"}}", 0), PQCHA_ERR_JSON_DUPLICATE_KEY);
+    CHECK_ERR(parse_text("{\"__metadata__\":{},\"__metadata__\":{}}", 0), PQCHA_ERR_JSON_DUPLICATE_KEY);
+    /* A syntax error anywhere wins over a field error before it. */
+    CHECK_ERR(parse_text("{\"x\":{\"dtype\":4,\"shape\":[1],\"data_offsets\":[0,4]},\"y\":[1,]}", 4),
+              PQCHA_ERR_JSON_SYNTAX);
+    /* Nested values where numbers belong; an unknown field holding anything. */
+    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[[1]],\"data_offsets\":[0,4]}}", 4),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,{}]}}", 4),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"z\":{\"q\":[[]]}}}", 4),
+              PQCHA_ERR_UNKNOWN_FIELD);
+    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":{}}}", 4), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse_text("{\"x\":{\"dtype\":[],\"shape\":[1],\"data_offsets\":[0,4]}}", 4), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32F32F32F32F32F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
+              PQCHA_ERR_TOO_LARGE);
+}
+
+/* Peak RSS (KiB) of a child that parses a file whose header is n copies of
+ * item inside {"a":[...]} (the review's hostile shapes) or, with a NULL
+ * item, n small real tensors; the child exits with the error code. */
+static long peak_kib_parsing(const char *item, size_t n, pqcha_err *err) {
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {
+        size_t item_len = item ? strlen(item) : 0, cap = 64 + n * (item ? item_len + 1 : 96);
+        char *header = malloc(cap);
+        if (header == NULL)
+            _exit(PQCHA_ERR_NO_MEMORY);
+        size_t at = 0, data = 0;
+        if (item != NULL) {
+            at += (size_t)sprintf(header, "{\"a\":[");
+            for (size_t i = 0; i < n; i++) {
+                memcpy(header + at, item, item_len);
+                at += item_len;
+                header[at++] = i + 1 < n ? ',' : ']';
+            }
+        } else {
+            header[at++] = '{';
+            for (size_t i = 0; i < n; i++, data += 4)
+                at += (size_t)sprintf(header + at, "%s\"t%zu\":{\"dtype\":\"F32\",\"shape\":[1],"
+                                      "\"data_offsets\":[%zu,%zu]}", i ? "," : "", i, data, data + 4);
+        }
+        header[at++] = '}';
+        header[at] = '\0';
+        size_t len = 0;
+        uint8_t *file = make_file(header, data, &len);
+        free(header);
+        pqcha__tensor *t = NULL;
+        size_t count = 0;
+        pqcha_err e = file ? pqcha__safetensors_parse(&t, &count, NULL, file, len, len) : PQCHA_ERR_NO_MEMORY;
+        _exit((int)e);
+    }
+    int status = 0;
+    struct rusage ru;
+    if (child < 0 || wait4(child, &status, 0, &ru) != child || !WIFEXITED(status))
+        return -1;
+    *err = (pqcha_err)WEXITSTATUS(status);
+    return ru.ru_maxrss;
+}
+
+/* Memory follows the table, not the text's structure: 16 MiB of hostile
+ * structure costs about what the text itself costs (it was 1.3 GB as a
+ * tree), and a real header of 200 000 tensors a small multiple of its size. */
+static void test_memory_bounded_by_the_table(void) {
+#if defined(__SANITIZE_ADDRESS__)
+    printf("note: test_memory_bounded_by_the_table skipped: AddressSanitizer's shadow memory and "
+           "quarantine change peak RSS (the regular build measures it)\n");
+    return;
+#endif
+    const size_t n = 5u << 20; /* 5.2 M items, 10.5-21 MiB of text */
+    const char *hostile[] = {"{}", "[]", "0"};
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        pqcha_err err = PQCHA_OK;
+        long kib = peak_kib_parsing(hostile[i], n, &err);
+        size_t text_kib = n * (strlen(hostile[i]) + 1) / 1024;
+        printf("note: {\"a\":[%s,...]} (%zu KiB of header): peak RSS %ld KiB\n", hostile[i], text_kib, kib);
+        CHECK(err == PQCHA_ERR_WRONG_TYPE);
+        /* the test's own copies: header text + file (2x), plus the process */
+        CHECK(kib > 0 && (size_t)kib < 3 * text_kib + 64 * 1024);
+    }
+    pqcha_err err = PQCHA_ERR_INTERNAL;
+    long kib = peak_kib_parsing(NULL, 200000, &err);
+    printf("note: 200 000 tensors (about 13 MiB of header): peak RSS %ld KiB\n", kib);
+    CHECK_OK(err);
+    CHECK(kib > 0 && kib < 160 * 1024);
+}
+
 static pqcha_err index_of(const char *text) {
     pqcha__safetensors_index ix;
     pqcha_err err = pqcha__safetensors_index_parse(&ix, text, strlen(text));
@@ -254,6 +364,6 @@ static void test_index(void) {
     CHECK_ERR(index_of("[]"), PQCHA_ERR_WRONG_TYPE);
 }
 
-TEST_MAIN(TEST(test_valid_table), TEST(test_empty_and_every_dtype), TEST(test_need_more),
+TEST_MAIN(TEST(test_valid_table), TEST(test_streamed_header_rules), TEST(test_memory_bounded_by_the_table), TEST(test_empty_and_every_dtype), TEST(test_need_more),
           TEST(test_header_length), TEST(test_bad_json), TEST(test_entry_fields),
           TEST(test_dtype_and_size), TEST(test_ranges), TEST(test_index))
