@@ -85,16 +85,23 @@ const char *pqcha_result_check_found(const pqcha_result *r, size_t i);    /* "" 
 size_t pqcha_result_drift_count(const pqcha_result *r);
 const char *pqcha_result_drift_region(const pqcha_result *r, size_t i);
 /* Where drifted regions changed (docs/FORMAT.md section 4.5): byte ranges
- * ("spans") of a region, in region and offset order, and the tensors each
- * overlaps. Present only for a drifted region whose policy reference is a
- * manifest entry with node digests and whose report claim carries nodes of
- * the same shape (the same size); never before trust, signature, freshness
- * and nonce passed. Offsets are relative to the region's first byte. */
+ * ("spans") of a region, grouped by region in the report's order and by
+ * offset within one, and the tensors each overlaps. Present only for a
+ * drifted region whose policy reference is a manifest entry with node
+ * digests and whose report claim carries nodes of the same shape (the same
+ * size); never before trust, signature, freshness and nonce passed. Offsets
+ * are relative to the region's first byte. A span lists the names of at
+ * most PQCHA_MAX_SPAN_TENSORS of the tensors it overlaps, and a result at
+ * most PQCHA_MAX_LISTED_TENSORS names in all, so that a region drifted end
+ * to end costs no more than a summary; _tensor_total counts them all. */
+#define PQCHA_MAX_SPAN_TENSORS 32u
+#define PQCHA_MAX_LISTED_TENSORS 4096u
 size_t pqcha_result_span_count(const pqcha_result *r);
 const char *pqcha_result_span_region(const pqcha_result *r, size_t i);
 uint64_t pqcha_result_span_offset(const pqcha_result *r, size_t i);
 uint64_t pqcha_result_span_length(const pqcha_result *r, size_t i);
-size_t pqcha_result_span_tensor_count(const pqcha_result *r, size_t i);
+size_t pqcha_result_span_tensor_count(const pqcha_result *r, size_t i); /* listed */
+size_t pqcha_result_span_tensor_total(const pqcha_result *r, size_t i); /* overlapped */
 const char *pqcha_result_span_tensor(const pqcha_result *r, size_t i, size_t tensor);
 /* For a sha3-256-segments region whose reference is a manifest entry
  * (docs/FORMAT.md section 5, "Tensor digests"), each changed tensor is a span
@@ -107,8 +114,10 @@ const char *pqcha_result_missing_tensor(const pqcha_result *r, size_t i);
 /* The decoded report, only once its signature was verified by a trusted key; else NULL. */
 const pqcha_report *pqcha_result_report(const pqcha_result *r);
 /* The whole result as a JSON object (verdict, error, checks, drift, driftDetails
- * [{"region", "offset", "length", "tensors"}], missingTensors [{"region",
- * "tensor"}], report summary). */
+ * [{"region", "offset", "length", "tensorCount", "tensors"}], missingTensors [{"region",
+ * "tensor"}], report summary). Compact, with every non-ASCII character as
+ * \uXXXX: the values are exact, and none of a report's strings (tensor names,
+ * ids) can reach a terminal as a control or bidirectional character. */
 pqcha_err pqcha_result_to_json(char **out, const pqcha_result *r);
 void pqcha_result_free(pqcha_result *r);
 

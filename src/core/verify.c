@@ -173,8 +173,9 @@ typedef struct result_span {
     char *region;
     uint64_t offset; /* within the region */
     uint64_t length;
-    char **tensors;
+    char **tensors;      /* the first of them, up to PQCHA_MAX_SPAN_TENSORS */
     size_t tensor_count;
+    size_t tensor_total; /* all the tensors it overlaps */
 } result_span;
 
 /* A required tensor of a drifted region that the report does not show at
@@ -199,6 +200,7 @@ struct pqcha_result {
     result_span *spans;
     size_t span_count;
     size_t span_cap;
+    size_t names_listed; /* tensor names held by all spans: at most PQCHA_MAX_LISTED_TENSORS */
     pqcha_report *report; /* set only once authenticated by a pinned key */
 };
 
@@ -321,6 +323,11 @@ size_t pqcha_result_span_tensor_count(const pqcha_result *r, size_t i) {
     return sp ? sp->tensor_count : 0;
 }
 
+size_t pqcha_result_span_tensor_total(const pqcha_result *r, size_t i) {
+    const result_span *sp = span_at(r, i);
+    return sp ? sp->tensor_total : 0;
+}
+
 const char *pqcha_result_span_tensor(const pqcha_result *r, size_t i, size_t t) {
     const result_span *sp = span_at(r, i);
     return (sp && t < sp->tensor_count) ? sp->tensors[t] : NULL;
@@ -379,7 +386,13 @@ static pqcha_err result_add_drift(pqcha_result *r, const char *region_id) {
 
 /* ---- drift spans ---- */
 
-static pqcha_err span_add_tensor(result_span *sp, size_t *cap, const char *name) {
+/* Counts one more tensor of the span and lists its name while the span's
+ * and the result's lists have room: a region drifted end to end over 50 000
+ * tensors, 700 times in one report, must not cost a name copy for each. */
+static pqcha_err span_add_tensor(pqcha_result *r, result_span *sp, size_t *cap, const char *name) {
+    sp->tensor_total++;
+    if (sp->tensor_count == PQCHA_MAX_SPAN_TENSORS || r->names_listed == PQCHA_MAX_LISTED_TENSORS)
+        return PQCHA_OK;
     if (sp->tensor_count == *cap) {
         size_t grown_cap = *cap ? 2 * *cap : 4;
         char **grown = realloc(sp->tensors, grown_cap * sizeof grown[0]);
@@ -390,18 +403,35 @@ static pqcha_err span_add_tensor(result_span *sp, size_t *cap, const char *name)
     sp->tensors[sp->tensor_count] = pqcha__strdup(name);
     if (!sp->tensors[sp->tensor_count]) return PQCHA_ERR_NO_MEMORY;
     sp->tensor_count++;
+    r->names_listed++;
     return PQCHA_OK;
 }
 
+/* The first tensor that ends after start. A decoded entry's tensors are in
+ * offset order and do not overlap (manifest.c), so their ends are in order
+ * too and a binary search finds it. */
+static size_t first_tensor_ending_after(const pqcha__model_file *f, uint64_t start) {
+    size_t lo = 0, hi = f->tensor_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (f->tensors[mid].offset + f->tensors[mid].size > start)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 /* Every tensor whose bytes overlap the file range [start, end), in file
- * order. A linear pass: it does not rely on the table being free of overlaps. */
-static pqcha_err span_find_tensors(result_span *sp, const pqcha__model_file *f, uint64_t start,
-                                   uint64_t end) {
+ * order: from a binary search, then only the tensors inside the range. */
+static pqcha_err span_find_tensors(pqcha_result *r, result_span *sp, const pqcha__model_file *f,
+                                   uint64_t start, uint64_t end) {
     size_t cap = 0;
-    for (size_t i = 0; i < f->tensor_count; i++) {
+    for (size_t i = first_tensor_ending_after(f, start); i < f->tensor_count; i++) {
         const pqcha__tensor *t = &f->tensors[i];
-        if (t->size == 0 || t->offset >= end || t->offset + t->size <= start) continue;
-        PQCHA_TRY(span_add_tensor(sp, &cap, t->name));
+        if (t->offset >= end) break;
+        if (t->size == 0) continue; /* holds no byte of the range */
+        PQCHA_TRY(span_add_tensor(r, sp, &cap, t->name));
     }
     return PQCHA_OK;
 }
@@ -421,10 +451,10 @@ static pqcha_err result_reserve_span(pqcha_result *r) {
 static pqcha_err result_add_span(pqcha_result *r, const pqcha__claim *claim,
                                  const pqcha__model_file *f, uint64_t offset, uint64_t length) {
     PQCHA_TRY(result_reserve_span(r));
-    result_span sp = {pqcha__strdup(claim->region.id), offset, length, NULL, 0};
+    result_span sp = {pqcha__strdup(claim->region.id), offset, length, NULL, 0, 0};
     if (!sp.region) return PQCHA_ERR_NO_MEMORY;
     uint64_t base = claim->region.mapped_file ? claim->region.file_offset : 0;
-    pqcha_err err = span_find_tensors(&sp, f, base + offset, base + offset + length);
+    pqcha_err err = span_find_tensors(r, &sp, f, base + offset, base + offset + length);
     if (err != PQCHA_OK) {
         span_clear(&sp);
         return err;
@@ -493,10 +523,10 @@ static pqcha_err record_tensor_drift(pqcha_result *r, const pqcha__claim *claim,
     for (size_t i = 0; i < tc->changed_count; i++) {
         const pqcha__changed_piece *p = &tc->changed[i];
         PQCHA_TRY(result_reserve_span(r));
-        result_span sp = {pqcha__strdup(claim->region.id), p->offset - base, p->size, NULL, 0};
+        result_span sp = {pqcha__strdup(claim->region.id), p->offset - base, p->size, NULL, 0, 0};
         size_t cap = 0;
         pqcha_err err = sp.region ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
-        if (err == PQCHA_OK && p->tensor) err = span_add_tensor(&sp, &cap, p->tensor);
+        if (err == PQCHA_OK && p->tensor) err = span_add_tensor(r, &sp, &cap, p->tensor);
         if (err != PQCHA_OK) {
             span_clear(&sp);
             return err;
@@ -1220,6 +1250,7 @@ static json_t *span_to_json(const result_span *sp) {
         bad |= set_new(obj, "offset", json_integer((json_int_t)sp->offset));
         bad |= set_new(obj, "length", json_integer((json_int_t)sp->length));
         bad |= set_new(obj, "tensors", tensors);
+        bad |= set_new(obj, "tensorCount", json_integer((json_int_t)sp->tensor_total));
         tensors = NULL;
     }
     json_decref(tensors);
@@ -1294,7 +1325,7 @@ pqcha_err pqcha_result_to_json(char **out, const pqcha_result *r) {
     json_t *value = result_to_json_value(r);
     if (!value) return PQCHA_ERR_NO_MEMORY;
     size_t len = 0;
-    pqcha_err err = pqcha__json_dump(out, &len, value, 0);
+    pqcha_err err = pqcha__json_dump(out, &len, value, PQCHA__JSON_COMPACT_ASCII);
     json_decref(value);
     return err;
 }

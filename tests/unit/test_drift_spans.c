@@ -197,13 +197,15 @@ static void test_one_byte_in_one_tensor(void) {
     CHECK(pqcha_result_span_offset(res, 0) == at / NODE_WIDTH * NODE_WIDTH);
     CHECK(pqcha_result_span_length(res, 0) == NODE_WIDTH);
     REQUIRE(pqcha_result_span_tensor_count(res, 0) == 1);
+    CHECK(pqcha_result_span_tensor_total(res, 0) == 1);
     CHECK_STR(pqcha_result_span_tensor(res, 0, 0), "blk.5.attn_q.weight");
     CHECK(pqcha_result_span_tensor(res, 0, 1) == NULL);
     CHECK(pqcha_result_span_tensor(res, 1, 0) == NULL);
     char *json = NULL;
     CHECK_OK(pqcha_result_to_json(&json, res));
     CHECK(json && strstr(json, "\"driftDetails\":[{\"length\":131072,\"offset\":") != NULL);
-    CHECK(json && strstr(json, "\"region\":\"" REGION "\",\"tensors\":[\"blk.5.attn_q.weight\"]}]") != NULL);
+    CHECK(json && strstr(json, "\"region\":\"" REGION "\",\"tensorCount\":1,"
+                              "\"tensors\":[\"blk.5.attn_q.weight\"]}]") != NULL);
     pqcha_free(json);
     pqcha_result_free(res);
     fixture_clear(&fx);
@@ -366,7 +368,65 @@ static void test_node_shape_agrees_with_manifest(void) {
     }
 }
 
+/* 5000 tensors of 3 KiB from offset 0, and one byte changed in every node:
+ * one span over the whole file, counting every tensor and naming only the
+ * first PQCHA_MAX_SPAN_TENSORS (a drifted 50 000-tensor model costs a
+ * summary, not 50 000 names per region). */
+static void test_whole_file_drift_is_summarised(void) {
+    enum { MANY = 5000, SMALL = 3 * KIB };
+    fixture fx;
+    fx.data = model_bytes(MODEL_SIZE);
+    fill_entry(&fx.entry, fx.data, MODEL_SIZE);
+    pqcha__tensors_free(fx.entry.tensors, fx.entry.tensor_count);
+    fx.entry.tensors = calloc(MANY, sizeof fx.entry.tensors[0]);
+    REQUIRE(fx.entry.tensors != NULL);
+    fx.entry.tensor_count = MANY;
+    for (unsigned i = 0; i < MANY; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "t%u", i);
+        fx.entry.tensors[i].name = strdup(name);
+        fx.entry.tensors[i].dtype = strdup("U8");
+        fx.entry.tensors[i].ndims = 1;
+        fx.entry.tensors[i].shape[0] = SMALL;
+        fx.entry.tensors[i].offset = (uint64_t)i * SMALL;
+        fx.entry.tensors[i].size = SMALL;
+    }
+    fx.policy = policy_for(&fx.entry);
+    REQUIRE(fx.policy != NULL);
+    uint64_t offsets[137];
+    for (unsigned i = 0; i < 137; i++) offsets[i] = (uint64_t)i * NODE_WIDTH;
+    pqcha_result *res = drifted(&fx, offsets, 137, MODEL_SIZE);
+    REQUIRE(res != NULL);
+    CHECK(pqcha_result_verdict(res) == PQCHA_VERDICT_DRIFT);
+    REQUIRE(pqcha_result_span_count(res) == 1);
+    CHECK(pqcha_result_span_offset(res, 0) == 0 && pqcha_result_span_length(res, 0) == MODEL_SIZE);
+    CHECK(pqcha_result_span_tensor_total(res, 0) == MANY);
+    CHECK(pqcha_result_span_tensor_count(res, 0) == PQCHA_MAX_SPAN_TENSORS);
+    CHECK_STR(pqcha_result_span_tensor(res, 0, 0), "t0");
+    CHECK_STR(pqcha_result_span_tensor(res, 0, PQCHA_MAX_SPAN_TENSORS - 1), "t31");
+    CHECK(pqcha_result_span_tensor(res, 0, PQCHA_MAX_SPAN_TENSORS) == NULL);
+    char *json = NULL;
+    CHECK_OK(pqcha_result_to_json(&json, res));
+    CHECK(json && strstr(json, "\"tensorCount\":5000,\"tensors\":[\"t0\",\"t1\",") != NULL);
+    pqcha_free(json);
+    pqcha_result_free(res);
+    /* A change inside the 2000th tensor alone: found by the binary search. */
+    uint64_t one = 2000u * SMALL + 5;
+    res = drifted(&fx, &one, 1, MODEL_SIZE);
+    REQUIRE(res != NULL && pqcha_result_span_count(res) == 1);
+    uint64_t start = pqcha_result_span_offset(res, 0);
+    uint64_t last = start + pqcha_result_span_length(res, 0) - 1;
+    CHECK(pqcha_result_span_tensor_total(res, 0) == last / SMALL - start / SMALL + 1);
+    CHECK(span_covers(res, 0, one));
+    char first_name[32];
+    snprintf(first_name, sizeof first_name, "t%u", (unsigned)(start / SMALL));
+    CHECK_STR(pqcha_result_span_tensor(res, 0, 0), first_name);
+    pqcha_result_free(res);
+    fixture_clear(&fx);
+}
+
 TEST_MAIN(TEST(test_unchanged_is_valid), TEST(test_one_byte_in_one_tensor),
+          TEST(test_whole_file_drift_is_summarised),
           TEST(test_two_distant_changes), TEST(test_adjacent_nodes_merge),
           TEST(test_change_in_gap_names_no_tensor), TEST(test_size_mismatch_gives_no_spans),
           TEST(test_mapping_at_other_offset_gives_no_spans),

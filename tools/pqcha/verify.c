@@ -258,46 +258,64 @@ static const char *status_label(pqcha_check_status status)
 }
 
 #define VERIFY_MAX_TENSORS_SHOWN 8
+#define VERIFY_MAX_SPANS_SHOWN 20
+#define VERIFY_MAX_MISSING_SHOWN 20
+
+/* Where the lists of changed ranges and missing tensors stand: both are in
+ * the report's region order, as the checks are, so one pass prints them. */
+struct list_cursor {
+    size_t span;
+    size_t missing;
+};
+
+static void print_span(const pqcha_result *r, size_t i)
+{
+    uint64_t offset = pqcha_result_span_offset(r, i);
+    size_t t, listed = pqcha_result_span_tensor_count(r, i);
+    size_t total = pqcha_result_span_tensor_total(r, i);
+
+    printf("        bytes 0x%llx..0x%llx: ", (unsigned long long)offset,
+           (unsigned long long)(offset + pqcha_result_span_length(r, i) - 1));
+    if (total == 0)
+        printf("(no tensor)");
+    for (t = 0; t < listed && t < VERIFY_MAX_TENSORS_SHOWN; t++) {
+        fputs(t ? ", " : "", stdout);
+        cli_print_escaped(stdout, pqcha_result_span_tensor(r, i, t));
+    }
+    if (total > t)
+        printf("%sand %zu more", t ? " " : "", total - t);
+    fputc('\n', stdout);
+}
 
 /* The changed byte ranges of one drifted region and the tensors in them,
  * e.g. "bytes 0x120000..0x12ffff: blk.12.attn_q.weight". */
-static void print_spans(const pqcha_result *r, const char *region_id)
+static void print_spans(const pqcha_result *r, const char *region_id, size_t *cursor)
 {
-    size_t i, t, n = pqcha_result_span_count(r);
-    for (i = 0; i < n; i++) {
-        uint64_t offset = pqcha_result_span_offset(r, i);
-        size_t tensors = pqcha_result_span_tensor_count(r, i);
-        if (strcmp(pqcha_result_span_region(r, i), region_id) != 0)
+    size_t n = pqcha_result_span_count(r), shown = 0, more = 0;
+    for (; *cursor < n && strcmp(pqcha_result_span_region(r, *cursor), region_id) == 0; (*cursor)++) {
+        if (shown == VERIFY_MAX_SPANS_SHOWN) {
+            more++;
             continue;
-        printf("        bytes 0x%llx..0x%llx: ", (unsigned long long)offset,
-               (unsigned long long)(offset + pqcha_result_span_length(r, i) - 1));
-        if (tensors == 0)
-            printf("(no tensor)");
-        for (t = 0; t < tensors && t < VERIFY_MAX_TENSORS_SHOWN; t++) {
-            fputs(t ? ", " : "", stdout);
-            cli_print_escaped(stdout, pqcha_result_span_tensor(r, i, t));
         }
-        if (tensors > VERIFY_MAX_TENSORS_SHOWN)
-            printf(" and %zu more", tensors - VERIFY_MAX_TENSORS_SHOWN);
-        fputc('\n', stdout);
+        print_span(r, *cursor);
+        shown++;
     }
+    if (more > 0)
+        printf("        and %zu more changed ranges (--json lists them all)\n", more);
 }
 
-#define VERIFY_MAX_MISSING_SHOWN 20
-
 /* The required tensors a drifted region does not show at their place. */
-static void print_missing_tensors(const pqcha_result *r, const char *region_id)
+static void print_missing_tensors(const pqcha_result *r, const char *region_id, size_t *cursor)
 {
-    size_t i, shown = 0, more = 0, n = pqcha_result_missing_tensor_count(r);
-    for (i = 0; i < n; i++) {
-        if (strcmp(pqcha_result_missing_tensor_region(r, i), region_id) != 0)
-            continue;
+    size_t n = pqcha_result_missing_tensor_count(r), shown = 0, more = 0;
+    for (; *cursor < n && strcmp(pqcha_result_missing_tensor_region(r, *cursor), region_id) == 0;
+         (*cursor)++) {
         if (shown == VERIFY_MAX_MISSING_SHOWN) {
             more++;
             continue;
         }
         fputs("        missing: ", stdout);
-        cli_print_escaped(stdout, pqcha_result_missing_tensor(r, i));
+        cli_print_escaped(stdout, pqcha_result_missing_tensor(r, *cursor));
         fputc('\n', stdout);
         shown++;
     }
@@ -305,49 +323,77 @@ static void print_missing_tensors(const pqcha_result *r, const char *region_id)
         printf("        missing: %zu more tensors (--json lists them all)\n", more);
 }
 
-/* Whether the report measured region `id` tensor by tensor: its pass then
- * says what was compared, which is worth a line. */
-static int region_is_segmented(const pqcha_result *r, const char *id)
+/* The report's tensor-by-tensor regions, by id, to tell in O(log n) per
+ * check whether a pass is worth its "found" line. */
+struct segmented_ids {
+    const char **ids; /* sorted */
+    size_t count;
+};
+
+static int compare_id_ptrs(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void segmented_ids_init(struct segmented_ids *s, const pqcha_result *r)
 {
     const pqcha_report *rep = pqcha_result_report(r);
-    size_t i;
-    for (i = 0; rep != NULL && i < pqcha_report_region_count(rep); i++)
-        if (strcmp(pqcha_region_id(pqcha_report_region(rep, i)), id) == 0)
-            return pqcha_report_region_digest_alg(rep, i) == PQCHA_DIGEST_SHA3_256_SEGMENTS;
-    return 0;
+    size_t i, n = rep ? pqcha_report_region_count(rep) : 0;
+    s->count = 0;
+    s->ids = n ? malloc(n * sizeof *s->ids) : NULL;
+    for (i = 0; s->ids != NULL && i < n; i++)
+        if (pqcha_report_region_digest_alg(rep, i) == PQCHA_DIGEST_SHA3_256_SEGMENTS)
+            s->ids[s->count++] = pqcha_region_id(pqcha_report_region(rep, i));
+    if (s->count > 1)
+        qsort(s->ids, s->count, sizeof *s->ids, compare_id_ptrs);
+}
+
+static int region_is_segmented(const struct segmented_ids *s, const char *id)
+{
+    return s->count > 0 && bsearch(&id, s->ids, s->count, sizeof *s->ids, compare_id_ptrs) != NULL;
+}
+
+static void print_check(const pqcha_result *r, size_t i, const struct segmented_ids *segmented,
+                        struct list_cursor *cursor)
+{
+    pqcha_check_status status = pqcha_result_check_status(r, i);
+    const char *name = pqcha_result_check_name(r, i);
+    const char *expected = pqcha_result_check_expected(r, i);
+    const char *found = pqcha_result_check_found(r, i);
+    int region = strncmp(name, "region:", 7) == 0;
+    int noteworthy = status == PQCHA_CHECK_PASS && region && region_is_segmented(segmented, name + 7);
+
+    printf("  %s  ", status_label(status));
+    cli_print_escaped(stdout, name);
+    if (status == PQCHA_CHECK_FAIL)
+        printf(": %s", pqcha_strerror(pqcha_result_check_error(r, i)));
+    fputc('\n', stdout);
+    if (status == PQCHA_CHECK_FAIL && expected != NULL && *expected != '\0') {
+        fputs("        expected: ", stdout);
+        cli_print_escaped(stdout, expected);
+        fputc('\n', stdout);
+    }
+    if ((status == PQCHA_CHECK_FAIL || noteworthy) && found != NULL && *found != '\0') {
+        fputs("        found:    ", stdout);
+        cli_print_escaped(stdout, found);
+        fputc('\n', stdout);
+    }
+    if (status == PQCHA_CHECK_FAIL && region) {
+        print_spans(r, name + 7, &cursor->span);
+        print_missing_tensors(r, name + 7, &cursor->missing);
+    }
 }
 
 static void print_checks(const pqcha_result *r)
 {
+    struct segmented_ids segmented;
+    struct list_cursor cursor = {0, 0};
     size_t i, n = pqcha_result_check_count(r);
-    for (i = 0; i < n; i++) {
-        pqcha_check_status status = pqcha_result_check_status(r, i);
-        const char *expected = pqcha_result_check_expected(r, i);
-        const char *found = pqcha_result_check_found(r, i);
 
-        printf("  %s  ", status_label(status));
-        cli_print_escaped(stdout, pqcha_result_check_name(r, i));
-        if (status == PQCHA_CHECK_FAIL)
-            printf(": %s", pqcha_strerror(pqcha_result_check_error(r, i)));
-        fputc('\n', stdout);
-        if (status == PQCHA_CHECK_FAIL && expected != NULL && *expected != '\0') {
-            fputs("        expected: ", stdout);
-            cli_print_escaped(stdout, expected);
-            fputc('\n', stdout);
-        }
-        int region = strncmp(pqcha_result_check_name(r, i), "region:", 7) == 0;
-        int noteworthy = status == PQCHA_CHECK_PASS && region &&
-                         region_is_segmented(r, pqcha_result_check_name(r, i) + 7);
-        if ((status == PQCHA_CHECK_FAIL || noteworthy) && found != NULL && *found != '\0') {
-            fputs("        found:    ", stdout);
-            cli_print_escaped(stdout, found);
-            fputc('\n', stdout);
-        }
-        if (status == PQCHA_CHECK_FAIL && region) {
-            print_spans(r, pqcha_result_check_name(r, i) + 7);
-            print_missing_tensors(r, pqcha_result_check_name(r, i) + 7);
-        }
-    }
+    segmented_ids_init(&segmented, r);
+    for (i = 0; i < n; i++)
+        print_check(r, i, &segmented, &cursor);
+    free(segmented.ids);
 }
 
 /* The reason a person needs after "REJECTED:". */
