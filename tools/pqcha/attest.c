@@ -89,7 +89,7 @@ int cli_attest_main(int argc, char **argv)
     }
     if (optind < argc) {
         attester_options_free(&o);
-        return cli_usage_error(ATTEST_CMD, "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error(ATTEST_CMD, "unexpected argument '%s'", cli_escaped(argv[optind]));
     }
     status = attester_options_check(&o, ATTEST_CMD);
     if (status == CLI_EXIT_OK)

@@ -56,7 +56,7 @@ static int add_expect(struct attester_options *o, const char *cmd, const char *a
 
     if (equals == NULL || equals == arg || !is_lower_hex(equals + 1) ||
         strlen(equals + 1) != 2 * PQCHA_SHA3_256_LEN) {
-        cli_usage_error(cmd, "--expect '%s': expected ID=HEX with 64 lowercase hex characters", arg);
+        cli_usage_error(cmd, "--expect '%s': expected ID=HEX with 64 lowercase hex characters", cli_escaped(arg));
         return -1;
     }
     grown = realloc(o->expects, (o->expect_count + 1) * sizeof(*grown));
@@ -82,7 +82,7 @@ static int split_selector_id(const char *cmd, const char *option, const char *ar
     if (equals == NULL)
         return 1;
     if (equals == arg) {
-        cli_usage_error(cmd, "%s '%s': empty region id before '='", option, arg);
+        cli_usage_error(cmd, "%s '%s': empty region id before '='", option, cli_escaped(arg));
         return 0;
     }
     *id = malloc((size_t)(equals - arg) + 1);
@@ -131,12 +131,12 @@ static int add_selector(struct attester_options *o, const char *cmd, int is_rang
     if (!split_selector_id(cmd, option, arg, &sel.id, &rest))
         return -1;
     if (is_range && !parse_address_range(rest, &sel.address, &sel.length)) {
-        cli_usage_error(cmd, "--range '%s': expected [ID=]ADDR+LEN (decimal or 0x hex, LEN > 0)", arg);
+        cli_usage_error(cmd, "--range '%s': expected [ID=]ADDR+LEN (decimal or 0x hex, LEN > 0)", cli_escaped(arg));
         free(sel.id);
         return -1;
     }
     if (!is_range && rest[0] == '\0') {
-        cli_usage_error(cmd, "--map '%s': expected [ID=]GLOB", arg);
+        cli_usage_error(cmd, "--map '%s': expected [ID=]GLOB", cli_escaped(arg));
         free(sel.id);
         return -1;
     }

@@ -151,7 +151,7 @@ int cli_option_u64(const char *cmd, const char *option, const char *text, uint64
 {
     uint64_t value;
     if (!cli_parse_u64(text, &value)) {
-        cli_usage_error(cmd, "%s: '%s' is not a non-negative integer", option, text);
+        cli_usage_error(cmd, "%s: '%s' is not a non-negative integer", option, cli_escaped(text));
         return 0;
     }
     if (value > max) {
@@ -169,7 +169,7 @@ int cli_option_digest(const char *cmd, const char *option, const char *text,
     /* sha3-256-segments is not a digest of bytes alone: the attester chooses
      * it for regions that carry a tensor table. */
     if (pqcha_digest_alg_parse(out, text) != PQCHA_OK || !pqcha_digest_alg_is_streaming(*out)) {
-        cli_usage_error(cmd, "%s: '%s' is not one of sha3-256-tree, sha3-256, k12", option, text);
+        cli_usage_error(cmd, "%s: '%s' is not one of sha3-256-tree, sha3-256, k12", option, cli_escaped(text));
         return 0;
     }
     return 1;
@@ -222,7 +222,7 @@ int cli_option_time(const char *cmd, const char *text, int64_t *out)
 {
     pqcha_err err = pqcha_time_parse(out, text);
     if (err != PQCHA_OK) {
-        cli_usage_error(cmd, "--now: '%s': %s (use UTC, e.g. 2026-11-28T03:30:55Z)", text,
+        cli_usage_error(cmd, "--now: '%s': %s (use UTC, e.g. 2026-11-28T03:30:55Z)", cli_escaped(text),
                         pqcha_strerror(err));
         return 0;
     }
@@ -416,7 +416,7 @@ int cli_region_list_check_unique(const struct cli_region_list *l, const char *cm
     qsort(sorted, l->count, sizeof(*sorted), compare_spec_ids);
     for (i = 1; ok && i < l->count; i++)
         if (strcmp(sorted[i - 1]->id, sorted[i]->id) == 0) {
-            cli_usage_error(cmd, "--region: region id '%s' given twice", sorted[i]->id);
+            cli_usage_error(cmd, "--region: region id '%s' given twice", cli_escaped(sorted[i]->id));
             ok = 0;
         }
     free(sorted);
@@ -612,8 +612,8 @@ pqcha_key *cli_load_key(const char *path, int want)
         refusal = "the private key file is readable by group or others, so it may no longer be "
                   "secret; fix its mode (chmod 600) and consider a new key";
     } else if (loose) {
-        cli_warnf("private key file %s is readable by group or others; run: chmod 600 %s", path,
-                  path);
+        cli_warnf("private key file %s is readable by group or others; run: chmod 600 %s",
+                  cli_escaped(path), cli_escaped(path));
     }
     if (refusal != NULL) {
         cli_error(path, err, refusal);
@@ -815,7 +815,7 @@ int cli_region_spec_parse(const char *cmd, const char *text, struct cli_region_s
 
     memset(out, 0, sizeof(*out));
     if (equals == NULL || equals == text || equals[1] == '\0') {
-        cli_usage_error(cmd, "--region '%s': expected ID=FILE[@OFFSET+LENGTH]", text);
+        cli_usage_error(cmd, "--region '%s': expected ID=FILE[@OFFSET+LENGTH]", cli_escaped(text));
         return 0;
     }
     file_part = equals + 1;
@@ -824,13 +824,13 @@ int cli_region_spec_parse(const char *cmd, const char *text, struct cli_region_s
     range = at != NULL ? parse_range_suffix(at + 1, &out->offset, &out->length) : 0;
     if (range < 0) {
         cli_usage_error(cmd, "--region '%s': bad range '%s' (expected OFFSET+LENGTH, decimal or 0x hex)",
-                        text, at + 1);
+                        cli_escaped(text), cli_escaped(at + 1));
         return 0;
     }
     if (range > 0)
         path_len = (size_t)(at - file_part);
     if (path_len == 0) {
-        cli_usage_error(cmd, "--region '%s': missing file name", text);
+        cli_usage_error(cmd, "--region '%s': missing file name", cli_escaped(text));
         return 0;
     }
     out->id = dup_range(text, (size_t)(equals - text));

@@ -384,7 +384,7 @@ static int check_file(const char *checkfile, int quiet, struct check_totals *tot
         return 0;
     }
     if (valid_lines == 0) {
-        cli_errorf("%s: no properly formatted SHA3-256 checksum lines found", checkfile);
+        cli_errorf("%s: no properly formatted SHA3-256 checksum lines found", cli_escaped(checkfile));
         totals->malformed++;
     }
     return 1;

@@ -57,7 +57,7 @@ static int write_key_pair(const pqcha_key *key, const char *private_path,
                   cli_hint_for(err));
         return CLI_EXIT_USAGE;
     }
-    cli_errorf("writing the key pair %s and %s: %s", private_path, public_path,
+    cli_errorf("writing the key pair %s and %s: %s", cli_escaped(private_path), cli_escaped(public_path),
                pqcha_strerror(err));
     return CLI_EXIT_USAGE;
 }
@@ -104,7 +104,7 @@ int cli_keygen_main(int argc, char **argv)
         }
     }
     if (optind < argc)
-        return cli_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("keygen", "unexpected argument '%s'", cli_escaped(argv[optind]));
     if (private_path == NULL)
         return cli_usage_error("keygen", "missing -o KEY.pem (where to write the private key)");
 

@@ -77,7 +77,7 @@ static int run_help(int argc, char **argv)
     }
     cmd = find_subcommand(argv[1]);
     if (cmd == NULL) {
-        fprintf(stderr, "pqcha: unknown command '%s'\nTry 'pqcha --help'.\n", argv[1]);
+        fprintf(stderr, "pqcha: unknown command '%s'\nTry 'pqcha --help'.\n", cli_escaped(argv[1]));
         return CLI_EXIT_USAGE;
     }
     help_argv[0] = argv[1];
@@ -107,7 +107,7 @@ static int dispatch(int argc, char **argv)
 
     cmd = find_subcommand(argv[1]);
     if (cmd == NULL) {
-        fprintf(stderr, "pqcha: unknown command '%s'\nTry 'pqcha --help'.\n", argv[1]);
+        fprintf(stderr, "pqcha: unknown command '%s'\nTry 'pqcha --help'.\n", cli_escaped(argv[1]));
         return CLI_EXIT_USAGE;
     }
     /* The subcommand sees "pqcha <name>" as argv[0]: getopt starts after it

@@ -73,11 +73,11 @@ static int report_file_error(const char *path, pqcha_err err, const char *detail
 {
     if (err == PQCHA_ERR_REGION_EXISTS) {
         cli_errorf("%s: another FILE has the same base name; manifest entries are named by it",
-                   path);
+                   cli_escaped(path));
         return CLI_EXIT_USAGE;
     }
     if (pqcha_error_is_malformed(err)) {
-        cli_errorf("%s: malformed model file (%s): %s", path, pqcha_error_name(err),
+        cli_errorf("%s: malformed model file (%s): %s", cli_escaped(path), pqcha_error_name(err),
                    detail[0] ? detail : model_error_detail(err));
         return CLI_EXIT_MALFORMED;
     }
@@ -95,7 +95,7 @@ static int base_name_usable(const char *path)
         strcmp(name, "..") != 0)
         return 1;
     cli_errorf("%s: the base name cannot name a manifest entry "
-               "(empty, over 256 bytes, not UTF-8, or control characters)", path);
+               "(empty, over 256 bytes, not UTF-8, or control characters)", cli_escaped(path));
     return 0;
 }
 

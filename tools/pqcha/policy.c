@@ -198,12 +198,12 @@ static int load_manifests(struct policy_options *o)
             pqcha_err err = pqcha_identifier_check(name);
             if (err != PQCHA_OK) {
                 cli_usage_error(POLICY_CMD, "--manifest %s: file name '%s' is no region id: %s",
-                                o->manifest_paths[i], name, pqcha_strerror(err));
+                                cli_escaped(o->manifest_paths[i]), cli_escaped(name), pqcha_strerror(err));
                 return 0;
             }
             if (region_name_taken(o, i, f, name)) {
                 cli_usage_error(POLICY_CMD, "--manifest %s: region '%s' is given twice",
-                                o->manifest_paths[i], name);
+                                cli_escaped(o->manifest_paths[i]), cli_escaped(name));
                 return 0;
             }
             total++;
@@ -501,7 +501,7 @@ int cli_policy_main(int argc, char **argv)
     if (o.digest_count == 0)
         o.digests[o.digest_count++] = PQCHA_DIGEST_SHA3_256_TREE;
     if (status == CLI_EXIT_OK && optind < argc)
-        status = cli_usage_error(POLICY_CMD, "unexpected argument '%s'", argv[optind]);
+        status = cli_usage_error(POLICY_CMD, "unexpected argument '%s'", cli_escaped(argv[optind]));
     if (status == CLI_EXIT_OK && o.workload == NULL)
         status = cli_usage_error(POLICY_CMD, "missing --workload ID");
     if (status == CLI_EXIT_OK && o.regions.count == 0 && o.manifest_count == 0)

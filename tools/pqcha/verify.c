@@ -185,7 +185,7 @@ static int apply_limits(pqcha_verifier *v, const struct verify_options *o)
     pqcha_err err;
 
     if (o->nonce != NULL && (err = pqcha_verifier_expect_nonce(v, o->nonce)) != PQCHA_OK) {
-        cli_usage_error(VERIFY_CMD, "--nonce '%s': %s (lowercase hex of %u-%u bytes)", o->nonce,
+        cli_usage_error(VERIFY_CMD, "--nonce '%s': %s (lowercase hex of %u-%u bytes)", cli_escaped(o->nonce),
                         pqcha_strerror(err), PQCHA_MIN_NONCE_BYTES, PQCHA_MAX_NONCE_BYTES);
         return 0;
     }

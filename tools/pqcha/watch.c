@@ -87,7 +87,7 @@ static int repair_torn_tail(const struct watch_output *w)
         return 1;
     if (!find_last_newline(w->fd, st.st_size, &end) || ftruncate(w->fd, end) != 0 || fsync(w->fd) != 0)
         return 0;
-    cli_warnf("%s: removed a torn last line of %lld bytes left by an interrupted run", w->name,
+    cli_warnf("%s: removed a torn last line of %lld bytes left by an interrupted run", cli_escaped(w->name),
               (long long)(st.st_size - end));
     return 1;
 }
@@ -129,7 +129,7 @@ static pqcha_err append_line(const struct watch_output *w, const char *line, siz
     if (n != (ssize_t)len) {
         err = n < 0 ? cli_error_from_errno(errno) : PQCHA_ERR_NO_SPACE;
         if (ftruncate(w->fd, st.st_size) != 0)
-            cli_warnf("%s: could not remove a partly written line", w->name);
+            cli_warnf("%s: could not remove a partly written line", cli_escaped(w->name));
     } else if (fsync(w->fd) != 0) {
         err = cli_error_from_errno(errno);
     }
@@ -246,7 +246,7 @@ static int parse_watch_option(struct watch_limits *limits, int opt, const char *
     switch (opt) {
     case 'i':
         if (!cli_parse_seconds_ms(arg, &limits->interval_ms) || limits->interval_ms <= 0) {
-            cli_usage_error(WATCH_CMD, "--interval '%s': expected positive seconds, e.g. 10 or 0.5", arg);
+            cli_usage_error(WATCH_CMD, "--interval '%s': expected positive seconds, e.g. 10 or 0.5", cli_escaped(arg));
             return 0;
         }
         return 1;
@@ -254,7 +254,7 @@ static int parse_watch_option(struct watch_limits *limits, int opt, const char *
         return cli_option_u64(WATCH_CMD, "--count", arg, UINT64_MAX, &limits->count);
     case 'd':
         if (!cli_parse_seconds_ms(arg, &limits->duration_ms) || limits->duration_ms <= 0) {
-            cli_usage_error(WATCH_CMD, "--duration '%s': expected positive seconds (at most a week)", arg);
+            cli_usage_error(WATCH_CMD, "--duration '%s': expected positive seconds (at most a week)", cli_escaped(arg));
             return 0;
         }
         return 1;
@@ -299,7 +299,7 @@ int cli_watch_main(int argc, char **argv)
         }
     }
     if (status == CLI_EXIT_OK && optind < argc)
-        status = cli_usage_error(WATCH_CMD, "unexpected argument '%s'", argv[optind]);
+        status = cli_usage_error(WATCH_CMD, "unexpected argument '%s'", cli_escaped(argv[optind]));
     if (status == CLI_EXIT_OK)
         status = attester_options_check(&o, WATCH_CMD);
     if (status == CLI_EXIT_OK)
