@@ -251,7 +251,8 @@ static int compare_strings(const void *a, const void *b) {
 
 /* Sorted, no two alike: JSON_DUPLICATE_KEY otherwise (names[] is sorted). */
 static pqcha_err names_unique(char **names, size_t n) {
-    qsort(names, n, sizeof *names, compare_strings);
+    if (n > 1)
+        qsort(names, n, sizeof *names, compare_strings);
     for (size_t i = 1; i < n; i++)
         if (strcmp(names[i - 1], names[i]) == 0)
             return PQCHA_ERR_JSON_DUPLICATE_KEY;
@@ -387,7 +388,8 @@ static pqcha_err read_table(table_builder *b, const uint8_t *text, size_t len, u
         PQCHA_TRY(read_member(&p, b, data_start, file_size - data_start, diag));
     }
     PQCHA_TRY(tensor_names_distinct(b->tensors, b->count));
-    qsort(b->tensors, b->count, sizeof *b->tensors, compare_by_offset);
+    if (b->count > 1)
+        qsort(b->tensors, b->count, sizeof *b->tensors, compare_by_offset);
     return check_tiling(b->tensors, b->count, data_start, file_size);
 }
 

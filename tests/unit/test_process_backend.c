@@ -829,7 +829,7 @@ static void test_other_users_process_needs_privilege(void) {
         printf("note: test_other_users_process_needs_privilege skipped (needs root to switch users)\n");
         return;
     }
-    char dir[PATH_MAX], helper[PATH_MAX];
+    char dir[PATH_MAX], helper[PATH_MAX + 32]; /* room for dir + "/model_server_sim" */
     if (!helper_for_user(NOBODY_UID, dir, sizeof dir, helper, sizeof helper))
         return;
     sim s;
