@@ -30,7 +30,7 @@
 #include "core/parhash.h"
 #include "core/segments.h"
 #include "pqcha.h"
-#include "runtime/pool.h"
+#include "base/pool.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -21,13 +21,12 @@
 #include <string.h>
 
 #include "core/internal.h"
-#include "core/manifest.h"
+#include "core/model_parsers.h"
 #include "core/reader.h"
 
 #define GGUF_MAGIC "GGUF"
 #define GGUF_DEFAULT_ALIGNMENT 32u
 #define GGUF_ALIGNMENT_KEY "general.alignment"
-#define GGUF_MAX_DIMS 4u             /* GGML_MAX_DIMS */
 #define GGUF_MAX_KEY_LEN 65535u      /* the specification's limit for keys */
 #define GGUF_FIXED_HEADER 24u        /* magic, version, two counts */
 #define GGUF_MIN_KV_BYTES 13u        /* key length, type, one byte of value */
@@ -39,77 +38,6 @@ enum {
     GGUF_INT32 = 5, GGUF_FLOAT32 = 6, GGUF_BOOL = 7, GGUF_STRING = 8, GGUF_ARRAY = 9,
     GGUF_UINT64 = 10, GGUF_INT64 = 11, GGUF_FLOAT64 = 12
 };
-
-/* ggml tensor types: id, name, elements per block, bytes per block. Ids that
- * ggml retired (4, 5, 31-33, 36-38) are unknown like any other. */
-struct ggml_type_info {
-    uint32_t id;
-    const char *name;
-    uint32_t block;
-    uint32_t bytes;
-};
-
-static const struct ggml_type_info ggml_types[] = {
-    {0, "F32", 1, 4},          {1, "F16", 1, 2},          {2, "Q4_0", 32, 18},
-    {3, "Q4_1", 32, 20},       {6, "Q5_0", 32, 22},       {7, "Q5_1", 32, 24},
-    {8, "Q8_0", 32, 34},       {9, "Q8_1", 32, 36},       {10, "Q2_K", 256, 84},
-    {11, "Q3_K", 256, 110},    {12, "Q4_K", 256, 144},    {13, "Q5_K", 256, 176},
-    {14, "Q6_K", 256, 210},    {15, "Q8_K", 256, 292},    {16, "IQ2_XXS", 256, 66},
-    {17, "IQ2_XS", 256, 74},   {18, "IQ3_XXS", 256, 98},  {19, "IQ1_S", 256, 50},
-    {20, "IQ4_NL", 32, 18},    {21, "IQ3_S", 256, 110},   {22, "IQ2_S", 256, 82},
-    {23, "IQ4_XS", 256, 136},  {24, "I8", 1, 1},          {25, "I16", 1, 2},
-    {26, "I32", 1, 4},         {27, "I64", 1, 8},         {28, "F64", 1, 8},
-    {29, "IQ1_M", 256, 56},    {30, "BF16", 1, 2},        {34, "TQ1_0", 256, 54},
-    {35, "TQ2_0", 256, 66},    {39, "MXFP4", 32, 17},     {40, "NVFP4", 64, 36},
-    {41, "Q1_0", 128, 18},     {42, "Q2_0", 64, 18},
-};
-#define GGML_TYPE_COUNT (sizeof ggml_types / sizeof ggml_types[0])
-
-static const struct ggml_type_info *type_by_id(uint32_t id) {
-    for (size_t i = 0; i < GGML_TYPE_COUNT; i++)
-        if (ggml_types[i].id == id)
-            return &ggml_types[i];
-    return NULL;
-}
-
-static const struct ggml_type_info *type_by_name(const char *name) {
-    for (size_t i = 0; i < GGML_TYPE_COUNT; i++)
-        if (strcmp(ggml_types[i].name, name) == 0)
-            return &ggml_types[i];
-    return NULL;
-}
-
-/* Bytes of a tensor: rows of ne[0] elements in whole blocks, times the other
- * dimensions. MALFORMED if a row is not a whole number of blocks. */
-static pqcha_err tensor_bytes(uint64_t *out, const struct ggml_type_info *type,
-                              const uint64_t *ne, unsigned ndims) {
-    if (ne[0] % type->block != 0)
-        return PQCHA_ERR_MALFORMED;
-    uint64_t total = (ne[0] / type->block) * type->bytes; /* ne[0] <= 2^53: no overflow */
-    for (unsigned i = 1; i < ndims; i++) {
-        if (ne[i] != 0 && total > UINT64_MAX / ne[i])
-            return PQCHA_ERR_OUT_OF_RANGE;
-        total *= ne[i];
-    }
-    *out = total;
-    return PQCHA_OK;
-}
-
-pqcha_err pqcha__gguf_tensor_check(const pqcha__tensor *t) {
-    if (t == NULL || t->dtype == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    const struct ggml_type_info *type = type_by_name(t->dtype);
-    if (type == NULL)
-        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
-    if (t->ndims == 0 || t->ndims > GGUF_MAX_DIMS)
-        return PQCHA_ERR_MALFORMED;
-    for (unsigned i = 0; i < t->ndims; i++)
-        if (t->shape[i] > PQCHA_MAX_SAFE_INTEGER)
-            return PQCHA_ERR_OUT_OF_RANGE;
-    uint64_t bytes = 0;
-    PQCHA_TRY(tensor_bytes(&bytes, type, t->shape, t->ndims));
-    return bytes == t->size ? PQCHA_OK : PQCHA_ERR_INCONSISTENT_CLAIMS;
-}
 
 /* ---- the cursor: the bounded reader plus the "need more bytes" rule ---- */
 
@@ -266,7 +194,7 @@ static pqcha_err parse_tensor_info(gguf_cursor *c, pqcha__tensor *t, uint32_t al
     PQCHA_TRY(pqcha__tensor_name_check((const char *)name, (size_t)name_len));
     uint32_t ndims = 0;
     PQCHA_TRY(read_u32(c, &ndims));
-    if (ndims == 0 || ndims > GGUF_MAX_DIMS)
+    if (ndims == 0 || ndims > PQCHA__GGUF_MAX_DIMS)
         return PQCHA_ERR_MALFORMED;
     t->ndims = ndims;
     for (unsigned i = 0; i < ndims; i++) {
@@ -276,7 +204,7 @@ static pqcha_err parse_tensor_info(gguf_cursor *c, pqcha__tensor *t, uint32_t al
     }
     uint32_t type_id = 0;
     PQCHA_TRY(read_u32(c, &type_id));
-    const struct ggml_type_info *type = type_by_id(type_id);
+    const pqcha__ggml_type *type = pqcha__ggml_type_by_id(type_id);
     if (type == NULL) {
         pqcha__diag_tensor(c->diag, (const char *)name, (size_t)name_len,
                            "has ggml type %u, which this version of pqcha does not know", type_id);
@@ -285,7 +213,7 @@ static pqcha_err parse_tensor_info(gguf_cursor *c, pqcha__tensor *t, uint32_t al
     PQCHA_TRY(read_u64(c, &t->offset));
     if (t->offset % alignment != 0)
         return PQCHA_ERR_MALFORMED;
-    pqcha_err err = tensor_bytes(&t->size, type, t->shape, t->ndims);
+    pqcha_err err = pqcha__ggml_tensor_bytes(&t->size, type, t->shape, t->ndims);
     if (err == PQCHA_ERR_MALFORMED)
         pqcha__diag_tensor(c->diag, (const char *)name, (size_t)name_len,
                            "has a row of %llu elements, not a whole number of %s blocks of %u",

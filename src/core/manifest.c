@@ -16,7 +16,6 @@
  *    UNSUPPORTED_ALGORITHM for an unknown dtype);
  *  - above PQCHA_MAX_MANIFEST_LEN bytes, PQCHA_MAX_MANIFEST_FILES files,
  *    PQCHA_MAX_TENSORS tensors, PQCHA_MAX_TREE_NODES nodes: TOO_LARGE. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,45 +47,6 @@ void pqcha__tree_node_shape(uint64_t size, unsigned *level, size_t *count) {
         *count = n;
 }
 
-pqcha_err pqcha__tensor_name_check(const char *name, size_t len) {
-    if (name == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (len > PQCHA__MAX_TENSOR_NAME_LEN)
-        return PQCHA_ERR_TOO_LARGE;
-    if (len == 0)
-        return PQCHA_ERR_BAD_IDENTIFIER;
-    const uint8_t *s = (const uint8_t *)name;
-    for (size_t i = 0; i < len;) {
-        size_t n = s[i] == 0 ? 0 : pqcha__utf8_sequence_length(s + i, len - i);
-        if (n == 0)
-            return PQCHA_ERR_BAD_IDENTIFIER;
-        i += n;
-    }
-    return PQCHA_OK;
-}
-
-void pqcha__diag_tensor(pqcha__diag *d, const char *name, size_t name_len, const char *fmt, ...) {
-    if (d == NULL)
-        return;
-    size_t used = (size_t)snprintf(d->text, sizeof d->text, "tensor '");
-    for (size_t i = 0; i < name_len && used + 8 < sizeof d->text; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'')
-            d->text[used++] = (char)c;
-        else
-            used += (size_t)snprintf(d->text + used, sizeof d->text - used, "\\x%02x", c);
-    }
-    if (used + 2 >= sizeof d->text)
-        return;
-    d->text[used++] = '\'';
-    d->text[used++] = ' ';
-    d->text[used] = '\0';
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(d->text + used, sizeof d->text - used, fmt, ap);
-    va_end(ap);
-}
-
 /* A file's name in a manifest is a base name: what a process's memory map and
  * a policy call the file, without the directory it happened to be in. */
 static pqcha_err base_name_check(const char *name) {
@@ -94,14 +54,6 @@ static pqcha_err base_name_check(const char *name) {
     if (strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
         return PQCHA_ERR_BAD_IDENTIFIER;
     return PQCHA_OK;
-}
-
-static pqcha_err tensor_check(const char *format, const pqcha__tensor *t) {
-    if (strcmp(format, "safetensors") == 0)
-        return pqcha__safetensors_tensor_check(t);
-    if (strcmp(format, "gguf") == 0)
-        return pqcha__gguf_tensor_check(t);
-    return PQCHA_ERR_MALFORMED; /* a raw file has no tensors */
 }
 
 static int format_known(const char *format) {
@@ -177,7 +129,7 @@ static pqcha_err model_file_check(const pqcha__model_file *f) {
         if (t->name == NULL)
             return PQCHA_ERR_INVALID_ARGUMENT;
         PQCHA_TRY(pqcha__tensor_name_check(t->name, strlen(t->name)));
-        PQCHA_TRY(tensor_check(f->format, t));
+        PQCHA_TRY(pqcha__tensor_check(f->format, t));
         if (t->offset > f->size || t->size > f->size - t->offset)
             return PQCHA_ERR_INCONSISTENT_CLAIMS;
         if (i > 0 && t->offset < f->tensors[i - 1].offset + f->tensors[i - 1].size)
@@ -211,16 +163,6 @@ static pqcha_err tensor_names_unique(const pqcha__model_file *f) {
 /* ======================================================================
  * The model
  * ====================================================================== */
-
-void pqcha__tensors_free(pqcha__tensor *tensors, size_t count) {
-    if (tensors == NULL)
-        return;
-    for (size_t i = 0; i < count; i++) {
-        free(tensors[i].name);
-        free(tensors[i].dtype);
-    }
-    free(tensors);
-}
 
 void pqcha__model_file_clear(pqcha__model_file *f) {
     if (f == NULL)

@@ -23,7 +23,7 @@
 #include "core/internal.h"
 #include "core/keccak.h"
 #include "core/merkle.h"
-#include "runtime/pool.h"
+#include "base/pool.h"
 
 #define DIGEST_LEN 32
 #define BATCH_TARGET_BYTES (4u << 20) /* enough work per pool hand-off to hide its cost */

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "manifest.h"
-#include "report_internal.h"
+#include "core/internal.h"
+#include "core/tensor.h"
+#include "core/region_internal.h"
 
 /* ---- protection ---- */
 

@@ -12,7 +12,7 @@
 #include "json.h"
 #include "parhash.h"
 #include "reader.h"
-#include "manifest.h"
+#include "core/tensor.h"
 #include "report_internal.h"
 
 #define REPORT_ID_PREFIX "urn:uuid:"

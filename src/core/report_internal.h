@@ -9,24 +9,8 @@
 
 #include "pqcha.h"
 #include "core/json.h"
+#include "core/region_internal.h"
 #include "core/segments.h"
-
-struct pqcha_region {
-    char *id;
-    char *description;
-    uint64_t address;
-    uint64_t size;
-    pqcha_protection protection;
-    char *mapped_file;    /* a file mapping's path, or NULL */
-    uint64_t file_offset; /* where in that file the region starts */
-    int file_deleted;     /* the path no longer names the mapped file */
-    /* Tensors of the mapped model file that lie wholly inside the region, in
-     * offset order (pqcha_region_add_tensor); the attester then measures it
-     * as sha3-256-segments. */
-    pqcha__tensor_ref *tensors;
-    size_t tensor_count;
-    size_t tensor_cap;
-};
 
 /* One measured region: the claim the attester signs about it. */
 typedef struct pqcha__claim {
@@ -99,9 +83,5 @@ pqcha_err pqcha__statement_decode(pqcha_report **out, const uint8_t *payload, si
 /* What a payload may hold as JSON (also for 'inspect', which parses it
  * unverified): PQCHA_MAX_PAYLOAD_LEN bytes, nesting, tree cost (json.h). */
 extern const pqcha__json_limits pqcha__payload_json_limits;
-
-/* Region helpers shared with backends. */
-void pqcha__region_clear(pqcha_region *r);
-pqcha_err pqcha__region_init_copy(pqcha_region *dst, const pqcha_region *src);
 
 #endif

@@ -19,60 +19,13 @@
 #include "core/internal.h"
 #include "core/json.h"
 #include "core/json_pull.h"
-#include "core/manifest.h"
+#include "core/model_parsers.h"
 #include "core/reader.h"
 
 #define SAFETENSORS_LEN_BYTES 8u
-/* The official implementation refuses headers above 100 MB; a little more
- * here costs nothing and never rejects a file it accepts. */
-#define SAFETENSORS_MAX_HEADER (100u * 1024u * 1024u)
 #define SAFETENSORS_MAX_DTYPE_LEN 16u
 #define SAFETENSORS_MAX_DIMS PQCHA__MAX_TENSOR_DIMS
 #define METADATA_KEY "__metadata__"
-
-struct dtype_info {
-    const char *name;
-    uint64_t bytes;
-};
-
-static const struct dtype_info dtypes[] = {
-    {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"F8_E4M3", 1}, {"F8_E5M2", 1},
-    {"I64", 8}, {"I32", 4}, {"I16", 2}, {"I8", 1},   {"U64", 8},     {"U32", 4},
-    {"U16", 2}, {"U8", 1},  {"BOOL", 1},
-};
-
-/* Bytes per element, or 0 for a dtype the format does not define. */
-static uint64_t dtype_bytes(const char *name) {
-    for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
-        if (strcmp(name, dtypes[i].name) == 0)
-            return dtypes[i].bytes;
-    return 0;
-}
-
-/* product(dims) * element, or OUT_OF_RANGE if it does not fit in 64 bits. */
-static pqcha_err shape_bytes(uint64_t *out, const uint64_t *dims, unsigned ndims, uint64_t element) {
-    uint64_t total = element;
-    for (unsigned i = 0; i < ndims; i++) {
-        if (dims[i] != 0 && total > UINT64_MAX / dims[i])
-            return PQCHA_ERR_OUT_OF_RANGE;
-        total *= dims[i];
-    }
-    *out = total;
-    return PQCHA_OK;
-}
-
-pqcha_err pqcha__safetensors_tensor_check(const pqcha__tensor *t) {
-    if (t == NULL || t->dtype == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    uint64_t element = dtype_bytes(t->dtype);
-    if (element == 0)
-        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
-    if (t->ndims > SAFETENSORS_MAX_DIMS)
-        return PQCHA_ERR_MALFORMED;
-    uint64_t bytes = 0;
-    PQCHA_TRY(shape_bytes(&bytes, t->shape, t->ndims, element));
-    return bytes == t->size ? PQCHA_OK : PQCHA_ERR_INCONSISTENT_CLAIMS;
-}
 
 /* ---- the header, decoded token by token ----
  * The header is read with the pull tokenizer, never built into a tree: what
@@ -201,7 +154,7 @@ static pqcha_err tensor_from_fields(pqcha__tensor *t, const tensor_fields *f, co
     if (f->seen != (FIELD_DTYPE | FIELD_SHAPE | FIELD_OFFSETS))
         return PQCHA_ERR_MISSING_FIELD;
     PQCHA_TRY(f->dtype_error);
-    if (dtype_bytes(f->dtype) == 0)
+    if (pqcha__safetensors_dtype_bytes(f->dtype) == 0)
         return unknown_dtype(f->dtype, name, name_len, diag);
     PQCHA_TRY(f->shape_error);
     if (f->shape.count > SAFETENSORS_MAX_DIMS)
@@ -425,7 +378,7 @@ pqcha_err pqcha__safetensors_parse_diag(pqcha__tensor **tensors, size_t *count, 
         return PQCHA_ERR_TOO_LARGE;
     }
     uint64_t header_len = le64(len_bytes);
-    if (header_len > SAFETENSORS_MAX_HEADER)
+    if (header_len > PQCHA__SAFETENSORS_MAX_HEADER)
         return PQCHA_ERR_TOO_LARGE;
     if (header_len > file_size - SAFETENSORS_LEN_BYTES)
         return PQCHA_ERR_MALFORMED;

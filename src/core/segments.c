@@ -8,9 +8,9 @@
 
 #include "core/internal.h"
 #include "core/keccak.h"
-#include "core/manifest.h"
+#include "core/tensor.h"
 #include "core/merkle.h"
-#include "runtime/pool.h"
+#include "base/pool.h"
 
 #define DIGEST_LEN 32u
 /* 0x03, total, count: the fixed part of the combined digest's input. */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/internal.h"
-#include "core/report_internal.h"
+#include "core/region_internal.h"
 #include "io/backend_internal.h"
 
 struct pqcha_backend {

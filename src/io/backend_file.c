@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
-#include "core/report_internal.h"
+#include "core/region_internal.h"
 #include "io/backend_internal.h"
 #include "io/region_index.h"
 #include "io/fileio.h"

@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
-#include "core/report_internal.h"
+#include "core/region_internal.h"
 #include "io/backend_internal.h"
 #include "io/fileio.h"
 #include "io/process_model.h"

@@ -16,6 +16,7 @@
 
 #include "core/internal.h"
 #include "core/manifest.h"
+#include "core/model_parsers.h"
 #include "core/segments.h"
 #include "io/fileio.h"
 #include "io/model_header.h"

@@ -11,7 +11,6 @@
 
 #define FIRST_HEAD_BYTES (1u * 1024u * 1024u)
 #define SAFETENSORS_MIN_FILE 10u /* length, "{}" */
-#define SAFETENSORS_MAX_HEADER (100u * 1024u * 1024u)
 
 typedef pqcha_err (*header_parser)(pqcha__tensor **, size_t *, size_t *, const uint8_t *, size_t,
                                    uint64_t, pqcha__diag *);
@@ -45,7 +44,7 @@ static const char *detect_format(const uint8_t *head, size_t head_len, uint64_t 
         return "gguf";
     if (head_len >= SAFETENSORS_MIN_FILE) {
         uint64_t n = le64(head);
-        if (n >= 2 && n <= SAFETENSORS_MAX_HEADER && n <= file_size - 8 && head[8] == '{')
+        if (n >= 2 && n <= PQCHA__SAFETENSORS_MAX_HEADER && n <= file_size - 8 && head[8] == '{')
             return "safetensors";
     }
     return "raw";

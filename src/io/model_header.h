@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/manifest.h"
+#include "core/model_parsers.h"
 
 /* Headers above this are refused (TOO_LARGE): safetensors caps its own at
  * 100 MiB; GGUF headers with large vocabularies take a few tens of MiB. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/manifest.h"
+#include "core/model_parsers.h"
 
 typedef pqcha_err (*model_parser)(pqcha__tensor **tensors, size_t *count, size_t *need,
                                   const uint8_t *head, size_t head_len, uint64_t file_size);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "core/manifest.h"
+#include "core/model_parsers.h"
 #include "testutil.h"
 
 /* ---- a byte builder ---- */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/manifest.h"
+#include "core/model_parsers.h"
 #include "testutil.h"
 
 /* A file: 8-byte little-endian length of header, header, data_len bytes. */

@@ -5,7 +5,7 @@
  * claims task indices from an atomic counter until none are left. Claiming
  * indices dynamically (rather than a fixed split) keeps both cores busy when
  * one is slowed by the other tenant of a shared machine. */
-#include "runtime/pool.h"
+#include "base/pool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

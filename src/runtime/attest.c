@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encoding.h"
-#include "envelope.h"
-#include "internal.h"
-#include "report_internal.h"
-#include "runtime/pool.h"
-#include "parhash.h"
-#include "segments.h"
+#include "base/pool.h"
+#include "core/encoding.h"
+#include "core/envelope.h"
+#include "core/internal.h"
+#include "core/parhash.h"
+#include "core/report_internal.h"
+#include "core/segments.h"
 
 #define RANDOM_NONCE_BYTES 16
 /* Upper bounds of a claim's encoding, for the quick size check: fixed keys
