@@ -26,11 +26,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/pool.h"
 #include "core/keccak.h"
 #include "core/parhash.h"
 #include "core/segments.h"
+#include "io/fileio.h"
 #include "pqcha.h"
-#include "base/pool.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -254,14 +255,14 @@ static double run_segments(void *arg) {
     segment_case *sc = arg;
     pqcha__segment *seg = NULL;
     size_t n = 0;
-    uint8_t root[32];
+    uint8_t root[PQCHA_SHA3_256_LEN];
     double t0 = now_seconds();
     pqcha__segment_hasher *sh = NULL;
     int ok = pqcha__segments_layout(&seg, &n, 0, sc->len, sc->tensors, sc->count) == PQCHA_OK &&
              pqcha__segment_hasher_new(&sh, seg, n, sc->threads) == PQCHA_OK;
-    /* Fed in 8 MiB chunks, as the backends read. */
-    for (size_t off = 0; ok && off < sc->len; off += 8u << 20) {
-        size_t chunk = sc->len - off < (8u << 20) ? sc->len - off : (8u << 20);
+    /* Fed in chunks as the backends read. */
+    for (size_t off = 0; ok && off < sc->len; off += PQCHA__IO_CHUNK) {
+        size_t chunk = sc->len - off < PQCHA__IO_CHUNK ? sc->len - off : PQCHA__IO_CHUNK;
         ok = pqcha__segment_hasher_update(sh, sc->data + off, chunk) == PQCHA_OK;
     }
     ok = ok && pqcha__segment_hasher_final(sh, root) == PQCHA_OK;

@@ -48,9 +48,9 @@ typedef struct gguf_cursor {
     pqcha__diag *diag;  /* explains a refused tensor; may be NULL */
 } gguf_cursor;
 
-/* The next n bytes: MALFORMED if the file ends first, TOO_LARGE (with need)
- * if only the head does. */
-static pqcha_err take(gguf_cursor *c, uint64_t n, const uint8_t **out) {
+/* Whether the next n bytes are there: MALFORMED if the file ends first,
+ * TOO_LARGE (with need) if only the head does. */
+static pqcha_err ensure(gguf_cursor *c, uint64_t n) {
     uint64_t pos = c->r.pos;
     if (n > c->file_size - pos)
         return PQCHA_ERR_MALFORMED;
@@ -58,28 +58,22 @@ static pqcha_err take(gguf_cursor *c, uint64_t n, const uint8_t **out) {
         c->need = pos + n > SIZE_MAX ? SIZE_MAX : (size_t)(pos + n);
         return PQCHA_ERR_TOO_LARGE;
     }
+    return PQCHA_OK;
+}
+
+static pqcha_err take(gguf_cursor *c, uint64_t n, const uint8_t **out) {
+    PQCHA_TRY(ensure(c, n));
     return pqcha__reader_bytes(&c->r, (size_t)n, out) ? PQCHA_OK : PQCHA_ERR_INTERNAL;
 }
 
-static uint64_t le_value(const uint8_t *p, unsigned n) {
-    uint64_t v = 0;
-    while (n-- > 0)
-        v = (v << 8) | p[n];
-    return v;
-}
-
 static pqcha_err read_u32(gguf_cursor *c, uint32_t *out) {
-    const uint8_t *p = NULL;
-    PQCHA_TRY(take(c, 4, &p));
-    *out = (uint32_t)le_value(p, 4);
-    return PQCHA_OK;
+    PQCHA_TRY(ensure(c, 4));
+    return pqcha__reader_u32le(&c->r, out) ? PQCHA_OK : PQCHA_ERR_INTERNAL;
 }
 
 static pqcha_err read_u64(gguf_cursor *c, uint64_t *out) {
-    const uint8_t *p = NULL;
-    PQCHA_TRY(take(c, 8, &p));
-    *out = le_value(p, 8);
-    return PQCHA_OK;
+    PQCHA_TRY(ensure(c, 8));
+    return pqcha__reader_u64le(&c->r, out) ? PQCHA_OK : PQCHA_ERR_INTERNAL;
 }
 
 /* A GGUF string: u64 length and that many bytes; TOO_LARGE above max. */

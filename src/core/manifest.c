@@ -28,7 +28,6 @@
 
 #define MANIFEST_VERSION 1
 #define DIGEST_ALG_NAME "sha3-256-tree"
-#define DIGEST_LEN 32u
 #define MAX_FORMAT_NAME_LEN 16u
 #define MAX_DTYPE_LEN 16u
 
@@ -106,19 +105,9 @@ static pqcha_err model_file_check(const pqcha__model_file *f) {
         return PQCHA_ERR_MALFORMED;
     if (f->size > PQCHA_MAX_SAFE_INTEGER)
         return PQCHA_ERR_OUT_OF_RANGE;
-    if (f->node_count != 0) {
-        unsigned level;
-        size_t count;
-        pqcha__tree_node_shape(f->size, &level, &count);
-        if (f->nodes == NULL || f->node_count != count || f->node_level != level)
-            return PQCHA_ERR_INCONSISTENT_CLAIMS;
-        /* Nodes that reproduce the digest are exactly as trustworthy as it
-         * is (FORMAT.md 4.5); any others would localise drift wrongly. */
-        uint8_t root[DIGEST_LEN];
-        PQCHA_TRY(pqcha__tree_root_from_nodes(&f->nodes[0][0], count, f->size, root));
-        if (memcmp(root, f->digest, DIGEST_LEN) != 0)
-            return PQCHA_ERR_INCONSISTENT_CLAIMS;
-    }
+    if (f->node_count != 0) /* any others would localise drift wrongly */
+        PQCHA_TRY(pqcha__tree_nodes_check(f->nodes ? f->nodes[0] : NULL, f->node_count,
+                                          f->node_level, f->size, f->digest));
     int raw = strcmp(f->format, "raw") == 0;
     if (raw && (f->tensor_count != 0 || f->has_tensor_digests))
         return PQCHA_ERR_MALFORMED;
@@ -351,9 +340,9 @@ static pqcha_err append(json_t *array, json_t *value) {
     return PQCHA_OK;
 }
 
-static json_t *hex_string(const uint8_t digest[DIGEST_LEN]) {
-    char hex[2 * DIGEST_LEN + 1];
-    pqcha_hex_encode(hex, digest, DIGEST_LEN);
+static json_t *hex_string(const uint8_t digest[PQCHA_SHA3_256_LEN]) {
+    char hex[2 * PQCHA_SHA3_256_LEN + 1];
+    pqcha_hex_encode(hex, digest, PQCHA_SHA3_256_LEN);
     return json_string(hex);
 }
 
@@ -369,7 +358,7 @@ static pqcha_err encode_tensor(json_t *obj, const pqcha__tensor *t) {
 }
 
 /* {"sha3-256-tree": "<64 hex>"} */
-static pqcha_err put_digest(json_t *obj, const uint8_t digest[DIGEST_LEN]) {
+static pqcha_err put_digest(json_t *obj, const uint8_t digest[PQCHA_SHA3_256_LEN]) {
     json_t *d = json_object();
     PQCHA_TRY(put(obj, "digest", d));
     return put(d, DIGEST_ALG_NAME, hex_string(digest));
@@ -483,10 +472,10 @@ pqcha_err pqcha_manifest_to_json(char **out, const pqcha_manifest *m) {
  * Decoding
  * ====================================================================== */
 
-static pqcha_err hex_value(uint8_t out[DIGEST_LEN], const json_t *v) {
+static pqcha_err hex_value(uint8_t out[PQCHA_SHA3_256_LEN], const json_t *v) {
     if (!json_is_string(v))
         return PQCHA_ERR_WRONG_TYPE;
-    return pqcha__hex_decode(out, DIGEST_LEN, json_string_value(v), json_string_length(v));
+    return pqcha__hex_decode(out, PQCHA_SHA3_256_LEN, json_string_value(v), json_string_length(v));
 }
 
 static pqcha_err decode_shape(pqcha__tensor *t, const json_t *obj) {
@@ -499,7 +488,7 @@ static pqcha_err decode_shape(pqcha__tensor *t, const json_t *obj) {
 }
 
 /* "digest": exactly {"sha3-256-tree": "<64 hex>"}. */
-static pqcha_err decode_digest_object(uint8_t out[DIGEST_LEN], const json_t *obj) {
+static pqcha_err decode_digest_object(uint8_t out[PQCHA_SHA3_256_LEN], const json_t *obj) {
     static const char *const required[] = {DIGEST_ALG_NAME, NULL};
     json_t *digest = NULL;
     PQCHA_TRY(pqcha__json_object(obj, "digest", &digest));
@@ -600,7 +589,7 @@ static pqcha_err decode_nodes(pqcha__model_file *f, const json_t *obj) {
 
 static pqcha_err decode_digest(pqcha__model_file *f, const json_t *obj) {
     PQCHA_TRY(decode_digest_object(f->digest, obj));
-    pqcha_hex_encode(f->digest_hex, f->digest, DIGEST_LEN);
+    pqcha_hex_encode(f->digest_hex, f->digest, PQCHA_SHA3_256_LEN);
     return PQCHA_OK;
 }
 

@@ -9,13 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pqcha/crypto.h"
+
 #define PQCHA__MERKLE_MAX_DEPTH 64 /* 2^64 bytes / 8 KiB leaves needs 51 levels */
 #define PQCHA__TREE_LEAF_PREFIX 0x00
 #define PQCHA__TREE_NODE_PREFIX 0x01
 #define PQCHA__TREE_ROOT_PREFIX 0x02
 
 typedef struct pqcha__merkle_entry {
-    uint8_t hash[32];
+    uint8_t hash[PQCHA_SHA3_256_LEN];
     unsigned level; /* the subtree below holds 2^level items */
 } pqcha__merkle_entry;
 
@@ -29,12 +31,12 @@ typedef struct pqcha__merkle_stack {
  * binary counter; merging what is left from the right at the end yields
  * exactly the RFC 9162 tree, whose left subtree is the largest power of two
  * below the count. */
-void pqcha__merkle_push(pqcha__merkle_stack *st, const uint8_t item[32]);
+void pqcha__merkle_push(pqcha__merkle_stack *st, const uint8_t item[PQCHA_SHA3_256_LEN]);
 /* Folds the stack (at least one item) into its root and empties it. */
-void pqcha__merkle_root(pqcha__merkle_stack *st, uint8_t out[32]);
+void pqcha__merkle_root(pqcha__merkle_stack *st, uint8_t out[PQCHA_SHA3_256_LEN]);
 /* digest = SHA3-256(0x02 || uint64_be(total) || mth). */
-void pqcha__tree_bind_length(uint8_t out[32], uint64_t total, const uint8_t mth[32]);
+void pqcha__tree_bind_length(uint8_t out[PQCHA_SHA3_256_LEN], uint64_t total, const uint8_t mth[PQCHA_SHA3_256_LEN]);
 /* SHA3-256(prefix || data) on one state (prefix < 0: none). */
-void pqcha__sha3_256_prefixed(uint8_t out[32], int prefix, const uint8_t *data, size_t len);
+void pqcha__sha3_256_prefixed(uint8_t out[PQCHA_SHA3_256_LEN], int prefix, const uint8_t *data, size_t len);
 
 #endif

@@ -20,12 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+#include "base/pool.h"
 #include "core/internal.h"
 #include "core/keccak.h"
 #include "core/merkle.h"
-#include "base/pool.h"
 
-#define DIGEST_LEN 32
 #define BATCH_TARGET_BYTES (4u << 20) /* enough work per pool hand-off to hide its cost */
 
 #define TREE_LEAF_PREFIX PQCHA__TREE_LEAF_PREFIX
@@ -48,7 +48,7 @@ struct pqcha__parhash {
     uint8_t *stage;
     size_t stage_len, stage_cap, stage_max;
     size_t batch_leaves;              /* leaves per pool hand-off, multiple of lanes */
-    uint8_t (*leaf_digests)[DIGEST_LEN]; /* batch_leaves slots */
+    uint8_t (*leaf_digests)[PQCHA_SHA3_256_LEN]; /* batch_leaves slots */
 
     uint64_t total;
     int started; /* the input is known to need leaves */
@@ -63,7 +63,7 @@ struct pqcha__parhash {
     unsigned node_level;
     uint64_t expected_total;   /* announced by pqcha__parhash_expect_length */
     int expecting;
-    uint8_t (*nodes)[DIGEST_LEN]; /* node_capacity slots when recording */
+    uint8_t (*nodes)[PQCHA_SHA3_256_LEN]; /* node_capacity slots when recording */
     size_t node_capacity;
     size_t node_count;
     pqcha__tshake final_node;           /* k12 */
@@ -72,7 +72,7 @@ struct pqcha__parhash {
 
 /* ---- small one-off hashes ---- */
 
-static void sha3_256_prefixed(const pqcha__parhash *ph, uint8_t out[DIGEST_LEN], int prefix,
+static void sha3_256_prefixed(const pqcha__parhash *ph, uint8_t out[PQCHA_SHA3_256_LEN], int prefix,
                               const uint8_t *data, size_t len) {
     (void)ph;
     pqcha__sha3_256_prefixed(out, prefix, data, len);
@@ -83,24 +83,24 @@ static void sha3_256_prefixed(const pqcha__parhash *ph, uint8_t out[DIGEST_LEN],
  * than 2^node_level leaves is a multiple of 2^node_level, pushing the nodes
  * as items onto the main stack gives the same root as pushing every leaf. */
 static void finish_block(pqcha__parhash *ph) {
-    uint8_t node[DIGEST_LEN];
+    uint8_t node[PQCHA_SHA3_256_LEN];
     pqcha__merkle_root(&ph->block, node);
     ph->block_leaves = 0;
     if (ph->nodes != NULL && ph->node_count < ph->node_capacity)
-        memcpy(ph->nodes[ph->node_count], node, DIGEST_LEN);
+        memcpy(ph->nodes[ph->node_count], node, PQCHA_SHA3_256_LEN);
     ph->node_count++;
     pqcha__merkle_push(&ph->main, node);
 }
 
-static void tree_add_leaf(pqcha__parhash *ph, const uint8_t leaf[DIGEST_LEN]) {
+static void tree_add_leaf(pqcha__parhash *ph, const uint8_t leaf[PQCHA_SHA3_256_LEN]) {
     pqcha__merkle_push(&ph->block, leaf);
     if (++ph->block_leaves == (UINT64_C(1) << ph->node_level))
         finish_block(ph);
 }
 
-static void combine_leaf(pqcha__parhash *ph, const uint8_t digest[DIGEST_LEN]) {
+static void combine_leaf(pqcha__parhash *ph, const uint8_t digest[PQCHA_SHA3_256_LEN]) {
     if (ph->alg == PQCHA_DIGEST_K12) {
-        pqcha__tshake_absorb(&ph->final_node, digest, DIGEST_LEN);
+        pqcha__tshake_absorb(&ph->final_node, digest, PQCHA_SHA3_256_LEN);
         ph->k12_cvs++;
     } else {
         tree_add_leaf(ph, digest);
@@ -122,7 +122,7 @@ static void hash_leaf_group(void *arg, size_t task) {
     const pqcha__parhash *ph = job->ph;
     unsigned lanes = ph->impl->lanes;
     size_t first = task * lanes;
-    uint8_t spare[PQCHA__KECCAK_MAX_LANES][DIGEST_LEN];
+    uint8_t spare[PQCHA__KECCAK_MAX_LANES][PQCHA_SHA3_256_LEN];
     const uint8_t *msgs[PQCHA__KECCAK_MAX_LANES];
     uint8_t *outs[PQCHA__KECCAK_MAX_LANES];
     for (unsigned l = 0; l < lanes; l++) {
@@ -131,7 +131,7 @@ static void hash_leaf_group(void *arg, size_t task) {
         outs[l] = first + l < job->count ? ph->leaf_digests[first + l] : spare[l];
     }
     if (ph->alg == PQCHA_DIGEST_K12)
-        pqcha__turboshake128_lanes(ph->impl, outs, DIGEST_LEN, msgs, ph->leaf_size, K12_LEAF_DS);
+        pqcha__turboshake128_lanes(ph->impl, outs, PQCHA_SHA3_256_LEN, msgs, ph->leaf_size, K12_LEAF_DS);
     else
         pqcha__sha3_256_lanes(ph->impl, outs, msgs, ph->leaf_size, TREE_LEAF_PREFIX);
 }
@@ -161,15 +161,7 @@ static void consume_leaves(pqcha__parhash *ph, const uint8_t *base, size_t n) {
 /* ---- staging ---- */
 
 static pqcha_err stage_reserve(pqcha__parhash *ph, size_t need) {
-    if (need <= ph->stage_cap) return PQCHA_OK;
-    size_t cap = ph->stage_cap ? ph->stage_cap : 256;
-    while (cap < need) cap *= 2;
-    if (cap > ph->stage_max) cap = ph->stage_max;
-    uint8_t *grown = realloc(ph->stage, cap);
-    if (!grown) return PQCHA_ERR_NO_MEMORY;
-    ph->stage = grown;
-    ph->stage_cap = cap;
-    return PQCHA_OK;
+    return pqcha__grow(&ph->stage, &ph->stage_cap, need, 1, ph->stage_max);
 }
 
 static void stage_drop_front(pqcha__parhash *ph, size_t n) {
@@ -323,14 +315,14 @@ pqcha_err pqcha__parhash_update(pqcha__parhash *ph, const uint8_t *data, size_t 
     return PQCHA_OK;
 }
 
-static void final_single_node(pqcha__parhash *ph, uint8_t out[DIGEST_LEN]) {
+static void final_single_node(pqcha__parhash *ph, uint8_t out[PQCHA_SHA3_256_LEN]) {
     if (ph->alg == PQCHA_DIGEST_K12) {
         static const uint8_t empty_custom_suffix = 0x00; /* length_encode(0) */
         pqcha__tshake t;
         pqcha__tshake_init(&t);
         pqcha__tshake_absorb(&t, ph->stage, ph->stage_len);
         pqcha__tshake_absorb(&t, &empty_custom_suffix, 1);
-        pqcha__tshake_final(&t, K12_SINGLE_NODE_DS, out, DIGEST_LEN);
+        pqcha__tshake_final(&t, K12_SINGLE_NODE_DS, out, PQCHA_SHA3_256_LEN);
     } else {
         /* Plain SHA3-256: a small region keeps the digest openssl dgst prints. */
         sha3_256_prefixed(ph, out, -1, ph->stage, ph->stage_len);
@@ -338,39 +330,39 @@ static void final_single_node(pqcha__parhash *ph, uint8_t out[DIGEST_LEN]) {
 }
 
 static void final_k12(pqcha__parhash *ph, const uint8_t *tail, size_t tail_len,
-                      uint8_t out[DIGEST_LEN]) {
+                      uint8_t out[PQCHA_SHA3_256_LEN]) {
     /* The last chunk is whatever of M is left, then the empty customisation's 00. */
     static const uint8_t suffix = 0x00;
     static const uint8_t terminator[2] = {0xFF, 0xFF};
     pqcha__tshake leaf;
-    uint8_t cv[DIGEST_LEN];
+    uint8_t cv[PQCHA_SHA3_256_LEN];
     pqcha__tshake_init(&leaf);
     pqcha__tshake_absorb(&leaf, tail, tail_len);
     pqcha__tshake_absorb(&leaf, &suffix, 1);
-    pqcha__tshake_final(&leaf, K12_LEAF_DS, cv, DIGEST_LEN);
+    pqcha__tshake_final(&leaf, K12_LEAF_DS, cv, PQCHA_SHA3_256_LEN);
     combine_leaf(ph, cv);
     uint8_t encoded[9];
     size_t n = pqcha__k12_length_encode(encoded, ph->k12_cvs);
     pqcha__tshake_absorb(&ph->final_node, encoded, n);
     pqcha__tshake_absorb(&ph->final_node, terminator, sizeof terminator);
-    pqcha__tshake_final(&ph->final_node, K12_FINAL_DS, out, DIGEST_LEN);
+    pqcha__tshake_final(&ph->final_node, K12_FINAL_DS, out, PQCHA_SHA3_256_LEN);
 }
 
 static void final_tree(pqcha__parhash *ph, const uint8_t *tail, size_t tail_len,
-                       uint8_t out[DIGEST_LEN]) {
+                       uint8_t out[PQCHA_SHA3_256_LEN]) {
     if (tail_len > 0) {
-        uint8_t leaf[DIGEST_LEN];
+        uint8_t leaf[PQCHA_SHA3_256_LEN];
         sha3_256_prefixed(ph, leaf, TREE_LEAF_PREFIX, tail, tail_len);
         tree_add_leaf(ph, leaf);
     }
     if (ph->block_leaves > 0)
         finish_block(ph); /* the last, partial block */
-    uint8_t mth[DIGEST_LEN];
+    uint8_t mth[PQCHA_SHA3_256_LEN];
     pqcha__merkle_root(&ph->main, mth);
     pqcha__tree_bind_length(out, ph->total, mth);
 }
 
-pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[DIGEST_LEN]) {
+pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[PQCHA_SHA3_256_LEN]) {
     if (!ph || !out || ph->finished) return PQCHA_ERR_INVALID_ARGUMENT;
     ph->finished = 1;
     if (ph->expecting && ph->total != ph->expected_total) {
@@ -456,7 +448,7 @@ const uint8_t *pqcha__parhash_nodes(const pqcha__parhash *ph) {
 }
 
 pqcha_err pqcha__tree_root_from_nodes_custom(const uint8_t *nodes, size_t count, uint64_t total,
-                                             size_t leaf_size, uint8_t out[DIGEST_LEN]) {
+                                             size_t leaf_size, uint8_t out[PQCHA_SHA3_256_LEN]) {
     if (!nodes || !out) return PQCHA_ERR_INVALID_ARGUMENT;
     unsigned level;
     size_t want;
@@ -465,8 +457,8 @@ pqcha_err pqcha__tree_root_from_nodes_custom(const uint8_t *nodes, size_t count,
     pqcha__merkle_stack *st = calloc(1, sizeof *st);
     if (!st) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < count; i++)
-        pqcha__merkle_push(st, nodes + i * DIGEST_LEN);
-    uint8_t mth[DIGEST_LEN];
+        pqcha__merkle_push(st, nodes + i * PQCHA_SHA3_256_LEN);
+    uint8_t mth[PQCHA_SHA3_256_LEN];
     pqcha__merkle_root(st, mth);
     free(st);
     pqcha__tree_bind_length(out, total, mth);
@@ -474,6 +466,22 @@ pqcha_err pqcha__tree_root_from_nodes_custom(const uint8_t *nodes, size_t count,
 }
 
 pqcha_err pqcha__tree_root_from_nodes(const uint8_t *nodes, size_t count, uint64_t total,
-                                      uint8_t out[DIGEST_LEN]) {
+                                      uint8_t out[PQCHA_SHA3_256_LEN]) {
     return pqcha__tree_root_from_nodes_custom(nodes, count, total, PQCHA_TREE_LEAF_SIZE, out);
+}
+
+pqcha_err pqcha__tree_nodes_check(const uint8_t *nodes, size_t count, unsigned level,
+                                  uint64_t total, const uint8_t digest[PQCHA_SHA3_256_LEN]) {
+    unsigned want_level;
+    size_t want_count;
+    pqcha__parhash_node_shape(total, PQCHA_TREE_LEAF_SIZE, &want_level, &want_count);
+    if (nodes == NULL || count == 0 || count != want_count || level != want_level)
+        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    uint8_t root[PQCHA_SHA3_256_LEN];
+    pqcha_err err = pqcha__tree_root_from_nodes(nodes, count, total, root);
+    if (err == PQCHA_ERR_NO_MEMORY)
+        return err;
+    if (err != PQCHA_OK || memcmp(root, digest, PQCHA_SHA3_256_LEN) != 0)
+        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    return PQCHA_OK;
 }

@@ -26,7 +26,7 @@ pqcha_err pqcha__parhash_new_custom(pqcha__parhash **out, pqcha_digest_alg alg, 
                                     const struct pqcha__keccak_impl *impl, size_t tree_leaf_size);
 pqcha_err pqcha__parhash_update(pqcha__parhash *ph, const uint8_t *data, size_t len);
 /* Writes the 32-byte digest. */
-pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[32]);
+pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[PQCHA_SHA3_256_LEN]);
 void pqcha__parhash_free(pqcha__parhash *ph);
 /* Hashes batches on the caller's pool (which must outlive ph and run no other
  * work meanwhile) instead of creating one; only before the first update. */
@@ -50,9 +50,16 @@ const uint8_t *pqcha__parhash_nodes(const pqcha__parhash *ph); /* 32 bytes per n
  * (their count must be the shape's, else INVALID_ARGUMENT): the nodes are
  * exactly as authentic as the digest they reproduce. */
 pqcha_err pqcha__tree_root_from_nodes(const uint8_t *nodes, size_t count, uint64_t total,
-                                      uint8_t out[32]);
+                                      uint8_t out[PQCHA_SHA3_256_LEN]);
+/* THE rule for node digests anywhere (a report's claim, a manifest entry,
+ * a policy's embedded entry): level and count are FORMAT.md 4.5's for
+ * `total` bytes (none for one leaf) and the nodes recompute `digest`. Only
+ * then are they as authentic as the digest, and fit to localise drift.
+ * INCONSISTENT_CLAIMS otherwise; NO_MEMORY. */
+pqcha_err pqcha__tree_nodes_check(const uint8_t *nodes, size_t count, unsigned level,
+                                  uint64_t total, const uint8_t digest[PQCHA_SHA3_256_LEN]);
 /* The same for another leaf size (tests). */
 pqcha_err pqcha__tree_root_from_nodes_custom(const uint8_t *nodes, size_t count, uint64_t total,
-                                             size_t leaf_size, uint8_t out[32]);
+                                             size_t leaf_size, uint8_t out[PQCHA_SHA3_256_LEN]);
 
 #endif

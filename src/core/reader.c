@@ -53,3 +53,26 @@ int pqcha__reader_bytes(pqcha__reader *r, size_t n, const uint8_t **out) {
     r->pos += n;
     return 1;
 }
+
+static uint64_t le_value(const uint8_t *p, unsigned n) {
+    uint64_t v = 0;
+    while (n-- > 0)
+        v = (v << 8) | p[n];
+    return v;
+}
+
+int pqcha__reader_u32le(pqcha__reader *r, uint32_t *out) {
+    const uint8_t *p = NULL;
+    if (!pqcha__reader_bytes(r, 4, &p))
+        return 0;
+    *out = (uint32_t)le_value(p, 4);
+    return 1;
+}
+
+int pqcha__reader_u64le(pqcha__reader *r, uint64_t *out) {
+    const uint8_t *p = NULL;
+    if (!pqcha__reader_bytes(r, 8, &p))
+        return 0;
+    *out = le_value(p, 8);
+    return 1;
+}

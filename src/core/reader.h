@@ -24,5 +24,9 @@ int pqcha__reader_expect(pqcha__reader *r, uint8_t c);
 int pqcha__reader_digits(pqcha__reader *r, size_t n, uint32_t *out);
 /* Returns 1 and a pointer to the next n bytes, advancing; 0 if fewer remain. */
 int pqcha__reader_bytes(pqcha__reader *r, size_t n, const uint8_t **out);
+/* Little-endian integers (GGUF, the safetensors header length): 1 and the
+ * value, advancing; 0 if fewer bytes remain. */
+int pqcha__reader_u32le(pqcha__reader *r, uint32_t *out);
+int pqcha__reader_u64le(pqcha__reader *r, uint64_t *out);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "core/internal.h"
 #include "core/tensor.h"
 #include "core/region_internal.h"
@@ -185,17 +186,8 @@ int pqcha_region_file_deleted(const pqcha_region *r) {
 /* ---- tensors of a mapped model file ---- */
 
 static pqcha_err reserve_tensor(pqcha_region *r) {
-    if (r->tensor_count >= PQCHA_MAX_TENSORS)
-        return PQCHA_ERR_TOO_LARGE;
-    if (r->tensor_count < r->tensor_cap)
-        return PQCHA_OK;
-    size_t cap = r->tensor_cap ? 2 * r->tensor_cap : 16;
-    pqcha__tensor_ref *grown = realloc(r->tensors, cap * sizeof *grown);
-    if (grown == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    r->tensors = grown;
-    r->tensor_cap = cap;
-    return PQCHA_OK;
+    return pqcha__grow(&r->tensors, &r->tensor_cap, r->tensor_count + 1, sizeof *r->tensors,
+                       PQCHA_MAX_TENSORS);
 }
 
 /* Inside the region's bytes of the file, and after the previous tensor. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "encoding.h"
 #include "internal.h"
 #include "json.h"
@@ -21,8 +22,6 @@
 #define KEY_ID_BYTES (PQCHA_KEY_ID_HEX_LEN / 2)
 #define MAX_ADDRESS_HEX_DIGITS 16
 #define INITIAL_CLAIM_CAP 8
-#define NODE_DIGEST_LEN 32
-#define SEGMENT_DIGEST_LEN 32
 #define MAX_MAPPED_FILE_LEN 4096u /* as pqcha_region_set_mapping */
 
 /* ======================================================================
@@ -48,19 +47,8 @@ pqcha_err pqcha__report_set_string(char **field, const char *value) {
 }
 
 static pqcha_err reserve_claim(pqcha_report *rep) {
-    if (rep->claim_count >= PQCHA_MAX_REGIONS)
-        return PQCHA_ERR_TOO_LARGE;
-    if (rep->claim_count < rep->claim_cap)
-        return PQCHA_OK;
-    size_t cap = rep->claim_cap ? rep->claim_cap * 2 : INITIAL_CLAIM_CAP;
-    if (cap > PQCHA_MAX_REGIONS)
-        cap = PQCHA_MAX_REGIONS;
-    pqcha__claim *grown = realloc(rep->claims, cap * sizeof *grown);
-    if (grown == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    rep->claims = grown;
-    rep->claim_cap = cap;
-    return PQCHA_OK;
+    return pqcha__grow(&rep->claims, &rep->claim_cap, rep->claim_count + 1, sizeof *rep->claims,
+                       PQCHA_MAX_REGIONS);
 }
 
 /* Re-creating the region through pqcha_region_create applies every region
@@ -126,15 +114,9 @@ pqcha_err pqcha__report_set_claim_nodes(pqcha_report *rep, size_t i, unsigned le
     pqcha__claim *c = &rep->claims[i];
     if (c->digest_alg != PQCHA_DIGEST_SHA3_256_TREE || c->node_count != 0)
         return PQCHA_ERR_INCONSISTENT_CLAIMS;
-    unsigned want_level;
-    size_t want_count;
-    pqcha__parhash_node_shape(c->region.size, PQCHA_TREE_LEAF_SIZE, &want_level, &want_count);
-    if (want_count == 0 || level != want_level || count != want_count)
+    if (c->digest_len != PQCHA_SHA3_256_LEN)
         return PQCHA_ERR_INCONSISTENT_CLAIMS;
-    uint8_t root[NODE_DIGEST_LEN];
-    PQCHA_TRY(pqcha__tree_root_from_nodes(nodes, count, c->region.size, root));
-    if (c->digest_len != NODE_DIGEST_LEN || memcmp(root, c->digest, NODE_DIGEST_LEN) != 0)
-        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    PQCHA_TRY(pqcha__tree_nodes_check(nodes, count, level, c->region.size, c->digest));
     c->nodes = malloc(count * sizeof c->nodes[0]);
     if (c->nodes == NULL)
         return PQCHA_ERR_NO_MEMORY;
@@ -153,9 +135,9 @@ pqcha_err pqcha__report_set_claim_segments(pqcha_report *rep, size_t i,
         c->region.mapped_file == NULL)
         return PQCHA_ERR_INCONSISTENT_CLAIMS;
     PQCHA_TRY(pqcha__segments_check(segments, count, c->region.file_offset, c->region.size));
-    uint8_t root[SEGMENT_DIGEST_LEN];
+    uint8_t root[PQCHA_SHA3_256_LEN];
     PQCHA_TRY(pqcha__segments_root(segments, count, c->region.size, root));
-    if (c->digest_len != SEGMENT_DIGEST_LEN || memcmp(root, c->digest, SEGMENT_DIGEST_LEN) != 0)
+    if (c->digest_len != PQCHA_SHA3_256_LEN || memcmp(root, c->digest, PQCHA_SHA3_256_LEN) != 0)
         return PQCHA_ERR_INCONSISTENT_CLAIMS;
     PQCHA_TRY(pqcha__segments_copy(&c->segments, segments, count));
     c->segment_count = count;
@@ -433,8 +415,8 @@ static pqcha_err encode_nodes(json_t *obj, const pqcha__claim *c) {
     json_t *digests = json_array();
     pqcha_err err = nodes && digests ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; err == PQCHA_OK && i < c->node_count; i++) {
-        char hex[2 * NODE_DIGEST_LEN + 1];
-        pqcha_hex_encode(hex, c->nodes[i], NODE_DIGEST_LEN);
+        char hex[2 * PQCHA_SHA3_256_LEN + 1];
+        pqcha_hex_encode(hex, c->nodes[i], PQCHA_SHA3_256_LEN);
         err = append(digests, json_string(hex));
     }
     if (err == PQCHA_OK)
@@ -456,8 +438,8 @@ static pqcha_err encode_segment(json_t *list, const pqcha__segment *seg) {
     json_t *obj = json_object();
     if (obj == NULL)
         return PQCHA_ERR_NO_MEMORY;
-    char hex[2 * SEGMENT_DIGEST_LEN + 1];
-    pqcha_hex_encode(hex, seg->digest, SEGMENT_DIGEST_LEN);
+    char hex[2 * PQCHA_SHA3_256_LEN + 1];
+    pqcha_hex_encode(hex, seg->digest, PQCHA_SHA3_256_LEN);
     pqcha_err err = put(obj, "offset", json_integer((json_int_t)seg->offset));
     if (err == PQCHA_OK)
         err = put(obj, "size", json_integer((json_int_t)seg->size));
@@ -765,7 +747,7 @@ static pqcha_err decode_segment(pqcha__segment *seg, const json_t *obj) {
     const json_t *digest = json_object_get(obj, "digest");
     if (!json_is_string(digest))
         return PQCHA_ERR_WRONG_TYPE;
-    PQCHA_TRY(pqcha__hex_decode(seg->digest, SEGMENT_DIGEST_LEN, json_string_value(digest),
+    PQCHA_TRY(pqcha__hex_decode(seg->digest, PQCHA_SHA3_256_LEN, json_string_value(digest),
                                 json_string_length(digest)));
     if (json_object_get(obj, "tensor") == NULL)
         return PQCHA_OK;
@@ -810,14 +792,14 @@ static pqcha_err decode_nodes(region_fields_decoded *out, const json_t *obj) {
     size_t n = json_array_size(digests);
     if (n == 0)
         return PQCHA_ERR_INCONSISTENT_CLAIMS; /* never the rule's count */
-    out->nodes = malloc(n * NODE_DIGEST_LEN);
+    out->nodes = malloc(n * PQCHA_SHA3_256_LEN);
     if (out->nodes == NULL)
         return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
         const json_t *item = json_array_get(digests, i);
         if (!json_is_string(item))
             return PQCHA_ERR_WRONG_TYPE;
-        PQCHA_TRY(pqcha__hex_decode(out->nodes + i * NODE_DIGEST_LEN, NODE_DIGEST_LEN,
+        PQCHA_TRY(pqcha__hex_decode(out->nodes + i * PQCHA_SHA3_256_LEN, PQCHA_SHA3_256_LEN,
                                     json_string_value(item), json_string_length(item)));
     }
     out->node_count = n;

@@ -26,7 +26,7 @@ typedef struct pqcha__claim {
      * reproduce the digest: they are as authentic as the digest itself. */
     unsigned node_level;
     size_t node_count;
-    uint8_t (*nodes)[32];
+    uint8_t (*nodes)[PQCHA_SHA3_256_LEN];
     /* sha3-256-segments (FORMAT.md 4.6): the pieces and their digests. Set
      * only through pqcha__report_set_claim_segments, which checks that they
      * tile the region and reproduce the digest. */

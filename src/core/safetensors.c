@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "core/internal.h"
 #include "core/json.h"
 #include "core/json_pull.h"
@@ -223,17 +224,9 @@ static pqcha_err read_metadata(pqcha__json_pull *p, pqcha__json_token t) {
         err = next_token(p, &t);
         if (err != PQCHA_OK || t == PQCHA__JSON_OBJECT_END)
             break;
-        if (count == cap) {
-            size_t grown_cap = cap ? 2 * cap : 16;
-            char **grown = realloc(keys, grown_cap * sizeof *grown);
-            if (grown == NULL) {
-                err = PQCHA_ERR_NO_MEMORY;
-                break;
-            }
-            keys = grown;
-            cap = grown_cap;
-        }
-        err = pqcha__json_pull_strdup(p, SIZE_MAX, &keys[count], NULL);
+        err = pqcha__grow(&keys, &cap, count + 1, sizeof *keys, SIZE_MAX / sizeof *keys);
+        if (err == PQCHA_OK)
+            err = pqcha__json_pull_strdup(p, SIZE_MAX, &keys[count], NULL);
         count += err == PQCHA_OK;
         if (err == PQCHA_OK)
             err = next_token(p, &t);
@@ -255,16 +248,7 @@ typedef struct table_builder {
 } table_builder;
 
 static pqcha_err table_slot(table_builder *b, pqcha__tensor **slot) {
-    if (b->count >= PQCHA_MAX_TENSORS)
-        return PQCHA_ERR_TOO_LARGE;
-    if (b->count == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 64;
-        pqcha__tensor *grown = realloc(b->tensors, cap * sizeof *grown);
-        if (grown == NULL)
-            return PQCHA_ERR_NO_MEMORY;
-        b->tensors = grown;
-        b->cap = cap;
-    }
+    PQCHA_TRY(pqcha__grow(&b->tensors, &b->cap, b->count + 1, sizeof *b->tensors, PQCHA_MAX_TENSORS));
     *slot = &b->tensors[b->count];
     memset(*slot, 0, sizeof **slot);
     b->count++; /* zeroed: safe to free on error */
@@ -346,13 +330,6 @@ static pqcha_err read_table(table_builder *b, const uint8_t *text, size_t len, u
     return check_tiling(b->tensors, b->count, data_start, file_size);
 }
 
-static uint64_t le64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 pqcha_err pqcha__safetensors_parse(pqcha__tensor **tensors, size_t *count, size_t *need,
                                    const uint8_t *head, size_t head_len, uint64_t file_size) {
     return pqcha__safetensors_parse_diag(tensors, count, need, head, head_len, file_size, NULL);
@@ -371,13 +348,12 @@ pqcha_err pqcha__safetensors_parse_diag(pqcha__tensor **tensors, size_t *count, 
         return PQCHA_ERR_MALFORMED;
     pqcha__reader r;
     pqcha__reader_init(&r, head, head_len);
-    const uint8_t *len_bytes = NULL;
-    if (!pqcha__reader_bytes(&r, SAFETENSORS_LEN_BYTES, &len_bytes)) {
+    uint64_t header_len = 0;
+    if (!pqcha__reader_u64le(&r, &header_len)) {
         if (need != NULL)
             *need = SAFETENSORS_LEN_BYTES;
         return PQCHA_ERR_TOO_LARGE;
     }
-    uint64_t header_len = le64(len_bytes);
     if (header_len > PQCHA__SAFETENSORS_MAX_HEADER)
         return PQCHA_ERR_TOO_LARGE;
     if (header_len > file_size - SAFETENSORS_LEN_BYTES)

@@ -6,16 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "core/internal.h"
 #include "core/keccak.h"
 #include "core/tensor.h"
 #include "core/merkle.h"
 #include "base/pool.h"
 
-#define DIGEST_LEN 32u
 /* 0x03, total, count: the fixed part of the combined digest's input. */
 #define ROOT_HEADER_LEN (1u + 8u + 8u)
-#define ROOT_ENTRY_LEN (8u + DIGEST_LEN)
+#define ROOT_ENTRY_LEN (8u + PQCHA_SHA3_256_LEN)
 
 /* ======================================================================
  * Layout
@@ -36,16 +36,7 @@ typedef struct segment_list {
 } segment_list;
 
 static pqcha_err list_push(segment_list *l, const char *tensor, uint64_t offset, uint64_t size) {
-    if (l->count >= PQCHA__MAX_SEGMENTS)
-        return PQCHA_ERR_TOO_LARGE;
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        pqcha__segment *grown = realloc(l->items, cap * sizeof *grown);
-        if (grown == NULL)
-            return PQCHA_ERR_NO_MEMORY;
-        l->items = grown;
-        l->cap = cap;
-    }
+    PQCHA_TRY(pqcha__grow(&l->items, &l->cap, l->count + 1, sizeof *l->items, PQCHA__MAX_SEGMENTS));
     pqcha__segment *s = &l->items[l->count];
     memset(s, 0, sizeof *s);
     if (tensor != NULL && (s->tensor = pqcha__strdup(tensor)) == NULL)
@@ -176,7 +167,7 @@ static void put_be64(uint8_t out[8], uint64_t v) {
 }
 
 pqcha_err pqcha__segments_root(const pqcha__segment *segments, size_t count, uint64_t total,
-                               uint8_t out[32]) {
+                               uint8_t out[PQCHA_SHA3_256_LEN]) {
     if (out == NULL || (segments == NULL && count > 0))
         return PQCHA_ERR_INVALID_ARGUMENT;
     uint64_t sum = 0;
@@ -197,11 +188,11 @@ pqcha_err pqcha__segments_root(const pqcha__segment *segments, size_t count, uin
     for (size_t i = 0; err == PQCHA_OK && i < count; i++) {
         uint8_t entry[ROOT_ENTRY_LEN];
         put_be64(entry, segments[i].size);
-        memcpy(entry + 8, segments[i].digest, DIGEST_LEN);
+        memcpy(entry + 8, segments[i].digest, PQCHA_SHA3_256_LEN);
         err = pqcha_hasher_update(h, entry, sizeof entry);
     }
     if (err == PQCHA_OK)
-        err = pqcha_hasher_final(h, out, DIGEST_LEN);
+        err = pqcha_hasher_final(h, out, PQCHA_SHA3_256_LEN);
     pqcha_hasher_free(h);
     return err;
 }
@@ -242,23 +233,14 @@ typedef struct touch {
 } touch;
 
 /* Makes room for one more element in a job list and its parallel result
- * list (b may be NULL), doubling the capacity. */
-static pqcha_err grow_lists(void **a, size_t a_size, void **b, size_t b_size, size_t count,
+ * list (b may be NULL): both grow alike from the same capacity. */
+static pqcha_err grow_lists(void *a, size_t a_size, void *b, size_t b_size, size_t count,
                             size_t *cap) {
-    if (count < *cap)
-        return PQCHA_OK;
-    size_t grown = *cap ? 2 * *cap : 64;
-    void *na = realloc(*a, grown * a_size);
-    if (na == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    *a = na;
-    if (b != NULL) {
-        void *nb = realloc(*b, grown * b_size);
-        if (nb == NULL)
-            return PQCHA_ERR_NO_MEMORY;
-        *b = nb;
-    }
-    *cap = grown;
+    size_t a_cap = *cap, b_cap = *cap, max = SIZE_MAX / (a_size > b_size ? a_size : b_size);
+    PQCHA_TRY(pqcha__grow(a, &a_cap, count + 1, a_size, max));
+    if (b != NULL)
+        PQCHA_TRY(pqcha__grow(b, &b_cap, count + 1, b_size, max));
+    *cap = a_cap;
     return PQCHA_OK;
 }
 
@@ -274,10 +256,10 @@ struct pqcha__segment_hasher {
     pqcha__pool *pool;        /* NULL: one thread */
     /* Per-update plan, kept to reuse the memory. */
     const uint8_t **leaves;
-    uint8_t (*leaf_digests)[32];
+    uint8_t (*leaf_digests)[PQCHA_SHA3_256_LEN];
     size_t leaf_count, leaf_cap;
     piece_job *pieces;
-    uint8_t (*piece_digests)[32];
+    uint8_t (*piece_digests)[PQCHA_SHA3_256_LEN];
     size_t piece_count, piece_cap;
     touch *touches;
     size_t touch_count, touch_cap;
@@ -310,7 +292,7 @@ pqcha_err pqcha__segment_hasher_new(pqcha__segment_hasher **out, pqcha__segment 
 }
 
 static pqcha_err add_leaf(pqcha__segment_hasher *sh, const uint8_t *data) {
-    PQCHA_TRY(grow_lists((void **)&sh->leaves, sizeof sh->leaves[0], (void **)&sh->leaf_digests,
+    PQCHA_TRY(grow_lists(&sh->leaves, sizeof sh->leaves[0], &sh->leaf_digests,
                          sizeof sh->leaf_digests[0], sh->leaf_count, &sh->leaf_cap));
     sh->leaves[sh->leaf_count++] = data;
     sh->stage_taken |= data == sh->stage;
@@ -319,7 +301,7 @@ static pqcha_err add_leaf(pqcha__segment_hasher *sh, const uint8_t *data) {
 
 static pqcha_err add_piece(pqcha__segment_hasher *sh, touch *t, const uint8_t *data, size_t len,
                            int prefix) {
-    PQCHA_TRY(grow_lists((void **)&sh->pieces, sizeof sh->pieces[0], (void **)&sh->piece_digests,
+    PQCHA_TRY(grow_lists(&sh->pieces, sizeof sh->pieces[0], &sh->piece_digests,
                          sizeof sh->piece_digests[0], sh->piece_count, &sh->piece_cap));
     sh->stage_taken |= data == sh->stage;
     sh->pieces[sh->piece_count] = (piece_job){data, len, prefix};
@@ -376,7 +358,7 @@ static pqcha_err plan_tree(pqcha__segment_hasher *sh, touch *t, const uint8_t *p
 }
 
 static pqcha_err plan_touch(pqcha__segment_hasher *sh, const uint8_t *p, size_t n) {
-    PQCHA_TRY(grow_lists((void **)&sh->touches, sizeof sh->touches[0], NULL, 0, sh->touch_count,
+    PQCHA_TRY(grow_lists(&sh->touches, sizeof sh->touches[0], NULL, 0, sh->touch_count,
                          &sh->touch_cap));
     const pqcha__segment *seg = &sh->segments[sh->current];
     touch *t = &sh->touches[sh->touch_count++];
@@ -395,7 +377,7 @@ static void hash_task(void *ctx, size_t task) {
         pqcha__sha3_256_prefixed(sh->piece_digests[task - groups], pj->prefix, pj->data, pj->len);
         return;
     }
-    uint8_t spare[PQCHA__KECCAK_MAX_LANES][32];
+    uint8_t spare[PQCHA__KECCAK_MAX_LANES][PQCHA_SHA3_256_LEN];
     const uint8_t *msgs[PQCHA__KECCAK_MAX_LANES];
     uint8_t *outs[PQCHA__KECCAK_MAX_LANES];
     for (unsigned l = 0; l < lanes; l++) {
@@ -415,7 +397,7 @@ static void combine(pqcha__segment_hasher *sh) {
         pqcha__segment *seg = &sh->segments[t->segment];
         if (seg->size <= LEAF) {
             if (t->ends)
-                memcpy(seg->digest, sh->piece_digests[t->piece], 32);
+                memcpy(seg->digest, sh->piece_digests[t->piece], PQCHA_SHA3_256_LEN);
             continue;
         }
         if (t->starts)
@@ -426,7 +408,7 @@ static void combine(pqcha__segment_hasher *sh) {
             continue;
         if (t->has_piece)
             pqcha__merkle_push(&sh->tree, sh->piece_digests[t->piece]);
-        uint8_t mth[32];
+        uint8_t mth[PQCHA_SHA3_256_LEN];
         pqcha__merkle_root(&sh->tree, mth);
         pqcha__tree_bind_length(seg->digest, seg->size, mth);
     }
@@ -475,7 +457,7 @@ pqcha_err pqcha__segment_hasher_update(pqcha__segment_hasher *sh, const uint8_t 
     return PQCHA_OK;
 }
 
-pqcha_err pqcha__segment_hasher_final(pqcha__segment_hasher *sh, uint8_t root[32]) {
+pqcha_err pqcha__segment_hasher_final(pqcha__segment_hasher *sh, uint8_t root[PQCHA_SHA3_256_LEN]) {
     if (sh == NULL || root == NULL || sh->failed)
         return PQCHA_ERR_INVALID_ARGUMENT;
     sh->failed = 1; /* final once */

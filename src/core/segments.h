@@ -32,7 +32,7 @@ typedef struct pqcha__segment {
     char *tensor;    /* the tensor's name, or NULL for bytes outside tensors */
     uint64_t offset; /* absolute file offset */
     uint64_t size;   /* at least 1 */
-    uint8_t digest[32];
+    uint8_t digest[PQCHA_SHA3_256_LEN];
 } pqcha__segment;
 
 /* The segments tiling the file range [base, base + size) (size >= 1): each
@@ -49,7 +49,7 @@ pqcha_err pqcha__segments_copy(pqcha__segment **out, const pqcha__segment *src, 
  * SHA3-256(0x03 || u64be(total) || u64be(count) || (u64be(size_i) || digest_i)...).
  * INVALID_ARGUMENT unless the sizes add up to total and none is 0. */
 pqcha_err pqcha__segments_root(const pqcha__segment *segments, size_t count, uint64_t total,
-                               uint8_t out[32]);
+                               uint8_t out[PQCHA_SHA3_256_LEN]);
 
 /* The shape every decoded or built segment list must have for a region
  * starting at file offset base with size bytes: 1..PQCHA__MAX_SEGMENTS
@@ -69,7 +69,7 @@ pqcha_err pqcha__segment_hasher_new(pqcha__segment_hasher **out, pqcha__segment 
 pqcha_err pqcha__segment_hasher_update(pqcha__segment_hasher *sh, const uint8_t *data, size_t len);
 /* Every segment's digest is set, and the root written. REGION_CHANGED if
  * fewer or more bytes than the segments cover arrived. */
-pqcha_err pqcha__segment_hasher_final(pqcha__segment_hasher *sh, uint8_t root[32]);
+pqcha_err pqcha__segment_hasher_final(pqcha__segment_hasher *sh, uint8_t root[PQCHA_SHA3_256_LEN]);
 void pqcha__segment_hasher_free(pqcha__segment_hasher *sh);
 
 #endif

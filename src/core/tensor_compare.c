@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+#include "core/internal.h"
+
 typedef struct reference_index {
     const pqcha__tensor **by_name; /* the entry's non-empty tensors, sorted by name */
     size_t count;
@@ -63,14 +66,8 @@ static const pqcha__segment *find_gap(const pqcha__model_file *f, uint64_t offse
 }
 
 static pqcha_err add_changed(pqcha__tensor_comparison *tc, size_t *cap, const pqcha__segment *s) {
-    if (tc->changed_count == *cap) {
-        size_t grown_cap = *cap ? 2 * *cap : 8;
-        pqcha__changed_piece *grown = realloc(tc->changed, grown_cap * sizeof *grown);
-        if (grown == NULL)
-            return PQCHA_ERR_NO_MEMORY;
-        tc->changed = grown;
-        *cap = grown_cap;
-    }
+    PQCHA_TRY(pqcha__grow(&tc->changed, cap, tc->changed_count + 1, sizeof *tc->changed,
+                          PQCHA__MAX_SEGMENTS));
     tc->changed[tc->changed_count++] = (pqcha__changed_piece){s->tensor, s->offset, s->size};
     return PQCHA_OK;
 }

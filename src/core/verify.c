@@ -27,10 +27,12 @@
  * decoder checked that they reproduce it), and spans exist only for regions
  * in the drift list, so they too are computed only after every earlier check passed. */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "core/encoding.h"
 #include "core/envelope.h"
 #include "core/internal.h"
@@ -100,13 +102,8 @@ static const pqcha_key *find_pinned_key(const pqcha_verifier *v, const char *key
 pqcha_err pqcha_verifier_trust_key(pqcha_verifier *v, const pqcha_key *key) {
     if (!v || !key) return PQCHA_ERR_INVALID_ARGUMENT;
     if (find_key_in(v->keys, v->key_count, pqcha_key_id(key))) return PQCHA_OK; /* already pinned */
-    if (v->key_count == v->key_cap) {
-        size_t cap = v->key_cap ? 2 * v->key_cap : 4;
-        pqcha_key **keys = realloc(v->keys, cap * sizeof keys[0]);
-        if (!keys) return PQCHA_ERR_NO_MEMORY;
-        v->keys = keys;
-        v->key_cap = cap;
-    }
+    PQCHA_TRY(pqcha__grow(&v->keys, &v->key_cap, v->key_count + 1, sizeof v->keys[0],
+                          SIZE_MAX / sizeof v->keys[0]));
     /* Only the public half: a verifier never needs, and must not keep, a secret. */
     PQCHA_TRY(pqcha_key_public_copy(&v->keys[v->key_count], key));
     v->key_count++;
@@ -351,13 +348,8 @@ const pqcha_report *pqcha_result_report(const pqcha_result *r) {
 
 static pqcha_err result_add_check(pqcha_result *r, const char *name, pqcha_check_status status,
                                   pqcha_err err, const char *expected, const char *found) {
-    if (r->check_count == r->check_cap) {
-        size_t cap = r->check_cap ? 2 * r->check_cap : 16;
-        result_check *checks = realloc(r->checks, cap * sizeof checks[0]);
-        if (!checks) return PQCHA_ERR_NO_MEMORY;
-        r->checks = checks;
-        r->check_cap = cap;
-    }
+    PQCHA_TRY(pqcha__grow(&r->checks, &r->check_cap, r->check_count + 1, sizeof r->checks[0],
+                          SIZE_MAX / sizeof r->checks[0]));
     result_check c = {pqcha__strdup(name), status, err, pqcha__strdup(expected ? expected : ""),
                       pqcha__strdup(found ? found : "")};
     if (!c.name || !c.expected || !c.found) {
@@ -371,13 +363,8 @@ static pqcha_err result_add_check(pqcha_result *r, const char *name, pqcha_check
 }
 
 static pqcha_err result_add_drift(pqcha_result *r, const char *region_id) {
-    if (r->drift_count == r->drift_cap) {
-        size_t cap = r->drift_cap ? 2 * r->drift_cap : 8;
-        char **drift = realloc(r->drift, cap * sizeof drift[0]);
-        if (!drift) return PQCHA_ERR_NO_MEMORY;
-        r->drift = drift;
-        r->drift_cap = cap;
-    }
+    PQCHA_TRY(pqcha__grow(&r->drift, &r->drift_cap, r->drift_count + 1, sizeof r->drift[0],
+                          PQCHA__POLICY_MAX_REGIONS + PQCHA_MAX_REGIONS));
     char *copy = pqcha__strdup(region_id);
     if (!copy) return PQCHA_ERR_NO_MEMORY;
     r->drift[r->drift_count++] = copy;
@@ -393,13 +380,8 @@ static pqcha_err span_add_tensor(pqcha_result *r, result_span *sp, size_t *cap, 
     sp->tensor_total++;
     if (sp->tensor_count == PQCHA_MAX_SPAN_TENSORS || r->names_listed == PQCHA_MAX_LISTED_TENSORS)
         return PQCHA_OK;
-    if (sp->tensor_count == *cap) {
-        size_t grown_cap = *cap ? 2 * *cap : 4;
-        char **grown = realloc(sp->tensors, grown_cap * sizeof grown[0]);
-        if (!grown) return PQCHA_ERR_NO_MEMORY;
-        sp->tensors = grown;
-        *cap = grown_cap;
-    }
+    PQCHA_TRY(pqcha__grow(&sp->tensors, cap, sp->tensor_count + 1, sizeof sp->tensors[0],
+                          PQCHA_MAX_SPAN_TENSORS));
     sp->tensors[sp->tensor_count] = pqcha__strdup(name);
     if (!sp->tensors[sp->tensor_count]) return PQCHA_ERR_NO_MEMORY;
     sp->tensor_count++;
@@ -437,13 +419,8 @@ static pqcha_err span_find_tensors(pqcha_result *r, result_span *sp, const pqcha
 }
 
 static pqcha_err result_reserve_span(pqcha_result *r) {
-    if (r->span_count < r->span_cap) return PQCHA_OK;
-    size_t cap = r->span_cap ? 2 * r->span_cap : 8;
-    result_span *spans = realloc(r->spans, cap * sizeof spans[0]);
-    if (!spans) return PQCHA_ERR_NO_MEMORY;
-    r->spans = spans;
-    r->span_cap = cap;
-    return PQCHA_OK;
+    return pqcha__grow(&r->spans, &r->span_cap, r->span_count + 1, sizeof r->spans[0],
+                       SIZE_MAX / sizeof r->spans[0]);
 }
 
 /* Records bytes [offset, offset + length) of the claim's region; the tensors
@@ -498,13 +475,8 @@ static pqcha_err localise_drift(pqcha_result *r, const pqcha__claim *claim,
 /* ---- tensor-level drift (sha3-256-segments against a manifest) ---- */
 
 static pqcha_err result_add_missing(pqcha_result *r, const char *region, const char *tensor) {
-    if (r->missing_count == r->missing_cap) {
-        size_t cap = r->missing_cap ? 2 * r->missing_cap : 8;
-        result_missing_tensor *grown = realloc(r->missing, cap * sizeof grown[0]);
-        if (!grown) return PQCHA_ERR_NO_MEMORY;
-        r->missing = grown;
-        r->missing_cap = cap;
-    }
+    PQCHA_TRY(pqcha__grow(&r->missing, &r->missing_cap, r->missing_count + 1, sizeof r->missing[0],
+                          SIZE_MAX / sizeof r->missing[0]));
     result_missing_tensor m = {pqcha__strdup(region), pqcha__strdup(tensor)};
     if (!m.region || !m.tensor) {
         free(m.region);

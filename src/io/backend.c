@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "core/internal.h"
 #include "core/region_internal.h"
 #include "io/backend_internal.h"
@@ -108,15 +109,19 @@ void *pqcha__backend_self_if(pqcha_backend *b, const pqcha_backend_ops *ops) {
     return b->self;
 }
 
+/* A list grown only here has the capacity pqcha__grow gives it: 0 while
+ * empty, then the least power of two from 8 that holds its count. */
+static size_t list_capacity(size_t count) {
+    size_t cap = count ? 8 : 0;
+    while (cap < count)
+        cap *= 2;
+    return cap;
+}
+
 pqcha_err pqcha__region_list_append(pqcha_region ***regions, size_t *count, pqcha_region *r) {
-    if (*count >= PQCHA_MAX_REGIONS)
-        return PQCHA_ERR_TOO_LARGE;
-    pqcha_region **grown = realloc(*regions, (*count + 1) * sizeof *grown);
-    if (grown == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    grown[*count] = r;
-    *regions = grown;
-    (*count)++;
+    size_t cap = list_capacity(*count);
+    PQCHA_TRY(pqcha__grow(regions, &cap, *count + 1, sizeof **regions, PQCHA_MAX_REGIONS));
+    (*regions)[(*count)++] = r;
     return PQCHA_OK;
 }
 

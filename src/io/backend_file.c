@@ -14,14 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "core/internal.h"
 #include "core/region_internal.h"
 #include "io/backend_internal.h"
 #include "io/region_index.h"
 #include "io/fileio.h"
 
-/* Large chunks keep every hashing thread busy between reads (parhash batches). */
-#define FILE_READ_CHUNK (8u * 1024u * 1024u)
 
 typedef struct file_entry {
     char *workload_id;
@@ -97,16 +96,7 @@ static pqcha_err resolve_range(uint64_t *size_out, uint64_t file_size, uint64_t 
 }
 
 static pqcha_err file_append(file_backend *f, const file_entry *e) {
-    if (f->count == f->cap) {
-        if (f->count >= PQCHA_MAX_REGIONS)
-            return PQCHA_ERR_TOO_LARGE;
-        size_t cap = f->cap ? 2 * f->cap : 8;
-        file_entry *grown = realloc(f->entries, cap * sizeof *grown);
-        if (grown == NULL)
-            return PQCHA_ERR_NO_MEMORY;
-        f->entries = grown;
-        f->cap = cap;
-    }
+    PQCHA_TRY(pqcha__grow(&f->entries, &f->cap, f->count + 1, sizeof *f->entries, PQCHA_MAX_REGIONS));
     f->entries[f->count] = *e;
     PQCHA_TRY(pqcha__region_index_add(&f->index, f->entries, f->count));
     f->count++; /* counted once it is indexed too */
@@ -179,7 +169,7 @@ static pqcha_err stream_range(int fd, uint8_t *buffer, uint64_t offset, uint64_t
     uint64_t done = 0;
     while (done < size) {
         uint64_t left = size - done;
-        size_t want = left < FILE_READ_CHUNK ? (size_t)left : FILE_READ_CHUNK;
+        size_t want = left < PQCHA__IO_CHUNK ? (size_t)left : PQCHA__IO_CHUNK;
         ssize_t got = pread_retry(fd, buffer, want, offset + done);
         if (got < 0)
             return PQCHA_ERR_BACKEND_IO;
@@ -195,7 +185,7 @@ static pqcha_err stream_range(int fd, uint8_t *buffer, uint64_t offset, uint64_t
  * reads need no lock and a 64-byte region does not cost an 8 MiB allocation. */
 static pqcha_err read_range(const char *path, uint64_t offset, uint64_t size,
                             pqcha_chunk_sink sink, void *sink_ctx) {
-    size_t buffer_len = size < FILE_READ_CHUNK ? (size_t)size : FILE_READ_CHUNK;
+    size_t buffer_len = size < PQCHA__IO_CHUNK ? (size_t)size : PQCHA__IO_CHUNK;
     uint8_t *buffer = malloc(buffer_len ? buffer_len : 1);
     if (buffer == NULL)
         return PQCHA_ERR_NO_MEMORY;

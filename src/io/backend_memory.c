@@ -10,15 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "core/internal.h"
 #include "core/region_internal.h"
 #include "io/backend_internal.h"
+#include "io/fileio.h"
 #include "io/region_index.h"
 
 /* Small enough to stay cache-friendly, large enough to amortise sink calls. */
-/* Big chunks: the bytes are already in memory, and the parallel digests want
- * whole batches of leaves per call. */
-#define MEMORY_READ_CHUNK (8u * 1024u * 1024u)
 
 typedef struct memory_entry {
     char *workload_id;
@@ -111,7 +110,7 @@ static pqcha_err memory_read_region(void *self, const char *workload_id, const p
         err = PQCHA_ERR_REGION_CHANGED;
     for (uint64_t done = 0; err == PQCHA_OK && done < region->size;) {
         uint64_t left = region->size - done;
-        size_t n = left < MEMORY_READ_CHUNK ? (size_t)left : MEMORY_READ_CHUNK;
+        size_t n = left < PQCHA__IO_CHUNK ? (size_t)left : PQCHA__IO_CHUNK;
         err = sink(sink_ctx, e->data + done, n);
         done += n;
     }
@@ -137,16 +136,7 @@ static uint8_t *copy_bytes(const void *data, size_t len) {
 
 /* Caller holds the lock. Takes ownership of the entry's members on success. */
 static pqcha_err memory_append(memory_backend *m, const memory_entry *e) {
-    if (m->count == m->cap) {
-        if (m->count >= PQCHA_MAX_REGIONS)
-            return PQCHA_ERR_TOO_LARGE;
-        size_t cap = m->cap ? 2 * m->cap : 8;
-        memory_entry *grown = realloc(m->entries, cap * sizeof *grown);
-        if (grown == NULL)
-            return PQCHA_ERR_NO_MEMORY;
-        m->entries = grown;
-        m->cap = cap;
-    }
+    PQCHA_TRY(pqcha__grow(&m->entries, &m->cap, m->count + 1, sizeof *m->entries, PQCHA_MAX_REGIONS));
     m->entries[m->count] = *e; /* counted only once it is indexed too */
     PQCHA_TRY(pqcha__region_index_add(&m->index, m->entries, m->count));
     m->count++;

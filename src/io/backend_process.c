@@ -30,6 +30,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "core/internal.h"
 #include "core/region_internal.h"
 #include "io/backend_internal.h"
@@ -38,8 +39,6 @@
 #include "io/region_index.h"
 #include "io/procmaps.h"
 
-/* Large chunks keep every hashing thread busy between reads (parhash batches). */
-#define PROCESS_READ_CHUNK (8u * 1024u * 1024u)
 /* /proc/PID/maps of a process at vm.max_map_count with long paths stays far below. */
 #define MAPS_MAX_BYTES (64u * 1024u * 1024u)
 
@@ -67,7 +66,7 @@ typedef struct unusable_mapping {
 
 typedef struct unusable_list {
     unusable_mapping *items;
-    size_t count;
+    size_t count, cap;
 } unusable_list;
 
 typedef struct process_backend {
@@ -128,7 +127,7 @@ static void unusable_list_free(unusable_list *l) {
         free(l->items[i].path);
     free(l->items);
     l->items = NULL;
-    l->count = 0;
+    l->count = l->cap = 0;
 }
 
 /* Records a mapping that could not be used. Distinct paths only: a file
@@ -139,13 +138,10 @@ static pqcha_err note_unusable(unusable_list *l, const char *path, pqcha_err why
             return PQCHA_OK;
     if (l->count >= PQCHA_MAX_REGIONS)
         return PQCHA_OK; /* the first 65 536 say enough */
-    unusable_mapping *grown = realloc(l->items, (l->count + 1) * sizeof *grown);
-    if (grown == NULL)
+    PQCHA_TRY(pqcha__grow(&l->items, &l->cap, l->count + 1, sizeof *l->items, PQCHA_MAX_REGIONS));
+    if ((l->items[l->count].path = pqcha__strdup(path)) == NULL)
         return PQCHA_ERR_NO_MEMORY;
-    l->items = grown;
-    if ((grown[l->count].path = pqcha__strdup(path)) == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    grown[l->count++].why = why;
+    l->items[l->count++].why = why;
     return PQCHA_OK;
 }
 
@@ -196,23 +192,15 @@ static pqcha_err open_proc_file(int *fd_out, int pid, const char *name) {
 /* ---- /proc/PID/maps ---- */
 
 static pqcha_err read_all(int fd, char **text_out, size_t *len_out) {
-    size_t cap = 64 * 1024, len = 0;
-    char *text = malloc(cap);
-    if (text == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    size_t cap = 0, len = 0;
+    char *text = NULL;
     for (;;) {
         if (len == cap) {
-            if (cap >= MAPS_MAX_BYTES) {
+            pqcha_err err = pqcha__grow(&text, &cap, cap ? 2 * cap : 64 * 1024, 1, MAPS_MAX_BYTES);
+            if (err != PQCHA_OK) {
                 free(text);
-                return PQCHA_ERR_TOO_LARGE;
+                return err;
             }
-            char *grown = realloc(text, 2 * cap);
-            if (grown == NULL) {
-                free(text);
-                return PQCHA_ERR_NO_MEMORY;
-            }
-            text = grown;
-            cap *= 2;
         }
         ssize_t n = read(fd, text + len, cap - len);
         if (n < 0 && errno == EINTR)
@@ -351,17 +339,12 @@ typedef struct file_run {
 
 typedef struct run_list {
     file_run *items;
-    size_t count;
+    size_t count, cap;
 } run_list;
 
 static pqcha_err run_list_push(run_list *l, const file_run *run) {
-    if (l->count >= PQCHA_MAX_REGIONS)
-        return PQCHA_ERR_TOO_LARGE;
-    file_run *grown = realloc(l->items, (l->count + 1) * sizeof *grown);
-    if (grown == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    grown[l->count++] = *run;
-    l->items = grown;
+    PQCHA_TRY(pqcha__grow(&l->items, &l->cap, l->count + 1, sizeof *l->items, PQCHA_MAX_REGIONS));
+    l->items[l->count++] = *run;
     return PQCHA_OK;
 }
 
@@ -607,17 +590,7 @@ static pqcha_err check_new_ids(const process_backend *p, const char *workload_id
 static pqcha_err reserve_entries(process_backend *p, size_t more) {
     if (more > PQCHA_MAX_REGIONS || p->count > PQCHA_MAX_REGIONS - more)
         return PQCHA_ERR_TOO_LARGE;
-    if (p->count + more <= p->cap)
-        return PQCHA_OK;
-    size_t cap = p->cap ? p->cap : 8;
-    while (cap < p->count + more)
-        cap *= 2;
-    proc_entry *grown = realloc(p->entries, cap * sizeof *grown);
-    if (grown == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    p->entries = grown;
-    p->cap = cap;
-    return PQCHA_OK;
+    return pqcha__grow(&p->entries, &p->cap, p->count + more, sizeof *p->entries, PQCHA_MAX_REGIONS);
 }
 
 /* Moves every entry of l into the backend, or none; l is emptied either way. */
@@ -669,7 +642,7 @@ static void keep_unusable(process_backend *p, mapping_scan *scan) {
     unusable_list_free(&p->unusable);
     p->unusable = scan->unusable;
     pthread_mutex_unlock(&p->lock);
-    scan->unusable = (unusable_list){NULL, 0};
+    scan->unusable = (unusable_list){NULL, 0, 0};
 }
 
 /* Lists the file runs that pass filter and adds one region per usable run;
@@ -678,9 +651,9 @@ static pqcha_err add_file_runs(process_backend *p, const char *workload_id, int 
                                const char *region_id, pqcha__map_filter filter, void *ctx,
                                int skip_unusable) {
     pqcha__maps maps = {NULL, 0};
-    run_list runs = {NULL, 0};
+    run_list runs = {NULL, 0, 0};
     entry_list list = {NULL, 0};
-    mapping_scan scan = {skip_unusable, {NULL, 0}};
+    mapping_scan scan = {skip_unusable, {NULL, 0, 0}};
     uint64_t start_time = 0;
     pqcha_err err = load_process_maps(pid, &maps, &start_time);
     if (err == PQCHA_OK)
@@ -913,16 +886,7 @@ static pqcha_err sorted_file_entries(const pqcha__map_entry ***out, size_t *n, c
 
 static pqcha_err append_text(char **text, size_t *len, size_t *cap, const char *s) {
     size_t n = strlen(s);
-    if (*len + n + 1 > *cap) {
-        size_t grown_cap = *cap ? *cap : 1024;
-        while (grown_cap < *len + n + 1)
-            grown_cap *= 2;
-        char *grown = realloc(*text, grown_cap);
-        if (grown == NULL)
-            return PQCHA_ERR_NO_MEMORY;
-        *text = grown;
-        *cap = grown_cap;
-    }
+    PQCHA_TRY(pqcha__grow(text, cap, *len + n + 1, 1, SIZE_MAX));
     memcpy(*text + *len, s, n + 1);
     *len += n;
     return PQCHA_OK;
@@ -1089,7 +1053,7 @@ static int prefetch_start(pthread_t *thread, prefetch *pf) {
 
 static pqcha_err stream_remote(int pid, uint64_t address, uint64_t size, pqcha_chunk_sink sink,
                                void *sink_ctx) {
-    size_t buffer_len = size < PROCESS_READ_CHUNK ? (size_t)size : PROCESS_READ_CHUNK;
+    size_t buffer_len = size < PQCHA__IO_CHUNK ? (size_t)size : PQCHA__IO_CHUNK;
     int pipelined = size > buffer_len; /* two buffers only when there is a next chunk */
     uint8_t *buffers[2] = {malloc(buffer_len ? buffer_len : 1), pipelined ? malloc(buffer_len) : NULL};
     if (buffers[0] == NULL || (pipelined && buffers[1] == NULL)) {

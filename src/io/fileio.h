@@ -6,6 +6,12 @@
 
 #include "pqcha/error.h"
 
+/* Bytes read and handed to a hasher per step, by every backend and the
+ * manifest builder: large enough to keep every hashing thread busy between
+ * reads (parhash hashes whole batches of leaves), small enough that a read
+ * costs a bounded buffer whatever the region's size. */
+#define PQCHA__IO_CHUNK (8u * 1024u * 1024u)
+
 /* The pqcha_err for a failed file system call: EEXIST -> FILE_EXISTS,
  * ENOENT/ENOTDIR -> NOT_FOUND, EACCES/EPERM -> PERMISSION, ENOSPC/EDQUOT ->
  * NO_SPACE, EISDIR -> IS_DIRECTORY, EROFS -> READ_ONLY, ENOMEM -> NO_MEMORY,

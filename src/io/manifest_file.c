@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/grow.h"
 #include "core/internal.h"
 #include "core/manifest.h"
 #include "core/model_parsers.h"
@@ -21,7 +22,6 @@
 #include "io/fileio.h"
 #include "io/model_header.h"
 
-#define CHUNK_BYTES (8u * 1024u * 1024u)
 
 /* ---- the digest ---- */
 
@@ -59,12 +59,12 @@ static pqcha_err hashers_update(const file_hashers *hs, const uint8_t *data, siz
 /* Reads from offset to the end of the file into the hashers, then makes sure
  * the file did not grow meanwhile. */
 static pqcha_err hash_rest(const file_hashers *hs, int fd, uint64_t offset, uint64_t size) {
-    uint8_t *chunk = malloc(CHUNK_BYTES);
+    uint8_t *chunk = malloc(PQCHA__IO_CHUNK);
     if (chunk == NULL)
         return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = PQCHA_OK;
     while (err == PQCHA_OK && offset < size) {
-        size_t n = size - offset < CHUNK_BYTES ? (size_t)(size - offset) : CHUNK_BYTES;
+        size_t n = size - offset < PQCHA__IO_CHUNK ? (size_t)(size - offset) : PQCHA__IO_CHUNK;
         err = pqcha__read_exact_at(fd, chunk, n, offset);
         if (err == PQCHA_OK)
             err = hashers_update(hs, chunk, n);
@@ -146,7 +146,7 @@ static pqcha_err hash_file(pqcha__model_file *f, int fd, const uint8_t *head, si
         err = hash_rest(&hs, fd, head_len, f->size);
     if (err == PQCHA_OK)
         err = pqcha_hasher_final(hs.whole, f->digest, sizeof f->digest);
-    uint8_t unused_root[32];
+    uint8_t unused_root[PQCHA_SHA3_256_LEN];
     if (err == PQCHA_OK && model)
         err = pqcha__segment_hasher_final(hs.pieces, unused_root);
     if (err == PQCHA_OK && model)
@@ -176,19 +176,7 @@ static int name_taken(const pqcha_manifest *m, const char *name) {
 }
 
 static pqcha_err reserve_file(pqcha_manifest *m) {
-    if (m->count >= PQCHA_MAX_MANIFEST_FILES)
-        return PQCHA_ERR_TOO_LARGE;
-    if (m->count < m->cap)
-        return PQCHA_OK;
-    size_t cap = m->cap ? m->cap * 2 : 4;
-    if (cap > PQCHA_MAX_MANIFEST_FILES)
-        cap = PQCHA_MAX_MANIFEST_FILES;
-    pqcha__model_file *grown = realloc(m->files, cap * sizeof *grown);
-    if (grown == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    m->files = grown;
-    m->cap = cap;
-    return PQCHA_OK;
+    return pqcha__grow(&m->files, &m->cap, m->count + 1, sizeof *m->files, PQCHA_MAX_MANIFEST_FILES);
 }
 
 /* Fills f from the open file: format, tensor table, digest and nodes. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "core/reader.h"
 #include "io/fileio.h"
 
 #define FIRST_HEAD_BYTES (1u * 1024u * 1024u)
@@ -30,20 +31,15 @@ pqcha_err pqcha__read_exact_at(int fd, uint8_t *buf, size_t len, uint64_t offset
     return PQCHA_OK;
 }
 
-static uint64_t le64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 /* GGUF by its magic; safetensors by a header length that fits the file and a
  * header that opens a JSON object. Anything else is a raw file. */
 static const char *detect_format(const uint8_t *head, size_t head_len, uint64_t file_size) {
     if (head_len >= 4 && memcmp(head, "GGUF", 4) == 0)
         return "gguf";
-    if (head_len >= SAFETENSORS_MIN_FILE) {
-        uint64_t n = le64(head);
+    pqcha__reader r;
+    uint64_t n = 0;
+    pqcha__reader_init(&r, head, head_len);
+    if (head_len >= SAFETENSORS_MIN_FILE && pqcha__reader_u64le(&r, &n)) {
         if (n >= 2 && n <= PQCHA__SAFETENSORS_MAX_HEADER && n <= file_size - 8 && head[8] == '{')
             return "safetensors";
     }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "core/internal.h"
 #include "core/reader.h"
 #include "io/procmaps.h"
@@ -166,16 +167,7 @@ static pqcha_err read_line(pqcha__reader *r, pqcha__map_entry *e) {
 }
 
 static pqcha_err maps_push(pqcha__maps *m, size_t *cap, const pqcha__map_entry *e) {
-    if (m->count == *cap) {
-        if (m->count >= PQCHA__MAPS_MAX_ENTRIES)
-            return PQCHA_ERR_TOO_LARGE;
-        size_t grown_cap = *cap ? 2 * *cap : 64;
-        pqcha__map_entry *grown = realloc(m->entries, grown_cap * sizeof *grown);
-        if (grown == NULL)
-            return PQCHA_ERR_NO_MEMORY;
-        m->entries = grown;
-        *cap = grown_cap;
-    }
+    PQCHA_TRY(pqcha__grow(&m->entries, cap, m->count + 1, sizeof *m->entries, PQCHA__MAPS_MAX_ENTRIES));
     m->entries[m->count++] = *e;
     return PQCHA_OK;
 }

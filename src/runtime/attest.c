@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "base/pool.h"
 #include "core/encoding.h"
 #include "core/envelope.h"
@@ -55,6 +56,7 @@ struct pqcha_attester {
     pqcha__pool *pool; /* for hashing small regions side by side; created on first use */
     expected_digest *expected;
     size_t expected_count;
+    size_t expected_cap;
 };
 
 pqcha_err pqcha_attester_create(pqcha_attester **out, const pqcha_key *signing_key,
@@ -160,16 +162,11 @@ pqcha_err pqcha_attester_set_expected(pqcha_attester *a, const char *region_id,
 
     expected_digest *e = find_expected(a, region_id);
     if (e == NULL) {
-        if (a->expected_count >= PQCHA_MAX_REGIONS)
-            return PQCHA_ERR_TOO_LARGE;
+        PQCHA_TRY(pqcha__grow(&a->expected, &a->expected_cap, a->expected_count + 1,
+                              sizeof *a->expected, PQCHA_MAX_REGIONS));
         char *id = pqcha__strdup(region_id);
-        expected_digest *grown = id ? realloc(a->expected, (a->expected_count + 1) * sizeof *grown)
-                                    : NULL;
-        if (grown == NULL) {
-            free(id);
+        if (id == NULL)
             return PQCHA_ERR_NO_MEMORY;
-        }
-        a->expected = grown;
         e = &a->expected[a->expected_count++];
         e->region_id = id;
     }

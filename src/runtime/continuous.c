@@ -23,10 +23,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/grow.h"
 #include "core/encoding.h"
 #include "core/internal.h"
 
@@ -139,13 +141,7 @@ static pqcha_err store_reserve(report_store *s) {
         s->start = 0;
         return PQCHA_OK;
     }
-    size_t cap = s->cap ? 2 * s->cap : 16;
-    char **grown = realloc(s->items, cap * sizeof *grown);
-    if (grown == NULL)
-        return PQCHA_ERR_NO_MEMORY;
-    s->items = grown;
-    s->cap = cap;
-    return PQCHA_OK;
+    return pqcha__grow(&s->items, &s->cap, s->count + 1, sizeof *s->items, SIZE_MAX / sizeof *s->items);
 }
 
 /* Takes ownership of envelope whatever happens. */

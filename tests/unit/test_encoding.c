@@ -30,6 +30,21 @@ static void test_reader_stays_in_bounds(void) {
     CHECK(r.pos == r.len);
 }
 
+/* Little-endian integers, and nothing read past the end. */
+static void test_reader_little_endian(void) {
+    static const uint8_t bytes[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xaa, 0xbb};
+    pqcha__reader r;
+    uint32_t u32 = 0;
+    uint64_t u64 = 0;
+    pqcha__reader_init(&r, bytes, sizeof bytes);
+    CHECK(pqcha__reader_u32le(&r, &u32) && u32 == 0x04030201u);
+    CHECK(pqcha__reader_u32le(&r, &u32) && u32 == 0x08070605u);
+    CHECK(!pqcha__reader_u32le(&r, &u32) && r.pos == 8); /* two bytes left */
+    pqcha__reader_init(&r, bytes, sizeof bytes);
+    CHECK(pqcha__reader_u64le(&r, &u64) && u64 == UINT64_C(0x0807060504030201));
+    CHECK(!pqcha__reader_u64le(&r, &u64) && r.pos == 8);
+}
+
 static void test_hex_encode(void) {
     const uint8_t in[] = {0x00, 0x01, 0xab, 0xff};
     char out[9];
@@ -179,7 +194,7 @@ static void test_util_random(void) {
     CHECK_ERR(pqcha__random(NULL, 1), PQCHA_ERR_INVALID_ARGUMENT);
 }
 
-TEST_MAIN(TEST(test_reader_stays_in_bounds), TEST(test_hex_encode), TEST(test_hex_decode),
+TEST_MAIN(TEST(test_reader_stays_in_bounds), TEST(test_reader_little_endian), TEST(test_hex_encode), TEST(test_hex_decode),
           TEST(test_hex_check), TEST(test_base64_rfc4648_vectors),
           TEST(test_base64_all_bytes_round_trip), TEST(test_base64_rejects_non_canonical),
           TEST(test_base64_embedded_nul_and_cap), TEST(test_util_strings_and_compare),
