@@ -10,6 +10,7 @@
 #include "pqcha/report.h"
 #include "pqcha/backend.h"
 #include "pqcha/attest.h"
+#include "pqcha/policy.h"
 #include "pqcha/verify.h"
 #include "pqcha/manifest.h"
 #include "pqcha/files.h"

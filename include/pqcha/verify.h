@@ -8,34 +8,20 @@
 #include "pqcha/crypto.h"
 #include "pqcha/error.h"
 #include "pqcha/manifest.h"
+#include "pqcha/policy.h"
 #include "pqcha/report.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define PQCHA_DEFAULT_MAX_SKEW_SECONDS 60
-#define PQCHA_DEFAULT_MAX_LIFETIME_SECONDS 3600
-
-/* ---- policy: the verifier's reference values (JSON, docs/FORMAT.md) ---- */
-typedef struct pqcha_policy pqcha_policy;
-pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len);
-/* Trusted public keys listed in the policy. */
-size_t pqcha_policy_trusted_key_count(const pqcha_policy *p);
-const pqcha_key *pqcha_policy_trusted_key(const pqcha_policy *p, size_t i);
-void pqcha_policy_free(pqcha_policy *p);
-/* For policy writers: file entry `file` of a manifest as the compact JSON
- * object a policy's "manifests" section embeds (docs/FORMAT.md sections 6
- * and 8), NUL-terminated, free with pqcha_free. */
-pqcha_err pqcha_policy_manifest_entry_json(char **out, const pqcha_manifest *m, size_t file);
-
 /* ---- verifier ---- */
 typedef struct pqcha_verifier pqcha_verifier;
 pqcha_err pqcha_verifier_create(pqcha_verifier **out);
 /* Pins a public key (a copy of its public half is kept). */
 pqcha_err pqcha_verifier_trust_key(pqcha_verifier *v, const pqcha_key *key);
-/* Uses the policy (held by reference: it must outlive v) and trusts its
- * trustedKeys. Calling it again replaces the policy and, with it, the keys
+/* Uses a finished policy (held by reference: it must outlive v, unchanged)
+ * and trusts its trustedKeys. Calling it again replaces the policy and, with it, the keys
  * only the previous policy listed; keys given to pqcha_verifier_trust_key stay.
  * Without a policy only trust, signature, freshness and nonce are checked
  * (docs/FORMAT.md section 5, checks 11-15 skipped): VALID then means only

@@ -28,26 +28,7 @@
 
 #define MAX_ALGORITHM_NAMES 16u /* list entries; more can only be repeats */
 
-/* A manifest entry the policy embeds as a reference value, under its name. */
-typedef struct policy_manifest {
-    char *name;
-    pqcha__model_file file;
-} policy_manifest;
-
-struct pqcha_policy {
-    policy_manifest *manifests; /* sorted by name; regions point into it */
-    size_t manifest_count;
-    pqcha_key **keys; /* public halves only */
-    size_t key_count;
-    int64_t max_skew;
-    int64_t max_lifetime;
-    unsigned sig_alg_mask;    /* bit per allowed pqcha_sig_alg (sig_alg_bit) */
-    unsigned digest_alg_mask; /* bit per allowed pqcha_digest_alg (digest_alg_bit) */
-    pqcha__policy_workload *workloads; /* sorted by id for binary search */
-    size_t workload_count;
-};
-
-static unsigned sig_alg_bit(pqcha_sig_alg alg) {
+unsigned pqcha__policy_sig_alg_bit(pqcha_sig_alg alg) {
     switch (alg) {
     case PQCHA_ML_DSA_44: return 1u << 0;
     case PQCHA_ML_DSA_65: return 1u << 1;
@@ -56,7 +37,7 @@ static unsigned sig_alg_bit(pqcha_sig_alg alg) {
     return 0;
 }
 
-static unsigned digest_alg_bit(pqcha_digest_alg alg) {
+unsigned pqcha__policy_digest_alg_bit(pqcha_digest_alg alg) {
     switch (alg) {
     case PQCHA_DIGEST_SHA3_256: return 1u << 0;
     case PQCHA_DIGEST_SHA3_256_TREE: return 1u << 1;
@@ -66,14 +47,11 @@ static unsigned digest_alg_bit(pqcha_digest_alg alg) {
     return 0;
 }
 
-#define ALL_SIG_ALGS (sig_alg_bit(PQCHA_ML_DSA_44) | sig_alg_bit(PQCHA_ML_DSA_65) | sig_alg_bit(PQCHA_ML_DSA_87))
-#define ALL_DIGEST_ALGS                                                                     \
-    (digest_alg_bit(PQCHA_DIGEST_SHA3_256) | digest_alg_bit(PQCHA_DIGEST_SHA3_256_TREE) | \
-     digest_alg_bit(PQCHA_DIGEST_K12) | digest_alg_bit(PQCHA_DIGEST_SHA3_256_SEGMENTS))
-
 /* ---- freeing ---- */
 
-static void region_clear(pqcha__policy_region *r) {
+void pqcha__policy_region_clear(pqcha__policy_region *r) {
+    free(r->pending_manifest);
+    r->pending_manifest = NULL;
     for (size_t i = 0; i < r->required_tensor_count; i++)
         free(r->required_tensors[i]);
     free(r->required_tensors);
@@ -86,9 +64,9 @@ static void region_clear(pqcha__policy_region *r) {
     r->digest_count = 0;
 }
 
-static void workload_clear(pqcha__policy_workload *w) {
+void pqcha__policy_workload_clear(pqcha__policy_workload *w) {
     for (size_t i = 0; i < w->region_count; i++)
-        region_clear(&w->regions[i]);
+        pqcha__policy_region_clear(&w->regions[i]);
     free(w->regions);
     free(w->id);
     free(w->platform);
@@ -101,7 +79,7 @@ void pqcha_policy_free(pqcha_policy *p) {
         pqcha_key_free(p->keys[i]);
     free(p->keys);
     for (size_t i = 0; i < p->workload_count; i++)
-        workload_clear(&p->workloads[i]);
+        pqcha__policy_workload_clear(&p->workloads[i]);
     free(p->workloads);
     for (size_t i = 0; i < p->manifest_count; i++) {
         free(p->manifests[i].name);
@@ -113,20 +91,20 @@ void pqcha_policy_free(pqcha_policy *p) {
 
 /* ---- sorting and lookup by id ---- */
 
-static int compare_workloads(const void *a, const void *b) {
+int pqcha__policy_compare_workloads(const void *a, const void *b) {
     return strcmp(((const pqcha__policy_workload *)a)->id, ((const pqcha__policy_workload *)b)->id);
 }
 
-static int compare_regions(const void *a, const void *b) {
+int pqcha__policy_compare_regions(const void *a, const void *b) {
     return strcmp(((const pqcha__policy_region *)a)->id, ((const pqcha__policy_region *)b)->id);
 }
 
-static int compare_manifests(const void *a, const void *b) {
-    return strcmp(((const policy_manifest *)a)->name, ((const policy_manifest *)b)->name);
+int pqcha__policy_compare_manifests(const void *a, const void *b) {
+    return strcmp(((const pqcha__policy_manifest *)a)->name, ((const pqcha__policy_manifest *)b)->name);
 }
 
 static int compare_name_to_manifest(const void *key, const void *elem) {
-    return strcmp((const char *)key, ((const policy_manifest *)elem)->name);
+    return strcmp((const char *)key, ((const pqcha__policy_manifest *)elem)->name);
 }
 
 static int compare_id_to_workload(const void *key, const void *elem) {
@@ -176,13 +154,13 @@ int pqcha__policy_region_requires_tensor(const pqcha__policy_region *r, const ch
 }
 
 int pqcha__policy_allows_signature(const pqcha_policy *p, pqcha_sig_alg alg) {
-    unsigned mask = p ? p->sig_alg_mask : ALL_SIG_ALGS;
-    return (mask & sig_alg_bit(alg)) != 0;
+    unsigned mask = p ? p->sig_alg_mask : PQCHA__POLICY_ALL_SIG_ALGS;
+    return (mask & pqcha__policy_sig_alg_bit(alg)) != 0;
 }
 
 int pqcha__policy_allows_digest(const pqcha_policy *p, pqcha_digest_alg alg) {
-    unsigned mask = p ? p->digest_alg_mask : ALL_DIGEST_ALGS;
-    return (mask & digest_alg_bit(alg)) != 0;
+    unsigned mask = p ? p->digest_alg_mask : PQCHA__POLICY_ALL_DIGEST_ALGS;
+    return (mask & pqcha__policy_digest_alg_bit(alg)) != 0;
 }
 
 int64_t pqcha__policy_max_skew(const pqcha_policy *p) {
@@ -239,6 +217,7 @@ static pqcha_err parse_trusted_keys(pqcha_policy *p, const json_t *root) {
     if (n == 0) return PQCHA_OK;
     p->keys = calloc(n, sizeof p->keys[0]);
     if (!p->keys) return PQCHA_ERR_NO_MEMORY;
+    p->key_cap = n;
     for (size_t i = 0; i < n; i++) {
         PQCHA_TRY(parse_trusted_key(&p->keys[i], json_array_get(list, i)));
         p->key_count = i + 1; /* so pqcha_policy_free releases what was parsed */
@@ -267,13 +246,13 @@ typedef unsigned (*alg_name_to_bit)(const char *name, pqcha_err *err);
 static unsigned sig_name_bit(const char *name, pqcha_err *err) {
     pqcha_sig_alg alg;
     *err = pqcha_sig_alg_parse(&alg, name);
-    return *err == PQCHA_OK ? sig_alg_bit(alg) : 0;
+    return *err == PQCHA_OK ? pqcha__policy_sig_alg_bit(alg) : 0;
 }
 
 static unsigned digest_name_bit(const char *name, pqcha_err *err) {
     pqcha_digest_alg alg;
     *err = pqcha_digest_alg_parse(&alg, name);
-    return *err == PQCHA_OK ? digest_alg_bit(alg) : 0;
+    return *err == PQCHA_OK ? pqcha__policy_digest_alg_bit(alg) : 0;
 }
 
 static pqcha_err parse_algorithm_list(unsigned *mask, const json_t *root, const char *key,
@@ -317,7 +296,7 @@ static int compare_name_ptrs(const void *a, const void *b) {
 
 /* Every required name is a tensor of the entry: both lists sorted by name,
  * so one merge pass (the entry's table is in offset order). */
-static pqcha_err required_tensors_exist(const pqcha__policy_region *r, const pqcha__model_file *f) {
+pqcha_err pqcha__policy_required_tensors_exist(const pqcha__policy_region *r, const pqcha__model_file *f) {
     if (f->tensor_count == 0) return PQCHA_ERR_BAD_POLICY;
     const char **names = malloc(f->tensor_count * sizeof *names);
     if (!names) return PQCHA_ERR_NO_MEMORY;
@@ -355,7 +334,7 @@ static pqcha_err parse_required_tensors(pqcha__policy_region *r, const pqcha__mo
     qsort(r->required_tensors, n, sizeof r->required_tensors[0], compare_name_ptrs);
     for (size_t i = 1; i < n; i++)
         if (strcmp(r->required_tensors[i - 1], r->required_tensors[i]) == 0) return PQCHA_ERR_BAD_POLICY;
-    return required_tensors_exist(r, f);
+    return pqcha__policy_required_tensors_exist(r, f);
 }
 
 /* {"manifest": "<name>"[, "tensors": [...]]}: the region must equal that
@@ -368,7 +347,7 @@ static pqcha_err parse_manifest_ref(pqcha__policy_region *r, const pqcha_policy 
     PQCHA_TRY(pqcha__json_check_fields(set, required, optional));
     const char *name = NULL;
     PQCHA_TRY(pqcha__json_string(set, "manifest", SIZE_MAX, &name));
-    const policy_manifest *m =
+    const pqcha__policy_manifest *m =
         p->manifest_count ? bsearch(name, p->manifests, p->manifest_count, sizeof p->manifests[0],
                                     compare_name_to_manifest)
                           : NULL;
@@ -409,8 +388,8 @@ static pqcha_err parse_region(pqcha__policy_region *r, const pqcha_policy *p, co
 /* The JSON layer refuses duplicate keys and keys with NUL characters, so
  * this never fires; it stays because a lookup table with two entries for
  * one id must never exist, whatever the layer below does. */
-static pqcha_err check_sorted_unique(const void *base, size_t n, size_t size,
-                                     int (*compare)(const void *, const void *)) {
+pqcha_err pqcha__policy_check_sorted_unique(const void *base, size_t n, size_t size,
+                                            int (*compare)(const void *, const void *)) {
     const unsigned char *items = base;
     for (size_t i = 1; i < n; i++)
         if (compare(items + (i - 1) * size, items + i * size) == 0)
@@ -427,7 +406,7 @@ static pqcha_err parse_workload_regions(pqcha__policy_workload *w, const pqcha_p
     if (n > PQCHA__POLICY_MAX_REGIONS) return PQCHA_ERR_TOO_LARGE;
     w->regions = calloc(n, sizeof w->regions[0]);
     if (!w->regions) return PQCHA_ERR_NO_MEMORY;
-    w->region_count = n; /* zeroed entries are safe to clear on error */
+    w->region_count = w->region_cap = n; /* zeroed entries are safe to clear on error */
     size_t i = 0;
     const char *id;
     size_t id_len;
@@ -437,8 +416,8 @@ static pqcha_err parse_workload_regions(pqcha__policy_workload *w, const pqcha_p
         PQCHA_TRY(parse_region(&w->regions[i], p, id, set));
         i++;
     }
-    qsort(w->regions, n, sizeof w->regions[0], compare_regions);
-    return check_sorted_unique(w->regions, n, sizeof w->regions[0], compare_regions);
+    qsort(w->regions, n, sizeof w->regions[0], pqcha__policy_compare_regions);
+    return pqcha__policy_check_sorted_unique(w->regions, n, sizeof w->regions[0], pqcha__policy_compare_regions);
 }
 
 static pqcha_err parse_workload(pqcha__policy_workload *w, const pqcha_policy *p, const char *id,
@@ -472,7 +451,7 @@ static pqcha_err parse_workloads(pqcha_policy *p, const json_t *root) {
     if (n > PQCHA__POLICY_MAX_WORKLOADS) return PQCHA_ERR_TOO_LARGE;
     p->workloads = calloc(n, sizeof p->workloads[0]);
     if (!p->workloads) return PQCHA_ERR_NO_MEMORY;
-    p->workload_count = n;
+    p->workload_count = p->workload_cap = n;
     size_t i = 0;
     const char *id;
     size_t id_len;
@@ -482,11 +461,11 @@ static pqcha_err parse_workloads(pqcha_policy *p, const json_t *root) {
         PQCHA_TRY(parse_workload(&p->workloads[i], p, id, obj));
         i++;
     }
-    qsort(p->workloads, n, sizeof p->workloads[0], compare_workloads);
-    return check_sorted_unique(p->workloads, n, sizeof p->workloads[0], compare_workloads);
+    qsort(p->workloads, n, sizeof p->workloads[0], pqcha__policy_compare_workloads);
+    return pqcha__policy_check_sorted_unique(p->workloads, n, sizeof p->workloads[0], pqcha__policy_compare_workloads);
 }
 
-static pqcha_err parse_manifest_entry(policy_manifest *m, const char *name, const json_t *obj) {
+static pqcha_err parse_manifest_entry(pqcha__policy_manifest *m, const char *name, const json_t *obj) {
     PQCHA_TRY(pqcha_identifier_check(name));
     m->name = pqcha__strdup(name);
     if (!m->name) return PQCHA_ERR_NO_MEMORY;
@@ -504,7 +483,7 @@ static pqcha_err parse_manifests(pqcha_policy *p, const json_t *root) {
     if (n > PQCHA__POLICY_MAX_MANIFESTS) return PQCHA_ERR_TOO_LARGE;
     p->manifests = calloc(n, sizeof p->manifests[0]);
     if (!p->manifests) return PQCHA_ERR_NO_MEMORY;
-    p->manifest_count = n; /* zeroed entries are safe to clear on error */
+    p->manifest_count = p->manifest_cap = n; /* zeroed entries are safe to clear on error */
     size_t i = 0;
     const char *name;
     size_t name_len;
@@ -514,8 +493,8 @@ static pqcha_err parse_manifests(pqcha_policy *p, const json_t *root) {
         PQCHA_TRY(parse_manifest_entry(&p->manifests[i], name, obj));
         i++;
     }
-    qsort(p->manifests, n, sizeof p->manifests[0], compare_manifests);
-    return check_sorted_unique(p->manifests, n, sizeof p->manifests[0], compare_manifests);
+    qsort(p->manifests, n, sizeof p->manifests[0], pqcha__policy_compare_manifests);
+    return pqcha__policy_check_sorted_unique(p->manifests, n, sizeof p->manifests[0], pqcha__policy_compare_manifests);
 }
 
 static pqcha_err policy_from_json(pqcha_policy *p, const json_t *root) {
@@ -530,9 +509,9 @@ static pqcha_err policy_from_json(pqcha_policy *p, const json_t *root) {
     PQCHA_TRY(parse_seconds(&p->max_lifetime, root, "maxLifetimeSeconds", 1,
                             PQCHA_DEFAULT_MAX_LIFETIME_SECONDS));
     PQCHA_TRY(parse_algorithm_list(&p->sig_alg_mask, root, "allowedSignatureAlgorithms",
-                                   ALL_SIG_ALGS, sig_name_bit));
+                                   PQCHA__POLICY_ALL_SIG_ALGS, sig_name_bit));
     PQCHA_TRY(parse_algorithm_list(&p->digest_alg_mask, root, "allowedDigestAlgorithms",
-                                   ALL_DIGEST_ALGS, digest_name_bit));
+                                   PQCHA__POLICY_ALL_DIGEST_ALGS, digest_name_bit));
     PQCHA_TRY(parse_manifests(p, root));
     PQCHA_TRY(parse_workloads(p, root));
     /* Keys last: parsing PEM is the expensive part, and a policy that is
@@ -555,6 +534,7 @@ pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len) {
     }
     pqcha_err err = policy_from_json(p, root);
     json_decref(root);
+    p->finished = err == PQCHA_OK;
     if (err != PQCHA_OK) {
         pqcha_policy_free(p);
         return err;
@@ -563,16 +543,3 @@ pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len) {
     return PQCHA_OK;
 }
 
-/* ---- building policies ---- */
-
-pqcha_err pqcha_policy_manifest_entry_json(char **out, const pqcha_manifest *m, size_t file) {
-    if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
-    *out = NULL;
-    if (!m || file >= m->count) return PQCHA_ERR_INVALID_ARGUMENT;
-    json_t *obj = NULL;
-    PQCHA_TRY(pqcha__model_file_encode(&obj, &m->files[file]));
-    size_t len = 0;
-    pqcha_err err = pqcha__json_dump(out, &len, obj, PQCHA__JSON_COMPACT);
-    json_decref(obj);
-    return err;
-}

@@ -114,7 +114,7 @@ pqcha_err pqcha_verifier_trust_key(pqcha_verifier *v, const pqcha_key *key) {
  * policy later must stop trusting the keys only the previous one listed. The
  * policy holds public halves only and outlives v (see verify.h). */
 pqcha_err pqcha_verifier_set_policy(pqcha_verifier *v, const pqcha_policy *policy) {
-    if (!v || !policy) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (!v || !policy || !policy->finished) return PQCHA_ERR_INVALID_ARGUMENT;
     v->policy = policy;
     return PQCHA_OK;
 }

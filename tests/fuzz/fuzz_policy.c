@@ -2,7 +2,10 @@
  * (docs/FORMAT.md section 6). A parsed policy must honour every invariant
  * the verifier relies on: bounded sizes, public keys only, in-range bounds,
  * and lookup tables in which every workload and region can be found by its
- * own id. Violations trap; leaks and overreads show up under ASan. */
+ * own id. Every parsed policy is written back (pqcha_policy_to_json), and
+ * what is written parses to a policy that writes the same bytes: the format
+ * is read and written in one place and the two agree. Violations trap;
+ * leaks and overreads show up under ASan. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -25,6 +28,23 @@ static void check_workload(const pqcha_policy *p, const pqcha__policy_workload *
     }
 }
 
+/* Written, parsed again, written again: the same text. A policy whose
+ * outline exceeds the size cap (a compact input can) is refused, not cut. */
+static void check_round_trip(const pqcha_policy *p) {
+    char *json = NULL, *again = NULL;
+    size_t len = 0, again_len = 0;
+    pqcha_err err = pqcha_policy_to_json(&json, &len, p);
+    if (err == PQCHA_ERR_TOO_LARGE && json == NULL && len > PQCHA_MAX_POLICY_LEN) return;
+    if (err != PQCHA_OK || json == NULL || strlen(json) != len) __builtin_trap();
+    pqcha_policy *back = NULL;
+    if (pqcha_policy_parse(&back, json, len) != PQCHA_OK) __builtin_trap();
+    if (pqcha_policy_to_json(&again, &again_len, back) != PQCHA_OK) __builtin_trap();
+    if (again_len != len || memcmp(again, json, len) != 0) __builtin_trap();
+    pqcha_free(json);
+    pqcha_free(again);
+    pqcha_policy_free(back);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pqcha_policy *p = NULL;
     if (pqcha_policy_parse(&p, (const char *)data, size) != PQCHA_OK) {
@@ -41,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (n == 0 || n > PQCHA__POLICY_MAX_WORKLOADS) __builtin_trap();
     for (size_t i = 0; i < n; i++)
         check_workload(p, pqcha__policy_workload_at(p, i));
+    check_round_trip(p);
     pqcha_policy_free(p);
     return 0;
 }

@@ -504,9 +504,225 @@ static void test_required_tensors(void) {
     expect_manifests(entry, "{\"tensors\":[\"a\"]}", PQCHA_ERR_BAD_POLICY); /* no manifest: an algorithm name */
 }
 
+/* ---- building and writing (pqcha_policy_create ... pqcha_policy_to_json) ---- */
+
+static const char gguf_manifest[] =
+    "{\"version\":1,\"files\":[{\"name\":\"m.gguf\",\"format\":\"gguf\",\"size\":4096,"
+    "\"digest\":{\"sha3-256-tree\":\"" D64 "\"},\"tensors\":["
+    "{\"name\":\"b\",\"dtype\":\"I8\",\"shape\":[16],\"offset\":1024,\"size\":16},"
+    "{\"name\":\"a\",\"dtype\":\"I8\",\"shape\":[8],\"offset\":2048,\"size\":8}]}]}";
+
+static pqcha_manifest *test_manifest(void) {
+    pqcha_manifest *m = NULL;
+    if (pqcha_manifest_parse(&m, gguf_manifest, strlen(gguf_manifest)) != PQCHA_OK) abort();
+    return m;
+}
+
+/* A policy with every kind of content: a key, a manifest entry, a digest
+ * region and a manifest region with required tensors, in two workloads. */
+static pqcha_policy *built_policy(void) {
+    pqcha_policy *p = NULL;
+    pqcha_manifest *m = test_manifest();
+    pqcha_key *pub = NULL;
+    static const pqcha_digest_alg algs[] = {PQCHA_DIGEST_SHA3_256, PQCHA_DIGEST_K12};
+    static const char *const hex[] = {D64, D64};
+    static const char *const tensors[] = {"b", "a"};
+    if (pqcha_key_public_copy(&pub, test_key()) != PQCHA_OK || pqcha_policy_create(&p) != PQCHA_OK ||
+        pqcha_policy_add_trusted_key(p, pub) != PQCHA_OK ||
+        pqcha_policy_add_trusted_key(p, pub) != PQCHA_OK || /* once only */
+        pqcha_policy_add_manifest_entry(p, m, 0) != PQCHA_OK ||
+        pqcha_policy_add_workload(p, "serve", "amd-sev-snp", 1) != PQCHA_OK ||
+        pqcha_policy_add_workload(p, "batch", NULL, 0) != PQCHA_OK ||
+        pqcha_policy_add_region_digests(p, "batch", "cache", algs, hex, 2) != PQCHA_OK ||
+        pqcha_policy_add_region_manifest(p, "serve", "weights", "m.gguf", tensors, 2) != PQCHA_OK ||
+        pqcha_policy_add_region_manifest(p, "serve", "all", "m.gguf", NULL, 0) != PQCHA_OK ||
+        pqcha_policy_finish(p) != PQCHA_OK)
+        abort();
+    pqcha_key_free(pub);
+    pqcha_manifest_free(m);
+    return p;
+}
+
+static void test_builder_round_trip(void) {
+    pqcha_policy *p = built_policy();
+    CHECK(pqcha_policy_trusted_key_count(p) == 1);
+    char *json = NULL, *again = NULL;
+    size_t len = 0, again_len = 0;
+    CHECK_OK(pqcha_policy_to_json(&json, &len, p));
+    REQUIRE(json != NULL && strlen(json) == len);
+    /* What is written parses back to the same policy, and writes the same. */
+    pqcha_policy *back = NULL;
+    CHECK_OK(pqcha_policy_parse(&back, json, len));
+    REQUIRE(back != NULL);
+    CHECK_OK(pqcha_policy_to_json(&again, &again_len, back));
+    CHECK(again && again_len == len && memcmp(again, json, len) == 0);
+    const pqcha__policy_workload *w = pqcha__policy_find_workload(back, "serve");
+    REQUIRE(w != NULL && w->allow_extra_regions && w->region_count == 2);
+    CHECK_STR(w->platform, "amd-sev-snp");
+    const pqcha__policy_region *r = pqcha__policy_find_region(w, "weights");
+    REQUIRE(r != NULL && r->required_tensor_count == 2);
+    CHECK_STR(r->manifest_name, "m.gguf");
+    CHECK_STR(r->required_tensors[0], "a");
+    CHECK_STR(pqcha__policy_region_digest(r, PQCHA_DIGEST_SHA3_256_TREE), D64);
+    r = pqcha__policy_find_region(pqcha__policy_find_workload(back, "batch"), "cache");
+    REQUIRE(r != NULL);
+    CHECK_STR(pqcha__policy_region_digest(r, PQCHA_DIGEST_K12), D64);
+    CHECK(pqcha__policy_find_workload(back, "batch")->platform == NULL);
+    /* One line per key, entry and region: the outline a reviewer diffs. */
+    CHECK(strncmp(json, "{\n  \"version\": 1,\n  \"trustedKeys\": [\n", 36) == 0);
+    CHECK(strstr(json, "\n        \"weights\": {\"manifest\":\"m.gguf\",\"tensors\":[\"a\",\"b\"]}") != NULL);
+    /* A built policy verifies like a parsed one. */
+    pqcha_verifier *v = NULL;
+    CHECK_OK(pqcha_verifier_create(&v));
+    CHECK_OK(pqcha_verifier_set_policy(v, p));
+    pqcha_verifier_free(v);
+    pqcha_free(json);
+    pqcha_free(again);
+    pqcha_policy_free(back);
+    pqcha_policy_free(p);
+}
+
+/* What a parsed policy holds beyond what the builder sets (bounds, allowed
+ * algorithms) is written too, and only when it differs from the default. */
+static void test_write_parsed_settings(void) {
+    const char *text = "{\"version\":1,\"maxSkewSeconds\":5,\"maxLifetimeSeconds\":60,"
+                       "\"allowedSignatureAlgorithms\":[\"ML-DSA-87\"],"
+                       "\"allowedDigestAlgorithms\":[\"sha3-256\",\"k12\",\"sha3-256\"]," WORKLOADS "}";
+    pqcha_policy *p = NULL;
+    CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
+    REQUIRE(p != NULL);
+    char *json = NULL;
+    CHECK_OK(pqcha_policy_to_json(&json, NULL, p));
+    REQUIRE(json != NULL);
+    CHECK(strstr(json, "\"maxSkewSeconds\": 5,") && strstr(json, "\"maxLifetimeSeconds\": 60,"));
+    CHECK(strstr(json, "\"allowedSignatureAlgorithms\": [\"ML-DSA-87\"],") != NULL);
+    CHECK(strstr(json, "\"allowedDigestAlgorithms\": [\"sha3-256\",\"k12\"],") != NULL);
+    pqcha_free(json);
+    pqcha_policy_free(p);
+    text = "{\"version\":1,\"maxSkewSeconds\":60,\"allowedSignatureAlgorithms\":"
+           "[\"ML-DSA-44\",\"ML-DSA-65\",\"ML-DSA-87\"]," WORKLOADS "}";
+    CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
+    REQUIRE(p != NULL);
+    CHECK_OK(pqcha_policy_to_json(&json, NULL, p));
+    CHECK(json && !strstr(json, "maxSkewSeconds") && !strstr(json, "allowedSignature"));
+    pqcha_free(json);
+    pqcha_policy_free(p);
+}
+
+/* Every rejection of the builder, with its code; nothing is written for a
+ * policy that is not finished. */
+static void test_builder_rejections(void) {
+    pqcha_policy *p = NULL;
+    pqcha_manifest *m = test_manifest();
+    const pqcha_digest_alg sha3[] = {PQCHA_DIGEST_SHA3_256, PQCHA_DIGEST_SHA3_256};
+    const char *const hex[] = {D64, D64}, *const upper[] = {D64_UPPER};
+    const char *const short_hex[] = {"abcd"}, *const missing[] = {"c"}, *const twice[] = {"a", "a"};
+    CHECK_ERR(pqcha_policy_create(NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    REQUIRE(pqcha_policy_create(&p) == PQCHA_OK);
+    CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY); /* no workload */
+    CHECK_ERR(pqcha_policy_add_trusted_key(p, test_key()), PQCHA_ERR_BAD_KEY); /* private */
+    CHECK_ERR(pqcha_policy_add_trusted_key(p, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_policy_add_manifest_entry(p, m, 1), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_policy_add_workload(p, "", NULL, 0), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(pqcha_policy_add_workload(p, "w", "a\x07", 0), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(pqcha_policy_add_workload(p, NULL, NULL, 0), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "r", sha3, hex, 1), PQCHA_ERR_UNKNOWN_WORKLOAD);
+    CHECK_OK(pqcha_policy_add_workload(p, "w", NULL, 0));
+    CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY); /* a workload without regions */
+    CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "r", sha3, hex, 0), PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "", sha3, hex, 1), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "r1", sha3, hex, 2), PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "r2", sha3, upper, 1), PQCHA_ERR_BAD_HEX);
+    CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "r3", sha3, short_hex, 1), PQCHA_ERR_BAD_HEX);
+    CHECK_ERR(pqcha_policy_add_region_manifest(p, "w", "r4", "a\x07", NULL, 0), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(pqcha_policy_add_region_manifest(p, "w", "r5", "m.gguf", twice, 2), PQCHA_ERR_BAD_POLICY);
+    /* A failed add leaves nothing behind: the workload is still empty. */
+    CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY);
+    CHECK(pqcha__policy_find_workload(p, "w") != NULL && pqcha__policy_find_workload(p, "w")->region_count == 0);
+    CHECK_OK(pqcha_policy_add_region_manifest(p, "w", "r", "nothing", NULL, 0));
+    CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY); /* a reference to nothing */
+    CHECK_OK(pqcha_policy_add_manifest_entry(p, m, 0));
+    CHECK_OK(pqcha_policy_add_manifest_entry(p, m, 0));
+    CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY); /* two entries of one name */
+    pqcha_policy_free(p);
+    REQUIRE(pqcha_policy_create(&p) == PQCHA_OK);
+    CHECK_OK(pqcha_policy_add_manifest_entry(p, m, 0));
+    CHECK_OK(pqcha_policy_add_workload(p, "w", NULL, 0));
+    CHECK_OK(pqcha_policy_add_region_manifest(p, "w", "r", "m.gguf", missing, 1));
+    CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY); /* a tensor that is not there */
+    pqcha_policy_free(p);
+    REQUIRE(pqcha_policy_create(&p) == PQCHA_OK);
+    CHECK_OK(pqcha_policy_add_workload(p, "w", NULL, 0));
+    CHECK_OK(pqcha_policy_add_region_digests(p, "w", "r", sha3, hex, 1));
+    CHECK_OK(pqcha_policy_add_region_digests(p, "w", "r", sha3, hex, 1));
+    CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_REGION_EXISTS);
+    pqcha_policy_free(p);
+    REQUIRE(pqcha_policy_create(&p) == PQCHA_OK);
+    CHECK_OK(pqcha_policy_add_workload(p, "w", NULL, 0));
+    CHECK_OK(pqcha_policy_add_region_digests(p, "w", "r", sha3, hex, 1));
+    CHECK_OK(pqcha_policy_add_workload(p, "w", NULL, 0));
+    CHECK_OK(pqcha_policy_add_region_digests(p, "w", "r", sha3, hex, 1));
+    CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY); /* two workloads of one name */
+    pqcha_policy_free(p);
+    pqcha_manifest_free(m);
+}
+
+static void test_unfinished_policy_is_not_used(void) {
+    pqcha_policy *p = built_policy();
+    const pqcha_digest_alg alg = PQCHA_DIGEST_SHA3_256;
+    const char *const hex = D64;
+    CHECK_OK(pqcha_policy_add_region_digests(p, "batch", "more", &alg, &hex, 1));
+    char *json = (char *)1;
+    size_t len = 99;
+    CHECK_ERR(pqcha_policy_to_json(&json, &len, p), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK(json == NULL && len == 0); /* outputs cleared on error */
+    pqcha_verifier *v = NULL;
+    CHECK_OK(pqcha_verifier_create(&v));
+    CHECK_ERR(pqcha_verifier_set_policy(v, p), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_OK(pqcha_policy_finish(p));
+    CHECK_OK(pqcha_verifier_set_policy(v, p));
+    CHECK_OK(pqcha_policy_to_json(&json, &len, p));
+    CHECK(json && strstr(json, "\"more\": {\"sha3-256\":\"" D64 "\"}"));
+    CHECK_ERR(pqcha_policy_to_json(NULL, &len, p), PQCHA_ERR_INVALID_ARGUMENT);
+    pqcha_free(json);
+    pqcha_verifier_free(v);
+    pqcha_policy_free(p);
+}
+
+/* A policy that would not parse back (above PQCHA_MAX_POLICY_LEN) is not
+ * written; its size is reported for the message. */
+static void test_write_too_large(void) {
+    pqcha_policy *p = NULL;
+    REQUIRE(pqcha_policy_create(&p) == PQCHA_OK);
+    const pqcha_digest_alg alg = PQCHA_DIGEST_SHA3_256;
+    const char *const hex = D64;
+    char id[64];
+    size_t added = 0;
+    pqcha_err err = PQCHA_OK;
+    for (size_t w = 0; err == PQCHA_OK && added < PQCHA_MAX_POLICY_LEN / 80; w++) {
+        snprintf(id, sizeof id, "w%zu", w);
+        err = pqcha_policy_add_workload(p, id, NULL, 0);
+        for (size_t r = 0; err == PQCHA_OK && r < 1000; r++, added++) {
+            char rid[32];
+            snprintf(rid, sizeof rid, "region-%zu", r);
+            err = pqcha_policy_add_region_digests(p, id, rid, &alg, &hex, 1);
+        }
+    }
+    CHECK_OK(err);
+    CHECK_OK(pqcha_policy_finish(p));
+    char *json = NULL;
+    size_t len = 0;
+    CHECK_ERR(pqcha_policy_to_json(&json, &len, p), PQCHA_ERR_TOO_LARGE);
+    CHECK(json == NULL && len > (size_t)PQCHA_MAX_POLICY_LEN);
+    pqcha_policy_free(p);
+}
+
 TEST_MAIN(TEST(test_valid_full_policy), TEST(test_minimal_policy_defaults),
           TEST(test_duplicate_keys), TEST(test_unknown_fields), TEST(test_missing_fields),
           TEST(test_wrong_types), TEST(test_version), TEST(test_meaningless_policies),
           TEST(test_bad_hex), TEST(test_ranges), TEST(test_identifiers), TEST(test_keys),
           TEST(test_sizes), TEST(test_syntax_and_misuse), TEST(test_manifest_reference),
-          TEST(test_manifest_rejections), TEST(test_required_tensors))
+          TEST(test_manifest_rejections), TEST(test_required_tensors),
+          TEST(test_builder_round_trip), TEST(test_write_parsed_settings),
+          TEST(test_builder_rejections), TEST(test_unfinished_policy_is_not_used),
+          TEST(test_write_too_large))

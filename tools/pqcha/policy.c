@@ -2,9 +2,9 @@
  * whose reference digests come from known-good files.
  *
  * The digests are computed through the same "file" backend that attest uses,
- * so a range means exactly the same bytes on both sides. The JSON is written
- * by hand (the CLI uses only libpqcha's public API and libc) and parsed back
- * with pqcha_policy_parse before anything is written. */
+ * so a range means exactly the same bytes on both sides. The policy is built
+ * with libpqcha's policy builder and written by it (pqcha/policy.h): the
+ * format is read and written in one place. */
 #include <fnmatch.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -216,33 +216,21 @@ static int load_manifests(struct policy_options *o)
     return 1;
 }
 
-/* "manifests": {"<file name>": <file entry>, ...} */
-static int append_manifests(struct cli_buf *json, const struct policy_options *o)
+/* Every file of every manifest, embedded under its name. */
+static int add_manifest_entries(pqcha_policy *policy, const struct policy_options *o)
 {
-    size_t i, f, n = 0;
-    if (o->manifest_count == 0)
-        return 1;
-    cli_buf_append(json, "  \"manifests\": {");
-    for (i = 0; i < o->manifest_count; i++) {
+    size_t i, f;
+    for (i = 0; i < o->manifest_count; i++)
         for (f = 0; f < pqcha_manifest_file_count(o->manifests[i]); f++) {
-            char *entry = NULL;
-            pqcha_err err = pqcha_policy_manifest_entry_json(&entry, o->manifests[i], f);
+            pqcha_err err = pqcha_policy_add_manifest_entry(policy, o->manifests[i], f);
             if (err != PQCHA_OK) {
                 cli_error(o->manifest_paths[i], err, NULL);
                 return 0;
             }
-            cli_buf_append(json, n++ ? ",\n    " : "\n    ");
-            cli_buf_append_json_string(json, pqcha_manifest_file_name(o->manifests[i], f));
-            cli_buf_append(json, ": ");
-            cli_buf_append(json, entry);
-            pqcha_free(entry);
         }
-    }
-    cli_buf_append(json, n ? "\n  },\n" : "},\n");
     return 1;
 }
 
-/* One "<file name>": {"manifest": "<file name>"} region per manifest file. */
 static int tensor_required(const struct policy_options *o, const char *name)
 {
     size_t i;
@@ -252,105 +240,94 @@ static int tensor_required(const struct policy_options *o, const char *name)
     return 0;
 }
 
-/* "tensors": the names --require-tensor selects; none written (every tensor
- * required) without that option. Returns the number written. */
-static size_t append_required_tensors(struct cli_buf *json, const struct policy_options *o,
-                                      const pqcha_manifest *m, size_t f)
+/* The names --require-tensor selects from file f (none without that option:
+ * every tensor is then required). A NULL list with *n 0 on a memory error. */
+static const char **required_tensors(const struct policy_options *o, const pqcha_manifest *m,
+                                     size_t f, size_t *n)
 {
-    size_t t, written = 0;
-    if (o->require_count == 0)
-        return 0;
-    for (t = 0; t < pqcha_manifest_tensor_count(m, f); t++) {
-        const char *name = pqcha_manifest_tensor_name(m, f, t);
-        if (!tensor_required(o, name))
-            continue;
-        cli_buf_append(json, written++ ? ", " : ", \"tensors\": [");
-        cli_buf_append_json_string(json, name);
-    }
-    if (written)
-        cli_buf_append(json, "]");
-    return written;
+    size_t t, count = pqcha_manifest_tensor_count(m, f);
+    const char **names = malloc((count ? count : 1) * sizeof(*names));
+    *n = 0;
+    for (t = 0; names != NULL && t < count; t++)
+        if (tensor_required(o, pqcha_manifest_tensor_name(m, f, t)))
+            names[(*n)++] = pqcha_manifest_tensor_name(m, f, t);
+    return names;
 }
 
-static int append_manifest_regions(struct cli_buf *json, const struct policy_options *o, int first)
+/* One region {"manifest": "<file name>"} per manifest file, named like it. */
+static int add_manifest_regions(pqcha_policy *policy, const struct policy_options *o)
 {
-    size_t i, f;
-    for (i = 0; i < o->manifest_count; i++) {
+    size_t i, f, n;
+    for (i = 0; i < o->manifest_count; i++)
         for (f = 0; f < pqcha_manifest_file_count(o->manifests[i]); f++) {
             const char *name = pqcha_manifest_file_name(o->manifests[i], f);
-            cli_buf_append(json, first ? "\n        " : ",\n        ");
-            first = 0;
-            cli_buf_append_json_string(json, name);
-            cli_buf_append(json, ": {\"manifest\": ");
-            cli_buf_append_json_string(json, name);
-            if (o->require_count > 0 &&
-                append_required_tensors(json, o, o->manifests[i], f) == 0) {
-                cli_usage_error(POLICY_CMD, "--require-tensor: no tensor of %s matches", name);
+            const char **tensors = required_tensors(o, o->manifests[i], f, &n);
+            pqcha_err err = tensors == NULL ? PQCHA_ERR_NO_MEMORY : PQCHA_OK;
+            if (err == PQCHA_OK && o->require_count > 0 && n == 0) {
+                free(tensors);
+                cli_usage_error(POLICY_CMD, "--require-tensor: no tensor of %s matches", cli_escaped(name));
                 return 0;
             }
-            cli_buf_append(json, "}");
+            if (err == PQCHA_OK)
+                err = pqcha_policy_add_region_manifest(policy, o->workload, name, name, tensors, n);
+            free(tensors);
+            if (err != PQCHA_OK) {
+                cli_error(name, err, NULL);
+                return 0;
+            }
         }
-    }
     return 1;
 }
 
-/* ---- JSON ---- */
-
-static int append_trusted_keys(struct cli_buf *json, const struct policy_options *o)
+static int add_trusted_keys(pqcha_policy *policy, const struct policy_options *o)
 {
     size_t i;
-    cli_buf_append(json, "  \"trustedKeys\": [");
     for (i = 0; i < o->trust_count; i++) {
         pqcha_key *key = cli_load_key(o->trust[i], CLI_KEY_PUBLIC);
-        char *pem = NULL;
-        size_t pem_len = 0;
         pqcha_err err;
-
         if (key == NULL)
             return 0;
-        err = pqcha_key_public_pem(&pem, &pem_len, key);
+        err = pqcha_policy_add_trusted_key(policy, key);
         pqcha_key_free(key);
         if (err != PQCHA_OK) {
             cli_error(o->trust[i], err, NULL);
             return 0;
         }
-        cli_buf_append(json, i ? ",\n    " : "\n    ");
-        cli_buf_append_json_string(json, pem);
-        pqcha_free(pem);
     }
-    cli_buf_append(json, o->trust_count ? "\n  ],\n" : "],\n");
     return 1;
 }
 
-/* The digest set of one region: {"<alg>": "<hex>", ...}, one entry per --digest. */
-static int append_digest_set(struct cli_buf *json, const struct policy_options *o,
-                             pqcha_backend *backend, const pqcha_region *region)
+/* One region's digest set, one digest per --digest, via the file backend. */
+static int add_region_digests(pqcha_policy *policy, const struct policy_options *o,
+                              pqcha_backend *backend, const pqcha_region *region)
 {
+    char hex[POLICY_MAX_DIGESTS][2 * PQCHA_MAX_DIGEST_LEN + 1];
+    const char *hexes[POLICY_MAX_DIGESTS];
     size_t d;
-    cli_buf_append(json, "{");
-    for (d = 0; d < o->digest_count; d++) {
+    pqcha_err err = PQCHA_OK;
+
+    for (d = 0; d < o->digest_count && err == PQCHA_OK; d++) {
         uint8_t digest[PQCHA_MAX_DIGEST_LEN];
-        char hex[2 * PQCHA_MAX_DIGEST_LEN + 1];
         size_t len = pqcha_digest_alg_length(o->digests[d]);
-        pqcha_err err = pqcha_backend_digest(backend, o->workload, region, o->digests[d],
-                                             o->threads, digest, len);
-        if (err != PQCHA_OK) {
-            char what[300];
-            snprintf(what, sizeof(what), "region %s", pqcha_region_id(region));
-            cli_error(what, err, cli_hint_for(err));
-            return 0;
-        }
-        pqcha_hex_encode(hex, digest, len);
-        cli_buf_appendf(json, "%s\"%s\": \"%s\"", d ? ", " : "",
-                        pqcha_digest_alg_name(o->digests[d]), hex);
+        err = pqcha_backend_digest(backend, o->workload, region, o->digests[d], o->threads, digest, len);
+        pqcha_hex_encode(hex[d], digest, len);
+        hexes[d] = hex[d];
     }
-    cli_buf_append(json, "}");
+    if (err == PQCHA_OK)
+        err = pqcha_policy_add_region_digests(policy, o->workload, pqcha_region_id(region),
+                                              o->digests, hexes, o->digest_count);
+    if (err != PQCHA_OK) {
+        char what[300];
+        snprintf(what, sizeof(what), "region %s", pqcha_region_id(region));
+        cli_error(what, err, cli_hint_for(err));
+        return 0;
+    }
     return 1;
 }
 
-/* One "id": {digest set} entry per region, digested via the file backend. */
-static int append_region_digests(struct cli_buf *json, const struct policy_options *o,
-                                 pqcha_backend *backend)
+/* Every --region's digests, in the backend's order. */
+static int add_file_regions(pqcha_policy *policy, const struct policy_options *o,
+                            pqcha_backend *backend)
 {
     pqcha_region **regions = NULL;
     size_t count = 0, i;
@@ -361,12 +338,8 @@ static int append_region_digests(struct cli_buf *json, const struct policy_optio
         cli_error("listing regions", err, NULL);
         return 0;
     }
-    for (i = 0; i < count && ok; i++) {
-        cli_buf_append(json, i ? ",\n        " : "\n        ");
-        cli_buf_append_json_string(json, pqcha_region_id(regions[i]));
-        cli_buf_append(json, ": ");
-        ok = append_digest_set(json, o, backend, regions[i]);
-    }
+    for (i = 0; i < count && ok; i++)
+        ok = add_region_digests(policy, o, backend, regions[i]);
     pqcha_region_list_free(regions, count);
     return ok;
 }
@@ -388,17 +361,17 @@ static int add_reference_files(pqcha_backend *backend, const struct policy_optio
     return 1;
 }
 
-/* The bytes the regions' entries will take at least (ids before escaping),
+/* The bytes the regions' lines will take at least (ids before escaping),
  * known before anything is hashed. */
 static size_t region_entries_size(const struct policy_options *o)
 {
-    size_t i, d, per_digest_sets = 2; /* {} */
+    size_t i, d, per_digest_set = 2; /* {} */
     size_t total = 0;
     for (d = 0; d < o->digest_count; d++)
-        per_digest_sets += strlen(pqcha_digest_alg_name(o->digests[d])) + 6 +
-                           2 * pqcha_digest_alg_length(o->digests[d]) + (d ? 2 : 0);
+        per_digest_set += strlen(pqcha_digest_alg_name(o->digests[d])) + 5 +
+                          2 * pqcha_digest_alg_length(o->digests[d]) + (d ? 1 : 0);
     for (i = 0; i < o->regions.count; i++)
-        total += 9 + strlen(o->regions.items[i].id) + 4 + per_digest_sets;
+        total += 8 + strlen(o->regions.items[i].id) + 5 + per_digest_set;
     return total;
 }
 
@@ -411,7 +384,8 @@ static int policy_too_large(size_t bytes, const char *when)
     return 0;
 }
 
-static int build_policy_json(struct cli_buf *json, const struct policy_options *o)
+/* Keys, manifest entries, the workload and its regions, finished. */
+static int build_policy(pqcha_policy *policy, const struct policy_options *o)
 {
     pqcha_backend *backend = NULL;
     pqcha_err err = pqcha_backend_create(&backend, "file");
@@ -421,51 +395,41 @@ static int build_policy_json(struct cli_buf *json, const struct policy_options *
         cli_error("file backend", err, NULL);
         return 0;
     }
-    cli_buf_append(json, "{\n  \"version\": 1,\n");
-    ok = append_trusted_keys(json, o) && append_manifests(json, o) && add_reference_files(backend, o);
-    if (ok) {
-        cli_buf_append(json, "  \"workloads\": {\n    ");
-        cli_buf_append_json_string(json, o->workload);
-        cli_buf_append(json, ": {\n");
-        if (o->platform != NULL) {
-            cli_buf_append(json, "      \"platform\": ");
-            cli_buf_append_json_string(json, o->platform);
-            cli_buf_append(json, ",\n");
-        }
-        cli_buf_appendf(json, "      \"allowExtraRegions\": %s,\n", o->allow_extra ? "true" : "false");
-        cli_buf_append(json, "      \"regions\": {");
-        if (json->len + region_entries_size(o) > PQCHA_MAX_POLICY_LEN)
-            ok = policy_too_large(json->len + region_entries_size(o), "; nothing was hashed");
-        else
-            ok = append_region_digests(json, o, backend);
-        if (ok)
-            ok = append_manifest_regions(json, o, o->regions.count == 0);
-        cli_buf_append(json, "\n      }\n    }\n  }\n}\n");
+    ok = add_trusted_keys(policy, o) && add_manifest_entries(policy, o) &&
+         add_reference_files(backend, o);
+    if (ok && (err = pqcha_policy_add_workload(policy, o->workload, o->platform, o->allow_extra)) != PQCHA_OK) {
+        cli_error(o->workload, err, NULL);
+        ok = 0;
     }
+    if (ok && region_entries_size(o) > PQCHA_MAX_POLICY_LEN)
+        ok = policy_too_large(region_entries_size(o), "; nothing was hashed");
+    ok = ok && add_file_regions(policy, o, backend) && add_manifest_regions(policy, o);
     pqcha_backend_free(backend);
-    if (ok && json->failed) {
-        cli_error(POLICY_CMD, PQCHA_ERR_NO_MEMORY, NULL);
+    if (ok && (err = pqcha_policy_finish(policy)) != PQCHA_OK) {
+        cli_error("the policy", err, cli_hint_for(err));
         ok = 0;
     }
     return ok;
 }
 
-/* Never write a policy that the verifier would refuse. */
-static int policy_parses(const struct cli_buf *json)
+/* The policy's JSON, written; a policy above the cap is refused by the
+ * library, and said here with the numbers. */
+static int write_policy(const pqcha_policy *policy, const char *output)
 {
-    pqcha_policy *policy = NULL;
-    pqcha_err err;
-    /* Too large is the user's limit, not pqcha's bug: said with the numbers. */
-    if (json->len > PQCHA_MAX_POLICY_LEN)
-        return policy_too_large(json->len, "");
-    err = pqcha_policy_parse(&policy, json->data, json->len);
+    char *json = NULL;
+    size_t len = 0;
+    pqcha_err err = pqcha_policy_to_json(&json, &len, policy);
+    int ok;
+
+    if (err == PQCHA_ERR_TOO_LARGE)
+        return policy_too_large(len, "");
     if (err != PQCHA_OK) {
-        cli_error("the generated policy does not parse back", err,
-                  "this is a bug in pqcha; please report it");
+        cli_error("writing the policy", err, NULL);
         return 0;
     }
-    pqcha_policy_free(policy);
-    return 1;
+    ok = cli_write_output(output, json, len);
+    pqcha_free(json);
+    return ok;
 }
 
 int cli_policy_main(int argc, char **argv)
@@ -485,7 +449,7 @@ int cli_policy_main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct policy_options o;
-    struct cli_buf json = {NULL, 0, 0, 0};
+    pqcha_policy *policy = NULL;
     int opt, status = CLI_EXIT_OK;
 
     memset(&o, 0, sizeof(o));
@@ -515,12 +479,15 @@ int cli_policy_main(int argc, char **argv)
      * disk must not pass as memory attestation unless the writer says so. */
     if (o.manifest_count > 0 && !o.platform_given)
         o.platform = "process";
-    if (status == CLI_EXIT_OK && !(build_policy_json(&json, &o) && policy_parses(&json) &&
-                                   cli_write_output(o.output, json.data, json.len)))
+    if (status == CLI_EXIT_OK && pqcha_policy_create(&policy) != PQCHA_OK) {
+        cli_error(POLICY_CMD, PQCHA_ERR_NO_MEMORY, NULL);
+        status = CLI_EXIT_USAGE;
+    }
+    if (status == CLI_EXIT_OK && !(build_policy(policy, &o) && write_policy(policy, o.output)))
         status = CLI_EXIT_USAGE;
     if (status == CLI_EXIT_OK && o.trust_count == 0)
         cli_warnf("the policy lists no trusted keys; 'pqcha verify' will need --trust PUB.pem");
-    cli_buf_free(&json);
+    pqcha_policy_free(policy);
     policy_options_free(&o);
     return status;
 }

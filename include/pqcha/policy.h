@@ -1,0 +1,75 @@
+/* pqcha/policy.h — the verifier's reference values (docs/FORMAT.md section 6):
+ * read from JSON, or built in code and written as JSON, in one place. */
+#ifndef PQCHA_POLICY_H
+#define PQCHA_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha/crypto.h"
+#include "pqcha/error.h"
+#include "pqcha/manifest.h"
+#include "pqcha/report.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PQCHA_DEFAULT_MAX_SKEW_SECONDS 60
+#define PQCHA_DEFAULT_MAX_LIFETIME_SECONDS 3600
+
+typedef struct pqcha_policy pqcha_policy;
+
+/* Reads a policy strictly (FORMAT.md section 6 lists every rejection).
+ * Returns: OK, a JSON error, BAD_POLICY, BAD_KEY, TOO_LARGE, ... */
+pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len);
+/* Trusted public keys listed in the policy. */
+size_t pqcha_policy_trusted_key_count(const pqcha_policy *p);
+const pqcha_key *pqcha_policy_trusted_key(const pqcha_policy *p, size_t i);
+void pqcha_policy_free(pqcha_policy *p);
+
+/* ---- building a policy (what `pqcha policy` writes) ----
+ * Create, add keys, manifest entries, workloads and their regions, then
+ * pqcha_policy_finish: only a finished policy is used by a verifier
+ * (INVALID_ARGUMENT otherwise) or written. Adding to a finished policy
+ * unfinishes it. Strings and keys are copied. The same rules hold as for a
+ * parsed policy, so what pqcha_policy_to_json writes parses back equal. */
+pqcha_err pqcha_policy_create(pqcha_policy **out);
+/* The key's public half (a private key is refused: BAD_KEY, as in a policy
+ * file). A key already trusted is not added twice. */
+pqcha_err pqcha_policy_add_trusted_key(pqcha_policy *p, const pqcha_key *key);
+/* File entry `file` of a manifest, embedded under its name (the file's base
+ * name), for regions to refer to. */
+pqcha_err pqcha_policy_add_manifest_entry(pqcha_policy *p, const pqcha_manifest *m, size_t file);
+/* platform NULL: any platform. */
+pqcha_err pqcha_policy_add_workload(pqcha_policy *p, const char *workload_id, const char *platform,
+                                    int allow_extra_regions);
+/* A region of a workload added before, matching any of n digests (one per
+ * algorithm, lowercase hex of the algorithm's length). */
+pqcha_err pqcha_policy_add_region_digests(pqcha_policy *p, const char *workload_id,
+                                          const char *region_id, const pqcha_digest_alg *algs,
+                                          const char *const *hex, size_t n);
+/* A region that must equal the manifest entry named `manifest` (added
+ * before finishing), and, measured tensor by tensor, show the n tensors
+ * named (n 0: every tensor of the entry). */
+pqcha_err pqcha_policy_add_region_manifest(pqcha_policy *p, const char *workload_id,
+                                           const char *region_id, const char *manifest,
+                                           const char *const *tensors, size_t n);
+/* Sorts and checks what was added: BAD_POLICY for no workload, a workload
+ * without regions, two workloads or manifest entries of one name, a
+ * reference to a manifest entry or tensor that is not there; REGION_EXISTS
+ * for two regions of one id in a workload. */
+pqcha_err pqcha_policy_finish(pqcha_policy *p);
+/* The policy as JSON: an outline (one key, entry or region per line, values
+ * compact), keys in a fixed order, non-ASCII escaped; NUL-terminated, free
+ * with pqcha_free. INVALID_ARGUMENT if not finished. */
+pqcha_err pqcha_policy_to_json(char **out, size_t *out_len, const pqcha_policy *p);
+/* File entry `file` of a manifest as the compact JSON object a policy's
+ * "manifests" section embeds (docs/FORMAT.md sections 6 and 8),
+ * NUL-terminated, free with pqcha_free. */
+pqcha_err pqcha_policy_manifest_entry_json(char **out, const pqcha_manifest *m, size_t file);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
