@@ -1,4 +1,7 @@
-/* verify.c — the verifier (docs/FORMAT.md section 5) and its result.
+/* verify.c — the verification pipeline: FORMAT.md section 5's checks, in
+ * order. Configuration (verifier.c), the result and its accessors
+ * (result.c), drift localisation (drift.c) and JSON output (result_json.c)
+ * live apart so that this file is the whole of what decides a verdict.
  *
  * The one rule everything here serves: nothing taken from a payload is acted
  * on, reported or returned before its signature has been verified with a
@@ -17,524 +20,19 @@
  *
  * Without a policy, workload, platform and the region checks are SKIPPED
  * (expected "(no policy)") and a VALID verdict means "authentic and fresh";
- * unique-regions runs regardless.
- *
- * Drift localisation (FORMAT.md 4.5): when a drifted region's reference is a
- * manifest entry with node digests and the report's claim has nodes of the
- * same shape (same size), the differing nodes name the changed byte ranges
- * ("spans"), merged when adjacent, and the manifest's tensor table names the
- * tensors in them. Report nodes are as authentic as the report's digest (the
- * decoder checked that they reproduce it), and spans exist only for regions
- * in the drift list, so they too are computed only after every earlier check passed. */
+ * unique-regions runs regardless. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/grow.h"
 #include "core/encoding.h"
 #include "core/envelope.h"
 #include "core/internal.h"
-#include "core/json.h"
-#include "core/manifest.h"
-#include "core/policy_internal.h"
-#include "core/report_internal.h"
-#include "core/tensor_compare.h"
+#include "core/verify_internal.h"
 
-#define MAX_UNIX_SECONDS INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 #define TEXT_LEN 1024 /* expected/found texts: ids are at most 256 bytes */
-
-/* ======================================================================
- * verifier configuration
- * ====================================================================== */
-
-struct pqcha_verifier {
-    /* Keys pinned with pqcha_verifier_trust_key (public halves, distinct key
-     * ids). The policy's trustedKeys are looked up in the policy itself, so
-     * replacing the policy also replaces the keys it brought. */
-    pqcha_key **keys;
-    size_t key_count;
-    size_t key_cap;
-    const pqcha_policy *policy; /* borrowed */
-    char *nonce_hex;            /* the challenge, or NULL */
-    int has_time;
-    int64_t time;
-    int has_max_skew;
-    int64_t max_skew;
-    int has_max_lifetime;
-    int64_t max_lifetime;
-};
-
-pqcha_err pqcha_verifier_create(pqcha_verifier **out) {
-    if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
-    *out = calloc(1, sizeof **out);
-    return *out ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
-}
-
-void pqcha_verifier_free(pqcha_verifier *v) {
-    if (!v) return;
-    for (size_t i = 0; i < v->key_count; i++)
-        pqcha_key_free(v->keys[i]);
-    free(v->keys);
-    free(v->nonce_hex);
-    free(v);
-}
-
-/* Key ids are public, so a plain comparison is fine. */
-static const pqcha_key *find_key_in(pqcha_key *const *keys, size_t n, const char *key_id) {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(pqcha_key_id(keys[i]), key_id) == 0) return keys[i];
-    return NULL;
-}
-
-/* FORMAT.md section 5, check 2: a key given to pqcha_verifier_trust_key, or
- * one listed in the current policy's trustedKeys. */
-static const pqcha_key *find_pinned_key(const pqcha_verifier *v, const char *key_id) {
-    const pqcha_key *key = find_key_in(v->keys, v->key_count, key_id);
-    for (size_t i = 0; !key && i < pqcha_policy_trusted_key_count(v->policy); i++) {
-        const pqcha_key *k = pqcha_policy_trusted_key(v->policy, i);
-        if (strcmp(pqcha_key_id(k), key_id) == 0) key = k;
-    }
-    return key;
-}
-
-pqcha_err pqcha_verifier_trust_key(pqcha_verifier *v, const pqcha_key *key) {
-    if (!v || !key) return PQCHA_ERR_INVALID_ARGUMENT;
-    if (find_key_in(v->keys, v->key_count, pqcha_key_id(key))) return PQCHA_OK; /* already pinned */
-    PQCHA_TRY(pqcha__grow(&v->keys, &v->key_cap, v->key_count + 1, sizeof v->keys[0],
-                          SIZE_MAX / sizeof v->keys[0]));
-    /* Only the public half: a verifier never needs, and must not keep, a secret. */
-    PQCHA_TRY(pqcha_key_public_copy(&v->keys[v->key_count], key));
-    v->key_count++;
-    return PQCHA_OK;
-}
-
-/* The policy's keys are not copied into v->keys: a verifier given another
- * policy later must stop trusting the keys only the previous one listed. The
- * policy holds public halves only and outlives v (see verify.h). */
-pqcha_err pqcha_verifier_set_policy(pqcha_verifier *v, const pqcha_policy *policy) {
-    if (!v || !policy || !policy->finished) return PQCHA_ERR_INVALID_ARGUMENT;
-    v->policy = policy;
-    return PQCHA_OK;
-}
-
-pqcha_err pqcha_verifier_expect_nonce(pqcha_verifier *v, const char *nonce_hex) {
-    if (!v || !nonce_hex) return PQCHA_ERR_INVALID_ARGUMENT;
-    PQCHA_TRY(pqcha__hex_check(nonce_hex, PQCHA_MIN_NONCE_BYTES, PQCHA_MAX_NONCE_BYTES));
-    char *copy = pqcha__strdup(nonce_hex);
-    if (!copy) return PQCHA_ERR_NO_MEMORY;
-    free(v->nonce_hex);
-    v->nonce_hex = copy;
-    return PQCHA_OK;
-}
-
-pqcha_err pqcha_verifier_set_time(pqcha_verifier *v, int64_t unix_seconds) {
-    if (!v || unix_seconds < 0 || unix_seconds > MAX_UNIX_SECONDS)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    v->has_time = 1;
-    v->time = unix_seconds;
-    return PQCHA_OK;
-}
-
-pqcha_err pqcha_verifier_set_max_skew(pqcha_verifier *v, int64_t seconds) {
-    if (!v || seconds < 0 || seconds > PQCHA__POLICY_MAX_SECONDS)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    v->has_max_skew = 1;
-    v->max_skew = seconds;
-    return PQCHA_OK;
-}
-
-pqcha_err pqcha_verifier_set_max_lifetime(pqcha_verifier *v, int64_t seconds) {
-    if (!v || seconds < 0 || seconds > PQCHA__POLICY_MAX_SECONDS)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    v->has_max_lifetime = 1;
-    v->max_lifetime = seconds;
-    return PQCHA_OK;
-}
-
-/* ======================================================================
- * result
- * ====================================================================== */
-
-typedef struct result_check {
-    char *name;
-    pqcha_check_status status;
-    pqcha_err err;
-    char *expected;
-    char *found;
-} result_check;
-
-/* A changed byte range of a drifted region and the tensors it overlaps. */
-typedef struct result_span {
-    char *region;
-    uint64_t offset; /* within the region */
-    uint64_t length;
-    char **tensors;      /* the first of them, up to PQCHA_MAX_SPAN_TENSORS */
-    size_t tensor_count;
-    size_t tensor_total; /* all the tensors it overlaps */
-} result_span;
-
-/* A required tensor of a drifted region that the report does not show at
- * its reference place. */
-typedef struct result_missing_tensor {
-    char *region;
-    char *tensor;
-} result_missing_tensor;
-
-struct pqcha_result {
-    pqcha_verdict verdict;
-    pqcha_err error;
-    result_missing_tensor *missing;
-    size_t missing_count;
-    size_t missing_cap;
-    result_check *checks;
-    size_t check_count;
-    size_t check_cap;
-    char **drift;
-    size_t drift_count;
-    size_t drift_cap;
-    result_span *spans;
-    size_t span_count;
-    size_t span_cap;
-    size_t names_listed; /* tensor names held by all spans: at most PQCHA_MAX_LISTED_TENSORS */
-    pqcha_report *report; /* set only once authenticated by a pinned key */
-};
-
-const char *pqcha_verdict_name(pqcha_verdict v) {
-    switch (v) {
-    case PQCHA_VERDICT_VALID: return "valid";
-    case PQCHA_VERDICT_DRIFT: return "drift";
-    case PQCHA_VERDICT_REJECTED: return "rejected";
-    case PQCHA_VERDICT_MALFORMED: return "malformed";
-    }
-    return "unknown";
-}
-
-static void span_clear(result_span *sp) {
-    for (size_t i = 0; i < sp->tensor_count; i++)
-        free(sp->tensors[i]);
-    free(sp->tensors);
-    free(sp->region);
-    memset(sp, 0, sizeof *sp);
-}
-
-void pqcha_result_free(pqcha_result *r) {
-    if (!r) return;
-    for (size_t i = 0; i < r->check_count; i++) {
-        free(r->checks[i].name);
-        free(r->checks[i].expected);
-        free(r->checks[i].found);
-    }
-    free(r->checks);
-    for (size_t i = 0; i < r->drift_count; i++)
-        free(r->drift[i]);
-    free(r->drift);
-    for (size_t i = 0; i < r->span_count; i++)
-        span_clear(&r->spans[i]);
-    free(r->spans);
-    for (size_t i = 0; i < r->missing_count; i++) {
-        free(r->missing[i].region);
-        free(r->missing[i].tensor);
-    }
-    free(r->missing);
-    pqcha_report_free(r->report);
-    free(r);
-}
-
-/* A NULL result reads as malformed: callers that ignore an error never see "valid". */
-pqcha_verdict pqcha_result_verdict(const pqcha_result *r) {
-    return r ? r->verdict : PQCHA_VERDICT_MALFORMED;
-}
-
-pqcha_err pqcha_result_error(const pqcha_result *r) {
-    return r ? r->error : PQCHA_ERR_INVALID_ARGUMENT;
-}
-
-size_t pqcha_result_check_count(const pqcha_result *r) {
-    return r ? r->check_count : 0;
-}
-
-static const result_check *check_at(const pqcha_result *r, size_t i) {
-    return (r && i < r->check_count) ? &r->checks[i] : NULL;
-}
-
-const char *pqcha_result_check_name(const pqcha_result *r, size_t i) {
-    const result_check *c = check_at(r, i);
-    return c ? c->name : NULL;
-}
-
-pqcha_check_status pqcha_result_check_status(const pqcha_result *r, size_t i) {
-    const result_check *c = check_at(r, i);
-    return c ? c->status : PQCHA_CHECK_SKIPPED;
-}
-
-pqcha_err pqcha_result_check_error(const pqcha_result *r, size_t i) {
-    const result_check *c = check_at(r, i);
-    return c ? c->err : PQCHA_ERR_INVALID_ARGUMENT;
-}
-
-const char *pqcha_result_check_expected(const pqcha_result *r, size_t i) {
-    const result_check *c = check_at(r, i);
-    return c ? c->expected : "";
-}
-
-const char *pqcha_result_check_found(const pqcha_result *r, size_t i) {
-    const result_check *c = check_at(r, i);
-    return c ? c->found : "";
-}
-
-size_t pqcha_result_drift_count(const pqcha_result *r) {
-    return r ? r->drift_count : 0;
-}
-
-const char *pqcha_result_drift_region(const pqcha_result *r, size_t i) {
-    return (r && i < r->drift_count) ? r->drift[i] : NULL;
-}
-
-size_t pqcha_result_span_count(const pqcha_result *r) {
-    return r ? r->span_count : 0;
-}
-
-static const result_span *span_at(const pqcha_result *r, size_t i) {
-    return (r && i < r->span_count) ? &r->spans[i] : NULL;
-}
-
-const char *pqcha_result_span_region(const pqcha_result *r, size_t i) {
-    const result_span *sp = span_at(r, i);
-    return sp ? sp->region : NULL;
-}
-
-uint64_t pqcha_result_span_offset(const pqcha_result *r, size_t i) {
-    const result_span *sp = span_at(r, i);
-    return sp ? sp->offset : 0;
-}
-
-uint64_t pqcha_result_span_length(const pqcha_result *r, size_t i) {
-    const result_span *sp = span_at(r, i);
-    return sp ? sp->length : 0;
-}
-
-size_t pqcha_result_span_tensor_count(const pqcha_result *r, size_t i) {
-    const result_span *sp = span_at(r, i);
-    return sp ? sp->tensor_count : 0;
-}
-
-size_t pqcha_result_span_tensor_total(const pqcha_result *r, size_t i) {
-    const result_span *sp = span_at(r, i);
-    return sp ? sp->tensor_total : 0;
-}
-
-const char *pqcha_result_span_tensor(const pqcha_result *r, size_t i, size_t t) {
-    const result_span *sp = span_at(r, i);
-    return (sp && t < sp->tensor_count) ? sp->tensors[t] : NULL;
-}
-
-size_t pqcha_result_missing_tensor_count(const pqcha_result *r) {
-    return r ? r->missing_count : 0;
-}
-
-const char *pqcha_result_missing_tensor_region(const pqcha_result *r, size_t i) {
-    return (r && i < r->missing_count) ? r->missing[i].region : NULL;
-}
-
-const char *pqcha_result_missing_tensor(const pqcha_result *r, size_t i) {
-    return (r && i < r->missing_count) ? r->missing[i].tensor : NULL;
-}
-
-const pqcha_report *pqcha_result_report(const pqcha_result *r) {
-    return r ? r->report : NULL;
-}
-
-static pqcha_err result_add_check(pqcha_result *r, const char *name, pqcha_check_status status,
-                                  pqcha_err err, const char *expected, const char *found) {
-    PQCHA_TRY(pqcha__grow(&r->checks, &r->check_cap, r->check_count + 1, sizeof r->checks[0],
-                          SIZE_MAX / sizeof r->checks[0]));
-    result_check c = {pqcha__strdup(name), status, err, pqcha__strdup(expected ? expected : ""),
-                      pqcha__strdup(found ? found : "")};
-    if (!c.name || !c.expected || !c.found) {
-        free(c.name);
-        free(c.expected);
-        free(c.found);
-        return PQCHA_ERR_NO_MEMORY;
-    }
-    r->checks[r->check_count++] = c;
-    return PQCHA_OK;
-}
-
-static pqcha_err result_add_drift(pqcha_result *r, const char *region_id) {
-    PQCHA_TRY(pqcha__grow(&r->drift, &r->drift_cap, r->drift_count + 1, sizeof r->drift[0],
-                          PQCHA__POLICY_MAX_REGIONS + PQCHA_MAX_REGIONS));
-    char *copy = pqcha__strdup(region_id);
-    if (!copy) return PQCHA_ERR_NO_MEMORY;
-    r->drift[r->drift_count++] = copy;
-    return PQCHA_OK;
-}
-
-/* ---- drift spans ---- */
-
-/* Counts one more tensor of the span and lists its name while the span's
- * and the result's lists have room: a region drifted end to end over 50 000
- * tensors, 700 times in one report, must not cost a name copy for each. */
-static pqcha_err span_add_tensor(pqcha_result *r, result_span *sp, size_t *cap, const char *name) {
-    sp->tensor_total++;
-    if (sp->tensor_count == PQCHA_MAX_SPAN_TENSORS || r->names_listed == PQCHA_MAX_LISTED_TENSORS)
-        return PQCHA_OK;
-    PQCHA_TRY(pqcha__grow(&sp->tensors, cap, sp->tensor_count + 1, sizeof sp->tensors[0],
-                          PQCHA_MAX_SPAN_TENSORS));
-    sp->tensors[sp->tensor_count] = pqcha__strdup(name);
-    if (!sp->tensors[sp->tensor_count]) return PQCHA_ERR_NO_MEMORY;
-    sp->tensor_count++;
-    r->names_listed++;
-    return PQCHA_OK;
-}
-
-/* The first tensor that ends after start. A decoded entry's tensors are in
- * offset order and do not overlap (manifest.c), so their ends are in order
- * too and a binary search finds it. */
-static size_t first_tensor_ending_after(const pqcha__model_file *f, uint64_t start) {
-    size_t lo = 0, hi = f->tensor_count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (f->tensors[mid].offset + f->tensors[mid].size > start)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
-/* Every tensor whose bytes overlap the file range [start, end), in file
- * order: from a binary search, then only the tensors inside the range. */
-static pqcha_err span_find_tensors(pqcha_result *r, result_span *sp, const pqcha__model_file *f,
-                                   uint64_t start, uint64_t end) {
-    size_t cap = 0;
-    for (size_t i = first_tensor_ending_after(f, start); i < f->tensor_count; i++) {
-        const pqcha__tensor *t = &f->tensors[i];
-        if (t->offset >= end) break;
-        if (t->size == 0) continue; /* holds no byte of the range */
-        PQCHA_TRY(span_add_tensor(r, sp, &cap, t->name));
-    }
-    return PQCHA_OK;
-}
-
-static pqcha_err result_reserve_span(pqcha_result *r) {
-    return pqcha__grow(&r->spans, &r->span_cap, r->span_count + 1, sizeof r->spans[0],
-                       SIZE_MAX / sizeof r->spans[0]);
-}
-
-/* Records bytes [offset, offset + length) of the claim's region; the tensors
- * are looked up at file offsets: the region starts at its mapping's offset. */
-static pqcha_err result_add_span(pqcha_result *r, const pqcha__claim *claim,
-                                 const pqcha__model_file *f, uint64_t offset, uint64_t length) {
-    PQCHA_TRY(result_reserve_span(r));
-    result_span sp = {pqcha__strdup(claim->region.id), offset, length, NULL, 0, 0};
-    if (!sp.region) return PQCHA_ERR_NO_MEMORY;
-    uint64_t base = claim->region.mapped_file ? claim->region.file_offset : 0;
-    pqcha_err err = span_find_tensors(r, &sp, f, base + offset, base + offset + length);
-    if (err != PQCHA_OK) {
-        span_clear(&sp);
-        return err;
-    }
-    r->spans[r->span_count++] = sp;
-    return PQCHA_OK;
-}
-
-/* Node digests of the same shape over the same bytes of the file: comparable.
- * A region mapped from another file offset than 0 holds other bytes of the
- * file than the entry's node i covers, whatever its size. */
-static int nodes_comparable(const pqcha__claim *claim, const pqcha__model_file *f) {
-    return f && f->node_count > 0 && claim->node_count > 0 &&
-           claim->digest_alg == PQCHA_DIGEST_SHA3_256_TREE && claim->region.size == f->size &&
-           (!claim->region.mapped_file || claim->region.file_offset == 0) &&
-           claim->node_level == f->node_level && claim->node_count == f->node_count;
-}
-
-/* One span per run of adjacent differing nodes: node i covers bytes
- * [i * 2^level * L, min((i + 1) * 2^level * L, size)). */
-static pqcha_err localise_drift(pqcha_result *r, const pqcha__claim *claim,
-                                const pqcha__model_file *f) {
-    if (!nodes_comparable(claim, f)) return PQCHA_OK;
-    uint64_t width = (uint64_t)PQCHA_TREE_LEAF_SIZE << claim->node_level;
-    size_t n = claim->node_count;
-    for (size_t i = 0; i < n;) {
-        if (memcmp(claim->nodes[i], f->nodes[i], sizeof f->nodes[i]) == 0) {
-            i++;
-            continue;
-        }
-        size_t j = i + 1;
-        while (j < n && memcmp(claim->nodes[j], f->nodes[j], sizeof f->nodes[j]) != 0) j++;
-        uint64_t start = i * width;
-        uint64_t end = j * width < claim->region.size ? j * width : claim->region.size;
-        PQCHA_TRY(result_add_span(r, claim, f, start, end - start));
-        i = j;
-    }
-    return PQCHA_OK;
-}
-
-/* ---- tensor-level drift (sha3-256-segments against a manifest) ---- */
-
-static pqcha_err result_add_missing(pqcha_result *r, const char *region, const char *tensor) {
-    PQCHA_TRY(pqcha__grow(&r->missing, &r->missing_cap, r->missing_count + 1, sizeof r->missing[0],
-                          SIZE_MAX / sizeof r->missing[0]));
-    result_missing_tensor m = {pqcha__strdup(region), pqcha__strdup(tensor)};
-    if (!m.region || !m.tensor) {
-        free(m.region);
-        free(m.tensor);
-        return PQCHA_ERR_NO_MEMORY;
-    }
-    r->missing[r->missing_count++] = m;
-    return PQCHA_OK;
-}
-
-/* One span per changed tensor or gap (offsets relative to the region), then
- * the missing tensors. */
-static pqcha_err record_tensor_drift(pqcha_result *r, const pqcha__claim *claim,
-                                     const pqcha__tensor_comparison *tc) {
-    uint64_t base = claim->region.file_offset;
-    for (size_t i = 0; i < tc->changed_count; i++) {
-        const pqcha__changed_piece *p = &tc->changed[i];
-        PQCHA_TRY(result_reserve_span(r));
-        result_span sp = {pqcha__strdup(claim->region.id), p->offset - base, p->size, NULL, 0, 0};
-        size_t cap = 0;
-        pqcha_err err = sp.region ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
-        if (err == PQCHA_OK && p->tensor) err = span_add_tensor(r, &sp, &cap, p->tensor);
-        if (err != PQCHA_OK) {
-            span_clear(&sp);
-            return err;
-        }
-        r->spans[r->span_count++] = sp;
-    }
-    for (size_t i = 0; i < tc->missing_count; i++)
-        PQCHA_TRY(result_add_missing(r, claim->region.id, tc->missing[i]));
-    return PQCHA_OK;
-}
-
-/* What the region check shows for a tensor comparison. */
-static void tensor_comparison_text(char *out, size_t cap, const pqcha__claim *claim,
-                                   const pqcha__tensor_comparison *tc) {
-    size_t used = strlen(out);
-    if (tc->beyond_file) {
-        snprintf(out + used, cap - used, " (file bytes 0x%" PRIx64 "..0x%" PRIx64
-                 ": beyond the end of the reference file)", claim->region.file_offset,
-                 claim->region.file_offset + claim->region.size);
-        return;
-    }
-    if (tc->no_reference_digests) {
-        snprintf(out + used, cap - used, " (the manifest entry has no tensor digests: "
-                 "re-create it with this version of 'pqcha manifest')");
-        return;
-    }
-    snprintf(out + used, cap - used,
-             " (file offset 0x%" PRIx64 ": %zu tensors as the manifest, %zu changed, %zu missing;"
-             " %" PRIu64 " bytes outside tensors not compared)",
-             claim->region.file_offset, tc->tensors_matched, tc->changed_count,
-             tc->missing_count, tc->bytes_not_compared);
-}
-
-/* ======================================================================
- * the verification run
- * ====================================================================== */
 
 typedef struct verify_ctx {
     const pqcha_verifier *v;
@@ -561,7 +59,7 @@ static void abandon(verify_ctx *c, pqcha_err err) {
 static void record(verify_ctx *c, const char *name, pqcha_check_status status, pqcha_err err,
                    const char *expected, const char *found) {
     if (c->fatal != PQCHA_OK) return;
-    pqcha_err add = result_add_check(c->res, name, status, err, expected, found);
+    pqcha_err add = pqcha__result_add_check(c->res, name, status, err, expected, found);
     if (add != PQCHA_OK) abandon(c, add);
 }
 
@@ -588,20 +86,6 @@ static void skip(verify_ctx *c, const char *name, const char *expected) {
     record(c, name, PQCHA_CHECK_SKIPPED, PQCHA_OK, expected, "");
 }
 
-static void format_time(char out[PQCHA_TIMESTAMP_LEN + 1], int64_t t) {
-    if (pqcha_time_format(out, t) != PQCHA_OK) snprintf(out, PQCHA_TIMESTAMP_LEN + 1, "%" PRId64, t);
-}
-
-static const char *sig_alg_name(pqcha_sig_alg alg) {
-    const char *name = pqcha_sig_alg_name(alg);
-    return name ? name : "?";
-}
-
-static const char *digest_alg_name(pqcha_digest_alg alg) {
-    const char *name = pqcha_digest_alg_name(alg);
-    return name ? name : "?";
-}
-
 /* ---- 1. envelope ---- */
 static void check_envelope(verify_ctx *c, const char *text, size_t len) {
     char found[TEXT_LEN];
@@ -623,7 +107,7 @@ static void check_trust(verify_ctx *c) {
         skip(c, "trust", expected);
         return;
     }
-    c->key = find_pinned_key(c->v, c->env.key_id);
+    c->key = pqcha__verifier_pinned_key(c->v, c->env.key_id);
     snprintf(found, sizeof found, "keyid %s", c->env.key_id);
     conclude(c, "trust", c->key ? PQCHA_OK : PQCHA_ERR_UNTRUSTED_KEY, PQCHA_VERDICT_REJECTED,
              expected, found);
@@ -649,7 +133,7 @@ static void check_signature(verify_ctx *c) {
     pqcha_sig_alg alg = pqcha_key_algorithm(c->key);
     size_t want = pqcha_sig_alg_signature_length(alg);
     char expected[TEXT_LEN], found[TEXT_LEN];
-    snprintf(expected, sizeof expected, "valid %s signature (%zu bytes)", sig_alg_name(alg), want);
+    snprintf(expected, sizeof expected, "valid %s signature (%zu bytes)", pqcha__sig_alg_text(alg), want);
     if (c->env.sig_len != want) {
         snprintf(found, sizeof found, "%zu bytes", c->env.sig_len);
         conclude(c, "signature", PQCHA_ERR_BAD_SIGNATURE_LENGTH, PQCHA_VERDICT_MALFORMED, expected,
@@ -693,9 +177,9 @@ static void check_signer(verify_ctx *c) {
     }
     pqcha_sig_alg key_alg = pqcha_key_algorithm(c->key);
     char expected[TEXT_LEN], found[TEXT_LEN];
-    snprintf(expected, sizeof expected, "keyId %s, %s", c->env.key_id, sig_alg_name(key_alg));
+    snprintf(expected, sizeof expected, "keyId %s, %s", c->env.key_id, pqcha__sig_alg_text(key_alg));
     snprintf(found, sizeof found, "keyId %s, %s", c->rep->signer_key_id,
-             sig_alg_name(c->rep->signer_alg));
+             pqcha__sig_alg_text(c->rep->signer_alg));
     int same = strcmp(c->rep->signer_key_id, c->env.key_id) == 0 && c->rep->signer_alg == key_alg;
     conclude(c, "signer", same ? PQCHA_OK : PQCHA_ERR_SIGNER_MISMATCH, PQCHA_VERDICT_REJECTED,
              expected, found);
@@ -707,7 +191,7 @@ static void allowed_signature_names(char *out, size_t cap, const pqcha_policy *p
     out[0] = '\0';
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (!pqcha__policy_allows_signature(policy, all[i])) continue;
-        int n = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", sig_alg_name(all[i]));
+        int n = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", pqcha__sig_alg_text(all[i]));
         if (n < 0 || (size_t)n >= cap - used) return;
         used += (size_t)n;
     }
@@ -723,7 +207,7 @@ static void check_algorithm(verify_ctx *c) {
     pqcha_sig_alg alg = pqcha_key_algorithm(c->key);
     int allowed = pqcha__policy_allows_signature(c->v->policy, alg);
     conclude(c, "algorithm", allowed ? PQCHA_OK : PQCHA_ERR_POLICY_VIOLATION,
-             PQCHA_VERDICT_REJECTED, expected, sig_alg_name(alg));
+             PQCHA_VERDICT_REJECTED, expected, pqcha__sig_alg_text(alg));
 }
 
 /* ---- 7-9. freshness ---- */
@@ -734,8 +218,8 @@ static void check_not_expired(verify_ctx *c) {
     }
     char exp_ts[PQCHA_TIMESTAMP_LEN + 1], now_ts[PQCHA_TIMESTAMP_LEN + 1];
     char expected[TEXT_LEN], found[TEXT_LEN];
-    format_time(exp_ts, c->rep->expires_at);
-    format_time(now_ts, c->now);
+    pqcha__time_text(exp_ts, c->rep->expires_at);
+    pqcha__time_text(now_ts, c->now);
     snprintf(expected, sizeof expected, "now before expiresAt %s", exp_ts);
     snprintf(found, sizeof found, "now %s", now_ts);
     conclude(c, "not-expired", c->now < c->rep->expires_at ? PQCHA_OK : PQCHA_ERR_EXPIRED,
@@ -751,8 +235,8 @@ static void check_issued_at(verify_ctx *c) {
     int not_future = c->now > INT64_MAX - c->max_skew || c->rep->issued_at <= c->now + c->max_skew;
     char issued_ts[PQCHA_TIMESTAMP_LEN + 1], now_ts[PQCHA_TIMESTAMP_LEN + 1];
     char expected[TEXT_LEN], found[TEXT_LEN];
-    format_time(issued_ts, c->rep->issued_at);
-    format_time(now_ts, c->now);
+    pqcha__time_text(issued_ts, c->rep->issued_at);
+    pqcha__time_text(now_ts, c->now);
     snprintf(expected, sizeof expected, "issuedAt at most %" PRId64 "s after now %s",
              c->max_skew, now_ts);
     snprintf(found, sizeof found, "issuedAt %s", issued_ts);
@@ -879,7 +363,7 @@ static void region_check_name(char *out, size_t cap, const char *id) {
 }
 
 static void claim_digest_text(char *out, size_t cap, const pqcha__claim *claim) {
-    snprintf(out, cap, "%s:%s", digest_alg_name(claim->digest_alg), claim->digest_hex);
+    snprintf(out, cap, "%s:%s", pqcha__digest_alg_text(claim->digest_alg), claim->digest_hex);
 }
 
 static void policy_digest_text(char *out, size_t cap, const pqcha__policy_region *pr,
@@ -895,12 +379,12 @@ static void policy_digest_text(char *out, size_t cap, const pqcha__policy_region
     }
     if (pr->manifest) {
         snprintf(out, cap, "manifest %s: %s:%s (%" PRIu64 " bytes)", pr->manifest_name,
-                 digest_alg_name(pr->digests[0].alg), pr->digests[0].hex, pr->manifest->size);
+                 pqcha__digest_alg_text(pr->digests[0].alg), pr->digests[0].hex, pr->manifest->size);
         return;
     }
     for (size_t i = 0; i < pr->digest_count; i++) {
         int n = snprintf(out + used, cap - used, "%s%s:%s", used ? " or " : "",
-                         digest_alg_name(pr->digests[i].alg), pr->digests[i].hex);
+                         pqcha__digest_alg_text(pr->digests[i].alg), pr->digests[i].hex);
         if (n < 0 || (size_t)n >= cap - used) return;
         used += (size_t)n;
     }
@@ -946,8 +430,8 @@ static int claim_matches(verify_ctx *c, const pqcha__claim *claim, const pqcha__
         return 0;
     }
     int match = pqcha__tensor_comparison_passed(&tc);
-    tensor_comparison_text(found, cap, claim, &tc);
-    if (!match) err = record_tensor_drift(c->res, claim, &tc);
+    pqcha__tensor_comparison_text(found, cap, claim, &tc);
+    if (!match) err = pqcha__result_record_tensor_drift(c->res, claim, &tc);
     if (err != PQCHA_OK) abandon(c, err);
     pqcha__tensor_comparison_clear(&tc);
     return match;
@@ -1021,8 +505,8 @@ static void compare_regions(verify_ctx *c) {
                       match ? PQCHA_OK : PQCHA_ERR_MEMORY_DRIFT, expected, found);
         if (!match) {
             drift = PQCHA_ERR_MEMORY_DRIFT;
-            pqcha_err err = result_add_drift(c->res, claim->region.id);
-            if (err == PQCHA_OK && !tensor_level) err = localise_drift(c->res, claim, pr->manifest);
+            pqcha_err err = pqcha__result_add_drift(c->res, claim->region.id);
+            if (err == PQCHA_OK && !tensor_level) err = pqcha__result_localise_drift(c->res, claim, pr->manifest);
             if (err != PQCHA_OK) abandon(c, err);
         }
     }
@@ -1032,7 +516,7 @@ static void compare_regions(verify_ctx *c) {
         policy_digest_text(expected, sizeof expected, pr, 0);
         record_region(c, pr->id, PQCHA_CHECK_FAIL, PQCHA_ERR_MISSING_REGION, expected, "(absent)");
         drift = PQCHA_ERR_MISSING_REGION;
-        pqcha_err err = result_add_drift(c->res, pr->id);
+        pqcha_err err = pqcha__result_add_drift(c->res, pr->id);
         if (err != PQCHA_OK) abandon(c, err);
     }
     if (drift != PQCHA_OK) decide(c, drift, PQCHA_VERDICT_DRIFT);
@@ -1096,208 +580,3 @@ pqcha_err pqcha_verify(pqcha_result **out, const pqcha_verifier *v, const char *
     return c.res->error;
 }
 
-/* ======================================================================
- * result as JSON
- * ====================================================================== */
-
-/* json_object_set_new that also fails for a NULL value (an allocation that
- * failed); like json_object_set_new it always consumes value. */
-static int set_new(json_t *obj, const char *key, json_t *value) {
-    if (!value) return -1;
-    return json_object_set_new(obj, key, value);
-}
-
-static json_t *error_name_or_null(pqcha_err err) {
-    return err == PQCHA_OK ? json_null() : json_string(pqcha_error_name(err));
-}
-
-static const char *status_name(pqcha_check_status s) {
-    switch (s) {
-    case PQCHA_CHECK_PASS: return "pass";
-    case PQCHA_CHECK_FAIL: return "fail";
-    case PQCHA_CHECK_SKIPPED: return "skipped";
-    }
-    return "unknown";
-}
-
-static json_t *check_to_json(const result_check *rc) {
-    json_t *obj = json_object();
-    if (!obj) return NULL;
-    int bad = 0;
-    bad |= set_new(obj, "name", json_string(rc->name));
-    bad |= set_new(obj, "status", json_string(status_name(rc->status)));
-    bad |= set_new(obj, "error", error_name_or_null(rc->err));
-    bad |= set_new(obj, "expected", json_string(rc->expected));
-    bad |= set_new(obj, "found", json_string(rc->found));
-    if (bad) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
-}
-
-static json_t *timestamp_json(int64_t t) {
-    char ts[PQCHA_TIMESTAMP_LEN + 1];
-    format_time(ts, t);
-    return json_string(ts);
-}
-
-static json_t *claim_to_json(const pqcha__claim *claim) {
-    json_t *obj = json_object();
-    if (!obj) return NULL;
-    char address[2 + 16 + 1];
-    snprintf(address, sizeof address, "0x%" PRIx64, claim->region.address);
-    const char *prot = pqcha_protection_name(claim->region.protection);
-    int bad = 0;
-    bad |= set_new(obj, "id", json_string(claim->region.id));
-    bad |= set_new(obj, "description",
-                   json_string(claim->region.description ? claim->region.description : ""));
-    bad |= set_new(obj, "digestAlgorithm", json_string(digest_alg_name(claim->digest_alg)));
-    bad |= set_new(obj, "digest", json_string(claim->digest_hex));
-    bad |= set_new(obj, "size", json_integer((json_int_t)claim->region.size));
-    bad |= set_new(obj, "address", json_string(address));
-    bad |= set_new(obj, "protection", json_string(prot ? prot : "?"));
-    bad |= set_new(obj, "takenAt", timestamp_json(claim->taken_at));
-    if (claim->expected_hex) /* the attester's own claim: shown, never used */
-        bad |= set_new(obj, "expectedDigest", json_string(claim->expected_hex));
-    if (claim->region.mapped_file) /* where in which file the region's bytes come from */
-        bad |= set_new(obj, "mapping", json_pack("{s:s, s:I, s:b}", "file", claim->region.mapped_file,
-                                                 "offset", (json_int_t)claim->region.file_offset,
-                                                 "deleted", claim->region.file_deleted));
-    if (claim->segment_count > 0) {
-        size_t tensors = 0;
-        for (size_t i = 0; i < claim->segment_count; i++)
-            tensors += claim->segments[i].tensor != NULL;
-        bad |= set_new(obj, "tensorCount", json_integer((json_int_t)tensors));
-    }
-    if (bad) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
-}
-
-static json_t *report_to_json(const pqcha_report *rep) {
-    json_t *obj = json_object(), *signer = json_object(), *regions = json_array();
-    int bad = !obj || !signer || !regions;
-    if (!bad) {
-        bad |= set_new(signer, "keyId", json_string(rep->signer_key_id));
-        bad |= set_new(signer, "algorithm", json_string(sig_alg_name(rep->signer_alg)));
-        for (size_t i = 0; i < rep->claim_count && !bad; i++) {
-            json_t *region = claim_to_json(&rep->claims[i]);
-            bad |= region ? json_array_append_new(regions, region) : -1;
-        }
-    }
-    if (!bad) {
-        bad |= set_new(obj, "reportId", json_string(rep->report_id));
-        bad |= set_new(obj, "workloadId", json_string(rep->workload_id));
-        bad |= set_new(obj, "platform", json_string(rep->platform));
-        bad |= set_new(obj, "nonce", json_string(rep->nonce_hex));
-        bad |= set_new(obj, "sequence", json_integer((json_int_t)rep->sequence));
-        bad |= set_new(obj, "issuedAt", timestamp_json(rep->issued_at));
-        bad |= set_new(obj, "expiresAt", timestamp_json(rep->expires_at));
-        bad |= set_new(obj, "signer", signer);
-        signer = NULL; /* owned by obj now (or freed by set_new on failure) */
-        bad |= set_new(obj, "regions", regions);
-        regions = NULL;
-    }
-    json_decref(signer);
-    json_decref(regions);
-    if (bad) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
-}
-
-static json_t *span_to_json(const result_span *sp) {
-    json_t *obj = json_object(), *tensors = json_array();
-    int bad = !obj || !tensors;
-    for (size_t i = 0; i < sp->tensor_count && !bad; i++) {
-        json_t *name = json_string(sp->tensors[i]);
-        bad |= name ? json_array_append_new(tensors, name) : -1;
-    }
-    if (!bad) {
-        bad |= set_new(obj, "region", json_string(sp->region));
-        bad |= set_new(obj, "offset", json_integer((json_int_t)sp->offset));
-        bad |= set_new(obj, "length", json_integer((json_int_t)sp->length));
-        bad |= set_new(obj, "tensors", tensors);
-        bad |= set_new(obj, "tensorCount", json_integer((json_int_t)sp->tensor_total));
-        tensors = NULL;
-    }
-    json_decref(tensors);
-    if (bad) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
-}
-
-static json_t *spans_to_json(const pqcha_result *r) {
-    json_t *spans = json_array();
-    for (size_t i = 0; spans && i < r->span_count; i++) {
-        json_t *sp = span_to_json(&r->spans[i]);
-        if (!sp || json_array_append_new(spans, sp) != 0) {
-            json_decref(spans);
-            return NULL;
-        }
-    }
-    return spans;
-}
-
-static json_t *missing_tensors_to_json(const pqcha_result *r) {
-    json_t *list = json_array();
-    for (size_t i = 0; list && i < r->missing_count; i++) {
-        json_t *item = json_pack("{s:s, s:s}", "region", r->missing[i].region, "tensor",
-                                 r->missing[i].tensor);
-        if (!item || json_array_append_new(list, item) != 0) {
-            json_decref(list);
-            return NULL;
-        }
-    }
-    return list;
-}
-
-static json_t *result_to_json_value(const pqcha_result *r) {
-    json_t *obj = json_object(), *checks = json_array(), *drift = json_array();
-    int bad = !obj || !checks || !drift;
-    for (size_t i = 0; i < r->check_count && !bad; i++) {
-        json_t *check = check_to_json(&r->checks[i]);
-        bad |= check ? json_array_append_new(checks, check) : -1;
-    }
-    for (size_t i = 0; i < r->drift_count && !bad; i++) {
-        json_t *id = json_string(r->drift[i]);
-        bad |= id ? json_array_append_new(drift, id) : -1;
-    }
-    if (!bad) {
-        bad |= set_new(obj, "verdict", json_string(pqcha_verdict_name(r->verdict)));
-        bad |= set_new(obj, "error", json_integer(r->error));
-        bad |= set_new(obj, "errorName", json_string(pqcha_error_name(r->error)));
-        bad |= set_new(obj, "report", r->report ? report_to_json(r->report) : json_null());
-        bad |= set_new(obj, "checks", checks);
-        checks = NULL;
-        bad |= set_new(obj, "drift", drift);
-        drift = NULL;
-        bad |= set_new(obj, "driftDetails", spans_to_json(r));
-        bad |= set_new(obj, "missingTensors", missing_tensors_to_json(r));
-    }
-    json_decref(checks);
-    json_decref(drift);
-    if (bad) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
-}
-
-pqcha_err pqcha_result_to_json(char **out, const pqcha_result *r) {
-    if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
-    *out = NULL;
-    if (!r) return PQCHA_ERR_INVALID_ARGUMENT;
-    json_t *value = result_to_json_value(r);
-    if (!value) return PQCHA_ERR_NO_MEMORY;
-    size_t len = 0;
-    pqcha_err err = pqcha__json_dump(out, &len, value, PQCHA__JSON_COMPACT_ASCII);
-    json_decref(value);
-    return err;
-}
