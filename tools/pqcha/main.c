@@ -15,7 +15,7 @@ static const struct subcommand subcommands[] = {
     {"keygen", cli_keygen_main, "Generate an ML-DSA key pair (private key 0600)"},
     {"pubkey", cli_pubkey_main, "Print the public key or the key id of a key file"},
     {"hash", cli_hash_main, "Print or check SHA3-256 digests of files (sha256sum style)"},
-    {"attest", cli_attest_main, "Measure file regions and write one signed report"},
+    {"attest", cli_attest_main, "Measure a workload's regions (files, live process memory) and sign one report"},
     {"verify", cli_verify_main, "Verify a report: trust, signature, freshness, policy"},
     {"inspect", cli_inspect_main, "Show a report's contents WITHOUT verifying it"},
     {"watch", cli_watch_main, "Attest repeatedly, one JSON report per line"},
