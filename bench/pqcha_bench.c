@@ -163,7 +163,8 @@ static double run_hash(void *arg) {
     uint8_t out[32];
     double t0 = now_seconds();
     if (hc->alg == PQCHA_DIGEST_SHA3_256) {
-        pqcha_digest(out, sizeof out, hc->alg, hc->data, hc->len, 1);
+        if (pqcha_digest(out, sizeof out, hc->alg, hc->data, hc->len, 1) != PQCHA_OK)
+            return 0;
     } else {
         pqcha__parhash *ph = NULL;
         if (pqcha__parhash_new_custom(&ph, hc->alg, hc->threads, hc->impl, hc->leaf_size) != PQCHA_OK)
@@ -441,11 +442,11 @@ static void bench_shape(const options *o, const shape *s, const pqcha_key *key, 
     pqcha_policy *policy = NULL;
     if ((err = pqcha_policy_parse(&policy, policy_json, strlen(policy_json)))) fail("policy", err);
     pqcha_verifier *verifier = NULL;
-    pqcha_verifier_create(&verifier);
-    pqcha_verifier_set_policy(verifier, policy);
+    if ((err = pqcha_verifier_create(&verifier))) fail("verifier", err);
+    if ((err = pqcha_verifier_set_policy(verifier, policy))) fail("verifier policy", err);
     pqcha_attester *attester = NULL;
     if ((err = pqcha_attester_create(&attester, key, backend, "bench"))) fail("attester", err);
-    pqcha_attester_set_threads(attester, cpus);
+    if ((err = pqcha_attester_set_threads(attester, cpus))) fail("attester threads", err);
 
     double best_attest = 1e9, best_verify = 1e9;
     for (int i = 0; i < o->repeat; i++) {

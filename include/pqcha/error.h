@@ -17,6 +17,16 @@
 extern "C" {
 #endif
 
+/* On every function that returns a pqcha_err: ignoring the result is a
+ * compiler warning (GCC, clang). GCC warns even through a (void) cast, on
+ * purpose: handle the error, or structure the code so that no result is
+ * dropped. Empty for other compilers. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PQCHA_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define PQCHA_MUST_CHECK
+#endif
+
 typedef enum pqcha_err {
     PQCHA_OK = 0,
 

@@ -18,7 +18,11 @@ extern "C" {
  * empty one; concurrent writers each publish a whole file (the last wins). A
  * temporary name left by a kill is removed by the next write of that path.
  * Errors name the cause: NO_SPACE, PERMISSION, READ_ONLY, IS_DIRECTORY,
- * NOT_FOUND (no such directory), IO. */
+ * NOT_FOUND (no such directory), IO.
+ * Returns: OK, INVALID_ARGUMENT (path NULL, empty or ending in '/', data NULL
+ * with len > 0, mode above 07777), FILE_EXISTS, NO_SPACE, PERMISSION,
+ * READ_ONLY, IS_DIRECTORY, NOT_FOUND, IO, NO_MEMORY. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
                                   int replace);
 

@@ -36,22 +36,42 @@ typedef enum pqcha_protection {
     PQCHA_PROT_RX = 4
 } pqcha_protection;
 
-pqcha_err pqcha_protection_parse(pqcha_protection *out, const char *name); /* PQCHA_ERR_BAD_PROTECTION */
-const char *pqcha_protection_name(pqcha_protection p);                   /* NULL if unknown */
+/* "R", "RO", "RW" or "RX". On error *out is 0, no protection
+ * (pqcha_protection_name(0) is NULL).
+ * Returns: OK, INVALID_ARGUMENT (out NULL), BAD_PROTECTION (anything else, NULL too). */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_protection_parse(pqcha_protection *out, const char *name);
+const char *pqcha_protection_name(pqcha_protection p); /* NULL if unknown */
 
 /* A named range of memory: id, description, address, size, protection.
  * Ids: 1..PQCHA_MAX_ID_LEN bytes of UTF-8 without control characters. */
 typedef struct pqcha_region pqcha_region;
+/* description NULL is "". size is at most 2^53-1 and address + size does not
+ * pass 2^64.
+ * Returns: OK, INVALID_ARGUMENT (out or id NULL), BAD_IDENTIFIER (the id, or
+ * a description that is not UTF-8 without control characters), TOO_LARGE
+ * (description above PQCHA_MAX_DESCRIPTION_LEN), OUT_OF_RANGE, BAD_PROTECTION,
+ * NO_MEMORY. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_region_create(pqcha_region **out, const char *id, const char *description,
                               uint64_t address, uint64_t size, pqcha_protection protection);
+/* A deep copy (mapping and tensors included).
+ * Returns: OK, INVALID_ARGUMENT, NO_MEMORY. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_region_copy(pqcha_region **out, const pqcha_region *r);
 /* A region that is a mapping of a file (from a process's memory map) records
- * the file's path and the file offset the mapping starts at. */
+ * the file's path and the file offset the mapping starts at.
+ * Returns: OK, INVALID_ARGUMENT (NULL, empty file), TOO_LARGE (a path above
+ * 4096 bytes), BAD_IDENTIFIER (not UTF-8 without control characters),
+ * OUT_OF_RANGE (file_offset above 2^53-1), NO_MEMORY. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_region_set_mapping(pqcha_region *r, const char *file, uint64_t file_offset);
 const char *pqcha_region_mapped_file(const pqcha_region *r); /* NULL if not a file mapping */
 uint64_t pqcha_region_file_offset(const pqcha_region *r);
 /* The mapped file was deleted or replaced on disk (its path now names another
- * file, or none): the report says so. Only on a file mapping. */
+ * file, or none): the report says so. Only on a file mapping.
+ * Returns: OK, INVALID_ARGUMENT (r NULL or not a file mapping). */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_region_set_file_deleted(pqcha_region *r, int deleted);
 int pqcha_region_file_deleted(const pqcha_region *r);
 /* Declares a tensor of the model file a mapping region holds: its name and
@@ -61,7 +81,10 @@ int pqcha_region_file_deleted(const pqcha_region *r);
  * as sha3-256-segments (docs/FORMAT.md section 4.6): one digest per tensor,
  * checked by a verifier against its manifest whatever file offset the mapping
  * starts at. Names follow the manifest's rules (BAD_IDENTIFIER, TOO_LARGE);
- * at most PQCHA_MAX_TENSORS per region. Only on a file mapping. */
+ * at most PQCHA_MAX_TENSORS per region. Only on a file mapping.
+ * Returns: OK, INVALID_ARGUMENT (NULL, not a file mapping), BAD_IDENTIFIER,
+ * TOO_LARGE, OUT_OF_RANGE, MALFORMED, NO_MEMORY. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_region_add_tensor(pqcha_region *r, const char *name, uint64_t file_offset,
                                   uint64_t size);
 size_t pqcha_region_tensor_count(const pqcha_region *r);
@@ -73,7 +96,9 @@ uint64_t pqcha_region_size(const pqcha_region *r);
 pqcha_protection pqcha_region_protection(const pqcha_region *r);
 void pqcha_region_free(pqcha_region *r);
 
-/* Validates an identifier (region, workload) the way the decoder does. */
+/* Validates an identifier (region, workload) the way the decoder does.
+ * Returns: OK, INVALID_ARGUMENT (id NULL), BAD_IDENTIFIER. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_identifier_check(const char *id);
 
 /* ---- reports ----
@@ -101,17 +126,36 @@ const char *pqcha_report_region_expected_hex(const pqcha_report *rep, size_t i);
 void pqcha_report_free(pqcha_report *rep);
 
 /* Decodes an envelope WITHOUT verifying it (for `pqcha inspect`): strict
- * syntax checks only. Never base a decision on the result. */
+ * syntax checks only. Never base a decision on the result.
+ * Returns: OK, INVALID_ARGUMENT, NO_MEMORY, or the malformed-input error
+ * (10-39) of the first defect found: any of them but BAD_KEY and BAD_POLICY. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_report_decode_unverified(pqcha_report **out, const char *envelope, size_t len);
 
 /* The payload JSON of an envelope, pretty-printed, and its single signature's
- * key id and length, without verification. */
+ * key id and length, without verification. Each output may be NULL (not
+ * wanted), but not all three.
+ * Returns: OK, INVALID_ARGUMENT, NO_MEMORY, or the malformed-input error of
+ * the envelope (or, when payload_pretty is wanted, of the payload as JSON):
+ * TOO_LARGE, JSON_SYNTAX, JSON_DUPLICATE_KEY, JSON_TOO_COMPLEX, OUT_OF_RANGE,
+ * UNKNOWN_FIELD, MISSING_FIELD, WRONG_TYPE, BAD_BASE64, BAD_HEX,
+ * BAD_PAYLOAD_TYPE, SIGNATURE_COUNT, BAD_SIGNATURE_LENGTH. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_envelope_describe(char **payload_pretty, char **key_id, size_t *sig_len,
                                   const char *envelope, size_t len);
 
-/* Time helpers: RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" <-> Unix seconds. */
+/* Time helpers: RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" <-> Unix seconds, years
+ * 1970..9999. */
 #define PQCHA_TIMESTAMP_LEN 20 /* without NUL */
+/* On error out is "".
+ * Returns: OK, INVALID_ARGUMENT (out NULL), OUT_OF_RANGE (before 1970 or
+ * after 9999-12-31T23:59:59Z). */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_time_format(char out[PQCHA_TIMESTAMP_LEN + 1], int64_t unix_seconds);
+/* Accepts (and ignores) a fraction of 1 to 9 digits before the "Z"; nothing
+ * but "Z" as the zone. On error *out is 0.
+ * Returns: OK, INVALID_ARGUMENT, BAD_TIMESTAMP, TIMESTAMP_NO_ZONE. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_time_parse(int64_t *out, const char *text);
 
 #ifdef __cplusplus

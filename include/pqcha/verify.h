@@ -15,24 +15,42 @@
 extern "C" {
 #endif
 
-/* ---- verifier ---- */
+/* ---- verifier ----
+ * Configure it from one thread; once configured, pqcha_verify only reads it,
+ * so any number of threads may verify with one verifier at once, as long as
+ * none reconfigures it and its policy stays unchanged. */
 typedef struct pqcha_verifier pqcha_verifier;
+/* Returns: OK, INVALID_ARGUMENT, NO_MEMORY. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_verifier_create(pqcha_verifier **out);
-/* Pins a public key (a copy of its public half is kept). */
+/* Pins a public key (a copy of its public half is kept).
+ * Returns: OK, INVALID_ARGUMENT, NO_MEMORY, CRYPTO. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_verifier_trust_key(pqcha_verifier *v, const pqcha_key *key);
 /* Uses a finished policy (held by reference: it must outlive v, unchanged)
  * and trusts its trustedKeys. Calling it again replaces the policy and, with it, the keys
  * only the previous policy listed; keys given to pqcha_verifier_trust_key stay.
  * Without a policy only trust, signature, freshness and nonce are checked
  * (docs/FORMAT.md section 5, checks 11-15 skipped): VALID then means only
- * "authentic and fresh", never "memory as expected". */
+ * "authentic and fresh", never "memory as expected".
+ * Returns: OK, INVALID_ARGUMENT (NULL, or a policy not finished). */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_verifier_set_policy(pqcha_verifier *v, const pqcha_policy *policy);
-/* The challenge the report must carry (lowercase hex). */
+/* The challenge the report must carry (lowercase hex).
+ * Returns: OK, INVALID_ARGUMENT, BAD_HEX (not PQCHA_MIN_NONCE_BYTES..
+ * PQCHA_MAX_NONCE_BYTES bytes of lowercase hex), NO_MEMORY. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_verifier_expect_nonce(pqcha_verifier *v, const char *nonce_hex);
-/* Verifies as of this Unix time instead of the clock (reproducible checks). */
+/* Verifies as of this Unix time instead of the clock (reproducible checks).
+ * Returns: OK, INVALID_ARGUMENT (NULL, negative, after 9999-12-31T23:59:59Z). */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_verifier_set_time(pqcha_verifier *v, int64_t unix_seconds);
-/* Overrides the policy's (or default) skew and lifetime bounds; 0..7 days. */
+/* Overrides the policy's (or default) skew and lifetime bounds; 0..7 days.
+ * Returns: OK, INVALID_ARGUMENT (NULL, or outside 0..604800 seconds). */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_verifier_set_max_skew(pqcha_verifier *v, int64_t seconds);
+/* Returns: as pqcha_verifier_set_max_skew. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_verifier_set_max_lifetime(pqcha_verifier *v, int64_t seconds);
 void pqcha_verifier_free(pqcha_verifier *v);
 
@@ -52,18 +70,34 @@ typedef enum pqcha_check_status {
 
 typedef struct pqcha_result pqcha_result;
 
-/* Always fills *out (unless out is NULL or memory runs out) so the caller can
- * print every check. Returns PQCHA_OK for a VALID verdict, otherwise the
+/* Always fills *out (unless an argument is invalid or memory runs out) so the
+ * caller can print every check. Returns PQCHA_OK for a VALID verdict, otherwise the
  * deciding error (the first failing check in precedence order: malformed,
- * trust, signature, payload, freshness, nonce, policy, drift). */
+ * trust, signature, payload, freshness, nonce, policy, drift), which is also
+ * pqcha_result_error(*out).
+ * Returns: OK; with *out filled, a malformed-input error (10-39),
+ * UNTRUSTED_KEY, BAD_SIGNATURE, CRYPTO, SIGNER_MISMATCH, POLICY_VIOLATION,
+ * EXPIRED, NOT_YET_VALID, LIFETIME_TOO_LONG, NONCE_MISMATCH, UNKNOWN_WORKLOAD,
+ * DUPLICATE_REGION, UNEXPECTED_REGION, MISSING_REGION, MEMORY_DRIFT; with
+ * *out NULL, INVALID_ARGUMENT (out or v NULL, envelope NULL with len > 0) or
+ * NO_MEMORY. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_verify(pqcha_result **out, const pqcha_verifier *v, const char *envelope, size_t len);
 
+/* A result never changes: any number of threads may read it at once. Its
+ * strings are borrowed, valid until pqcha_result_free. A NULL result reads
+ * as MALFORMED (never VALID), with error INVALID_ARGUMENT. */
 pqcha_verdict pqcha_result_verdict(const pqcha_result *r);
+/* Returns: the deciding error (OK for VALID); INVALID_ARGUMENT for r NULL. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_result_error(const pqcha_result *r);
 /* Checks in evaluation order. name: e.g. "signature", "nonce", "region:model-weights-0". */
 size_t pqcha_result_check_count(const pqcha_result *r);
 const char *pqcha_result_check_name(const pqcha_result *r, size_t i);
 pqcha_check_status pqcha_result_check_status(const pqcha_result *r, size_t i);
+/* Returns: check i's error (OK unless it failed); INVALID_ARGUMENT for r NULL
+ * or i out of range. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_result_check_error(const pqcha_result *r, size_t i);
 const char *pqcha_result_check_expected(const pqcha_result *r, size_t i); /* "" if none */
 const char *pqcha_result_check_found(const pqcha_result *r, size_t i);    /* "" if none */
@@ -103,7 +137,9 @@ const pqcha_report *pqcha_result_report(const pqcha_result *r);
  * [{"region", "offset", "length", "tensorCount", "tensors"}], missingTensors [{"region",
  * "tensor"}], report summary). Compact, with every non-ASCII character as
  * \uXXXX: the values are exact, and none of a report's strings (tensor names,
- * ids) can reach a terminal as a control or bidirectional character. */
+ * ids) can reach a terminal as a control or bidirectional character.
+ * Returns: OK, INVALID_ARGUMENT, NO_MEMORY. */
+PQCHA_MUST_CHECK
 pqcha_err pqcha_result_to_json(char **out, const pqcha_result *r);
 void pqcha_result_free(pqcha_result *r);
 

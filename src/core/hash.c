@@ -54,7 +54,10 @@ static const EVP_MD *sha3_256(void) {
 }
 
 pqcha_err pqcha_digest_alg_parse(pqcha_digest_alg *out, const char *name) {
-    if (out == NULL || name == NULL)
+    if (out == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = (pqcha_digest_alg)0; /* on error: no algorithm (docs/API-CONVENTIONS.md) */
+    if (name == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     /* Wire names are exact: "SHA3-256" or "sha3_256" are not the same string. */
     for (size_t i = 0; i < sizeof digest_algs / sizeof digest_algs[0]; i++) {

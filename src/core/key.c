@@ -45,7 +45,10 @@ static const sig_alg_info *sig_alg_lookup(pqcha_sig_alg alg) {
 }
 
 pqcha_err pqcha_sig_alg_parse(pqcha_sig_alg *out, const char *name) {
-    if (out == NULL || name == NULL)
+    if (out == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = (pqcha_sig_alg)0; /* on error: no algorithm (docs/API-CONVENTIONS.md) */
+    if (name == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     for (size_t i = 0; i < SIG_ALG_COUNT; i++) {
         if (strcmp(name, sig_algs[i].name) == 0) {

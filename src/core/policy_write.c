@@ -16,6 +16,7 @@
 
 pqcha_err pqcha_policy_create(pqcha_policy **out) {
     if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
     pqcha_policy *p = calloc(1, sizeof *p);
     if (!p) return PQCHA_ERR_NO_MEMORY;
     p->max_skew = PQCHA_DEFAULT_MAX_SKEW_SECONDS;
@@ -488,10 +489,10 @@ pqcha_err pqcha_policy_to_json(char **out, size_t *out_len, const pqcha_policy *
         err = t.err;
     }
     json_decref(root);
-    if (out_len) *out_len = t.len;
     /* What is written must parse back: a policy above the cap is refused
      * here, with its size in *out_len for the message. */
     if (err == PQCHA_OK && t.len > PQCHA_MAX_POLICY_LEN) err = PQCHA_ERR_TOO_LARGE;
+    if (out_len && (err == PQCHA_OK || err == PQCHA_ERR_TOO_LARGE)) *out_len = t.len;
     if (err != PQCHA_OK) {
         free(t.data);
         return err;

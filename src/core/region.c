@@ -25,6 +25,7 @@ static const struct {
 pqcha_err pqcha_protection_parse(pqcha_protection *out, const char *name) {
     if (out == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = (pqcha_protection)0; /* on error: no protection (docs/API-CONVENTIONS.md) */
     if (name == NULL)
         return PQCHA_ERR_BAD_PROTECTION;
     for (size_t i = 0; i < PROTECTION_COUNT; i++) {

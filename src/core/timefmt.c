@@ -103,9 +103,11 @@ static int civil_time_valid(const civil_time *t) {
 }
 
 pqcha_err pqcha_time_parse(int64_t *out, const char *text) {
-    if (out == NULL || text == NULL)
+    if (out == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     *out = 0;
+    if (text == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha__reader r;
     pqcha__reader_init(&r, text, strlen(text));
     civil_time t;

@@ -263,11 +263,13 @@ static pqcha_err load_from_fd(pqcha_key **out, int fd, int *loose_permissions) {
 }
 
 pqcha_err pqcha_key_load(pqcha_key **out, const char *path, int *loose_permissions) {
-    if (out == NULL || path == NULL)
+    if (out == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     if (loose_permissions != NULL)
         *loose_permissions = 0;
+    if (path == NULL)
+        return PQCHA_ERR_INVALID_ARGUMENT;
     /* A key pair whose publication a kill interrupted is completed first,
      * when this user may (best effort: a reader without write access still
      * reads the old key, which is then the old pair's). */

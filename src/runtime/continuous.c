@@ -284,12 +284,22 @@ void pqcha_continuous_stop(pqcha_continuous *c) {
         atomic_store(&c->stop_requested, 1);
 }
 
+/* Waits for the background run to end and returns its result. */
+static pqcha_err join_background(pqcha_continuous *c) {
+    if (pthread_join(c->thread, NULL) != 0)
+        return PQCHA_ERR_INTERNAL;
+    c->thread_started = 0;
+    atomic_store(&c->running, 0);
+    return c->bg_result;
+}
+
 void pqcha_continuous_free(pqcha_continuous *c) {
     if (c == NULL)
         return;
     if (c->thread_started) {
         pqcha_continuous_stop(c);
-        (void)pqcha_continuous_join(c);
+        /* The run is abandoned with its handle: its result has no reader. */
+        (void)join_background(c);
     }
     store_clear(&c->store);
     pthread_mutex_destroy(c->lock);
@@ -422,9 +432,5 @@ pqcha_err pqcha_continuous_start(pqcha_continuous *c, uint64_t max_rounds, int64
 pqcha_err pqcha_continuous_join(pqcha_continuous *c) {
     if (c == NULL || !c->thread_started)
         return PQCHA_ERR_INVALID_ARGUMENT;
-    if (pthread_join(c->thread, NULL) != 0)
-        return PQCHA_ERR_INTERNAL;
-    c->thread_started = 0;
-    atomic_store(&c->running, 0);
-    return c->bg_result;
+    return join_background(c);
 }

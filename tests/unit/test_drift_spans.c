@@ -132,7 +132,9 @@ static pqcha_result *verify_at(const pqcha_policy *p, const char *env, int64_t n
     CHECK_OK(pqcha_verifier_create(&v));
     CHECK_OK(pqcha_verifier_set_policy(v, p));
     CHECK_OK(pqcha_verifier_set_time(v, now));
-    (void)pqcha_verify(&res, v, env, env ? strlen(env) : 0);
+    pqcha_err err = pqcha_verify(&res, v, env, env ? strlen(env) : 0);
+    /* Callers judge the result; what pqcha_verify returns is its deciding error. */
+    CHECK(res != NULL && err == pqcha_result_error(res));
     pqcha_verifier_free(v);
     return res;
 }

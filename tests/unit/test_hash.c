@@ -83,9 +83,14 @@ static void test_digest_algorithm_names(void) {
     CHECK(pqcha_digest_alg_length(PQCHA_DIGEST_SHA3_256) == 32);
 
     static const char *unknown[] = {"SHA3-256", "sha3_256", "sha256", "sha3-256 ", "sha3-512", ""};
-    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        alg = PQCHA_DIGEST_K12;
         CHECK_ERR(pqcha_digest_alg_parse(&alg, unknown[i]), PQCHA_ERR_UNSUPPORTED_ALGORITHM);
+        CHECK(alg == 0); /* outputs on error: 0, which names no algorithm */
+    }
+    alg = PQCHA_DIGEST_K12;
     CHECK_ERR(pqcha_digest_alg_parse(&alg, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK(alg == 0);
     CHECK(pqcha_digest_alg_name((pqcha_digest_alg)0) == NULL);
     CHECK(pqcha_digest_alg_length((pqcha_digest_alg)0) == 0);
 }

@@ -47,9 +47,14 @@ static void test_algorithm_names_and_lengths(void) {
     }
     static const char *unknown[] = {"ml-dsa-65", "ML-DSA-65 ", "ML-DSA", "Ed25519", "MLDSA65", ""};
     pqcha_sig_alg alg;
-    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        alg = PQCHA_ML_DSA_65;
         CHECK_ERR(pqcha_sig_alg_parse(&alg, unknown[i]), PQCHA_ERR_UNSUPPORTED_ALGORITHM);
+        CHECK(alg == 0); /* outputs on error: 0, which names no algorithm */
+    }
+    alg = PQCHA_ML_DSA_65;
     CHECK_ERR(pqcha_sig_alg_parse(&alg, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK(alg == 0);
     CHECK(pqcha_sig_alg_name((pqcha_sig_alg)66) == NULL);
     CHECK(pqcha_sig_alg_signature_length((pqcha_sig_alg)66) == 0);
     CHECK(pqcha_sig_alg_public_key_length((pqcha_sig_alg)0) == 0);

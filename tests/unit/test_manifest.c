@@ -58,14 +58,14 @@ static void leaf_nodes(uint64_t len, uint8_t (*nodes)[32], size_t count, uint8_t
         buf[0] = 0x00;
         for (uint64_t j = 0; j < n; j++)
             buf[1 + j] = pattern_byte((size_t)(start + j));
-        pqcha_sha3_256(nodes[i], buf, 1 + (size_t)n);
+        CHECK_OK(pqcha_sha3_256(nodes[i], buf, 1 + (size_t)n));
     }
     free(buf);
     uint8_t *data = malloc((size_t)len);
     if (!data) exit(2);
     for (uint64_t j = 0; j < len; j++)
         data[j] = pattern_byte((size_t)j);
-    pqcha_digest(digest, 32, PQCHA_DIGEST_SHA3_256_TREE, data, (size_t)len, 1);
+    CHECK_OK(pqcha_digest(digest, 32, PQCHA_DIGEST_SHA3_256_TREE, data, (size_t)len, 1));
     free(data);
 }
 

@@ -160,7 +160,7 @@ static pqcha_region *find_region(pqcha_backend *b, const char *id) {
         return NULL;
     for (size_t i = 0; i < n && found == NULL; i++)
         if (strcmp(pqcha_region_id(list[i]), id) == 0)
-            pqcha_region_copy(&found, list[i]);
+            CHECK_OK(pqcha_region_copy(&found, list[i]));
     pqcha_region_list_free(list, n);
     return found;
 }

@@ -12,8 +12,9 @@ static void test_protection_names(void) {
         CHECK_OK(pqcha_protection_parse(&p, names[i]));
         CHECK_STR(pqcha_protection_name(p), names[i]);
     }
-    pqcha_protection p = 0;
+    pqcha_protection p = PQCHA_PROT_RW;
     CHECK_ERR(pqcha_protection_parse(&p, "ro"), PQCHA_ERR_BAD_PROTECTION);
+    CHECK(p == 0); /* outputs on error: 0, which names no protection */
     CHECK_ERR(pqcha_protection_parse(&p, "RWX"), PQCHA_ERR_BAD_PROTECTION);
     CHECK_ERR(pqcha_protection_parse(&p, ""), PQCHA_ERR_BAD_PROTECTION);
     CHECK_ERR(pqcha_protection_parse(&p, "R "), PQCHA_ERR_BAD_PROTECTION);

@@ -501,10 +501,12 @@ static int verify_report(const pqcha_verifier *v, const struct verify_options *o
         cli_error(o->report_path, err, cli_hint_for(err));
         return CLI_EXIT_USAGE;
     }
-    pqcha_verify(&result, v, report, cli_trim_trailing_space(report, len));
+    /* A failed verification still gives a result to print: without one,
+     * err says why (out of memory). */
+    err = pqcha_verify(&result, v, report, cli_trim_trailing_space(report, len));
     free(report);
     if (result == NULL) {
-        cli_error(VERIFY_CMD, PQCHA_ERR_NO_MEMORY, NULL);
+        cli_error(VERIFY_CMD, err, NULL);
         return CLI_EXIT_USAGE;
     }
     status = print_result(result, o) ? exit_code_for(pqcha_result_verdict(result)) : CLI_EXIT_USAGE;
