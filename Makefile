@@ -1,6 +1,7 @@
 # pqcha — a thin wrapper around CMake. The two commands a newcomer needs:
 #   make demo    generate a key, attest a model file, verify, tamper, verify again
 #   make check   build and run every test (unit, integration, interop, ASan+UBSan, fuzz)
+#   make format  apply the house style (.clang-format) to every C file
 #   make bench   measure hashing, attest/verify and ML-DSA side by side (docs/PERFORMANCE.md)
 # Both install missing Debian packages (as root) and, on systems whose OpenSSL
 # is older than 3.5, build a private static libcrypto 3.5 into ~/.cache/pqcha.
@@ -9,7 +10,7 @@ BUILD ?= build
 MAKEFLAGS += --no-print-directory
 PREFIX ?= /usr/local
 
-.PHONY: all build deps demo check bench install clean
+.PHONY: all build deps demo check bench install format clean
 
 all: build
 
@@ -28,8 +29,15 @@ bench: build
 check: deps
 	@scripts/check.sh
 
+# Installs into $(PREFIX) (default /usr/local), whatever prefix $(BUILD) was
+# configured with before: libpqcha.pc is written at install time for the
+# prefix installed to. DESTDIR=/stage stages the install (packaging) with the
+# paths still those of $(PREFIX).
 install: build
-	cmake --install $(BUILD)
+	DESTDIR="$(DESTDIR)" cmake --install "$(BUILD)" --prefix "$(PREFIX)"
+
+format:
+	@scripts/format.sh
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -14,6 +14,8 @@ required=(
   python3           # test oracles and JSON checks in integration tests
   clang             # libFuzzer targets
   libclang-rt-14-dev  # libFuzzer and sanitizer runtimes for clang 14
+  clang-format      # the house style (.clang-format), checked by make check
+  binutils          # readelf, nm: the hardening and layering tests
 )
 optional_node=(nodejs npm)  # ML-DSA interop test with @noble/post-quantum
 
