@@ -102,13 +102,13 @@ typedef enum pqcha_err {
 } pqcha_err;
 
 /* A one-line English description; never NULL, "unknown error" for unknown values. */
-const char *pqcha_strerror(int err);
+const char *pqcha_strerror(pqcha_err err);
 
 /* The enumerator's name without the prefix, e.g. "BAD_SIGNATURE"; "UNKNOWN" for unknown values. */
-const char *pqcha_error_name(int err);
+const char *pqcha_error_name(pqcha_err err);
 
 /* 1 if err means the input was malformed (10-39), else 0. */
-int pqcha_error_is_malformed(int err);
+int pqcha_error_is_malformed(pqcha_err err);
 
 #ifdef __cplusplus
 }

@@ -70,21 +70,23 @@ static const error_entry error_table[PQCHA_ERR_LAST_] = {
     [PQCHA_ERR_READ_ONLY] = {"READ_ONLY", "read-only file system"},
 };
 
-static const error_entry *lookup(int err) {
-    if (err < 0 || err >= PQCHA_ERR_LAST_ || error_table[err].name == NULL) return NULL;
-    return &error_table[err];
+/* Any value a caller holds, also one outside the enum (a cast int). */
+static const error_entry *lookup(pqcha_err err) {
+    unsigned value = (unsigned)err;
+    if (value >= (unsigned)PQCHA_ERR_LAST_ || error_table[value].name == NULL) return NULL;
+    return &error_table[value];
 }
 
-const char *pqcha_strerror(int err) {
+const char *pqcha_strerror(pqcha_err err) {
     const error_entry *e = lookup(err);
     return e ? e->description : "unknown error";
 }
 
-const char *pqcha_error_name(int err) {
+const char *pqcha_error_name(pqcha_err err) {
     const error_entry *e = lookup(err);
     return e ? e->name : "UNKNOWN";
 }
 
-int pqcha_error_is_malformed(int err) {
+int pqcha_error_is_malformed(pqcha_err err) {
     return err >= PQCHA_ERR_MALFORMED && err < PQCHA_ERR_BAD_SIGNATURE;
 }

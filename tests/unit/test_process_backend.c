@@ -253,7 +253,7 @@ static void test_file_mappings_digest_like_the_files(void) {
                   PQCHA_ERR_REGION_EXISTS);
         CHECK(find_region(b, "both") == NULL);
     } else {
-        CHECK(!"model_server_sim did not start");
+        CHECK_FAILED("model_server_sim did not start");
     }
     sim_stop(&s);
     pqcha_backend_free(b);
@@ -288,7 +288,7 @@ static void test_anonymous_ranges(void) {
         CHECK_ERR(pqcha_process_backend_add_range(b, WORKLOAD, s.pid, at, 1ull << 40, "huge"),
                   PQCHA_ERR_NO_SUCH_REGION);
     } else {
-        CHECK(!"model_server_sim did not start");
+        CHECK_FAILED("model_server_sim did not start");
     }
     sim_stop(&s);
     pqcha_backend_free(b);
@@ -315,7 +315,7 @@ static void test_readonly_files_selection(void) {
         CHECK(exe != NULL && pqcha_region_protection(exe) == PQCHA_PROT_RX);
         pqcha_region_free(exe);
     } else {
-        CHECK(!"model_server_sim did not start");
+        CHECK_FAILED("model_server_sim did not start");
     }
     sim_stop(&s);
     pqcha_backend_free(b);
@@ -353,7 +353,7 @@ static void test_unusable_mappings_listed(void) {
         CHECK_OK(pqcha_process_backend_add_mappings(b, "w2", s.pid, "good-*", NULL));
         CHECK(pqcha_process_backend_unusable_count(b) == 0);
     } else {
-        CHECK(!"model_server_sim did not start");
+        CHECK_FAILED("model_server_sim did not start");
     }
     sim_stop(&s);
     CHECK(pqcha_process_backend_unusable_count(NULL) == 0);
@@ -408,7 +408,7 @@ static void test_fallback_to_proc_pid_mem(void) {
             fprintf(stderr, "  seccomp child: status %d\n", status);
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     } else {
-        CHECK(!"model_server_sim did not start");
+        CHECK_FAILED("model_server_sim did not start");
     }
     sim_stop(&s);
     pqcha_backend_free(b);
@@ -452,7 +452,7 @@ static void test_adjacent_mappings_merge(void) {
         pqcha_region_list_free(list, n);
         check_digest(b, "split.bin", data, size);
     } else {
-        CHECK(!"model_server_sim did not start");
+        CHECK_FAILED("model_server_sim did not start");
     }
     sim_stop(&s);
     pqcha_backend_free(b);
@@ -500,7 +500,7 @@ static void test_process_exits_after_listing(void) {
         CHECK_ERR(digest_region(b, "exit.bin", digest), PQCHA_ERR_NO_SUCH_PROCESS);
         s.pid = 0;
     } else {
-        CHECK(!"model_server_sim did not start");
+        CHECK_FAILED("model_server_sim did not start");
     }
     sim_stop(&s);
     pqcha_backend_free(b);
@@ -524,7 +524,7 @@ static void test_mapping_replaced_after_listing(void) {
         CHECK(sim_expect_line(&s, "remapped"));
         CHECK_ERR(digest_region(b, "replaced.bin", digest), PQCHA_ERR_REGION_CHANGED);
     } else {
-        CHECK(!"model_server_sim did not start");
+        CHECK_FAILED("model_server_sim did not start");
     }
     sim_stop(&s);
     pqcha_backend_free(b);
@@ -596,7 +596,7 @@ static void test_sparse_multi_gib_region(void) {
         struct rusage usage;
         CHECK(getrusage(RUSAGE_SELF, &usage) == 0 && usage.ru_maxrss < 1024 * 1024);
     } else {
-        CHECK(!"model_server_sim did not start");
+        CHECK_FAILED("model_server_sim did not start");
     }
     sim_stop(&s);
     pqcha_backend_free(b);
@@ -681,7 +681,7 @@ static void test_tensor_tables_and_paths(void) {
         CHECK(files != NULL && strstr(files, path) != NULL);
         pqcha_free(files);
     } else {
-        CHECK(!"model_server_sim did not start");
+        CHECK_FAILED("model_server_sim did not start");
     }
     sim_stop(&s);
     pqcha_backend_free(b);
@@ -739,7 +739,7 @@ static void test_manifest_names_and_tables(void) {
         CHECK(files != NULL && strstr(files, "sha256-0123abcd (deleted)\n") != NULL);
         pqcha_free(files);
     } else {
-        CHECK(!"model_server_sim did not start");
+        CHECK_FAILED("model_server_sim did not start");
     }
     sim_stop(&s);
     pqcha_backend_free(b);
@@ -851,7 +851,7 @@ static void test_other_users_process_needs_privilege(void) {
                     pqcha_error_name(WEXITSTATUS(status)));
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     } else {
-        CHECK(!"model_server_sim did not start as nobody");
+        CHECK_FAILED("model_server_sim did not start as nobody");
     }
     sim_stop(&s);
     if (dir[0])

@@ -544,7 +544,7 @@ static void test_add_claim_rules(void) {
     for (size_t i = 0; i < PQCHA_MAX_REGIONS; i++) {
         if (pqcha__report_add_claim(rep, region, PQCHA_DIGEST_SHA3_256, digest, 32, 0, NULL) !=
             PQCHA_OK) {
-            CHECK(!"add_claim failed below the cap");
+            CHECK_FAILED("add_claim failed below the cap");
             break;
         }
     }

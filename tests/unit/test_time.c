@@ -27,7 +27,7 @@ static void test_every_day_round_trips(void) {
         int64_t back = -1;
         if (pqcha_time_format(out, t) != PQCHA_OK || pqcha_time_parse(&back, out) != PQCHA_OK ||
             back != t) {
-            CHECK(!"round trip failed");
+            CHECK_FAILED("round trip failed");
             return;
         }
     }

@@ -21,6 +21,13 @@ static int testutil_failures_in_test;
         }                                                                            \
     } while (0)
 
+/* Records a failure that no condition expresses (a branch that must not run). */
+#define CHECK_FAILED(why)                                                             \
+    do {                                                                              \
+        fprintf(stderr, "  %s:%d: failed: %s\n", __FILE__, __LINE__, why);           \
+        testutil_failures_in_test++;                                                  \
+    } while (0)
+
 /* Asserts that expr returns exactly the expected pqcha_err. */
 #define CHECK_ERR(expr, expected)                                                        \
     do {                                                                                 \
@@ -28,8 +35,8 @@ static int testutil_failures_in_test;
         int check_err_want_ = (int)(expected);                                           \
         if (check_err_got_ != check_err_want_) {                                         \
             fprintf(stderr, "  %s:%d: %s returned %s (%d), expected %s (%d)\n", __FILE__, \
-                    __LINE__, #expr, pqcha_error_name(check_err_got_), check_err_got_,  \
-                    pqcha_error_name(check_err_want_), check_err_want_);                 \
+                    __LINE__, #expr, pqcha_error_name((pqcha_err)check_err_got_), check_err_got_,\
+                    pqcha_error_name((pqcha_err)check_err_want_), check_err_want_);\
             testutil_failures_in_test++;                                                 \
         }                                                                                \
     } while (0)
