@@ -18,13 +18,13 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/pool.h"
 #include "core/keccak.h"
@@ -130,10 +130,12 @@ static double bandwidth(const uint8_t *data, size_t len, unsigned threads) {
         if (i > 0) pthread_create(&tids[i], NULL, scan_thread, &jobs[i]);
     }
     scan_thread(&jobs[0]);
-    for (unsigned i = 1; i < threads; i++) pthread_join(tids[i], NULL);
+    for (unsigned i = 1; i < threads; i++)
+        pthread_join(tids[i], NULL);
     double t = now_seconds() - t0;
     volatile uint64_t keep = 0;
-    for (unsigned i = 0; i < threads; i++) keep ^= jobs[i].sink;
+    for (unsigned i = 0; i < threads; i++)
+        keep ^= jobs[i].sink;
     (void)keep;
     return (double)(part * threads) / t / 1e9;
 }
@@ -163,11 +165,11 @@ static double run_hash(void *arg) {
     uint8_t out[32];
     double t0 = now_seconds();
     if (hc->alg == PQCHA_DIGEST_SHA3_256) {
-        if (pqcha_digest(out, sizeof out, hc->alg, hc->data, hc->len, 1) != PQCHA_OK)
-            return 0;
+        if (pqcha_digest(out, sizeof out, hc->alg, hc->data, hc->len, 1) != PQCHA_OK) return 0;
     } else {
         pqcha__parhash *ph = NULL;
-        if (pqcha__parhash_new_custom(&ph, hc->alg, hc->threads, hc->impl, hc->leaf_size) != PQCHA_OK)
+        if (pqcha__parhash_new_custom(&ph, hc->alg, hc->threads, hc->impl, hc->leaf_size) !=
+            PQCHA_OK)
             return 0;
         pqcha__parhash_update(ph, hc->data, hc->len);
         pqcha__parhash_final(ph, out);
@@ -202,13 +204,17 @@ static void bench_hashing(const options *o, const uint8_t *data, size_t len, uns
     for (size_t a = 0; a < 2; a++) {
         const char *alg = pqcha_digest_alg_name(algs[a]);
         snprintf(name, sizeof name, "%s, scalar, 1 thread", alg);
-        add_row("hash", name, hash_rate(o, (hash_case){data, len, algs[a], 1, scalar, PQCHA_TREE_LEAF_SIZE}),
+        add_row("hash", name,
+                hash_rate(o, (hash_case){data, len, algs[a], 1, scalar, PQCHA_TREE_LEAF_SIZE}),
                 "GB/s", base, base_name);
         snprintf(name, sizeof name, "%s, %s x%u lanes, 1 thread", alg, best->name, best->lanes);
-        add_row("hash", name, hash_rate(o, (hash_case){data, len, algs[a], 1, best, PQCHA_TREE_LEAF_SIZE}),
+        add_row("hash", name,
+                hash_rate(o, (hash_case){data, len, algs[a], 1, best, PQCHA_TREE_LEAF_SIZE}),
                 "GB/s", base, base_name);
-        snprintf(name, sizeof name, "%s, %s x%u lanes, %u threads", alg, best->name, best->lanes, cpus);
-        add_row("hash", name, hash_rate(o, (hash_case){data, len, algs[a], cpus, best, PQCHA_TREE_LEAF_SIZE}),
+        snprintf(name, sizeof name, "%s, %s x%u lanes, %u threads", alg, best->name, best->lanes,
+                 cpus);
+        add_row("hash", name,
+                hash_rate(o, (hash_case){data, len, algs[a], cpus, best, PQCHA_TREE_LEAF_SIZE}),
                 "GB/s", base, base_name);
     }
     if (!o->leaf_sweep) return;
@@ -216,8 +222,8 @@ static void bench_hashing(const options *o, const uint8_t *data, size_t len, uns
         for (unsigned t = 1; t <= cpus; t += cpus > 1 ? cpus - 1 : 1) {
             snprintf(name, sizeof name, "sha3-256-tree leaf %zu KiB, %u thread(s)", leaf / 1024, t);
             add_row("leaf-sweep", name,
-                    hash_rate(o, (hash_case){data, len, PQCHA_DIGEST_SHA3_256_TREE, t, best, leaf}), "GB/s",
-                    base, base_name);
+                    hash_rate(o, (hash_case){data, len, PQCHA_DIGEST_SHA3_256_TREE, t, best, leaf}),
+                    "GB/s", base, base_name);
         }
     }
 }
@@ -233,9 +239,11 @@ static pqcha__tensor_ref *model_layout(size_t len, size_t *count) {
     static char names[3 + LAYERS * PER_LAYER][48];
     pqcha__tensor_ref *t = calloc(n, sizeof *t);
     if (t == NULL) return NULL;
-    size_t norm = 16384, matrix = (len - at - (n * 32) - (2 * LAYERS + 1) * norm) / (LAYERS * 7 + 2) / 64 * 64;
+    size_t norm = 16384,
+           matrix = (len - at - (n * 32) - (2 * LAYERS + 1) * norm) / (LAYERS * 7 + 2) / 64 * 64;
     for (; i < n; i++) {
-        size_t size = (i % PER_LAYER == 1 || i % PER_LAYER == 2 || i == n - 2) && i > 0 ? norm : matrix;
+        size_t size =
+            (i % PER_LAYER == 1 || i % PER_LAYER == 2 || i == n - 2) && i > 0 ? norm : matrix;
         snprintf(names[i], sizeof names[i], "tensor.%zu", i);
         t[i] = (pqcha__tensor_ref){names[i], at, size};
         at += size + 32;
@@ -288,7 +296,8 @@ static void bench_segments(const options *o, const uint8_t *data, size_t len, un
         add_row("tensors", name, tree, "GB/s", tree, "whole-region tree");
         segment_case sc = {data, len, tensors, count, threads};
         snprintf(name, sizeof name, "sha3-256-segments, %zu tensors, %u thread(s)", count, threads);
-        add_row("tensors", name, best_of(o->repeat, run_segments, &sc), "GB/s", tree, "whole-region tree");
+        add_row("tensors", name, best_of(o->repeat, run_segments, &sc), "GB/s", tree,
+                "whole-region tree");
     }
     free(tensors);
 }
@@ -308,7 +317,8 @@ static pid_t spawn_holder(const uint8_t *data, size_t len, uint64_t *address) {
         memcpy(copy, data, len);
         uint64_t at = (uint64_t)(uintptr_t)copy;
         if (write(fds[1], &at, sizeof at) != (ssize_t)sizeof at) _exit(1);
-        for (;;) pause();
+        for (;;)
+            pause();
     }
     close(fds[1]);
     ssize_t got = pid > 0 ? read(fds[0], address, sizeof *address) : -1;
@@ -330,8 +340,8 @@ static double run_remote(void *arg) {
     remote_case *rc = arg;
     uint8_t out[32];
     double t0 = now_seconds();
-    if (pqcha_backend_digest(rc->backend, "bench", rc->region, PQCHA_DIGEST_SHA3_256_TREE, rc->threads,
-                             out, sizeof out) != PQCHA_OK)
+    if (pqcha_backend_digest(rc->backend, "bench", rc->region, PQCHA_DIGEST_SHA3_256_TREE,
+                             rc->threads, out, sizeof out) != PQCHA_OK)
         return 0;
     return (double)pqcha_region_size(rc->region) / (now_seconds() - t0) / 1e9;
 }
@@ -347,7 +357,8 @@ static void bench_process(const options *o, const uint8_t *data, size_t len, uns
     pqcha_region **regions = NULL;
     size_t count = 0;
     pqcha_err err = pqcha_backend_create(&backend, "process");
-    if (!err) err = pqcha_process_backend_add_range(backend, "bench", (int)pid, address, len, "weights");
+    if (!err)
+        err = pqcha_process_backend_add_range(backend, "bench", (int)pid, address, len, "weights");
     if (!err) err = pqcha_backend_list_regions(backend, "bench", &regions, &count);
     if (err || count != 1) {
         fprintf(stderr, "pqcha_bench: process backend: %s; skipping\n", pqcha_strerror(err));
@@ -355,7 +366,8 @@ static void bench_process(const options *o, const uint8_t *data, size_t len, uns
         char name[96];
         double local = hash_rate(o, (hash_case){data, len, PQCHA_DIGEST_SHA3_256_TREE, cpus, NULL,
                                                 PQCHA_TREE_LEAF_SIZE});
-        snprintf(name, sizeof name, "sha3-256-tree of %zu MiB in this process, %u threads", len >> 20, cpus);
+        snprintf(name, sizeof name, "sha3-256-tree of %zu MiB in this process, %u threads",
+                 len >> 20, cpus);
         add_row("process", name, local, "GB/s", local, "own memory");
         remote_case rc = {backend, regions[0], cpus};
         snprintf(name, sizeof name, "same bytes mapped in another process, %u threads", cpus);
@@ -389,7 +401,8 @@ static void fail(const char *what, pqcha_err err) {
 }
 
 /* Builds a policy JSON for the workload with every region's digest. */
-static char *policy_for(const pqcha_key *key, pqcha_backend *backend, size_t nregions, unsigned threads) {
+static char *policy_for(const pqcha_key *key, pqcha_backend *backend, size_t nregions,
+                        unsigned threads) {
     char *pub = NULL;
     size_t pub_len = 0;
     pqcha_err err = pqcha_key_public_pem(&pub, &pub_len, key);
@@ -398,8 +411,10 @@ static char *policy_for(const pqcha_key *key, pqcha_backend *backend, size_t nre
     char *json = malloc(cap);
     size_t n = (size_t)snprintf(json, cap, "{\"version\":1,\"trustedKeys\":[\"");
     for (size_t i = 0; i < pub_len; i++) {
-        if (pub[i] == '\n') n += (size_t)snprintf(json + n, cap - n, "\\n");
-        else json[n++] = pub[i];
+        if (pub[i] == '\n')
+            n += (size_t)snprintf(json + n, cap - n, "\\n");
+        else
+            json[n++] = pub[i];
     }
     n += (size_t)snprintf(json + n, cap - n, "\"],\"workloads\":{\"bench\":{\"regions\":{");
     pqcha_region **regions = NULL;
@@ -408,12 +423,12 @@ static char *policy_for(const pqcha_key *key, pqcha_backend *backend, size_t nre
     for (size_t i = 0; i < count; i++) {
         uint8_t d[32];
         char hex[65];
-        if ((err = pqcha_backend_digest(backend, "bench", regions[i], PQCHA_DIGEST_SHA3_256_TREE, threads, d,
-                                        sizeof d)))
+        if ((err = pqcha_backend_digest(backend, "bench", regions[i], PQCHA_DIGEST_SHA3_256_TREE,
+                                        threads, d, sizeof d)))
             fail("digest", err);
         pqcha_hex_encode(hex, d, sizeof d);
-        n += (size_t)snprintf(json + n, cap - n, "%s\"%s\":{\"sha3-256-tree\":\"%s\"}", i ? "," : "",
-                              pqcha_region_id(regions[i]), hex);
+        n += (size_t)snprintf(json + n, cap - n, "%s\"%s\":{\"sha3-256-tree\":\"%s\"}",
+                              i ? "," : "", pqcha_region_id(regions[i]), hex);
     }
     snprintf(json + n, cap - n, "}}}}");
     pqcha_region_list_free(regions, count);
@@ -427,14 +442,17 @@ static void bench_shape(const options *o, const shape *s, const pqcha_key *key, 
     pqcha_err err = pqcha_backend_create(&backend, "in-memory");
     if (err) fail("backend", err);
     uint8_t *content = malloc(s->region_size);
-    for (size_t i = 0; i < s->region_size; i++) content[i] = (uint8_t)(i * 31 + 7);
+    for (size_t i = 0; i < s->region_size; i++)
+        content[i] = (uint8_t)(i * 31 + 7);
     for (size_t r = 0; r < s->regions; r++) {
         char id[32];
         snprintf(id, sizeof id, "region-%zu", r);
         pqcha_region *region = NULL;
-        if ((err = pqcha_region_create(&region, id, "bench", 0x1000 * (r + 1), s->region_size, PQCHA_PROT_RO)))
+        if ((err = pqcha_region_create(&region, id, "bench", 0x1000 * (r + 1), s->region_size,
+                                       PQCHA_PROT_RO)))
             fail("region", err);
-        if ((err = pqcha_memory_backend_register(backend, "bench", region, content, s->region_size)))
+        if ((err =
+                 pqcha_memory_backend_register(backend, "bench", region, content, s->region_size)))
             fail("register", err);
         pqcha_region_free(region);
     }
@@ -478,7 +496,8 @@ static void bench_shape(const options *o, const shape *s, const pqcha_key *key, 
     pqcha_backend_free(backend);
 }
 
-static void bench_mldsa(const options *o, const pqcha_key *key, double *sign_ms, double *verify_ms) {
+static void bench_mldsa(const options *o, const pqcha_key *key, double *sign_ms,
+                        double *verify_ms) {
     static const uint8_t msg[512] = {1};
     int n = o->repeat * 20;
     double best_sign = 1e9, best_verify = 1e9;
@@ -499,7 +518,8 @@ static void bench_mldsa(const options *o, const pqcha_key *key, double *sign_ms,
     *sign_ms = best_sign * 1e3;
     *verify_ms = best_verify * 1e3;
     add_row("ml-dsa", "ML-DSA-65 sign (baseline)", *sign_ms, "ms", *sign_ms, "ML-DSA-65 sign");
-    add_row("ml-dsa", "ML-DSA-65 verify (baseline)", *verify_ms, "ms", *verify_ms, "ML-DSA-65 verify");
+    add_row("ml-dsa", "ML-DSA-65 verify (baseline)", *verify_ms, "ms", *verify_ms,
+            "ML-DSA-65 verify");
 }
 
 /* ---- output ---- */
@@ -521,13 +541,14 @@ static void print_table(unsigned cpus, size_t len) {
 }
 
 static void print_json(unsigned cpus, size_t len) {
-    printf("{\"version\":\"%s\",\"cpus\":%u,\"keccak\":\"%s\",\"buffer_mib\":%zu,\"rows\":[", pqcha_version(),
-           cpus, pqcha_keccak_implementation(), len >> 20);
+    printf("{\"version\":\"%s\",\"cpus\":%u,\"keccak\":\"%s\",\"buffer_mib\":%zu,\"rows\":[",
+           pqcha_version(), cpus, pqcha_keccak_implementation(), len >> 20);
     for (size_t i = 0; i < nrows; i++) {
         const row *r = &rows[i];
-        printf("%s{\"section\":\"%s\",\"name\":\"%s\",\"value\":%.6f,\"unit\":\"%s\",\"ratio\":%.4f,"
-               "\"ratio_to\":\"%s\"}",
-               i ? "," : "", r->section, r->name, r->value, r->unit, r->ratio, r->ratio_to);
+        printf(
+            "%s{\"section\":\"%s\",\"name\":\"%s\",\"value\":%.6f,\"unit\":\"%s\",\"ratio\":%.4f,"
+            "\"ratio_to\":\"%s\"}",
+            i ? "," : "", r->section, r->name, r->value, r->unit, r->ratio, r->ratio_to);
     }
     printf("]}\n");
 }
@@ -541,10 +562,14 @@ static void usage(void) {
 int main(int argc, char **argv) {
     options o = {0, 1024, 3, 0};
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) o.json = 1;
-        else if (strcmp(argv[i], "--leaf-sweep") == 0) o.leaf_sweep = 1;
-        else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) o.size_mib = strtoul(argv[++i], NULL, 10);
-        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) o.repeat = atoi(argv[++i]);
+        if (strcmp(argv[i], "--json") == 0)
+            o.json = 1;
+        else if (strcmp(argv[i], "--leaf-sweep") == 0)
+            o.leaf_sweep = 1;
+        else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc)
+            o.size_mib = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            o.repeat = atoi(argv[++i]);
         else {
             usage();
             return strcmp(argv[i], "--help") == 0 ? 0 : 4;
@@ -580,7 +605,9 @@ int main(int argc, char **argv) {
         bench_shape(&o, &shapes[i], key, cpus, sign_ms, verify_ms);
     pqcha_key_free(key);
 
-    if (o.json) print_json(cpus, len);
-    else print_table(cpus, len);
+    if (o.json)
+        print_json(cpus, len);
+    else
+        print_table(cpus, len);
     return 0;
 }

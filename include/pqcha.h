@@ -5,15 +5,15 @@
 
 #define PQCHA_VERSION_STRING "0.1.0"
 
-#include "pqcha/error.h"
-#include "pqcha/crypto.h"
-#include "pqcha/report.h"
-#include "pqcha/backend.h"
 #include "pqcha/attest.h"
-#include "pqcha/policy.h"
-#include "pqcha/verify.h"
-#include "pqcha/manifest.h"
+#include "pqcha/backend.h"
+#include "pqcha/crypto.h"
+#include "pqcha/error.h"
 #include "pqcha/files.h"
+#include "pqcha/manifest.h"
+#include "pqcha/policy.h"
+#include "pqcha/report.h"
+#include "pqcha/verify.h"
 
 #ifdef __cplusplus
 extern "C" {

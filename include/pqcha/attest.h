@@ -14,7 +14,7 @@ extern "C" {
 #endif
 
 #define PQCHA_DEFAULT_TTL_SECONDS 300
-#define PQCHA_MAX_TTL_SECONDS (7 * 24 * 3600)
+#define PQCHA_MAX_TTL_SECONDS     (7 * 24 * 3600)
 
 /* Measures every region a backend lists for one workload and signs the result.
  * Holds references (not copies) to the key and the backend: both must outlive it.
@@ -39,7 +39,8 @@ pqcha_err pqcha_attester_set_sequence(pqcha_attester *a, uint64_t next_sequence)
  * Returns: OK, INVALID_ARGUMENT, BAD_IDENTIFIER, BAD_HEX (not 64 lowercase hex
  * digits), TOO_LARGE (more than PQCHA_MAX_REGIONS regions), NO_MEMORY. */
 PQCHA_MUST_CHECK
-pqcha_err pqcha_attester_set_expected(pqcha_attester *a, const char *region_id, const char *digest_hex);
+pqcha_err pqcha_attester_set_expected(pqcha_attester *a, const char *region_id,
+                                      const char *digest_hex);
 /* The digest algorithm for every region: PQCHA_DIGEST_SHA3_256_TREE by default.
  * Returns: OK, INVALID_ARGUMENT, UNSUPPORTED_ALGORITHM (unknown, or
  * sha3-256-segments: the attester chooses that one for regions with tensors). */

@@ -58,7 +58,8 @@ pqcha_err pqcha_backend_create(pqcha_backend **out, const char *name);
  * platform, list_regions or read_region), BAD_IDENTIFIER (the platform is
  * not a valid identifier), NO_MEMORY. */
 PQCHA_MUST_CHECK
-pqcha_err pqcha_backend_create_custom(pqcha_backend **out, const pqcha_backend_ops *ops, void *self);
+pqcha_err pqcha_backend_create_custom(pqcha_backend **out, const pqcha_backend_ops *ops,
+                                      void *self);
 /* The built-in registry names, NULL-terminated. */
 const char *const *pqcha_backend_names(void);
 const char *pqcha_backend_name(const pqcha_backend *b);
@@ -100,9 +101,9 @@ pqcha_err pqcha_backend_hash(pqcha_backend *b, const char *workload_id, const pq
  * the algorithm's length; UNSUPPORTED_ALGORITHM (unknown, or
  * sha3-256-segments); CRYPTO. */
 PQCHA_MUST_CHECK
-pqcha_err pqcha_backend_digest(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
-                               pqcha_digest_alg alg, unsigned threads, uint8_t *digest,
-                               size_t digest_len);
+pqcha_err pqcha_backend_digest(pqcha_backend *b, const char *workload_id,
+                               const pqcha_region *region, pqcha_digest_alg alg, unsigned threads,
+                               uint8_t *digest, size_t digest_len);
 
 /* ---- "in-memory": regions registered by the caller, ids scoped per workload ---- */
 /* Copies data (len must equal the region's size: PQCHA_ERR_INVALID_ARGUMENT).
@@ -223,7 +224,8 @@ pqcha_err pqcha_process_backend_add_range(pqcha_backend *b, const char *workload
  * NO_SUCH_PROCESS, PERMISSION, NO_SUCH_REGION, REGION_EXISTS, TOO_LARGE,
  * BACKEND_IO, NO_MEMORY. */
 PQCHA_MUST_CHECK
-pqcha_err pqcha_process_backend_add_readonly_files(pqcha_backend *b, const char *workload_id, int pid);
+pqcha_err pqcha_process_backend_add_readonly_files(pqcha_backend *b, const char *workload_id,
+                                                   int pid);
 
 /* The mappings the last add_mappings, add_file or add_readonly_files call
  * could not use, each path once, and why: skipped by add_readonly_files; for

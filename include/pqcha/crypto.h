@@ -28,7 +28,7 @@ void pqcha_free_secret(void *p, size_t len); /* wipes len bytes, then frees */
 void pqcha_wipe(void *p, size_t len);        /* not optimised away */
 
 /* ---- digests ---- */
-#define PQCHA_SHA3_256_LEN 32
+#define PQCHA_SHA3_256_LEN   32
 #define PQCHA_MAX_DIGEST_LEN 64
 
 /* Digest algorithms, named on the wire (docs/FORMAT.md section 4.4):
@@ -106,8 +106,8 @@ void pqcha_hasher_free(pqcha_hasher *h);
 PQCHA_MUST_CHECK
 pqcha_err pqcha_hasher_expect_length(pqcha_hasher *h, uint64_t total_len);
 size_t pqcha_hasher_node_count(const pqcha_hasher *h);
-unsigned pqcha_hasher_node_level(const pqcha_hasher *h); /* leaves per node = 2^level */
-const uint8_t *pqcha_hasher_nodes(const pqcha_hasher *h);  /* 32 bytes per node, in order */
+unsigned pqcha_hasher_node_level(const pqcha_hasher *h);  /* leaves per node = 2^level */
+const uint8_t *pqcha_hasher_nodes(const pqcha_hasher *h); /* 32 bytes per node, in order */
 
 /* One-shot SHA3-256.
  * Returns: OK, INVALID_ARGUMENT (out NULL, data NULL with len > 0), NO_MEMORY, CRYPTO. */
@@ -138,15 +138,15 @@ typedef enum pqcha_sig_alg {
  * Returns: OK, INVALID_ARGUMENT (out or name NULL), UNSUPPORTED_ALGORITHM. */
 PQCHA_MUST_CHECK
 pqcha_err pqcha_sig_alg_parse(pqcha_sig_alg *out, const char *name);
-const char *pqcha_sig_alg_name(pqcha_sig_alg alg);      /* NULL if unknown */
-size_t pqcha_sig_alg_signature_length(pqcha_sig_alg alg); /* 2420, 3309, 4627; 0 if unknown */
+const char *pqcha_sig_alg_name(pqcha_sig_alg alg);         /* NULL if unknown */
+size_t pqcha_sig_alg_signature_length(pqcha_sig_alg alg);  /* 2420, 3309, 4627; 0 if unknown */
 size_t pqcha_sig_alg_public_key_length(pqcha_sig_alg alg); /* 1312, 1952, 2592; 0 if unknown */
 
 /* A key pair or a public key alone. Private material is wiped on free. */
 typedef struct pqcha_key pqcha_key;
 
 #define PQCHA_KEY_ID_HEX_LEN 64 /* lowercase hex of SHA3-256(SPKI DER) */
-#define PQCHA_MAX_PEM_LEN (64 * 1024)
+#define PQCHA_MAX_PEM_LEN    (64 * 1024)
 
 /* Returns: OK, INVALID_ARGUMENT, UNSUPPORTED_ALGORITHM, NO_MEMORY, CRYPTO. */
 PQCHA_MUST_CHECK
@@ -187,8 +187,8 @@ void pqcha_key_free(pqcha_key *key);
  * Returns: OK, INVALID_ARGUMENT (also msg NULL with msg_len > 0),
  * NOT_PRIVATE_KEY, NO_MEMORY, CRYPTO. */
 PQCHA_MUST_CHECK
-pqcha_err pqcha_sign(uint8_t **sig, size_t *sig_len, const pqcha_key *key,
-                     const uint8_t *msg, size_t msg_len);
+pqcha_err pqcha_sign(uint8_t **sig, size_t *sig_len, const pqcha_key *key, const uint8_t *msg,
+                     size_t msg_len);
 /* Returns: OK, INVALID_ARGUMENT, BAD_SIGNATURE_LENGTH (not the key's
  * algorithm's length), BAD_SIGNATURE, NO_MEMORY, CRYPTO. */
 PQCHA_MUST_CHECK

@@ -31,74 +31,75 @@ typedef enum pqcha_err {
     PQCHA_OK = 0,
 
     /* environment and API misuse */
-    PQCHA_ERR_INVALID_ARGUMENT = 1,   /* NULL where not allowed, bad option value */
+    PQCHA_ERR_INVALID_ARGUMENT = 1, /* NULL where not allowed, bad option value */
     PQCHA_ERR_NO_MEMORY = 2,
-    PQCHA_ERR_CRYPTO = 3,             /* the crypto library failed unexpectedly */
-    PQCHA_ERR_RNG = 4,                /* no randomness available */
-    PQCHA_ERR_CANCELLED = 5,          /* a continuous run was stopped */
-    PQCHA_ERR_INTERNAL = 6,           /* an invariant broke: a bug in pqcha */
+    PQCHA_ERR_CRYPTO = 3,    /* the crypto library failed unexpectedly */
+    PQCHA_ERR_RNG = 4,       /* no randomness available */
+    PQCHA_ERR_CANCELLED = 5, /* a continuous run was stopped */
+    PQCHA_ERR_INTERNAL = 6,  /* an invariant broke: a bug in pqcha */
 
     /* malformed input */
-    PQCHA_ERR_MALFORMED = 10,          /* generic structural error */
-    PQCHA_ERR_TOO_LARGE = 11,          /* input or field exceeds its size cap */
-    PQCHA_ERR_JSON_SYNTAX = 12,        /* not JSON, or not UTF-8, or trailing bytes */
+    PQCHA_ERR_MALFORMED = 10,   /* generic structural error */
+    PQCHA_ERR_TOO_LARGE = 11,   /* input or field exceeds its size cap */
+    PQCHA_ERR_JSON_SYNTAX = 12, /* not JSON, or not UTF-8, or trailing bytes */
     PQCHA_ERR_JSON_DUPLICATE_KEY = 13,
     PQCHA_ERR_UNKNOWN_FIELD = 14,
     PQCHA_ERR_MISSING_FIELD = 15,
-    PQCHA_ERR_WRONG_TYPE = 16,         /* a field has the wrong JSON type */
-    PQCHA_ERR_BAD_BASE64 = 17,         /* invalid or non-canonical base64 */
-    PQCHA_ERR_BAD_HEX = 18,            /* invalid, uppercase or wrong-length hex */
-    PQCHA_ERR_BAD_TIMESTAMP = 19,      /* not RFC 3339 UTC "YYYY-MM-DDTHH:MM:SS[.frac]Z" */
-    PQCHA_ERR_TIMESTAMP_NO_ZONE = 20,  /* a timestamp without a zone designator */
+    PQCHA_ERR_WRONG_TYPE = 16,        /* a field has the wrong JSON type */
+    PQCHA_ERR_BAD_BASE64 = 17,        /* invalid or non-canonical base64 */
+    PQCHA_ERR_BAD_HEX = 18,           /* invalid, uppercase or wrong-length hex */
+    PQCHA_ERR_BAD_TIMESTAMP = 19,     /* not RFC 3339 UTC "YYYY-MM-DDTHH:MM:SS[.frac]Z" */
+    PQCHA_ERR_TIMESTAMP_NO_ZONE = 20, /* a timestamp without a zone designator */
     PQCHA_ERR_BAD_SIGNATURE_LENGTH = 21,
     PQCHA_ERR_UNSUPPORTED_ALGORITHM = 22, /* signature or digest algorithm unknown */
-    PQCHA_ERR_BAD_PAYLOAD_TYPE = 23,   /* DSSE payloadType is not pqcha's */
-    PQCHA_ERR_BAD_STATEMENT_TYPE = 24, /* in-toto _type or predicateType unknown */
-    PQCHA_ERR_INCONSISTENT_CLAIMS = 25,/* subjects and regions disagree, etc. */
-    PQCHA_ERR_BAD_PROTECTION = 26,     /* protection not one of R, RO, RW, RX */
-    PQCHA_ERR_BAD_KEY = 27,            /* a key that cannot be parsed or is not ML-DSA */
-    PQCHA_ERR_OUT_OF_RANGE = 28,       /* a number outside its allowed range */
-    PQCHA_ERR_BAD_IDENTIFIER = 29,     /* empty id, control characters, too long */
-    PQCHA_ERR_EMPTY_REPORT = 30,       /* a report with no regions */
-    PQCHA_ERR_SIGNATURE_COUNT = 31,    /* not exactly one DSSE signature */
-    PQCHA_ERR_BAD_POLICY = 32,         /* a policy that is well-formed JSON but meaningless */
-    PQCHA_ERR_JSON_TOO_COMPLEX = 33,   /* JSON nested too deeply, or more values than its size allows */
+    PQCHA_ERR_BAD_PAYLOAD_TYPE = 23,      /* DSSE payloadType is not pqcha's */
+    PQCHA_ERR_BAD_STATEMENT_TYPE = 24,    /* in-toto _type or predicateType unknown */
+    PQCHA_ERR_INCONSISTENT_CLAIMS = 25,   /* subjects and regions disagree, etc. */
+    PQCHA_ERR_BAD_PROTECTION = 26,        /* protection not one of R, RO, RW, RX */
+    PQCHA_ERR_BAD_KEY = 27,               /* a key that cannot be parsed or is not ML-DSA */
+    PQCHA_ERR_OUT_OF_RANGE = 28,          /* a number outside its allowed range */
+    PQCHA_ERR_BAD_IDENTIFIER = 29,        /* empty id, control characters, too long */
+    PQCHA_ERR_EMPTY_REPORT = 30,          /* a report with no regions */
+    PQCHA_ERR_SIGNATURE_COUNT = 31,       /* not exactly one DSSE signature */
+    PQCHA_ERR_BAD_POLICY = 32,            /* a policy that is well-formed JSON but meaningless */
+    PQCHA_ERR_JSON_TOO_COMPLEX =
+        33, /* JSON nested too deeply, or more values than its size allows */
 
     /* verification */
     PQCHA_ERR_BAD_SIGNATURE = 40,
-    PQCHA_ERR_UNTRUSTED_KEY = 41,      /* signed by a key the verifier does not trust */
+    PQCHA_ERR_UNTRUSTED_KEY = 41, /* signed by a key the verifier does not trust */
     PQCHA_ERR_EXPIRED = 42,
-    PQCHA_ERR_NOT_YET_VALID = 43,      /* issued_at later than now + skew */
-    PQCHA_ERR_LIFETIME_TOO_LONG = 44,  /* expires_at - issued_at above the maximum */
+    PQCHA_ERR_NOT_YET_VALID = 43,     /* issued_at later than now + skew */
+    PQCHA_ERR_LIFETIME_TOO_LONG = 44, /* expires_at - issued_at above the maximum */
     PQCHA_ERR_NONCE_MISMATCH = 45,
-    PQCHA_ERR_MEMORY_DRIFT = 46,       /* authentic digest differs from the policy */
-    PQCHA_ERR_MISSING_REGION = 47,     /* a region the policy requires is absent */
+    PQCHA_ERR_MEMORY_DRIFT = 46,   /* authentic digest differs from the policy */
+    PQCHA_ERR_MISSING_REGION = 47, /* a region the policy requires is absent */
     PQCHA_ERR_DUPLICATE_REGION = 48,
-    PQCHA_ERR_UNEXPECTED_REGION = 49,  /* a region the policy does not know */
-    PQCHA_ERR_UNKNOWN_WORKLOAD = 50,   /* the policy has no entry for the workload */
-    PQCHA_ERR_POLICY_VIOLATION = 51,   /* algorithm, platform or signer not allowed */
-    PQCHA_ERR_SIGNER_MISMATCH = 52,    /* payload names a different signer than the envelope */
+    PQCHA_ERR_UNEXPECTED_REGION = 49, /* a region the policy does not know */
+    PQCHA_ERR_UNKNOWN_WORKLOAD = 50,  /* the policy has no entry for the workload */
+    PQCHA_ERR_POLICY_VIOLATION = 51,  /* algorithm, platform or signer not allowed */
+    PQCHA_ERR_SIGNER_MISMATCH = 52,   /* payload names a different signer than the envelope */
 
     /* backends */
     PQCHA_ERR_UNKNOWN_BACKEND = 60,
-    PQCHA_ERR_BACKEND_IO = 61,         /* reading region bytes failed */
+    PQCHA_ERR_BACKEND_IO = 61, /* reading region bytes failed */
     PQCHA_ERR_NO_SUCH_REGION = 62,
     PQCHA_ERR_DEVICE_NOT_PRESENT = 63, /* platform device (SEV-SNP/TDX) absent */
     PQCHA_ERR_REGION_EXISTS = 64,
-    PQCHA_ERR_REGION_CHANGED = 65,     /* the region changed (size, mapping) while reading */
-    PQCHA_ERR_NO_SUCH_PROCESS = 66,    /* the process does not exist (or exited) */
-    PQCHA_ERR_PERMISSION = 67,         /* permission denied: a file, or another process's memory */
+    PQCHA_ERR_REGION_CHANGED = 65,  /* the region changed (size, mapping) while reading */
+    PQCHA_ERR_NO_SUCH_PROCESS = 66, /* the process does not exist (or exited) */
+    PQCHA_ERR_PERMISSION = 67,      /* permission denied: a file, or another process's memory */
 
     /* files and keys */
-    PQCHA_ERR_FILE_EXISTS = 70,        /* refusing to overwrite without force */
+    PQCHA_ERR_FILE_EXISTS = 70, /* refusing to overwrite without force */
     PQCHA_ERR_NOT_FOUND = 71,
     PQCHA_ERR_IO = 72,
-    PQCHA_ERR_NOT_PRIVATE_KEY = 73,    /* a public key where a private one is needed */
-    PQCHA_ERR_NO_SPACE = 74,           /* no space left on the device (or quota exceeded) */
-    PQCHA_ERR_IS_DIRECTORY = 75,       /* a directory where a file is needed */
-    PQCHA_ERR_READ_ONLY = 76,          /* a read-only file system */
+    PQCHA_ERR_NOT_PRIVATE_KEY = 73, /* a public key where a private one is needed */
+    PQCHA_ERR_NO_SPACE = 74,        /* no space left on the device (or quota exceeded) */
+    PQCHA_ERR_IS_DIRECTORY = 75,    /* a directory where a file is needed */
+    PQCHA_ERR_READ_ONLY = 76,       /* a read-only file system */
 
-    PQCHA_ERR_LAST_ = 77               /* not an error; one past the highest value */
+    PQCHA_ERR_LAST_ = 77 /* not an error; one past the highest value */
 } pqcha_err;
 
 /* A one-line English description; never NULL, "unknown error" for unknown values. */

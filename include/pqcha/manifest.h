@@ -19,9 +19,9 @@
 extern "C" {
 #endif
 
-#define PQCHA_MAX_MANIFEST_LEN (64u * 1024u * 1024u)
+#define PQCHA_MAX_MANIFEST_LEN   (64u * 1024u * 1024u)
 #define PQCHA_MAX_MANIFEST_FILES 1024u
-#define PQCHA_MAX_TENSORS 1000000u
+#define PQCHA_MAX_TENSORS        1000000u
 
 typedef struct pqcha_manifest pqcha_manifest;
 
@@ -78,8 +78,10 @@ void pqcha_manifest_free(pqcha_manifest *m);
 size_t pqcha_manifest_file_count(const pqcha_manifest *m);
 const char *pqcha_manifest_file_name(const pqcha_manifest *m, size_t file);
 uint64_t pqcha_manifest_file_size(const pqcha_manifest *m, size_t file);
-const char *pqcha_manifest_file_format(const pqcha_manifest *m, size_t file); /* "safetensors", "gguf", "raw" */
-const char *pqcha_manifest_file_digest_hex(const pqcha_manifest *m, size_t file); /* sha3-256-tree */
+const char *pqcha_manifest_file_format(const pqcha_manifest *m,
+                                       size_t file); /* "safetensors", "gguf", "raw" */
+const char *pqcha_manifest_file_digest_hex(const pqcha_manifest *m,
+                                           size_t file); /* sha3-256-tree */
 size_t pqcha_manifest_tensor_count(const pqcha_manifest *m, size_t file);
 const char *pqcha_manifest_tensor_name(const pqcha_manifest *m, size_t file, size_t tensor);
 const char *pqcha_manifest_tensor_dtype(const pqcha_manifest *m, size_t file, size_t tensor);

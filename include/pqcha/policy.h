@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define PQCHA_DEFAULT_MAX_SKEW_SECONDS 60
+#define PQCHA_DEFAULT_MAX_SKEW_SECONDS     60
 #define PQCHA_DEFAULT_MAX_LIFETIME_SECONDS 3600
 
 typedef struct pqcha_policy pqcha_policy;

@@ -13,18 +13,18 @@ extern "C" {
 #endif
 
 /* ---- size caps (also in docs/FORMAT.md) ---- */
-#define PQCHA_MAX_ENVELOPE_LEN (16u * 1024u * 1024u)
-#define PQCHA_MAX_PAYLOAD_LEN (12u * 1024u * 1024u)
-#define PQCHA_MAX_POLICY_LEN (4u * 1024u * 1024u)
-#define PQCHA_MAX_REGIONS 65536u
-#define PQCHA_MAX_ID_LEN 256u          /* region, workload, report ids (bytes) */
+#define PQCHA_MAX_ENVELOPE_LEN    (16u * 1024u * 1024u)
+#define PQCHA_MAX_PAYLOAD_LEN     (12u * 1024u * 1024u)
+#define PQCHA_MAX_POLICY_LEN      (4u * 1024u * 1024u)
+#define PQCHA_MAX_REGIONS         65536u
+#define PQCHA_MAX_ID_LEN          256u /* region, workload, report ids (bytes) */
 #define PQCHA_MAX_DESCRIPTION_LEN 1024u
-#define PQCHA_MIN_NONCE_BYTES 8u
-#define PQCHA_MAX_NONCE_BYTES 64u
-#define PQCHA_MAX_SAFE_INTEGER 9007199254740991ull /* 2^53-1: every JSON reader agrees */
+#define PQCHA_MIN_NONCE_BYTES     8u
+#define PQCHA_MAX_NONCE_BYTES     64u
+#define PQCHA_MAX_SAFE_INTEGER    9007199254740991ull /* 2^53-1: every JSON reader agrees */
 
 /* The strings that make a pqcha report a pqcha report. */
-#define PQCHA_PAYLOAD_TYPE "application/vnd.pqcha.attestation.v1+json"
+#define PQCHA_PAYLOAD_TYPE   "application/vnd.pqcha.attestation.v1+json"
 #define PQCHA_STATEMENT_TYPE "https://in-toto.io/Statement/v1"
 #define PQCHA_PREDICATE_TYPE "https://pqcha.dev/attestation/memory/v1"
 

@@ -56,10 +56,11 @@ void pqcha_verifier_free(pqcha_verifier *v);
 
 /* ---- result ---- */
 typedef enum pqcha_verdict {
-    PQCHA_VERDICT_VALID = 0,     /* authentic, fresh, matches policy */
-    PQCHA_VERDICT_DRIFT = 1,     /* authentic and fresh, but memory differs or a required region is missing */
-    PQCHA_VERDICT_REJECTED = 2,  /* signature, trust, freshness, nonce or policy failure */
-    PQCHA_VERDICT_MALFORMED = 3  /* the input is not a well-formed report */
+    PQCHA_VERDICT_VALID = 0, /* authentic, fresh, matches policy */
+    PQCHA_VERDICT_DRIFT =
+        1, /* authentic and fresh, but memory differs or a required region is missing */
+    PQCHA_VERDICT_REJECTED = 2, /* signature, trust, freshness, nonce or policy failure */
+    PQCHA_VERDICT_MALFORMED = 3 /* the input is not a well-formed report */
 } pqcha_verdict;
 
 typedef enum pqcha_check_status {
@@ -82,7 +83,8 @@ typedef struct pqcha_result pqcha_result;
  * *out NULL, INVALID_ARGUMENT (out or v NULL, envelope NULL with len > 0) or
  * NO_MEMORY. */
 PQCHA_MUST_CHECK
-pqcha_err pqcha_verify(pqcha_result **out, const pqcha_verifier *v, const char *envelope, size_t len);
+pqcha_err pqcha_verify(pqcha_result **out, const pqcha_verifier *v, const char *envelope,
+                       size_t len);
 
 /* A result never changes: any number of threads may read it at once. Its
  * strings are borrowed, valid until pqcha_result_free. A NULL result reads
@@ -114,7 +116,7 @@ const char *pqcha_result_drift_region(const pqcha_result *r, size_t i);
  * most PQCHA_MAX_SPAN_TENSORS of the tensors it overlaps, and a result at
  * most PQCHA_MAX_LISTED_TENSORS names in all, so that a region drifted end
  * to end costs no more than a summary; _tensor_total counts them all. */
-#define PQCHA_MAX_SPAN_TENSORS 32u
+#define PQCHA_MAX_SPAN_TENSORS   32u
 #define PQCHA_MAX_LISTED_TENSORS 4096u
 size_t pqcha_result_span_count(const pqcha_result *r);
 const char *pqcha_result_span_region(const pqcha_result *r, size_t i);

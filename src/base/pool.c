@@ -22,7 +22,7 @@ struct pqcha__pool {
     unsigned started;          /* workers actually running */
     unsigned long generation;  /* bumped once per job */
     int shutting_down;
-    unsigned busy_workers;     /* workers still inside the current job */
+    unsigned busy_workers; /* workers still inside the current job */
 
     pqcha__pool_task fn;
     void *ctx;
@@ -92,7 +92,8 @@ unsigned pqcha__pool_threads(const pqcha__pool *p) {
 void pqcha__pool_run(pqcha__pool *p, size_t ntasks, pqcha__pool_task fn, void *ctx) {
     if (ntasks == 0) return;
     if (!p || p->started == 0 || ntasks == 1) { /* no hand-off cost for a single task */
-        for (size_t i = 0; i < ntasks; i++) fn(ctx, i);
+        for (size_t i = 0; i < ntasks; i++)
+            fn(ctx, i);
         return;
     }
     pthread_mutex_lock(&p->lock);
@@ -108,7 +109,8 @@ void pqcha__pool_run(pqcha__pool *p, size_t ntasks, pqcha__pool_task fn, void *c
     claim_tasks(p);
 
     pthread_mutex_lock(&p->lock);
-    while (p->busy_workers > 0) pthread_cond_wait(&p->work_done, &p->lock);
+    while (p->busy_workers > 0)
+        pthread_cond_wait(&p->work_done, &p->lock);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -118,7 +120,8 @@ void pqcha__pool_free(pqcha__pool *p) {
     p->shutting_down = 1;
     pthread_cond_broadcast(&p->work_ready);
     pthread_mutex_unlock(&p->lock);
-    for (unsigned i = 0; i < p->started; i++) pthread_join(p->workers[i], NULL);
+    for (unsigned i = 0; i < p->started; i++)
+        pthread_join(p->workers[i], NULL);
     pthread_cond_destroy(&p->work_ready);
     pthread_cond_destroy(&p->work_done);
     pthread_mutex_destroy(&p->lock);

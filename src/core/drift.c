@@ -24,7 +24,8 @@
 /* Counts one more tensor of the span and lists its name while the span's
  * and the result's lists have room: a region drifted end to end over 50 000
  * tensors, 700 times in one report, must not cost a name copy for each. */
-static pqcha_err span_add_tensor(pqcha_result *r, pqcha__result_span *sp, size_t *cap, const char *name) {
+static pqcha_err span_add_tensor(pqcha_result *r, pqcha__result_span *sp, size_t *cap,
+                                 const char *name) {
     sp->tensor_total++;
     if (sp->tensor_count == PQCHA_MAX_SPAN_TENSORS || r->names_listed == PQCHA_MAX_LISTED_TENSORS)
         return PQCHA_OK;
@@ -54,8 +55,8 @@ static size_t first_tensor_ending_after(const pqcha__model_file *f, uint64_t sta
 
 /* Every tensor whose bytes overlap the file range [start, end), in file
  * order: from a binary search, then only the tensors inside the range. */
-static pqcha_err span_find_tensors(pqcha_result *r, pqcha__result_span *sp, const pqcha__model_file *f,
-                                   uint64_t start, uint64_t end) {
+static pqcha_err span_find_tensors(pqcha_result *r, pqcha__result_span *sp,
+                                   const pqcha__model_file *f, uint64_t start, uint64_t end) {
     size_t cap = 0;
     for (size_t i = first_tensor_ending_after(f, start); i < f->tensor_count; i++) {
         const pqcha__tensor *t = &f->tensors[i];
@@ -101,7 +102,7 @@ static int nodes_comparable(const pqcha__claim *claim, const pqcha__model_file *
 /* One span per run of adjacent differing nodes: node i covers bytes
  * [i * 2^level * L, min((i + 1) * 2^level * L, size)). */
 pqcha_err pqcha__result_localise_drift(pqcha_result *r, const pqcha__claim *claim,
-                                const pqcha__model_file *f) {
+                                       const pqcha__model_file *f) {
     if (!nodes_comparable(claim, f)) return PQCHA_OK;
     uint64_t width = (uint64_t)PQCHA_TREE_LEAF_SIZE << claim->node_level;
     size_t n = claim->node_count;
@@ -111,7 +112,8 @@ pqcha_err pqcha__result_localise_drift(pqcha_result *r, const pqcha__claim *clai
             continue;
         }
         size_t j = i + 1;
-        while (j < n && memcmp(claim->nodes[j], f->nodes[j], sizeof f->nodes[j]) != 0) j++;
+        while (j < n && memcmp(claim->nodes[j], f->nodes[j], sizeof f->nodes[j]) != 0)
+            j++;
         uint64_t start = i * width;
         uint64_t end = j * width < claim->region.size ? j * width : claim->region.size;
         PQCHA_TRY(result_add_span(r, claim, f, start, end - start));
@@ -138,12 +140,13 @@ static pqcha_err result_add_missing(pqcha_result *r, const char *region, const c
 /* One span per changed tensor or gap (offsets relative to the region), then
  * the missing tensors. */
 pqcha_err pqcha__result_record_tensor_drift(pqcha_result *r, const pqcha__claim *claim,
-                                     const pqcha__tensor_comparison *tc) {
+                                            const pqcha__tensor_comparison *tc) {
     uint64_t base = claim->region.file_offset;
     for (size_t i = 0; i < tc->changed_count; i++) {
         const pqcha__changed_piece *p = &tc->changed[i];
         PQCHA_TRY(result_reserve_span(r));
-        pqcha__result_span sp = {pqcha__strdup(claim->region.id), p->offset - base, p->size, NULL, 0, 0};
+        pqcha__result_span sp = {
+            pqcha__strdup(claim->region.id), p->offset - base, p->size, NULL, 0, 0};
         size_t cap = 0;
         pqcha_err err = sp.region ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
         if (err == PQCHA_OK && p->tensor) err = span_add_tensor(r, &sp, &cap, p->tensor);
@@ -163,20 +166,20 @@ void pqcha__tensor_comparison_text(char *out, size_t cap, const pqcha__claim *cl
                                    const pqcha__tensor_comparison *tc) {
     size_t used = strlen(out);
     if (tc->beyond_file) {
-        snprintf(out + used, cap - used, " (file bytes 0x%" PRIx64 "..0x%" PRIx64
-                 ": beyond the end of the reference file)", claim->region.file_offset,
-                 claim->region.file_offset + claim->region.size);
+        snprintf(out + used, cap - used,
+                 " (file bytes 0x%" PRIx64 "..0x%" PRIx64 ": beyond the end of the reference file)",
+                 claim->region.file_offset, claim->region.file_offset + claim->region.size);
         return;
     }
     if (tc->no_reference_digests) {
-        snprintf(out + used, cap - used, " (the manifest entry has no tensor digests: "
+        snprintf(out + used, cap - used,
+                 " (the manifest entry has no tensor digests: "
                  "re-create it with this version of 'pqcha manifest')");
         return;
     }
     snprintf(out + used, cap - used,
              " (file offset 0x%" PRIx64 ": %zu tensors as the manifest, %zu changed, %zu missing;"
              " %" PRIu64 " bytes outside tensors not compared)",
-             claim->region.file_offset, tc->tensors_matched, tc->changed_count,
-             tc->missing_count, tc->bytes_not_compared);
+             claim->region.file_offset, tc->tensors_matched, tc->changed_count, tc->missing_count,
+             tc->bytes_not_compared);
 }
-

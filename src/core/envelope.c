@@ -19,8 +19,7 @@ static const char *const signature_fields[] = {"keyid", "sig", NULL};
 
 pqcha_err pqcha__pae(uint8_t **out, size_t *out_len, const char *payload_type,
                      const uint8_t *payload, size_t payload_len) {
-    if (out == NULL || out_len == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL || out_len == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     *out_len = 0;
     if (payload_type == NULL || (payload == NULL && payload_len != 0))
@@ -31,15 +30,13 @@ pqcha_err pqcha__pae(uint8_t **out, size_t *out_len, const char *payload_type,
     int prefix_len = snprintf(header_prefix, sizeof header_prefix, "DSSEv1 %zu ", type_len);
     char header_middle[32];
     int middle_len = snprintf(header_middle, sizeof header_middle, " %zu ", payload_len);
-    if (prefix_len < 0 || middle_len < 0)
-        return PQCHA_ERR_INTERNAL;
+    if (prefix_len < 0 || middle_len < 0) return PQCHA_ERR_INTERNAL;
     size_t fixed = (size_t)prefix_len + (size_t)middle_len;
     if (type_len > SIZE_MAX - fixed - 1 || payload_len > SIZE_MAX - fixed - 1 - type_len)
         return PQCHA_ERR_TOO_LARGE;
     size_t total = fixed + type_len + payload_len;
     uint8_t *buf = malloc(total + 1);
-    if (buf == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (buf == NULL) return PQCHA_ERR_NO_MEMORY;
     uint8_t *p = buf;
     memcpy(p, header_prefix, (size_t)prefix_len);
     p += prefix_len;
@@ -47,8 +44,7 @@ pqcha_err pqcha__pae(uint8_t **out, size_t *out_len, const char *payload_type,
     p += type_len;
     memcpy(p, header_middle, (size_t)middle_len);
     p += middle_len;
-    if (payload_len != 0)
-        memcpy(p, payload, payload_len);
+    if (payload_len != 0) memcpy(p, payload, payload_len);
     buf[total] = '\0';
     *out = buf;
     *out_len = total;
@@ -60,8 +56,7 @@ pqcha_err pqcha__pae(uint8_t **out, size_t *out_len, const char *payload_type,
 static int is_ml_dsa_signature_length(size_t len) {
     static const pqcha_sig_alg algs[] = {PQCHA_ML_DSA_44, PQCHA_ML_DSA_65, PQCHA_ML_DSA_87};
     for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++) {
-        if (len == pqcha_sig_alg_signature_length(algs[i]))
-            return 1;
+        if (len == pqcha_sig_alg_signature_length(algs[i])) return 1;
     }
     return 0;
 }
@@ -69,8 +64,7 @@ static int is_ml_dsa_signature_length(size_t len) {
 static pqcha_err decode_payload(pqcha__envelope *env, const json_t *root) {
     const char *type = NULL;
     PQCHA_TRY(pqcha__json_string(root, "payloadType", SIZE_MAX, &type));
-    if (strcmp(type, PQCHA_PAYLOAD_TYPE) != 0)
-        return PQCHA_ERR_BAD_PAYLOAD_TYPE;
+    if (strcmp(type, PQCHA_PAYLOAD_TYPE) != 0) return PQCHA_ERR_BAD_PAYLOAD_TYPE;
     const char *payload = NULL;
     PQCHA_TRY(pqcha__json_string(root, "payload", SIZE_MAX, &payload));
     return pqcha__base64_decode(&env->payload, &env->payload_len, payload, strlen(payload),
@@ -80,11 +74,9 @@ static pqcha_err decode_payload(pqcha__envelope *env, const json_t *root) {
 static pqcha_err decode_signature(pqcha__envelope *env, const json_t *root) {
     json_t *signatures;
     PQCHA_TRY(pqcha__json_array(root, "signatures", SIZE_MAX, &signatures));
-    if (json_array_size(signatures) != 1)
-        return PQCHA_ERR_SIGNATURE_COUNT;
+    if (json_array_size(signatures) != 1) return PQCHA_ERR_SIGNATURE_COUNT;
     const json_t *sig_obj = json_array_get(signatures, 0);
-    if (!json_is_object(sig_obj))
-        return PQCHA_ERR_WRONG_TYPE;
+    if (!json_is_object(sig_obj)) return PQCHA_ERR_WRONG_TYPE;
     PQCHA_TRY(pqcha__json_check_fields(sig_obj, signature_fields, NULL));
     const char *key_id = NULL, *sig = NULL;
     PQCHA_TRY(pqcha__json_string(sig_obj, "keyid", SIZE_MAX, &key_id));
@@ -92,39 +84,32 @@ static pqcha_err decode_signature(pqcha__envelope *env, const json_t *root) {
     PQCHA_TRY(pqcha__json_string(sig_obj, "sig", SIZE_MAX, &sig));
     /* No tighter cap here: a long signature is a length error, not a size one;
      * the envelope cap already bounds it. */
-    PQCHA_TRY(pqcha__base64_decode(&env->sig, &env->sig_len, sig, strlen(sig),
-                                   PQCHA_MAX_ENVELOPE_LEN));
-    if (!is_ml_dsa_signature_length(env->sig_len))
-        return PQCHA_ERR_BAD_SIGNATURE_LENGTH;
+    PQCHA_TRY(
+        pqcha__base64_decode(&env->sig, &env->sig_len, sig, strlen(sig), PQCHA_MAX_ENVELOPE_LEN));
+    if (!is_ml_dsa_signature_length(env->sig_len)) return PQCHA_ERR_BAD_SIGNATURE_LENGTH;
     env->key_id = pqcha__strdup(key_id);
     return env->key_id ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
 }
 
 pqcha_err pqcha__envelope_decode(pqcha__envelope *out, const char *json, size_t len) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     memset(out, 0, sizeof *out);
-    if (json == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (json == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     json_t *root;
     /* Before the signer is known the envelope may cost a small multiple of
      * its size: seven values at most three deep are all it can hold. */
     static const pqcha__json_limits envelope_limits = {PQCHA_MAX_ENVELOPE_LEN, 3, 16, 4};
     PQCHA_TRY(pqcha__json_parse_object(&root, json, len, &envelope_limits));
     pqcha_err err = pqcha__json_check_fields(root, envelope_fields, NULL);
-    if (err == PQCHA_OK)
-        err = decode_payload(out, root);
-    if (err == PQCHA_OK)
-        err = decode_signature(out, root);
+    if (err == PQCHA_OK) err = decode_payload(out, root);
+    if (err == PQCHA_OK) err = decode_signature(out, root);
     json_decref(root);
-    if (err != PQCHA_OK)
-        pqcha__envelope_clear(out);
+    if (err != PQCHA_OK) pqcha__envelope_clear(out);
     return err;
 }
 
 void pqcha__envelope_clear(pqcha__envelope *env) {
-    if (env == NULL)
-        return;
+    if (env == NULL) return;
     free(env->payload);
     free(env->key_id);
     free(env->sig);
@@ -139,16 +124,15 @@ void pqcha__envelope_clear(pqcha__envelope *env) {
  * character by character. Keys appear in sorted order, as in FORMAT.md. */
 static pqcha_err build_envelope_json(char **out, size_t *out_len, const char *payload_b64,
                                      const char *key_id, const char *sig_b64) {
-    static const char *const pieces[] = {"{\"payload\":\"", ("\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE),
-                                         "\",\"signatures\":[{\"keyid\":\"", "\",\"sig\":\"",
-                                         "\"}]}"};
+    static const char *const pieces[] = {
+        "{\"payload\":\"", ("\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE),
+        "\",\"signatures\":[{\"keyid\":\"", "\",\"sig\":\"", "\"}]}"};
     const char *values[] = {payload_b64, "", key_id, sig_b64, ""};
     size_t total = 1;
     for (size_t i = 0; i < 5; i++)
         total += strlen(pieces[i]) + strlen(values[i]);
     char *text = malloc(total);
-    if (text == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (text == NULL) return PQCHA_ERR_NO_MEMORY;
     size_t at = 0;
     for (size_t i = 0; i < 5; i++) {
         size_t n = strlen(pieces[i]);
@@ -160,38 +144,28 @@ static pqcha_err build_envelope_json(char **out, size_t *out_len, const char *pa
     }
     text[at] = '\0';
     *out = text;
-    if (out_len)
-        *out_len = at;
+    if (out_len) *out_len = at;
     return PQCHA_OK;
 }
 
 pqcha_err pqcha__envelope_sign(char **out, size_t *out_len, const pqcha_key *key,
                                const uint8_t *payload, size_t payload_len) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (out_len)
-        *out_len = 0;
-    if (key == NULL || (payload == NULL && payload_len != 0))
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (payload_len > PQCHA_MAX_PAYLOAD_LEN)
-        return PQCHA_ERR_TOO_LARGE;
+    if (out_len) *out_len = 0;
+    if (key == NULL || (payload == NULL && payload_len != 0)) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (payload_len > PQCHA_MAX_PAYLOAD_LEN) return PQCHA_ERR_TOO_LARGE;
     const char *key_id = pqcha_key_id(key);
-    if (key_id == NULL)
-        return PQCHA_ERR_BAD_KEY;
+    if (key_id == NULL) return PQCHA_ERR_BAD_KEY;
 
     uint8_t *pae = NULL, *sig = NULL;
     size_t pae_len = 0, sig_len = 0;
     char *payload_b64 = NULL, *sig_b64 = NULL;
     pqcha_err err = pqcha__pae(&pae, &pae_len, PQCHA_PAYLOAD_TYPE, payload, payload_len);
-    if (err == PQCHA_OK)
-        err = pqcha_sign(&sig, &sig_len, key, pae, pae_len);
-    if (err == PQCHA_OK)
-        err = pqcha__base64_encode(&payload_b64, NULL, payload, payload_len);
-    if (err == PQCHA_OK)
-        err = pqcha__base64_encode(&sig_b64, NULL, sig, sig_len);
-    if (err == PQCHA_OK)
-        err = build_envelope_json(out, out_len, payload_b64, key_id, sig_b64);
+    if (err == PQCHA_OK) err = pqcha_sign(&sig, &sig_len, key, pae, pae_len);
+    if (err == PQCHA_OK) err = pqcha__base64_encode(&payload_b64, NULL, payload, payload_len);
+    if (err == PQCHA_OK) err = pqcha__base64_encode(&sig_b64, NULL, sig, sig_len);
+    if (err == PQCHA_OK) err = build_envelope_json(out, out_len, payload_b64, key_id, sig_b64);
     free(pae);
     pqcha_free(sig);
     free(payload_b64);
@@ -202,11 +176,9 @@ pqcha_err pqcha__envelope_sign(char **out, size_t *out_len, const pqcha_key *key
 /* ---- unverified views ---- */
 
 pqcha_err pqcha_report_decode_unverified(pqcha_report **out, const char *envelope, size_t len) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (envelope == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (envelope == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha__envelope env;
     PQCHA_TRY(pqcha__envelope_decode(&env, envelope, len));
     pqcha_err err = pqcha__statement_decode(out, env.payload, env.payload_len);
@@ -225,24 +197,19 @@ static pqcha_err pretty_payload(char **out, const pqcha__envelope *env) {
 
 pqcha_err pqcha_envelope_describe(char **payload_pretty, char **key_id, size_t *sig_len,
                                   const char *envelope, size_t len) {
-    if (payload_pretty)
-        *payload_pretty = NULL;
-    if (key_id)
-        *key_id = NULL;
-    if (sig_len)
-        *sig_len = 0;
+    if (payload_pretty) *payload_pretty = NULL;
+    if (key_id) *key_id = NULL;
+    if (sig_len) *sig_len = 0;
     if (envelope == NULL || (payload_pretty == NULL && key_id == NULL && sig_len == NULL))
         return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha__envelope env;
     PQCHA_TRY(pqcha__envelope_decode(&env, envelope, len));
     char *pretty = NULL, *kid = NULL;
     pqcha_err err = PQCHA_OK;
-    if (payload_pretty)
-        err = pretty_payload(&pretty, &env);
+    if (payload_pretty) err = pretty_payload(&pretty, &env);
     if (err == PQCHA_OK && key_id) {
         kid = pqcha__strdup(env.key_id);
-        if (kid == NULL)
-            err = PQCHA_ERR_NO_MEMORY;
+        if (kid == NULL) err = PQCHA_ERR_NO_MEMORY;
     }
     if (err != PQCHA_OK) {
         free(pretty);
@@ -250,12 +217,9 @@ pqcha_err pqcha_envelope_describe(char **payload_pretty, char **key_id, size_t *
         pqcha__envelope_clear(&env);
         return err;
     }
-    if (payload_pretty)
-        *payload_pretty = pretty;
-    if (key_id)
-        *key_id = kid;
-    if (sig_len)
-        *sig_len = env.sig_len;
+    if (payload_pretty) *payload_pretty = pretty;
+    if (key_id) *key_id = kid;
+    if (sig_len) *sig_len = env.sig_len;
     pqcha__envelope_clear(&env);
     return PQCHA_OK;
 }

@@ -8,10 +8,10 @@
 #include "pqcha.h"
 
 typedef struct pqcha__envelope {
-    uint8_t *payload;   /* decoded payload bytes (NUL-terminated for convenience) */
+    uint8_t *payload; /* decoded payload bytes (NUL-terminated for convenience) */
     size_t payload_len;
-    char *key_id;       /* signatures[0].keyid */
-    uint8_t *sig;       /* decoded signatures[0].sig */
+    char *key_id; /* signatures[0].keyid */
+    uint8_t *sig; /* decoded signatures[0].sig */
     size_t sig_len;
 } pqcha__envelope;
 

@@ -14,14 +14,14 @@
 
 struct pqcha_hasher {
     pqcha_digest_alg alg;
-    EVP_MD_CTX *ctx;         /* sha3-256 */
-    pqcha__parhash *engine;  /* sha3-256-tree, k12: created at the first update */
+    EVP_MD_CTX *ctx;        /* sha3-256 */
+    pqcha__parhash *engine; /* sha3-256-tree, k12: created at the first update */
     unsigned threads;
     size_t digest_len;
-    int finished; /* a second final would read a reset context: refuse it */
+    int finished;  /* a second final would read a reset context: refuse it */
     int expecting; /* pqcha_hasher_expect_length was called */
     uint64_t expected_total;
-    uint64_t total;  /* bytes given to update */
+    uint64_t total; /* bytes given to update */
 };
 
 typedef struct digest_alg_entry {
@@ -43,22 +43,18 @@ static EVP_MD *sha3_256_md;
 
 static void fetch_sha3_256(void) {
     sha3_256_md = EVP_MD_fetch(NULL, "SHA3-256", NULL);
-    if (sha3_256_md == NULL)
-        ERR_clear_error();
+    if (sha3_256_md == NULL) ERR_clear_error();
 }
 
 static const EVP_MD *sha3_256(void) {
-    if (pthread_once(&sha3_256_once, fetch_sha3_256) != 0)
-        return NULL;
+    if (pthread_once(&sha3_256_once, fetch_sha3_256) != 0) return NULL;
     return sha3_256_md;
 }
 
 pqcha_err pqcha_digest_alg_parse(pqcha_digest_alg *out, const char *name) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = (pqcha_digest_alg)0; /* on error: no algorithm (docs/API-CONVENTIONS.md) */
-    if (name == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (name == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     /* Wire names are exact: "SHA3-256" or "sha3_256" are not the same string. */
     for (size_t i = 0; i < sizeof digest_algs / sizeof digest_algs[0]; i++) {
         if (strcmp(name, digest_algs[i].name) == 0) {
@@ -71,8 +67,7 @@ pqcha_err pqcha_digest_alg_parse(pqcha_digest_alg *out, const char *name) {
 
 const char *pqcha_digest_alg_name(pqcha_digest_alg alg) {
     for (size_t i = 0; i < sizeof digest_algs / sizeof digest_algs[0]; i++)
-        if (digest_algs[i].alg == alg)
-            return digest_algs[i].name;
+        if (digest_algs[i].alg == alg) return digest_algs[i].name;
     return NULL;
 }
 
@@ -90,14 +85,11 @@ const char *pqcha_keccak_implementation(void) {
 }
 
 pqcha_err pqcha_hasher_create(pqcha_hasher **out, pqcha_digest_alg alg) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (!pqcha_digest_alg_is_streaming(alg))
-        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+    if (!pqcha_digest_alg_is_streaming(alg)) return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
     pqcha_hasher *h = calloc(1, sizeof *h);
-    if (h == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (h == NULL) return PQCHA_ERR_NO_MEMORY;
     h->alg = alg;
     h->threads = 1;
     h->digest_len = pqcha_digest_alg_length(alg);
@@ -108,7 +100,9 @@ pqcha_err pqcha_hasher_create(pqcha_hasher **out, pqcha_digest_alg alg) {
     const EVP_MD *md = sha3_256();
     h->ctx = md ? EVP_MD_CTX_new() : NULL;
     if (h->ctx == NULL || EVP_DigestInit_ex2(h->ctx, md, NULL) != 1) {
-        pqcha_err err = md == NULL ? PQCHA_ERR_CRYPTO : h->ctx == NULL ? PQCHA_ERR_NO_MEMORY : PQCHA_ERR_CRYPTO;
+        pqcha_err err = md == NULL       ? PQCHA_ERR_CRYPTO
+                        : h->ctx == NULL ? PQCHA_ERR_NO_MEMORY
+                                         : PQCHA_ERR_CRYPTO;
         ERR_clear_error();
         pqcha_hasher_free(h);
         return err;
@@ -118,18 +112,15 @@ pqcha_err pqcha_hasher_create(pqcha_hasher **out, pqcha_digest_alg alg) {
 }
 
 pqcha_err pqcha_hasher_set_threads(pqcha_hasher *h, unsigned threads) {
-    if (h == NULL || h->engine != NULL || h->finished)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (h == NULL || h->engine != NULL || h->finished) return PQCHA_ERR_INVALID_ARGUMENT;
     h->threads = threads;
     return PQCHA_OK;
 }
 
 static pqcha_err ensure_engine(pqcha_hasher *h) {
-    if (h->engine != NULL || h->alg == PQCHA_DIGEST_SHA3_256)
-        return PQCHA_OK;
+    if (h->engine != NULL || h->alg == PQCHA_DIGEST_SHA3_256) return PQCHA_OK;
     PQCHA_TRY(pqcha__parhash_new(&h->engine, h->alg, h->threads));
-    if (!h->expecting)
-        return PQCHA_OK;
+    if (!h->expecting) return PQCHA_OK;
     pqcha_err err = pqcha__parhash_expect_length(h->engine, h->expected_total);
     if (err != PQCHA_OK) {
         pqcha__parhash_free(h->engine);
@@ -142,16 +133,13 @@ static pqcha_err ensure_engine(pqcha_hasher *h) {
  * its own): sha3-256 has no engine, and a region that grew or shrank while
  * it was read must never get a digest. */
 static pqcha_err check_length(const pqcha_hasher *h, uint64_t more) {
-    if (!h->expecting)
-        return PQCHA_OK;
+    if (!h->expecting) return PQCHA_OK;
     return more > h->expected_total - h->total ? PQCHA_ERR_REGION_CHANGED : PQCHA_OK;
 }
 
 pqcha_err pqcha_hasher_update(pqcha_hasher *h, const void *data, size_t len) {
-    if (h == NULL || (data == NULL && len > 0) || h->finished)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (len == 0)
-        return PQCHA_OK;
+    if (h == NULL || (data == NULL && len > 0) || h->finished) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (len == 0) return PQCHA_OK;
     PQCHA_TRY(check_length(h, len));
     if (h->alg != PQCHA_DIGEST_SHA3_256) {
         PQCHA_TRY(ensure_engine(h));
@@ -190,36 +178,30 @@ pqcha_err pqcha_hasher_final(pqcha_hasher *h, uint8_t *out, size_t out_len) {
 }
 
 void pqcha_hasher_free(pqcha_hasher *h) {
-    if (h == NULL)
-        return;
+    if (h == NULL) return;
     EVP_MD_CTX_free(h->ctx);
     pqcha__parhash_free(h->engine);
     free(h);
 }
 
 pqcha_err pqcha_sha3_256(uint8_t out[PQCHA_SHA3_256_LEN], const void *data, size_t len) {
-    if (out == NULL || (data == NULL && len > 0))
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL || (data == NULL && len > 0)) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha_hasher *h = NULL;
     PQCHA_TRY(pqcha_hasher_create(&h, PQCHA_DIGEST_SHA3_256));
     pqcha_err err = pqcha_hasher_update(h, data, len);
-    if (err == PQCHA_OK)
-        err = pqcha_hasher_final(h, out, PQCHA_SHA3_256_LEN);
+    if (err == PQCHA_OK) err = pqcha_hasher_final(h, out, PQCHA_SHA3_256_LEN);
     pqcha_hasher_free(h);
     return err;
 }
 
 pqcha_err pqcha_digest(uint8_t *out, size_t out_len, pqcha_digest_alg alg, const void *data,
                        size_t len, unsigned threads) {
-    if (out == NULL || (data == NULL && len > 0))
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL || (data == NULL && len > 0)) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha_hasher *h = NULL;
     PQCHA_TRY(pqcha_hasher_create(&h, alg));
     pqcha_err err = pqcha_hasher_set_threads(h, threads);
-    if (err == PQCHA_OK)
-        err = pqcha_hasher_update(h, data, len);
-    if (err == PQCHA_OK)
-        err = pqcha_hasher_final(h, out, out_len);
+    if (err == PQCHA_OK) err = pqcha_hasher_update(h, data, len);
+    if (err == PQCHA_OK) err = pqcha_hasher_final(h, out, out_len);
     pqcha_hasher_free(h);
     return err;
 }

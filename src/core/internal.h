@@ -9,11 +9,10 @@
 #include "pqcha.h"
 
 /* Propagates a non-OK pqcha_err. */
-#define PQCHA_TRY(expr)                  \
-    do {                                 \
-        pqcha_err pqcha_try_err_ = (expr); \
-        if (pqcha_try_err_ != PQCHA_OK)  \
-            return pqcha_try_err_;       \
+#define PQCHA_TRY(expr)                                        \
+    do {                                                       \
+        pqcha_err pqcha_try_err_ = (expr);                     \
+        if (pqcha_try_err_ != PQCHA_OK) return pqcha_try_err_; \
     } while (0)
 
 /* strdup that returns NULL on NULL input or allocation failure. */

@@ -62,8 +62,8 @@ json_t *pqcha__json_mutable(const json_t *value);
 
 /* How pqcha__json_dump writes. */
 enum pqcha__json_style {
-    PQCHA__JSON_COMPACT = 0,     /* the wire form: UTF-8 as is */
-    PQCHA__JSON_PRETTY = 1,      /* indented, every non-ASCII character as \uXXXX */
+    PQCHA__JSON_COMPACT = 0,      /* the wire form: UTF-8 as is */
+    PQCHA__JSON_PRETTY = 1,       /* indented, every non-ASCII character as \uXXXX */
     PQCHA__JSON_COMPACT_ASCII = 2 /* compact, non-ASCII as \uXXXX: for terminals */
 };
 

@@ -9,12 +9,12 @@
 #include "core/internal.h"
 
 enum pull_state {
-    EXPECT_VALUE,                /* at the start, after ':' and after ',' in an array */
-    EXPECT_VALUE_OR_ARRAY_END,   /* after '[' */
-    EXPECT_KEY,                  /* after ',' in an object */
-    EXPECT_KEY_OR_OBJECT_END,    /* after '{' */
-    EXPECT_COMMA_OR_END,         /* after a value inside a container */
-    EXPECT_EOF,                  /* after the top-level value */
+    EXPECT_VALUE,              /* at the start, after ':' and after ',' in an array */
+    EXPECT_VALUE_OR_ARRAY_END, /* after '[' */
+    EXPECT_KEY,                /* after ',' in an object */
+    EXPECT_KEY_OR_OBJECT_END,  /* after '{' */
+    EXPECT_COMMA_OR_END,       /* after a value inside a container */
+    EXPECT_EOF,                /* after the top-level value */
     FAILED
 };
 
@@ -33,15 +33,13 @@ static pqcha_err fail(pqcha__json_pull *p, pqcha_err err) {
 static void skip_whitespace(pqcha__json_pull *p) {
     while (!pqcha__reader_at_end(&p->r)) {
         uint8_t c = p->r.data[p->r.pos];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-            return;
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
         p->r.pos++;
     }
 }
 
 static int peek(const pqcha__json_pull *p, uint8_t *c) {
-    if (pqcha__reader_at_end(&p->r))
-        return 0;
+    if (pqcha__reader_at_end(&p->r)) return 0;
     *c = p->r.data[p->r.pos];
     return 1;
 }
@@ -49,24 +47,19 @@ static int peek(const pqcha__json_pull *p, uint8_t *c) {
 /* ---- strings ---- */
 
 static int hex_value(uint8_t c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
 /* Four hex digits at s (avail bytes) -> 0..0xffff, or -1. */
 static long hex4(const uint8_t *s, size_t avail) {
-    if (avail < 4)
-        return -1;
+    if (avail < 4) return -1;
     long v = 0;
     for (int i = 0; i < 4; i++) {
         int d = hex_value(s[i]);
-        if (d < 0)
-            return -1;
+        if (d < 0) return -1;
         v = (v << 4) | d;
     }
     return v;
@@ -82,27 +75,22 @@ static size_t utf8_length(uint32_t cp) {
 static size_t escape_sequence(const uint8_t *s, size_t avail, uint32_t *cp) {
     static const char simple[] = "\"\\/bfnrt";
     static const char meaning[] = "\"\\/\b\f\n\r\t";
-    if (avail < 2)
-        return 0;
+    if (avail < 2) return 0;
     const char *hit = s[1] != '\0' ? strchr(simple, s[1]) : NULL;
     if (hit != NULL) {
         *cp = (uint8_t)meaning[hit - simple];
         return 2;
     }
-    if (s[1] != 'u')
-        return 0;
+    if (s[1] != 'u') return 0;
     long hi = hex4(s + 2, avail - 2);
-    if (hi <= 0 || (hi >= 0xdc00 && hi <= 0xdfff))
-        return 0;
+    if (hi <= 0 || (hi >= 0xdc00 && hi <= 0xdfff)) return 0;
     if (hi < 0xd800 || hi > 0xdbff) {
         *cp = (uint32_t)hi;
         return 6;
     }
-    if (avail < 12 || s[6] != '\\' || s[7] != 'u')
-        return 0;
+    if (avail < 12 || s[6] != '\\' || s[7] != 'u') return 0;
     long lo = hex4(s + 8, avail - 8);
-    if (lo < 0xdc00 || lo > 0xdfff)
-        return 0;
+    if (lo < 0xdc00 || lo > 0xdfff) return 0;
     *cp = 0x10000u + (((uint32_t)hi - 0xd800u) << 10) + ((uint32_t)lo - 0xdc00u);
     return 12;
 }
@@ -117,8 +105,7 @@ static size_t string_char(const uint8_t *s, size_t avail, size_t *decoded) {
         *decoded = utf8_length(cp);
         return n;
     }
-    if (s[0] < 0x20)
-        return 0;
+    if (s[0] < 0x20) return 0;
     *decoded = n = pqcha__utf8_sequence_length(s, avail);
     return n;
 }
@@ -131,14 +118,12 @@ static pqcha_err lex_string(pqcha__json_pull *p) {
     p->escaped = 0;
     while (i < avail && s[i] != '"') {
         size_t bytes = 0, n = string_char(s + i, avail - i, &bytes);
-        if (n == 0)
-            return fail(p, PQCHA_ERR_JSON_SYNTAX);
+        if (n == 0) return fail(p, PQCHA_ERR_JSON_SYNTAX);
         p->escaped |= s[i] == '\\';
         decoded += bytes;
         i += n;
     }
-    if (i == avail)
-        return fail(p, PQCHA_ERR_JSON_SYNTAX); /* no closing quote */
+    if (i == avail) return fail(p, PQCHA_ERR_JSON_SYNTAX); /* no closing quote */
     p->raw = s;
     p->raw_len = i;
     p->decoded_len = decoded;
@@ -159,25 +144,20 @@ static size_t digits_at(const pqcha__json_pull *p, size_t at) {
 static pqcha_err lex_number(pqcha__json_pull *p) {
     size_t start = p->r.pos, at = start;
     const uint8_t *d = p->r.data;
-    if (at < p->r.len && d[at] == '-')
-        at++;
+    if (at < p->r.len && d[at] == '-') at++;
     size_t n = digits_at(p, at);
-    if (n == 0 || (d[at] == '0' && n > 1))
-        return fail(p, PQCHA_ERR_JSON_SYNTAX);
+    if (n == 0 || (d[at] == '0' && n > 1)) return fail(p, PQCHA_ERR_JSON_SYNTAX);
     at += n;
     p->integer = 1;
     if (at < p->r.len && d[at] == '.') {
-        if ((n = digits_at(p, at + 1)) == 0)
-            return fail(p, PQCHA_ERR_JSON_SYNTAX);
+        if ((n = digits_at(p, at + 1)) == 0) return fail(p, PQCHA_ERR_JSON_SYNTAX);
         at += 1 + n;
         p->integer = 0;
     }
     if (at < p->r.len && (d[at] == 'e' || d[at] == 'E')) {
         at++;
-        if (at < p->r.len && (d[at] == '+' || d[at] == '-'))
-            at++;
-        if ((n = digits_at(p, at)) == 0)
-            return fail(p, PQCHA_ERR_JSON_SYNTAX);
+        if (at < p->r.len && (d[at] == '+' || d[at] == '-')) at++;
+        if ((n = digits_at(p, at)) == 0) return fail(p, PQCHA_ERR_JSON_SYNTAX);
         at += n;
         p->integer = 0;
     }
@@ -202,8 +182,7 @@ static void value_done(pqcha__json_pull *p) {
 }
 
 static pqcha_err open_container(pqcha__json_pull *p, int object, pqcha__json_token *token) {
-    if (p->depth >= p->max_depth)
-        return fail(p, PQCHA_ERR_JSON_TOO_COMPLEX);
+    if (p->depth >= p->max_depth) return fail(p, PQCHA_ERR_JSON_TOO_COMPLEX);
     p->in_object[p->depth++] = (uint8_t)object;
     p->r.pos++;
     p->state = object ? EXPECT_KEY_OR_OBJECT_END : EXPECT_VALUE_OR_ARRAY_END;
@@ -223,14 +202,11 @@ static pqcha_err close_container(pqcha__json_pull *p, int object, pqcha__json_to
 
 static pqcha_err lex_value(pqcha__json_pull *p, pqcha__json_token *token) {
     uint8_t c;
-    if (!peek(p, &c))
-        return fail(p, PQCHA_ERR_JSON_SYNTAX);
+    if (!peek(p, &c)) return fail(p, PQCHA_ERR_JSON_SYNTAX);
     pqcha_err err = PQCHA_OK;
     switch (c) {
-    case '{':
-        return open_container(p, 1, token);
-    case '[':
-        return open_container(p, 0, token);
+    case '{': return open_container(p, 1, token);
+    case '[': return open_container(p, 0, token);
     case '"':
         err = lex_string(p);
         *token = PQCHA__JSON_STRING;
@@ -248,24 +224,20 @@ static pqcha_err lex_value(pqcha__json_pull *p, pqcha__json_token *token) {
         *token = PQCHA__JSON_NULL;
         break;
     default:
-        if (c != '-' && (c < '0' || c > '9'))
-            return fail(p, PQCHA_ERR_JSON_SYNTAX);
+        if (c != '-' && (c < '0' || c > '9')) return fail(p, PQCHA_ERR_JSON_SYNTAX);
         err = lex_number(p);
         *token = PQCHA__JSON_NUMBER;
     }
-    if (err == PQCHA_OK)
-        value_done(p);
+    if (err == PQCHA_OK) value_done(p);
     return err;
 }
 
 static pqcha_err lex_key(pqcha__json_pull *p, pqcha__json_token *token) {
     uint8_t c;
-    if (!peek(p, &c) || c != '"')
-        return fail(p, PQCHA_ERR_JSON_SYNTAX);
+    if (!peek(p, &c) || c != '"') return fail(p, PQCHA_ERR_JSON_SYNTAX);
     PQCHA_TRY(lex_string(p));
     skip_whitespace(p);
-    if (!pqcha__reader_expect(&p->r, ':'))
-        return fail(p, PQCHA_ERR_JSON_SYNTAX);
+    if (!pqcha__reader_expect(&p->r, ':')) return fail(p, PQCHA_ERR_JSON_SYNTAX);
     p->state = EXPECT_VALUE;
     *token = PQCHA__JSON_KEY;
     return PQCHA_OK;
@@ -274,12 +246,9 @@ static pqcha_err lex_key(pqcha__json_pull *p, pqcha__json_token *token) {
 static pqcha_err after_value(pqcha__json_pull *p, pqcha__json_token *token) {
     uint8_t c;
     int object = p->in_object[p->depth - 1];
-    if (!peek(p, &c))
-        return fail(p, PQCHA_ERR_JSON_SYNTAX);
-    if (c == '}' || c == ']')
-        return close_container(p, c == '}', token);
-    if (c != ',')
-        return fail(p, PQCHA_ERR_JSON_SYNTAX);
+    if (!peek(p, &c)) return fail(p, PQCHA_ERR_JSON_SYNTAX);
+    if (c == '}' || c == ']') return close_container(p, c == '}', token);
+    if (c != ',') return fail(p, PQCHA_ERR_JSON_SYNTAX);
     p->r.pos++;
     skip_whitespace(p);
     return object ? lex_key(p, token) : lex_value(p, token);
@@ -291,26 +260,20 @@ pqcha_err pqcha__json_pull_next(pqcha__json_pull *p, pqcha__json_token *token) {
     skip_whitespace(p);
     int more = peek(p, &c);
     switch (p->state) {
-    case EXPECT_VALUE:
-        return lex_value(p, token);
+    case EXPECT_VALUE: return lex_value(p, token);
     case EXPECT_VALUE_OR_ARRAY_END:
         return more && c == ']' ? close_container(p, 0, token) : lex_value(p, token);
-    case EXPECT_KEY:
-        return lex_key(p, token);
+    case EXPECT_KEY: return lex_key(p, token);
     case EXPECT_KEY_OR_OBJECT_END:
         return more && c == '}' ? close_container(p, 1, token) : lex_key(p, token);
-    case EXPECT_COMMA_OR_END:
-        return after_value(p, token);
-    case EXPECT_EOF:
-        return more ? fail(p, PQCHA_ERR_JSON_SYNTAX) : PQCHA_OK;
-    default:
-        return PQCHA_ERR_JSON_SYNTAX;
+    case EXPECT_COMMA_OR_END: return after_value(p, token);
+    case EXPECT_EOF: return more ? fail(p, PQCHA_ERR_JSON_SYNTAX) : PQCHA_OK;
+    default: return PQCHA_ERR_JSON_SYNTAX;
     }
 }
 
 pqcha_err pqcha__json_pull_skip(pqcha__json_pull *p, pqcha__json_token token) {
-    if (token != PQCHA__JSON_OBJECT && token != PQCHA__JSON_ARRAY)
-        return PQCHA_OK;
+    if (token != PQCHA__JSON_OBJECT && token != PQCHA__JSON_ARRAY) return PQCHA_OK;
     unsigned level = p->depth - 1;
     while (p->depth > level) {
         pqcha__json_token t;
@@ -353,13 +316,10 @@ static void decode_into(const pqcha__json_pull *p, uint8_t *out) {
 
 int pqcha__json_pull_equals(const pqcha__json_pull *p, const char *text) {
     size_t n = strlen(text);
-    if (p->decoded_len != n)
-        return 0;
-    if (!p->escaped)
-        return memcmp(p->raw, text, n) == 0;
+    if (p->decoded_len != n) return 0;
+    if (!p->escaped) return memcmp(p->raw, text, n) == 0;
     uint8_t *decoded = malloc(n ? n : 1);
-    if (decoded == NULL)
-        return 0;
+    if (decoded == NULL) return 0;
     decode_into(p, decoded);
     int same = memcmp(decoded, text, n) == 0;
     free(decoded);
@@ -369,34 +329,28 @@ int pqcha__json_pull_equals(const pqcha__json_pull *p, const char *text) {
 pqcha_err pqcha__json_pull_strdup(const pqcha__json_pull *p, size_t max_len, char **out,
                                   size_t *out_len) {
     *out = NULL;
-    if (p->decoded_len > max_len)
-        return PQCHA_ERR_TOO_LARGE;
+    if (p->decoded_len > max_len) return PQCHA_ERR_TOO_LARGE;
     char *s = malloc(p->decoded_len + 1);
-    if (s == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (s == NULL) return PQCHA_ERR_NO_MEMORY;
     decode_into(p, (uint8_t *)s);
     s[p->decoded_len] = '\0';
     *out = s;
-    if (out_len != NULL)
-        *out_len = p->decoded_len;
+    if (out_len != NULL) *out_len = p->decoded_len;
     return PQCHA_OK;
 }
 
 pqcha_err pqcha__json_pull_uint(const pqcha__json_pull *p, uint64_t max, uint64_t *out) {
-    if (p->raw == NULL || !p->integer)
-        return PQCHA_ERR_WRONG_TYPE;
+    if (p->raw == NULL || !p->integer) return PQCHA_ERR_WRONG_TYPE;
     size_t i = 0;
     int negative = p->raw[0] == '-';
     i += (size_t)negative;
     uint64_t v = 0;
     for (; i < p->raw_len; i++) {
         unsigned digit = (unsigned)(p->raw[i] - '0');
-        if (v > (UINT64_MAX - digit) / 10)
-            return PQCHA_ERR_OUT_OF_RANGE;
+        if (v > (UINT64_MAX - digit) / 10) return PQCHA_ERR_OUT_OF_RANGE;
         v = v * 10 + digit;
     }
-    if ((negative && v != 0) || v > max)
-        return PQCHA_ERR_OUT_OF_RANGE;
+    if ((negative && v != 0) || v > max) return PQCHA_ERR_OUT_OF_RANGE;
     *out = v;
     return PQCHA_OK;
 }
@@ -410,31 +364,23 @@ static void count_token(pqcha__json_stats *st, const pqcha__json_pull *p, pqcha_
         st->members++;
         st->string_bytes += p->decoded_len;
         return;
-    case PQCHA__JSON_OBJECT:
-        st->objects++;
-        break;
-    case PQCHA__JSON_ARRAY:
-        st->arrays++;
-        break;
+    case PQCHA__JSON_OBJECT: st->objects++; break;
+    case PQCHA__JSON_ARRAY: st->arrays++; break;
     case PQCHA__JSON_STRING:
         st->strings++;
         st->string_bytes += p->decoded_len;
         break;
-    case PQCHA__JSON_NUMBER:
-        st->numbers++;
-        break;
+    case PQCHA__JSON_NUMBER: st->numbers++; break;
     case PQCHA__JSON_TRUE:
     case PQCHA__JSON_FALSE:
-    case PQCHA__JSON_NULL:
-        st->literals++;
-        break;
-    default:
-        return; /* ends of containers and of the document are no values */
+    case PQCHA__JSON_NULL: st->literals++; break;
+    default: return; /* ends of containers and of the document are no values */
     }
     st->array_items += (size_t)parent_is_array;
 }
 
-pqcha_err pqcha__json_scan(const void *text, size_t len, unsigned max_depth, pqcha__json_stats *st) {
+pqcha_err pqcha__json_scan(const void *text, size_t len, unsigned max_depth,
+                           pqcha__json_stats *st) {
     pqcha__json_pull p;
     pqcha__json_pull_init(&p, text, len, max_depth);
     memset(st, 0, sizeof *st);
@@ -442,10 +388,8 @@ pqcha_err pqcha__json_scan(const void *text, size_t len, unsigned max_depth, pqc
         int parent_is_array = p.depth > 0 && !p.in_object[p.depth - 1];
         pqcha__json_token t;
         PQCHA_TRY(pqcha__json_pull_next(&p, &t));
-        if (t == PQCHA__JSON_END)
-            return PQCHA_OK;
+        if (t == PQCHA__JSON_END) return PQCHA_OK;
         count_token(st, &p, t, parent_is_array);
-        if (p.depth > st->depth)
-            st->depth = p.depth;
+        if (p.depth > st->depth) st->depth = p.depth;
     }
 }

@@ -79,7 +79,7 @@ typedef struct pqcha__json_stats {
     size_t strings;      /* string values (not keys) */
     size_t string_bytes; /* decoded bytes of keys and strings */
     size_t numbers, literals;
-    unsigned depth;      /* the deepest nesting */
+    unsigned depth; /* the deepest nesting */
 } pqcha__json_stats;
 
 /* Validates text as one JSON document (no duplicate-key check) and counts it. */

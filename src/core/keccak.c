@@ -48,51 +48,51 @@ static inline uint64_t rol64(uint64_t x, unsigned n) {
  * next round reads E and writes A, so two rounds need no copying.
  * Row Y of the output takes, for X = 0..4, the input lane (x, y) with
  * y = X, x = X + 3Y mod 5 (the inverse of pi), rotated by its rho offset. */
-#define SCALAR_CHI_ROW(o0, o1, o2, o3, o4, b0, b1, b2, b3, b4) \
-    do {                                                       \
+#define SCALAR_CHI_ROW(o0, o1, o2, o3, o4, b0, b1, b2, b3, b4)               \
+    do {                                                                     \
         uint64_t b0_ = (b0), b1_ = (b1), b2_ = (b2), b3_ = (b3), b4_ = (b4); \
-        o0 = b0_ ^ (~b1_ & b2_);                               \
-        o1 = b1_ ^ (~b2_ & b3_);                               \
-        o2 = b2_ ^ (~b3_ & b4_);                               \
-        o3 = b3_ ^ (~b4_ & b0_);                               \
-        o4 = b4_ ^ (~b0_ & b1_);                               \
+        o0 = b0_ ^ (~b1_ & b2_);                                             \
+        o1 = b1_ ^ (~b2_ & b3_);                                             \
+        o2 = b2_ ^ (~b3_ & b4_);                                             \
+        o3 = b3_ ^ (~b4_ & b0_);                                             \
+        o4 = b4_ ^ (~b0_ & b1_);                                             \
     } while (0)
 
-#define SCALAR_ROUND(A, E, rc)                                                                   \
-    do {                                                                                         \
-        uint64_t c0_ = A##0 ^ A##5 ^ A##10 ^ A##15 ^ A##20;                                       \
-        uint64_t c1_ = A##1 ^ A##6 ^ A##11 ^ A##16 ^ A##21;                                       \
-        uint64_t c2_ = A##2 ^ A##7 ^ A##12 ^ A##17 ^ A##22;                                       \
-        uint64_t c3_ = A##3 ^ A##8 ^ A##13 ^ A##18 ^ A##23;                                       \
-        uint64_t c4_ = A##4 ^ A##9 ^ A##14 ^ A##19 ^ A##24;                                       \
-        uint64_t d0_ = c4_ ^ rol64(c1_, 1), d1_ = c0_ ^ rol64(c2_, 1);                            \
-        uint64_t d2_ = c1_ ^ rol64(c3_, 1), d3_ = c2_ ^ rol64(c4_, 1);                            \
-        uint64_t d4_ = c3_ ^ rol64(c0_, 1);                                                       \
-        SCALAR_CHI_ROW(E##0, E##1, E##2, E##3, E##4, A##0 ^ d0_, rol64(A##6 ^ d1_, 44),           \
-                       rol64(A##12 ^ d2_, 43), rol64(A##18 ^ d3_, 21), rol64(A##24 ^ d4_, 14));   \
-        E##0 ^= (rc);                                                                            \
+#define SCALAR_ROUND(A, E, rc)                                                                     \
+    do {                                                                                           \
+        uint64_t c0_ = A##0 ^ A##5 ^ A##10 ^ A##15 ^ A##20;                                        \
+        uint64_t c1_ = A##1 ^ A##6 ^ A##11 ^ A##16 ^ A##21;                                        \
+        uint64_t c2_ = A##2 ^ A##7 ^ A##12 ^ A##17 ^ A##22;                                        \
+        uint64_t c3_ = A##3 ^ A##8 ^ A##13 ^ A##18 ^ A##23;                                        \
+        uint64_t c4_ = A##4 ^ A##9 ^ A##14 ^ A##19 ^ A##24;                                        \
+        uint64_t d0_ = c4_ ^ rol64(c1_, 1), d1_ = c0_ ^ rol64(c2_, 1);                             \
+        uint64_t d2_ = c1_ ^ rol64(c3_, 1), d3_ = c2_ ^ rol64(c4_, 1);                             \
+        uint64_t d4_ = c3_ ^ rol64(c0_, 1);                                                        \
+        SCALAR_CHI_ROW(E##0, E##1, E##2, E##3, E##4, A##0 ^ d0_, rol64(A##6 ^ d1_, 44),            \
+                       rol64(A##12 ^ d2_, 43), rol64(A##18 ^ d3_, 21), rol64(A##24 ^ d4_, 14));    \
+        E##0 ^= (rc);                                                                              \
         SCALAR_CHI_ROW(E##5, E##6, E##7, E##8, E##9, rol64(A##3 ^ d3_, 28), rol64(A##9 ^ d4_, 20), \
-                       rol64(A##10 ^ d0_, 3), rol64(A##16 ^ d1_, 45), rol64(A##22 ^ d2_, 61));    \
-        SCALAR_CHI_ROW(E##10, E##11, E##12, E##13, E##14, rol64(A##1 ^ d1_, 1),                   \
-                       rol64(A##7 ^ d2_, 6), rol64(A##13 ^ d3_, 25), rol64(A##19 ^ d4_, 8),       \
-                       rol64(A##20 ^ d0_, 18));                                                  \
-        SCALAR_CHI_ROW(E##15, E##16, E##17, E##18, E##19, rol64(A##4 ^ d4_, 27),                  \
-                       rol64(A##5 ^ d0_, 36), rol64(A##11 ^ d1_, 10), rol64(A##17 ^ d2_, 15),     \
-                       rol64(A##23 ^ d3_, 56));                                                  \
-        SCALAR_CHI_ROW(E##20, E##21, E##22, E##23, E##24, rol64(A##2 ^ d2_, 62),                  \
-                       rol64(A##8 ^ d3_, 55), rol64(A##14 ^ d4_, 39), rol64(A##15 ^ d0_, 41),     \
-                       rol64(A##21 ^ d1_, 2));                                                   \
+                       rol64(A##10 ^ d0_, 3), rol64(A##16 ^ d1_, 45), rol64(A##22 ^ d2_, 61));     \
+        SCALAR_CHI_ROW(E##10, E##11, E##12, E##13, E##14, rol64(A##1 ^ d1_, 1),                    \
+                       rol64(A##7 ^ d2_, 6), rol64(A##13 ^ d3_, 25), rol64(A##19 ^ d4_, 8),        \
+                       rol64(A##20 ^ d0_, 18));                                                    \
+        SCALAR_CHI_ROW(E##15, E##16, E##17, E##18, E##19, rol64(A##4 ^ d4_, 27),                   \
+                       rol64(A##5 ^ d0_, 36), rol64(A##11 ^ d1_, 10), rol64(A##17 ^ d2_, 15),      \
+                       rol64(A##23 ^ d3_, 56));                                                    \
+        SCALAR_CHI_ROW(E##20, E##21, E##22, E##23, E##24, rol64(A##2 ^ d2_, 62),                   \
+                       rol64(A##8 ^ d3_, 55), rol64(A##14 ^ d4_, 39), rol64(A##15 ^ d0_, 41),      \
+                       rol64(A##21 ^ d1_, 2));                                                     \
     } while (0)
 
 /* Applies map(X) to each of the 25 state names X##0 .. X##24. */
-#define KECCAK_FOR_EACH_WORD(map, X)                                                        \
-    map(X, 0) map(X, 1) map(X, 2) map(X, 3) map(X, 4) map(X, 5) map(X, 6) map(X, 7)          \
-    map(X, 8) map(X, 9) map(X, 10) map(X, 11) map(X, 12) map(X, 13) map(X, 14) map(X, 15)    \
-    map(X, 16) map(X, 17) map(X, 18) map(X, 19) map(X, 20) map(X, 21) map(X, 22) map(X, 23)  \
-    map(X, 24)
-#define SCALAR_DECLARE(X, i) uint64_t X##i = state[i], e##i;
+#define KECCAK_FOR_EACH_WORD(map, X)                                                           \
+    map(X, 0) map(X, 1) map(X, 2) map(X, 3) map(X, 4) map(X, 5) map(X, 6) map(X, 7) map(X, 8)  \
+        map(X, 9) map(X, 10) map(X, 11) map(X, 12) map(X, 13) map(X, 14) map(X, 15) map(X, 16) \
+            map(X, 17) map(X, 18) map(X, 19) map(X, 20) map(X, 21) map(X, 22) map(X, 23)       \
+                map(X, 24)
+#define SCALAR_DECLARE(X, i)   uint64_t X##i = state[i], e##i;
 #define SCALAR_COPY_BACK(X, i) X##i = e##i;
-#define SCALAR_STORE(X, i) state[i] = X##i;
+#define SCALAR_STORE(X, i)     state[i] = X##i;
 
 void pqcha__keccak_p1600(uint64_t state[25], unsigned rounds) {
     const uint64_t *rc = pqcha__keccak_round_constants;
@@ -128,15 +128,14 @@ static const pqcha__keccak_impl scalar_impl = {
 /* ---- runtime dispatch ---- */
 
 static pthread_once_t dispatch_once = PTHREAD_ONCE_INIT;
-static const pqcha__keccak_impl *supported_avx2;   /* NULL: CPU or build lacks it */
+static const pqcha__keccak_impl *supported_avx2; /* NULL: CPU or build lacks it */
 static const pqcha__keccak_impl *supported_avx512;
 
 static void detect_cpu(void) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     __builtin_cpu_init(); /* needed when called before constructors have run */
     /* __builtin_cpu_supports also checks that the OS saves the wide registers (XCR0). */
-    if (__builtin_cpu_supports("avx2"))
-        supported_avx2 = pqcha__keccak_avx2_impl();
+    if (__builtin_cpu_supports("avx2")) supported_avx2 = pqcha__keccak_avx2_impl();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
         supported_avx512 = pqcha__keccak_avx512_impl();
 #endif
@@ -150,23 +149,17 @@ static void ensure_detected(void) {
 
 const pqcha__keccak_impl *pqcha__keccak_best(void) {
     ensure_detected();
-    if (supported_avx512)
-        return supported_avx512;
-    if (supported_avx2)
-        return supported_avx2;
+    if (supported_avx512) return supported_avx512;
+    if (supported_avx2) return supported_avx2;
     return &scalar_impl;
 }
 
 const pqcha__keccak_impl *pqcha__keccak_by_name(const char *name) {
-    if (name == NULL)
-        return NULL;
+    if (name == NULL) return NULL;
     ensure_detected();
-    if (strcmp(name, "scalar") == 0)
-        return &scalar_impl;
-    if (strcmp(name, "avx2") == 0)
-        return supported_avx2;
-    if (strcmp(name, "avx512") == 0)
-        return supported_avx512;
+    if (strcmp(name, "scalar") == 0) return &scalar_impl;
+    if (strcmp(name, "avx2") == 0) return supported_avx2;
+    if (strcmp(name, "avx512") == 0) return supported_avx512;
     return NULL;
 }
 
@@ -211,8 +204,7 @@ static void absorb_lanes_padded(const pqcha__keccak_impl *impl, uint64_t *state,
     size_t head = prefix >= 0 ? 1 : 0;
     for (unsigned l = 0; l < lanes; l++) {
         memset(block[l], 0, rate);
-        if (head)
-            block[l][0] = (uint8_t)prefix;
+        if (head) block[l][0] = (uint8_t)prefix;
         if (tail > 0) /* msg[l] may be NULL when len is 0 */
             memcpy(block[l] + head, msg[l] + consumed, tail);
         block[l][head + tail] ^= pad;
@@ -243,8 +235,7 @@ static void squeeze_lanes(const pqcha__keccak_impl *impl, uint64_t *state, uint8
         for (unsigned l = 0; l < impl->lanes; l++)
             extract_lane(state, impl->lanes, l, out[l] + done, n);
         done += n;
-        if (done == out_len)
-            return;
+        if (done == out_len) return;
         impl->permute(state, rounds);
     }
 }
@@ -258,14 +249,12 @@ void pqcha__sha3_256_lanes(const pqcha__keccak_impl *impl, uint8_t *const *out,
     squeeze_lanes(impl, state, out, 32, PQCHA__SHA3_256_RATE, 24);
 }
 
-void pqcha__turboshake128_lanes(const pqcha__keccak_impl *impl, uint8_t *const *out,
-                                size_t out_len, const uint8_t *const *msg, size_t len,
-                                uint8_t ds) {
+void pqcha__turboshake128_lanes(const pqcha__keccak_impl *impl, uint8_t *const *out, size_t out_len,
+                                const uint8_t *const *msg, size_t len, uint8_t ds) {
     uint64_t state[25 * PQCHA__KECCAK_MAX_LANES];
     memset(state, 0, sizeof state);
     absorb_lanes_padded(impl, state, msg, len, -1, PQCHA__TURBOSHAKE128_RATE, 12, ds);
-    if (out_len > 0)
-        squeeze_lanes(impl, state, out, out_len, PQCHA__TURBOSHAKE128_RATE, 12);
+    if (out_len > 0) squeeze_lanes(impl, state, out, out_len, PQCHA__TURBOSHAKE128_RATE, 12);
 }
 
 /* ---- single-stream TurboSHAKE128 ---- */
@@ -280,16 +269,14 @@ static void tshake_absorb_blocks(pqcha__tshake *t, const uint8_t *blocks, size_t
 
 void pqcha__tshake_absorb(pqcha__tshake *t, const uint8_t *data, size_t len) {
     const size_t rate = PQCHA__TURBOSHAKE128_RATE;
-    if (len == 0)
-        return;
+    if (len == 0) return;
     if (t->buf_len > 0) { /* top up the pending partial block first */
         size_t n = rate - t->buf_len < len ? rate - t->buf_len : len;
         memcpy(t->buf + t->buf_len, data, n);
         t->buf_len += n;
         data += n;
         len -= n;
-        if (t->buf_len < rate)
-            return;
+        if (t->buf_len < rate) return;
         tshake_absorb_blocks(t, t->buf, 1);
         t->buf_len = 0;
     }
@@ -311,15 +298,14 @@ void pqcha__tshake_final(pqcha__tshake *t, uint8_t ds, uint8_t *out, size_t out_
     t->buf[rate - 1] ^= 0x80;
     tshake_absorb_blocks(t, t->buf, 1);
     uint8_t *const outs[1] = {out};
-    if (out_len > 0)
-        squeeze_lanes(&scalar_impl, t->state, outs, out_len, rate, 12);
+    if (out_len > 0) squeeze_lanes(&scalar_impl, t->state, outs, out_len, rate, 12);
 }
 
 /* ---- KangarooTwelve ---- */
 
-#define K12_LEAF_DS 0x0B
+#define K12_LEAF_DS        0x0B
 #define K12_SINGLE_NODE_DS 0x07
-#define K12_FINAL_NODE_DS 0x06
+#define K12_FINAL_NODE_DS  0x06
 
 void pqcha__k12_leaf_cvs(const pqcha__keccak_impl *impl, uint8_t *cvs, const uint8_t *chunks,
                          size_t n) {
@@ -334,8 +320,7 @@ void pqcha__k12_leaf_cvs(const pqcha__keccak_impl *impl, uint8_t *cvs, const uin
         }
         pqcha__turboshake128_lanes(impl, out, PQCHA__K12_CV_LEN, in, PQCHA__K12_CHUNK, K12_LEAF_DS);
     }
-    if (i == n)
-        return;
+    if (i == n) return;
     /* Fewer chunks than lanes remain. A lone chunk goes to the scalar code;
      * otherwise idle lanes re-hash the last chunk into a scratch CV. */
     const size_t left = n - i;
@@ -381,8 +366,7 @@ static void absorb_s_range(pqcha__tshake *t, const k12_input *s, size_t from, si
         size_t part_end = part_start + s->part_len[p];
         size_t a = from > part_start ? from : part_start;
         size_t b = to < part_end ? to : part_end;
-        if (a < b)
-            pqcha__tshake_absorb(t, s->part[p] + (a - part_start), b - a);
+        if (a < b) pqcha__tshake_absorb(t, s->part[p] + (a - part_start), b - a);
         part_start = part_end;
     }
 }
@@ -392,12 +376,11 @@ static void absorb_s_range(pqcha__tshake *t, const k12_input *s, size_t from, si
 
 void pqcha__k12(const pqcha__keccak_impl *impl, uint8_t *out, size_t out_len, const uint8_t *msg,
                 size_t msg_len, const uint8_t *custom, size_t custom_len) {
-    if (impl == NULL)
-        impl = pqcha__keccak_best();
+    if (impl == NULL) impl = pqcha__keccak_best();
     uint8_t enc[9];
-    k12_input s = {.part = {msg, custom, enc},
-                   .part_len = {msg_len, custom_len,
-                                pqcha__k12_length_encode(enc, (uint64_t)custom_len)}};
+    k12_input s = {
+        .part = {msg, custom, enc},
+        .part_len = {msg_len, custom_len, pqcha__k12_length_encode(enc, (uint64_t)custom_len)}};
     s.total = msg_len + custom_len + s.part_len[2];
 
     pqcha__tshake final;
@@ -414,7 +397,8 @@ void pqcha__k12(const pqcha__keccak_impl *impl, uint8_t *out, size_t out_len, co
 
     const size_t leaves = (s.total - 1) / PQCHA__K12_CHUNK; /* chunks after S0 */
     /* Leaves that lie wholly inside M go through the lanes, in place. */
-    const size_t leaves_in_msg = msg_len / PQCHA__K12_CHUNK > 0 ? msg_len / PQCHA__K12_CHUNK - 1 : 0;
+    const size_t leaves_in_msg =
+        msg_len / PQCHA__K12_CHUNK > 0 ? msg_len / PQCHA__K12_CHUNK - 1 : 0;
     uint8_t cvs[K12_CV_BATCH * PQCHA__K12_CV_LEN];
     for (size_t i = 0; i < leaves_in_msg; i += K12_CV_BATCH) {
         size_t n = leaves_in_msg - i < K12_CV_BATCH ? leaves_in_msg - i : K12_CV_BATCH;

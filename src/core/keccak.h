@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PQCHA__KECCAK_MAX_LANES 8
-#define PQCHA__SHA3_256_RATE 136
+#define PQCHA__KECCAK_MAX_LANES   8
+#define PQCHA__SHA3_256_RATE      136
 #define PQCHA__TURBOSHAKE128_RATE 168
 
 typedef struct pqcha__keccak_impl {
@@ -59,8 +59,8 @@ void pqcha__sha3_256_lanes(const pqcha__keccak_impl *impl, uint8_t *const *out,
 
 /* TurboSHAKE128 (RFC 9861) of impl->lanes messages of the same length len
  * with domain separation byte ds (0x01..0x7F), squeezing out_len bytes each. */
-void pqcha__turboshake128_lanes(const pqcha__keccak_impl *impl, uint8_t *const *out,
-                                size_t out_len, const uint8_t *const *msg, size_t len, uint8_t ds);
+void pqcha__turboshake128_lanes(const pqcha__keccak_impl *impl, uint8_t *const *out, size_t out_len,
+                                const uint8_t *const *msg, size_t len, uint8_t ds);
 
 /* ---- TurboSHAKE128, single stream (for K12's final node) ---- */
 typedef struct pqcha__tshake {
@@ -79,7 +79,7 @@ void pqcha__tshake_final(pqcha__tshake *t, uint8_t ds, uint8_t *out, size_t out_
  * S0 || 03 00 00 00 00 00 00 00 || CV1 || ... || CVn-1 || length_encode(n-1) || FF FF
  * hashed with TurboSHAKE128(., 0x06), where CVi = TurboSHAKE128(Si, 0x0B, 32).
  * The leaf CVs are independent: that is where lanes and threads come in. */
-#define PQCHA__K12_CHUNK 8192
+#define PQCHA__K12_CHUNK  8192
 #define PQCHA__K12_CV_LEN 32
 
 /* CVs of n full chunks laid out contiguously at chunks (n * 8192 bytes). */

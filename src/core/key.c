@@ -39,17 +39,14 @@ static const sig_alg_info sig_algs[] = {
 
 static const sig_alg_info *sig_alg_lookup(pqcha_sig_alg alg) {
     for (size_t i = 0; i < SIG_ALG_COUNT; i++)
-        if (sig_algs[i].alg == alg)
-            return &sig_algs[i];
+        if (sig_algs[i].alg == alg) return &sig_algs[i];
     return NULL;
 }
 
 pqcha_err pqcha_sig_alg_parse(pqcha_sig_alg *out, const char *name) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = (pqcha_sig_alg)0; /* on error: no algorithm (docs/API-CONVENTIONS.md) */
-    if (name == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (name == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     for (size_t i = 0; i < SIG_ALG_COUNT; i++) {
         if (strcmp(name, sig_algs[i].name) == 0) {
             *out = sig_algs[i].alg;
@@ -81,8 +78,7 @@ EVP_PKEY *pqcha__key_evp(const pqcha_key *key) {
 /* Which ML-DSA parameter set an OpenSSL key is, or 0 when it is not ML-DSA. */
 static pqcha_sig_alg sig_alg_of(const EVP_PKEY *pkey) {
     for (size_t i = 0; i < SIG_ALG_COUNT; i++)
-        if (EVP_PKEY_is_a(pkey, sig_algs[i].name))
-            return sig_algs[i].alg;
+        if (EVP_PKEY_is_a(pkey, sig_algs[i].name)) return sig_algs[i].alg;
     return (pqcha_sig_alg)0;
 }
 
@@ -113,8 +109,7 @@ static pqcha_err compute_key_id(pqcha_key *key) {
     uint8_t digest[PQCHA_SHA3_256_LEN];
     pqcha_err err = pqcha_sha3_256(digest, der, der_len);
     free(der);
-    if (err != PQCHA_OK)
-        return err;
+    if (err != PQCHA_OK) return err;
     pqcha_hex_encode(key->id, digest, sizeof digest);
     return PQCHA_OK;
 }
@@ -144,12 +139,10 @@ static pqcha_err key_wrap(pqcha_key **out, EVP_PKEY *pkey, int has_private) {
 }
 
 pqcha_err pqcha_key_generate(pqcha_key **out, pqcha_sig_alg alg) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     const sig_alg_info *info = sig_alg_lookup(alg);
-    if (info == NULL)
-        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+    if (info == NULL) return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
 
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, info->name, NULL);
     EVP_PKEY *pkey = NULL;
@@ -184,15 +177,13 @@ static int another_pem_block(BIO *bio) {
     long n = BIO_get_mem_data(bio, &rest);
     static const char begin[] = "-----BEGIN";
     for (long i = 0; rest != NULL && i + (long)sizeof begin - 1 <= n; i++)
-        if (memcmp(rest + i, begin, sizeof begin - 1) == 0)
-            return 1;
+        if (memcmp(rest + i, begin, sizeof begin - 1) == 0) return 1;
     return 0;
 }
 
 static pem_kind first_pem_kind(const char *pem, size_t len) {
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
-    if (bio == NULL)
-        return PEM_KIND_OTHER;
+    if (bio == NULL) return PEM_KIND_OTHER;
     char *name = NULL, *header = NULL;
     unsigned char *data = NULL;
     long data_len = 0;
@@ -206,12 +197,10 @@ static pem_kind first_pem_kind(const char *pem, size_t len) {
             kind = PEM_KIND_PUBLIC;
         /* A second key in the same text would be silently ignored: refused,
          * so that "trust this file" never trusts less than it holds. */
-        if (another_pem_block(bio))
-            kind = PEM_KIND_OTHER;
+        if (another_pem_block(bio)) kind = PEM_KIND_OTHER;
     }
     /* data may be a private key's DER. */
-    if (data != NULL && data_len > 0)
-        OPENSSL_cleanse(data, (size_t)data_len);
+    if (data != NULL && data_len > 0) OPENSSL_cleanse(data, (size_t)data_len);
     OPENSSL_free(data);
     OPENSSL_free(header);
     OPENSSL_free(name);
@@ -221,8 +210,7 @@ static pem_kind first_pem_kind(const char *pem, size_t len) {
 
 static EVP_PKEY *read_pem_key(const char *pem, size_t len, pem_kind kind) {
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
-    if (bio == NULL)
-        return NULL;
+    if (bio == NULL) return NULL;
     EVP_PKEY *pkey = kind == PEM_KIND_PRIVATE
                          ? PEM_read_bio_PrivateKey(bio, NULL, refuse_passphrase, NULL)
                          : PEM_read_bio_PUBKEY(bio, NULL, refuse_passphrase, NULL);
@@ -231,28 +219,22 @@ static EVP_PKEY *read_pem_key(const char *pem, size_t len, pem_kind kind) {
 }
 
 pqcha_err pqcha_key_from_pem(pqcha_key **out, const char *pem, size_t len) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (pem == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (len > PQCHA_MAX_PEM_LEN)
-        return PQCHA_ERR_TOO_LARGE;
+    if (pem == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (len > PQCHA_MAX_PEM_LEN) return PQCHA_ERR_TOO_LARGE;
 
     pem_kind kind = first_pem_kind(pem, len);
     EVP_PKEY *pkey = kind == PEM_KIND_OTHER ? NULL : read_pem_key(pem, len, kind);
     ERR_clear_error(); /* PEM readers queue "no start line" etc. even on paths we expect */
-    if (pkey == NULL)
-        return PQCHA_ERR_BAD_KEY;
+    if (pkey == NULL) return PQCHA_ERR_BAD_KEY;
     return key_wrap(out, pkey, kind == PEM_KIND_PRIVATE);
 }
 
 pqcha_err pqcha_key_public_copy(pqcha_key **out, const pqcha_key *key) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (key == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (key == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     uint8_t *der = NULL;
     size_t der_len = 0;
     PQCHA_TRY(spki_der(&der, &der_len, key->pkey));
@@ -270,11 +252,9 @@ pqcha_err pqcha_key_public_copy(pqcha_key **out, const pqcha_key *key) {
 static pqcha_err bio_to_string(char **out, size_t *out_len, BIO *bio) {
     char *data = NULL;
     long len = BIO_get_mem_data(bio, &data);
-    if (len <= 0 || data == NULL)
-        return PQCHA_ERR_CRYPTO;
+    if (len <= 0 || data == NULL) return PQCHA_ERR_CRYPTO;
     char *copy = malloc((size_t)len + 1);
-    if (copy == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (copy == NULL) return PQCHA_ERR_NO_MEMORY;
     memcpy(copy, data, (size_t)len);
     copy[len] = '\0';
     *out = copy;
@@ -283,14 +263,11 @@ static pqcha_err bio_to_string(char **out, size_t *out_len, BIO *bio) {
 }
 
 pqcha_err pqcha_key_private_pem(char **out, size_t *out_len, const pqcha_key *key) {
-    if (out == NULL || out_len == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL || out_len == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     *out_len = 0;
-    if (key == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (!key->has_private)
-        return PQCHA_ERR_NOT_PRIVATE_KEY;
+    if (key == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (!key->has_private) return PQCHA_ERR_NOT_PRIVATE_KEY;
     /* A secure-memory BIO clears its buffer (and every buffer it outgrew) on free. */
     BIO *bio = BIO_new(BIO_s_secmem());
     if (bio == NULL) {
@@ -301,55 +278,46 @@ pqcha_err pqcha_key_private_pem(char **out, size_t *out_len, const pqcha_key *ke
     if (PEM_write_bio_PrivateKey(bio, key->pkey, NULL, NULL, 0, NULL, NULL) == 1)
         err = bio_to_string(out, out_len, bio);
     BIO_free(bio);
-    if (err != PQCHA_OK)
-        ERR_clear_error();
+    if (err != PQCHA_OK) ERR_clear_error();
     return err;
 }
 
 pqcha_err pqcha_key_public_pem(char **out, size_t *out_len, const pqcha_key *key) {
-    if (out == NULL || out_len == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL || out_len == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     *out_len = 0;
-    if (key == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (key == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     BIO *bio = BIO_new(BIO_s_mem());
     if (bio == NULL) {
         ERR_clear_error();
         return PQCHA_ERR_NO_MEMORY;
     }
     pqcha_err err = PQCHA_ERR_CRYPTO;
-    if (PEM_write_bio_PUBKEY(bio, key->pkey) == 1)
-        err = bio_to_string(out, out_len, bio);
+    if (PEM_write_bio_PUBKEY(bio, key->pkey) == 1) err = bio_to_string(out, out_len, bio);
     BIO_free(bio);
-    if (err != PQCHA_OK)
-        ERR_clear_error();
+    if (err != PQCHA_OK) ERR_clear_error();
     return err;
 }
 
 pqcha_err pqcha_key_public_der(uint8_t **out, size_t *out_len, const pqcha_key *key) {
-    if (out == NULL || out_len == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL || out_len == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     *out_len = 0;
-    if (key == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (key == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     return spki_der(out, out_len, key->pkey);
 }
 
 pqcha_err pqcha_key_public_raw(uint8_t **out, size_t *out_len, const pqcha_key *key) {
-    if (out == NULL || out_len == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL || out_len == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     *out_len = 0;
-    if (key == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (key == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     size_t expected = pqcha_sig_alg_public_key_length(key->alg);
     uint8_t *raw = malloc(expected);
-    if (raw == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (raw == NULL) return PQCHA_ERR_NO_MEMORY;
     size_t got = 0;
-    if (EVP_PKEY_get_octet_string_param(key->pkey, OSSL_PKEY_PARAM_PUB_KEY, raw, expected, &got) != 1 ||
+    if (EVP_PKEY_get_octet_string_param(key->pkey, OSSL_PKEY_PARAM_PUB_KEY, raw, expected, &got) !=
+            1 ||
         got != expected) {
         ERR_clear_error();
         free(raw);
@@ -373,8 +341,7 @@ const char *pqcha_key_id(const pqcha_key *key) {
 }
 
 void pqcha_key_free(pqcha_key *key) {
-    if (key == NULL)
-        return;
+    if (key == NULL) return;
     EVP_PKEY_free(key->pkey); /* OpenSSL's ML-DSA key free cleanses the private key */
     free(key);
 }

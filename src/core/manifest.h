@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pqcha.h"
 #include "core/segments.h"
 #include "core/tensor.h"
+#include "pqcha.h"
 
 typedef struct pqcha__model_file {
     char *name;   /* base name: how policies and process regions refer to it */

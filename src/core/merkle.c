@@ -5,13 +5,15 @@
 
 #include "core/keccak.h"
 
-void pqcha__sha3_256_prefixed(uint8_t out[PQCHA_SHA3_256_LEN], int prefix, const uint8_t *data, size_t len) {
+void pqcha__sha3_256_prefixed(uint8_t out[PQCHA_SHA3_256_LEN], int prefix, const uint8_t *data,
+                              size_t len) {
     uint8_t *outs[1] = {out};
     const uint8_t *msgs[1] = {data};
     pqcha__sha3_256_lanes(pqcha__keccak_by_name("scalar"), outs, msgs, len, prefix);
 }
 
-static void join(uint8_t out[PQCHA_SHA3_256_LEN], const uint8_t left[PQCHA_SHA3_256_LEN], const uint8_t right[PQCHA_SHA3_256_LEN]) {
+static void join(uint8_t out[PQCHA_SHA3_256_LEN], const uint8_t left[PQCHA_SHA3_256_LEN],
+                 const uint8_t right[PQCHA_SHA3_256_LEN]) {
     uint8_t pair[2 * PQCHA_SHA3_256_LEN];
     memcpy(pair, left, PQCHA_SHA3_256_LEN);
     memcpy(pair + PQCHA_SHA3_256_LEN, right, PQCHA_SHA3_256_LEN);
@@ -40,7 +42,8 @@ void pqcha__merkle_root(pqcha__merkle_stack *st, uint8_t out[PQCHA_SHA3_256_LEN]
     st->depth = 0;
 }
 
-void pqcha__tree_bind_length(uint8_t out[PQCHA_SHA3_256_LEN], uint64_t total, const uint8_t mth[PQCHA_SHA3_256_LEN]) {
+void pqcha__tree_bind_length(uint8_t out[PQCHA_SHA3_256_LEN], uint64_t total,
+                             const uint8_t mth[PQCHA_SHA3_256_LEN]) {
     uint8_t bound[8 + 32];
     for (int i = 0; i < 8; i++)
         bound[i] = (uint8_t)(total >> (56 - 8 * i));

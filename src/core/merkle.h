@@ -35,8 +35,10 @@ void pqcha__merkle_push(pqcha__merkle_stack *st, const uint8_t item[PQCHA_SHA3_2
 /* Folds the stack (at least one item) into its root and empties it. */
 void pqcha__merkle_root(pqcha__merkle_stack *st, uint8_t out[PQCHA_SHA3_256_LEN]);
 /* digest = SHA3-256(0x02 || uint64_be(total) || mth). */
-void pqcha__tree_bind_length(uint8_t out[PQCHA_SHA3_256_LEN], uint64_t total, const uint8_t mth[PQCHA_SHA3_256_LEN]);
+void pqcha__tree_bind_length(uint8_t out[PQCHA_SHA3_256_LEN], uint64_t total,
+                             const uint8_t mth[PQCHA_SHA3_256_LEN]);
 /* SHA3-256(prefix || data) on one state (prefix < 0: none). */
-void pqcha__sha3_256_prefixed(uint8_t out[PQCHA_SHA3_256_LEN], int prefix, const uint8_t *data, size_t len);
+void pqcha__sha3_256_prefixed(uint8_t out[PQCHA_SHA3_256_LEN], int prefix, const uint8_t *data,
+                              size_t len);
 
 #endif

@@ -27,7 +27,8 @@ typedef struct pqcha__safetensors_index {
     size_t map_count;
 } pqcha__safetensors_index;
 #define PQCHA__MAX_INDEX_LEN (64u * 1024u * 1024u)
-pqcha_err pqcha__safetensors_index_parse(pqcha__safetensors_index *out, const char *text, size_t len);
+pqcha_err pqcha__safetensors_index_parse(pqcha__safetensors_index *out, const char *text,
+                                         size_t len);
 void pqcha__index_free(pqcha__safetensors_index *ix);
 
 /* ---- model files ----

@@ -32,9 +32,8 @@
 
 /* K12 (RFC 9861) constants. */
 #define K12_SINGLE_NODE_DS 0x07
-#define K12_LEAF_DS 0x0B
-#define K12_FINAL_DS 0x06
-
+#define K12_LEAF_DS        0x0B
+#define K12_FINAL_DS       0x06
 
 struct pqcha__parhash {
     pqcha_digest_alg alg;
@@ -43,11 +42,11 @@ struct pqcha__parhash {
     const pqcha__keccak_impl *scalar; /* one-off small hashes */
     unsigned threads;
     pqcha__pool *pool; /* created on the first batch that can use it, or borrowed */
-    int pool_borrowed;  /* the pool belongs to the caller: not freed here */
+    int pool_borrowed; /* the pool belongs to the caller: not freed here */
 
     uint8_t *stage;
     size_t stage_len, stage_cap, stage_max;
-    size_t batch_leaves;              /* leaves per pool hand-off, multiple of lanes */
+    size_t batch_leaves;                         /* leaves per pool hand-off, multiple of lanes */
     uint8_t (*leaf_digests)[PQCHA_SHA3_256_LEN]; /* batch_leaves slots */
 
     uint64_t total;
@@ -61,12 +60,12 @@ struct pqcha__parhash {
     uint64_t block_leaves;
     pqcha__merkle_stack main;
     unsigned node_level;
-    uint64_t expected_total;   /* announced by pqcha__parhash_expect_length */
+    uint64_t expected_total; /* announced by pqcha__parhash_expect_length */
     int expecting;
     uint8_t (*nodes)[PQCHA_SHA3_256_LEN]; /* node_capacity slots when recording */
     size_t node_capacity;
     size_t node_count;
-    pqcha__tshake final_node;           /* k12 */
+    pqcha__tshake final_node; /* k12 */
     uint64_t k12_cvs;
 };
 
@@ -94,8 +93,7 @@ static void finish_block(pqcha__parhash *ph) {
 
 static void tree_add_leaf(pqcha__parhash *ph, const uint8_t leaf[PQCHA_SHA3_256_LEN]) {
     pqcha__merkle_push(&ph->block, leaf);
-    if (++ph->block_leaves == (UINT64_C(1) << ph->node_level))
-        finish_block(ph);
+    if (++ph->block_leaves == (UINT64_C(1) << ph->node_level)) finish_block(ph);
 }
 
 static void combine_leaf(pqcha__parhash *ph, const uint8_t digest[PQCHA_SHA3_256_LEN]) {
@@ -131,7 +129,8 @@ static void hash_leaf_group(void *arg, size_t task) {
         outs[l] = first + l < job->count ? ph->leaf_digests[first + l] : spare[l];
     }
     if (ph->alg == PQCHA_DIGEST_K12)
-        pqcha__turboshake128_lanes(ph->impl, outs, PQCHA_SHA3_256_LEN, msgs, ph->leaf_size, K12_LEAF_DS);
+        pqcha__turboshake128_lanes(ph->impl, outs, PQCHA_SHA3_256_LEN, msgs, ph->leaf_size,
+                                   K12_LEAF_DS);
     else
         pqcha__sha3_256_lanes(ph->impl, outs, msgs, ph->leaf_size, TREE_LEAF_PREFIX);
 }
@@ -355,8 +354,7 @@ static void final_tree(pqcha__parhash *ph, const uint8_t *tail, size_t tail_len,
         sha3_256_prefixed(ph, leaf, TREE_LEAF_PREFIX, tail, tail_len);
         tree_add_leaf(ph, leaf);
     }
-    if (ph->block_leaves > 0)
-        finish_block(ph); /* the last, partial block */
+    if (ph->block_leaves > 0) finish_block(ph); /* the last, partial block */
     uint8_t mth[PQCHA_SHA3_256_LEN];
     pqcha__merkle_root(&ph->main, mth);
     pqcha__tree_bind_length(out, ph->total, mth);
@@ -407,7 +405,8 @@ void pqcha__parhash_node_shape(uint64_t total, size_t leaf_size, unsigned *level
     if (leaf_size == 0 || total <= leaf_size) return; /* one leaf: no tree, no nodes */
     uint64_t leaves = (total - 1) / leaf_size + 1;
     unsigned k = 0;
-    while (((leaves - 1) >> k) + 1 > PQCHA_MAX_TREE_NODES) k++;
+    while (((leaves - 1) >> k) + 1 > PQCHA_MAX_TREE_NODES)
+        k++;
     *level = k;
     *count = (size_t)(((leaves - 1) >> k) + 1);
 }
@@ -479,8 +478,7 @@ pqcha_err pqcha__tree_nodes_check(const uint8_t *nodes, size_t count, unsigned l
         return PQCHA_ERR_INCONSISTENT_CLAIMS;
     uint8_t root[PQCHA_SHA3_256_LEN];
     pqcha_err err = pqcha__tree_root_from_nodes(nodes, count, total, root);
-    if (err == PQCHA_ERR_NO_MEMORY)
-        return err;
+    if (err == PQCHA_ERR_NO_MEMORY) return err;
     if (err != PQCHA_OK || memcmp(root, digest, PQCHA_SHA3_256_LEN) != 0)
         return PQCHA_ERR_INCONSISTENT_CLAIMS;
     return PQCHA_OK;

@@ -43,7 +43,7 @@ void pqcha__parhash_node_shape(uint64_t total, size_t leaf_size, unsigned *level
  * PQCHA_ERR_REGION_CHANGED. For sha3-256-tree over more than one leaf the
  * engine records the node digests, available after a successful final. */
 pqcha_err pqcha__parhash_expect_length(pqcha__parhash *ph, uint64_t total);
-size_t pqcha__parhash_node_count(const pqcha__parhash *ph);  /* 0: no nodes */
+size_t pqcha__parhash_node_count(const pqcha__parhash *ph); /* 0: no nodes */
 unsigned pqcha__parhash_node_level(const pqcha__parhash *ph);
 const uint8_t *pqcha__parhash_nodes(const pqcha__parhash *ph); /* 32 bytes per node */
 /* The sha3-256-tree digest of a `total`-byte input recomputed from its nodes

@@ -100,7 +100,8 @@ int pqcha__policy_compare_regions(const void *a, const void *b) {
 }
 
 int pqcha__policy_compare_manifests(const void *a, const void *b) {
-    return strcmp(((const pqcha__policy_manifest *)a)->name, ((const pqcha__policy_manifest *)b)->name);
+    return strcmp(((const pqcha__policy_manifest *)a)->name,
+                  ((const pqcha__policy_manifest *)b)->name);
 }
 
 static int compare_name_to_manifest(const void *key, const void *elem) {
@@ -296,7 +297,8 @@ static int compare_name_ptrs(const void *a, const void *b) {
 
 /* Every required name is a tensor of the entry: both lists sorted by name,
  * so one merge pass (the entry's table is in offset order). */
-pqcha_err pqcha__policy_required_tensors_exist(const pqcha__policy_region *r, const pqcha__model_file *f) {
+pqcha_err pqcha__policy_required_tensors_exist(const pqcha__policy_region *r,
+                                               const pqcha__model_file *f) {
     if (f->tensor_count == 0) return PQCHA_ERR_BAD_POLICY;
     const char **names = malloc(f->tensor_count * sizeof *names);
     if (!names) return PQCHA_ERR_NO_MEMORY;
@@ -306,7 +308,8 @@ pqcha_err pqcha__policy_required_tensors_exist(const pqcha__policy_region *r, co
     size_t at = 0;
     pqcha_err err = PQCHA_OK;
     for (size_t i = 0; i < r->required_tensor_count && err == PQCHA_OK; i++) {
-        while (at < f->tensor_count && strcmp(names[at], r->required_tensors[i]) < 0) at++;
+        while (at < f->tensor_count && strcmp(names[at], r->required_tensors[i]) < 0)
+            at++;
         if (at == f->tensor_count || strcmp(names[at], r->required_tensors[i]) != 0)
             err = PQCHA_ERR_BAD_POLICY; /* a tensor the reference does not have */
     }
@@ -320,7 +323,8 @@ static pqcha_err parse_required_tensors(pqcha__policy_region *r, const pqcha__mo
     json_t *list = NULL;
     PQCHA_TRY(pqcha__json_array(set, "tensors", PQCHA_MAX_TENSORS, &list));
     size_t n = json_array_size(list);
-    if (n == 0) return PQCHA_ERR_BAD_POLICY; /* "none required" would be written by leaving it out */
+    if (n == 0)
+        return PQCHA_ERR_BAD_POLICY; /* "none required" would be written by leaving it out */
     r->required_tensors = calloc(n, sizeof r->required_tensors[0]);
     if (!r->required_tensors) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
@@ -333,7 +337,8 @@ static pqcha_err parse_required_tensors(pqcha__policy_region *r, const pqcha__mo
     }
     qsort(r->required_tensors, n, sizeof r->required_tensors[0], compare_name_ptrs);
     for (size_t i = 1; i < n; i++)
-        if (strcmp(r->required_tensors[i - 1], r->required_tensors[i]) == 0) return PQCHA_ERR_BAD_POLICY;
+        if (strcmp(r->required_tensors[i - 1], r->required_tensors[i]) == 0)
+            return PQCHA_ERR_BAD_POLICY;
     return pqcha__policy_required_tensors_exist(r, f);
 }
 
@@ -417,7 +422,8 @@ static pqcha_err parse_workload_regions(pqcha__policy_workload *w, const pqcha_p
         i++;
     }
     qsort(w->regions, n, sizeof w->regions[0], pqcha__policy_compare_regions);
-    return pqcha__policy_check_sorted_unique(w->regions, n, sizeof w->regions[0], pqcha__policy_compare_regions);
+    return pqcha__policy_check_sorted_unique(w->regions, n, sizeof w->regions[0],
+                                             pqcha__policy_compare_regions);
 }
 
 static pqcha_err parse_workload(pqcha__policy_workload *w, const pqcha_policy *p, const char *id,
@@ -462,10 +468,12 @@ static pqcha_err parse_workloads(pqcha_policy *p, const json_t *root) {
         i++;
     }
     qsort(p->workloads, n, sizeof p->workloads[0], pqcha__policy_compare_workloads);
-    return pqcha__policy_check_sorted_unique(p->workloads, n, sizeof p->workloads[0], pqcha__policy_compare_workloads);
+    return pqcha__policy_check_sorted_unique(p->workloads, n, sizeof p->workloads[0],
+                                             pqcha__policy_compare_workloads);
 }
 
-static pqcha_err parse_manifest_entry(pqcha__policy_manifest *m, const char *name, const json_t *obj) {
+static pqcha_err parse_manifest_entry(pqcha__policy_manifest *m, const char *name,
+                                      const json_t *obj) {
     PQCHA_TRY(pqcha_identifier_check(name));
     m->name = pqcha__strdup(name);
     if (!m->name) return PQCHA_ERR_NO_MEMORY;
@@ -494,18 +502,23 @@ static pqcha_err parse_manifests(pqcha_policy *p, const json_t *root) {
         i++;
     }
     qsort(p->manifests, n, sizeof p->manifests[0], pqcha__policy_compare_manifests);
-    return pqcha__policy_check_sorted_unique(p->manifests, n, sizeof p->manifests[0], pqcha__policy_compare_manifests);
+    return pqcha__policy_check_sorted_unique(p->manifests, n, sizeof p->manifests[0],
+                                             pqcha__policy_compare_manifests);
 }
 
 static pqcha_err policy_from_json(pqcha_policy *p, const json_t *root) {
     static const char *const required[] = {"version", "workloads", NULL};
-    static const char *const optional[] = {"trustedKeys", "maxSkewSeconds", "maxLifetimeSeconds",
+    static const char *const optional[] = {"trustedKeys",
+                                           "maxSkewSeconds",
+                                           "maxLifetimeSeconds",
                                            "allowedSignatureAlgorithms",
-                                           "allowedDigestAlgorithms", "manifests", NULL};
+                                           "allowedDigestAlgorithms",
+                                           "manifests",
+                                           NULL};
     PQCHA_TRY(parse_version(root));
     PQCHA_TRY(pqcha__json_check_fields(root, required, optional));
-    PQCHA_TRY(parse_seconds(&p->max_skew, root, "maxSkewSeconds", 0,
-                            PQCHA_DEFAULT_MAX_SKEW_SECONDS));
+    PQCHA_TRY(
+        parse_seconds(&p->max_skew, root, "maxSkewSeconds", 0, PQCHA_DEFAULT_MAX_SKEW_SECONDS));
     PQCHA_TRY(parse_seconds(&p->max_lifetime, root, "maxLifetimeSeconds", 1,
                             PQCHA_DEFAULT_MAX_LIFETIME_SECONDS));
     PQCHA_TRY(parse_algorithm_list(&p->sig_alg_mask, root, "allowedSignatureAlgorithms",
@@ -542,4 +555,3 @@ pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len) {
     *out = p;
     return PQCHA_OK;
 }
-

@@ -7,21 +7,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pqcha.h"
 #include "core/manifest.h"
+#include "pqcha.h"
 
 #define PQCHA__POLICY_MAX_TRUSTED_KEYS 256u
-#define PQCHA__POLICY_MAX_WORKLOADS 1024u
-#define PQCHA__POLICY_MAX_REGIONS PQCHA_MAX_REGIONS
-#define PQCHA__POLICY_MAX_MANIFESTS PQCHA_MAX_MANIFEST_FILES
-#define PQCHA__POLICY_MAX_SECONDS 604800 /* 7 days: the cap on skew and lifetime */
+#define PQCHA__POLICY_MAX_WORKLOADS    1024u
+#define PQCHA__POLICY_MAX_REGIONS      PQCHA_MAX_REGIONS
+#define PQCHA__POLICY_MAX_MANIFESTS    PQCHA_MAX_MANIFEST_FILES
+#define PQCHA__POLICY_MAX_SECONDS      604800 /* 7 days: the cap on skew and lifetime */
 
 /* One acceptable digest of a region. */
 typedef struct pqcha__policy_digest {
     pqcha_digest_alg alg;
     char hex[2 * PQCHA_MAX_DIGEST_LEN + 1];
 } pqcha__policy_digest;
-
 
 /* A required region and its digest set (any one of them matches). A region
  * whose reference is a manifest entry ({"manifest": "<name>"}) has a digest
@@ -31,9 +30,9 @@ typedef struct pqcha__policy_region {
     char *id;
     pqcha__policy_digest *digests;
     size_t digest_count;
-    const char *manifest_name;                /* borrowed from the policy, or NULL */
+    const char *manifest_name; /* borrowed from the policy, or NULL */
     char *pending_manifest; /* a built region's reference until pqcha_policy_finish resolves it */
-    const pqcha__model_file *manifest;        /* borrowed from the policy, or NULL */
+    const pqcha__model_file *manifest; /* borrowed from the policy, or NULL */
     /* With a manifest: the tensors a sha3-256-segments region must show with
      * the reference digest, sorted (strcmp); none listed means every tensor. */
     char **required_tensors;
@@ -42,9 +41,9 @@ typedef struct pqcha__policy_region {
 
 typedef struct pqcha__policy_workload {
     char *id;
-    char *platform;                  /* NULL: any platform */
+    char *platform; /* NULL: any platform */
     int allow_extra_regions;
-    pqcha__policy_region *regions;   /* sorted by id (strcmp) for binary search */
+    pqcha__policy_region *regions; /* sorted by id (strcmp) for binary search */
     size_t region_count, region_cap;
 } pqcha__policy_workload;
 
@@ -72,7 +71,7 @@ struct pqcha_policy {
 
 unsigned pqcha__policy_sig_alg_bit(pqcha_sig_alg alg);
 unsigned pqcha__policy_digest_alg_bit(pqcha_digest_alg alg);
-#define PQCHA__POLICY_ALL_SIG_ALGS 0x7u    /* ML-DSA-44, -65, -87 */
+#define PQCHA__POLICY_ALL_SIG_ALGS    0x7u /* ML-DSA-44, -65, -87 */
 #define PQCHA__POLICY_ALL_DIGEST_ALGS 0xfu /* the four digest algorithms */
 
 /* Shared by the parser (policy.c) and the builder (policy_write.c). */
@@ -90,7 +89,8 @@ pqcha_err pqcha__policy_required_tensors_exist(const pqcha__policy_region *r,
 
 /* Lookups. All return NULL / 0 when p is NULL. */
 size_t pqcha__policy_workload_count(const pqcha_policy *p);
-const pqcha__policy_workload *pqcha__policy_workload_at(const pqcha_policy *p, size_t i); /* id order */
+const pqcha__policy_workload *pqcha__policy_workload_at(const pqcha_policy *p,
+                                                        size_t i); /* id order */
 const pqcha__policy_workload *pqcha__policy_find_workload(const pqcha_policy *p, const char *id);
 const pqcha__policy_region *pqcha__policy_find_region(const pqcha__policy_workload *w,
                                                       const char *id);

@@ -156,7 +156,8 @@ static pqcha_err copy_required_tensors(pqcha__policy_region *r, const char *cons
                                        size_t n) {
     if (n == 0) return PQCHA_OK;
     if (n > PQCHA_MAX_TENSORS) return PQCHA_ERR_TOO_LARGE;
-    if (!(r->required_tensors = calloc(n, sizeof r->required_tensors[0]))) return PQCHA_ERR_NO_MEMORY;
+    if (!(r->required_tensors = calloc(n, sizeof r->required_tensors[0])))
+        return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
         if (!tensors[i]) return PQCHA_ERR_INVALID_ARGUMENT;
         if (!(r->required_tensors[i] = pqcha__strdup(tensors[i]))) return PQCHA_ERR_NO_MEMORY;
@@ -164,7 +165,8 @@ static pqcha_err copy_required_tensors(pqcha__policy_region *r, const char *cons
     }
     qsort(r->required_tensors, n, sizeof r->required_tensors[0], compare_name_ptrs);
     for (size_t i = 1; i < n; i++)
-        if (strcmp(r->required_tensors[i - 1], r->required_tensors[i]) == 0) return PQCHA_ERR_BAD_POLICY;
+        if (strcmp(r->required_tensors[i - 1], r->required_tensors[i]) == 0)
+            return PQCHA_ERR_BAD_POLICY;
     return PQCHA_OK;
 }
 
@@ -175,7 +177,8 @@ pqcha_err pqcha_policy_add_region_manifest(pqcha_policy *p, const char *workload
     pqcha__policy_region r = {0};
     pqcha_err err = region_id_copy(&r, workload_id, region_id);
     if (err == PQCHA_OK) err = pqcha_identifier_check(manifest);
-    if (err == PQCHA_OK && !(r.pending_manifest = pqcha__strdup(manifest))) err = PQCHA_ERR_NO_MEMORY;
+    if (err == PQCHA_OK && !(r.pending_manifest = pqcha__strdup(manifest)))
+        err = PQCHA_ERR_NO_MEMORY;
     if (err == PQCHA_OK) err = copy_required_tensors(&r, tensors, n);
     return append_region(p, workload_id, &r, err);
 }
@@ -209,9 +212,8 @@ static pqcha_err finish_workload(pqcha__policy_workload *w, const pqcha_policy *
     for (size_t i = 0; i < w->region_count; i++)
         if (w->regions[i].pending_manifest) PQCHA_TRY(resolve_manifest_ref(&w->regions[i], p));
     qsort(w->regions, w->region_count, sizeof w->regions[0], pqcha__policy_compare_regions);
-    pqcha_err err = pqcha__policy_check_sorted_unique(w->regions, w->region_count,
-                                                      sizeof w->regions[0],
-                                                      pqcha__policy_compare_regions);
+    pqcha_err err = pqcha__policy_check_sorted_unique(
+        w->regions, w->region_count, sizeof w->regions[0], pqcha__policy_compare_regions);
     return err == PQCHA_ERR_JSON_DUPLICATE_KEY ? PQCHA_ERR_REGION_EXISTS : err;
 }
 
@@ -273,7 +275,8 @@ static json_t *algorithm_list(unsigned mask, unsigned all, int digests) {
                                             PQCHA_DIGEST_K12, PQCHA_DIGEST_SHA3_256_SEGMENTS};
     size_t n = digests ? sizeof algs / sizeof algs[0] : sizeof sigs / sizeof sigs[0];
     for (size_t i = 0; list && i < n; i++) {
-        unsigned bit = digests ? pqcha__policy_digest_alg_bit(algs[i]) : pqcha__policy_sig_alg_bit(sigs[i]);
+        unsigned bit =
+            digests ? pqcha__policy_digest_alg_bit(algs[i]) : pqcha__policy_sig_alg_bit(sigs[i]);
         const char *name = digests ? pqcha_digest_alg_name(algs[i]) : pqcha_sig_alg_name(sigs[i]);
         if ((mask & bit) && !append(list, json_string(name))) {
             json_decref(list);
@@ -325,7 +328,8 @@ static json_t *workload_json(const pqcha__policy_workload *w) {
 static pqcha_err manifests_json(json_t *root, const pqcha_policy *p) {
     if (p->manifest_count == 0) return PQCHA_OK;
     json_t *manifests = json_object();
-    if (!manifests || json_object_set_new(root, "manifests", manifests) != 0) return PQCHA_ERR_NO_MEMORY;
+    if (!manifests || json_object_set_new(root, "manifests", manifests) != 0)
+        return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < p->manifest_count; i++) {
         json_t *entry = NULL;
         PQCHA_TRY(pqcha__model_file_encode(&entry, &p->manifests[i].file));
@@ -380,7 +384,8 @@ static void emit_str(text *t, const char *s) {
 
 /* A value (or key) as compact JSON, non-ASCII escaped. */
 static void emit_compact(text *t, const json_t *value) {
-    char *s = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+    char *s =
+        json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
     if (!s) {
         t->err = PQCHA_ERR_NO_MEMORY;
         return;
@@ -390,18 +395,28 @@ static void emit_compact(text *t, const json_t *value) {
 }
 
 static void emit_indent(text *t, unsigned depth) {
-    for (unsigned i = 0; i < depth; i++) emit(t, "  ", 2);
+    for (unsigned i = 0; i < depth; i++)
+        emit(t, "  ", 2);
 }
 
 /* The order keys are written in: the document's own, then the rest sorted. */
-static const char *const key_order[] = {"version", "trustedKeys", "maxSkewSeconds",
-                                        "maxLifetimeSeconds", "allowedSignatureAlgorithms",
-                                        "allowedDigestAlgorithms", "manifests", "workloads",
-                                        "platform", "allowExtraRegions", "regions", NULL};
+static const char *const key_order[] = {"version",
+                                        "trustedKeys",
+                                        "maxSkewSeconds",
+                                        "maxLifetimeSeconds",
+                                        "allowedSignatureAlgorithms",
+                                        "allowedDigestAlgorithms",
+                                        "manifests",
+                                        "workloads",
+                                        "platform",
+                                        "allowExtraRegions",
+                                        "regions",
+                                        NULL};
 
 static size_t key_rank(const char *key) {
     size_t i = 0;
-    while (key_order[i] && strcmp(key_order[i], key) != 0) i++;
+    while (key_order[i] && strcmp(key_order[i], key) != 0)
+        i++;
     return i;
 }
 

@@ -5,8 +5,8 @@
 
 #include "base/grow.h"
 #include "core/internal.h"
-#include "core/tensor.h"
 #include "core/region_internal.h"
+#include "core/tensor.h"
 
 /* ---- protection ---- */
 
@@ -23,11 +23,9 @@ static const struct {
 #define PROTECTION_COUNT (sizeof protection_names / sizeof protection_names[0])
 
 pqcha_err pqcha_protection_parse(pqcha_protection *out, const char *name) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = (pqcha_protection)0; /* on error: no protection (docs/API-CONVENTIONS.md) */
-    if (name == NULL)
-        return PQCHA_ERR_BAD_PROTECTION;
+    if (name == NULL) return PQCHA_ERR_BAD_PROTECTION;
     for (size_t i = 0; i < PROTECTION_COUNT; i++) {
         if (strcmp(name, protection_names[i].name) == 0) {
             *out = protection_names[i].value;
@@ -39,8 +37,7 @@ pqcha_err pqcha_protection_parse(pqcha_protection *out, const char *name) {
 
 const char *pqcha_protection_name(pqcha_protection p) {
     for (size_t i = 0; i < PROTECTION_COUNT; i++) {
-        if (protection_names[i].value == p)
-            return protection_names[i].name;
+        if (protection_names[i].value == p) return protection_names[i].name;
     }
     return NULL;
 }
@@ -55,21 +52,17 @@ static int is_clean_utf8(const char *text, size_t len) {
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     while (i < len) {
-        if (s[i] < 0x20 || s[i] == 0x7f)
-            return 0;
+        if (s[i] < 0x20 || s[i] == 0x7f) return 0;
         size_t n = pqcha__utf8_sequence_length(s + i, len - i);
-        if (n == 0)
-            return 0;
-        if (n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0)
-            return 0;
+        if (n == 0) return 0;
+        if (n == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) return 0;
         i += n;
     }
     return 1;
 }
 
 pqcha_err pqcha_identifier_check(const char *id) {
-    if (id == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (id == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     size_t len = strlen(id);
     if (len == 0 || len > PQCHA_MAX_ID_LEN || !is_clean_utf8(id, len))
         return PQCHA_ERR_BAD_IDENTIFIER;
@@ -78,10 +71,8 @@ pqcha_err pqcha_identifier_check(const char *id) {
 
 static pqcha_err description_check(const char *text) {
     size_t len = strlen(text);
-    if (len > PQCHA_MAX_DESCRIPTION_LEN)
-        return PQCHA_ERR_TOO_LARGE;
-    if (!is_clean_utf8(text, len))
-        return PQCHA_ERR_BAD_IDENTIFIER;
+    if (len > PQCHA_MAX_DESCRIPTION_LEN) return PQCHA_ERR_TOO_LARGE;
+    if (!is_clean_utf8(text, len)) return PQCHA_ERR_BAD_IDENTIFIER;
     return PQCHA_OK;
 }
 
@@ -90,28 +81,22 @@ static pqcha_err description_check(const char *text) {
 /* address + size must not pass 2^64, and the size must survive a JSON
  * round trip (FORMAT.md section 4.3). */
 static pqcha_err extent_check(uint64_t address, uint64_t size) {
-    if (size > PQCHA_MAX_SAFE_INTEGER)
-        return PQCHA_ERR_OUT_OF_RANGE;
-    if (size != 0 && address > UINT64_MAX - (size - 1))
-        return PQCHA_ERR_OUT_OF_RANGE;
+    if (size > PQCHA_MAX_SAFE_INTEGER) return PQCHA_ERR_OUT_OF_RANGE;
+    if (size != 0 && address > UINT64_MAX - (size - 1)) return PQCHA_ERR_OUT_OF_RANGE;
     return PQCHA_OK;
 }
 
 pqcha_err pqcha_region_create(pqcha_region **out, const char *id, const char *description,
                               uint64_t address, uint64_t size, pqcha_protection protection) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (description == NULL)
-        description = "";
+    if (description == NULL) description = "";
     PQCHA_TRY(pqcha_identifier_check(id));
     PQCHA_TRY(description_check(description));
     PQCHA_TRY(extent_check(address, size));
-    if (pqcha_protection_name(protection) == NULL)
-        return PQCHA_ERR_BAD_PROTECTION;
+    if (pqcha_protection_name(protection) == NULL) return PQCHA_ERR_BAD_PROTECTION;
     pqcha_region *r = calloc(1, sizeof *r);
-    if (r == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (r == NULL) return PQCHA_ERR_NO_MEMORY;
     r->id = pqcha__strdup(id);
     r->description = pqcha__strdup(description);
     if (r->id == NULL || r->description == NULL) {
@@ -126,8 +111,7 @@ pqcha_err pqcha_region_create(pqcha_region **out, const char *id, const char *de
 }
 
 pqcha_err pqcha__region_init_copy(pqcha_region *dst, const pqcha_region *src) {
-    if (dst == NULL || src == NULL || src->id == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (dst == NULL || src == NULL || src->id == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     memset(dst, 0, sizeof *dst);
     dst->id = pqcha__strdup(src->id);
     dst->description = pqcha__strdup(src->description ? src->description : "");
@@ -145,8 +129,7 @@ pqcha_err pqcha__region_init_copy(pqcha_region *dst, const pqcha_region *src) {
     for (size_t i = 0; err == PQCHA_OK && i < src->tensor_count; i++)
         err = pqcha_region_add_tensor(dst, src->tensors[i].name, src->tensors[i].offset,
                                       src->tensors[i].size);
-    if (err != PQCHA_OK)
-        pqcha__region_clear(dst);
+    if (err != PQCHA_OK) pqcha__region_clear(dst);
     return err;
 }
 
@@ -155,18 +138,13 @@ pqcha_err pqcha__region_init_copy(pqcha_region *dst, const pqcha_region *src) {
 #define MAX_MAPPED_FILE_LEN 4096u
 
 pqcha_err pqcha_region_set_mapping(pqcha_region *r, const char *file, uint64_t file_offset) {
-    if (r == NULL || file == NULL || file[0] == '\0')
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (r == NULL || file == NULL || file[0] == '\0') return PQCHA_ERR_INVALID_ARGUMENT;
     size_t len = strlen(file);
-    if (len > MAX_MAPPED_FILE_LEN)
-        return PQCHA_ERR_TOO_LARGE;
-    if (!is_clean_utf8(file, len))
-        return PQCHA_ERR_BAD_IDENTIFIER;
-    if (file_offset > PQCHA_MAX_SAFE_INTEGER)
-        return PQCHA_ERR_OUT_OF_RANGE;
+    if (len > MAX_MAPPED_FILE_LEN) return PQCHA_ERR_TOO_LARGE;
+    if (!is_clean_utf8(file, len)) return PQCHA_ERR_BAD_IDENTIFIER;
+    if (file_offset > PQCHA_MAX_SAFE_INTEGER) return PQCHA_ERR_OUT_OF_RANGE;
     char *copy = pqcha__strdup(file);
-    if (copy == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (copy == NULL) return PQCHA_ERR_NO_MEMORY;
     free(r->mapped_file);
     r->mapped_file = copy;
     r->file_offset = file_offset;
@@ -174,8 +152,7 @@ pqcha_err pqcha_region_set_mapping(pqcha_region *r, const char *file, uint64_t f
 }
 
 pqcha_err pqcha_region_set_file_deleted(pqcha_region *r, int deleted) {
-    if (r == NULL || r->mapped_file == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (r == NULL || r->mapped_file == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     r->file_deleted = deleted != 0;
     return PQCHA_OK;
 }
@@ -206,14 +183,12 @@ static pqcha_err tensor_place_check(const pqcha_region *r, uint64_t offset, uint
 
 pqcha_err pqcha_region_add_tensor(pqcha_region *r, const char *name, uint64_t file_offset,
                                   uint64_t size) {
-    if (r == NULL || name == NULL || r->mapped_file == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (r == NULL || name == NULL || r->mapped_file == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(pqcha__tensor_name_check(name, strlen(name)));
     PQCHA_TRY(tensor_place_check(r, file_offset, size));
     PQCHA_TRY(reserve_tensor(r));
     char *copy = pqcha__strdup(name);
-    if (copy == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (copy == NULL) return PQCHA_ERR_NO_MEMORY;
     r->tensors[r->tensor_count++] = (pqcha__tensor_ref){copy, file_offset, size};
     return PQCHA_OK;
 }
@@ -235,14 +210,11 @@ uint64_t pqcha_region_file_offset(const pqcha_region *r) {
 }
 
 pqcha_err pqcha_region_copy(pqcha_region **out, const pqcha_region *r) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (r == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (r == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha_region *copy = calloc(1, sizeof *copy);
-    if (copy == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (copy == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = pqcha__region_init_copy(copy, r);
     if (err != PQCHA_OK) {
         free(copy);
@@ -273,8 +245,7 @@ pqcha_protection pqcha_region_protection(const pqcha_region *r) {
 }
 
 void pqcha__region_clear(pqcha_region *r) {
-    if (r == NULL)
-        return;
+    if (r == NULL) return;
     free(r->id);
     free(r->description);
     free(r->mapped_file);
@@ -285,8 +256,7 @@ void pqcha__region_clear(pqcha_region *r) {
 }
 
 void pqcha_region_free(pqcha_region *r) {
-    if (r == NULL)
-        return;
+    if (r == NULL) return;
     pqcha__region_clear(r);
     free(r);
 }

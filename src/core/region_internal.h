@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pqcha.h"
 #include "core/segments.h"
+#include "pqcha.h"
 
 struct pqcha_region {
     char *id;

@@ -8,39 +8,36 @@
 #include <string.h>
 
 #include "base/grow.h"
+#include "core/tensor.h"
 #include "encoding.h"
 #include "internal.h"
 #include "json.h"
 #include "parhash.h"
 #include "reader.h"
-#include "core/tensor.h"
 #include "report_internal.h"
 
-#define REPORT_ID_PREFIX "urn:uuid:"
-#define REPORT_ID_PREFIX_LEN 9
-#define UUID_TEXT_LEN 36
-#define KEY_ID_BYTES (PQCHA_KEY_ID_HEX_LEN / 2)
+#define REPORT_ID_PREFIX       "urn:uuid:"
+#define REPORT_ID_PREFIX_LEN   9
+#define UUID_TEXT_LEN          36
+#define KEY_ID_BYTES           (PQCHA_KEY_ID_HEX_LEN / 2)
 #define MAX_ADDRESS_HEX_DIGITS 16
-#define INITIAL_CLAIM_CAP 8
-#define MAX_MAPPED_FILE_LEN 4096u /* as pqcha_region_set_mapping */
+#define INITIAL_CLAIM_CAP      8
+#define MAX_MAPPED_FILE_LEN    4096u /* as pqcha_region_set_mapping */
 
 /* ======================================================================
  * The model
  * ====================================================================== */
 
 pqcha_err pqcha__report_new(pqcha_report **out) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = calloc(1, sizeof **out);
     return *out ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
 }
 
 pqcha_err pqcha__report_set_string(char **field, const char *value) {
-    if (field == NULL || value == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (field == NULL || value == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     char *copy = pqcha__strdup(value);
-    if (copy == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (copy == NULL) return PQCHA_ERR_NO_MEMORY;
     free(*field);
     *field = copy;
     return PQCHA_OK;
@@ -61,8 +58,7 @@ static pqcha_err validated_region_copy(pqcha_region *dst, const pqcha_region *sr
     pqcha_err err = PQCHA_OK;
     if (src->mapped_file != NULL) /* applies the mapping's rules too */
         err = pqcha_region_set_mapping(checked, src->mapped_file, src->file_offset);
-    if (err == PQCHA_OK && src->file_deleted)
-        err = pqcha_region_set_file_deleted(checked, 1);
+    if (err == PQCHA_OK && src->file_deleted) err = pqcha_region_set_file_deleted(checked, 1);
     /* The tensor table is how the attester cut the region; the claim keeps
      * the resulting segments instead (pqcha__report_set_claim_segments). */
     if (err != PQCHA_OK) {
@@ -77,15 +73,11 @@ static pqcha_err validated_region_copy(pqcha_region *dst, const pqcha_region *sr
 pqcha_err pqcha__report_add_claim(pqcha_report *rep, const pqcha_region *region,
                                   pqcha_digest_alg alg, const uint8_t *digest, size_t digest_len,
                                   int64_t taken_at, const char *expected_hex) {
-    if (rep == NULL || region == NULL || digest == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (rep == NULL || region == NULL || digest == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     size_t alg_len = pqcha_digest_alg_length(alg);
-    if (alg_len == 0 || alg_len > PQCHA_MAX_DIGEST_LEN)
-        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
-    if (digest_len != alg_len)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (expected_hex != NULL)
-        PQCHA_TRY(pqcha__hex_check(expected_hex, alg_len, alg_len));
+    if (alg_len == 0 || alg_len > PQCHA_MAX_DIGEST_LEN) return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+    if (digest_len != alg_len) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (expected_hex != NULL) PQCHA_TRY(pqcha__hex_check(expected_hex, alg_len, alg_len));
     PQCHA_TRY(reserve_claim(rep));
 
     pqcha__claim claim;
@@ -114,12 +106,10 @@ pqcha_err pqcha__report_set_claim_nodes(pqcha_report *rep, size_t i, unsigned le
     pqcha__claim *c = &rep->claims[i];
     if (c->digest_alg != PQCHA_DIGEST_SHA3_256_TREE || c->node_count != 0)
         return PQCHA_ERR_INCONSISTENT_CLAIMS;
-    if (c->digest_len != PQCHA_SHA3_256_LEN)
-        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    if (c->digest_len != PQCHA_SHA3_256_LEN) return PQCHA_ERR_INCONSISTENT_CLAIMS;
     PQCHA_TRY(pqcha__tree_nodes_check(nodes, count, level, c->region.size, c->digest));
     c->nodes = malloc(count * sizeof c->nodes[0]);
-    if (c->nodes == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (c->nodes == NULL) return PQCHA_ERR_NO_MEMORY;
     memcpy(c->nodes, nodes, count * sizeof c->nodes[0]);
     c->node_level = level;
     c->node_count = count;
@@ -145,8 +135,7 @@ pqcha_err pqcha__report_set_claim_segments(pqcha_report *rep, size_t i,
 }
 
 pqcha_err pqcha__report_new_id(char **out) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     uint8_t b[16];
     PQCHA_TRY(pqcha__random(b, sizeof b));
@@ -155,8 +144,8 @@ pqcha_err pqcha__report_new_id(char **out) {
     char hex[33];
     pqcha_hex_encode(hex, b, sizeof b);
     char id[REPORT_ID_PREFIX_LEN + UUID_TEXT_LEN + 1];
-    snprintf(id, sizeof id, "%s%.8s-%.4s-%.4s-%.4s-%.12s", REPORT_ID_PREFIX, hex, hex + 8,
-             hex + 12, hex + 16, hex + 20);
+    snprintf(id, sizeof id, "%s%.8s-%.4s-%.4s-%.4s-%.12s", REPORT_ID_PREFIX, hex, hex + 8, hex + 12,
+             hex + 16, hex + 20);
     *out = pqcha__strdup(id);
     return *out ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
 }
@@ -233,8 +222,7 @@ const char *pqcha_report_region_expected_hex(const pqcha_report *rep, size_t i) 
 }
 
 void pqcha_report_free(pqcha_report *rep) {
-    if (rep == NULL)
-        return;
+    if (rep == NULL) return;
     for (size_t i = 0; i < rep->claim_count; i++) {
         pqcha__region_clear(&rep->claims[i].region);
         free(rep->claims[i].expected_hex);
@@ -255,8 +243,7 @@ void pqcha_report_free(pqcha_report *rep) {
 
 /* "urn:uuid:" + 8-4-4-4-12 lowercase hex. */
 static pqcha_err report_id_check(const char *id) {
-    if (id == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (id == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha__reader r;
     pqcha__reader_init(&r, id, strlen(id));
     const uint8_t *prefix;
@@ -265,12 +252,10 @@ static pqcha_err report_id_check(const char *id) {
         return PQCHA_ERR_MALFORMED;
     static const size_t group_lengths[5] = {8, 4, 4, 4, 12};
     for (size_t g = 0; g < 5; g++) {
-        if (g > 0 && !pqcha__reader_expect(&r, '-'))
-            return PQCHA_ERR_MALFORMED;
+        if (g > 0 && !pqcha__reader_expect(&r, '-')) return PQCHA_ERR_MALFORMED;
         for (size_t i = 0; i < group_lengths[g]; i++) {
             uint8_t c;
-            if (!pqcha__reader_byte(&r, &c) ||
-                !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            if (!pqcha__reader_byte(&r, &c) || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
                 return PQCHA_ERR_MALFORMED;
         }
     }
@@ -289,13 +274,10 @@ static pqcha_err key_id_check(const char *key_id) {
 static pqcha_err address_parse(uint64_t *out, const char *text) {
     pqcha__reader r;
     pqcha__reader_init(&r, text, strlen(text));
-    if (!pqcha__reader_expect(&r, '0') || !pqcha__reader_expect(&r, 'x'))
-        return PQCHA_ERR_BAD_HEX;
+    if (!pqcha__reader_expect(&r, '0') || !pqcha__reader_expect(&r, 'x')) return PQCHA_ERR_BAD_HEX;
     size_t digits = pqcha__reader_remaining(&r);
-    if (digits == 0 || digits > MAX_ADDRESS_HEX_DIGITS)
-        return PQCHA_ERR_BAD_HEX;
-    if (digits > 1 && r.data[r.pos] == '0')
-        return PQCHA_ERR_BAD_HEX;
+    if (digits == 0 || digits > MAX_ADDRESS_HEX_DIGITS) return PQCHA_ERR_BAD_HEX;
+    if (digits > 1 && r.data[r.pos] == '0') return PQCHA_ERR_BAD_HEX;
     uint64_t value = 0;
     uint8_t c;
     while (pqcha__reader_byte(&r, &c)) {
@@ -319,14 +301,12 @@ static pqcha_err address_parse(uint64_t *out, const char *text) {
 /* Adds value under key; json_object_set_new takes the reference even when
  * it fails, and a NULL value means the constructor ran out of memory. */
 static pqcha_err put(json_t *obj, const char *key, json_t *value) {
-    if (value == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (value == NULL) return PQCHA_ERR_NO_MEMORY;
     return json_object_set_new(obj, key, value) == 0 ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
 }
 
 static pqcha_err append(json_t *array, json_t *value) {
-    if (value == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (value == NULL) return PQCHA_ERR_NO_MEMORY;
     return json_array_append_new(array, value) == 0 ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
 }
 
@@ -346,23 +326,18 @@ static pqcha_err check_report_fields(const pqcha_report *rep) {
     if (rep->report_id == NULL || rep->workload_id == NULL || rep->platform == NULL ||
         rep->nonce_hex == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
-    if (rep->claim_count == 0)
-        return PQCHA_ERR_EMPTY_REPORT;
+    if (rep->claim_count == 0) return PQCHA_ERR_EMPTY_REPORT;
     PQCHA_TRY(report_id_check(rep->report_id));
     PQCHA_TRY(pqcha_identifier_check(rep->workload_id));
     PQCHA_TRY(pqcha_identifier_check(rep->platform));
     PQCHA_TRY(key_id_check(rep->signer_key_id));
-    if (pqcha_sig_alg_name(rep->signer_alg) == NULL)
-        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+    if (pqcha_sig_alg_name(rep->signer_alg) == NULL) return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
     PQCHA_TRY(nonce_check(rep->nonce_hex));
-    if (rep->sequence > PQCHA_MAX_SAFE_INTEGER)
-        return PQCHA_ERR_OUT_OF_RANGE;
-    if (rep->expires_at < rep->issued_at)
-        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    if (rep->sequence > PQCHA_MAX_SAFE_INTEGER) return PQCHA_ERR_OUT_OF_RANGE;
+    if (rep->expires_at < rep->issued_at) return PQCHA_ERR_INCONSISTENT_CLAIMS;
     for (size_t i = 0; i < rep->claim_count; i++) {
         const pqcha__claim *c = &rep->claims[i];
-        if (c->taken_at > rep->issued_at)
-            return PQCHA_ERR_INCONSISTENT_CLAIMS;
+        if (c->taken_at > rep->issued_at) return PQCHA_ERR_INCONSISTENT_CLAIMS;
         if ((c->digest_alg == PQCHA_DIGEST_SHA3_256_SEGMENTS) != (c->segment_count > 0))
             return PQCHA_ERR_INCONSISTENT_CLAIMS; /* segments exactly for that algorithm */
     }
@@ -371,19 +346,16 @@ static pqcha_err check_report_fields(const pqcha_report *rep) {
 
 static pqcha_err encode_subject(json_t *subjects, const pqcha__claim *c) {
     const char *alg_name = pqcha_digest_alg_name(c->digest_alg);
-    if (alg_name == NULL)
-        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+    if (alg_name == NULL) return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
     json_t *subject = json_object();
     json_t *digest = json_object();
     pqcha_err err = subject && digest ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
-    if (err == PQCHA_OK)
-        err = put_string(digest, alg_name, c->digest_hex);
+    if (err == PQCHA_OK) err = put_string(digest, alg_name, c->digest_hex);
     if (err == PQCHA_OK) {
         err = put(subject, "digest", digest);
         digest = NULL; /* owned by subject now, even on failure */
     }
-    if (err == PQCHA_OK)
-        err = put_string(subject, "name", c->region.id);
+    if (err == PQCHA_OK) err = put_string(subject, "name", c->region.id);
     json_decref(digest);
     if (err != PQCHA_OK) {
         json_decref(subject);
@@ -395,13 +367,10 @@ static pqcha_err encode_subject(json_t *subjects, const pqcha__claim *c) {
 /* "mapping": {"file": <path>, "offset": <file offset>} */
 static pqcha_err encode_mapping(json_t *obj, const pqcha_region *r) {
     json_t *mapping = json_object();
-    if (mapping == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (mapping == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = put_string(mapping, "file", r->mapped_file);
-    if (err == PQCHA_OK)
-        err = put(mapping, "offset", json_integer((json_int_t)r->file_offset));
-    if (err == PQCHA_OK && r->file_deleted)
-        err = put(mapping, "deleted", json_true());
+    if (err == PQCHA_OK) err = put(mapping, "offset", json_integer((json_int_t)r->file_offset));
+    if (err == PQCHA_OK && r->file_deleted) err = put(mapping, "deleted", json_true());
     if (err != PQCHA_OK) {
         json_decref(mapping);
         return err;
@@ -419,8 +388,7 @@ static pqcha_err encode_nodes(json_t *obj, const pqcha__claim *c) {
         pqcha_hex_encode(hex, c->nodes[i], PQCHA_SHA3_256_LEN);
         err = append(digests, json_string(hex));
     }
-    if (err == PQCHA_OK)
-        err = put(nodes, "level", json_integer((json_int_t)c->node_level));
+    if (err == PQCHA_OK) err = put(nodes, "level", json_integer((json_int_t)c->node_level));
     if (err == PQCHA_OK) {
         err = put(nodes, "digests", digests);
         digests = NULL; /* owned by nodes now, even on failure */
@@ -436,17 +404,13 @@ static pqcha_err encode_nodes(json_t *obj, const pqcha__claim *c) {
 /* "segments": [{"offset", "size", "digest", "tensor"?}, ...] */
 static pqcha_err encode_segment(json_t *list, const pqcha__segment *seg) {
     json_t *obj = json_object();
-    if (obj == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (obj == NULL) return PQCHA_ERR_NO_MEMORY;
     char hex[2 * PQCHA_SHA3_256_LEN + 1];
     pqcha_hex_encode(hex, seg->digest, PQCHA_SHA3_256_LEN);
     pqcha_err err = put(obj, "offset", json_integer((json_int_t)seg->offset));
-    if (err == PQCHA_OK)
-        err = put(obj, "size", json_integer((json_int_t)seg->size));
-    if (err == PQCHA_OK)
-        err = put_string(obj, "digest", hex);
-    if (err == PQCHA_OK && seg->tensor != NULL)
-        err = put_string(obj, "tensor", seg->tensor);
+    if (err == PQCHA_OK) err = put(obj, "size", json_integer((json_int_t)seg->size));
+    if (err == PQCHA_OK) err = put_string(obj, "digest", hex);
+    if (err == PQCHA_OK && seg->tensor != NULL) err = put_string(obj, "tensor", seg->tensor);
     if (err != PQCHA_OK) {
         json_decref(obj);
         return err;
@@ -456,8 +420,7 @@ static pqcha_err encode_segment(json_t *list, const pqcha__segment *seg) {
 
 static pqcha_err encode_segments(json_t *obj, const pqcha__claim *c) {
     json_t *list = json_array();
-    if (list == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (list == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = PQCHA_OK;
     for (size_t i = 0; err == PQCHA_OK && i < c->segment_count; i++)
         err = encode_segment(list, &c->segments[i]);
@@ -476,26 +439,20 @@ static pqcha_err fill_region(json_t *obj, const pqcha__claim *c) {
     PQCHA_TRY(put_string(obj, "address", address));
     PQCHA_TRY(put(obj, "size", json_integer((json_int_t)c->region.size)));
     const char *protection = pqcha_protection_name(c->region.protection);
-    if (protection == NULL)
-        return PQCHA_ERR_BAD_PROTECTION;
+    if (protection == NULL) return PQCHA_ERR_BAD_PROTECTION;
     PQCHA_TRY(put_string(obj, "protection", protection));
     PQCHA_TRY(put_string(obj, "digestAlgorithm", pqcha_digest_alg_name(c->digest_alg)));
     PQCHA_TRY(put_time(obj, "takenAt", c->taken_at));
-    if (c->expected_hex != NULL)
-        PQCHA_TRY(put_string(obj, "expectedDigest", c->expected_hex));
-    if (c->region.mapped_file != NULL)
-        PQCHA_TRY(encode_mapping(obj, &c->region));
-    if (c->node_count > 0)
-        PQCHA_TRY(encode_nodes(obj, c));
-    if (c->segment_count > 0)
-        PQCHA_TRY(encode_segments(obj, c));
+    if (c->expected_hex != NULL) PQCHA_TRY(put_string(obj, "expectedDigest", c->expected_hex));
+    if (c->region.mapped_file != NULL) PQCHA_TRY(encode_mapping(obj, &c->region));
+    if (c->node_count > 0) PQCHA_TRY(encode_nodes(obj, c));
+    if (c->segment_count > 0) PQCHA_TRY(encode_segments(obj, c));
     return PQCHA_OK;
 }
 
 static pqcha_err encode_region(json_t *regions, const pqcha__claim *c) {
     json_t *obj = json_object();
-    if (obj == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (obj == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = fill_region(obj, c);
     if (err != PQCHA_OK) {
         json_decref(obj);
@@ -514,8 +471,7 @@ static pqcha_err fill_predicate(json_t *pred, json_t *regions, const pqcha_repor
     PQCHA_TRY(put_string(pred, "workloadId", rep->workload_id));
     PQCHA_TRY(put_string(pred, "platform", rep->platform));
     json_t *signer = json_object();
-    if (signer == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (signer == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = fill_signer(signer, rep);
     if (err != PQCHA_OK) {
         json_decref(signer);
@@ -537,19 +493,13 @@ static pqcha_err build_statement(json_t *root, const pqcha_report *rep) {
     pqcha_err err = subjects && regions && pred ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; err == PQCHA_OK && i < rep->claim_count; i++) {
         err = encode_subject(subjects, &rep->claims[i]);
-        if (err == PQCHA_OK)
-            err = encode_region(regions, &rep->claims[i]);
+        if (err == PQCHA_OK) err = encode_region(regions, &rep->claims[i]);
     }
-    if (err == PQCHA_OK)
-        err = fill_predicate(pred, regions, rep);
-    if (err == PQCHA_OK)
-        err = put_string(root, "_type", PQCHA_STATEMENT_TYPE);
-    if (err == PQCHA_OK)
-        err = put_string(root, "predicateType", PQCHA_PREDICATE_TYPE);
-    if (err == PQCHA_OK)
-        err = put(root, "subject", json_incref(subjects));
-    if (err == PQCHA_OK)
-        err = put(root, "predicate", json_incref(pred));
+    if (err == PQCHA_OK) err = fill_predicate(pred, regions, rep);
+    if (err == PQCHA_OK) err = put_string(root, "_type", PQCHA_STATEMENT_TYPE);
+    if (err == PQCHA_OK) err = put_string(root, "predicateType", PQCHA_PREDICATE_TYPE);
+    if (err == PQCHA_OK) err = put(root, "subject", json_incref(subjects));
+    if (err == PQCHA_OK) err = put(root, "predicate", json_incref(pred));
     json_decref(subjects);
     json_decref(regions);
     json_decref(pred);
@@ -557,27 +507,21 @@ static pqcha_err build_statement(json_t *root, const pqcha_report *rep) {
 }
 
 pqcha_err pqcha__statement_encode_unchecked(char **out, size_t *out_len, const pqcha_report *rep) {
-    if (out == NULL || out_len == NULL || rep == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL || out_len == NULL || rep == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     json_t *root = json_object();
-    if (root == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (root == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = build_statement(root, rep);
-    if (err == PQCHA_OK)
-        err = pqcha__json_dump(out, out_len, root, PQCHA__JSON_COMPACT);
+    if (err == PQCHA_OK) err = pqcha__json_dump(out, out_len, root, PQCHA__JSON_COMPACT);
     json_decref(root);
     return err;
 }
 
 pqcha_err pqcha__statement_encode(char **out, size_t *out_len, const pqcha_report *rep) {
     size_t len = 0;
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (out_len)
-        *out_len = 0;
-    if (rep == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out_len) *out_len = 0;
+    if (rep == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(check_report_fields(rep));
     pqcha_err err = pqcha__statement_encode_unchecked(out, &len, rep);
     if (err == PQCHA_OK && len > PQCHA_MAX_PAYLOAD_LEN) {
@@ -585,8 +529,7 @@ pqcha_err pqcha__statement_encode(char **out, size_t *out_len, const pqcha_repor
         *out = NULL;
         return PQCHA_ERR_TOO_LARGE;
     }
-    if (out_len)
-        *out_len = len;
+    if (out_len) *out_len = len;
     return err;
 }
 
@@ -596,11 +539,11 @@ pqcha_err pqcha__statement_encode(char **out, size_t *out_len, const pqcha_repor
 
 static const char *const statement_fields[] = {"_type", "predicateType", "subject", "predicate",
                                                NULL};
-static const char *const predicate_fields[] = {
-    "reportId", "workloadId", "platform", "signer",  "nonce",   "sequence",
-    "issuedAt", "expiresAt",  "regions",  "evidence", NULL};
+static const char *const predicate_fields[] = {"reportId", "workloadId", "platform", "signer",
+                                               "nonce",    "sequence",   "issuedAt", "expiresAt",
+                                               "regions",  "evidence",   NULL};
 static const char *const signer_fields[] = {"keyId", "algorithm", NULL};
-static const char *const region_fields[] = {"id",   "description",     "address", "size",
+static const char *const region_fields[] = {"id",         "description",     "address", "size",
                                             "protection", "digestAlgorithm", "takenAt", NULL};
 static const char *const region_optional_fields[] = {"expectedDigest", "mapping", "nodes",
                                                      "segments", NULL};
@@ -620,16 +563,14 @@ static const char *string_of(const json_t *obj, const char *key, pqcha_err *err)
 static pqcha_err expect_constant(const json_t *obj, const char *key, const char *expected) {
     pqcha_err err;
     const char *value = string_of(obj, key, &err);
-    if (value == NULL)
-        return err;
+    if (value == NULL) return err;
     return strcmp(value, expected) == 0 ? PQCHA_OK : PQCHA_ERR_BAD_STATEMENT_TYPE;
 }
 
 static pqcha_err decode_time(const json_t *obj, const char *key, int64_t *out) {
     pqcha_err err;
     const char *text = string_of(obj, key, &err);
-    if (text == NULL)
-        return err;
+    if (text == NULL) return err;
     return pqcha_time_parse(out, text);
 }
 
@@ -638,8 +579,7 @@ static pqcha_err decode_checked_string(const json_t *obj, const char *key,
                                        pqcha_err (*check)(const char *), char **field) {
     pqcha_err err;
     const char *value = string_of(obj, key, &err);
-    if (value == NULL)
-        return err;
+    if (value == NULL) return err;
     PQCHA_TRY(check(value));
     return pqcha__report_set_string(field, value);
 }
@@ -650,12 +590,10 @@ static pqcha_err decode_signer(pqcha_report *rep, const json_t *pred) {
     PQCHA_TRY(pqcha__json_check_fields(signer, signer_fields, NULL));
     pqcha_err err;
     const char *key_id = string_of(signer, "keyId", &err);
-    if (key_id == NULL)
-        return err;
+    if (key_id == NULL) return err;
     PQCHA_TRY(key_id_check(key_id));
     const char *algorithm = string_of(signer, "algorithm", &err);
-    if (algorithm == NULL)
-        return err;
+    if (algorithm == NULL) return err;
     PQCHA_TRY(pqcha_sig_alg_parse(&rep->signer_alg, algorithm));
     memcpy(rep->signer_key_id, key_id, PQCHA_KEY_ID_HEX_LEN + 1);
     return PQCHA_OK;
@@ -679,8 +617,7 @@ static pqcha_err decode_predicate(pqcha_report *rep, const json_t *pred, json_t 
     PQCHA_TRY(pqcha__json_uint(pred, "sequence", PQCHA_MAX_SAFE_INTEGER, &rep->sequence));
     PQCHA_TRY(decode_time(pred, "issuedAt", &rep->issued_at));
     PQCHA_TRY(decode_time(pred, "expiresAt", &rep->expires_at));
-    if (rep->expires_at < rep->issued_at)
-        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    if (rep->expires_at < rep->issued_at) return PQCHA_ERR_INCONSISTENT_CLAIMS;
     PQCHA_TRY(pqcha__json_array(pred, "regions", PQCHA_MAX_REGIONS, regions));
     return decode_evidence(pred);
 }
@@ -701,12 +638,10 @@ typedef struct region_fields_decoded {
 
 static pqcha_err decode_expected_digest(const json_t *obj, size_t digest_len, const char **out) {
     *out = NULL;
-    if (json_object_get(obj, "expectedDigest") == NULL)
-        return PQCHA_OK;
+    if (json_object_get(obj, "expectedDigest") == NULL) return PQCHA_OK;
     pqcha_err err;
     const char *hex = string_of(obj, "expectedDigest", &err);
-    if (hex == NULL)
-        return err;
+    if (hex == NULL) return err;
     PQCHA_TRY(pqcha__hex_check(hex, digest_len, digest_len));
     *out = hex;
     return PQCHA_OK;
@@ -715,8 +650,7 @@ static pqcha_err decode_expected_digest(const json_t *obj, size_t digest_len, co
 /* "mapping": a clean, non-empty path of at most 4096 bytes and a file
  * offset of at most 2^53-1, set on the region. */
 static pqcha_err decode_mapping(pqcha_region *region, const json_t *obj) {
-    if (json_object_get(obj, "mapping") == NULL)
-        return PQCHA_OK;
+    if (json_object_get(obj, "mapping") == NULL) return PQCHA_OK;
     json_t *mapping;
     PQCHA_TRY(pqcha__json_object(obj, "mapping", &mapping));
     PQCHA_TRY(pqcha__json_check_fields(mapping, mapping_fields, mapping_optional_fields));
@@ -739,39 +673,32 @@ static pqcha_err decode_mapping(pqcha_region *region, const json_t *obj) {
 /* One element of "segments", syntax only; the layout rules and the digest
  * are checked once the whole list and the subject are known. */
 static pqcha_err decode_segment(pqcha__segment *seg, const json_t *obj) {
-    if (!json_is_object(obj))
-        return PQCHA_ERR_WRONG_TYPE;
+    if (!json_is_object(obj)) return PQCHA_ERR_WRONG_TYPE;
     PQCHA_TRY(pqcha__json_check_fields(obj, segment_fields, segment_optional_fields));
     PQCHA_TRY(pqcha__json_uint(obj, "offset", PQCHA_MAX_SAFE_INTEGER, &seg->offset));
     PQCHA_TRY(pqcha__json_uint(obj, "size", PQCHA_MAX_SAFE_INTEGER, &seg->size));
     const json_t *digest = json_object_get(obj, "digest");
-    if (!json_is_string(digest))
-        return PQCHA_ERR_WRONG_TYPE;
+    if (!json_is_string(digest)) return PQCHA_ERR_WRONG_TYPE;
     PQCHA_TRY(pqcha__hex_decode(seg->digest, PQCHA_SHA3_256_LEN, json_string_value(digest),
                                 json_string_length(digest)));
-    if (json_object_get(obj, "tensor") == NULL)
-        return PQCHA_OK;
+    if (json_object_get(obj, "tensor") == NULL) return PQCHA_OK;
     const char *name = NULL;
     PQCHA_TRY(pqcha__json_string(obj, "tensor", PQCHA__MAX_TENSOR_NAME_LEN, &name));
     size_t len = json_string_length(json_object_get(obj, "tensor"));
     PQCHA_TRY(pqcha__tensor_name_check(name, len)); /* also refuses an embedded NUL */
-    if (strlen(name) != len)
-        return PQCHA_ERR_BAD_IDENTIFIER;
+    if (strlen(name) != len) return PQCHA_ERR_BAD_IDENTIFIER;
     seg->tensor = pqcha__strdup(name);
     return seg->tensor != NULL ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
 }
 
 static pqcha_err decode_segments(region_fields_decoded *out, const json_t *obj) {
-    if (json_object_get(obj, "segments") == NULL)
-        return PQCHA_OK;
+    if (json_object_get(obj, "segments") == NULL) return PQCHA_OK;
     json_t *list;
     PQCHA_TRY(pqcha__json_array(obj, "segments", PQCHA__MAX_SEGMENTS, &list));
     size_t n = json_array_size(list);
-    if (n == 0)
-        return PQCHA_ERR_INCONSISTENT_CLAIMS; /* a region has at least one byte */
+    if (n == 0) return PQCHA_ERR_INCONSISTENT_CLAIMS; /* a region has at least one byte */
     out->segments = calloc(n, sizeof out->segments[0]);
-    if (out->segments == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (out->segments == NULL) return PQCHA_ERR_NO_MEMORY;
     out->segment_count = n; /* zeroed entries are safe to free on error */
     for (size_t i = 0; i < n; i++)
         PQCHA_TRY(decode_segment(&out->segments[i], json_array_get(list, i)));
@@ -782,23 +709,19 @@ static pqcha_err decode_segments(region_fields_decoded *out, const json_t *obj) 
  * lowercase hex. Whether they fit the region is decided once the subject's
  * digest is known (pqcha__report_set_claim_nodes). */
 static pqcha_err decode_nodes(region_fields_decoded *out, const json_t *obj) {
-    if (json_object_get(obj, "nodes") == NULL)
-        return PQCHA_OK;
+    if (json_object_get(obj, "nodes") == NULL) return PQCHA_OK;
     json_t *nodes, *digests;
     PQCHA_TRY(pqcha__json_object(obj, "nodes", &nodes));
     PQCHA_TRY(pqcha__json_check_fields(nodes, nodes_fields, NULL));
     PQCHA_TRY(pqcha__json_uint(nodes, "level", PQCHA_MAX_SAFE_INTEGER, &out->node_level));
     PQCHA_TRY(pqcha__json_array(nodes, "digests", PQCHA_MAX_TREE_NODES, &digests));
     size_t n = json_array_size(digests);
-    if (n == 0)
-        return PQCHA_ERR_INCONSISTENT_CLAIMS; /* never the rule's count */
+    if (n == 0) return PQCHA_ERR_INCONSISTENT_CLAIMS; /* never the rule's count */
     out->nodes = malloc(n * PQCHA_SHA3_256_LEN);
-    if (out->nodes == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (out->nodes == NULL) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
         const json_t *item = json_array_get(digests, i);
-        if (!json_is_string(item))
-            return PQCHA_ERR_WRONG_TYPE;
+        if (!json_is_string(item)) return PQCHA_ERR_WRONG_TYPE;
         PQCHA_TRY(pqcha__hex_decode(out->nodes + i * PQCHA_SHA3_256_LEN, PQCHA_SHA3_256_LEN,
                                     json_string_value(item), json_string_length(item)));
     }
@@ -807,35 +730,28 @@ static pqcha_err decode_nodes(region_fields_decoded *out, const json_t *obj) {
 }
 
 static pqcha_err decode_region(region_fields_decoded *out, const json_t *obj, int64_t issued_at) {
-    if (!json_is_object(obj))
-        return PQCHA_ERR_WRONG_TYPE;
+    if (!json_is_object(obj)) return PQCHA_ERR_WRONG_TYPE;
     PQCHA_TRY(pqcha__json_check_fields(obj, region_fields, region_optional_fields));
     pqcha_err err;
     const char *id = string_of(obj, "id", &err);
-    if (id == NULL)
-        return err;
+    if (id == NULL) return err;
     PQCHA_TRY(pqcha_identifier_check(id));
     const char *description = string_of(obj, "description", &err);
-    if (description == NULL)
-        return err;
+    if (description == NULL) return err;
     const char *address_text = string_of(obj, "address", &err);
-    if (address_text == NULL)
-        return err;
+    if (address_text == NULL) return err;
     uint64_t address, size;
     PQCHA_TRY(address_parse(&address, address_text));
     PQCHA_TRY(pqcha__json_uint(obj, "size", PQCHA_MAX_SAFE_INTEGER, &size));
     const char *protection_name = string_of(obj, "protection", &err);
-    if (protection_name == NULL)
-        return err;
+    if (protection_name == NULL) return err;
     pqcha_protection protection;
     PQCHA_TRY(pqcha_protection_parse(&protection, protection_name));
     out->alg_name = string_of(obj, "digestAlgorithm", &err);
-    if (out->alg_name == NULL)
-        return err;
+    if (out->alg_name == NULL) return err;
     PQCHA_TRY(pqcha_digest_alg_parse(&out->alg, out->alg_name));
     PQCHA_TRY(decode_time(obj, "takenAt", &out->taken_at));
-    if (out->taken_at > issued_at)
-        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    if (out->taken_at > issued_at) return PQCHA_ERR_INCONSISTENT_CLAIMS;
     PQCHA_TRY(decode_expected_digest(obj, pqcha_digest_alg_length(out->alg), &out->expected_hex));
     /* Applies the description and address + size rules. */
     PQCHA_TRY(pqcha_region_create(&out->region, id, description, address, size, protection));
@@ -848,22 +764,18 @@ static pqcha_err decode_region(region_fields_decoded *out, const json_t *obj, in
  * exactly one key, the region's digest algorithm. */
 static pqcha_err decode_subject(uint8_t *digest, size_t digest_len, const json_t *obj,
                                 const region_fields_decoded *region) {
-    if (!json_is_object(obj))
-        return PQCHA_ERR_WRONG_TYPE;
+    if (!json_is_object(obj)) return PQCHA_ERR_WRONG_TYPE;
     PQCHA_TRY(pqcha__json_check_fields(obj, subject_fields, NULL));
     pqcha_err err;
     const char *name = string_of(obj, "name", &err);
-    if (name == NULL)
-        return err;
+    if (name == NULL) return err;
     json_t *digests;
     PQCHA_TRY(pqcha__json_object(obj, "digest", &digests));
-    if (strcmp(name, pqcha_region_id(region->region)) != 0)
-        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    if (strcmp(name, pqcha_region_id(region->region)) != 0) return PQCHA_ERR_INCONSISTENT_CLAIMS;
     if (json_object_size(digests) != 1 || json_object_get(digests, region->alg_name) == NULL)
         return PQCHA_ERR_INCONSISTENT_CLAIMS;
     const char *hex = string_of(digests, region->alg_name, &err);
-    if (hex == NULL)
-        return err;
+    if (hex == NULL) return err;
     return pqcha__hex_decode(digest, digest_len, hex, strlen(hex));
 }
 
@@ -876,8 +788,7 @@ static pqcha_err decode_claim(pqcha_report *rep, const json_t *region_obj,
     size_t digest_len = pqcha_digest_alg_length(fields.alg);
     if (err == PQCHA_OK && (digest_len == 0 || digest_len > sizeof digest))
         err = PQCHA_ERR_UNSUPPORTED_ALGORITHM;
-    if (err == PQCHA_OK)
-        err = decode_subject(digest, digest_len, subject_obj, &fields);
+    if (err == PQCHA_OK) err = decode_subject(digest, digest_len, subject_obj, &fields);
     if (err == PQCHA_OK)
         err = pqcha__report_add_claim(rep, fields.region, fields.alg, digest, digest_len,
                                       fields.taken_at, fields.expected_hex);
@@ -907,12 +818,10 @@ static pqcha_err decode_statement(pqcha_report *rep, const json_t *root) {
     PQCHA_TRY(expect_constant(root, "predicateType", PQCHA_PREDICATE_TYPE));
     json_t *subjects, *pred, *regions;
     PQCHA_TRY(pqcha__json_array(root, "subject", PQCHA_MAX_REGIONS, &subjects));
-    if (json_array_size(subjects) == 0)
-        return PQCHA_ERR_EMPTY_REPORT;
+    if (json_array_size(subjects) == 0) return PQCHA_ERR_EMPTY_REPORT;
     PQCHA_TRY(pqcha__json_object(root, "predicate", &pred));
     PQCHA_TRY(decode_predicate(rep, pred, &regions));
-    if (json_array_size(regions) != json_array_size(subjects))
-        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    if (json_array_size(regions) != json_array_size(subjects)) return PQCHA_ERR_INCONSISTENT_CLAIMS;
     for (size_t i = 0; i < json_array_size(subjects); i++)
         PQCHA_TRY(decode_claim(rep, json_array_get(regions, i), json_array_get(subjects, i)));
     return PQCHA_OK;
@@ -923,17 +832,15 @@ static pqcha_err decode_statement(pqcha_report *rep, const json_t *root) {
 const pqcha__json_limits pqcha__payload_json_limits = {PQCHA_MAX_PAYLOAD_LEN, 12, 0, 16};
 
 pqcha_err pqcha__statement_decode(pqcha_report **out, const uint8_t *payload, size_t len) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (payload == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (payload == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     json_t *root;
-    PQCHA_TRY(pqcha__json_parse_object(&root, (const char *)payload, len, &pqcha__payload_json_limits));
+    PQCHA_TRY(
+        pqcha__json_parse_object(&root, (const char *)payload, len, &pqcha__payload_json_limits));
     pqcha_report *rep = NULL;
     pqcha_err err = pqcha__report_new(&rep);
-    if (err == PQCHA_OK)
-        err = decode_statement(rep, root);
+    if (err == PQCHA_OK) err = decode_statement(rep, root);
     json_decref(root);
     if (err != PQCHA_OK) {
         pqcha_report_free(rep);

@@ -7,20 +7,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pqcha.h"
 #include "core/json.h"
 #include "core/region_internal.h"
 #include "core/segments.h"
+#include "pqcha.h"
 
 /* One measured region: the claim the attester signs about it. */
 typedef struct pqcha__claim {
-    pqcha_region region;                      /* owned strings */
+    pqcha_region region; /* owned strings */
     pqcha_digest_alg digest_alg;
     uint8_t digest[PQCHA_MAX_DIGEST_LEN];
     size_t digest_len;
     char digest_hex[2 * PQCHA_MAX_DIGEST_LEN + 1];
-    int64_t taken_at;                         /* Unix seconds */
-    char *expected_hex;                       /* informational, may be NULL */
+    int64_t taken_at;   /* Unix seconds */
+    char *expected_hex; /* informational, may be NULL */
     /* sha3-256-tree node digests (FORMAT.md 4.5), or node_count 0. Set only
      * through pqcha__report_set_claim_nodes, which checks that they
      * reproduce the digest: they are as authentic as the digest itself. */
@@ -35,9 +35,9 @@ typedef struct pqcha__claim {
 } pqcha__claim;
 
 struct pqcha_report {
-    char *report_id;      /* "urn:uuid:<RFC 4122 v4, lowercase>" */
+    char *report_id; /* "urn:uuid:<RFC 4122 v4, lowercase>" */
     char *workload_id;
-    char *platform;       /* backend platform, e.g. "file", "in-memory" */
+    char *platform; /* backend platform, e.g. "file", "in-memory" */
     char signer_key_id[PQCHA_KEY_ID_HEX_LEN + 1];
     pqcha_sig_alg signer_alg;
     char *nonce_hex;

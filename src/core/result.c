@@ -160,8 +160,9 @@ pqcha_err pqcha__result_add_check(pqcha_result *r, const char *name, pqcha_check
                                   pqcha_err err, const char *expected, const char *found) {
     PQCHA_TRY(pqcha__grow(&r->checks, &r->check_cap, r->check_count + 1, sizeof r->checks[0],
                           SIZE_MAX / sizeof r->checks[0]));
-    pqcha__result_check c = {pqcha__strdup(name), status, err, pqcha__strdup(expected ? expected : ""),
-                      pqcha__strdup(found ? found : "")};
+    pqcha__result_check c = {pqcha__strdup(name), status, err,
+                             pqcha__strdup(expected ? expected : ""),
+                             pqcha__strdup(found ? found : "")};
     if (!c.name || !c.expected || !c.found) {
         free(c.name);
         free(c.expected);
@@ -181,11 +182,11 @@ pqcha_err pqcha__result_add_drift(pqcha_result *r, const char *region_id) {
     return PQCHA_OK;
 }
 
-
 /* ---- texts shared by the checks and the JSON output ---- */
 
 void pqcha__time_text(char out[PQCHA_TIMESTAMP_LEN + 1], int64_t t) {
-    if (pqcha_time_format(out, t) != PQCHA_OK) snprintf(out, PQCHA_TIMESTAMP_LEN + 1, "%" PRId64, t);
+    if (pqcha_time_format(out, t) != PQCHA_OK)
+        snprintf(out, PQCHA_TIMESTAMP_LEN + 1, "%" PRId64, t);
 }
 
 const char *pqcha__sig_alg_text(pqcha_sig_alg alg) {

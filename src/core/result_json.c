@@ -10,7 +10,6 @@
 #include "core/json.h"
 #include "core/verify_internal.h"
 
-
 /* json_object_set_new that also fails for a NULL value (an allocation that
  * failed); like json_object_set_new it always consumes value. */
 static int set_new(json_t *obj, const char *key, json_t *value) {
@@ -72,9 +71,10 @@ static json_t *claim_to_json(const pqcha__claim *claim) {
     if (claim->expected_hex) /* the attester's own claim: shown, never used */
         bad |= set_new(obj, "expectedDigest", json_string(claim->expected_hex));
     if (claim->region.mapped_file) /* where in which file the region's bytes come from */
-        bad |= set_new(obj, "mapping", json_pack("{s:s, s:I, s:b}", "file", claim->region.mapped_file,
-                                                 "offset", (json_int_t)claim->region.file_offset,
-                                                 "deleted", claim->region.file_deleted));
+        bad |= set_new(obj, "mapping",
+                       json_pack("{s:s, s:I, s:b}", "file", claim->region.mapped_file, "offset",
+                                 (json_int_t)claim->region.file_offset, "deleted",
+                                 claim->region.file_deleted));
     if (claim->segment_count > 0) {
         size_t tensors = 0;
         for (size_t i = 0; i < claim->segment_count; i++)
@@ -159,8 +159,8 @@ static json_t *spans_to_json(const pqcha_result *r) {
 static json_t *missing_tensors_to_json(const pqcha_result *r) {
     json_t *list = json_array();
     for (size_t i = 0; list && i < r->missing_count; i++) {
-        json_t *item = json_pack("{s:s, s:s}", "region", r->missing[i].region, "tensor",
-                                 r->missing[i].tensor);
+        json_t *item =
+            json_pack("{s:s, s:s}", "region", r->missing[i].region, "tensor", r->missing[i].tensor);
         if (!item || json_array_append_new(list, item) != 0) {
             json_decref(list);
             return NULL;
@@ -212,4 +212,3 @@ pqcha_err pqcha_result_to_json(char **out, const pqcha_result *r) {
     json_decref(value);
     return err;
 }
-

@@ -23,10 +23,10 @@
 #include "core/model_parsers.h"
 #include "core/reader.h"
 
-#define SAFETENSORS_LEN_BYTES 8u
+#define SAFETENSORS_LEN_BYTES     8u
 #define SAFETENSORS_MAX_DTYPE_LEN 16u
-#define SAFETENSORS_MAX_DIMS PQCHA__MAX_TENSOR_DIMS
-#define METADATA_KEY "__metadata__"
+#define SAFETENSORS_MAX_DIMS      PQCHA__MAX_TENSOR_DIMS
+#define METADATA_KEY              "__metadata__"
 
 /* ---- the header, decoded token by token ----
  * The header is read with the pull tokenizer, never built into a tree: what
@@ -45,11 +45,11 @@ typedef struct number_list {
 
 /* What one tensor entry holds, collected in any order; each field once. */
 typedef struct tensor_fields {
-    unsigned seen;          /* FIELD_* bits */
-    int unknown;            /* a key that is none of the three */
-    pqcha_err dtype_error;  /* not a string, or too long */
+    unsigned seen;         /* FIELD_* bits */
+    int unknown;           /* a key that is none of the three */
+    pqcha_err dtype_error; /* not a string, or too long */
     char *dtype;
-    pqcha_err shape_error;  /* not an array */
+    pqcha_err shape_error; /* not an array */
     number_list shape;
     pqcha_err offsets_error;
     number_list offsets;
@@ -73,16 +73,14 @@ static pqcha_err read_number_list(pqcha__json_pull *p, pqcha__json_token first, 
     for (;;) {
         pqcha__json_token t;
         PQCHA_TRY(next_token(p, &t));
-        if (t == PQCHA__JSON_ARRAY_END)
-            return PQCHA_OK;
+        if (t == PQCHA__JSON_ARRAY_END) return PQCHA_OK;
         uint64_t v = 0;
-        pqcha_err err = t == PQCHA__JSON_NUMBER ? pqcha__json_pull_uint(p, PQCHA_MAX_SAFE_INTEGER, &v)
-                                                : PQCHA_ERR_WRONG_TYPE;
+        pqcha_err err = t == PQCHA__JSON_NUMBER
+                            ? pqcha__json_pull_uint(p, PQCHA_MAX_SAFE_INTEGER, &v)
+                            : PQCHA_ERR_WRONG_TYPE;
         PQCHA_TRY(pqcha__json_pull_skip(p, t));
-        if (out->first_error == PQCHA_OK)
-            out->first_error = err;
-        if (out->count < keep)
-            out->values[out->count] = v;
+        if (out->first_error == PQCHA_OK) out->first_error = err;
+        if (out->count < keep) out->values[out->count] = v;
         out->count++;
     }
 }
@@ -93,8 +91,7 @@ static pqcha_err read_dtype(pqcha__json_pull *p, pqcha__json_token t, tensor_fie
         return pqcha__json_pull_skip(p, t);
     }
     pqcha_err err = pqcha__json_pull_strdup(p, SAFETENSORS_MAX_DTYPE_LEN, &f->dtype, NULL);
-    if (err == PQCHA_ERR_NO_MEMORY)
-        return err;
+    if (err == PQCHA_ERR_NO_MEMORY) return err;
     f->dtype_error = err;
     return PQCHA_OK;
 }
@@ -105,21 +102,17 @@ static pqcha_err read_tensor_field(pqcha__json_pull *p, tensor_fields *f) {
                    : pqcha__json_pull_equals(p, "shape")        ? FIELD_SHAPE
                    : pqcha__json_pull_equals(p, "data_offsets") ? FIELD_OFFSETS
                                                                 : 0;
-    if (bit != 0 && (f->seen & bit))
-        return PQCHA_ERR_JSON_DUPLICATE_KEY;
+    if (bit != 0 && (f->seen & bit)) return PQCHA_ERR_JSON_DUPLICATE_KEY;
     f->seen |= bit;
     f->unknown |= bit == 0;
     pqcha__json_token t;
     PQCHA_TRY(next_token(p, &t));
     switch (bit) {
-    case FIELD_DTYPE:
-        return read_dtype(p, t, f);
+    case FIELD_DTYPE: return read_dtype(p, t, f);
     case FIELD_SHAPE:
         return read_number_list(p, t, SAFETENSORS_MAX_DIMS, &f->shape_error, &f->shape);
-    case FIELD_OFFSETS:
-        return read_number_list(p, t, 2, &f->offsets_error, &f->offsets);
-    default:
-        return pqcha__json_pull_skip(p, t);
+    case FIELD_OFFSETS: return read_number_list(p, t, 2, &f->offsets_error, &f->offsets);
+    default: return pqcha__json_pull_skip(p, t);
     }
 }
 
@@ -128,8 +121,7 @@ static pqcha_err read_tensor_fields(pqcha__json_pull *p, tensor_fields *f) {
     for (;;) {
         pqcha__json_token t;
         PQCHA_TRY(next_token(p, &t));
-        if (t == PQCHA__JSON_OBJECT_END)
-            return PQCHA_OK;
+        if (t == PQCHA__JSON_OBJECT_END) return PQCHA_OK;
         PQCHA_TRY(read_tensor_field(p, f));
     }
 }
@@ -141,7 +133,8 @@ static pqcha_err unknown_dtype(const char *dtype, const char *name, size_t name_
     for (const char *c = dtype; *c && n < SAFETENSORS_MAX_DTYPE_LEN; c++)
         shown[n++] = (*c >= 0x20 && *c < 0x7f) ? *c : '?';
     shown[n] = '\0';
-    pqcha__diag_tensor(diag, name, name_len, "has dtype '%s', which safetensors does not define", shown);
+    pqcha__diag_tensor(diag, name, name_len, "has dtype '%s', which safetensors does not define",
+                       shown);
     return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
 }
 
@@ -150,35 +143,28 @@ static pqcha_err unknown_dtype(const char *dtype, const char *name, size_t name_
 static pqcha_err tensor_from_fields(pqcha__tensor *t, const tensor_fields *f, const char *name,
                                     size_t name_len, uint64_t data_start, uint64_t data_len,
                                     pqcha__diag *diag) {
-    if (f->unknown)
-        return PQCHA_ERR_UNKNOWN_FIELD;
-    if (f->seen != (FIELD_DTYPE | FIELD_SHAPE | FIELD_OFFSETS))
-        return PQCHA_ERR_MISSING_FIELD;
+    if (f->unknown) return PQCHA_ERR_UNKNOWN_FIELD;
+    if (f->seen != (FIELD_DTYPE | FIELD_SHAPE | FIELD_OFFSETS)) return PQCHA_ERR_MISSING_FIELD;
     PQCHA_TRY(f->dtype_error);
     if (pqcha__safetensors_dtype_bytes(f->dtype) == 0)
         return unknown_dtype(f->dtype, name, name_len, diag);
     PQCHA_TRY(f->shape_error);
-    if (f->shape.count > SAFETENSORS_MAX_DIMS)
-        return PQCHA_ERR_TOO_LARGE;
+    if (f->shape.count > SAFETENSORS_MAX_DIMS) return PQCHA_ERR_TOO_LARGE;
     PQCHA_TRY(f->shape.first_error);
     PQCHA_TRY(f->offsets_error);
-    if (f->offsets.count != 2)
-        return PQCHA_ERR_MALFORMED;
+    if (f->offsets.count != 2) return PQCHA_ERR_MALFORMED;
     PQCHA_TRY(f->offsets.first_error);
     uint64_t begin = f->offsets.values[0], end = f->offsets.values[1];
-    if (begin > end)
-        return PQCHA_ERR_MALFORMED;
+    if (begin > end) return PQCHA_ERR_MALFORMED;
     t->ndims = (unsigned)f->shape.count;
     memcpy(t->shape, f->shape.values, sizeof t->shape);
     t->name = pqcha__strndup(name, name_len);
     t->dtype = pqcha__strdup(f->dtype);
-    if (t->name == NULL || t->dtype == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (t->name == NULL || t->dtype == NULL) return PQCHA_ERR_NO_MEMORY;
     t->size = end - begin;
     /* The entry must describe itself consistently before its range matters. */
     PQCHA_TRY(pqcha__safetensors_tensor_check(t));
-    if (end > data_len)
-        return PQCHA_ERR_OUT_OF_RANGE;
+    if (end > data_len) return PQCHA_ERR_OUT_OF_RANGE;
     t->offset = data_start + begin;
     return PQCHA_OK;
 }
@@ -188,8 +174,7 @@ static pqcha_err read_tensor(pqcha__json_pull *p, pqcha__json_token t, pqcha__te
                              const char *name, size_t name_len, uint64_t data_start,
                              uint64_t data_len, pqcha__diag *diag) {
     PQCHA_TRY(pqcha__tensor_name_check(name, name_len));
-    if (t != PQCHA__JSON_OBJECT)
-        return PQCHA_ERR_WRONG_TYPE;
+    if (t != PQCHA__JSON_OBJECT) return PQCHA_ERR_WRONG_TYPE;
     tensor_fields f;
     memset(&f, 0, sizeof f);
     pqcha_err err = read_tensor_fields(p, &f);
@@ -205,36 +190,28 @@ static int compare_strings(const void *a, const void *b) {
 
 /* Sorted, no two alike: JSON_DUPLICATE_KEY otherwise (names[] is sorted). */
 static pqcha_err names_unique(char **names, size_t n) {
-    if (n > 1)
-        qsort(names, n, sizeof *names, compare_strings);
+    if (n > 1) qsort(names, n, sizeof *names, compare_strings);
     for (size_t i = 1; i < n; i++)
-        if (strcmp(names[i - 1], names[i]) == 0)
-            return PQCHA_ERR_JSON_DUPLICATE_KEY;
+        if (strcmp(names[i - 1], names[i]) == 0) return PQCHA_ERR_JSON_DUPLICATE_KEY;
     return PQCHA_OK;
 }
 
 /* "__metadata__": an object of strings, keys unique. */
 static pqcha_err read_metadata(pqcha__json_pull *p, pqcha__json_token t) {
-    if (t != PQCHA__JSON_OBJECT)
-        return PQCHA_ERR_WRONG_TYPE;
+    if (t != PQCHA__JSON_OBJECT) return PQCHA_ERR_WRONG_TYPE;
     char **keys = NULL;
     size_t count = 0, cap = 0;
     pqcha_err err = PQCHA_OK;
     while (err == PQCHA_OK) {
         err = next_token(p, &t);
-        if (err != PQCHA_OK || t == PQCHA__JSON_OBJECT_END)
-            break;
+        if (err != PQCHA_OK || t == PQCHA__JSON_OBJECT_END) break;
         err = pqcha__grow(&keys, &cap, count + 1, sizeof *keys, SIZE_MAX / sizeof *keys);
-        if (err == PQCHA_OK)
-            err = pqcha__json_pull_strdup(p, SIZE_MAX, &keys[count], NULL);
+        if (err == PQCHA_OK) err = pqcha__json_pull_strdup(p, SIZE_MAX, &keys[count], NULL);
         count += err == PQCHA_OK;
-        if (err == PQCHA_OK)
-            err = next_token(p, &t);
-        if (err == PQCHA_OK && t != PQCHA__JSON_STRING)
-            err = PQCHA_ERR_WRONG_TYPE;
+        if (err == PQCHA_OK) err = next_token(p, &t);
+        if (err == PQCHA_OK && t != PQCHA__JSON_STRING) err = PQCHA_ERR_WRONG_TYPE;
     }
-    if (err == PQCHA_OK)
-        err = names_unique(keys, count);
+    if (err == PQCHA_OK) err = names_unique(keys, count);
     for (size_t i = 0; i < count; i++)
         free(keys[i]);
     free(keys);
@@ -248,7 +225,8 @@ typedef struct table_builder {
 } table_builder;
 
 static pqcha_err table_slot(table_builder *b, pqcha__tensor **slot) {
-    PQCHA_TRY(pqcha__grow(&b->tensors, &b->cap, b->count + 1, sizeof *b->tensors, PQCHA_MAX_TENSORS));
+    PQCHA_TRY(
+        pqcha__grow(&b->tensors, &b->cap, b->count + 1, sizeof *b->tensors, PQCHA_MAX_TENSORS));
     *slot = &b->tensors[b->count];
     memset(*slot, 0, sizeof **slot);
     b->count++; /* zeroed: safe to free on error */
@@ -278,10 +256,8 @@ static pqcha_err read_member(pqcha__json_pull *p, table_builder *b, uint64_t dat
 
 static int compare_by_offset(const void *a, const void *b) {
     const pqcha__tensor *x = a, *y = b;
-    if (x->offset != y->offset)
-        return x->offset < y->offset ? -1 : 1;
-    if (x->size != y->size)
-        return x->size < y->size ? -1 : 1;
+    if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
+    if (x->size != y->size) return x->size < y->size ? -1 : 1;
     return strcmp(x->name, y->name);
 }
 
@@ -291,8 +267,7 @@ static pqcha_err check_tiling(const pqcha__tensor *t, size_t n, uint64_t data_st
                               uint64_t file_size) {
     uint64_t expected = data_start;
     for (size_t i = 0; i < n; i++) {
-        if (t[i].offset != expected)
-            return PQCHA_ERR_MALFORMED; /* below: overlap; above: hole */
+        if (t[i].offset != expected) return PQCHA_ERR_MALFORMED; /* below: overlap; above: hole */
         expected = t[i].offset + t[i].size;
     }
     return expected == file_size ? PQCHA_OK : PQCHA_ERR_MALFORMED;
@@ -301,8 +276,7 @@ static pqcha_err check_tiling(const pqcha__tensor *t, size_t n, uint64_t data_st
 /* Tensor names are the header's keys: unique, as JSON objects' keys must be. */
 static pqcha_err tensor_names_distinct(const pqcha__tensor *t, size_t n) {
     char **names = malloc((n ? n : 1) * sizeof *names);
-    if (names == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (names == NULL) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < n; i++)
         names[i] = t[i].name;
     pqcha_err err = names_unique(names, n);
@@ -320,13 +294,11 @@ static pqcha_err read_table(table_builder *b, const uint8_t *text, size_t len, u
     PQCHA_TRY(next_token(&p, &t)); /* '{': the caller saw it */
     for (;;) {
         PQCHA_TRY(next_token(&p, &t));
-        if (t == PQCHA__JSON_OBJECT_END)
-            break;
+        if (t == PQCHA__JSON_OBJECT_END) break;
         PQCHA_TRY(read_member(&p, b, data_start, file_size - data_start, diag));
     }
     PQCHA_TRY(tensor_names_distinct(b->tensors, b->count));
-    if (b->count > 1)
-        qsort(b->tensors, b->count, sizeof *b->tensors, compare_by_offset);
+    if (b->count > 1) qsort(b->tensors, b->count, sizeof *b->tensors, compare_by_offset);
     return check_tiling(b->tensors, b->count, data_start, file_size);
 }
 
@@ -342,40 +314,33 @@ pqcha_err pqcha__safetensors_parse_diag(pqcha__tensor **tensors, size_t *count, 
         return PQCHA_ERR_INVALID_ARGUMENT;
     *tensors = NULL;
     *count = 0;
-    if (need != NULL)
-        *need = 0;
-    if (file_size < SAFETENSORS_LEN_BYTES)
-        return PQCHA_ERR_MALFORMED;
+    if (need != NULL) *need = 0;
+    if (file_size < SAFETENSORS_LEN_BYTES) return PQCHA_ERR_MALFORMED;
     pqcha__reader r;
     pqcha__reader_init(&r, head, head_len);
     uint64_t header_len = 0;
     if (!pqcha__reader_u64le(&r, &header_len)) {
-        if (need != NULL)
-            *need = SAFETENSORS_LEN_BYTES;
+        if (need != NULL) *need = SAFETENSORS_LEN_BYTES;
         return PQCHA_ERR_TOO_LARGE;
     }
-    if (header_len > PQCHA__SAFETENSORS_MAX_HEADER)
-        return PQCHA_ERR_TOO_LARGE;
-    if (header_len > file_size - SAFETENSORS_LEN_BYTES)
-        return PQCHA_ERR_MALFORMED;
+    if (header_len > PQCHA__SAFETENSORS_MAX_HEADER) return PQCHA_ERR_TOO_LARGE;
+    if (header_len > file_size - SAFETENSORS_LEN_BYTES) return PQCHA_ERR_MALFORMED;
     const uint8_t *header = NULL;
     if (!pqcha__reader_bytes(&r, (size_t)header_len, &header)) {
-        if (need != NULL)
-            *need = SAFETENSORS_LEN_BYTES + (size_t)header_len;
+        if (need != NULL) *need = SAFETENSORS_LEN_BYTES + (size_t)header_len;
         return PQCHA_ERR_TOO_LARGE;
     }
     /* The format: the header starts with '{' and may end in space padding. */
     size_t text_len = (size_t)header_len;
-    if (text_len == 0 || header[0] != '{')
-        return PQCHA_ERR_JSON_SYNTAX;
+    if (text_len == 0 || header[0] != '{') return PQCHA_ERR_JSON_SYNTAX;
     while (text_len > 0 && header[text_len - 1] == ' ')
         text_len--;
     /* Only spaces pad: any other trailing whitespace (which JSON would allow)
      * is refused, so one header has one accepted spelling of its end. */
-    if (text_len == 0 || header[text_len - 1] != '}')
-        return PQCHA_ERR_JSON_SYNTAX;
+    if (text_len == 0 || header[text_len - 1] != '}') return PQCHA_ERR_JSON_SYNTAX;
     table_builder b = {NULL, 0, 0, 0};
-    pqcha_err err = read_table(&b, header, text_len, SAFETENSORS_LEN_BYTES + header_len, file_size, diag);
+    pqcha_err err =
+        read_table(&b, header, text_len, SAFETENSORS_LEN_BYTES + header_len, file_size, diag);
     if (err != PQCHA_OK) {
         pqcha__tensors_free(b.tensors, b.count);
         return err;
@@ -390,8 +355,7 @@ pqcha_err pqcha__safetensors_parse_diag(pqcha__tensor **tensors, size_t *count, 
  * ====================================================================== */
 
 void pqcha__index_free(pqcha__safetensors_index *ix) {
-    if (ix == NULL)
-        return;
+    if (ix == NULL) return;
     for (size_t i = 0; i < ix->shard_count; i++)
         free(ix->shards[i]);
     free(ix->shards);
@@ -416,36 +380,31 @@ static pqcha_err shard_name_check(const char *name) {
 /* The weight map's values, each once, sorted; entries point at them. */
 static pqcha_err collect_shards(pqcha__safetensors_index *ix, const char **values, size_t n) {
     const char **sorted = malloc(n * sizeof *sorted);
-    if (sorted == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (sorted == NULL) return PQCHA_ERR_NO_MEMORY;
     memcpy(sorted, values, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, compare_strings);
     ix->shards = calloc(n, sizeof ix->shards[0]);
     pqcha_err err = ix->shards ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; err == PQCHA_OK && i < n; i++) {
-        if (i > 0 && strcmp(sorted[i - 1], sorted[i]) == 0)
-            continue;
+        if (i > 0 && strcmp(sorted[i - 1], sorted[i]) == 0) continue;
         ix->shards[ix->shard_count] = pqcha__strdup(sorted[i]);
         err = ix->shards[ix->shard_count] ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
         ix->shard_count += err == PQCHA_OK;
     }
     free(sorted);
     for (size_t i = 0; err == PQCHA_OK && i < ix->map_count; i++) {
-        char **hit = bsearch(&values[i], ix->shards, ix->shard_count, sizeof ix->shards[0],
-                             compare_strings);
+        char **hit =
+            bsearch(&values[i], ix->shards, ix->shard_count, sizeof ix->shards[0], compare_strings);
         ix->map[i].shard = hit ? *hit : NULL;
-        if (hit == NULL)
-            err = PQCHA_ERR_INTERNAL;
+        if (hit == NULL) err = PQCHA_ERR_INTERNAL;
     }
     return err;
 }
 
 static pqcha_err parse_weight_map(pqcha__safetensors_index *ix, const json_t *map) {
     size_t n = json_object_size(map);
-    if (n == 0)
-        return PQCHA_ERR_MALFORMED; /* an index of nothing */
-    if (n > PQCHA_MAX_TENSORS)
-        return PQCHA_ERR_TOO_LARGE;
+    if (n == 0) return PQCHA_ERR_MALFORMED; /* an index of nothing */
+    if (n > PQCHA_MAX_TENSORS) return PQCHA_ERR_TOO_LARGE;
     const char **values = malloc(n * sizeof *values);
     ix->map = calloc(n, sizeof ix->map[0]);
     if (values == NULL || ix->map == NULL) {
@@ -457,36 +416,30 @@ static pqcha_err parse_weight_map(pqcha__safetensors_index *ix, const json_t *ma
     size_t name_len;
     json_t *value;
     json_object_keylen_foreach(pqcha__json_mutable(map), name, name_len, value) {
-        if (err != PQCHA_OK)
-            break;
+        if (err != PQCHA_OK) break;
         err = pqcha__tensor_name_check(name, name_len);
-        if (err == PQCHA_OK && !json_is_string(value))
-            err = PQCHA_ERR_WRONG_TYPE;
+        if (err == PQCHA_OK && !json_is_string(value)) err = PQCHA_ERR_WRONG_TYPE;
         if (err == PQCHA_OK && strlen(json_string_value(value)) != json_string_length(value))
             err = PQCHA_ERR_BAD_IDENTIFIER;
-        if (err == PQCHA_OK)
-            err = shard_name_check(json_string_value(value));
-        if (err == PQCHA_OK && (ix->map[ix->map_count].tensor = pqcha__strndup(name, name_len)) == NULL)
+        if (err == PQCHA_OK) err = shard_name_check(json_string_value(value));
+        if (err == PQCHA_OK &&
+            (ix->map[ix->map_count].tensor = pqcha__strndup(name, name_len)) == NULL)
             err = PQCHA_ERR_NO_MEMORY;
-        if (err == PQCHA_OK)
-            values[ix->map_count++] = json_string_value(value);
+        if (err == PQCHA_OK) values[ix->map_count++] = json_string_value(value);
     }
-    if (err == PQCHA_OK)
-        err = collect_shards(ix, values, ix->map_count);
+    if (err == PQCHA_OK) err = collect_shards(ix, values, ix->map_count);
     free(values);
-    if (err == PQCHA_OK)
-        qsort(ix->map, ix->map_count, sizeof ix->map[0], compare_index_entries);
+    if (err == PQCHA_OK) qsort(ix->map, ix->map_count, sizeof ix->map[0], compare_index_entries);
     return err;
 }
 
-pqcha_err pqcha__safetensors_index_parse(pqcha__safetensors_index *out, const char *text, size_t len) {
+pqcha_err pqcha__safetensors_index_parse(pqcha__safetensors_index *out, const char *text,
+                                         size_t len) {
     static const char *const required[] = {"weight_map", NULL};
     static const char *const optional[] = {"metadata", NULL};
-    if (out == NULL || (text == NULL && len > 0))
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL || (text == NULL && len > 0)) return PQCHA_ERR_INVALID_ARGUMENT;
     memset(out, 0, sizeof *out);
-    if (len > PQCHA__MAX_INDEX_LEN)
-        return PQCHA_ERR_TOO_LARGE;
+    if (len > PQCHA__MAX_INDEX_LEN) return PQCHA_ERR_TOO_LARGE;
     json_t *root = NULL;
     static const pqcha__json_limits limits = {PQCHA__MAX_INDEX_LEN, 8, 0, 16};
     PQCHA_TRY(pqcha__json_parse_object(&root, text ? text : "", len, &limits));
@@ -494,12 +447,9 @@ pqcha_err pqcha__safetensors_index_parse(pqcha__safetensors_index *out, const ch
     json_t *meta = NULL, *map = NULL;
     if (err == PQCHA_OK && json_object_get(root, "metadata") != NULL)
         err = pqcha__json_object(root, "metadata", &meta);
-    if (err == PQCHA_OK)
-        err = pqcha__json_object(root, "weight_map", &map);
-    if (err == PQCHA_OK)
-        err = parse_weight_map(out, map);
+    if (err == PQCHA_OK) err = pqcha__json_object(root, "weight_map", &map);
+    if (err == PQCHA_OK) err = parse_weight_map(out, map);
     json_decref(root);
-    if (err != PQCHA_OK)
-        pqcha__index_free(out);
+    if (err != PQCHA_OK) pqcha__index_free(out);
     return err;
 }

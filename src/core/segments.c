@@ -7,23 +7,22 @@
 #include <string.h>
 
 #include "base/grow.h"
+#include "base/pool.h"
 #include "core/internal.h"
 #include "core/keccak.h"
-#include "core/tensor.h"
 #include "core/merkle.h"
-#include "base/pool.h"
+#include "core/tensor.h"
 
 /* 0x03, total, count: the fixed part of the combined digest's input. */
 #define ROOT_HEADER_LEN (1u + 8u + 8u)
-#define ROOT_ENTRY_LEN (8u + PQCHA_SHA3_256_LEN)
+#define ROOT_ENTRY_LEN  (8u + PQCHA_SHA3_256_LEN)
 
 /* ======================================================================
  * Layout
  * ====================================================================== */
 
 void pqcha__segments_free(pqcha__segment *segments, size_t count) {
-    if (segments == NULL)
-        return;
+    if (segments == NULL) return;
     for (size_t i = 0; i < count; i++)
         free(segments[i].tensor);
     free(segments);
@@ -39,8 +38,7 @@ static pqcha_err list_push(segment_list *l, const char *tensor, uint64_t offset,
     PQCHA_TRY(pqcha__grow(&l->items, &l->cap, l->count + 1, sizeof *l->items, PQCHA__MAX_SEGMENTS));
     pqcha__segment *s = &l->items[l->count];
     memset(s, 0, sizeof *s);
-    if (tensor != NULL && (s->tensor = pqcha__strdup(tensor)) == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (tensor != NULL && (s->tensor = pqcha__strdup(tensor)) == NULL) return PQCHA_ERR_NO_MEMORY;
     s->offset = offset;
     s->size = size;
     l->count++;
@@ -52,10 +50,9 @@ static pqcha_err push_gap(segment_list *l, uint64_t from, uint64_t to) {
     return to > from ? list_push(l, NULL, from, to - from) : PQCHA_OK;
 }
 
-pqcha_err pqcha__segments_layout(pqcha__segment **out, size_t *count, uint64_t base,
-                                 uint64_t size, const pqcha__tensor_ref *tensors, size_t n) {
-    if (out == NULL || count == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+pqcha_err pqcha__segments_layout(pqcha__segment **out, size_t *count, uint64_t base, uint64_t size,
+                                 const pqcha__tensor_ref *tensors, size_t n) {
+    if (out == NULL || count == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     *count = 0;
     if (size == 0 || base > UINT64_MAX - size || (tensors == NULL && n > 0))
@@ -65,16 +62,14 @@ pqcha_err pqcha__segments_layout(pqcha__segment **out, size_t *count, uint64_t b
     pqcha_err err = PQCHA_OK;
     for (size_t i = 0; err == PQCHA_OK && i < n; i++) {
         const pqcha__tensor_ref *t = &tensors[i];
-        int inside = t->size > 0 && t->offset >= at && t->offset <= end && t->size <= end - t->offset;
-        if (!inside)
-            continue; /* cut by the range's ends, or outside it: its bytes are gap bytes */
+        int inside =
+            t->size > 0 && t->offset >= at && t->offset <= end && t->size <= end - t->offset;
+        if (!inside) continue; /* cut by the range's ends, or outside it: its bytes are gap bytes */
         err = push_gap(&l, at, t->offset);
-        if (err == PQCHA_OK)
-            err = list_push(&l, t->name, t->offset, t->size);
+        if (err == PQCHA_OK) err = list_push(&l, t->name, t->offset, t->size);
         at = t->offset + t->size;
     }
-    if (err == PQCHA_OK)
-        err = push_gap(&l, at, end);
+    if (err == PQCHA_OK) err = push_gap(&l, at, end);
     if (err != PQCHA_OK) {
         pqcha__segments_free(l.items, l.count);
         return err;
@@ -85,14 +80,11 @@ pqcha_err pqcha__segments_layout(pqcha__segment **out, size_t *count, uint64_t b
 }
 
 pqcha_err pqcha__segments_copy(pqcha__segment **out, const pqcha__segment *src, size_t count) {
-    if (out == NULL || (src == NULL && count > 0))
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL || (src == NULL && count > 0)) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (count == 0)
-        return PQCHA_OK;
+    if (count == 0) return PQCHA_OK;
     pqcha__segment *copy = calloc(count, sizeof *copy);
-    if (copy == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (copy == NULL) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < count; i++) {
         copy[i] = src[i];
         copy[i].tensor = NULL;
@@ -117,43 +109,33 @@ static pqcha_err tensor_names_unique(const pqcha__segment *segments, size_t coun
     size_t named = 0;
     for (size_t i = 0; i < count; i++)
         named += segments[i].tensor != NULL;
-    if (named < 2)
-        return PQCHA_OK;
+    if (named < 2) return PQCHA_OK;
     const char **names = malloc(named * sizeof *names);
-    if (names == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (names == NULL) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0, j = 0; i < count; i++)
-        if (segments[i].tensor != NULL)
-            names[j++] = segments[i].tensor;
+        if (segments[i].tensor != NULL) names[j++] = segments[i].tensor;
     qsort(names, named, sizeof *names, compare_name_ptrs);
     pqcha_err err = PQCHA_OK;
     for (size_t i = 1; i < named && err == PQCHA_OK; i++)
-        if (strcmp(names[i - 1], names[i]) == 0)
-            err = PQCHA_ERR_MALFORMED;
+        if (strcmp(names[i - 1], names[i]) == 0) err = PQCHA_ERR_MALFORMED;
     free(names);
     return err;
 }
 
 pqcha_err pqcha__segments_check(const pqcha__segment *segments, size_t count, uint64_t base,
                                 uint64_t size) {
-    if (segments == NULL && count > 0)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (count > PQCHA__MAX_SEGMENTS)
-        return PQCHA_ERR_TOO_LARGE;
-    if (count == 0 || size == 0)
-        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    if (segments == NULL && count > 0) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (count > PQCHA__MAX_SEGMENTS) return PQCHA_ERR_TOO_LARGE;
+    if (count == 0 || size == 0) return PQCHA_ERR_INCONSISTENT_CLAIMS;
     uint64_t at = base, left = size;
     for (size_t i = 0; i < count; i++) {
         const pqcha__segment *s = &segments[i];
-        if (s->offset != at || s->size == 0 || s->size > left)
-            return PQCHA_ERR_INCONSISTENT_CLAIMS;
-        if (s->tensor != NULL)
-            PQCHA_TRY(pqcha__tensor_name_check(s->tensor, strlen(s->tensor)));
+        if (s->offset != at || s->size == 0 || s->size > left) return PQCHA_ERR_INCONSISTENT_CLAIMS;
+        if (s->tensor != NULL) PQCHA_TRY(pqcha__tensor_name_check(s->tensor, strlen(s->tensor)));
         at += s->size;
         left -= s->size;
     }
-    if (left != 0)
-        return PQCHA_ERR_INCONSISTENT_CLAIMS;
+    if (left != 0) return PQCHA_ERR_INCONSISTENT_CLAIMS;
     return tensor_names_unique(segments, count);
 }
 
@@ -168,16 +150,14 @@ static void put_be64(uint8_t out[8], uint64_t v) {
 
 pqcha_err pqcha__segments_root(const pqcha__segment *segments, size_t count, uint64_t total,
                                uint8_t out[PQCHA_SHA3_256_LEN]) {
-    if (out == NULL || (segments == NULL && count > 0))
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL || (segments == NULL && count > 0)) return PQCHA_ERR_INVALID_ARGUMENT;
     uint64_t sum = 0;
     for (size_t i = 0; i < count; i++) {
         if (segments[i].size == 0 || segments[i].size > total - sum)
             return PQCHA_ERR_INVALID_ARGUMENT;
         sum += segments[i].size;
     }
-    if (sum != total)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (sum != total) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha_hasher *h = NULL;
     PQCHA_TRY(pqcha_hasher_create(&h, PQCHA_DIGEST_SHA3_256));
     uint8_t header[ROOT_HEADER_LEN];
@@ -191,8 +171,7 @@ pqcha_err pqcha__segments_root(const pqcha__segment *segments, size_t count, uin
         memcpy(entry + 8, segments[i].digest, PQCHA_SHA3_256_LEN);
         err = pqcha_hasher_update(h, entry, sizeof entry);
     }
-    if (err == PQCHA_OK)
-        err = pqcha_hasher_final(h, out, PQCHA_SHA3_256_LEN);
+    if (err == PQCHA_OK) err = pqcha_hasher_final(h, out, PQCHA_SHA3_256_LEN);
     pqcha_hasher_free(h);
     return err;
 }
@@ -224,11 +203,11 @@ typedef struct piece_job {
 /* What one update did to one segment, for combining in order afterwards. */
 typedef struct touch {
     size_t segment;
-    int starts;         /* the segment's first byte is in this update */
-    int ends;           /* ... and its last */
-    size_t first_leaf;  /* its whole leaves: leaf jobs [first_leaf, first_leaf + leaves) */
+    int starts;        /* the segment's first byte is in this update */
+    int ends;          /* ... and its last */
+    size_t first_leaf; /* its whole leaves: leaf jobs [first_leaf, first_leaf + leaves) */
     size_t leaves;
-    size_t piece;       /* its piece job, when has_piece */
+    size_t piece; /* its piece job, when has_piece */
     int has_piece;
 } touch;
 
@@ -238,8 +217,7 @@ static pqcha_err grow_lists(void *a, size_t a_size, void *b, size_t b_size, size
                             size_t *cap) {
     size_t a_cap = *cap, b_cap = *cap, max = SIZE_MAX / (a_size > b_size ? a_size : b_size);
     PQCHA_TRY(pqcha__grow(a, &a_cap, count + 1, a_size, max));
-    if (b != NULL)
-        PQCHA_TRY(pqcha__grow(b, &b_cap, count + 1, b_size, max));
+    if (b != NULL) PQCHA_TRY(pqcha__grow(b, &b_cap, count + 1, b_size, max));
     *cap = a_cap;
     return PQCHA_OK;
 }
@@ -253,7 +231,7 @@ struct pqcha__segment_hasher {
     uint8_t *stage;           /* a leaf (or small segment) begun by an earlier piece */
     size_t stage_len;
     const pqcha__keccak_impl *impl;
-    pqcha__pool *pool;        /* NULL: one thread */
+    pqcha__pool *pool; /* NULL: one thread */
     /* Per-update plan, kept to reuse the memory. */
     const uint8_t **leaves;
     uint8_t (*leaf_digests)[PQCHA_SHA3_256_LEN];
@@ -263,19 +241,17 @@ struct pqcha__segment_hasher {
     size_t piece_count, piece_cap;
     touch *touches;
     size_t touch_count, touch_cap;
-    const uint8_t *pending;   /* bytes to stage once the update's jobs ran */
+    const uint8_t *pending; /* bytes to stage once the update's jobs ran */
     size_t pending_len;
-    int stage_taken;          /* a job of this update reads the stage */
+    int stage_taken; /* a job of this update reads the stage */
     int failed;
 };
 
 pqcha_err pqcha__segment_hasher_new(pqcha__segment_hasher **out, pqcha__segment *segments,
                                     size_t count, unsigned threads) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (segments == NULL || count == 0)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (segments == NULL || count == 0) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha__segment_hasher *sh = calloc(1, sizeof *sh);
     if (sh == NULL || (sh->stage = malloc(LEAF)) == NULL) {
         free(sh);
@@ -348,22 +324,25 @@ static pqcha_err plan_tree(pqcha__segment_hasher *sh, touch *t, const uint8_t *p
         PQCHA_TRY(add_leaf(sh, p + i * LEAF));
     t->leaves += whole;
     size_t rest = n - whole * LEAF;
-    if (rest == 0)
-        return PQCHA_OK;
-    if (t->ends)
-        return add_piece(sh, t, p + whole * LEAF, rest, PQCHA__TREE_LEAF_PREFIX);
+    if (rest == 0) return PQCHA_OK;
+    if (t->ends) return add_piece(sh, t, p + whole * LEAF, rest, PQCHA__TREE_LEAF_PREFIX);
     sh->pending = p + whole * LEAF; /* a leaf the next piece completes */
     sh->pending_len = rest;
     return PQCHA_OK;
 }
 
 static pqcha_err plan_touch(pqcha__segment_hasher *sh, const uint8_t *p, size_t n) {
-    PQCHA_TRY(grow_lists(&sh->touches, sizeof sh->touches[0], NULL, 0, sh->touch_count,
-                         &sh->touch_cap));
+    PQCHA_TRY(
+        grow_lists(&sh->touches, sizeof sh->touches[0], NULL, 0, sh->touch_count, &sh->touch_cap));
     const pqcha__segment *seg = &sh->segments[sh->current];
     touch *t = &sh->touches[sh->touch_count++];
-    *t = (touch){sh->current, sh->current_done == 0, n == seg->size - sh->current_done,
-                 sh->leaf_count, 0, 0, 0};
+    *t = (touch){sh->current,
+                 sh->current_done == 0,
+                 n == seg->size - sh->current_done,
+                 sh->leaf_count,
+                 0,
+                 0,
+                 0};
     return seg->size <= LEAF ? plan_small(sh, t, p, n) : plan_tree(sh, t, p, n);
 }
 
@@ -396,18 +375,14 @@ static void combine(pqcha__segment_hasher *sh) {
         const touch *t = &sh->touches[i];
         pqcha__segment *seg = &sh->segments[t->segment];
         if (seg->size <= LEAF) {
-            if (t->ends)
-                memcpy(seg->digest, sh->piece_digests[t->piece], PQCHA_SHA3_256_LEN);
+            if (t->ends) memcpy(seg->digest, sh->piece_digests[t->piece], PQCHA_SHA3_256_LEN);
             continue;
         }
-        if (t->starts)
-            sh->tree.depth = 0;
+        if (t->starts) sh->tree.depth = 0;
         for (size_t l = 0; l < t->leaves; l++)
             pqcha__merkle_push(&sh->tree, sh->leaf_digests[t->first_leaf + l]);
-        if (!t->ends)
-            continue;
-        if (t->has_piece)
-            pqcha__merkle_push(&sh->tree, sh->piece_digests[t->piece]);
+        if (!t->ends) continue;
+        if (t->has_piece) pqcha__merkle_push(&sh->tree, sh->piece_digests[t->piece]);
         uint8_t mth[PQCHA_SHA3_256_LEN];
         pqcha__merkle_root(&sh->tree, mth);
         pqcha__tree_bind_length(seg->digest, seg->size, mth);
@@ -434,8 +409,7 @@ static pqcha_err plan(pqcha__segment_hasher *sh, const uint8_t *data, size_t len
 }
 
 pqcha_err pqcha__segment_hasher_update(pqcha__segment_hasher *sh, const uint8_t *data, size_t len) {
-    if (sh == NULL || (data == NULL && len > 0) || sh->failed)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (sh == NULL || (data == NULL && len > 0) || sh->failed) return PQCHA_ERR_INVALID_ARGUMENT;
     sh->leaf_count = sh->piece_count = sh->touch_count = 0;
     sh->pending = NULL;
     sh->pending_len = 0;
@@ -450,16 +424,13 @@ pqcha_err pqcha__segment_hasher_update(pqcha__segment_hasher *sh, const uint8_t 
     combine(sh);
     /* A staged leaf read by a job is used up; one begun at the end of this
      * piece takes its place, copied only now that no job reads the stage. */
-    if (sh->stage_taken)
-        sh->stage_len = 0;
-    if (sh->pending != NULL)
-        stage_append(sh, sh->pending, sh->pending_len);
+    if (sh->stage_taken) sh->stage_len = 0;
+    if (sh->pending != NULL) stage_append(sh, sh->pending, sh->pending_len);
     return PQCHA_OK;
 }
 
 pqcha_err pqcha__segment_hasher_final(pqcha__segment_hasher *sh, uint8_t root[PQCHA_SHA3_256_LEN]) {
-    if (sh == NULL || root == NULL || sh->failed)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (sh == NULL || root == NULL || sh->failed) return PQCHA_ERR_INVALID_ARGUMENT;
     sh->failed = 1; /* final once */
     if (sh->current != sh->count)
         return PQCHA_ERR_REGION_CHANGED; /* fewer bytes than the region holds */
@@ -470,8 +441,7 @@ pqcha_err pqcha__segment_hasher_final(pqcha__segment_hasher *sh, uint8_t root[PQ
 }
 
 void pqcha__segment_hasher_free(pqcha__segment_hasher *sh) {
-    if (sh == NULL)
-        return;
+    if (sh == NULL) return;
     pqcha__pool_free(sh->pool);
     free(sh->stage);
     free(sh->leaves);

@@ -18,7 +18,7 @@
 
 /* More segments than any real model has tensors (x2 + 1), far fewer than
  * the report's size cap could carry anyway. */
-#define PQCHA__MAX_SEGMENTS (1u << 20)
+#define PQCHA__MAX_SEGMENTS         (1u << 20)
 #define PQCHA__SEGMENTS_ROOT_PREFIX 0x03
 
 /* A tensor of the model file a region maps: where its bytes are in the file. */
@@ -40,8 +40,8 @@ typedef struct pqcha__segment {
  * inside the range is one segment, and every maximal run of other bytes is
  * another (so a tensor cut by the range's ends is part of a gap). Names are
  * copied. TOO_LARGE above PQCHA__MAX_SEGMENTS. */
-pqcha_err pqcha__segments_layout(pqcha__segment **out, size_t *count, uint64_t base,
-                                 uint64_t size, const pqcha__tensor_ref *tensors, size_t n);
+pqcha_err pqcha__segments_layout(pqcha__segment **out, size_t *count, uint64_t base, uint64_t size,
+                                 const pqcha__tensor_ref *tensors, size_t n);
 void pqcha__segments_free(pqcha__segment *segments, size_t count);
 pqcha_err pqcha__segments_copy(pqcha__segment **out, const pqcha__segment *src, size_t count);
 

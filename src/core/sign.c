@@ -18,17 +18,13 @@ static const uint8_t *message_or_empty(const uint8_t *msg) {
 
 pqcha_err pqcha_sign(uint8_t **sig, size_t *sig_len, const pqcha_key *key, const uint8_t *msg,
                      size_t msg_len) {
-    if (sig == NULL || sig_len == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (sig == NULL || sig_len == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *sig = NULL;
     *sig_len = 0;
-    if (key == NULL || (msg == NULL && msg_len > 0))
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (!pqcha_key_has_private(key))
-        return PQCHA_ERR_NOT_PRIVATE_KEY;
+    if (key == NULL || (msg == NULL && msg_len > 0)) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (!pqcha_key_has_private(key)) return PQCHA_ERR_NOT_PRIVATE_KEY;
     size_t expected = pqcha_sig_alg_signature_length(pqcha_key_algorithm(key));
-    if (expected == 0)
-        return PQCHA_ERR_INTERNAL;
+    if (expected == 0) return PQCHA_ERR_INTERNAL;
 
     uint8_t *buf = malloc(expected);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -62,8 +58,7 @@ pqcha_err pqcha_verify_signature(const pqcha_key *key, const uint8_t *msg, size_
         return PQCHA_ERR_BAD_SIGNATURE_LENGTH;
 
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (ctx == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (ctx == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha_err err;
     if (EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL, pqcha__key_evp(key), NULL) != 1)
         err = PQCHA_ERR_CRYPTO;
@@ -74,7 +69,6 @@ pqcha_err pqcha_verify_signature(const pqcha_key *key, const uint8_t *msg, size_
     else
         err = PQCHA_OK;
     EVP_MD_CTX_free(ctx);
-    if (err != PQCHA_OK)
-        ERR_clear_error();
+    if (err != PQCHA_OK) ERR_clear_error();
     return err;
 }

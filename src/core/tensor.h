@@ -18,16 +18,17 @@
 /* The official safetensors implementation refuses headers above 100 MB; a
  * little more here never rejects a file it accepts. */
 #define PQCHA__SAFETENSORS_MAX_HEADER (100u * 1024u * 1024u)
-#define PQCHA__GGUF_MAX_DIMS 4u /* GGML_MAX_DIMS */
+#define PQCHA__GGUF_MAX_DIMS          4u /* GGML_MAX_DIMS */
 
 typedef struct pqcha__tensor {
     char *name;
-    char *dtype;   /* as the file names it: "F32", "BF16" (safetensors); "F16", "Q4_K" (GGUF) */
+    char *dtype; /* as the file names it: "F32", "BF16" (safetensors); "F16", "Q4_K" (GGUF) */
     uint64_t shape[PQCHA__MAX_TENSOR_DIMS];
     unsigned ndims;
     uint64_t offset; /* absolute byte offset of the data within the file */
     uint64_t size;   /* bytes */
-    uint8_t digest[PQCHA_SHA3_256_LEN]; /* sha3-256-tree of exactly those bytes, when the file has tensor digests */
+    uint8_t digest
+        [PQCHA_SHA3_256_LEN]; /* sha3-256-tree of exactly those bytes, when the file has tensor digests */
 } pqcha__tensor;
 
 /* Frees a table of count tensors and their strings (NULL: nothing). */
@@ -66,7 +67,7 @@ typedef struct pqcha__ggml_type {
     uint32_t block;
     uint32_t bytes;
 } pqcha__ggml_type;
-const pqcha__ggml_type *pqcha__ggml_type_by_id(uint32_t id);     /* NULL if unknown */
+const pqcha__ggml_type *pqcha__ggml_type_by_id(uint32_t id); /* NULL if unknown */
 const pqcha__ggml_type *pqcha__ggml_type_by_name(const char *name);
 /* Bytes of a tensor: rows of ne[0] elements in whole blocks, times the other
  * dimensions. MALFORMED if a row is not a whole number of blocks,

@@ -24,7 +24,8 @@ typedef struct reference_index {
 } reference_index;
 
 static int compare_tensor_names(const void *a, const void *b) {
-    return strcmp((*(const pqcha__tensor *const *)a)->name, (*(const pqcha__tensor *const *)b)->name);
+    return strcmp((*(const pqcha__tensor *const *)a)->name,
+                  (*(const pqcha__tensor *const *)b)->name);
 }
 
 static int compare_name_to_tensor(const void *key, const void *elem) {
@@ -34,19 +35,15 @@ static int compare_name_to_tensor(const void *key, const void *elem) {
 static pqcha_err index_build(reference_index *ix, const pqcha__model_file *f) {
     ix->count = 0;
     ix->by_name = f->tensor_count ? malloc(f->tensor_count * sizeof ix->by_name[0]) : NULL;
-    if (f->tensor_count && ix->by_name == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (f->tensor_count && ix->by_name == NULL) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < f->tensor_count; i++)
-        if (f->tensors[i].size > 0)
-            ix->by_name[ix->count++] = &f->tensors[i];
-    if (ix->count > 1)
-        qsort(ix->by_name, ix->count, sizeof ix->by_name[0], compare_tensor_names);
+        if (f->tensors[i].size > 0) ix->by_name[ix->count++] = &f->tensors[i];
+    if (ix->count > 1) qsort(ix->by_name, ix->count, sizeof ix->by_name[0], compare_tensor_names);
     return PQCHA_OK;
 }
 
 static const pqcha__tensor *index_find(const reference_index *ix, const char *name) {
-    if (ix->count == 0)
-        return NULL;
+    if (ix->count == 0) return NULL;
     const pqcha__tensor *const *hit =
         bsearch(name, ix->by_name, ix->count, sizeof ix->by_name[0], compare_name_to_tensor);
     return hit ? *hit : NULL;
@@ -73,9 +70,9 @@ static pqcha_err add_changed(pqcha__tensor_comparison *tc, size_t *cap, const pq
 }
 
 /* One segment of the claim; `seen` marks reference tensors found in place. */
-static pqcha_err compare_segment(pqcha__tensor_comparison *tc, size_t *cap, const reference_index *ix,
-                                 const pqcha__model_file *f, const pqcha__segment *s,
-                                 unsigned char *seen) {
+static pqcha_err compare_segment(pqcha__tensor_comparison *tc, size_t *cap,
+                                 const reference_index *ix, const pqcha__model_file *f,
+                                 const pqcha__segment *s, unsigned char *seen) {
     const uint8_t *want = NULL;
     if (s->tensor != NULL) {
         const pqcha__tensor *t = index_find(ix, s->tensor);
@@ -85,8 +82,7 @@ static pqcha_err compare_segment(pqcha__tensor_comparison *tc, size_t *cap, cons
         }
     } else {
         const pqcha__segment *g = find_gap(f, s->offset);
-        if (g != NULL && g->size == s->size)
-            want = g->digest;
+        if (g != NULL && g->size == s->size) want = g->digest;
     }
     if (want == NULL) {
         /* No reference for these bytes: a header tail, or a tensor the
@@ -94,8 +90,7 @@ static pqcha_err compare_segment(pqcha__tensor_comparison *tc, size_t *cap, cons
         tc->bytes_not_compared += s->size;
         return PQCHA_OK;
     }
-    if (memcmp(want, s->digest, sizeof s->digest) != 0)
-        return add_changed(tc, cap, s);
+    if (memcmp(want, s->digest, sizeof s->digest) != 0) return add_changed(tc, cap, s);
     tc->tensors_matched += s->tensor != NULL;
     return PQCHA_OK;
 }
@@ -104,12 +99,11 @@ static pqcha_err collect_missing(pqcha__tensor_comparison *tc, const pqcha__mode
                                  const pqcha__policy_region *pr, const unsigned char *seen) {
     size_t n = 0;
     for (size_t i = 0; i < f->tensor_count; i++)
-        n += f->tensors[i].size > 0 && !seen[i] && pqcha__policy_region_requires_tensor(pr, f->tensors[i].name);
-    if (n == 0)
-        return PQCHA_OK;
+        n += f->tensors[i].size > 0 && !seen[i] &&
+             pqcha__policy_region_requires_tensor(pr, f->tensors[i].name);
+    if (n == 0) return PQCHA_OK;
     tc->missing = malloc(n * sizeof tc->missing[0]);
-    if (tc->missing == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (tc->missing == NULL) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < f->tensor_count; i++)
         if (f->tensors[i].size > 0 && !seen[i] &&
             pqcha__policy_region_requires_tensor(pr, f->tensors[i].name))
@@ -125,8 +119,7 @@ static pqcha_err compare_all(pqcha__tensor_comparison *tc, const pqcha__claim *c
     size_t cap = 0;
     for (size_t i = 0; err == PQCHA_OK && i < claim->segment_count; i++)
         err = compare_segment(tc, &cap, &ix, f, &claim->segments[i], seen);
-    if (err == PQCHA_OK)
-        err = collect_missing(tc, f, pr, seen);
+    if (err == PQCHA_OK) err = collect_missing(tc, f, pr, seen);
     free(ix.by_name);
     free(seen);
     return err;
@@ -134,11 +127,9 @@ static pqcha_err compare_all(pqcha__tensor_comparison *tc, const pqcha__claim *c
 
 pqcha_err pqcha__compare_tensors(pqcha__tensor_comparison *out, const pqcha__claim *claim,
                                  const pqcha__model_file *f, const pqcha__policy_region *pr) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     memset(out, 0, sizeof *out);
-    if (claim == NULL || f == NULL || pr == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (claim == NULL || f == NULL || pr == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     uint64_t base = claim->region.file_offset, size = claim->region.size;
     if (base > f->size || size > f->size - base) {
         out->beyond_file = 1; /* other bytes than the reference's: nothing to compare */
@@ -149,8 +140,7 @@ pqcha_err pqcha__compare_tensors(pqcha__tensor_comparison *out, const pqcha__cla
         return PQCHA_OK;
     }
     pqcha_err err = compare_all(out, claim, f, pr);
-    if (err != PQCHA_OK)
-        pqcha__tensor_comparison_clear(out);
+    if (err != PQCHA_OK) pqcha__tensor_comparison_clear(out);
     return err;
 }
 
@@ -160,8 +150,7 @@ int pqcha__tensor_comparison_passed(const pqcha__tensor_comparison *tc) {
 }
 
 void pqcha__tensor_comparison_clear(pqcha__tensor_comparison *tc) {
-    if (tc == NULL)
-        return;
+    if (tc == NULL) return;
     free(tc->changed);
     free(tc->missing);
     memset(tc, 0, sizeof *tc);

@@ -21,12 +21,12 @@ typedef struct pqcha__changed_piece {
 } pqcha__changed_piece;
 
 typedef struct pqcha__tensor_comparison {
-    int beyond_file;          /* the region reaches past the end of the reference file */
-    int no_reference_digests; /* the manifest entry predates tensor digests */
-    size_t tensors_matched;   /* present at the reference place with the reference digest */
+    int beyond_file;               /* the region reaches past the end of the reference file */
+    int no_reference_digests;      /* the manifest entry predates tensor digests */
+    size_t tensors_matched;        /* present at the reference place with the reference digest */
     pqcha__changed_piece *changed; /* in file order */
     size_t changed_count;
-    const char **missing;     /* required tensors not measured at their place, file order; borrowed */
+    const char **missing; /* required tensors not measured at their place, file order; borrowed */
     size_t missing_count;
     uint64_t bytes_not_compared; /* outside tensors, with no reference gap of that extent */
 } pqcha__tensor_comparison;

@@ -8,8 +8,8 @@
 
 #include "reader.h"
 
-#define MIN_YEAR 1970
-#define MAX_YEAR 9999
+#define MIN_YEAR        1970
+#define MAX_YEAR        9999
 #define SECONDS_PER_DAY 86400
 /* 9999-12-31T23:59:59Z */
 #define MAX_UNIX_SECONDS INT64_C(253402300799)
@@ -20,8 +20,7 @@ static int is_leap_year(int64_t y) {
 
 static unsigned days_in_month(int64_t year, unsigned month) {
     static const unsigned days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (month == 2 && is_leap_year(year))
-        return 29;
+    if (month == 2 && is_leap_year(year)) return 29;
     return days[month - 1];
 }
 
@@ -51,11 +50,9 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
 }
 
 pqcha_err pqcha_time_format(char out[PQCHA_TIMESTAMP_LEN + 1], int64_t unix_seconds) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     out[0] = '\0';
-    if (unix_seconds < 0 || unix_seconds > MAX_UNIX_SECONDS)
-        return PQCHA_ERR_OUT_OF_RANGE;
+    if (unix_seconds < 0 || unix_seconds > MAX_UNIX_SECONDS) return PQCHA_ERR_OUT_OF_RANGE;
     int64_t days = unix_seconds / SECONDS_PER_DAY;
     int64_t secs = unix_seconds % SECONDS_PER_DAY;
     int64_t year;
@@ -64,8 +61,7 @@ pqcha_err pqcha_time_format(char out[PQCHA_TIMESTAMP_LEN + 1], int64_t unix_seco
     char buf[64];
     int n = snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)year, month, day,
                      (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-    if (n != PQCHA_TIMESTAMP_LEN)
-        return PQCHA_ERR_INTERNAL;
+    if (n != PQCHA_TIMESTAMP_LEN) return PQCHA_ERR_INTERNAL;
     memcpy(out, buf, PQCHA_TIMESTAMP_LEN + 1);
     return PQCHA_OK;
 }
@@ -86,8 +82,7 @@ static int read_date_time(pqcha__reader *r, civil_time *t) {
 
 /* An optional ".d{1,9}"; the fraction is validated and then ignored. */
 static int skip_fraction(pqcha__reader *r) {
-    if (!pqcha__reader_expect(r, '.'))
-        return 1;
+    if (!pqcha__reader_expect(r, '.')) return 1;
     size_t digits = 0;
     uint32_t ignored;
     while (pqcha__reader_digits(r, 1, &ignored))
@@ -103,23 +98,17 @@ static int civil_time_valid(const civil_time *t) {
 }
 
 pqcha_err pqcha_time_parse(int64_t *out, const char *text) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = 0;
-    if (text == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (text == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha__reader r;
     pqcha__reader_init(&r, text, strlen(text));
     civil_time t;
-    if (!read_date_time(&r, &t) || !skip_fraction(&r))
-        return PQCHA_ERR_BAD_TIMESTAMP;
-    if (pqcha__reader_at_end(&r))
-        return PQCHA_ERR_TIMESTAMP_NO_ZONE;
+    if (!read_date_time(&r, &t) || !skip_fraction(&r)) return PQCHA_ERR_BAD_TIMESTAMP;
+    if (pqcha__reader_at_end(&r)) return PQCHA_ERR_TIMESTAMP_NO_ZONE;
     /* Only "Z": offsets, even +00:00, and a lower-case z are refused. */
-    if (!pqcha__reader_expect(&r, 'Z') || !pqcha__reader_at_end(&r))
-        return PQCHA_ERR_BAD_TIMESTAMP;
-    if (!civil_time_valid(&t))
-        return PQCHA_ERR_BAD_TIMESTAMP;
+    if (!pqcha__reader_expect(&r, 'Z') || !pqcha__reader_at_end(&r)) return PQCHA_ERR_BAD_TIMESTAMP;
+    if (!civil_time_valid(&t)) return PQCHA_ERR_BAD_TIMESTAMP;
     int64_t days = days_from_civil(t.year, t.month, t.day);
     *out = days * SECONDS_PER_DAY + (int64_t)t.hour * 3600 + (int64_t)t.minute * 60 + t.second;
     return PQCHA_OK;

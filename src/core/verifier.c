@@ -84,18 +84,15 @@ pqcha_err pqcha_verifier_set_time(pqcha_verifier *v, int64_t unix_seconds) {
 }
 
 pqcha_err pqcha_verifier_set_max_skew(pqcha_verifier *v, int64_t seconds) {
-    if (!v || seconds < 0 || seconds > PQCHA__POLICY_MAX_SECONDS)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (!v || seconds < 0 || seconds > PQCHA__POLICY_MAX_SECONDS) return PQCHA_ERR_INVALID_ARGUMENT;
     v->has_max_skew = 1;
     v->max_skew = seconds;
     return PQCHA_OK;
 }
 
 pqcha_err pqcha_verifier_set_max_lifetime(pqcha_verifier *v, int64_t seconds) {
-    if (!v || seconds < 0 || seconds > PQCHA__POLICY_MAX_SECONDS)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (!v || seconds < 0 || seconds > PQCHA__POLICY_MAX_SECONDS) return PQCHA_ERR_INVALID_ARGUMENT;
     v->has_max_lifetime = 1;
     v->max_lifetime = seconds;
     return PQCHA_OK;
 }
-

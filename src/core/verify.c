@@ -37,11 +37,11 @@
 typedef struct verify_ctx {
     const pqcha_verifier *v;
     pqcha_result *res;
-    int stopped;       /* a check failed: every later check is SKIPPED */
-    pqcha_err fatal;   /* NO_MEMORY (or a bug): abandon the result */
+    int stopped;     /* a check failed: every later check is SKIPPED */
+    pqcha_err fatal; /* NO_MEMORY (or a bug): abandon the result */
     pqcha__envelope env;
-    const pqcha_key *key;     /* the pinned key the envelope's keyid names */
-    const pqcha_report *rep;  /* the decoded payload; set only after the signature passed */
+    const pqcha_key *key;    /* the pinned key the envelope's keyid names */
+    const pqcha_report *rep; /* the decoded payload; set only after the signature passed */
     const pqcha__policy_workload *workload;
     const pqcha__claim **sorted; /* report claims sorted by region id */
     int64_t now;
@@ -95,7 +95,8 @@ static void check_envelope(verify_ctx *c, const char *text, size_t len) {
                  c->env.sig_len);
     else
         snprintf(found, sizeof found, "%s", pqcha_strerror(err));
-    conclude(c, "envelope", err, PQCHA_VERDICT_MALFORMED, "DSSE envelope with one signature", found);
+    conclude(c, "envelope", err, PQCHA_VERDICT_MALFORMED, "DSSE envelope with one signature",
+             found);
 }
 
 /* ---- 2. trust: the envelope's keyid must name a pinned key ---- */
@@ -133,7 +134,8 @@ static void check_signature(verify_ctx *c) {
     pqcha_sig_alg alg = pqcha_key_algorithm(c->key);
     size_t want = pqcha_sig_alg_signature_length(alg);
     char expected[TEXT_LEN], found[TEXT_LEN];
-    snprintf(expected, sizeof expected, "valid %s signature (%zu bytes)", pqcha__sig_alg_text(alg), want);
+    snprintf(expected, sizeof expected, "valid %s signature (%zu bytes)", pqcha__sig_alg_text(alg),
+             want);
     if (c->env.sig_len != want) {
         snprintf(found, sizeof found, "%zu bytes", c->env.sig_len);
         conclude(c, "signature", PQCHA_ERR_BAD_SIGNATURE_LENGTH, PQCHA_VERDICT_MALFORMED, expected,
@@ -177,7 +179,8 @@ static void check_signer(verify_ctx *c) {
     }
     pqcha_sig_alg key_alg = pqcha_key_algorithm(c->key);
     char expected[TEXT_LEN], found[TEXT_LEN];
-    snprintf(expected, sizeof expected, "keyId %s, %s", c->env.key_id, pqcha__sig_alg_text(key_alg));
+    snprintf(expected, sizeof expected, "keyId %s, %s", c->env.key_id,
+             pqcha__sig_alg_text(key_alg));
     snprintf(found, sizeof found, "keyId %s, %s", c->rep->signer_key_id,
              pqcha__sig_alg_text(c->rep->signer_alg));
     int same = strcmp(c->rep->signer_key_id, c->env.key_id) == 0 && c->rep->signer_alg == key_alg;
@@ -191,7 +194,8 @@ static void allowed_signature_names(char *out, size_t cap, const pqcha_policy *p
     out[0] = '\0';
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (!pqcha__policy_allows_signature(policy, all[i])) continue;
-        int n = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", pqcha__sig_alg_text(all[i]));
+        int n =
+            snprintf(out + used, cap - used, "%s%s", used ? ", " : "", pqcha__sig_alg_text(all[i]));
         if (n < 0 || (size_t)n >= cap - used) return;
         used += (size_t)n;
     }
@@ -237,8 +241,8 @@ static void check_issued_at(verify_ctx *c) {
     char expected[TEXT_LEN], found[TEXT_LEN];
     pqcha__time_text(issued_ts, c->rep->issued_at);
     pqcha__time_text(now_ts, c->now);
-    snprintf(expected, sizeof expected, "issuedAt at most %" PRId64 "s after now %s",
-             c->max_skew, now_ts);
+    snprintf(expected, sizeof expected, "issuedAt at most %" PRId64 "s after now %s", c->max_skew,
+             now_ts);
     snprintf(found, sizeof found, "issuedAt %s", issued_ts);
     conclude(c, "issued-at", not_future ? PQCHA_OK : PQCHA_ERR_NOT_YET_VALID,
              PQCHA_VERDICT_REJECTED, expected, found);
@@ -276,8 +280,8 @@ static void check_nonce(verify_ctx *c) {
         skip(c, "nonce", challenge);
         return;
     }
-    conclude(c, "nonce", nonce_equal(challenge, c->rep->nonce_hex) ? PQCHA_OK
-                                                                   : PQCHA_ERR_NONCE_MISMATCH,
+    conclude(c, "nonce",
+             nonce_equal(challenge, c->rep->nonce_hex) ? PQCHA_OK : PQCHA_ERR_NONCE_MISMATCH,
              PQCHA_VERDICT_REJECTED, challenge, c->rep->nonce_hex);
 }
 
@@ -371,15 +375,16 @@ static void policy_digest_text(char *out, size_t cap, const pqcha__policy_region
     size_t used = 0;
     out[0] = '\0';
     if (pr->manifest && tensor_level) {
-        size_t required = pr->required_tensor_count ? pr->required_tensor_count
-                                                    : pr->manifest->tensor_count;
+        size_t required =
+            pr->required_tensor_count ? pr->required_tensor_count : pr->manifest->tensor_count;
         snprintf(out, cap, "manifest %s: %zu %stensors with their sha3-256-tree digests",
                  pr->manifest_name, required, pr->required_tensor_count ? "required " : "");
         return;
     }
     if (pr->manifest) {
         snprintf(out, cap, "manifest %s: %s:%s (%" PRIu64 " bytes)", pr->manifest_name,
-                 pqcha__digest_alg_text(pr->digests[0].alg), pr->digests[0].hex, pr->manifest->size);
+                 pqcha__digest_alg_text(pr->digests[0].alg), pr->digests[0].hex,
+                 pr->manifest->size);
         return;
     }
     for (size_t i = 0; i < pr->digest_count; i++) {
@@ -396,11 +401,13 @@ static void manifest_size_note(char *found, size_t cap, const pqcha__claim *clai
                                const pqcha__policy_region *pr) {
     if (!pr->manifest || claim->region.size == pr->manifest->size) return;
     size_t used = strlen(found);
-    snprintf(found + used, cap - used, " (%" PRIu64 " bytes: the size differs)", claim->region.size);
+    snprintf(found + used, cap - used, " (%" PRIu64 " bytes: the size differs)",
+             claim->region.size);
     if (claim->region.mapped_file && claim->region.file_offset != 0) {
         used = strlen(found);
-        snprintf(found + used, cap - used, "; mapped from file offset 0x%" PRIx64
-                 ", measured without its tensor table", claim->region.file_offset);
+        snprintf(found + used, cap - used,
+                 "; mapped from file offset 0x%" PRIx64 ", measured without its tensor table",
+                 claim->region.file_offset);
     }
 }
 
@@ -441,7 +448,8 @@ static int claim_matches(verify_ctx *c, const pqcha__claim *claim, const pqcha__
 static pqcha_err admit_claim(const verify_ctx *c, const pqcha__claim *claim) {
     if (!pqcha__policy_allows_digest(c->v->policy, claim->digest_alg))
         return PQCHA_ERR_POLICY_VIOLATION;
-    if (!pqcha__policy_find_region(c->workload, claim->region.id) && !c->workload->allow_extra_regions)
+    if (!pqcha__policy_find_region(c->workload, claim->region.id) &&
+        !c->workload->allow_extra_regions)
         return PQCHA_ERR_UNEXPECTED_REGION;
     return PQCHA_OK;
 }
@@ -506,7 +514,8 @@ static void compare_regions(verify_ctx *c) {
         if (!match) {
             drift = PQCHA_ERR_MEMORY_DRIFT;
             pqcha_err err = pqcha__result_add_drift(c->res, claim->region.id);
-            if (err == PQCHA_OK && !tensor_level) err = pqcha__result_localise_drift(c->res, claim, pr->manifest);
+            if (err == PQCHA_OK && !tensor_level)
+                err = pqcha__result_localise_drift(c->res, claim, pr->manifest);
             if (err != PQCHA_OK) abandon(c, err);
         }
     }
@@ -579,4 +588,3 @@ pqcha_err pqcha_verify(pqcha_result **out, const pqcha_verifier *v, const char *
     *out = c.res;
     return c.res->error;
 }
-

@@ -57,7 +57,7 @@ typedef struct pqcha__result_span {
     char *region;
     uint64_t offset; /* within the region */
     uint64_t length;
-    char **tensors;      /* the first of them, up to PQCHA_MAX_SPAN_TENSORS */
+    char **tensors; /* the first of them, up to PQCHA_MAX_SPAN_TENSORS */
     size_t tensor_count;
     size_t tensor_total; /* all the tensors it overlaps */
 } pqcha__result_span;
@@ -84,7 +84,7 @@ struct pqcha_result {
     pqcha__result_span *spans;
     size_t span_count;
     size_t span_cap;
-    size_t names_listed; /* tensor names held by all spans: at most PQCHA_MAX_LISTED_TENSORS */
+    size_t names_listed;  /* tensor names held by all spans: at most PQCHA_MAX_LISTED_TENSORS */
     pqcha_report *report; /* set only once authenticated by a pinned key */
 };
 

@@ -17,7 +17,7 @@
 #include "core/internal.h"
 #include "io/fileio.h"
 
-#define TEMP_MARK ".pqcha-"
+#define TEMP_MARK   ".pqcha-"
 #define TEMP_SUFFIX ".tmp"
 
 static pqcha_err from_errno(void) {
@@ -27,8 +27,7 @@ static pqcha_err from_errno(void) {
 /* The directory part of path ("." for a bare name), and the base name. */
 static char *dir_of(const char *path) {
     const char *slash = strrchr(path, '/');
-    if (slash == NULL)
-        return pqcha__strdup(".");
+    if (slash == NULL) return pqcha__strdup(".");
     return pqcha__strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
@@ -39,16 +38,13 @@ static const char *base_of(const char *path) {
 
 pqcha_err pqcha__sync_parent_dir(const char *path) {
     char *dir = dir_of(path);
-    if (dir == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (dir == NULL) return PQCHA_ERR_NO_MEMORY;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     free(dir);
-    if (fd < 0)
-        return from_errno();
+    if (fd < 0) return from_errno();
     pqcha_err err = PQCHA_OK;
     /* Some file systems cannot sync a directory (EINVAL): nothing to wait for. */
-    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
-        err = from_errno();
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) err = from_errno();
     close(fd);
     return err;
 }
@@ -58,14 +54,12 @@ pqcha_err pqcha__sync_parent_dir(const char *path) {
 /* ".<base>.pqcha-<pid>-<random>.tmp" beside target. */
 static char *temp_name(const char *target) {
     uint8_t r[4];
-    if (pqcha__random(r, sizeof r) != PQCHA_OK)
-        return NULL;
+    if (pqcha__random(r, sizeof r) != PQCHA_OK) return NULL;
     const char *base = base_of(target);
     size_t dir_len = (size_t)(base - target);
     size_t cap = dir_len + strlen(base) + 64;
     char *name = malloc(cap);
-    if (name == NULL)
-        return NULL;
+    if (name == NULL) return NULL;
     snprintf(name, cap, "%.*s.%s" TEMP_MARK "%ld-%02x%02x%02x%02x" TEMP_SUFFIX, (int)dir_len,
              target, base, (long)getpid(), r[0], r[1], r[2], r[3]);
     return name;
@@ -75,7 +69,8 @@ static char *temp_name(const char *target) {
 static long temp_owner(const char *entry, const char *base) {
     size_t n = strlen(base), len = strlen(entry);
     if (len < n + sizeof TEMP_MARK + sizeof TEMP_SUFFIX || entry[0] != '.' ||
-        strncmp(entry + 1, base, n) != 0 || strncmp(entry + 1 + n, TEMP_MARK, strlen(TEMP_MARK)) != 0 ||
+        strncmp(entry + 1, base, n) != 0 ||
+        strncmp(entry + 1 + n, TEMP_MARK, strlen(TEMP_MARK)) != 0 ||
         strcmp(entry + len - strlen(TEMP_SUFFIX), TEMP_SUFFIX) != 0)
         return 0;
     char *end = NULL;
@@ -92,14 +87,12 @@ static void remove_stale_temps(const char *target) {
     struct dirent *e;
     while (d != NULL && (e = readdir(d)) != NULL) {
         long pid = temp_owner(e->d_name, base);
-        if (pid == 0 || pid == (long)getpid())
-            continue;
+        if (pid == 0 || pid == (long)getpid()) continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue; /* its writer may still be at work */
         (void)unlinkat(dirfd(d), e->d_name, 0);
     }
-    if (d != NULL)
-        closedir(d);
+    if (d != NULL) closedir(d);
     free(dir);
 }
 
@@ -108,12 +101,9 @@ static void remove_stale_temps(const char *target) {
 static pqcha_err write_all(int fd, const uint8_t *data, size_t len) {
     while (len > 0) {
         ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return from_errno();
-        if (n == 0)
-            return PQCHA_ERR_IO;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return from_errno();
+        if (n == 0) return PQCHA_ERR_IO;
         data += n;
         len -= (size_t)n;
     }
@@ -124,17 +114,14 @@ static pqcha_err write_all(int fd, const uint8_t *data, size_t len) {
  * where unnamed files are not supported. */
 static pqcha_err create_temp(pqcha__staged_file *sf) {
     char *dir = dir_of(sf->target);
-    if (dir == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (dir == NULL) return PQCHA_ERR_NO_MEMORY;
     sf->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
     int tmpfile_errno = errno;
     free(dir);
-    if (sf->fd >= 0)
-        return PQCHA_OK;
+    if (sf->fd >= 0) return PQCHA_OK;
     if (tmpfile_errno != EOPNOTSUPP && tmpfile_errno != EISDIR && tmpfile_errno != EINVAL)
         return pqcha__errno_to_err(tmpfile_errno, PQCHA_ERR_IO);
-    if ((sf->temp = temp_name(sf->target)) == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if ((sf->temp = temp_name(sf->target)) == NULL) return PQCHA_ERR_NO_MEMORY;
     sf->fd = open(sf->temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (sf->fd >= 0) {
         sf->named = 1;
@@ -148,49 +135,40 @@ static pqcha_err create_temp(pqcha__staged_file *sf) {
 
 pqcha_err pqcha__stage_file(pqcha__staged_file *out, const char *target, const void *data,
                             size_t len, mode_t mode) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     memset(out, 0, sizeof *out);
     out->fd = -1;
-    if (target == NULL || target[0] == '\0' || base_of(target)[0] == '\0' || (data == NULL && len > 0))
+    if (target == NULL || target[0] == '\0' || base_of(target)[0] == '\0' ||
+        (data == NULL && len > 0))
         return PQCHA_ERR_INVALID_ARGUMENT;
-    if ((out->target = pqcha__strdup(target)) == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if ((out->target = pqcha__strdup(target)) == NULL) return PQCHA_ERR_NO_MEMORY;
     remove_stale_temps(target);
     pqcha_err err = create_temp(out);
     /* The final mode only once the bytes are in (a private key is never
      * readable by others, even half-written). */
-    if (err == PQCHA_OK)
-        err = write_all(out->fd, data, len);
-    if (err == PQCHA_OK && fchmod(out->fd, mode) != 0)
-        err = from_errno();
-    if (err == PQCHA_OK && fsync(out->fd) != 0)
-        err = from_errno();
-    if (err != PQCHA_OK)
-        pqcha__stage_discard(out);
+    if (err == PQCHA_OK) err = write_all(out->fd, data, len);
+    if (err == PQCHA_OK && fchmod(out->fd, mode) != 0) err = from_errno();
+    if (err == PQCHA_OK && fsync(out->fd) != 0) err = from_errno();
+    if (err != PQCHA_OK) pqcha__stage_discard(out);
     return err;
 }
 
 /* Names the open file at name (linkat through /proc/self/fd for an unnamed
  * file). EEXIST is FILE_EXISTS. */
 static pqcha_err link_open_file(const pqcha__staged_file *sf, const char *name) {
-    if (sf->named)
-        return link(sf->temp, name) == 0 ? PQCHA_OK : from_errno();
+    if (sf->named) return link(sf->temp, name) == 0 ? PQCHA_OK : from_errno();
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", sf->fd);
     return linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0 ? PQCHA_OK : from_errno();
 }
 
 pqcha_err pqcha__stage_name(pqcha__staged_file *sf, const char *name) {
-    if (sf == NULL || sf->fd < 0 || name == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (sf == NULL || sf->fd < 0 || name == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     char *copy = pqcha__strdup(name);
-    if (copy == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (copy == NULL) return PQCHA_ERR_NO_MEMORY;
     (void)unlink(name); /* a leftover of an earlier, abandoned attempt */
     pqcha_err err = link_open_file(sf, name);
-    if (err == PQCHA_OK && sf->named)
-        (void)unlink(sf->temp);
+    if (err == PQCHA_OK && sf->named) (void)unlink(sf->temp);
     if (err != PQCHA_OK) {
         free(copy);
         return err;
@@ -202,14 +180,12 @@ pqcha_err pqcha__stage_name(pqcha__staged_file *sf, const char *name) {
 }
 
 pqcha_err pqcha__stage_publish(pqcha__staged_file *sf, int replace) {
-    if (sf == NULL || sf->fd < 0)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (sf == NULL || sf->fd < 0) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha_err err = PQCHA_OK;
     if (!replace) {
         /* link() never replaces: an existing target is refused atomically. */
         err = link_open_file(sf, sf->target);
-        if (err == PQCHA_OK && sf->named)
-            (void)unlink(sf->temp);
+        if (err == PQCHA_OK && sf->named) (void)unlink(sf->temp);
     } else {
         if (!sf->named) { /* an unnamed file is named first: rename needs a name */
             if (sf->temp == NULL && (sf->temp = temp_name(sf->target)) == NULL)
@@ -218,11 +194,9 @@ pqcha_err pqcha__stage_publish(pqcha__staged_file *sf, int replace) {
             sf->named = err == PQCHA_OK;
         }
         /* rename replaces a symlink at target itself, never the file it points to. */
-        if (err == PQCHA_OK && rename(sf->temp, sf->target) != 0)
-            err = from_errno();
+        if (err == PQCHA_OK && rename(sf->temp, sf->target) != 0) err = from_errno();
     }
-    if (err != PQCHA_OK)
-        return err;
+    if (err != PQCHA_OK) return err;
     free(sf->temp);
     sf->temp = NULL;
     sf->named = 0;
@@ -232,12 +206,9 @@ pqcha_err pqcha__stage_publish(pqcha__staged_file *sf, int replace) {
 }
 
 void pqcha__stage_discard(pqcha__staged_file *sf) {
-    if (sf == NULL)
-        return;
-    if (sf->fd >= 0)
-        close(sf->fd);
-    if (sf->named)
-        (void)unlink(sf->temp);
+    if (sf == NULL) return;
+    if (sf->fd >= 0) close(sf->fd);
+    if (sf->named) (void)unlink(sf->temp);
     free(sf->temp);
     free(sf->target);
     memset(sf, 0, sizeof *sf);
@@ -255,7 +226,6 @@ pqcha_err pqcha__write_file_atomic(const char *target, const void *data, size_t 
 
 pqcha_err pqcha_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
                                   int replace) {
-    if (mode > 07777)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (mode > 07777) return PQCHA_ERR_INVALID_ARGUMENT;
     return pqcha__write_file_atomic(path, data, len, (mode_t)mode, replace);
 }

@@ -42,8 +42,7 @@ const char *const *pqcha_backend_names(void) {
 
 static pqcha_err backend_wrap(pqcha_backend **out, const pqcha_backend_ops *ops, void *self) {
     pqcha_backend *b = calloc(1, sizeof *b);
-    if (b == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (b == NULL) return PQCHA_ERR_NO_MEMORY;
     b->ops = ops;
     b->self = self;
     *out = b;
@@ -51,29 +50,24 @@ static pqcha_err backend_wrap(pqcha_backend **out, const pqcha_backend_ops *ops,
 }
 
 pqcha_err pqcha_backend_create(pqcha_backend **out, const char *name) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (name == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (name == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     for (size_t i = 0; i < BUILTIN_COUNT; i++) {
         const builtin_backend *bb = &builtin_backends[i];
-        if (strcmp(bb->ops->name, name) != 0)
-            continue;
+        if (strcmp(bb->ops->name, name) != 0) continue;
         void *self = NULL;
-        if (bb->new_self != NULL)
-            PQCHA_TRY(bb->new_self(&self));
+        if (bb->new_self != NULL) PQCHA_TRY(bb->new_self(&self));
         pqcha_err err = backend_wrap(out, bb->ops, self);
-        if (err != PQCHA_OK && bb->ops->destroy != NULL)
-            bb->ops->destroy(self);
+        if (err != PQCHA_OK && bb->ops->destroy != NULL) bb->ops->destroy(self);
         return err;
     }
     return PQCHA_ERR_UNKNOWN_BACKEND;
 }
 
-pqcha_err pqcha_backend_create_custom(pqcha_backend **out, const pqcha_backend_ops *ops, void *self) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+pqcha_err pqcha_backend_create_custom(pqcha_backend **out, const pqcha_backend_ops *ops,
+                                      void *self) {
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     if (ops == NULL || ops->name == NULL || ops->platform == NULL || ops->list_regions == NULL ||
         ops->read_region == NULL)
@@ -96,16 +90,13 @@ unsigned pqcha_backend_flags(const pqcha_backend *b) {
 }
 
 void pqcha_backend_free(pqcha_backend *b) {
-    if (b == NULL)
-        return;
-    if (b->ops->destroy != NULL)
-        b->ops->destroy(b->self);
+    if (b == NULL) return;
+    if (b->ops->destroy != NULL) b->ops->destroy(b->self);
     free(b);
 }
 
 void *pqcha__backend_self_if(pqcha_backend *b, const pqcha_backend_ops *ops) {
-    if (b == NULL || b->ops != ops)
-        return NULL;
+    if (b == NULL || b->ops != ops) return NULL;
     return b->self;
 }
 
@@ -126,8 +117,7 @@ pqcha_err pqcha__region_list_append(pqcha_region ***regions, size_t *count, pqch
 }
 
 void pqcha_region_list_free(pqcha_region **regions, size_t count) {
-    if (regions == NULL)
-        return;
+    if (regions == NULL) return;
     for (size_t i = 0; i < count; i++)
         pqcha_region_free(regions[i]);
     free(regions);
@@ -135,23 +125,19 @@ void pqcha_region_list_free(pqcha_region **regions, size_t count) {
 
 pqcha_err pqcha_backend_list_regions(pqcha_backend *b, const char *workload_id,
                                      pqcha_region ***regions, size_t *count) {
-    if (regions == NULL || count == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (regions == NULL || count == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *regions = NULL;
     *count = 0;
-    if (b == NULL || workload_id == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (b == NULL || workload_id == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(pqcha_identifier_check(workload_id));
 
     pqcha_region **list = NULL;
     size_t n = 0;
     pqcha_err err = b->ops->list_regions(b->self, workload_id, &list, &n);
-    if (err == PQCHA_OK && n > PQCHA_MAX_REGIONS)
-        err = PQCHA_ERR_TOO_LARGE;
+    if (err == PQCHA_OK && n > PQCHA_MAX_REGIONS) err = PQCHA_ERR_TOO_LARGE;
     /* A backend outside libpqcha could hand back holes; callers rely on none. */
     for (size_t i = 0; err == PQCHA_OK && i < n; i++)
-        if (list[i] == NULL)
-            err = PQCHA_ERR_INTERNAL;
+        if (list[i] == NULL) err = PQCHA_ERR_INTERNAL;
     if (err != PQCHA_OK) {
         pqcha_region_list_free(list, n);
         return err;
@@ -172,10 +158,8 @@ typedef struct counting_sink {
 
 static pqcha_err counting_sink_write(void *ctx, const uint8_t *data, size_t len) {
     counting_sink *cs = ctx;
-    if (len == 0)
-        return PQCHA_OK;
-    if (data == NULL)
-        return PQCHA_ERR_INTERNAL;
+    if (len == 0) return PQCHA_OK;
+    if (data == NULL) return PQCHA_ERR_INTERNAL;
     if (len > cs->expected - cs->delivered)
         return PQCHA_ERR_REGION_CHANGED; /* more bytes than the region holds */
     cs->delivered += len;
@@ -205,26 +189,21 @@ pqcha_err pqcha_backend_hash(pqcha_backend *b, const char *workload_id, const pq
     return pqcha_backend_read(b, workload_id, region, hasher_sink_write, h);
 }
 
-pqcha_err pqcha_backend_digest(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
-                               pqcha_digest_alg alg, unsigned threads, uint8_t *digest,
-                               size_t digest_len) {
+pqcha_err pqcha_backend_digest(pqcha_backend *b, const char *workload_id,
+                               const pqcha_region *region, pqcha_digest_alg alg, unsigned threads,
+                               uint8_t *digest, size_t digest_len) {
     if (b == NULL || workload_id == NULL || region == NULL || digest == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     size_t need = pqcha_digest_alg_length(alg);
-    if (need == 0)
-        return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
-    if (digest_len < need)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (need == 0) return PQCHA_ERR_UNSUPPORTED_ALGORITHM;
+    if (digest_len < need) return PQCHA_ERR_INVALID_ARGUMENT;
 
     pqcha_hasher *h = NULL;
     PQCHA_TRY(pqcha_hasher_create(&h, alg));
     pqcha_err err = pqcha_hasher_set_threads(h, threads);
-    if (err == PQCHA_OK)
-        err = pqcha_backend_hash(b, workload_id, region, h);
-    if (err == PQCHA_OK)
-        err = pqcha_hasher_final(h, digest, digest_len);
+    if (err == PQCHA_OK) err = pqcha_backend_hash(b, workload_id, region, h);
+    if (err == PQCHA_OK) err = pqcha_hasher_final(h, digest, digest_len);
     pqcha_hasher_free(h);
-    if (err != PQCHA_OK)
-        memset(digest, 0, digest_len); /* never a digest of partial bytes */
+    if (err != PQCHA_OK) memset(digest, 0, digest_len); /* never a digest of partial bytes */
     return err;
 }

@@ -18,9 +18,8 @@
 #include "core/internal.h"
 #include "core/region_internal.h"
 #include "io/backend_internal.h"
-#include "io/region_index.h"
 #include "io/fileio.h"
-
+#include "io/region_index.h"
 
 typedef struct file_entry {
     char *workload_id;
@@ -45,8 +44,7 @@ static void file_entry_key(const void *entries, size_t pos, const char **workloa
 
 pqcha_err pqcha__file_backend_new(void **self) {
     file_backend *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (f == NULL) return PQCHA_ERR_NO_MEMORY;
     if (pthread_mutex_init(&f->lock, NULL) != 0) {
         free(f);
         return PQCHA_ERR_NO_MEMORY;
@@ -64,8 +62,7 @@ static void file_entry_clear(file_entry *e) {
 
 static void file_destroy(void *self) {
     file_backend *f = self;
-    if (f == NULL)
-        return;
+    if (f == NULL) return;
     for (size_t i = 0; i < f->count; i++)
         file_entry_clear(&f->entries[i]);
     free(f->entries);
@@ -84,11 +81,9 @@ static const file_entry *file_find(const file_backend *f, const char *workload_i
 /* The range [offset, offset+length) that length 0 ("to the end") resolves to. */
 static pqcha_err resolve_range(uint64_t *size_out, uint64_t file_size, uint64_t offset,
                                uint64_t length) {
-    if (offset > file_size)
-        return PQCHA_ERR_OUT_OF_RANGE;
+    if (offset > file_size) return PQCHA_ERR_OUT_OF_RANGE;
     uint64_t size = length != 0 ? length : file_size - offset;
-    if (size > file_size - offset)
-        return PQCHA_ERR_OUT_OF_RANGE;
+    if (size > file_size - offset) return PQCHA_ERR_OUT_OF_RANGE;
     if (size > PQCHA_MAX_SAFE_INTEGER) /* the wire format's integer limit */
         return PQCHA_ERR_OUT_OF_RANGE;
     *size_out = size;
@@ -96,7 +91,8 @@ static pqcha_err resolve_range(uint64_t *size_out, uint64_t file_size, uint64_t 
 }
 
 static pqcha_err file_append(file_backend *f, const file_entry *e) {
-    PQCHA_TRY(pqcha__grow(&f->entries, &f->cap, f->count + 1, sizeof *f->entries, PQCHA_MAX_REGIONS));
+    PQCHA_TRY(
+        pqcha__grow(&f->entries, &f->cap, f->count + 1, sizeof *f->entries, PQCHA_MAX_REGIONS));
     f->entries[f->count] = *e;
     PQCHA_TRY(pqcha__region_index_add(&f->index, f->entries, f->count));
     f->count++; /* counted once it is indexed too */
@@ -118,9 +114,9 @@ pqcha_err pqcha_file_backend_add(pqcha_backend *b, const char *workload_id, cons
     PQCHA_TRY(resolve_range(&size, file_size, offset, length));
 
     file_entry e = {pqcha__strdup(workload_id), NULL, pqcha__strdup(path)};
-    pqcha_err err = (e.workload_id && e.path)
-                        ? pqcha_region_create(&e.region, region_id, path, offset, size, PQCHA_PROT_RO)
-                        : PQCHA_ERR_NO_MEMORY;
+    pqcha_err err = (e.workload_id && e.path) ? pqcha_region_create(&e.region, region_id, path,
+                                                                    offset, size, PQCHA_PROT_RO)
+                                              : PQCHA_ERR_NO_MEMORY;
     if (err == PQCHA_OK) {
         pthread_mutex_lock(&f->lock);
         if (file_find(f, workload_id, region_id) != NULL)
@@ -129,8 +125,7 @@ pqcha_err pqcha_file_backend_add(pqcha_backend *b, const char *workload_id, cons
             err = file_append(f, &e);
         pthread_mutex_unlock(&f->lock);
     }
-    if (err != PQCHA_OK)
-        file_entry_clear(&e);
+    if (err != PQCHA_OK) file_entry_clear(&e);
     return err;
 }
 
@@ -140,14 +135,12 @@ static pqcha_err file_list_regions(void *self, const char *workload_id, pqcha_re
     pqcha_err err = PQCHA_OK;
     pthread_mutex_lock(&f->lock);
     for (size_t i = 0; err == PQCHA_OK && i < f->count; i++) {
-        if (strcmp(f->entries[i].workload_id, workload_id) != 0)
-            continue;
+        if (strcmp(f->entries[i].workload_id, workload_id) != 0) continue;
         pqcha_region *copy = NULL;
         err = pqcha_region_copy(&copy, f->entries[i].region);
         if (err == PQCHA_OK) {
             err = pqcha__region_list_append(regions, count, copy);
-            if (err != PQCHA_OK)
-                pqcha_region_free(copy);
+            if (err != PQCHA_OK) pqcha_region_free(copy);
         }
     }
     pthread_mutex_unlock(&f->lock);
@@ -171,10 +164,8 @@ static pqcha_err stream_range(int fd, uint8_t *buffer, uint64_t offset, uint64_t
         uint64_t left = size - done;
         size_t want = left < PQCHA__IO_CHUNK ? (size_t)left : PQCHA__IO_CHUNK;
         ssize_t got = pread_retry(fd, buffer, want, offset + done);
-        if (got < 0)
-            return PQCHA_ERR_BACKEND_IO;
-        if (got == 0)
-            return PQCHA_ERR_REGION_CHANGED; /* truncated while we were reading */
+        if (got < 0) return PQCHA_ERR_BACKEND_IO;
+        if (got == 0) return PQCHA_ERR_REGION_CHANGED; /* truncated while we were reading */
         PQCHA_TRY(sink(sink_ctx, buffer, (size_t)got));
         done += (uint64_t)got;
     }
@@ -183,12 +174,11 @@ static pqcha_err stream_range(int fd, uint8_t *buffer, uint64_t offset, uint64_t
 
 /* Reads one range with its own buffer, sized for the range, so concurrent
  * reads need no lock and a 64-byte region does not cost an 8 MiB allocation. */
-static pqcha_err read_range(const char *path, uint64_t offset, uint64_t size,
-                            pqcha_chunk_sink sink, void *sink_ctx) {
+static pqcha_err read_range(const char *path, uint64_t offset, uint64_t size, pqcha_chunk_sink sink,
+                            void *sink_ctx) {
     size_t buffer_len = size < PQCHA__IO_CHUNK ? (size_t)size : PQCHA__IO_CHUNK;
     uint8_t *buffer = malloc(buffer_len ? buffer_len : 1);
-    if (buffer == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (buffer == NULL) return PQCHA_ERR_NO_MEMORY;
     int fd = -1;
     uint64_t file_size = 0;
     pqcha_err err = pqcha__open_regular_file(&fd, &file_size, path, PQCHA_ERR_BACKEND_IO);
@@ -218,8 +208,7 @@ static pqcha_err file_read_region(void *self, const char *workload_id, const pqc
     else if ((path = pqcha__strdup(e->path)) == NULL)
         err = PQCHA_ERR_NO_MEMORY;
     pthread_mutex_unlock(&f->lock);
-    if (err == PQCHA_OK)
-        err = read_range(path, region->address, region->size, sink, sink_ctx);
+    if (err == PQCHA_OK) err = read_range(path, region->address, region->size, sink, sink_ctx);
     free(path);
     return err;
 }

@@ -42,8 +42,7 @@ static void memory_entry_key(const void *entries, size_t pos, const char **workl
 
 pqcha_err pqcha__memory_backend_new(void **self) {
     memory_backend *m = calloc(1, sizeof *m);
-    if (m == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (m == NULL) return PQCHA_ERR_NO_MEMORY;
     if (pthread_mutex_init(&m->lock, NULL) != 0) {
         free(m);
         return PQCHA_ERR_NO_MEMORY;
@@ -61,8 +60,7 @@ static void memory_entry_clear(memory_entry *e) {
 
 static void memory_destroy(void *self) {
     memory_backend *m = self;
-    if (m == NULL)
-        return;
+    if (m == NULL) return;
     for (size_t i = 0; i < m->count; i++)
         memory_entry_clear(&m->entries[i]);
     free(m->entries);
@@ -72,7 +70,8 @@ static void memory_destroy(void *self) {
 }
 
 /* Caller holds the lock. */
-static memory_entry *memory_find(memory_backend *m, const char *workload_id, const char *region_id) {
+static memory_entry *memory_find(memory_backend *m, const char *workload_id,
+                                 const char *region_id) {
     size_t pos = pqcha__region_index_find(&m->index, m->entries, workload_id, region_id);
     return pos == (size_t)-1 ? NULL : &m->entries[pos];
 }
@@ -83,14 +82,12 @@ static pqcha_err memory_list_regions(void *self, const char *workload_id, pqcha_
     pqcha_err err = PQCHA_OK;
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; err == PQCHA_OK && i < m->count; i++) {
-        if (strcmp(m->entries[i].workload_id, workload_id) != 0)
-            continue;
+        if (strcmp(m->entries[i].workload_id, workload_id) != 0) continue;
         pqcha_region *copy = NULL;
         err = pqcha_region_copy(&copy, m->entries[i].region);
         if (err == PQCHA_OK) {
             err = pqcha__region_list_append(regions, count, copy);
-            if (err != PQCHA_OK)
-                pqcha_region_free(copy);
+            if (err != PQCHA_OK) pqcha_region_free(copy);
         }
     }
     pthread_mutex_unlock(&m->lock);
@@ -120,23 +117,21 @@ static pqcha_err memory_read_region(void *self, const char *workload_id, const p
 
 /* The checks register and update share: the bytes must be exactly the region. */
 static pqcha_err check_region_bytes(uint64_t size, const void *data, size_t len) {
-    if ((uint64_t)len != size)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (data == NULL && len != 0)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if ((uint64_t)len != size) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (data == NULL && len != 0) return PQCHA_ERR_INVALID_ARGUMENT;
     return PQCHA_OK;
 }
 
 static uint8_t *copy_bytes(const void *data, size_t len) {
     uint8_t *copy = malloc(len > 0 ? len : 1); /* malloc(0) may return NULL */
-    if (copy != NULL && len > 0)
-        memcpy(copy, data, len);
+    if (copy != NULL && len > 0) memcpy(copy, data, len);
     return copy;
 }
 
 /* Caller holds the lock. Takes ownership of the entry's members on success. */
 static pqcha_err memory_append(memory_backend *m, const memory_entry *e) {
-    PQCHA_TRY(pqcha__grow(&m->entries, &m->cap, m->count + 1, sizeof *m->entries, PQCHA_MAX_REGIONS));
+    PQCHA_TRY(
+        pqcha__grow(&m->entries, &m->cap, m->count + 1, sizeof *m->entries, PQCHA_MAX_REGIONS));
     m->entries[m->count] = *e; /* counted only once it is indexed too */
     PQCHA_TRY(pqcha__region_index_add(&m->index, m->entries, m->count));
     m->count++;
@@ -146,15 +141,14 @@ static pqcha_err memory_append(memory_backend *m, const memory_entry *e) {
 pqcha_err pqcha_memory_backend_register(pqcha_backend *b, const char *workload_id,
                                         const pqcha_region *region, const void *data, size_t len) {
     memory_backend *m = pqcha__backend_self_if(b, &pqcha__memory_backend_ops);
-    if (m == NULL || workload_id == NULL || region == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (m == NULL || workload_id == NULL || region == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(pqcha_identifier_check(workload_id));
     PQCHA_TRY(check_region_bytes(region->size, data, len));
 
     /* Copy everything before taking the lock: the critical section stays short. */
     memory_entry e = {pqcha__strdup(workload_id), NULL, copy_bytes(data, len)};
-    pqcha_err err = (e.workload_id && e.data) ? pqcha_region_copy(&e.region, region)
-                                             : PQCHA_ERR_NO_MEMORY;
+    pqcha_err err =
+        (e.workload_id && e.data) ? pqcha_region_copy(&e.region, region) : PQCHA_ERR_NO_MEMORY;
     if (err == PQCHA_OK) {
         pthread_mutex_lock(&m->lock);
         if (memory_find(m, workload_id, region->id) != NULL)
@@ -163,22 +157,18 @@ pqcha_err pqcha_memory_backend_register(pqcha_backend *b, const char *workload_i
             err = memory_append(m, &e);
         pthread_mutex_unlock(&m->lock);
     }
-    if (err != PQCHA_OK)
-        memory_entry_clear(&e);
+    if (err != PQCHA_OK) memory_entry_clear(&e);
     return err;
 }
 
 pqcha_err pqcha_memory_backend_update(pqcha_backend *b, const char *workload_id,
                                       const char *region_id, const void *data, size_t len) {
     memory_backend *m = pqcha__backend_self_if(b, &pqcha__memory_backend_ops);
-    if (m == NULL || workload_id == NULL || region_id == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (data == NULL && len != 0)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (m == NULL || workload_id == NULL || region_id == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (data == NULL && len != 0) return PQCHA_ERR_INVALID_ARGUMENT;
 
     uint8_t *fresh = copy_bytes(data, len);
-    if (fresh == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (fresh == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = PQCHA_OK;
     pthread_mutex_lock(&m->lock);
     memory_entry *e = memory_find(m, workload_id, region_id);

@@ -11,8 +11,8 @@
 #include "core/internal.h"
 #include "io/backend_internal.h"
 
-static pqcha_err platform_list_regions(void *self, const char *workload_id,
-                                       pqcha_region ***regions, size_t *count) {
+static pqcha_err platform_list_regions(void *self, const char *workload_id, pqcha_region ***regions,
+                                       size_t *count) {
     (void)self;
     (void)workload_id;
     (void)regions;

@@ -36,8 +36,8 @@
 #include "io/backend_internal.h"
 #include "io/fileio.h"
 #include "io/process_model.h"
-#include "io/region_index.h"
 #include "io/procmaps.h"
+#include "io/region_index.h"
 
 /* /proc/PID/maps of a process at vm.max_map_count with long paths stays far below. */
 #define MAPS_MAX_BYTES (64u * 1024u * 1024u)
@@ -55,7 +55,7 @@ typedef struct proc_entry {
     uint64_t start_time; /* with pid, names one process for the machine's uptime */
     proc_piece *pieces;
     size_t piece_count;
-    char *tensor_note;   /* why a model file's region has no tensor table, or NULL */
+    char *tensor_note; /* why a model file's region has no tensor table, or NULL */
 } proc_entry;
 
 /* A mapping an add call could not use, and why. */
@@ -95,8 +95,7 @@ typedef struct entry_list {
 
 pqcha_err pqcha__process_backend_new(void **self) {
     process_backend *p = calloc(1, sizeof *p);
-    if (p == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (p == NULL) return PQCHA_ERR_NO_MEMORY;
     if (pthread_mutex_init(&p->lock, NULL) != 0) {
         free(p);
         return PQCHA_ERR_NO_MEMORY;
@@ -134,21 +133,17 @@ static void unusable_list_free(unusable_list *l) {
  * mapped in several runs is one line in a warning. */
 static pqcha_err note_unusable(unusable_list *l, const char *path, pqcha_err why) {
     for (size_t i = 0; i < l->count; i++)
-        if (strcmp(l->items[i].path, path) == 0)
-            return PQCHA_OK;
-    if (l->count >= PQCHA_MAX_REGIONS)
-        return PQCHA_OK; /* the first 65 536 say enough */
+        if (strcmp(l->items[i].path, path) == 0) return PQCHA_OK;
+    if (l->count >= PQCHA_MAX_REGIONS) return PQCHA_OK; /* the first 65 536 say enough */
     PQCHA_TRY(pqcha__grow(&l->items, &l->cap, l->count + 1, sizeof *l->items, PQCHA_MAX_REGIONS));
-    if ((l->items[l->count].path = pqcha__strdup(path)) == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if ((l->items[l->count].path = pqcha__strdup(path)) == NULL) return PQCHA_ERR_NO_MEMORY;
     l->items[l->count++].why = why;
     return PQCHA_OK;
 }
 
 static void process_destroy(void *self) {
     process_backend *p = self;
-    if (p == NULL)
-        return;
+    if (p == NULL) return;
     unusable_list_free(&p->unusable);
     for (size_t i = 0; i < p->count; i++)
         entry_clear(&p->entries[i]);
@@ -164,15 +159,11 @@ static void process_destroy(void *self) {
 static pqcha_err proc_errno_to_err(int e) {
     switch (e) {
     case ENOENT:
-    case ESRCH:
-        return PQCHA_ERR_NO_SUCH_PROCESS;
+    case ESRCH: return PQCHA_ERR_NO_SUCH_PROCESS;
     case EACCES:
-    case EPERM:
-        return PQCHA_ERR_PERMISSION; /* different uid, no CAP_SYS_PTRACE, or Yama */
-    case ENOMEM:
-        return PQCHA_ERR_NO_MEMORY;
-    default:
-        return PQCHA_ERR_BACKEND_IO;
+    case EPERM: return PQCHA_ERR_PERMISSION; /* different uid, no CAP_SYS_PTRACE, or Yama */
+    case ENOMEM: return PQCHA_ERR_NO_MEMORY;
+    default: return PQCHA_ERR_BACKEND_IO;
     }
 }
 
@@ -183,8 +174,7 @@ static pqcha_err open_proc_file(int *fd_out, int pid, const char *name) {
     do
         fd = open(path, O_RDONLY | O_CLOEXEC);
     while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return proc_errno_to_err(errno);
+    if (fd < 0) return proc_errno_to_err(errno);
     *fd_out = fd;
     return PQCHA_OK;
 }
@@ -203,15 +193,13 @@ static pqcha_err read_all(int fd, char **text_out, size_t *len_out) {
             }
         }
         ssize_t n = read(fd, text + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             pqcha_err err = proc_errno_to_err(errno);
             free(text);
             return err;
         }
-        if (n == 0)
-            break;
+        if (n == 0) break;
         len += (size_t)n;
     }
     *text_out = text;
@@ -226,8 +214,7 @@ static pqcha_err load_maps(int pid, pqcha__maps *out) {
     size_t len = 0;
     pqcha_err err = read_all(fd, &text, &len);
     close(fd);
-    if (err == PQCHA_OK)
-        err = pqcha__maps_parse(out, text, len);
+    if (err == PQCHA_OK) err = pqcha__maps_parse(out, text, len);
     free(text);
     return err;
 }
@@ -243,8 +230,7 @@ static pqcha_err process_start_time(int pid, uint64_t *out) {
     size_t len = 0;
     pqcha_err err = read_all(fd, &text, &len);
     close(fd);
-    if (err == PQCHA_OK)
-        err = pqcha__proc_stat_start_time(text, len, out);
+    if (err == PQCHA_OK) err = pqcha__proc_stat_start_time(text, len, out);
     free(text);
     return err;
 }
@@ -262,8 +248,7 @@ static pqcha_err load_process_maps(int pid, pqcha__maps *maps, uint64_t *start_t
     PQCHA_TRY(process_start_time(pid, start_time));
     PQCHA_TRY(load_maps(pid, maps));
     pqcha_err err = check_same_process(pid, *start_time);
-    if (err != PQCHA_OK)
-        pqcha__maps_free(maps);
+    if (err != PQCHA_OK) pqcha__maps_free(maps);
     return err;
 }
 
@@ -271,8 +256,7 @@ static pqcha_err load_process_maps(int pid, pqcha__maps *maps, uint64_t *start_t
 
 static pqcha_err copy_pieces(proc_entry *e, const pqcha__map_entry *maps, size_t n) {
     e->pieces = calloc(n, sizeof *e->pieces);
-    if (e->pieces == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (e->pieces == NULL) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
         proc_piece *p = &e->pieces[i];
         p->start = maps[i].start;
@@ -292,8 +276,7 @@ static pqcha_err create_region(pqcha_region **out, const char *id, int pid, cons
                                uint64_t address, uint64_t size, pqcha_protection prot) {
     size_t cap = strlen(what) + 32;
     char *description = malloc(cap);
-    if (description == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (description == NULL) return PQCHA_ERR_NO_MEMORY;
     snprintf(description, cap, "pid %d: %s", pid, what);
     pqcha_err err = pqcha_region_create(out, id, description, address, size, prot);
     if (err == PQCHA_ERR_TOO_LARGE || err == PQCHA_ERR_BAD_IDENTIFIER) {
@@ -320,12 +303,10 @@ static pqcha_err mapped_file_size(int pid, const pqcha__map_entry *e, uint64_t *
     snprintf(link, sizeof link, "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)e->start,
              (unsigned long long)e->end);
     if (stat(link, &st) != 0) {
-        if (errno == EPERM || errno == EACCES)
-            return PQCHA_ERR_PERMISSION;
+        if (errno == EPERM || errno == EACCES) return PQCHA_ERR_PERMISSION;
         return errno == ENOENT ? PQCHA_ERR_REGION_CHANGED : proc_errno_to_err(errno);
     }
-    if ((uint64_t)st.st_ino != e->inode)
-        return PQCHA_ERR_REGION_CHANGED;
+    if ((uint64_t)st.st_ino != e->inode) return PQCHA_ERR_REGION_CHANGED;
     *size = (uint64_t)st.st_size;
     return PQCHA_OK;
 }
@@ -351,8 +332,7 @@ static pqcha_err run_list_push(run_list *l, const file_run *run) {
 /* Bytes of the run inside the file: a run (or its tail) past the end of the
  * file maps nothing the file holds. */
 static uint64_t clamp_to_file(uint64_t run_bytes, uint64_t file_offset, uint64_t file_size) {
-    if (file_size <= file_offset)
-        return 0;
+    if (file_size <= file_offset) return 0;
     uint64_t in_file = file_size - file_offset;
     return run_bytes < in_file ? run_bytes : in_file;
 }
@@ -367,8 +347,7 @@ typedef struct mapping_scan {
 
 /* OK when the mapping is to be skipped, else the error that fails the call. */
 static pqcha_err mapping_unusable(mapping_scan *scan, const pqcha__map_entry *e, pqcha_err why) {
-    if (why == PQCHA_ERR_NO_MEMORY)
-        return why;
+    if (why == PQCHA_ERR_NO_MEMORY) return why;
     PQCHA_TRY(note_unusable(&scan->unusable, e->path, why));
     return scan->skip_unusable ? PQCHA_OK : why;
 }
@@ -391,10 +370,9 @@ static pqcha_err collect_file_runs(run_list *runs, int pid, const pqcha__maps *m
             PQCHA_TRY(mapping_unusable(scan, first, err));
             continue;
         }
-        run.size = clamp_to_file(m->entries[run.end - 1].end - first->start, first->offset,
-                                 run.file_size);
-        if (run.size > 0)
-            PQCHA_TRY(run_list_push(runs, &run));
+        run.size =
+            clamp_to_file(m->entries[run.end - 1].end - first->start, first->offset, run.file_size);
+        if (run.size > 0) PQCHA_TRY(run_list_push(runs, &run));
     }
     return PQCHA_OK;
 }
@@ -434,8 +412,7 @@ static pqcha_err choose_run_id(char **out, const pqcha__maps *m, const run_list 
     }
     size_t cap = strlen(base) + 24;
     char *id = malloc(cap);
-    if (id == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (id == NULL) return PQCHA_ERR_NO_MEMORY;
     if (later_run)
         snprintf(id, cap, "%s@0x%llx", base, (unsigned long long)e->offset);
     else
@@ -482,17 +459,13 @@ static pqcha_err set_tensor_note(proc_entry *e, pqcha_err why, const pqcha__diag
 static pqcha_err attach_tensors(proc_entry *e, const process_backend *p, int pid,
                                 const pqcha__map_entry *first, const file_run *run,
                                 const pqcha__model_file *ref) {
-    if (p->no_tensor_tables)
-        return PQCHA_OK;
-    if (ref != NULL)
-        return add_tensors_inside(e->region, ref->tensors, ref->tensor_count);
+    if (p->no_tensor_tables) return PQCHA_OK;
+    if (ref != NULL) return add_tensors_inside(e->region, ref->tensors, ref->tensor_count);
     pqcha__model_header h;
     pqcha__diag diag = {""};
     pqcha_err err = pqcha__mapped_file_header(&h, pid, first, run->file_size, &diag);
-    if (err == PQCHA_ERR_NO_MEMORY)
-        return err;
-    if (err != PQCHA_OK)
-        return set_tensor_note(e, err, &diag);
+    if (err == PQCHA_ERR_NO_MEMORY) return err;
+    if (err != PQCHA_OK) return set_tensor_note(e, err, &diag);
     err = add_tensors_inside(e->region, h.tensors, h.tensor_count);
     pqcha__model_header_clear(&h);
     return err;
@@ -513,21 +486,16 @@ static pqcha_err entry_for_run(proc_entry *out, const process_backend *p, int pi
                                   pqcha__maps_protection(first, n));
     free(id);
     out->pid = pid;
-    if (err == PQCHA_OK)
-        err = pqcha_region_set_mapping(out->region, first->path, first->offset);
-    if (err == PQCHA_OK && first->deleted)
-        err = pqcha_region_set_file_deleted(out->region, 1);
-    if (err == PQCHA_OK)
-        err = copy_pieces(out, first, n);
-    if (err == PQCHA_OK)
-        err = attach_tensors(out, p, pid, first, run, ref);
+    if (err == PQCHA_OK) err = pqcha_region_set_mapping(out->region, first->path, first->offset);
+    if (err == PQCHA_OK && first->deleted) err = pqcha_region_set_file_deleted(out->region, 1);
+    if (err == PQCHA_OK) err = copy_pieces(out, first, n);
+    if (err == PQCHA_OK) err = attach_tensors(out, p, pid, first, run, ref);
     return err;
 }
 
 static pqcha_err entry_list_grow(entry_list *l, size_t n) {
     proc_entry *items = calloc(n, sizeof *items);
-    if (items == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (items == NULL) return PQCHA_ERR_NO_MEMORY;
     l->items = items;
     return PQCHA_OK;
 }
@@ -536,8 +504,7 @@ static pqcha_err entry_list_grow(entry_list *l, size_t n) {
 static pqcha_err entries_for_runs(entry_list *out, const process_backend *p, int pid,
                                   const pqcha__maps *m, const run_list *runs, const char *region_id,
                                   mapping_scan *scan) {
-    if (runs->count == 0)
-        return PQCHA_ERR_NO_SUCH_REGION;
+    if (runs->count == 0) return PQCHA_ERR_NO_SUCH_REGION;
     PQCHA_TRY(entry_list_grow(out, runs->count));
     for (size_t k = 0; k < runs->count; k++) {
         proc_entry *e = &out->items[out->count++];
@@ -561,7 +528,8 @@ static const proc_entry *find_entry(const process_backend *p, const char *worklo
 }
 
 static int compare_entry_ids(const void *a, const void *b) {
-    return strcmp((*(const proc_entry *const *)a)->region->id, (*(const proc_entry *const *)b)->region->id);
+    return strcmp((*(const proc_entry *const *)a)->region->id,
+                  (*(const proc_entry *const *)b)->region->id);
 }
 
 /* Caller holds the lock. An id must be new to the workload and appear once
@@ -570,8 +538,7 @@ static int compare_entry_ids(const void *a, const void *b) {
 static pqcha_err check_new_ids(const process_backend *p, const char *workload_id,
                                const entry_list *l) {
     const proc_entry **sorted = malloc((l->count ? l->count : 1) * sizeof *sorted);
-    if (sorted == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (sorted == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = PQCHA_OK;
     for (size_t i = 0; i < l->count; i++) {
         sorted[i] = &l->items[i];
@@ -580,17 +547,16 @@ static pqcha_err check_new_ids(const process_backend *p, const char *workload_id
     }
     qsort(sorted, l->count, sizeof *sorted, compare_entry_ids);
     for (size_t i = 1; err == PQCHA_OK && i < l->count; i++)
-        if (compare_entry_ids(&sorted[i - 1], &sorted[i]) == 0)
-            err = PQCHA_ERR_REGION_EXISTS;
+        if (compare_entry_ids(&sorted[i - 1], &sorted[i]) == 0) err = PQCHA_ERR_REGION_EXISTS;
     free(sorted);
     return err;
 }
 
 /* Caller holds the lock. */
 static pqcha_err reserve_entries(process_backend *p, size_t more) {
-    if (more > PQCHA_MAX_REGIONS || p->count > PQCHA_MAX_REGIONS - more)
-        return PQCHA_ERR_TOO_LARGE;
-    return pqcha__grow(&p->entries, &p->cap, p->count + more, sizeof *p->entries, PQCHA_MAX_REGIONS);
+    if (more > PQCHA_MAX_REGIONS || p->count > PQCHA_MAX_REGIONS - more) return PQCHA_ERR_TOO_LARGE;
+    return pqcha__grow(&p->entries, &p->cap, p->count + more, sizeof *p->entries,
+                       PQCHA_MAX_REGIONS);
 }
 
 /* Moves every entry of l into the backend, or none; l is emptied either way. */
@@ -605,8 +571,7 @@ static pqcha_err commit_entries(process_backend *p, const char *workload_id, ent
     if (err == PQCHA_OK) {
         pthread_mutex_lock(&p->lock);
         err = check_new_ids(p, workload_id, l);
-        if (err == PQCHA_OK)
-            err = reserve_entries(p, l->count);
+        if (err == PQCHA_OK) err = reserve_entries(p, l->count);
         if (err == PQCHA_OK) {
             memcpy(p->entries + p->count, l->items, l->count * sizeof *l->items);
             for (size_t i = 0; err == PQCHA_OK && i < l->count; i++)
@@ -628,11 +593,9 @@ static pqcha_err commit_entries(process_backend *p, const char *workload_id, ent
 
 static pqcha_err check_common_args(process_backend *p, const char *workload_id, int pid,
                                    const char *region_id) {
-    if (p == NULL || workload_id == NULL || pid <= 0)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (p == NULL || workload_id == NULL || pid <= 0) return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(pqcha_identifier_check(workload_id));
-    if (region_id != NULL)
-        PQCHA_TRY(pqcha_identifier_check(region_id));
+    if (region_id != NULL) PQCHA_TRY(pqcha_identifier_check(region_id));
     return PQCHA_OK;
 }
 
@@ -656,12 +619,9 @@ static pqcha_err add_file_runs(process_backend *p, const char *workload_id, int 
     mapping_scan scan = {skip_unusable, {NULL, 0, 0}};
     uint64_t start_time = 0;
     pqcha_err err = load_process_maps(pid, &maps, &start_time);
-    if (err == PQCHA_OK)
-        err = collect_file_runs(&runs, pid, &maps, filter, ctx, &scan);
-    if (err == PQCHA_OK)
-        err = entries_for_runs(&list, p, pid, &maps, &runs, region_id, &scan);
-    if (err == PQCHA_OK)
-        err = commit_entries(p, workload_id, &list, start_time);
+    if (err == PQCHA_OK) err = collect_file_runs(&runs, pid, &maps, filter, ctx, &scan);
+    if (err == PQCHA_OK) err = entries_for_runs(&list, p, pid, &maps, &runs, region_id, &scan);
+    if (err == PQCHA_OK) err = commit_entries(p, workload_id, &list, start_time);
     keep_unusable(p, &scan);
     entry_list_free(&list);
     free(runs.items);
@@ -699,10 +659,8 @@ static uint64_t map_device(const pqcha__map_entry *e) {
  * subvolumes); then the mapped file itself, reached through map_files, has
  * the final word, and without the privilege that needs, the inode alone. */
 static int same_file(const pqcha__map_entry *e, const inode_selector *sel) {
-    if (e->inode != sel->inode)
-        return 0;
-    if (map_device(e) == sel->device)
-        return 1;
+    if (e->inode != sel->inode) return 0;
+    if (map_device(e) == sel->device) return 1;
     char link[96];
     struct stat st;
     snprintf(link, sizeof link, "/proc/%d/map_files/%llx-%llx", sel->pid,
@@ -725,8 +683,7 @@ static int readonly_file_filter(const pqcha__map_entry *e, void *ctx) {
 pqcha_err pqcha_process_backend_add_mappings(pqcha_backend *b, const char *workload_id, int pid,
                                              const char *glob, const char *region_id) {
     process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
-    if (glob == NULL || glob[0] == '\0')
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (glob == NULL || glob[0] == '\0') return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(check_common_args(p, workload_id, pid, region_id));
     glob_selector selector = {glob, strchr(glob, '/') != NULL};
     return add_file_runs(p, workload_id, pid, region_id, glob_filter, &selector, 0);
@@ -735,31 +692,27 @@ pqcha_err pqcha_process_backend_add_mappings(pqcha_backend *b, const char *workl
 pqcha_err pqcha_process_backend_add_file(pqcha_backend *b, const char *workload_id, int pid,
                                          const char *path, const char *region_id) {
     process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
-    if (path == NULL || path[0] == '\0')
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (path == NULL || path[0] == '\0') return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(check_common_args(p, workload_id, pid, region_id));
     struct stat st;
     if (stat(path, &st) != 0)
         return errno == EACCES || errno == EPERM ? PQCHA_ERR_PERMISSION
                                                  : pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-    if (!S_ISREG(st.st_mode))
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (!S_ISREG(st.st_mode)) return PQCHA_ERR_INVALID_ARGUMENT;
     inode_selector selector = {(uint64_t)st.st_ino, (uint64_t)st.st_dev, pid};
     return add_file_runs(p, workload_id, pid, region_id, inode_filter, &selector, 0);
 }
 
 pqcha_err pqcha_process_backend_set_manifest(pqcha_backend *b, const pqcha_manifest *m) {
     process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
-    if (p == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (p == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     p->manifest = m;
     return PQCHA_OK;
 }
 
 pqcha_err pqcha_process_backend_set_tensor_tables(pqcha_backend *b, int enabled) {
     process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
-    if (p == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (p == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     p->no_tensor_tables = !enabled;
     return PQCHA_OK;
 }
@@ -767,8 +720,7 @@ pqcha_err pqcha_process_backend_set_tensor_tables(pqcha_backend *b, int enabled)
 const char *pqcha_process_backend_tensor_note(pqcha_backend *b, const char *workload_id,
                                               const char *region_id) {
     process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
-    if (p == NULL || workload_id == NULL || region_id == NULL)
-        return NULL;
+    if (p == NULL || workload_id == NULL || region_id == NULL) return NULL;
     pthread_mutex_lock(&p->lock);
     const proc_entry *e = find_entry(p, workload_id, region_id);
     const char *note = e ? e->tensor_note : NULL;
@@ -776,7 +728,8 @@ const char *pqcha_process_backend_tensor_note(pqcha_backend *b, const char *work
     return note;
 }
 
-pqcha_err pqcha_process_backend_add_readonly_files(pqcha_backend *b, const char *workload_id, int pid) {
+pqcha_err pqcha_process_backend_add_readonly_files(pqcha_backend *b, const char *workload_id,
+                                                   int pid) {
     process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
     PQCHA_TRY(check_common_args(p, workload_id, pid, NULL));
     return add_file_runs(p, workload_id, pid, NULL, readonly_file_filter, NULL, 1);
@@ -805,14 +758,11 @@ static pqcha_err find_covering(const pqcha__maps *m, uint64_t address, uint64_t 
     size_t i = 0;
     while (i < m->count && m->entries[i].end <= address)
         i++;
-    if (i == m->count || m->entries[i].start > address)
-        return PQCHA_ERR_NO_SUCH_REGION;
+    if (i == m->count || m->entries[i].start > address) return PQCHA_ERR_NO_SUCH_REGION;
     size_t j = i;
     for (;;) {
-        if (!pqcha__map_entry_readable(&m->entries[j]))
-            return PQCHA_ERR_NO_SUCH_REGION;
-        if (m->entries[j].end - 1 >= last)
-            break;
+        if (!pqcha__map_entry_readable(&m->entries[j])) return PQCHA_ERR_NO_SUCH_REGION;
+        if (m->entries[j].end - 1 >= last) break;
         if (j + 1 == m->count || m->entries[j + 1].start != m->entries[j].end)
             return PQCHA_ERR_NO_SUCH_REGION; /* a hole in the range */
         j++;
@@ -837,11 +787,11 @@ static pqcha_err entry_for_range(proc_entry *out, int pid, const pqcha__maps *m,
 }
 
 pqcha_err pqcha_process_backend_add_range(pqcha_backend *b, const char *workload_id, int pid,
-                                          uint64_t address, uint64_t length, const char *region_id) {
+                                          uint64_t address, uint64_t length,
+                                          const char *region_id) {
     process_backend *p = pqcha__backend_self_if(b, &pqcha__process_backend_ops);
     PQCHA_TRY(check_common_args(p, workload_id, pid, region_id));
-    if (length == 0)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (length == 0) return PQCHA_ERR_INVALID_ARGUMENT;
     if (address > UINT64_MAX - (length - 1) || length > PQCHA_MAX_SAFE_INTEGER)
         return PQCHA_ERR_OUT_OF_RANGE;
 
@@ -849,14 +799,12 @@ pqcha_err pqcha_process_backend_add_range(pqcha_backend *b, const char *workload
     entry_list list = {NULL, 0};
     uint64_t start_time = 0;
     pqcha_err err = load_process_maps(pid, &maps, &start_time);
-    if (err == PQCHA_OK)
-        err = entry_list_grow(&list, 1);
+    if (err == PQCHA_OK) err = entry_list_grow(&list, 1);
     if (err == PQCHA_OK) {
         list.count = 1;
         err = entry_for_range(&list.items[0], pid, &maps, address, length, region_id);
     }
-    if (err == PQCHA_OK)
-        err = commit_entries(p, workload_id, &list, start_time);
+    if (err == PQCHA_OK) err = commit_entries(p, workload_id, &list, start_time);
     entry_list_free(&list);
     pqcha__maps_free(&maps);
     return err;
@@ -872,14 +820,13 @@ static int compare_entry_paths(const void *a, const void *b) {
 }
 
 /* The file mappings, sorted by path, so each distinct file is listed once. */
-static pqcha_err sorted_file_entries(const pqcha__map_entry ***out, size_t *n, const pqcha__maps *m) {
+static pqcha_err sorted_file_entries(const pqcha__map_entry ***out, size_t *n,
+                                     const pqcha__maps *m) {
     *n = 0;
     *out = malloc((m->count ? m->count : 1) * sizeof **out);
-    if (*out == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (*out == NULL) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < m->count; i++)
-        if (pqcha__map_entry_is_file(&m->entries[i]))
-            (*out)[(*n)++] = &m->entries[i];
+        if (pqcha__map_entry_is_file(&m->entries[i])) (*out)[(*n)++] = &m->entries[i];
     qsort(*out, *n, sizeof **out, compare_entry_paths);
     return PQCHA_OK;
 }
@@ -893,28 +840,22 @@ static pqcha_err append_text(char **text, size_t *len, size_t *cap, const char *
 }
 
 pqcha_err pqcha_process_mapped_files(char **paths, int pid) {
-    if (paths == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (paths == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *paths = NULL;
-    if (pid <= 0)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (pid <= 0) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha__maps maps = {NULL, 0};
     PQCHA_TRY(load_maps(pid, &maps));
     char *text = NULL;
     size_t len = 0, cap = 0, n = 0;
     const pqcha__map_entry **files = NULL;
     pqcha_err err = sorted_file_entries(&files, &n, &maps);
-    if (err == PQCHA_OK)
-        err = append_text(&text, &len, &cap, "");
+    if (err == PQCHA_OK) err = append_text(&text, &len, &cap, "");
     for (size_t i = 0; err == PQCHA_OK && i < n; i++) {
         const pqcha__map_entry *e = files[i];
-        if (i > 0 && compare_entry_paths(&files[i - 1], &files[i]) == 0)
-            continue;
+        if (i > 0 && compare_entry_paths(&files[i - 1], &files[i]) == 0) continue;
         err = append_text(&text, &len, &cap, e->path);
-        if (err == PQCHA_OK && e->deleted)
-            err = append_text(&text, &len, &cap, " (deleted)");
-        if (err == PQCHA_OK)
-            err = append_text(&text, &len, &cap, "\n");
+        if (err == PQCHA_OK && e->deleted) err = append_text(&text, &len, &cap, " (deleted)");
+        if (err == PQCHA_OK) err = append_text(&text, &len, &cap, "\n");
     }
     free(files);
     pqcha__maps_free(&maps);
@@ -934,14 +875,12 @@ static pqcha_err process_list_regions(void *self, const char *workload_id, pqcha
     pqcha_err err = PQCHA_OK;
     pthread_mutex_lock(&p->lock);
     for (size_t i = 0; err == PQCHA_OK && i < p->count; i++) {
-        if (strcmp(p->entries[i].workload_id, workload_id) != 0)
-            continue;
+        if (strcmp(p->entries[i].workload_id, workload_id) != 0) continue;
         pqcha_region *copy = NULL;
         err = pqcha_region_copy(&copy, p->entries[i].region);
         if (err == PQCHA_OK) {
             err = pqcha__region_list_append(regions, count, copy);
-            if (err != PQCHA_OK)
-                pqcha_region_free(copy);
+            if (err != PQCHA_OK) pqcha_region_free(copy);
         }
     }
     pthread_mutex_unlock(&p->lock);
@@ -985,16 +924,13 @@ static pqcha_err pread_mem(const remote_reader *rr, uint64_t address, uint8_t *b
     size_t done = 0;
     while (done < len) {
         uint64_t at = address + done;
-        if (at > (uint64_t)INT64_MAX)
-            return PQCHA_ERR_OUT_OF_RANGE; /* not a user-space address */
+        if (at > (uint64_t)INT64_MAX) return PQCHA_ERR_OUT_OF_RANGE; /* not a user-space address */
         ssize_t n = pread(rr->mem_fd, buf + done, len - done, (off_t)at);
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0)
             return errno == EIO || errno == EFAULT ? PQCHA_ERR_REGION_CHANGED
                                                    : proc_errno_to_err(errno);
-        if (n == 0)
-            return PQCHA_ERR_NO_SUCH_PROCESS; /* its address space is gone */
+        if (n == 0) return PQCHA_ERR_NO_SUCH_PROCESS; /* its address space is gone */
         done += (size_t)n;
     }
     return PQCHA_OK;
@@ -1002,8 +938,7 @@ static pqcha_err pread_mem(const remote_reader *rr, uint64_t address, uint8_t *b
 
 /* Exactly len bytes at address, or an error: a short read is never returned. */
 static pqcha_err read_remote(remote_reader *rr, uint64_t address, uint8_t *buf, size_t len) {
-    if (rr->mem_fd >= 0)
-        return pread_mem(rr, address, buf, len);
+    if (rr->mem_fd >= 0) return pread_mem(rr, address, buf, len);
     struct iovec local = {buf, len};
     struct iovec remote = {(void *)(uintptr_t)address, len};
     ssize_t n;
@@ -1017,10 +952,8 @@ static pqcha_err read_remote(remote_reader *rr, uint64_t address, uint8_t *buf, 
     case EPERM:  /* refused; /proc/PID/mem may still be allowed */
         PQCHA_TRY(open_mem(rr));
         return pread_mem(rr, address, buf, len);
-    case EFAULT:
-        return PQCHA_ERR_REGION_CHANGED;
-    default:
-        return proc_errno_to_err(errno);
+    case EFAULT: return PQCHA_ERR_REGION_CHANGED;
+    default: return proc_errno_to_err(errno);
     }
 }
 
@@ -1045,8 +978,7 @@ static void *prefetch_main(void *arg) {
  * reader (rr) is only ever used by one thread at a time: the caller joins
  * before the next start. */
 static int prefetch_start(pthread_t *thread, prefetch *pf) {
-    if (pthread_create(thread, NULL, prefetch_main, pf) == 0)
-        return 1;
+    if (pthread_create(thread, NULL, prefetch_main, pf) == 0) return 1;
     prefetch_main(pf);
     return 0;
 }
@@ -1055,7 +987,8 @@ static pqcha_err stream_remote(int pid, uint64_t address, uint64_t size, pqcha_c
                                void *sink_ctx) {
     size_t buffer_len = size < PQCHA__IO_CHUNK ? (size_t)size : PQCHA__IO_CHUNK;
     int pipelined = size > buffer_len; /* two buffers only when there is a next chunk */
-    uint8_t *buffers[2] = {malloc(buffer_len ? buffer_len : 1), pipelined ? malloc(buffer_len) : NULL};
+    uint8_t *buffers[2] = {malloc(buffer_len ? buffer_len : 1),
+                           pipelined ? malloc(buffer_len) : NULL};
     if (buffers[0] == NULL || (pipelined && buffers[1] == NULL)) {
         free(buffers[0]);
         free(buffers[1]);
@@ -1075,16 +1008,13 @@ static pqcha_err stream_remote(int pid, uint64_t address, uint64_t size, pqcha_c
         pthread_t thread;
         int threaded = left > 0 ? prefetch_start(&thread, &pf) : 0;
         err = sink(sink_ctx, buffers[current], current_len);
-        if (threaded)
-            pthread_join(thread, NULL);
-        if (err == PQCHA_OK)
-            err = pf.err;
+        if (threaded) pthread_join(thread, NULL);
+        if (err == PQCHA_OK) err = pf.err;
         done = next_at;
         current_len = pf.len;
         current = 1 - current;
     }
-    if (rr.mem_fd >= 0)
-        close(rr.mem_fd);
+    if (rr.mem_fd >= 0) close(rr.mem_fd);
     free(buffers[0]);
     free(buffers[1]);
     return err;
@@ -1113,8 +1043,9 @@ static pqcha_err snapshot_entry(process_backend *p, const char *workload_id,
     return err;
 }
 
-static pqcha_err process_read_region(void *self, const char *workload_id, const pqcha_region *region,
-                                     pqcha_chunk_sink sink, void *sink_ctx) {
+static pqcha_err process_read_region(void *self, const char *workload_id,
+                                     const pqcha_region *region, pqcha_chunk_sink sink,
+                                     void *sink_ctx) {
     process_backend *p = self;
     proc_piece *pieces = NULL;
     size_t piece_count = 0;
@@ -1124,16 +1055,11 @@ static pqcha_err process_read_region(void *self, const char *workload_id, const 
         snapshot_entry(p, workload_id, region, &pid, &start_time, &pieces, &piece_count);
     /* Checked before (the process may have remapped, or be another process
      * under a reused PID, since listing) and after (the same, while we read). */
-    if (err == PQCHA_OK)
-        err = check_same_process(pid, start_time);
-    if (err == PQCHA_OK)
-        err = check_pieces(pid, pieces, piece_count);
-    if (err == PQCHA_OK)
-        err = stream_remote(pid, region->address, region->size, sink, sink_ctx);
-    if (err == PQCHA_OK)
-        err = check_pieces(pid, pieces, piece_count);
-    if (err == PQCHA_OK)
-        err = check_same_process(pid, start_time);
+    if (err == PQCHA_OK) err = check_same_process(pid, start_time);
+    if (err == PQCHA_OK) err = check_pieces(pid, pieces, piece_count);
+    if (err == PQCHA_OK) err = stream_remote(pid, region->address, region->size, sink, sink_ctx);
+    if (err == PQCHA_OK) err = check_pieces(pid, pieces, piece_count);
+    if (err == PQCHA_OK) err = check_same_process(pid, start_time);
     free(pieces);
     return err;
 }

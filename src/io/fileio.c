@@ -8,25 +8,17 @@
 
 pqcha_err pqcha__errno_to_err(int e, pqcha_err otherwise) {
     switch (e) {
-    case EEXIST:
-        return PQCHA_ERR_FILE_EXISTS;
+    case EEXIST: return PQCHA_ERR_FILE_EXISTS;
     case ENOENT:
-    case ENOTDIR:
-        return PQCHA_ERR_NOT_FOUND;
+    case ENOTDIR: return PQCHA_ERR_NOT_FOUND;
     case EACCES:
-    case EPERM:
-        return PQCHA_ERR_PERMISSION;
+    case EPERM: return PQCHA_ERR_PERMISSION;
     case ENOSPC:
-    case EDQUOT:
-        return PQCHA_ERR_NO_SPACE;
-    case EISDIR:
-        return PQCHA_ERR_IS_DIRECTORY;
-    case EROFS:
-        return PQCHA_ERR_READ_ONLY;
-    case ENOMEM:
-        return PQCHA_ERR_NO_MEMORY;
-    default:
-        return otherwise;
+    case EDQUOT: return PQCHA_ERR_NO_SPACE;
+    case EISDIR: return PQCHA_ERR_IS_DIRECTORY;
+    case EROFS: return PQCHA_ERR_READ_ONLY;
+    case ENOMEM: return PQCHA_ERR_NO_MEMORY;
+    default: return otherwise;
     }
 }
 
@@ -36,8 +28,7 @@ pqcha_err pqcha__open_regular_file(int *fd_out, uint64_t *size_out, const char *
     do
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return pqcha__errno_to_err(errno, io_error);
+    if (fd < 0) return pqcha__errno_to_err(errno, io_error);
     struct stat st;
     /* Only regular files have a size that means "the bytes we will read". */
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {

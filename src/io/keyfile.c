@@ -16,7 +16,7 @@
 #include "io/fileio.h"
 
 #define PRIVATE_KEY_MODE 0600
-#define PUBLIC_KEY_MODE 0644
+#define PUBLIC_KEY_MODE  0644
 
 /* ---- one key file ---- */
 
@@ -27,8 +27,7 @@ static pqcha_err save_pem(const char *path, const char *pem, size_t len, mode_t 
 }
 
 pqcha_err pqcha_key_save_private(const pqcha_key *key, const char *path, int force) {
-    if (key == NULL || path == NULL || path[0] == '\0')
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (key == NULL || path == NULL || path[0] == '\0') return PQCHA_ERR_INVALID_ARGUMENT;
     char *pem = NULL;
     size_t pem_len = 0;
     PQCHA_TRY(pqcha_key_private_pem(&pem, &pem_len, key));
@@ -38,8 +37,7 @@ pqcha_err pqcha_key_save_private(const pqcha_key *key, const char *path, int for
 }
 
 pqcha_err pqcha_key_save_public(const pqcha_key *key, const char *path, int force) {
-    if (key == NULL || path == NULL || path[0] == '\0')
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (key == NULL || path == NULL || path[0] == '\0') return PQCHA_ERR_INVALID_ARGUMENT;
     char *pem = NULL;
     size_t pem_len = 0;
     PQCHA_TRY(pqcha_key_public_pem(&pem, &pem_len, key));
@@ -59,7 +57,7 @@ pqcha_err pqcha_key_save_public(const pqcha_key *key, const char *path, int forc
  * or the next load of the private key, completes the switch. So a reader
  * sees the old pair or the new one. */
 
-#define PAIR_MARK ".pqcha-pair"
+#define PAIR_MARK   ".pqcha-pair"
 #define STAGED_MARK ".pqcha-new"
 
 /* "<dir>/.<base><suffix>" for path. */
@@ -68,8 +66,7 @@ static char *hidden_name(const char *path, const char *suffix) {
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
     size_t cap = strlen(path) + strlen(suffix) + 2;
     char *name = malloc(cap);
-    if (name != NULL)
-        snprintf(name, cap, "%.*s.%s%s", (int)dir_len, path, path + dir_len, suffix);
+    if (name != NULL) snprintf(name, cap, "%.*s.%s%s", (int)dir_len, path, path + dir_len, suffix);
     return name;
 }
 
@@ -78,10 +75,8 @@ static pqcha_err place(const char *staged, const char *target, int replace) {
     if (access(staged, F_OK) != 0)
         return PQCHA_OK; /* already placed (a recovery run after a kill) */
     int rc = replace ? rename(staged, target) : link(staged, target);
-    if (rc != 0 && !(errno == EEXIST && !replace))
-        return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-    if (!replace)
-        (void)unlink(staged);
+    if (rc != 0 && !(errno == EEXIST && !replace)) return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
+    if (!replace) (void)unlink(staged);
     return PQCHA_OK;
 }
 
@@ -89,31 +84,23 @@ static pqcha_err place(const char *staged, const char *target, int replace) {
 static pqcha_err roll_forward(const char *private_path, const char *marker) {
     char text[PQCHA_MAX_PEM_LEN];
     int fd = open(marker, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? PQCHA_OK : pqcha__errno_to_err(errno, PQCHA_ERR_IO);
+    if (fd < 0) return errno == ENOENT ? PQCHA_OK : pqcha__errno_to_err(errno, PQCHA_ERR_IO);
     ssize_t n = read(fd, text, sizeof text - 1);
     close(fd);
-    if (n < 2 || (text[0] != 'r' && text[0] != 'c') || text[1] != ' ')
-        return PQCHA_ERR_IO;
+    if (n < 2 || (text[0] != 'r' && text[0] != 'c') || text[1] != ' ') return PQCHA_ERR_IO;
     text[n] = '\0';
     char *newline = strchr(text, '\n');
-    if (newline != NULL)
-        *newline = '\0';
+    if (newline != NULL) *newline = '\0';
     int replace = text[0] == 'r';
     const char *public_path = text + 2;
     char *staged_private = hidden_name(private_path, STAGED_MARK);
     char *staged_public = hidden_name(public_path, STAGED_MARK);
     pqcha_err err = staged_private && staged_public ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
-    if (err == PQCHA_OK)
-        err = place(staged_private, private_path, replace);
-    if (err == PQCHA_OK)
-        err = place(staged_public, public_path, replace);
-    if (err == PQCHA_OK)
-        err = pqcha__sync_parent_dir(public_path);
-    if (err == PQCHA_OK && unlink(marker) != 0)
-        err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-    if (err == PQCHA_OK)
-        err = pqcha__sync_parent_dir(private_path);
+    if (err == PQCHA_OK) err = place(staged_private, private_path, replace);
+    if (err == PQCHA_OK) err = place(staged_public, public_path, replace);
+    if (err == PQCHA_OK) err = pqcha__sync_parent_dir(public_path);
+    if (err == PQCHA_OK && unlink(marker) != 0) err = pqcha__errno_to_err(errno, PQCHA_ERR_IO);
+    if (err == PQCHA_OK) err = pqcha__sync_parent_dir(private_path);
     free(staged_private);
     free(staged_public);
     return err;
@@ -139,11 +126,9 @@ static pqcha_err recover_pair(const char *private_path, int cleanup) {
 static pqcha_err stage_key(pqcha__staged_file *sf, const char *path, const char *pem, size_t len,
                            mode_t mode) {
     char *staged = hidden_name(path, STAGED_MARK);
-    if (staged == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (staged == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = pqcha__stage_file(sf, path, pem, len, mode);
-    if (err == PQCHA_OK)
-        err = pqcha__stage_name(sf, staged);
+    if (err == PQCHA_OK) err = pqcha__stage_name(sf, staged);
     free(staged);
     return err;
 }
@@ -165,8 +150,7 @@ static pqcha_err write_marker(const char *private_path, const char *public_path,
 /* Without force, an existing file of the pair is refused before anything is written. */
 static pqcha_err check_absent(const char *path) {
     struct stat st;
-    if (lstat(path, &st) == 0)
-        return PQCHA_ERR_FILE_EXISTS;
+    if (lstat(path, &st) == 0) return PQCHA_ERR_FILE_EXISTS;
     return errno == ENOENT ? PQCHA_OK : pqcha__errno_to_err(errno, PQCHA_ERR_IO);
 }
 
@@ -197,8 +181,7 @@ pqcha_err pqcha_key_save_pair(const pqcha_key *key, const char *private_path,
     if (key == NULL || private_path == NULL || public_path == NULL || private_path[0] == '\0' ||
         public_path[0] == '\0' || strcmp(private_path, public_path) == 0)
         return PQCHA_ERR_INVALID_ARGUMENT;
-    if (!pqcha_key_has_private(key))
-        return PQCHA_ERR_NOT_PRIVATE_KEY;
+    if (!pqcha_key_has_private(key)) return PQCHA_ERR_NOT_PRIVATE_KEY;
     PQCHA_TRY(recover_pair(private_path, 1));
     if (!force) {
         PQCHA_TRY(check_absent(private_path));
@@ -207,8 +190,7 @@ pqcha_err pqcha_key_save_pair(const pqcha_key *key, const char *private_path,
     char *private_pem = NULL, *public_pem = NULL;
     size_t private_len = 0, public_len = 0;
     pqcha_err err = pqcha_key_private_pem(&private_pem, &private_len, key);
-    if (err == PQCHA_OK)
-        err = pqcha_key_public_pem(&public_pem, &public_len, key);
+    if (err == PQCHA_OK) err = pqcha_key_public_pem(&public_pem, &public_len, key);
     if (err == PQCHA_OK)
         err = publish_pair(private_path, private_pem, private_len, public_path, public_pem,
                            public_len, force);
@@ -224,15 +206,12 @@ static pqcha_err read_capped(int fd, char *buf, size_t cap, size_t *out_len) {
     for (;;) {
         ssize_t n = read(fd, buf + total, cap + 1 - total);
         if (n < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             return PQCHA_ERR_IO;
         }
-        if (n == 0)
-            break;
+        if (n == 0) break;
         total += (size_t)n;
-        if (total > cap)
-            return PQCHA_ERR_TOO_LARGE;
+        if (total > cap) return PQCHA_ERR_TOO_LARGE;
     }
     *out_len = total;
     return PQCHA_OK;
@@ -240,22 +219,16 @@ static pqcha_err read_capped(int fd, char *buf, size_t cap, size_t *out_len) {
 
 static pqcha_err load_from_fd(pqcha_key **out, int fd, int *loose_permissions) {
     struct stat st;
-    if (fstat(fd, &st) != 0)
-        return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
-    if (S_ISDIR(st.st_mode))
-        return PQCHA_ERR_IS_DIRECTORY;
-    if (!S_ISREG(st.st_mode))
-        return PQCHA_ERR_IO;
-    if (st.st_size > (off_t)PQCHA_MAX_PEM_LEN)
-        return PQCHA_ERR_TOO_LARGE;
+    if (fstat(fd, &st) != 0) return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
+    if (S_ISDIR(st.st_mode)) return PQCHA_ERR_IS_DIRECTORY;
+    if (!S_ISREG(st.st_mode)) return PQCHA_ERR_IO;
+    if (st.st_size > (off_t)PQCHA_MAX_PEM_LEN) return PQCHA_ERR_TOO_LARGE;
 
     char *buf = malloc(PQCHA_MAX_PEM_LEN + 1);
-    if (buf == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (buf == NULL) return PQCHA_ERR_NO_MEMORY;
     size_t len = 0;
     pqcha_err err = read_capped(fd, buf, PQCHA_MAX_PEM_LEN, &len);
-    if (err == PQCHA_OK)
-        err = pqcha_key_from_pem(out, buf, len);
+    if (err == PQCHA_OK) err = pqcha_key_from_pem(out, buf, len);
     pqcha_free_secret(buf, PQCHA_MAX_PEM_LEN + 1); /* it may hold a private key */
     if (err == PQCHA_OK && loose_permissions != NULL)
         *loose_permissions = pqcha_key_has_private(*out) && (st.st_mode & 077) != 0;
@@ -263,21 +236,17 @@ static pqcha_err load_from_fd(pqcha_key **out, int fd, int *loose_permissions) {
 }
 
 pqcha_err pqcha_key_load(pqcha_key **out, const char *path, int *loose_permissions) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (loose_permissions != NULL)
-        *loose_permissions = 0;
-    if (path == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (loose_permissions != NULL) *loose_permissions = 0;
+    if (path == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     /* A key pair whose publication a kill interrupted is completed first,
      * when this user may (best effort: a reader without write access still
      * reads the old key, which is then the old pair's). */
     (void)recover_pair(path, 0);
     /* O_NONBLOCK so a FIFO at path cannot hang us before the S_ISREG check. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
+    if (fd < 0) return pqcha__errno_to_err(errno, PQCHA_ERR_IO);
     pqcha_err err = load_from_fd(out, fd, loose_permissions);
     close(fd);
     return err;

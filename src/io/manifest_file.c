@@ -22,13 +22,11 @@
 #include "io/fileio.h"
 #include "io/model_header.h"
 
-
 /* ---- the digest ---- */
 
 static pqcha_err copy_nodes(pqcha__model_file *f, const pqcha_hasher *h) {
     size_t count = pqcha_hasher_node_count(h);
-    if (count == 0)
-        return PQCHA_OK; /* a single leaf (or a hasher that records none) */
+    if (count == 0) return PQCHA_OK; /* a single leaf (or a hasher that records none) */
     unsigned want_level;
     size_t want_count;
     pqcha__tree_node_shape(f->size, &want_level, &want_count);
@@ -36,8 +34,7 @@ static pqcha_err copy_nodes(pqcha__model_file *f, const pqcha_hasher *h) {
     if (nodes == NULL || count != want_count || pqcha_hasher_node_level(h) != want_level)
         return PQCHA_ERR_INTERNAL;
     f->nodes = malloc(count * sizeof f->nodes[0]);
-    if (f->nodes == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (f->nodes == NULL) return PQCHA_ERR_NO_MEMORY;
     memcpy(f->nodes, nodes, count * sizeof f->nodes[0]);
     f->node_count = count;
     f->node_level = want_level;
@@ -60,14 +57,12 @@ static pqcha_err hashers_update(const file_hashers *hs, const uint8_t *data, siz
  * the file did not grow meanwhile. */
 static pqcha_err hash_rest(const file_hashers *hs, int fd, uint64_t offset, uint64_t size) {
     uint8_t *chunk = malloc(PQCHA__IO_CHUNK);
-    if (chunk == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (chunk == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha_err err = PQCHA_OK;
     while (err == PQCHA_OK && offset < size) {
         size_t n = size - offset < PQCHA__IO_CHUNK ? (size_t)(size - offset) : PQCHA__IO_CHUNK;
         err = pqcha__read_exact_at(fd, chunk, n, offset);
-        if (err == PQCHA_OK)
-            err = hashers_update(hs, chunk, n);
+        if (err == PQCHA_OK) err = hashers_update(hs, chunk, n);
         offset += n;
     }
     if (err == PQCHA_OK) {
@@ -86,7 +81,8 @@ static pqcha_err hash_rest(const file_hashers *hs, int fd, uint64_t offset, uint
 
 /* The model file cut at its tensors over the whole file (FORMAT.md 8.1):
  * tensors and the gaps between them, in file order. */
-static pqcha_err file_segments(pqcha__segment **segments, size_t *count, const pqcha__model_file *f) {
+static pqcha_err file_segments(pqcha__segment **segments, size_t *count,
+                               const pqcha__model_file *f) {
     pqcha__tensor_ref *refs = NULL;
     PQCHA_TRY(pqcha__model_file_tensor_refs(&refs, f));
     pqcha_err err = pqcha__segments_layout(segments, count, 0, f->size, refs, f->tensor_count);
@@ -96,25 +92,24 @@ static pqcha_err file_segments(pqcha__segment **segments, size_t *count, const p
 
 /* Tensor and gap digests from the hashed segments. An empty tensor holds no
  * bytes: its digest is that of no bytes. */
-static pqcha_err keep_segment_digests(pqcha__model_file *f, pqcha__segment *segments, size_t count) {
+static pqcha_err keep_segment_digests(pqcha__model_file *f, pqcha__segment *segments,
+                                      size_t count) {
     size_t t = 0, gaps = 0;
     for (size_t i = 0; i < count; i++)
         gaps += segments[i].tensor == NULL;
     f->gaps = gaps ? calloc(gaps, sizeof f->gaps[0]) : NULL;
-    if (gaps && f->gaps == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (gaps && f->gaps == NULL) return PQCHA_ERR_NO_MEMORY;
     for (size_t i = 0; i < f->tensor_count; i++)
-        if (f->tensors[i].size == 0)
-            PQCHA_TRY(pqcha_sha3_256(f->tensors[i].digest, "", 0));
+        if (f->tensors[i].size == 0) PQCHA_TRY(pqcha_sha3_256(f->tensors[i].digest, "", 0));
     for (size_t i = 0; i < count; i++) {
         if (segments[i].tensor == NULL) {
             f->gaps[f->gap_count++] = segments[i]; /* tensor is NULL: nothing to own */
             continue;
         }
-        while (t < f->tensor_count && (f->tensors[t].size == 0 || f->tensors[t].offset != segments[i].offset))
+        while (t < f->tensor_count &&
+               (f->tensors[t].size == 0 || f->tensors[t].offset != segments[i].offset))
             t++;
-        if (t == f->tensor_count)
-            return PQCHA_ERR_INTERNAL;
+        if (t == f->tensor_count) return PQCHA_ERR_INTERNAL;
         memcpy(f->tensors[t].digest, segments[i].digest, sizeof f->tensors[t].digest);
     }
     f->has_tensor_digests = 1;
@@ -124,8 +119,7 @@ static pqcha_err keep_segment_digests(pqcha__model_file *f, pqcha__segment *segm
 static pqcha_err whole_hasher(pqcha_hasher **h, uint64_t size, unsigned threads) {
     PQCHA_TRY(pqcha_hasher_create(h, PQCHA_DIGEST_SHA3_256_TREE));
     pqcha_err err = pqcha_hasher_set_threads(*h, threads);
-    if (err == PQCHA_OK)
-        err = pqcha_hasher_expect_length(*h, size);
+    if (err == PQCHA_OK) err = pqcha_hasher_expect_length(*h, size);
     return err;
 }
 
@@ -136,28 +130,20 @@ static pqcha_err hash_file(pqcha__model_file *f, int fd, const uint8_t *head, si
     size_t count = 0;
     file_hashers hs = {NULL, NULL};
     pqcha_err err = whole_hasher(&hs.whole, f->size, threads);
-    if (err == PQCHA_OK && model)
-        err = file_segments(&segments, &count, f);
+    if (err == PQCHA_OK && model) err = file_segments(&segments, &count, f);
     if (err == PQCHA_OK && model)
         err = pqcha__segment_hasher_new(&hs.pieces, segments, count, threads);
-    if (err == PQCHA_OK)
-        err = hashers_update(&hs, head, head_len);
-    if (err == PQCHA_OK)
-        err = hash_rest(&hs, fd, head_len, f->size);
-    if (err == PQCHA_OK)
-        err = pqcha_hasher_final(hs.whole, f->digest, sizeof f->digest);
+    if (err == PQCHA_OK) err = hashers_update(&hs, head, head_len);
+    if (err == PQCHA_OK) err = hash_rest(&hs, fd, head_len, f->size);
+    if (err == PQCHA_OK) err = pqcha_hasher_final(hs.whole, f->digest, sizeof f->digest);
     uint8_t unused_root[PQCHA_SHA3_256_LEN];
-    if (err == PQCHA_OK && model)
-        err = pqcha__segment_hasher_final(hs.pieces, unused_root);
-    if (err == PQCHA_OK && model)
-        err = keep_segment_digests(f, segments, count);
-    if (err == PQCHA_OK)
-        err = copy_nodes(f, hs.whole);
+    if (err == PQCHA_OK && model) err = pqcha__segment_hasher_final(hs.pieces, unused_root);
+    if (err == PQCHA_OK && model) err = keep_segment_digests(f, segments, count);
+    if (err == PQCHA_OK) err = copy_nodes(f, hs.whole);
     pqcha_hasher_free(hs.whole);
     pqcha__segment_hasher_free(hs.pieces);
     pqcha__segments_free(segments, count);
-    if (err == PQCHA_OK)
-        pqcha_hex_encode(f->digest_hex, f->digest, sizeof f->digest);
+    if (err == PQCHA_OK) pqcha_hex_encode(f->digest_hex, f->digest, sizeof f->digest);
     return err;
 }
 
@@ -170,13 +156,13 @@ static const char *base_name(const char *path) {
 
 static int name_taken(const pqcha_manifest *m, const char *name) {
     for (size_t i = 0; i < m->count; i++)
-        if (strcmp(m->files[i].name, name) == 0)
-            return 1;
+        if (strcmp(m->files[i].name, name) == 0) return 1;
     return 0;
 }
 
 static pqcha_err reserve_file(pqcha_manifest *m) {
-    return pqcha__grow(&m->files, &m->cap, m->count + 1, sizeof *m->files, PQCHA_MAX_MANIFEST_FILES);
+    return pqcha__grow(&m->files, &m->cap, m->count + 1, sizeof *m->files,
+                       PQCHA_MAX_MANIFEST_FILES);
 }
 
 /* Fills f from the open file: format, tensor table, digest and nodes. */
@@ -198,25 +184,21 @@ static pqcha_err measure(pqcha__model_file *f, int fd, unsigned threads, pqcha__
 }
 
 pqcha_err pqcha_manifest_add_file(pqcha_manifest *m, const char *path, unsigned threads) {
-    if (m == NULL || path == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (m == NULL || path == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     m->diag.text[0] = '\0';
     const char *name = base_name(path);
     pqcha_err err = pqcha_identifier_check(name);
     if (err != PQCHA_OK || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
         return PQCHA_ERR_BAD_IDENTIFIER;
-    if (name_taken(m, name))
-        return PQCHA_ERR_REGION_EXISTS;
+    if (name_taken(m, name)) return PQCHA_ERR_REGION_EXISTS;
     PQCHA_TRY(reserve_file(m));
 
     pqcha__model_file f;
     memset(&f, 0, sizeof f);
     int fd = -1;
     err = pqcha__open_regular_file(&fd, &f.size, path, PQCHA_ERR_IO);
-    if (err != PQCHA_OK)
-        return err;
-    if (f.size > PQCHA_MAX_SAFE_INTEGER)
-        err = PQCHA_ERR_OUT_OF_RANGE;
+    if (err != PQCHA_OK) return err;
+    if (f.size > PQCHA_MAX_SAFE_INTEGER) err = PQCHA_ERR_OUT_OF_RANGE;
     if (err == PQCHA_OK) {
         f.name = pqcha__strdup(name);
         err = f.name ? measure(&f, fd, threads, &m->diag) : PQCHA_ERR_NO_MEMORY;
@@ -237,8 +219,7 @@ static char *shard_path(const char *index_path, const char *shard) {
     const char *slash = strrchr(index_path, '/');
     size_t dir = slash ? (size_t)(slash - index_path) + 1 : 0;
     char *path = malloc(dir + strlen(shard) + 1);
-    if (path == NULL)
-        return NULL;
+    if (path == NULL) return NULL;
     memcpy(path, index_path, dir);
     strcpy(path + dir, shard);
     return path;
@@ -262,8 +243,7 @@ static pqcha_err index_matches_shards(pqcha_manifest *m, size_t first_shard,
     for (size_t j = first_shard; j < m->count; j++)
         n += m->files[j].tensor_count;
     shard_tensor *all = malloc((n ? n : 1) * sizeof *all);
-    if (all == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (all == NULL) return PQCHA_ERR_NO_MEMORY;
     n = 0;
     for (size_t j = first_shard; j < m->count; j++)
         for (size_t t = 0; t < m->files[j].tensor_count; t++)
@@ -294,21 +274,17 @@ static pqcha_err read_index(pqcha__safetensors_index *ix, const char *path) {
     PQCHA_TRY(pqcha__open_regular_file(&fd, &size, path, PQCHA_ERR_IO));
     pqcha_err err = size > PQCHA__MAX_INDEX_LEN ? PQCHA_ERR_TOO_LARGE : PQCHA_OK;
     char *text = err == PQCHA_OK ? malloc(size ? (size_t)size : 1) : NULL;
-    if (err == PQCHA_OK && text == NULL)
-        err = PQCHA_ERR_NO_MEMORY;
-    if (err == PQCHA_OK)
-        err = pqcha__read_exact_at(fd, (uint8_t *)text, (size_t)size, 0);
+    if (err == PQCHA_OK && text == NULL) err = PQCHA_ERR_NO_MEMORY;
+    if (err == PQCHA_OK) err = pqcha__read_exact_at(fd, (uint8_t *)text, (size_t)size, 0);
     close(fd);
-    if (err == PQCHA_OK)
-        err = pqcha__safetensors_index_parse(ix, text, (size_t)size);
+    if (err == PQCHA_OK) err = pqcha__safetensors_index_parse(ix, text, (size_t)size);
     free(text);
     return err;
 }
 
 pqcha_err pqcha_manifest_add_safetensors_index(pqcha_manifest *m, const char *index_path,
                                                unsigned threads) {
-    if (m == NULL || index_path == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (m == NULL || index_path == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     m->diag.text[0] = '\0';
     pqcha__safetensors_index ix;
     PQCHA_TRY(read_index(&ix, index_path));
@@ -321,8 +297,7 @@ pqcha_err pqcha_manifest_add_safetensors_index(pqcha_manifest *m, const char *in
             err = PQCHA_ERR_MALFORMED; /* an index of safetensors shards names another file */
         free(path);
     }
-    if (err == PQCHA_OK)
-        err = index_matches_shards(m, before, &ix);
+    if (err == PQCHA_OK) err = index_matches_shards(m, before, &ix);
     pqcha__index_free(&ix);
     if (err != PQCHA_OK) /* all shards or none */
         while (m->count > before)

@@ -20,7 +20,7 @@ typedef struct pqcha__model_header {
     const char *format;     /* "gguf", "safetensors" or "raw" (static strings) */
     pqcha__tensor *tensors; /* sorted by offset; none for raw */
     size_t tensor_count;
-    uint8_t *head;          /* the first head_len bytes of the file: what was parsed */
+    uint8_t *head; /* the first head_len bytes of the file: what was parsed */
     size_t head_len;
 } pqcha__model_header;
 

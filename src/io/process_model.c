@@ -31,10 +31,8 @@ static pqcha_err open_checked(int *fd_out, const char *path, uint64_t inode) {
 }
 
 pqcha_err pqcha__open_mapped_file(int *fd, int pid, const pqcha__map_entry *e) {
-    if (fd == NULL || e == NULL || e->path == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (!e->deleted && open_checked(fd, e->path, e->inode) == PQCHA_OK)
-        return PQCHA_OK;
+    if (fd == NULL || e == NULL || e->path == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (!e->deleted && open_checked(fd, e->path, e->inode) == PQCHA_OK) return PQCHA_OK;
     char link[96];
     snprintf(link, sizeof link, "/proc/%d/map_files/%llx-%llx", pid, (unsigned long long)e->start,
              (unsigned long long)e->end);

@@ -18,9 +18,9 @@
 
 /* One line of /proc/PID/maps. */
 typedef struct pqcha__map_entry {
-    uint64_t start; /* first address */
-    uint64_t end;   /* one past the last address; end > start */
-    char perms[5];  /* "r-xp": read, write, execute, private/shared; NUL-terminated */
+    uint64_t start;  /* first address */
+    uint64_t end;    /* one past the last address; end > start */
+    char perms[5];   /* "r-xp": read, write, execute, private/shared; NUL-terminated */
     uint64_t offset; /* file offset of start (0 for anonymous mappings) */
     uint32_t dev_major;
     uint32_t dev_minor;

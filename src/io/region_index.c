@@ -12,8 +12,7 @@ static size_t hash_ids(const char *workload_id, const char *region_id) {
     uint64_t h = 0xcbf29ce484222325u;
     for (const char *p = workload_id;; p++) {
         h = (h ^ (uint8_t)*p) * 0x100000001b3u;
-        if (*p == '\0')
-            break;
+        if (*p == '\0') break;
     }
     for (const char *p = region_id; *p; p++)
         h = (h ^ (uint8_t)*p) * 0x100000001b3u;
@@ -33,17 +32,14 @@ void pqcha__region_index_free(pqcha__region_index *ix) {
 
 size_t pqcha__region_index_find(const pqcha__region_index *ix, const void *entries,
                                 const char *workload_id, const char *region_id) {
-    if (ix->cap == 0)
-        return NOT_FOUND;
+    if (ix->cap == 0) return NOT_FOUND;
     size_t mask = ix->cap - 1;
     for (size_t slot = hash_ids(workload_id, region_id) & mask;; slot = (slot + 1) & mask) {
         size_t pos = ix->slots[slot];
         const char *w, *r;
-        if (pos == 0)
-            return NOT_FOUND;
+        if (pos == 0) return NOT_FOUND;
         ix->key(entries, pos - 1, &w, &r);
-        if (strcmp(r, region_id) == 0 && strcmp(w, workload_id) == 0)
-            return pos - 1;
+        if (strcmp(r, region_id) == 0 && strcmp(w, workload_id) == 0) return pos - 1;
     }
 }
 
@@ -59,8 +55,7 @@ static void place(pqcha__region_index *ix, const void *entries, size_t pos) {
 /* A table for n entries, half empty, filled with entries 0..n-1. */
 static pqcha_err rebuild(pqcha__region_index *ix, const void *entries, size_t n, size_t cap) {
     size_t *slots = calloc(cap, sizeof *slots);
-    if (slots == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (slots == NULL) return PQCHA_ERR_NO_MEMORY;
     free(ix->slots);
     ix->slots = slots;
     ix->cap = cap;
@@ -75,8 +70,7 @@ pqcha_err pqcha__region_index_add(pqcha__region_index *ix, const void *entries, 
         size_t cap = ix->cap ? 2 * ix->cap : 64;
         while (2 * (pos + 1) > cap)
             cap *= 2;
-        if (rebuild(ix, entries, pos, cap) != PQCHA_OK)
-            return PQCHA_ERR_NO_MEMORY;
+        if (rebuild(ix, entries, pos, cap) != PQCHA_OK) return PQCHA_ERR_NO_MEMORY;
     }
     place(ix, entries, pos);
     ix->count = pos + 1;

@@ -15,8 +15,8 @@ typedef void (*pqcha__index_key_fn)(const void *entries, size_t pos, const char 
                                     const char **region_id);
 
 typedef struct pqcha__region_index {
-    size_t *slots;   /* position + 1, 0 when empty */
-    size_t cap;      /* a power of two, at least twice the entries */
+    size_t *slots; /* position + 1, 0 when empty */
+    size_t cap;    /* a power of two, at least twice the entries */
     size_t count;
     pqcha__index_key_fn key;
 } pqcha__region_index;

@@ -28,11 +28,11 @@
 #define RANDOM_NONCE_BYTES 16
 /* Upper bounds of a claim's encoding, for the quick size check: fixed keys
  * and values, a digest, a node, a segment; strings at their most escaped. */
-#define CLAIM_FIXED_BYTES 512u
-#define NODE_BYTES 80u
+#define CLAIM_FIXED_BYTES   512u
+#define NODE_BYTES          80u
 #define SEGMENT_FIXED_BYTES 160u
-#define ESCAPED(len) (6u * (size_t)(len))
-#define HEADER_BYTES 4096u
+#define ESCAPED(len)        (6u * (size_t)(len))
+#define HEADER_BYTES        4096u
 
 /* A region this large keeps every lane and thread busy on its own leaves, so
  * it is hashed alone with all threads; smaller regions are hashed side by
@@ -61,19 +61,16 @@ struct pqcha_attester {
 
 pqcha_err pqcha_attester_create(pqcha_attester **out, const pqcha_key *signing_key,
                                 pqcha_backend *backend, const char *workload_id) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     if (signing_key == NULL || backend == NULL || workload_id == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(pqcha_identifier_check(workload_id));
     /* Fail at setup rather than after measuring every region. */
-    if (!pqcha_key_has_private(signing_key))
-        return PQCHA_ERR_NOT_PRIVATE_KEY;
+    if (!pqcha_key_has_private(signing_key)) return PQCHA_ERR_NOT_PRIVATE_KEY;
 
     pqcha_attester *a = calloc(1, sizeof *a);
-    if (a == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (a == NULL) return PQCHA_ERR_NO_MEMORY;
     a->workload_id = pqcha__strdup(workload_id);
     if (a->workload_id == NULL) {
         free(a);
@@ -90,8 +87,7 @@ pqcha_err pqcha_attester_create(pqcha_attester **out, const pqcha_key *signing_k
 }
 
 pqcha_err pqcha_attester_set_digest(pqcha_attester *a, pqcha_digest_alg alg) {
-    if (a == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (a == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     if (!pqcha_digest_alg_is_streaming(alg))
         return PQCHA_ERR_UNSUPPORTED_ALGORITHM; /* segments follow from regions' tensors */
     a->digest_alg = alg;
@@ -99,9 +95,9 @@ pqcha_err pqcha_attester_set_digest(pqcha_attester *a, pqcha_digest_alg alg) {
 }
 
 pqcha_err pqcha_attester_set_threads(pqcha_attester *a, unsigned threads) {
-    if (a == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (a->pool != NULL && pqcha__pool_threads(a->pool) != (threads ? threads : pqcha__online_cpus())) {
+    if (a == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (a->pool != NULL &&
+        pqcha__pool_threads(a->pool) != (threads ? threads : pqcha__online_cpus())) {
         pqcha__pool_free(a->pool); /* sized for the old count */
         a->pool = NULL;
     }
@@ -110,8 +106,7 @@ pqcha_err pqcha_attester_set_threads(pqcha_attester *a, unsigned threads) {
 }
 
 void pqcha_attester_free(pqcha_attester *a) {
-    if (a == NULL)
-        return;
+    if (a == NULL) return;
     pqcha__pool_free(a->pool);
     for (size_t i = 0; i < a->expected_count; i++)
         free(a->expected[i].region_id);
@@ -121,17 +116,14 @@ void pqcha_attester_free(pqcha_attester *a) {
 }
 
 pqcha_err pqcha_attester_set_ttl(pqcha_attester *a, int64_t ttl_seconds) {
-    if (a == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (ttl_seconds < 1 || ttl_seconds > PQCHA_MAX_TTL_SECONDS)
-        return PQCHA_ERR_OUT_OF_RANGE;
+    if (a == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (ttl_seconds < 1 || ttl_seconds > PQCHA_MAX_TTL_SECONDS) return PQCHA_ERR_OUT_OF_RANGE;
     a->ttl_seconds = ttl_seconds;
     return PQCHA_OK;
 }
 
 pqcha_err pqcha_attester_set_sequence(pqcha_attester *a, uint64_t next_sequence) {
-    if (a == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (a == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     if (next_sequence > PQCHA_MAX_SAFE_INTEGER) /* must survive the JSON round trip */
         return PQCHA_ERR_OUT_OF_RANGE;
     a->next_sequence = next_sequence;
@@ -139,23 +131,20 @@ pqcha_err pqcha_attester_set_sequence(pqcha_attester *a, uint64_t next_sequence)
 }
 
 pqcha_err pqcha_attester_set_time(pqcha_attester *a, int64_t unix_seconds) {
-    if (a == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (a == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     a->fixed_time = unix_seconds < 0 ? -1 : unix_seconds;
     return PQCHA_OK;
 }
 
 static expected_digest *find_expected(const pqcha_attester *a, const char *region_id) {
     for (size_t i = 0; i < a->expected_count; i++)
-        if (strcmp(a->expected[i].region_id, region_id) == 0)
-            return &a->expected[i];
+        if (strcmp(a->expected[i].region_id, region_id) == 0) return &a->expected[i];
     return NULL;
 }
 
 pqcha_err pqcha_attester_set_expected(pqcha_attester *a, const char *region_id,
                                       const char *digest_hex) {
-    if (a == NULL || region_id == NULL || digest_hex == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (a == NULL || region_id == NULL || digest_hex == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(pqcha_identifier_check(region_id));
     /* Regions are measured with SHA3-256 only, so an expectation is 32 bytes. */
     PQCHA_TRY(pqcha__hex_check(digest_hex, PQCHA_SHA3_256_LEN, PQCHA_SHA3_256_LEN));
@@ -165,8 +154,7 @@ pqcha_err pqcha_attester_set_expected(pqcha_attester *a, const char *region_id,
         PQCHA_TRY(pqcha__grow(&a->expected, &a->expected_cap, a->expected_count + 1,
                               sizeof *a->expected, PQCHA_MAX_REGIONS));
         char *id = pqcha__strdup(region_id);
-        if (id == NULL)
-            return PQCHA_ERR_NO_MEMORY;
+        if (id == NULL) return PQCHA_ERR_NO_MEMORY;
         e = &a->expected[a->expected_count++];
         e->region_id = id;
     }
@@ -198,8 +186,7 @@ static pqcha_err fill_header(pqcha_report *rep, const pqcha_attester *a, const c
     PQCHA_TRY(pqcha__report_set_string(&rep->platform, pqcha_backend_platform(a->backend)));
     PQCHA_TRY(pqcha__report_set_string(&rep->nonce_hex, nonce));
     const char *key_id = pqcha_key_id(a->key);
-    if (key_id == NULL || strlen(key_id) != PQCHA_KEY_ID_HEX_LEN)
-        return PQCHA_ERR_INTERNAL;
+    if (key_id == NULL || strlen(key_id) != PQCHA_KEY_ID_HEX_LEN) return PQCHA_ERR_INTERNAL;
     memcpy(rep->signer_key_id, key_id, PQCHA_KEY_ID_HEX_LEN + 1);
     rep->signer_alg = pqcha_key_algorithm(a->key);
     rep->sequence = a->next_sequence;
@@ -231,11 +218,9 @@ typedef struct measure_job {
 /* Keeps a copy of the hasher's nodes (none for other algorithms or small regions). */
 static pqcha_err keep_nodes(measurement *m, const pqcha_hasher *h) {
     size_t count = pqcha_hasher_node_count(h);
-    if (count == 0)
-        return PQCHA_OK;
+    if (count == 0) return PQCHA_OK;
     m->nodes = malloc(count * PQCHA_SHA3_256_LEN);
-    if (m->nodes == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (m->nodes == NULL) return PQCHA_ERR_NO_MEMORY;
     memcpy(m->nodes, pqcha_hasher_nodes(h), count * PQCHA_SHA3_256_LEN);
     m->node_count = count;
     m->node_level = pqcha_hasher_node_level(h);
@@ -249,12 +234,9 @@ static pqcha_err digest_region(const pqcha_attester *a, const pqcha_region *regi
     pqcha_hasher *h = NULL;
     PQCHA_TRY(pqcha_hasher_create(&h, a->digest_alg));
     pqcha_err err = pqcha_hasher_set_threads(h, threads);
-    if (err == PQCHA_OK)
-        err = pqcha_backend_hash(a->backend, a->workload_id, region, h);
-    if (err == PQCHA_OK)
-        err = pqcha_hasher_final(h, m->digest, sizeof m->digest);
-    if (err == PQCHA_OK)
-        err = keep_nodes(m, h);
+    if (err == PQCHA_OK) err = pqcha_backend_hash(a->backend, a->workload_id, region, h);
+    if (err == PQCHA_OK) err = pqcha_hasher_final(h, m->digest, sizeof m->digest);
+    if (err == PQCHA_OK) err = keep_nodes(m, h);
     pqcha_hasher_free(h);
     if (err != PQCHA_OK)
         memset(m->digest, 0, sizeof m->digest); /* never a digest of partial bytes */
@@ -275,19 +257,17 @@ static pqcha_err digest_segments(const pqcha_attester *a, const pqcha_region *re
     pqcha_err err = pqcha__segment_hasher_new(&sh, m->segments, m->segment_count, threads);
     if (err == PQCHA_OK)
         err = pqcha_backend_read(a->backend, a->workload_id, region, segment_sink_write, sh);
-    if (err == PQCHA_OK)
-        err = pqcha__segment_hasher_final(sh, m->digest);
+    if (err == PQCHA_OK) err = pqcha__segment_hasher_final(sh, m->digest);
     pqcha__segment_hasher_free(sh);
-    if (err != PQCHA_OK)
-        memset(m->digest, 0, sizeof m->digest);
+    if (err != PQCHA_OK) memset(m->digest, 0, sizeof m->digest);
     return err;
 }
 
 /* Segments when the region carries a tensor table and the attester uses the
  * default tree digest (of which segments are made); the plain digest otherwise. */
 static pqcha_digest_alg claim_algorithm(const pqcha_attester *a, const pqcha_region *region) {
-    int segmented = region->tensor_count > 0 && region->size > 0 &&
-                    a->digest_alg == PQCHA_DIGEST_SHA3_256_TREE;
+    int segmented =
+        region->tensor_count > 0 && region->size > 0 && a->digest_alg == PQCHA_DIGEST_SHA3_256_TREE;
     return segmented ? PQCHA_DIGEST_SHA3_256_SEGMENTS : a->digest_alg;
 }
 
@@ -310,8 +290,7 @@ static void measure_small_region(void *ctx, size_t i) {
 
 /* Hashes the small regions in parallel when the backend allows concurrent
  * reads and more than one thread is wanted; the rest are left for later. */
-static void measure_small_regions_in_parallel(pqcha_attester *a, measure_job *job,
-                                              size_t count) {
+static void measure_small_regions_in_parallel(pqcha_attester *a, measure_job *job, size_t count) {
     if (a->threads == 1 || count < 2 ||
         !(pqcha_backend_flags(a->backend) & PQCHA_BACKEND_CONCURRENT_READS))
         return;
@@ -339,8 +318,7 @@ static pqcha_err add_placeholder_claim(pqcha_report *rep, const pqcha_attester *
         size_t count;
         pqcha__parhash_node_shape(region->size, PQCHA_TREE_LEAF_SIZE, &level, &count);
         if (count > 0) { /* stored unchecked: only their encoding's length matters */
-            if ((c->nodes = calloc(count, sizeof c->nodes[0])) == NULL)
-                return PQCHA_ERR_NO_MEMORY;
+            if ((c->nodes = calloc(count, sizeof c->nodes[0])) == NULL) return PQCHA_ERR_NO_MEMORY;
             c->node_count = count;
             c->node_level = level;
         }
@@ -359,8 +337,7 @@ static pqcha_err exact_size(const pqcha_attester *a, pqcha_region *const *region
     memset(nonce, '0', 2 * PQCHA_MAX_NONCE_BYTES); /* the longest a challenge can be */
     nonce[2 * PQCHA_MAX_NONCE_BYTES] = '\0';
     pqcha_err err = count == 0 ? PQCHA_ERR_EMPTY_REPORT : pqcha__report_new(&rep);
-    if (err == PQCHA_OK)
-        err = fill_header(rep, a, nonce);
+    if (err == PQCHA_OK) err = fill_header(rep, a, nonce);
     for (size_t i = 0; err == PQCHA_OK && i < count; i++)
         err = add_placeholder_claim(rep, a, regions[i]);
     char *text = NULL;
@@ -371,17 +348,14 @@ static pqcha_err exact_size(const pqcha_attester *a, pqcha_region *const *region
     }
     free(text);
     pqcha_report_free(rep);
-    if (err == PQCHA_OK)
-        *payload_bytes = len;
+    if (err == PQCHA_OK) *payload_bytes = len;
     return err;
 }
 
 pqcha_err pqcha_attester_report_size(pqcha_attester *a, size_t *payload_bytes) {
-    if (payload_bytes == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (payload_bytes == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *payload_bytes = 0;
-    if (a == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (a == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha_region **regions = NULL;
     size_t count = 0;
     PQCHA_TRY(pqcha_backend_list_regions(a->backend, a->workload_id, &regions, &count));
@@ -393,11 +367,9 @@ pqcha_err pqcha_attester_report_size(pqcha_attester *a, size_t *payload_bytes) {
 /* A bound above the payload's size, from the regions alone (no encoding). */
 static size_t claim_bound(const pqcha_attester *a, const pqcha_region *r) {
     size_t bytes = CLAIM_FIXED_BYTES + ESCAPED(2 * strlen(r->id)) + ESCAPED(strlen(r->description));
-    if (r->mapped_file != NULL)
-        bytes += ESCAPED(strlen(r->mapped_file));
+    if (r->mapped_file != NULL) bytes += ESCAPED(strlen(r->mapped_file));
     pqcha_digest_alg alg = claim_algorithm(a, r);
-    if (alg == PQCHA_DIGEST_SHA3_256_TREE)
-        bytes += NODE_BYTES * PQCHA_MAX_TREE_NODES;
+    if (alg == PQCHA_DIGEST_SHA3_256_TREE) bytes += NODE_BYTES * PQCHA_MAX_TREE_NODES;
     if (alg == PQCHA_DIGEST_SHA3_256_SEGMENTS)
         for (size_t i = 0; i < r->tensor_count; i++) /* a tensor and the gap before it */
             bytes += 2 * SEGMENT_FIXED_BYTES + ESCAPED(strlen(r->tensors[i].name));
@@ -411,8 +383,7 @@ static pqcha_err check_report_fits(const pqcha_attester *a, pqcha_region *const 
     size_t bytes = HEADER_BYTES + ESCAPED(strlen(a->workload_id));
     for (size_t i = 0; i < count; i++)
         bytes += claim_bound(a, regions[i]);
-    if (bytes <= PQCHA_MAX_PAYLOAD_LEN)
-        return PQCHA_OK;
+    if (bytes <= PQCHA_MAX_PAYLOAD_LEN) return PQCHA_OK;
     PQCHA_TRY(exact_size(a, regions, count, &bytes));
     return bytes > PQCHA_MAX_PAYLOAD_LEN ? PQCHA_ERR_TOO_LARGE : PQCHA_OK;
 }
@@ -424,9 +395,10 @@ static pqcha_err measure_all(pqcha_report *rep, pqcha_attester *a, int64_t *last
     size_t count = 0;
     PQCHA_TRY(pqcha_backend_list_regions(a->backend, a->workload_id, &regions, &count));
     measurement *results = count ? calloc(count, sizeof *results) : NULL;
-    pqcha_err err = count == 0 ? PQCHA_ERR_EMPTY_REPORT : results == NULL ? PQCHA_ERR_NO_MEMORY : PQCHA_OK;
-    if (err == PQCHA_OK)
-        err = check_report_fits(a, regions, count);
+    pqcha_err err = count == 0        ? PQCHA_ERR_EMPTY_REPORT
+                    : results == NULL ? PQCHA_ERR_NO_MEMORY
+                                      : PQCHA_OK;
+    if (err == PQCHA_OK) err = check_report_fits(a, regions, count);
     if (err == PQCHA_OK) {
         measure_job job = {a, regions, results};
         measure_small_regions_in_parallel(a, &job, count);
@@ -434,24 +406,21 @@ static pqcha_err measure_all(pqcha_report *rep, pqcha_attester *a, int64_t *last
     size_t digest_len = pqcha_digest_alg_length(a->digest_alg);
     for (size_t i = 0; err == PQCHA_OK && i < count; i++) {
         measurement *m = &results[i];
-        if (!m->done)
-            measure_one(a, regions[i], a->threads, m);
+        if (!m->done) measure_one(a, regions[i], a->threads, m);
         err = m->err;
-        if (err != PQCHA_OK)
-            break;
+        if (err != PQCHA_OK) break;
         const expected_digest *e = find_expected(a, regions[i]->id);
         pqcha_digest_alg alg = claim_algorithm(a, regions[i]);
         /* An expectation is a sha3-256-tree digest: meaningless for segments. */
         err = pqcha__report_add_claim(rep, regions[i], alg, m->digest, digest_len, m->taken_at,
                                       e && alg == a->digest_alg ? e->hex : NULL);
         if (err == PQCHA_OK && m->node_count > 0)
-            err = pqcha__report_set_claim_nodes(rep, rep->claim_count - 1, m->node_level,
-                                                m->nodes, m->node_count);
+            err = pqcha__report_set_claim_nodes(rep, rep->claim_count - 1, m->node_level, m->nodes,
+                                                m->node_count);
         if (err == PQCHA_OK && m->segment_count > 0)
             err = pqcha__report_set_claim_segments(rep, rep->claim_count - 1, m->segments,
                                                    m->segment_count);
-        if (m->taken_at > *last_taken_at)
-            *last_taken_at = m->taken_at;
+        if (m->taken_at > *last_taken_at) *last_taken_at = m->taken_at;
     }
     for (size_t i = 0; results != NULL && i < count; i++) {
         free(results[i].nodes);
@@ -469,8 +438,7 @@ static pqcha_err attest_report(pqcha_attester *a, const char *nonce, char **enve
     PQCHA_TRY(pqcha__report_new(&rep));
     pqcha_err err = fill_header(rep, a, nonce);
     int64_t last_taken_at = 0;
-    if (err == PQCHA_OK)
-        err = measure_all(rep, a, &last_taken_at);
+    if (err == PQCHA_OK) err = measure_all(rep, a, &last_taken_at);
     if (err == PQCHA_OK) {
         /* issuedAt is when the report is signed: after every measurement. A
          * wall clock stepped back mid-report must still not put a takenAt
@@ -484,8 +452,7 @@ static pqcha_err attest_report(pqcha_attester *a, const char *nonce, char **enve
     }
     char *payload = NULL;
     size_t payload_len = 0;
-    if (err == PQCHA_OK)
-        err = pqcha__statement_encode(&payload, &payload_len, rep);
+    if (err == PQCHA_OK) err = pqcha__statement_encode(&payload, &payload_len, rep);
     if (err == PQCHA_OK)
         err = pqcha__envelope_sign(envelope, envelope_len, a->key, (const uint8_t *)payload,
                                    payload_len);
@@ -496,17 +463,12 @@ static pqcha_err attest_report(pqcha_attester *a, const char *nonce, char **enve
 
 pqcha_err pqcha_attester_attest(pqcha_attester *a, const char *nonce_hex, char **envelope,
                                 size_t *envelope_len) {
-    if (envelope == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (envelope == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *envelope = NULL;
-    if (envelope_len != NULL)
-        *envelope_len = 0;
-    if (a == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (!pqcha_key_has_private(a->key))
-        return PQCHA_ERR_NOT_PRIVATE_KEY;
-    if (a->next_sequence > PQCHA_MAX_SAFE_INTEGER)
-        return PQCHA_ERR_OUT_OF_RANGE;
+    if (envelope_len != NULL) *envelope_len = 0;
+    if (a == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (!pqcha_key_has_private(a->key)) return PQCHA_ERR_NOT_PRIVATE_KEY;
+    if (a->next_sequence > PQCHA_MAX_SAFE_INTEGER) return PQCHA_ERR_OUT_OF_RANGE;
 
     char nonce[2 * PQCHA_MAX_NONCE_BYTES + 1];
     PQCHA_TRY(prepare_nonce(nonce, nonce_hex));
@@ -516,7 +478,6 @@ pqcha_err pqcha_attester_attest(pqcha_attester *a, const char *nonce_hex, char *
     /* Only a report that was produced consumes a sequence number. */
     a->next_sequence++;
     *envelope = out;
-    if (envelope_len != NULL)
-        *envelope_len = out_len;
+    if (envelope_len != NULL) *envelope_len = out_len;
     return PQCHA_OK;
 }

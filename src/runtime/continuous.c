@@ -32,10 +32,11 @@
 #include "core/encoding.h"
 #include "core/internal.h"
 
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "stop() must be async-signal-safe: needs lock-free atomics");
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2,
+               "stop() must be async-signal-safe: needs lock-free atomics");
 
-#define NS_PER_MS INT64_C(1000000)
-#define NS_PER_S INT64_C(1000000000)
+#define NS_PER_MS         INT64_C(1000000)
+#define NS_PER_S          INT64_C(1000000000)
 #define DEFAULT_RETENTION 1024u
 /* Longest the default sleep goes without looking at the stop flag. */
 #define STOP_POLL_NS (50 * NS_PER_MS)
@@ -106,8 +107,7 @@ static void default_sleep_until(void *ctx, int64_t deadline_ns) {
     const pqcha_continuous *c = ctx;
     while (!stop_is_requested(c)) {
         int64_t now = monotonic_now_ns();
-        if (now >= deadline_ns)
-            return;
+        if (now >= deadline_ns) return;
         int64_t wake = deadline_ns - now > STOP_POLL_NS ? now + STOP_POLL_NS : deadline_ns;
         struct timespec ts = {(time_t)(wake / NS_PER_S), (long)(wake % NS_PER_S)};
         (void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
@@ -121,8 +121,7 @@ static void store_drop_oldest(report_store *s) {
     s->items[s->start] = NULL;
     s->start++;
     s->count--;
-    if (s->count == 0)
-        s->start = 0;
+    if (s->count == 0) s->start = 0;
 }
 
 static void store_trim(report_store *s) {
@@ -132,8 +131,7 @@ static void store_trim(report_store *s) {
 
 /* Makes room for one more item at the end. */
 static pqcha_err store_reserve(report_store *s) {
-    if (s->start + s->count < s->cap)
-        return PQCHA_OK;
+    if (s->start + s->count < s->cap) return PQCHA_OK;
     if (s->start > 0 && s->start >= s->count) {
         /* Mostly dropped slots at the front: slide down instead of growing
          * (amortised O(1), the copy is no bigger than the slots freed). */
@@ -141,7 +139,8 @@ static pqcha_err store_reserve(report_store *s) {
         s->start = 0;
         return PQCHA_OK;
     }
-    return pqcha__grow(&s->items, &s->cap, s->count + 1, sizeof *s->items, SIZE_MAX / sizeof *s->items);
+    return pqcha__grow(&s->items, &s->cap, s->count + 1, sizeof *s->items,
+                       SIZE_MAX / sizeof *s->items);
 }
 
 /* Takes ownership of envelope whatever happens. */
@@ -150,8 +149,7 @@ static pqcha_err store_push(report_store *s, char *envelope) {
         free(envelope);
         return PQCHA_OK;
     }
-    if (s->count == s->retention)
-        store_drop_oldest(s);
+    if (s->count == s->retention) store_drop_oldest(s);
     pqcha_err err = store_reserve(s);
     if (err != PQCHA_OK) {
         free(envelope);
@@ -172,16 +170,12 @@ static void store_clear(report_store *s) {
 
 pqcha_err pqcha_continuous_create(pqcha_continuous **out, pqcha_attester *attester,
                                   int64_t interval_ms) {
-    if (out == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (attester == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (interval_ms < 1 || interval_ms > MAX_INTERVAL_MS)
-        return PQCHA_ERR_OUT_OF_RANGE;
+    if (attester == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (interval_ms < 1 || interval_ms > MAX_INTERVAL_MS) return PQCHA_ERR_OUT_OF_RANGE;
     pqcha_continuous *c = calloc(1, sizeof *c);
-    if (c == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (c == NULL) return PQCHA_ERR_NO_MEMORY;
     c->lock = malloc(sizeof *c->lock);
     if (c->lock == NULL || pthread_mutex_init(c->lock, NULL) != 0) {
         free(c->lock);
@@ -202,8 +196,7 @@ pqcha_err pqcha_continuous_create(pqcha_continuous **out, pqcha_attester *attest
 
 pqcha_err pqcha_continuous_set_callbacks(pqcha_continuous *c, pqcha_report_cb on_report,
                                          pqcha_error_cb on_error, void *ctx) {
-    if (c == NULL || atomic_load(&c->running))
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (c == NULL || atomic_load(&c->running)) return PQCHA_ERR_INVALID_ARGUMENT;
     c->on_report = on_report;
     c->on_error = on_error;
     c->cb_ctx = ctx;
@@ -228,13 +221,11 @@ pqcha_err pqcha_continuous_set_clock(pqcha_continuous *c, pqcha_clock_now_fn now
 }
 
 pqcha_err pqcha_continuous_set_nonce(pqcha_continuous *c, const char *nonce_hex) {
-    if (c == NULL || atomic_load(&c->running))
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (c == NULL || atomic_load(&c->running)) return PQCHA_ERR_INVALID_ARGUMENT;
     char *copy = NULL;
     if (nonce_hex != NULL) {
         PQCHA_TRY(pqcha__hex_check(nonce_hex, PQCHA_MIN_NONCE_BYTES, PQCHA_MAX_NONCE_BYTES));
-        if ((copy = pqcha__strdup(nonce_hex)) == NULL)
-            return PQCHA_ERR_NO_MEMORY;
+        if ((copy = pqcha__strdup(nonce_hex)) == NULL) return PQCHA_ERR_NO_MEMORY;
     }
     free(c->nonce_hex);
     c->nonce_hex = copy;
@@ -242,8 +233,7 @@ pqcha_err pqcha_continuous_set_nonce(pqcha_continuous *c, const char *nonce_hex)
 }
 
 pqcha_err pqcha_continuous_set_retention(pqcha_continuous *c, size_t max_reports) {
-    if (c == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (c == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     pthread_mutex_lock(c->lock);
     c->store.retention = max_reports;
     store_trim(&c->store);
@@ -252,8 +242,7 @@ pqcha_err pqcha_continuous_set_retention(pqcha_continuous *c, size_t max_reports
 }
 
 size_t pqcha_continuous_report_count(const pqcha_continuous *c) {
-    if (c == NULL)
-        return 0;
+    if (c == NULL) return 0;
     pthread_mutex_lock(c->lock);
     size_t n = c->store.count;
     pthread_mutex_unlock(c->lock);
@@ -261,8 +250,7 @@ size_t pqcha_continuous_report_count(const pqcha_continuous *c) {
 }
 
 const char *pqcha_continuous_report(const pqcha_continuous *c, size_t i) {
-    if (c == NULL)
-        return NULL;
+    if (c == NULL) return NULL;
     pthread_mutex_lock(c->lock);
     const char *r = i < c->store.count ? c->store.items[c->store.start + i] : NULL;
     pthread_mutex_unlock(c->lock);
@@ -270,8 +258,7 @@ const char *pqcha_continuous_report(const pqcha_continuous *c, size_t i) {
 }
 
 size_t pqcha_continuous_error_count(const pqcha_continuous *c) {
-    if (c == NULL)
-        return 0;
+    if (c == NULL) return 0;
     pthread_mutex_lock(c->lock);
     size_t n = c->error_count;
     pthread_mutex_unlock(c->lock);
@@ -280,22 +267,19 @@ size_t pqcha_continuous_error_count(const pqcha_continuous *c) {
 
 void pqcha_continuous_stop(pqcha_continuous *c) {
     /* Async-signal-safe: a lock-free atomic store and nothing else. */
-    if (c != NULL)
-        atomic_store(&c->stop_requested, 1);
+    if (c != NULL) atomic_store(&c->stop_requested, 1);
 }
 
 /* Waits for the background run to end and returns its result. */
 static pqcha_err join_background(pqcha_continuous *c) {
-    if (pthread_join(c->thread, NULL) != 0)
-        return PQCHA_ERR_INTERNAL;
+    if (pthread_join(c->thread, NULL) != 0) return PQCHA_ERR_INTERNAL;
     c->thread_started = 0;
     atomic_store(&c->running, 0);
     return c->bg_result;
 }
 
 void pqcha_continuous_free(pqcha_continuous *c) {
-    if (c == NULL)
-        return;
+    if (c == NULL) return;
     if (c->thread_started) {
         pqcha_continuous_stop(c);
         /* The run is abandoned with its handle: its result has no reader. */
@@ -316,8 +300,7 @@ static void run_round(pqcha_continuous *c, uint64_t round) {
     size_t len = 0;
     pqcha_err err = pqcha_attester_attest(c->attester, c->nonce_hex, &envelope, &len);
     if (err == PQCHA_OK) {
-        if (c->on_report != NULL)
-            c->on_report(c->cb_ctx, round, envelope, len);
+        if (c->on_report != NULL) c->on_report(c->cb_ctx, round, envelope, len);
         pthread_mutex_lock(c->lock);
         err = store_push(&c->store, envelope); /* owns envelope now */
         pthread_mutex_unlock(c->lock);
@@ -326,8 +309,7 @@ static void run_round(pqcha_continuous *c, uint64_t round) {
         pthread_mutex_lock(c->lock);
         c->error_count++;
         pthread_mutex_unlock(c->lock);
-        if (c->on_error != NULL)
-            c->on_error(c->cb_ctx, round, err);
+        if (c->on_error != NULL) c->on_error(c->cb_ctx, round, err);
     }
 }
 
@@ -338,8 +320,7 @@ static int64_t next_slot(int64_t slot, int64_t t0, int64_t now, int64_t interval
     if (now > t0) {
         int64_t elapsed = now - t0;
         int64_t due = elapsed / interval_ns + (elapsed % interval_ns != 0);
-        if (due > next)
-            next = due;
+        if (due > next) next = due;
     }
     return next;
 }
@@ -356,35 +337,27 @@ static pqcha_err run_loop(pqcha_continuous *c, uint64_t max_rounds, int64_t dura
     const int64_t t0 = c->now(c->clock_ctx);
     int64_t slot = 0;
     for (uint64_t round = 0;; round++) {
-        if (stop_is_requested(c))
-            return run_cancelled(c);
-        if (max_rounds != 0 && round >= max_rounds)
-            return PQCHA_OK;
+        if (stop_is_requested(c)) return run_cancelled(c);
+        if (max_rounds != 0 && round >= max_rounds) return PQCHA_OK;
         /* The slot's offset from t0; a run long enough to overflow it
          * (centuries) simply ends. */
-        if (slot > INT64_MAX / interval)
-            return PQCHA_OK;
+        if (slot > INT64_MAX / interval) return PQCHA_OK;
         int64_t offset = slot * interval;
-        if (duration != 0 && offset >= duration)
-            return PQCHA_OK;
-        if (offset > INT64_MAX - t0)
-            return PQCHA_OK;
+        if (duration != 0 && offset >= duration) return PQCHA_OK;
+        if (offset > INT64_MAX - t0) return PQCHA_OK;
         int64_t start = t0 + offset;
         /* A hook may return early (a signal, a spurious wake-up): sleep again. */
         while (!stop_is_requested(c) && c->now(c->clock_ctx) < start)
             c->sleep_until(c->clock_ctx, start);
-        if (stop_is_requested(c))
-            return run_cancelled(c);
+        if (stop_is_requested(c)) return run_cancelled(c);
         run_round(c, round);
         slot = next_slot(slot, t0, c->now(c->clock_ctx), interval);
     }
 }
 
 static pqcha_err check_limits(int64_t duration_ms) {
-    if (duration_ms < 0)
-        return PQCHA_ERR_INVALID_ARGUMENT;
-    if (duration_ms > MAX_DURATION_MS)
-        return PQCHA_ERR_OUT_OF_RANGE;
+    if (duration_ms < 0) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (duration_ms > MAX_DURATION_MS) return PQCHA_ERR_OUT_OF_RANGE;
     return PQCHA_OK;
 }
 
@@ -397,8 +370,7 @@ static pqcha_err claim_run(pqcha_continuous *c) {
 }
 
 pqcha_err pqcha_continuous_run(pqcha_continuous *c, uint64_t max_rounds, int64_t duration_ms) {
-    if (c == NULL)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (c == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(check_limits(duration_ms));
     PQCHA_TRY(claim_run(c));
     pqcha_err err = run_loop(c, max_rounds, duration_ms);
@@ -413,8 +385,7 @@ static void *background_main(void *arg) {
 }
 
 pqcha_err pqcha_continuous_start(pqcha_continuous *c, uint64_t max_rounds, int64_t duration_ms) {
-    if (c == NULL || c->thread_started)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (c == NULL || c->thread_started) return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(check_limits(duration_ms));
     PQCHA_TRY(claim_run(c));
     c->bg_max_rounds = max_rounds;
@@ -430,7 +401,6 @@ pqcha_err pqcha_continuous_start(pqcha_continuous *c, uint64_t max_rounds, int64
 }
 
 pqcha_err pqcha_continuous_join(pqcha_continuous *c) {
-    if (c == NULL || !c->thread_started)
-        return PQCHA_ERR_INVALID_ARGUMENT;
+    if (c == NULL || !c->thread_started) return PQCHA_ERR_INVALID_ARGUMENT;
     return join_background(c);
 }

@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 enum { WRITE, FSYNC, FTRUNCATE, RENAME, LINK, LINKAT, READ, CALLS };
-static const char *const call_names[CALLS] = {"write", "fsync", "ftruncate", "rename", "link",
-                                              "linkat", "read"};
+static const char *const call_names[CALLS] = {"write", "fsync",  "ftruncate", "rename",
+                                              "link",  "linkat", "read"};
 static atomic_long counts[CALLS];
 static atomic_int disk_full; /* after SHORT */
 
@@ -71,35 +71,50 @@ ssize_t write(int fd, const void *buf, size_t len) {
         if (len > 1) return real(fd, buf, len / 2);
         f = ENOSPC;
     }
-    if (f > 0) { errno = f; return -1; }
+    if (f > 0) {
+        errno = f;
+        return -1;
+    }
     return real(fd, buf, len);
 }
 
 int fsync(int fd) {
     int (*real)(int) = REAL(int, fsync, int);
     int f = fd > 2 ? fault(FSYNC) : 0;
-    if (f > 0) { errno = f; return -1; }
+    if (f > 0) {
+        errno = f;
+        return -1;
+    }
     return real(fd);
 }
 
 int ftruncate(int fd, off_t len) {
     int (*real)(int, off_t) = REAL(int, ftruncate, int, off_t);
     int f = fd > 2 ? fault(FTRUNCATE) : 0;
-    if (f > 0) { errno = f; return -1; }
+    if (f > 0) {
+        errno = f;
+        return -1;
+    }
     return real(fd, len);
 }
 
 int rename(const char *from, const char *to) {
     int (*real)(const char *, const char *) = REAL(int, rename, const char *, const char *);
     int f = fault(RENAME);
-    if (f > 0) { errno = f; return -1; }
+    if (f > 0) {
+        errno = f;
+        return -1;
+    }
     return real(from, to);
 }
 
 int link(const char *from, const char *to) {
     int (*real)(const char *, const char *) = REAL(int, link, const char *, const char *);
     int f = fault(LINK);
-    if (f > 0) { errno = f; return -1; }
+    if (f > 0) {
+        errno = f;
+        return -1;
+    }
     return real(from, to);
 }
 
@@ -107,7 +122,10 @@ int linkat(int fromfd, const char *from, int tofd, const char *to, int flags) {
     int (*real)(int, const char *, int, const char *, int) =
         REAL(int, linkat, int, const char *, int, const char *, int);
     int f = fault(LINKAT);
-    if (f > 0) { errno = f; return -1; }
+    if (f > 0) {
+        errno = f;
+        return -1;
+    }
     return real(fromfd, from, tofd, to, flags);
 }
 
@@ -123,6 +141,9 @@ ssize_t read(int fd, void *buf, size_t len) {
         }
         f = 0;
     }
-    if (f > 0) { errno = f; return -1; }
+    if (f > 0) {
+        errno = f;
+        return -1;
+    }
     return real(fd, buf, len);
 }

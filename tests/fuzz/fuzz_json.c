@@ -64,8 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (!pull_ok) {
         /* Only nesting beyond the tokenizer's ceiling may separate them. */
-        if (pull != PQCHA_ERR_JSON_TOO_COMPLEX)
-            __builtin_trap();
+        if (pull != PQCHA_ERR_JSON_TOO_COMPLEX) __builtin_trap();
         json_decref(root);
         return 0;
     }

@@ -12,16 +12,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pqcha_manifest *m = NULL;
     if (pqcha_manifest_parse(&m, (const char *)data, size) != PQCHA_OK) {
-        if (m != NULL)
-            __builtin_trap();
+        if (m != NULL) __builtin_trap();
         return 0;
     }
     char *text = NULL;
-    if (pqcha_manifest_to_json(&text, m) != PQCHA_OK)
-        __builtin_trap();
+    if (pqcha_manifest_to_json(&text, m) != PQCHA_OK) __builtin_trap();
     pqcha_manifest *again = NULL;
-    if (pqcha_manifest_parse(&again, text, strlen(text)) != PQCHA_OK)
-        __builtin_trap();
+    if (pqcha_manifest_parse(&again, text, strlen(text)) != PQCHA_OK) __builtin_trap();
     char *text2 = NULL;
     if (pqcha_manifest_to_json(&text2, again) != PQCHA_OK || strcmp(text, text2) != 0)
         __builtin_trap();

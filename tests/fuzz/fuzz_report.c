@@ -15,8 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* A decoded report must re-encode: the decoder accepts nothing the
          * encoder would refuse. */
         char *text = NULL;
-        if (pqcha__statement_encode(&text, NULL, rep) != PQCHA_OK)
-            __builtin_trap();
+        if (pqcha__statement_encode(&text, NULL, rep) != PQCHA_OK) __builtin_trap();
         pqcha_free(text);
     }
     pqcha_report_free(rep);
@@ -24,8 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     rep = NULL;
     if (pqcha__statement_decode(&rep, data, size) == PQCHA_OK) {
         char *text = NULL;
-        if (pqcha__statement_encode(&text, NULL, rep) != PQCHA_OK)
-            __builtin_trap();
+        if (pqcha__statement_encode(&text, NULL, rep) != PQCHA_OK) __builtin_trap();
         pqcha_free(text);
     }
     pqcha_report_free(rep);

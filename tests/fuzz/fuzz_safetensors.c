@@ -6,8 +6,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static const model_parser_target safetensors = {
-        pqcha__safetensors_parse, pqcha__safetensors_tensor_check, "fuzz.safetensors",
-        "safetensors", 9};
+    static const model_parser_target safetensors = {pqcha__safetensors_parse,
+                                                    pqcha__safetensors_tensor_check,
+                                                    "fuzz.safetensors", "safetensors", 9};
     return fuzz_model_parser(&safetensors, data, size);
 }

@@ -23,7 +23,7 @@ typedef struct model_parser_target {
     pqcha_err (*tensor_check)(const pqcha__tensor *t);
     const char *file_name; /* for the manifest entry the table must encode as */
     const char *format;
-    size_t first_head;     /* bytes the incremental parse starts from */
+    size_t first_head; /* bytes the incremental parse starts from */
 } model_parser_target;
 
 static void check_table(const model_parser_target *target, const pqcha__tensor *t, size_t count,
@@ -31,12 +31,9 @@ static void check_table(const model_parser_target *target, const pqcha__tensor *
     pqcha__model_file f;
     memset(&f, 0, sizeof f);
     for (size_t i = 0; i < count; i++) {
-        if (t[i].offset > size || t[i].size > size - t[i].offset)
-            __builtin_trap();
-        if (i > 0 && t[i].offset < t[i - 1].offset + t[i - 1].size)
-            __builtin_trap();
-        if (target->tensor_check(&t[i]) != PQCHA_OK)
-            __builtin_trap();
+        if (t[i].offset > size || t[i].size > size - t[i].offset) __builtin_trap();
+        if (i > 0 && t[i].offset < t[i - 1].offset + t[i - 1].size) __builtin_trap();
+        if (target->tensor_check(&t[i]) != PQCHA_OK) __builtin_trap();
     }
     f.name = (char *)(uintptr_t)target->file_name;
     f.format = (char *)(uintptr_t)target->format;
@@ -44,8 +41,7 @@ static void check_table(const model_parser_target *target, const pqcha__tensor *
     f.tensors = (pqcha__tensor *)(uintptr_t)t;
     f.tensor_count = count;
     json_t *obj = NULL;
-    if (pqcha__model_file_encode(&obj, &f) != PQCHA_OK)
-        __builtin_trap();
+    if (pqcha__model_file_encode(&obj, &f) != PQCHA_OK) __builtin_trap();
     json_decref(obj);
 }
 
@@ -62,8 +58,7 @@ static pqcha_err parse_incrementally(const model_parser_target *target, const ui
             *count_out = count;
             return err;
         }
-        if (need > size)
-            __builtin_trap(); /* asked for bytes the file does not have */
+        if (need > size) __builtin_trap(); /* asked for bytes the file does not have */
         head = need;
     }
 }

@@ -17,10 +17,11 @@
 #include "pqcha.h"
 
 #define EXIT_INVALID 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE   2
 
 static int fail(const char *what, pqcha_err err) {
-    fprintf(stderr, "interop_helper: %s: %s (%s)\n", what, pqcha_strerror(err), pqcha_error_name(err));
+    fprintf(stderr, "interop_helper: %s: %s (%s)\n", what, pqcha_strerror(err),
+            pqcha_error_name(err));
     return EXIT_USAGE;
 }
 
@@ -47,14 +48,11 @@ static uint8_t *read_file(const char *path, size_t *len, size_t cap) {
 static int cmd_keygen(const char *alg_name, const char *priv_path, const char *pub_path) {
     pqcha_sig_alg alg;
     pqcha_err err = pqcha_sig_alg_parse(&alg, alg_name);
-    if (err != PQCHA_OK)
-        return fail(alg_name, err);
+    if (err != PQCHA_OK) return fail(alg_name, err);
     pqcha_key *key = NULL;
     err = pqcha_key_generate(&key, alg);
-    if (err == PQCHA_OK)
-        err = pqcha_key_save_private(key, priv_path, 1);
-    if (err == PQCHA_OK)
-        err = pqcha_key_save_public(key, pub_path, 1);
+    if (err == PQCHA_OK) err = pqcha_key_save_private(key, priv_path, 1);
+    if (err == PQCHA_OK) err = pqcha_key_save_public(key, pub_path, 1);
     pqcha_key_free(key);
     return err == PQCHA_OK ? 0 : fail("keygen", err);
 }
@@ -62,8 +60,7 @@ static int cmd_keygen(const char *alg_name, const char *priv_path, const char *p
 static int cmd_sign(const char *priv_path, const char *payload_path) {
     pqcha_key *key = NULL;
     pqcha_err err = pqcha_key_load(&key, priv_path, NULL);
-    if (err != PQCHA_OK)
-        return fail(priv_path, err);
+    if (err != PQCHA_OK) return fail(priv_path, err);
     size_t payload_len = 0;
     uint8_t *payload = read_file(payload_path, &payload_len, PQCHA_MAX_PAYLOAD_LEN);
     if (payload == NULL) {
@@ -75,8 +72,7 @@ static int cmd_sign(const char *priv_path, const char *payload_path) {
     err = pqcha__envelope_sign(&envelope, &envelope_len, key, payload, payload_len);
     free(payload);
     pqcha_key_free(key);
-    if (err != PQCHA_OK)
-        return fail("sign", err);
+    if (err != PQCHA_OK) return fail("sign", err);
     int ok = fwrite(envelope, 1, envelope_len, stdout) == envelope_len && fflush(stdout) == 0;
     pqcha_free(envelope);
     return ok ? 0 : EXIT_USAGE;
@@ -87,16 +83,13 @@ static pqcha_err verify_envelope(const pqcha_key *key, const char *json, size_t 
     pqcha__envelope env;
     memset(&env, 0, sizeof env);
     pqcha_err err = pqcha__envelope_decode(&env, json, json_len);
-    if (err != PQCHA_OK)
-        return err;
-    if (strcmp(env.key_id, pqcha_key_id(key)) != 0)
-        err = PQCHA_ERR_UNTRUSTED_KEY;
+    if (err != PQCHA_OK) return err;
+    if (strcmp(env.key_id, pqcha_key_id(key)) != 0) err = PQCHA_ERR_UNTRUSTED_KEY;
     uint8_t *pae = NULL;
     size_t pae_len = 0;
     if (err == PQCHA_OK)
         err = pqcha__pae(&pae, &pae_len, PQCHA_PAYLOAD_TYPE, env.payload, env.payload_len);
-    if (err == PQCHA_OK)
-        err = pqcha_verify_signature(key, pae, pae_len, env.sig, env.sig_len);
+    if (err == PQCHA_OK) err = pqcha_verify_signature(key, pae, pae_len, env.sig, env.sig_len);
     pqcha_free(pae);
     pqcha__envelope_clear(&env);
     return err;
@@ -105,8 +98,7 @@ static pqcha_err verify_envelope(const pqcha_key *key, const char *json, size_t 
 static int cmd_verify(const char *pub_path, const char *envelope_path) {
     pqcha_key *key = NULL;
     pqcha_err err = pqcha_key_load(&key, pub_path, NULL);
-    if (err != PQCHA_OK)
-        return fail(pub_path, err);
+    if (err != PQCHA_OK) return fail(pub_path, err);
     size_t json_len = 0;
     uint8_t *json = read_file(envelope_path, &json_len, PQCHA_MAX_ENVELOPE_LEN);
     if (json == NULL) {
@@ -127,14 +119,12 @@ static int cmd_verify(const char *pub_path, const char *envelope_path) {
 static int cmd_pubraw(const char *pub_path) {
     pqcha_key *key = NULL;
     pqcha_err err = pqcha_key_load(&key, pub_path, NULL);
-    if (err != PQCHA_OK)
-        return fail(pub_path, err);
+    if (err != PQCHA_OK) return fail(pub_path, err);
     uint8_t *raw = NULL;
     size_t raw_len = 0;
     err = pqcha_key_public_raw(&raw, &raw_len, key);
     pqcha_key_free(key);
-    if (err != PQCHA_OK)
-        return fail("pubraw", err);
+    if (err != PQCHA_OK) return fail("pubraw", err);
     for (size_t i = 0; i < raw_len; i++)
         printf("%02x", raw[i]);
     printf("\n");
@@ -151,13 +141,9 @@ static int usage(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 5 && strcmp(argv[1], "keygen") == 0)
-        return cmd_keygen(argv[2], argv[3], argv[4]);
-    if (argc == 4 && strcmp(argv[1], "sign") == 0)
-        return cmd_sign(argv[2], argv[3]);
-    if (argc == 4 && strcmp(argv[1], "verify") == 0)
-        return cmd_verify(argv[2], argv[3]);
-    if (argc == 3 && strcmp(argv[1], "pubraw") == 0)
-        return cmd_pubraw(argv[2]);
+    if (argc == 5 && strcmp(argv[1], "keygen") == 0) return cmd_keygen(argv[2], argv[3], argv[4]);
+    if (argc == 4 && strcmp(argv[1], "sign") == 0) return cmd_sign(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "verify") == 0) return cmd_verify(argv[2], argv[3]);
+    if (argc == 3 && strcmp(argv[1], "pubraw") == 0) return cmd_pubraw(argv[2]);
     return usage();
 }

@@ -71,8 +71,7 @@ static size_t parse_size(const char *text, char **end) {
 static int open_file(const char *path, size_t *size) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0)
-        die(path);
+    if (fd < 0 || fstat(fd, &st) != 0) die(path);
     if (st.st_size <= 0) {
         fprintf(stderr, "model_server_sim: %s is empty\n", path);
         exit(2);
@@ -93,8 +92,7 @@ static void map_file(const char *kind, const char *path, int prot) {
     size_t size = 0;
     int fd = open_file(path, &size);
     void *p = mmap(NULL, size, prot, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED)
-        die(path);
+    if (p == MAP_FAILED) die(path);
     close(fd);
     add(kind, p, size, page_round(size), prot);
 }
@@ -116,12 +114,13 @@ static void map_after(const char *spec) {
     int fd = open_file(path, &size);
     size_t head = offset / page * page;
     if (offset >= size || head == 0) {
-        fprintf(stderr, "model_server_sim: --rw-after needs an offset past the first page, inside the file\n");
+        fprintf(
+            stderr,
+            "model_server_sim: --rw-after needs an offset past the first page, inside the file\n");
         exit(2);
     }
     uint8_t *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED || munmap(p, head) != 0)
-        die(path);
+    if (p == MAP_FAILED || munmap(p, head) != 0) die(path);
     close(fd);
     add("rw", p, size, page_round(size), PROT_READ | PROT_WRITE);
 }
@@ -138,8 +137,7 @@ static void map_split(const char *path) {
         exit(2);
     }
     uint8_t *p = mmap(NULL, length, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED)
-        die(path);
+    if (p == MAP_FAILED) die(path);
     if (mmap(p + first, length - first, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
              (off_t)first) == MAP_FAILED)
         die(path);
@@ -151,15 +149,13 @@ static void map_anon(const char *spec) {
     char *end = NULL;
     size_t size = parse_size(spec, &end);
     int byte = 0x5a;
-    if (*end == ':')
-        byte = (int)strtol(end + 1, &end, 0);
+    if (*end == ':') byte = (int)strtol(end + 1, &end, 0);
     if (*end != '\0') {
         fprintf(stderr, "model_server_sim: bad --anon '%s'\n", spec);
         exit(2);
     }
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        die("--anon");
+    if (p == MAP_FAILED) die("--anon");
     memset(p, byte, size);
     add("anon", p, size, size, PROT_READ | PROT_WRITE);
 }
@@ -172,8 +168,7 @@ static void map_sparse(const char *spec) {
         exit(2);
     }
     void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        die("--sparse");
+    if (p == MAP_FAILED) die("--sparse");
     add("sparse", p, size, size, PROT_READ);
 }
 
@@ -189,8 +184,7 @@ static void on_sigusr1(int signo) {
 static void remap(const char *path) {
     for (size_t i = 0; i < mapping_count; i++) {
         const mapping *m = &mappings[i];
-        if (strcmp(m->kind, "ro") != 0 && strcmp(m->kind, "rw") != 0)
-            continue;
+        if (strcmp(m->kind, "ro") != 0 && strcmp(m->kind, "rw") != 0) continue;
         size_t size = 0;
         int fd = open_file(path, &size);
         if (mmap(m->address, m->length, m->prot, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED)
@@ -209,36 +203,30 @@ static void wait_loop(const char *remap_path) {
     struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {signal_pipe[0], POLLIN, 0}};
     for (;;) {
         if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             die("poll");
         }
         if (fds[1].revents & POLLIN) {
             char c;
-            if (read(signal_pipe[0], &c, 1) == 1 && remap_path != NULL)
-                remap(remap_path);
+            if (read(signal_pipe[0], &c, 1) == 1 && remap_path != NULL) remap(remap_path);
         }
         if (fds[0].revents & (POLLIN | POLLHUP)) {
             char c;
             ssize_t n = read(STDIN_FILENO, &c, 1);
-            if (n == 1 && c == '\n')
-                return;
-            if (n <= 0)
-                fds[0].fd = -1; /* end of input: wait for signals only */
+            if (n == 1 && c == '\n') return;
+            if (n <= 0) fds[0].fd = -1; /* end of input: wait for signals only */
         }
     }
 }
 
 static void install_signal(void) {
-    if (pipe(signal_pipe) != 0)
-        die("pipe");
+    if (pipe(signal_pipe) != 0) die("pipe");
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigusr1;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    if (sigaction(SIGUSR1, &sa, NULL) != 0)
-        die("sigaction");
+    if (sigaction(SIGUSR1, &sa, NULL) != 0) die("sigaction");
 }
 
 int main(int argc, char **argv) {

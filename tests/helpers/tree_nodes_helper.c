@@ -107,13 +107,18 @@ int main(int argc, char **argv) {
     int i = 1;
     for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         unsigned long long v = strtoull(argv[i + 1], NULL, 10);
-        if (strcmp(argv[i], "--leaf-size") == 0) o.leaf_size = (size_t)v;
-        else if (strcmp(argv[i], "--threads") == 0) o.threads = (unsigned)v;
-        else if (strcmp(argv[i], "--chunk") == 0) o.chunk = (size_t)v;
-        else break;
+        if (strcmp(argv[i], "--leaf-size") == 0)
+            o.leaf_size = (size_t)v;
+        else if (strcmp(argv[i], "--threads") == 0)
+            o.threads = (unsigned)v;
+        else if (strcmp(argv[i], "--chunk") == 0)
+            o.chunk = (size_t)v;
+        else
+            break;
     }
     if (i >= argc) {
-        fprintf(stderr, "usage: tree_nodes_helper [--leaf-size N] [--threads N] [--chunk N] FILE...\n");
+        fprintf(stderr,
+                "usage: tree_nodes_helper [--leaf-size N] [--threads N] [--chunk N] FILE...\n");
         return 2;
     }
     int status = 0;

@@ -20,8 +20,7 @@ typedef struct fixture {
 
 static pqcha_key *shared_key(void) {
     static pqcha_key *key; /* keygen is the slow part: one key for the whole file */
-    if (key == NULL)
-        CHECK_OK(pqcha_key_generate(&key, PQCHA_ML_DSA_65));
+    if (key == NULL) CHECK_OK(pqcha_key_generate(&key, PQCHA_ML_DSA_65));
     return key;
 }
 
@@ -42,8 +41,7 @@ static int fixture_init(fixture *f) {
     memset(f, 0, sizeof *f);
     f->key = shared_key();
     CHECK_OK(pqcha_backend_create(&f->backend, "in-memory"));
-    if (f->key == NULL || f->backend == NULL)
-        return 0;
+    if (f->key == NULL || f->backend == NULL) return 0;
     register_region(f->backend, "model-weights-0", "Llama weights shard 0", 0x1000, 128,
                     PQCHA_PROT_RO, 0xaa);
     register_region(f->backend, "activation-cache", "KV cache for in-flight request", 0x2000, 64,
@@ -62,8 +60,7 @@ static pqcha_report *attest_and_decode(pqcha_attester *a, const char *nonce) {
     char *env = NULL;
     size_t len = 0;
     CHECK_OK(pqcha_attester_attest(a, nonce, &env, &len));
-    if (env == NULL)
-        return NULL;
+    if (env == NULL) return NULL;
     CHECK(len == strlen(env));
     pqcha_report *rep = NULL;
     CHECK_OK(pqcha_report_decode_unverified(&rep, env, len));
@@ -73,8 +70,7 @@ static pqcha_report *attest_and_decode(pqcha_attester *a, const char *nonce) {
 
 static int region_index(const pqcha_report *rep, const char *id) {
     for (size_t i = 0; i < pqcha_report_region_count(rep); i++)
-        if (strcmp(pqcha_region_id(pqcha_report_region(rep, i)), id) == 0)
-            return (int)i;
+        if (strcmp(pqcha_region_id(pqcha_report_region(rep, i)), id) == 0) return (int)i;
     return -1;
 }
 
@@ -124,7 +120,8 @@ static void test_drift_changes_digest(void) {
     CHECK_OK(pqcha_memory_backend_update(f.backend, WORKLOAD, "model-weights-0", cc, sizeof cc));
     pqcha_report *after = attest_and_decode(f.attester, NULL);
     REQUIRE(before && after);
-    CHECK(strcmp(pqcha_report_region_digest_hex(before, 0), pqcha_report_region_digest_hex(after, 0)) != 0);
+    CHECK(strcmp(pqcha_report_region_digest_hex(before, 0),
+                 pqcha_report_region_digest_hex(after, 0)) != 0);
     CHECK_STR(pqcha_report_region_digest_hex(before, 1), pqcha_report_region_digest_hex(after, 1));
     CHECK(strcmp(pqcha_report_id(before), pqcha_report_id(after)) != 0);
     pqcha_report_free(before);
@@ -148,8 +145,7 @@ static void test_nonce_is_carried(void) {
     for (size_t i = 0; i < 2; i++) {
         rep = attest_and_decode(f.attester, bounds[i]);
         CHECK(rep != NULL);
-        if (rep)
-            CHECK_STR(pqcha_report_nonce(rep), bounds[i]);
+        if (rep) CHECK_STR(pqcha_report_nonce(rep), bounds[i]);
         pqcha_report_free(rep);
     }
     fixture_clear(&f);
@@ -260,7 +256,8 @@ static void test_fixed_time_and_ttl(void) {
 
     CHECK_ERR(pqcha_attester_set_ttl(f.attester, 0), PQCHA_ERR_OUT_OF_RANGE);
     CHECK_ERR(pqcha_attester_set_ttl(f.attester, -5), PQCHA_ERR_OUT_OF_RANGE);
-    CHECK_ERR(pqcha_attester_set_ttl(f.attester, PQCHA_MAX_TTL_SECONDS + 1), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(pqcha_attester_set_ttl(f.attester, PQCHA_MAX_TTL_SECONDS + 1),
+              PQCHA_ERR_OUT_OF_RANGE);
     CHECK_OK(pqcha_attester_set_ttl(f.attester, PQCHA_MAX_TTL_SECONDS));
     CHECK_OK(pqcha_attester_set_ttl(f.attester, 1));
 
@@ -282,8 +279,10 @@ static void test_expected_digest(void) {
     CHECK_OK(pqcha_attester_set_expected(f.attester, "activation-cache", other));
     CHECK_OK(pqcha_attester_set_expected(f.attester, "activation-cache", pinned)); /* replaces */
     CHECK_OK(pqcha_attester_set_expected(f.attester, "not-listed", pinned));
-    CHECK_ERR(pqcha_attester_set_expected(f.attester, "x", "33BAD5430899ED6F8BEAF3E732B2A2CAD1D40B7C9DE0CFCDC7E0BC0756803A10"),
-              PQCHA_ERR_BAD_HEX);
+    CHECK_ERR(
+        pqcha_attester_set_expected(
+            f.attester, "x", "33BAD5430899ED6F8BEAF3E732B2A2CAD1D40B7C9DE0CFCDC7E0BC0756803A10"),
+        PQCHA_ERR_BAD_HEX);
     CHECK_ERR(pqcha_attester_set_expected(f.attester, "x", "33bad543"), PQCHA_ERR_BAD_HEX);
     CHECK_ERR(pqcha_attester_set_expected(f.attester, "", pinned), PQCHA_ERR_BAD_IDENTIFIER);
     pqcha_report *rep = attest_and_decode(f.attester, NULL);
@@ -432,7 +431,8 @@ static pqcha_err counting_list(void *self, const char *workload_id, pqcha_region
     for (size_t i = 0; i < 40; i++) {
         char id[16];
         snprintf(id, sizeof id, "r%zu", i);
-        pqcha_err err = pqcha_region_create(&(*regions)[i], id, "", i * 4096, 1000 + i, PQCHA_PROT_RO);
+        pqcha_err err =
+            pqcha_region_create(&(*regions)[i], id, "", i * 4096, 1000 + i, PQCHA_PROT_RO);
         if (err != PQCHA_OK) return err;
         *count = i + 1;
     }
@@ -454,7 +454,8 @@ static pqcha_err counting_read(void *self, const char *workload_id, const pqcha_
     return err;
 }
 
-static void attest_counting(unsigned flags, unsigned threads, char digests[40][65], int *max_in_flight) {
+static void attest_counting(unsigned flags, unsigned threads, char digests[40][65],
+                            int *max_in_flight) {
     counting_backend cb;
     atomic_init(&cb.in_flight, 0);
     atomic_init(&cb.max_in_flight, 0);
@@ -497,7 +498,6 @@ static void test_parallel_regions(void) {
 static void test_cleanup_shared_key(void) {
     pqcha_key_free(shared_key());
 }
-
 
 /* The payload of one report over a single in-memory region of `size` bytes. */
 static char *payload_for(pqcha_digest_alg alg, size_t size, const char *mapped_file) {
@@ -608,10 +608,10 @@ static void test_report_too_large_refused(void) {
 }
 
 TEST_MAIN(TEST(test_nodes_and_mapping_in_reports), TEST(test_report_size_is_exact),
-          TEST(test_report_too_large_refused), TEST(test_covers_all_regions), TEST(test_drift_changes_digest), TEST(test_nonce_is_carried),
-          TEST(test_random_nonce), TEST(test_bad_nonces), TEST(test_empty_workload),
-          TEST(test_sequence_increments), TEST(test_fixed_time_and_ttl), TEST(test_expected_digest),
-          TEST(test_public_key_refused), TEST(test_invalid_arguments),
-          TEST(test_envelope_signature_verifies), TEST(test_verifier_accepts_report),
-          TEST(test_digest_algorithm_selection), TEST(test_parallel_regions),
-          TEST(test_cleanup_shared_key))
+          TEST(test_report_too_large_refused), TEST(test_covers_all_regions),
+          TEST(test_drift_changes_digest), TEST(test_nonce_is_carried), TEST(test_random_nonce),
+          TEST(test_bad_nonces), TEST(test_empty_workload), TEST(test_sequence_increments),
+          TEST(test_fixed_time_and_ttl), TEST(test_expected_digest), TEST(test_public_key_refused),
+          TEST(test_invalid_arguments), TEST(test_envelope_signature_verifies),
+          TEST(test_verifier_accepts_report), TEST(test_digest_algorithm_selection),
+          TEST(test_parallel_regions), TEST(test_cleanup_shared_key))

@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "testutil.h"
 #include "io/backend_internal.h"
+#include "testutil.h"
 
 static const char *const WEIGHTS_SHA3 =
     "33bad5430899ed6f8beaf3e732b2a2cad1d40b7c9de0cfcdc7e0bc0756803a10"; /* SHA3-256(00010203) */
@@ -261,15 +261,12 @@ typedef struct fake_backend {
 static pqcha_err fake_list(void *self, const char *workload, pqcha_region ***regions,
                            size_t *count) {
     (void)self;
-    if (strcmp(workload, "w") != 0)
-        return PQCHA_OK;
+    if (strcmp(workload, "w") != 0) return PQCHA_OK;
     pqcha_region *r = NULL;
     pqcha_err err = pqcha_region_create(&r, "fake", "", 0, 8, PQCHA_PROT_RW);
-    if (err != PQCHA_OK)
-        return err;
+    if (err != PQCHA_OK) return err;
     err = pqcha__region_list_append(regions, count, r);
-    if (err != PQCHA_OK)
-        pqcha_region_free(r);
+    if (err != PQCHA_OK) pqcha_region_free(r);
     return err;
 }
 
@@ -283,8 +280,7 @@ static pqcha_err fake_read(void *self, const char *workload, const pqcha_region 
     /* One byte at a time, so chunking is exercised too. */
     for (size_t i = 0; i < f->deliver; i++) {
         pqcha_err err = sink(sink_ctx, buf, 1);
-        if (err != PQCHA_OK)
-            return err;
+        if (err != PQCHA_OK) return err;
     }
     return PQCHA_OK;
 }
@@ -294,8 +290,11 @@ static void fake_destroy(void *self) {
 }
 
 static const pqcha_backend_ops fake_ops = {
-    .name = "fake", .platform = "fake-platform",
-    .list_regions = fake_list, .read_region = fake_read, .destroy = fake_destroy,
+    .name = "fake",
+    .platform = "fake-platform",
+    .list_regions = fake_list,
+    .read_region = fake_read,
+    .destroy = fake_destroy,
 };
 
 static void test_custom_backend(void) {
@@ -475,11 +474,12 @@ static void test_backend_hash_records_nodes(void) {
     free(bytes);
 }
 
-TEST_MAIN(TEST(test_backend_hash_records_nodes), TEST(test_register_list_digest), TEST(test_unknown_region), TEST(test_sev_snp_not_present),
-          TEST(test_tdx_not_present), TEST(test_workload_isolation),
-          TEST(test_same_id_in_two_workloads), TEST(test_registration_order_kept),
-          TEST(test_registry), TEST(test_register_duplicate), TEST(test_length_must_match_size),
-          TEST(test_wrong_kind_refused), TEST(test_stale_region_size), TEST(test_custom_backend),
+TEST_MAIN(TEST(test_backend_hash_records_nodes), TEST(test_register_list_digest),
+          TEST(test_unknown_region), TEST(test_sev_snp_not_present), TEST(test_tdx_not_present),
+          TEST(test_workload_isolation), TEST(test_same_id_in_two_workloads),
+          TEST(test_registration_order_kept), TEST(test_registry), TEST(test_register_duplicate),
+          TEST(test_length_must_match_size), TEST(test_wrong_kind_refused),
+          TEST(test_stale_region_size), TEST(test_custom_backend),
           TEST(test_custom_backend_invalid_ops), TEST(test_read_streams_and_propagates_sink_error),
           TEST(test_digest_known_vector), TEST(test_digest_deterministic),
           TEST(test_digest_changes_with_content), TEST(test_zero_size_region))

@@ -5,10 +5,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "testutil.h"
 #include "io/backend_internal.h"
+#include "testutil.h"
 
-#define MS INT64_C(1000000)
+#define MS              INT64_C(1000000)
 #define MAX_ROUNDS_SEEN 64
 
 /* ---- a fake monotonic clock ---- */
@@ -24,17 +24,16 @@ static int64_t fake_now(void *ctx) {
 static void fake_sleep_until(void *ctx, int64_t deadline) {
     fake_clock *fc = ctx;
     fc->sleeps++;
-    if (deadline > fc->now)
-        fc->now = deadline;
+    if (deadline > fc->now) fc->now = deadline;
 }
 
 /* ---- a backend with one region whose measurement takes fake time ---- */
 typedef struct timed_backend {
     fake_clock *clock;
-    int64_t cost_ns;        /* how long each measurement takes */
-    int fail_on_round;      /* 0-based round whose read fails, -1 for none */
+    int64_t cost_ns;   /* how long each measurement takes */
+    int fail_on_round; /* 0-based round whose read fails, -1 for none */
     pqcha_err fail_with;
-    int rounds;             /* list_regions calls = rounds started */
+    int rounds; /* list_regions calls = rounds started */
     int64_t started_at[MAX_ROUNDS_SEEN];
 } timed_backend;
 
@@ -42,16 +41,13 @@ static pqcha_err timed_list(void *self, const char *workload, pqcha_region ***re
                             size_t *count) {
     (void)workload;
     timed_backend *t = self;
-    if (t->rounds < MAX_ROUNDS_SEEN)
-        t->started_at[t->rounds] = t->clock->now;
+    if (t->rounds < MAX_ROUNDS_SEEN) t->started_at[t->rounds] = t->clock->now;
     t->rounds++;
     pqcha_region *r = NULL;
     pqcha_err err = pqcha_region_create(&r, "weights", "", 0x1000, 16, PQCHA_PROT_RO);
-    if (err != PQCHA_OK)
-        return err;
+    if (err != PQCHA_OK) return err;
     err = pqcha__region_list_append(regions, count, r);
-    if (err != PQCHA_OK)
-        pqcha_region_free(r);
+    if (err != PQCHA_OK) pqcha_region_free(r);
     return err;
 }
 
@@ -61,16 +57,18 @@ static pqcha_err timed_read(void *self, const char *workload, const pqcha_region
     (void)region;
     timed_backend *t = self;
     t->clock->now += t->cost_ns;
-    if (t->rounds - 1 == t->fail_on_round)
-        return t->fail_with;
+    if (t->rounds - 1 == t->fail_on_round) return t->fail_with;
     uint8_t bytes[16];
     memset(bytes, t->rounds, sizeof bytes);
     return sink(sink_ctx, bytes, sizeof bytes);
 }
 
 static const pqcha_backend_ops timed_ops = {
-    .name = "timed", .platform = "test-timed",
-    .list_regions = timed_list, .read_region = timed_read, .destroy = NULL,
+    .name = "timed",
+    .platform = "test-timed",
+    .list_regions = timed_list,
+    .read_region = timed_read,
+    .destroy = NULL,
 };
 
 /* ---- what the callbacks saw ---- */
@@ -87,8 +85,7 @@ typedef struct observed {
 static void on_report(void *ctx, uint64_t round, const char *envelope, size_t len) {
     observed *o = ctx;
     CHECK(envelope != NULL && strlen(envelope) == len);
-    if (o->reports < MAX_ROUNDS_SEEN)
-        o->report_rounds[o->reports] = round;
+    if (o->reports < MAX_ROUNDS_SEEN) o->report_rounds[o->reports] = round;
     o->reports++;
     if (o->stop_after_reports != 0 && o->reports == o->stop_after_reports)
         pqcha_continuous_stop(o->c);
@@ -116,8 +113,7 @@ typedef struct fixture {
 
 static pqcha_key *shared_key(void) {
     static pqcha_key *key;
-    if (key == NULL)
-        CHECK_OK(pqcha_key_generate(&key, PQCHA_ML_DSA_44)); /* the fastest signer */
+    if (key == NULL) CHECK_OK(pqcha_key_generate(&key, PQCHA_ML_DSA_44)); /* the fastest signer */
     return key;
 }
 
@@ -129,14 +125,11 @@ static int fixture_init(fixture *f, int64_t interval_ms, int64_t cost_ms) {
     f->timed.fail_on_round = -1;
     f->key = shared_key();
     CHECK_OK(pqcha_backend_create_custom(&f->backend, &timed_ops, &f->timed));
-    if (f->key == NULL || f->backend == NULL)
-        return 0;
+    if (f->key == NULL || f->backend == NULL) return 0;
     CHECK_OK(pqcha_attester_create(&f->attester, f->key, f->backend, "w"));
-    if (f->attester == NULL)
-        return 0;
+    if (f->attester == NULL) return 0;
     CHECK_OK(pqcha_continuous_create(&f->c, f->attester, interval_ms));
-    if (f->c == NULL)
-        return 0;
+    if (f->c == NULL) return 0;
     f->seen.c = f->c;
     CHECK_OK(pqcha_continuous_set_clock(f->c, fake_now, fake_sleep_until, &f->clock));
     CHECK_OK(pqcha_continuous_set_callbacks(f->c, on_report, on_error, &f->seen));
@@ -153,8 +146,7 @@ static uint64_t kept_sequence(const pqcha_continuous *c, size_t i) {
     const char *env = pqcha_continuous_report(c, i);
     pqcha_report *rep = NULL;
     CHECK(env != NULL);
-    if (env == NULL)
-        return UINT64_MAX;
+    if (env == NULL) return UINT64_MAX;
     CHECK_OK(pqcha_report_decode_unverified(&rep, env, strlen(env)));
     uint64_t seq = rep ? pqcha_report_sequence(rep) : UINT64_MAX;
     pqcha_report_free(rep);
@@ -428,8 +420,7 @@ static void test_update_while_running(void) {
         const char *env = pqcha_continuous_report(c, i);
         pqcha_report *rep = NULL;
         CHECK_OK(pqcha_report_decode_unverified(&rep, env, strlen(env)));
-        if (rep == NULL)
-            continue;
+        if (rep == NULL) continue;
         const char *got = pqcha_report_region_digest_hex(rep, 0);
         CHECK(strcmp(got, hex_a) == 0 || strcmp(got, hex_b) == 0);
         pqcha_report_free(rep);

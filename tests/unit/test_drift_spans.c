@@ -12,14 +12,14 @@
 #include "core/parhash.h"
 #include "testutil.h"
 
-#define KIB 1024u
-#define MODEL_SIZE (17u * 1024u * KIB + 999u)
-#define TENSORS 12
+#define KIB         1024u
+#define MODEL_SIZE  (17u * 1024u * KIB + 999u)
+#define TENSORS     12
 #define TENSOR_SIZE (1024u * KIB)
-#define NODE_WIDTH (128u * KIB)
-#define WORKLOAD "llm"
-#define REGION "model.safetensors"
-#define NOW INT64_C(1795836655) /* 2026-11-28T03:30:55Z */
+#define NODE_WIDTH  (128u * KIB)
+#define WORKLOAD    "llm"
+#define REGION      "model.safetensors"
+#define NOW         INT64_C(1795836655) /* 2026-11-28T03:30:55Z */
 
 static uint64_t tensor_offset(unsigned i) {
     return 256u * KIB + (uint64_t)i * 1400u * KIB;
@@ -88,7 +88,8 @@ static pqcha_policy *policy_for(const pqcha__model_file *f) {
     char *text = malloc(cap);
     snprintf(text, cap,
              "{\"version\":1,\"trustedKeys\":[%s],\"manifests\":{\"weights\":%s},"
-             "\"workloads\":{\"" WORKLOAD "\":{\"regions\":{\"" REGION "\":{\"manifest\":\"weights\"}}}}}",
+             "\"workloads\":{\"" WORKLOAD "\":{\"regions\":{\"" REGION
+             "\":{\"manifest\":\"weights\"}}}}}",
              pem_text, entry_text);
     pqcha_policy *p = NULL;
     CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
@@ -163,7 +164,8 @@ static void fixture_clear(fixture *fx) {
 static pqcha_result *drifted(fixture *fx, const uint64_t *offsets, size_t n, size_t len) {
     uint8_t *copy = malloc(MODEL_SIZE);
     memcpy(copy, fx->data, MODEL_SIZE);
-    for (size_t i = 0; i < n; i++) copy[offsets[i]] ^= 0x5a;
+    for (size_t i = 0; i < n; i++)
+        copy[offsets[i]] ^= 0x5a;
     char *env = attest(copy, len);
     pqcha_result *res = verify_at(fx->policy, env, NOW + 10);
     pqcha_free(env);
@@ -207,7 +209,7 @@ static void test_one_byte_in_one_tensor(void) {
     CHECK_OK(pqcha_result_to_json(&json, res));
     CHECK(json && strstr(json, "\"driftDetails\":[{\"length\":131072,\"offset\":") != NULL);
     CHECK(json && strstr(json, "\"region\":\"" REGION "\",\"tensorCount\":1,"
-                              "\"tensors\":[\"blk.5.attn_q.weight\"]}]") != NULL);
+                               "\"tensors\":[\"blk.5.attn_q.weight\"]}]") != NULL);
     pqcha_free(json);
     pqcha_result_free(res);
     fixture_clear(&fx);
@@ -221,7 +223,8 @@ static void test_two_distant_changes(void) {
     CHECK(pqcha_result_verdict(res) == PQCHA_VERDICT_DRIFT);
     REQUIRE(pqcha_result_span_count(res) == 2);
     CHECK(span_covers(res, 0, at[0]) && span_covers(res, 1, at[1]));
-    CHECK(pqcha_result_span_tensor_count(res, 0) == 1 && pqcha_result_span_tensor_count(res, 1) == 1);
+    CHECK(pqcha_result_span_tensor_count(res, 0) == 1 &&
+          pqcha_result_span_tensor_count(res, 1) == 1);
     CHECK_STR(pqcha_result_span_tensor(res, 0, 0), "blk.1.attn_q.weight");
     CHECK_STR(pqcha_result_span_tensor(res, 1, 0), "blk.9.attn_q.weight");
     pqcha_result_free(res);
@@ -354,13 +357,19 @@ static void test_null_result(void) {
     CHECK(pqcha_result_span_count(NULL) == 0);
     CHECK(pqcha_result_span_region(NULL, 0) == NULL);
     CHECK(pqcha_result_span_offset(NULL, 0) == 0 && pqcha_result_span_length(NULL, 0) == 0);
-    CHECK(pqcha_result_span_tensor_count(NULL, 0) == 0 && pqcha_result_span_tensor(NULL, 0, 0) == NULL);
+    CHECK(pqcha_result_span_tensor_count(NULL, 0) == 0 &&
+          pqcha_result_span_tensor(NULL, 0, 0) == NULL);
 }
 
 /* The manifest's node rule and the hasher's agree everywhere. */
 static void test_node_shape_agrees_with_manifest(void) {
-    static const uint64_t sizes[] = {0, 65536, 65537, 256ull * 65536, 256ull * 65536 + 1,
-                                     1000ull * 65536 + 3, 9007199254740991ull};
+    static const uint64_t sizes[] = {0,
+                                     65536,
+                                     65537,
+                                     256ull * 65536,
+                                     256ull * 65536 + 1,
+                                     1000ull * 65536 + 3,
+                                     9007199254740991ull};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         unsigned l1 = 7, l2 = 9;
         size_t c1 = 7, c2 = 9;
@@ -396,7 +405,8 @@ static void test_whole_file_drift_is_summarised(void) {
     fx.policy = policy_for(&fx.entry);
     REQUIRE(fx.policy != NULL);
     uint64_t offsets[137];
-    for (unsigned i = 0; i < 137; i++) offsets[i] = (uint64_t)i * NODE_WIDTH;
+    for (unsigned i = 0; i < 137; i++)
+        offsets[i] = (uint64_t)i * NODE_WIDTH;
     pqcha_result *res = drifted(&fx, offsets, 137, MODEL_SIZE);
     REQUIRE(res != NULL);
     CHECK(pqcha_result_verdict(res) == PQCHA_VERDICT_DRIFT);
@@ -428,9 +438,9 @@ static void test_whole_file_drift_is_summarised(void) {
 }
 
 TEST_MAIN(TEST(test_unchanged_is_valid), TEST(test_one_byte_in_one_tensor),
-          TEST(test_whole_file_drift_is_summarised),
-          TEST(test_two_distant_changes), TEST(test_adjacent_nodes_merge),
-          TEST(test_change_in_gap_names_no_tensor), TEST(test_size_mismatch_gives_no_spans),
+          TEST(test_whole_file_drift_is_summarised), TEST(test_two_distant_changes),
+          TEST(test_adjacent_nodes_merge), TEST(test_change_in_gap_names_no_tensor),
+          TEST(test_size_mismatch_gives_no_spans),
           TEST(test_mapping_at_other_offset_gives_no_spans),
           TEST(test_no_spans_for_rejected_report), TEST(test_tampered_nodes_are_inconsistent),
           TEST(test_null_result), TEST(test_node_shape_agrees_with_manifest))

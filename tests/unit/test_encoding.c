@@ -83,8 +83,13 @@ static const struct {
     const char *plain;
     const char *b64;
 } rfc4648_vectors[] = {
-    {"", ""},          {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    {"", ""},
+    {"f", "Zg=="},
+    {"fo", "Zm8="},
+    {"foo", "Zm9v"},
+    {"foob", "Zm9vYg=="},
+    {"fooba", "Zm9vYmE="},
+    {"foobar", "Zm9vYmFy"},
 };
 
 static void test_base64_rfc4648_vectors(void) {
@@ -139,7 +144,7 @@ static void test_base64_rejects_non_canonical(void) {
     CHECK_ERR(decode_text("QR=="), PQCHA_ERR_BAD_BASE64); /* non-zero pad bits */
     CHECK_ERR(decode_text("QUI="), PQCHA_OK);
     CHECK_ERR(decode_text("QUJ="), PQCHA_ERR_BAD_BASE64);
-    CHECK_ERR(decode_text("Zm8"), PQCHA_ERR_BAD_BASE64);   /* missing padding */
+    CHECK_ERR(decode_text("Zm8"), PQCHA_ERR_BAD_BASE64); /* missing padding */
     CHECK_ERR(decode_text("Zg"), PQCHA_ERR_BAD_BASE64);
     CHECK_ERR(decode_text("Zg="), PQCHA_ERR_BAD_BASE64);
     CHECK_ERR(decode_text("Zg==="), PQCHA_ERR_BAD_BASE64); /* extra padding */
@@ -152,7 +157,7 @@ static void test_base64_rejects_non_canonical(void) {
     CHECK_ERR(decode_text("Zm9v\nYmFy"), PQCHA_ERR_BAD_BASE64);
     CHECK_ERR(decode_text(" Zm9vYmF"), PQCHA_ERR_BAD_BASE64);
     CHECK_ERR(decode_text("Zm9 v"), PQCHA_ERR_BAD_BASE64);
-    CHECK_ERR(decode_text("Zm-_"), PQCHA_ERR_BAD_BASE64);     /* URL-safe alphabet */
+    CHECK_ERR(decode_text("Zm-_"), PQCHA_ERR_BAD_BASE64); /* URL-safe alphabet */
     CHECK_ERR(decode_text("Zm9\x80"), PQCHA_ERR_BAD_BASE64);
 }
 
@@ -194,8 +199,8 @@ static void test_util_random(void) {
     CHECK_ERR(pqcha__random(NULL, 1), PQCHA_ERR_INVALID_ARGUMENT);
 }
 
-TEST_MAIN(TEST(test_reader_stays_in_bounds), TEST(test_reader_little_endian), TEST(test_hex_encode), TEST(test_hex_decode),
-          TEST(test_hex_check), TEST(test_base64_rfc4648_vectors),
+TEST_MAIN(TEST(test_reader_stays_in_bounds), TEST(test_reader_little_endian), TEST(test_hex_encode),
+          TEST(test_hex_decode), TEST(test_hex_check), TEST(test_base64_rfc4648_vectors),
           TEST(test_base64_all_bytes_round_trip), TEST(test_base64_rejects_non_canonical),
           TEST(test_base64_embedded_nul_and_cap), TEST(test_util_strings_and_compare),
           TEST(test_util_random))

@@ -8,7 +8,7 @@
 #include "core/report_internal.h"
 #include "testutil.h"
 
-#define X8(s) s s s s s s s s
+#define X8(s)  s s s s s s s s
 #define KEY_ID X8("0123abcd")
 
 static void check_pae(const char *type, const char *payload, size_t payload_len,
@@ -47,7 +47,8 @@ static char *make_envelope(const char *payload_type, const char *payload, size_t
         free(payload_b64);
         return NULL;
     }
-    size_t cap = strlen(payload_b64) + strlen(sig_b64) + strlen(payload_type) + strlen(key_id) + 128;
+    size_t cap =
+        strlen(payload_b64) + strlen(sig_b64) + strlen(payload_type) + strlen(key_id) + 128;
     char *out = malloc(cap);
     if (out != NULL)
         snprintf(out, cap,
@@ -110,35 +111,76 @@ static void test_decode_rejects_bad_fields(void) {
     }
 }
 
-
 /* Hand-written envelopes; "SIG" stands for a valid 3309-byte signature. */
 static const struct {
     const char *text;
     pqcha_err expected;
 } envelope_cases[] = {
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_OK},
-    {"{\"payload\":\"QR==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_BAD_BASE64},
-    {"{\"payload\":\"QQ\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_BAD_BASE64},
-    {"{\"payload\":\"QQ= \",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_BAD_BASE64},
-    {"{\"payload\":\"QQ==\\n\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_BAD_BASE64},
-    {"{\"payload\":\"QUJD\\nREVG\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_BAD_BASE64},
-    {"{\"payload\":\"QUJD-_\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_BAD_BASE64},
-    {"{\"payload\":\"\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_OK},
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[]}", PQCHA_ERR_SIGNATURE_COUNT},
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG},{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_SIGNATURE_COUNT},
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":{\"keyid\":\"" KEY_ID "\",SIG}}", PQCHA_ERR_WRONG_TYPE},
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[\"" KEY_ID "\"]}", PQCHA_ERR_WRONG_TYPE},
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{SIG}]}", PQCHA_ERR_MISSING_FIELD},
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG,\"cert\":\"\"}]}", PQCHA_ERR_UNKNOWN_FIELD},
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}],\"x\":1}", PQCHA_ERR_UNKNOWN_FIELD},
-    {"{\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_MISSING_FIELD},
-    {"{\"payload\":\"QQ==\",\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_JSON_DUPLICATE_KEY},
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_JSON_DUPLICATE_KEY},
-    {"{\"payload\":65,\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_WRONG_TYPE},
-    {"{\"payload\":\"QQ==\",\"payloadType\":null,\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}", PQCHA_ERR_WRONG_TYPE},
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":1,SIG}]}", PQCHA_ERR_WRONG_TYPE},
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",\"sig\":\"AAA=\"}]}", PQCHA_ERR_BAD_SIGNATURE_LENGTH},
-    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",\"sig\":\"AB==\"}]}", PQCHA_ERR_BAD_BASE64},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_OK},
+    {"{\"payload\":\"QR==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_BAD_BASE64},
+    {"{\"payload\":\"QQ\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_BAD_BASE64},
+    {"{\"payload\":\"QQ= \",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_BAD_BASE64},
+    {"{\"payload\":\"QQ==\\n\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_BAD_BASE64},
+    {"{\"payload\":\"QUJD\\nREVG\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_BAD_BASE64},
+    {"{\"payload\":\"QUJD-_\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_BAD_BASE64},
+    {"{\"payload\":\"\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_OK},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[]}",
+     PQCHA_ERR_SIGNATURE_COUNT},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG},{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_SIGNATURE_COUNT},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":{\"keyid\":\"" KEY_ID "\",SIG}}",
+     PQCHA_ERR_WRONG_TYPE},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[\"" KEY_ID
+     "\"]}",
+     PQCHA_ERR_WRONG_TYPE},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{SIG}]}",
+     PQCHA_ERR_MISSING_FIELD},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG,\"cert\":\"\"}]}",
+     PQCHA_ERR_UNKNOWN_FIELD},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}],\"x\":1}",
+     PQCHA_ERR_UNKNOWN_FIELD},
+    {"{\"payloadType\":\"" PQCHA_PAYLOAD_TYPE "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_MISSING_FIELD},
+    {"{\"payload\":\"QQ==\",\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_JSON_DUPLICATE_KEY},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_JSON_DUPLICATE_KEY},
+    {"{\"payload\":65,\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_WRONG_TYPE},
+    {"{\"payload\":\"QQ==\",\"payloadType\":null,\"signatures\":[{\"keyid\":\"" KEY_ID "\",SIG}]}",
+     PQCHA_ERR_WRONG_TYPE},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":1,SIG}]}",
+     PQCHA_ERR_WRONG_TYPE},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",\"sig\":\"AAA=\"}]}",
+     PQCHA_ERR_BAD_SIGNATURE_LENGTH},
+    {"{\"payload\":\"QQ==\",\"payloadType\":\"" PQCHA_PAYLOAD_TYPE
+     "\",\"signatures\":[{\"keyid\":\"" KEY_ID "\",\"sig\":\"AB==\"}]}",
+     PQCHA_ERR_BAD_BASE64},
     {"[]", PQCHA_ERR_WRONG_TYPE},
     {"", PQCHA_ERR_JSON_SYNTAX},
     {"{\"payload\":\"QQ==\"", PQCHA_ERR_JSON_SYNTAX},
@@ -151,8 +193,7 @@ static char *expand_sig(const char *text, const char *sig_member) {
         count++;
     size_t len = strlen(text) + count * strlen(sig_member) + 1;
     char *out = malloc(len);
-    if (out == NULL)
-        return NULL;
+    if (out == NULL) return NULL;
     char *o = out;
     for (const char *p = text; *p;) {
         if (strncmp(p, "SIG", 3) == 0) {
@@ -177,11 +218,9 @@ static void test_hand_written_envelopes(void) {
     snprintf(member, member_len, "\"sig\":\"%s\"", sig_b64);
     for (size_t i = 0; i < sizeof envelope_cases / sizeof envelope_cases[0]; i++) {
         char *text = expand_sig(envelope_cases[i].text, member);
-        if (text == NULL)
-            break;
+        if (text == NULL) break;
         pqcha_err err = decode(text);
-        if (err != envelope_cases[i].expected)
-            fprintf(stderr, "  case %zu\n", i);
+        if (err != envelope_cases[i].expected) fprintf(stderr, "  case %zu\n", i);
         CHECK_ERR(err, envelope_cases[i].expected);
         free(text);
     }
@@ -207,16 +246,16 @@ static void test_envelope_size_cap(void) {
 }
 
 /* A small valid statement for the unverified views. */
-#define STATEMENT                                                                                 \
-    "{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicate\":{\"evidence\":[],"             \
-    "\"expiresAt\":\"2026-11-28T03:35:55Z\",\"issuedAt\":\"2026-11-28T03:30:55Z\","              \
+#define STATEMENT                                                                                  \
+    "{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicate\":{\"evidence\":[],"               \
+    "\"expiresAt\":\"2026-11-28T03:35:55Z\",\"issuedAt\":\"2026-11-28T03:30:55Z\","                \
     "\"nonce\":\"0011223344556677\",\"platform\":\"in-memory\",\"regions\":[{\"address\":\"0x0\"," \
-    "\"description\":\"\",\"digestAlgorithm\":\"sha3-256\",\"id\":\"r\",\"protection\":\"RW\","   \
-    "\"size\":3,\"takenAt\":\"2026-11-28T03:30:55Z\"}],\"reportId\":"                             \
-    "\"urn:uuid:5f0c8a4e-1b7d-4c1e-9a53-2f7d3c0b9e61\",\"sequence\":0,\"signer\":{\"algorithm\":" \
-    "\"ML-DSA-65\",\"keyId\":\"" KEY_ID "\"},\"workloadId\":\"w\"},\"predicateType\":"           \
-    "\"https://pqcha.dev/attestation/memory/v1\",\"subject\":[{\"digest\":{\"sha3-256\":\""      \
-    X8("eeeeeeee") "\"},\"name\":\"r\"}]}"
+    "\"description\":\"\",\"digestAlgorithm\":\"sha3-256\",\"id\":\"r\",\"protection\":\"RW\","    \
+    "\"size\":3,\"takenAt\":\"2026-11-28T03:30:55Z\"}],\"reportId\":"                              \
+    "\"urn:uuid:5f0c8a4e-1b7d-4c1e-9a53-2f7d3c0b9e61\",\"sequence\":0,\"signer\":{\"algorithm\":"  \
+    "\"ML-DSA-65\",\"keyId\":\"" KEY_ID "\"},\"workloadId\":\"w\"},\"predicateType\":"             \
+    "\"https://pqcha.dev/attestation/memory/v1\",\"subject\":[{\"digest\":{\"sha3-256\":\"" X8(    \
+        "eeeeeeee") "\"},\"name\":\"r\"}]}"
 
 static void test_decode_unverified(void) {
     char *text = make_envelope(PQCHA_PAYLOAD_TYPE, STATEMENT, 3309, KEY_ID);
@@ -272,7 +311,8 @@ static void test_describe(void) {
  * The pretty view is therefore pure printable ASCII. */
 static void test_describe_escapes_terminal_controls(void) {
     char *text = make_envelope(PQCHA_PAYLOAD_TYPE,
-                               "{\"x\":\"\\u009b2J\xc2\x9b" "31m\\u202eabc\xe2\x80\xae\\u00e9\"}",
+                               "{\"x\":\"\\u009b2J\xc2\x9b"
+                               "31m\\u202eabc\xe2\x80\xae\\u00e9\"}",
                                3309, KEY_ID);
     REQUIRE(text != NULL);
     char *pretty = NULL;
@@ -324,7 +364,7 @@ static void test_sign_then_decode(void) {
     pqcha_key_free(key);
 }
 
-TEST_MAIN(TEST(test_pae_golden_bytes), TEST(test_decode_valid), TEST(test_decode_rejects_bad_fields),
-          TEST(test_hand_written_envelopes), TEST(test_envelope_size_cap), TEST(test_decode_unverified),
-          TEST(test_describe), TEST(test_describe_escapes_terminal_controls),
-          TEST(test_sign_then_decode))
+TEST_MAIN(TEST(test_pae_golden_bytes), TEST(test_decode_valid),
+          TEST(test_decode_rejects_bad_fields), TEST(test_hand_written_envelopes),
+          TEST(test_envelope_size_cap), TEST(test_decode_unverified), TEST(test_describe),
+          TEST(test_describe_escapes_terminal_controls), TEST(test_sign_then_decode))

@@ -12,11 +12,9 @@ static const char *write_file(const char *name, const void *data, size_t len) {
     static char path[4200];
     snprintf(path, sizeof path, "%s/%s", testutil_tmpdir(), name);
     FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return NULL;
+    if (f == NULL) return NULL;
     size_t ok = len == 0 || fwrite(data, 1, len, f) == len;
-    if (fclose(f) != 0 || !ok)
-        return NULL;
+    if (fclose(f) != 0 || !ok) return NULL;
     return path;
 }
 
@@ -32,8 +30,7 @@ static pqcha_region *only_region(pqcha_backend *b) {
     size_t n = 0;
     CHECK_OK(pqcha_backend_list_regions(b, "w", &list, &n));
     pqcha_region *r = NULL;
-    if (n == 1)
-        CHECK_OK(pqcha_region_copy(&r, list[0]));
+    if (n == 1) CHECK_OK(pqcha_region_copy(&r, list[0]));
     pqcha_region_list_free(list, n);
     return r;
 }

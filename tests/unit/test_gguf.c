@@ -30,9 +30,15 @@ static void put_le(buf *b, uint64_t v, unsigned n) {
     }
 }
 
-static void u8(buf *b, uint8_t v) { put_le(b, v, 1); }
-static void u32(buf *b, uint32_t v) { put_le(b, v, 4); }
-static void u64(buf *b, uint64_t v) { put_le(b, v, 8); }
+static void u8(buf *b, uint8_t v) {
+    put_le(b, v, 1);
+}
+static void u32(buf *b, uint32_t v) {
+    put_le(b, v, 4);
+}
+static void u64(buf *b, uint64_t v) {
+    put_le(b, v, 8);
+}
 static void str(buf *b, const char *s) {
     u64(b, strlen(s));
     put(b, s, strlen(s));
@@ -46,8 +52,21 @@ static void fill(buf *b, size_t n) {
         u8(b, (uint8_t)(i * 13u + 1u));
 }
 
-enum { T_UINT8, T_INT8, T_UINT16, T_INT16, T_UINT32, T_INT32, T_FLOAT32, T_BOOL, T_STRING,
-       T_ARRAY, T_UINT64, T_INT64, T_FLOAT64 };
+enum {
+    T_UINT8,
+    T_INT8,
+    T_UINT16,
+    T_INT16,
+    T_UINT32,
+    T_INT32,
+    T_FLOAT32,
+    T_BOOL,
+    T_STRING,
+    T_ARRAY,
+    T_UINT64,
+    T_INT64,
+    T_FLOAT64
+};
 enum { G_F32 = 0, G_F16 = 1, G_Q8_0 = 8, G_Q4_K = 12 };
 
 static void header(buf *b, uint32_t version, uint64_t tensors, uint64_t kvs) {
@@ -64,8 +83,8 @@ static void kv_u32(buf *b, const char *key, uint32_t v) {
     u32(b, v);
 }
 
-static void tensor_info(buf *b, const char *name, uint32_t ndims, const uint64_t *ne,
-                        uint32_t type, uint64_t offset) {
+static void tensor_info(buf *b, const char *name, uint32_t ndims, const uint64_t *ne, uint32_t type,
+                        uint64_t offset) {
     str(b, name);
     u32(b, ndims);
     for (uint32_t i = 0; i < ndims; i++)
@@ -76,30 +95,66 @@ static void tensor_info(buf *b, const char *name, uint32_t ndims, const uint64_t
 
 /* Every metadata value type once, including arrays of numbers and strings. */
 static void all_kvs(buf *b) {
-    str(b, "general.architecture"); u32(b, T_STRING); str(b, "llama");
+    str(b, "general.architecture");
+    u32(b, T_STRING);
+    str(b, "llama");
     kv_u32(b, "general.alignment", 32);
-    str(b, "a.u8"); u32(b, T_UINT8); u8(b, 7);
-    str(b, "a.i8"); u32(b, T_INT8); u8(b, 0xff);
-    str(b, "a.u16"); u32(b, T_UINT16); put_le(b, 1, 2);
-    str(b, "a.i16"); u32(b, T_INT16); put_le(b, 1, 2);
-    str(b, "a.i32"); u32(b, T_INT32); u32(b, 1);
-    str(b, "a.f32"); u32(b, T_FLOAT32); u32(b, 0x3f800000);
-    str(b, "a.bool"); u32(b, T_BOOL); u8(b, 1);
-    str(b, "a.u64"); u32(b, T_UINT64); u64(b, 1);
-    str(b, "a.i64"); u32(b, T_INT64); u64(b, 1);
-    str(b, "a.f64"); u32(b, T_FLOAT64); u64(b, 0);
-    str(b, "tokenizer.ggml.tokens"); u32(b, T_ARRAY); u32(b, T_STRING); u64(b, 3);
-    str(b, "<s>"); str(b, "hello"); str(b, "");
-    str(b, "tokenizer.ggml.scores"); u32(b, T_ARRAY); u32(b, T_FLOAT32); u64(b, 2);
-    u32(b, 0); u32(b, 0);
-    str(b, "a.bools"); u32(b, T_ARRAY); u32(b, T_BOOL); u64(b, 2); u8(b, 0); u8(b, 1);
+    str(b, "a.u8");
+    u32(b, T_UINT8);
+    u8(b, 7);
+    str(b, "a.i8");
+    u32(b, T_INT8);
+    u8(b, 0xff);
+    str(b, "a.u16");
+    u32(b, T_UINT16);
+    put_le(b, 1, 2);
+    str(b, "a.i16");
+    u32(b, T_INT16);
+    put_le(b, 1, 2);
+    str(b, "a.i32");
+    u32(b, T_INT32);
+    u32(b, 1);
+    str(b, "a.f32");
+    u32(b, T_FLOAT32);
+    u32(b, 0x3f800000);
+    str(b, "a.bool");
+    u32(b, T_BOOL);
+    u8(b, 1);
+    str(b, "a.u64");
+    u32(b, T_UINT64);
+    u64(b, 1);
+    str(b, "a.i64");
+    u32(b, T_INT64);
+    u64(b, 1);
+    str(b, "a.f64");
+    u32(b, T_FLOAT64);
+    u64(b, 0);
+    str(b, "tokenizer.ggml.tokens");
+    u32(b, T_ARRAY);
+    u32(b, T_STRING);
+    u64(b, 3);
+    str(b, "<s>");
+    str(b, "hello");
+    str(b, "");
+    str(b, "tokenizer.ggml.scores");
+    u32(b, T_ARRAY);
+    u32(b, T_FLOAT32);
+    u64(b, 2);
+    u32(b, 0);
+    u32(b, 0);
+    str(b, "a.bools");
+    u32(b, T_ARRAY);
+    u32(b, T_BOOL);
+    u64(b, 2);
+    u8(b, 0);
+    u8(b, 1);
 }
 #define ALL_KVS 15
 
 /* The valid file: three tensors listed out of offset order. */
-static const uint64_t ne_q[] = {64, 2};  /* Q8_0: 2 blocks per row * 34 * 2 rows = 136 */
-static const uint64_t ne_n[] = {16};     /* F32: 64 */
-static const uint64_t ne_o[] = {8, 3};   /* F16: 48 */
+static const uint64_t ne_q[] = {64, 2}; /* Q8_0: 2 blocks per row * 34 * 2 rows = 136 */
+static const uint64_t ne_n[] = {16};    /* F32: 64 */
+static const uint64_t ne_o[] = {8, 3};  /* F16: 48 */
 
 static size_t build_valid(buf *b, uint32_t version) {
     header(b, version, 3, ALL_KVS);
@@ -198,7 +253,8 @@ static void test_need_more(void) {
     /* Grow the head to what the parser asks for, as the caller does. */
     size_t head = 30, rounds = 0;
     pqcha_err err;
-    while ((err = pqcha__gguf_parse(&t, &count, &need, b.data, head, b.len)) == PQCHA_ERR_TOO_LARGE) {
+    while ((err = pqcha__gguf_parse(&t, &count, &need, b.data, head, b.len)) ==
+           PQCHA_ERR_TOO_LARGE) {
         REQUIRE(need > head && need <= b.len);
         CHECK(t == NULL && count == 0);
         head = need;
@@ -461,7 +517,7 @@ static void test_unknown_type_explained(void) {
                          "pqcha does not know");
 }
 
-TEST_MAIN(TEST(test_valid_v3_and_v2), TEST(test_newest_types), TEST(test_unknown_type_explained), TEST(test_no_tensors_default_alignment),
-          TEST(test_other_alignment), TEST(test_need_more), TEST(test_fixed_header),
-          TEST(test_strings), TEST(test_kv_types), TEST(test_alignment_kv),
+TEST_MAIN(TEST(test_valid_v3_and_v2), TEST(test_newest_types), TEST(test_unknown_type_explained),
+          TEST(test_no_tensors_default_alignment), TEST(test_other_alignment), TEST(test_need_more),
+          TEST(test_fixed_header), TEST(test_strings), TEST(test_kv_types), TEST(test_alignment_kv),
           TEST(test_tensor_infos), TEST(test_overlap_and_duplicates), TEST(test_tensor_check))

@@ -36,7 +36,8 @@ static void test_cap_is_a_limit(void) {
 static void test_size_overflow_is_no_memory(void) {
     uint64_t *items = NULL;
     size_t cap = 0;
-    CHECK_ERR(pqcha__grow(&items, &cap, SIZE_MAX / 4, sizeof *items, SIZE_MAX), PQCHA_ERR_NO_MEMORY);
+    CHECK_ERR(pqcha__grow(&items, &cap, SIZE_MAX / 4, sizeof *items, SIZE_MAX),
+              PQCHA_ERR_NO_MEMORY);
     CHECK(items == NULL && cap == 0);
 }
 

@@ -11,8 +11,7 @@
 static pqcha_err parse(const char *text) {
     json_t *root = (json_t *)1;
     pqcha_err err = pqcha__json_parse_object(&root, text, strlen(text), LIM(1024));
-    if (err != PQCHA_OK && root != NULL)
-        return PQCHA_ERR_INTERNAL;
+    if (err != PQCHA_OK && root != NULL) return PQCHA_ERR_INTERNAL;
     json_decref(root);
     return err;
 }
@@ -26,11 +25,11 @@ static void test_parse_accepts_one_object(void) {
 static void test_parse_rejects_bad_json(void) {
     CHECK_ERR(parse(""), PQCHA_ERR_JSON_SYNTAX);
     CHECK_ERR(parse("{"), PQCHA_ERR_JSON_SYNTAX);
-    CHECK_ERR(parse("{} {}"), PQCHA_ERR_JSON_SYNTAX);        /* trailing data */
+    CHECK_ERR(parse("{} {}"), PQCHA_ERR_JSON_SYNTAX); /* trailing data */
     CHECK_ERR(parse("{}x"), PQCHA_ERR_JSON_SYNTAX);
     CHECK_ERR(parse("{'a':1}"), PQCHA_ERR_JSON_SYNTAX);
     CHECK_ERR(parse("{\"a\":1,}"), PQCHA_ERR_JSON_SYNTAX);
-    CHECK_ERR(parse("{\"a\":\"\\u0000\"}"), PQCHA_ERR_JSON_SYNTAX); /* NUL character */
+    CHECK_ERR(parse("{\"a\":\"\\u0000\"}"), PQCHA_ERR_JSON_SYNTAX);  /* NUL character */
     CHECK_ERR(parse("{\"a\":\"\xff\"}"), PQCHA_ERR_JSON_SYNTAX);     /* not UTF-8 */
     CHECK_ERR(parse("{\"a\":\"\xc0\xaf\"}"), PQCHA_ERR_JSON_SYNTAX); /* overlong */
     CHECK_ERR(parse("{\"a\":\"\\ud800\"}"), PQCHA_ERR_JSON_SYNTAX);  /* lone surrogate */
@@ -74,8 +73,7 @@ static void test_huge_integer_is_out_of_range(void) {
 static char *array_of(const char *item, size_t n) {
     size_t item_len = strlen(item), len = 7 + n * (item_len + 1);
     char *text = malloc(len + 1);
-    if (text == NULL)
-        return NULL;
+    if (text == NULL) return NULL;
     size_t at = (size_t)sprintf(text, "{\"x\":[");
     for (size_t i = 0; i < n; i++) {
         memcpy(text + at, item, item_len);
@@ -106,7 +104,8 @@ static void test_tree_cost_bounded(void) {
         CHECK_ERR(parse_with(text, LIM(64u << 20)), PQCHA_ERR_JSON_TOO_COMPLEX);
         free(text);
     }
-    char *fine = array_of("\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"", n);
+    char *fine =
+        array_of("\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"", n);
     REQUIRE(fine != NULL);
     CHECK_OK(parse_with(fine, LIM(64u << 20)));
     free(fine);
@@ -139,8 +138,7 @@ static void test_depth_and_value_limits(void) {
 
 static json_t *load(const char *text) {
     json_t *root = NULL;
-    if (pqcha__json_parse_object(&root, text, strlen(text), LIM(4096)) != PQCHA_OK)
-        return NULL;
+    if (pqcha__json_parse_object(&root, text, strlen(text), LIM(4096)) != PQCHA_OK) return NULL;
     return root;
 }
 
@@ -178,9 +176,10 @@ static void test_check_fields(void) {
 }
 
 static void test_typed_getters(void) {
-    json_t *o = load("{\"s\":\"hello\",\"i\":42,\"neg\":-1,\"r\":1.0,\"e\":1e3,\"big\":9007199254740992,"
-                     "\"safe\":9007199254740991,\"t\":true,\"f\":false,\"n\":null,\"o\":{},"
-                     "\"a\":[1,2,3]}");
+    json_t *o =
+        load("{\"s\":\"hello\",\"i\":42,\"neg\":-1,\"r\":1.0,\"e\":1e3,\"big\":9007199254740992,"
+             "\"safe\":9007199254740991,\"t\":true,\"f\":false,\"n\":null,\"o\":{},"
+             "\"a\":[1,2,3]}");
     REQUIRE(o != NULL);
     const char *s = NULL;
     CHECK_OK(pqcha__json_string(o, "s", 5, &s));
@@ -235,7 +234,9 @@ static void test_dump_sorted(void) {
     CHECK(text != NULL && len == strlen(text));
     free(text);
     CHECK_OK(pqcha__json_dump(&text, NULL, o, PQCHA__JSON_PRETTY));
-    CHECK_STR(text, "{\n  \"a\": {\n    \"y\": [\n      true\n    ],\n    \"z\": \"/\"\n  },\n  \"b\": 1\n}");
+    CHECK_STR(
+        text,
+        "{\n  \"a\": {\n    \"y\": [\n      true\n    ],\n    \"z\": \"/\"\n  },\n  \"b\": 1\n}");
     free(text);
     json_decref(o);
 }
@@ -250,7 +251,8 @@ static void test_dump_for_terminals(void) {
     CHECK_STR(text, "{\"t\":\"a\\u202Eb\\u009B\\u001B[8m\\n\\u00E9\"}");
     free(text);
     CHECK_OK(pqcha__json_dump(&text, NULL, o, PQCHA__JSON_COMPACT));
-    CHECK_STR(text, "{\"t\":\"a\xe2\x80\xae" "b\xc2\x9b\\u001B[8m\\n\xc3\xa9\"}");
+    CHECK_STR(text, "{\"t\":\"a\xe2\x80\xae"
+                    "b\xc2\x9b\\u001B[8m\\n\xc3\xa9\"}");
     free(text);
     json_decref(o);
 }
@@ -258,6 +260,5 @@ static void test_dump_for_terminals(void) {
 TEST_MAIN(TEST(test_parse_accepts_one_object), TEST(test_parse_rejects_bad_json),
           TEST(test_parse_rejects_raw_nul_byte), TEST(test_parse_duplicates_and_top_level_type),
           TEST(test_parse_cap_checked_first), TEST(test_huge_integer_is_out_of_range),
-          TEST(test_tree_cost_bounded), TEST(test_depth_and_value_limits),
-          TEST(test_check_fields), TEST(test_typed_getters), TEST(test_dump_sorted),
-          TEST(test_dump_for_terminals))
+          TEST(test_tree_cost_bounded), TEST(test_depth_and_value_limits), TEST(test_check_fields),
+          TEST(test_typed_getters), TEST(test_dump_sorted), TEST(test_dump_for_terminals))

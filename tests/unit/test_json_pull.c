@@ -17,11 +17,13 @@ static pqcha__json_token next(pqcha__json_pull *p) {
 static void test_tokens_in_order(void) {
     const char *text = " {\"a\": [1, -2.5e3, \"s\", true, false, null, {}], \"b\" : {\"c\":[]}} ";
     static const pqcha__json_token want[] = {
-        PQCHA__JSON_OBJECT, PQCHA__JSON_KEY,    PQCHA__JSON_ARRAY,  PQCHA__JSON_NUMBER,
-        PQCHA__JSON_NUMBER, PQCHA__JSON_STRING, PQCHA__JSON_TRUE,   PQCHA__JSON_FALSE,
-        PQCHA__JSON_NULL,   PQCHA__JSON_OBJECT, PQCHA__JSON_OBJECT_END, PQCHA__JSON_ARRAY_END,
-        PQCHA__JSON_KEY,    PQCHA__JSON_OBJECT, PQCHA__JSON_KEY,    PQCHA__JSON_ARRAY,
-        PQCHA__JSON_ARRAY_END, PQCHA__JSON_OBJECT_END, PQCHA__JSON_OBJECT_END, PQCHA__JSON_END};
+        PQCHA__JSON_OBJECT,     PQCHA__JSON_KEY,        PQCHA__JSON_ARRAY,
+        PQCHA__JSON_NUMBER,     PQCHA__JSON_NUMBER,     PQCHA__JSON_STRING,
+        PQCHA__JSON_TRUE,       PQCHA__JSON_FALSE,      PQCHA__JSON_NULL,
+        PQCHA__JSON_OBJECT,     PQCHA__JSON_OBJECT_END, PQCHA__JSON_ARRAY_END,
+        PQCHA__JSON_KEY,        PQCHA__JSON_OBJECT,     PQCHA__JSON_KEY,
+        PQCHA__JSON_ARRAY,      PQCHA__JSON_ARRAY_END,  PQCHA__JSON_OBJECT_END,
+        PQCHA__JSON_OBJECT_END, PQCHA__JSON_END};
     pqcha__json_pull p;
     pqcha__json_pull_init(&p, text, strlen(text), PQCHA__JSON_MAX_DEPTH);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -131,8 +133,7 @@ static int pull_accepts(const char *text, size_t len) {
 
 static void compare_with_jansson(const char *text, size_t len) {
     int want = jansson_accepts(text, len);
-    if (want < 0)
-        return;
+    if (want < 0) return;
     int got = pull_accepts(text, len);
     if (got != want) {
         fprintf(stderr, "  disagree (jansson %d, pull %d) on:", want, got);
@@ -145,14 +146,67 @@ static void compare_with_jansson(const char *text, size_t len) {
 
 static void test_same_verdict_as_jansson_on_edge_cases(void) {
     static const char *const cases[] = {
-        "{}", "[]", "0", "-0", "-0.0e-0", "1E5", "1e+5", "\"\"", " [ 1 , 2 ] \n", "true",
-        "", " ", "01", "1.", ".5", "-", "1e", "1e+", "+1", "tru", "nul", "[1,]", "{,}", "[",
-        "]", "{\"a\"1}", "{\"a\":}", "[1 2]", "{\"a\":1 \"b\":2}", "\"\\x\"", "\"\t\"",
-        "\"\\uD834\\uDD1E\"", "\"\\uDD1E\"", "\"\\uD834x\"", "\"\\uD834\\u0041\"", "\"\\u00\"",
-        "\"\\u0000\"", "\"\\u0001\"", "\xef\xbb\xbf{}", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
-        "\"\xc2\x80\"", "\"\xc0\x80\"", "\"\xe0\x80\x80\"", "\"\xf0\x80\x80\x80\"", "\"\x7f\"",
-        "[\"a\",{\"b\":[true,false,null]}]", "{\"a\":{\"a\":{\"a\":1}}}", "[]]", "{}}", "[}",
-        "{]", "nulll", "[-]", "[--1]", "[1e5.0]", "\"abc", "\"\\", "\"\\u12", "{\"a\"", "{\"a\":",
+        "{}",
+        "[]",
+        "0",
+        "-0",
+        "-0.0e-0",
+        "1E5",
+        "1e+5",
+        "\"\"",
+        " [ 1 , 2 ] \n",
+        "true",
+        "",
+        " ",
+        "01",
+        "1.",
+        ".5",
+        "-",
+        "1e",
+        "1e+",
+        "+1",
+        "tru",
+        "nul",
+        "[1,]",
+        "{,}",
+        "[",
+        "]",
+        "{\"a\"1}",
+        "{\"a\":}",
+        "[1 2]",
+        "{\"a\":1 \"b\":2}",
+        "\"\\x\"",
+        "\"\t\"",
+        "\"\\uD834\\uDD1E\"",
+        "\"\\uDD1E\"",
+        "\"\\uD834x\"",
+        "\"\\uD834\\u0041\"",
+        "\"\\u00\"",
+        "\"\\u0000\"",
+        "\"\\u0001\"",
+        "\xef\xbb\xbf{}",
+        "\"\xed\xa0\x80\"",
+        "\"\xf4\x90\x80\x80\"",
+        "\"\xc2\x80\"",
+        "\"\xc0\x80\"",
+        "\"\xe0\x80\x80\"",
+        "\"\xf0\x80\x80\x80\"",
+        "\"\x7f\"",
+        "[\"a\",{\"b\":[true,false,null]}]",
+        "{\"a\":{\"a\":{\"a\":1}}}",
+        "[]]",
+        "{}}",
+        "[}",
+        "{]",
+        "nulll",
+        "[-]",
+        "[--1]",
+        "[1e5.0]",
+        "\"abc",
+        "\"\\",
+        "\"\\u12",
+        "{\"a\"",
+        "{\"a\":",
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         compare_with_jansson(cases[i], strlen(cases[i]));
@@ -176,8 +230,7 @@ static void test_same_verdict_as_jansson_on_generated_inputs(void) {
             text[i] = alphabet[(state >> 33) % (sizeof alphabet - 1)];
         }
         int want = jansson_accepts(text, len);
-        if (want < 0)
-            continue;
+        if (want < 0) continue;
         if (pull_accepts(text, len) != want) {
             compare_with_jansson(text, len); /* prints it and fails */
             return;

@@ -14,8 +14,7 @@ static const char *const impl_names[] = {"scalar", "avx2", "avx512"};
 /* The implementation called `name`, or NULL (with a note) if this CPU lacks it. */
 static const pqcha__keccak_impl *impl_or_skip(const char *name, const char *test) {
     const pqcha__keccak_impl *impl = pqcha__keccak_by_name(name);
-    if (impl == NULL)
-        printf("  note: %s: no %s on this CPU, skipped\n", test, name);
+    if (impl == NULL) printf("  note: %s: no %s on this CPU, skipped\n", test, name);
     return impl;
 }
 
@@ -52,8 +51,7 @@ static size_t from_hex(uint8_t *out, const char *hex) {
             continue;
         }
         unsigned v;
-        if (sscanf(p, "%2x", &v) != 1)
-            break;
+        if (sscanf(p, "%2x", &v) != 1) break;
         out[n++] = (uint8_t)v;
         p += 2;
     }
@@ -110,13 +108,12 @@ static void test_sha3_256_lanes_match_openssl(void) {
 
     /* Around multiples of the 136-byte rate, sparser as they grow (481 * 136 + 1 <= MAX_MSG),
      * then the lengths around 64 KiB. */
-    static const size_t blocks[] = {4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 60, 64, 100,
-                                    120, 128, 200, 255, 256, 300, 400, 480, 481};
+    static const size_t blocks[] = {4,  5,   7,   8,   9,   15,  16,  17,  31,  32,  33, 60,
+                                    64, 100, 120, 128, 200, 255, 256, 300, 400, 480, 481};
     static const size_t tails[] = {65535, 65536, 65537};
     for (size_t i = 0; i < N_IMPLS; i++) {
         const pqcha__keccak_impl *impl = impl_or_skip(impl_names[i], __func__);
-        if (impl == NULL)
-            continue;
+        if (impl == NULL) continue;
         for (int prefix = -1; prefix <= 0xA5; prefix += 0xA6) { /* none, then 0xA5 */
             int bad = 0;
             for (size_t len = 0; len <= 3 * PQCHA__SHA3_256_RATE + 1; len++)
@@ -127,8 +124,8 @@ static void test_sha3_256_lanes_match_openssl(void) {
             for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++)
                 bad += sha3_lanes_mismatches(impl, data, tails[t], prefix);
             if (bad)
-                fprintf(stderr, "  %s prefix %d: %d mismatching lane digests\n", impl->name,
-                        prefix, bad);
+                fprintf(stderr, "  %s prefix %d: %d mismatching lane digests\n", impl->name, prefix,
+                        bad);
             CHECK(bad == 0);
         }
     }
@@ -142,8 +139,7 @@ static void test_sha3_256_lanes_empty_with_null_message(void) {
     from_hex(want, empty_hex);
     for (size_t i = 0; i < N_IMPLS; i++) {
         const pqcha__keccak_impl *impl = impl_or_skip(impl_names[i], __func__);
-        if (impl == NULL)
-            continue;
+        if (impl == NULL) continue;
         const uint8_t *msg[PQCHA__KECCAK_MAX_LANES] = {0};
         uint8_t digest[PQCHA__KECCAK_MAX_LANES][32];
         uint8_t *out[PQCHA__KECCAK_MAX_LANES];
@@ -170,8 +166,7 @@ static void test_permute_equal_between_impls(void) {
     static const unsigned round_counts[] = {24, 12, 1, 7};
     for (size_t i = 1; i < N_IMPLS; i++) {
         const pqcha__keccak_impl *impl = impl_or_skip(impl_names[i], __func__);
-        if (impl == NULL)
-            continue;
+        if (impl == NULL) continue;
         for (size_t r = 0; r < sizeof round_counts / sizeof round_counts[0]; r++) {
             uint64_t lanes_state[25 * PQCHA__KECCAK_MAX_LANES], one[PQCHA__KECCAK_MAX_LANES][25];
             for (unsigned l = 0; l < impl->lanes; l++)
@@ -196,8 +191,7 @@ static void test_absorb_equal_between_impls(void) {
     fill_random(&data[0][0], sizeof data);
     for (size_t i = 1; i < N_IMPLS; i++) {
         const pqcha__keccak_impl *impl = impl_or_skip(impl_names[i], __func__);
-        if (impl == NULL)
-            continue;
+        if (impl == NULL) continue;
         for (size_t ri = 0; ri < sizeof rates / sizeof rates[0]; ri++) {
             for (size_t rr = 0; rr < 2; rr++) {
                 const size_t rate = rates[ri];
@@ -219,8 +213,8 @@ static void test_absorb_equal_between_impls(void) {
                         bad += st[w * impl->lanes + l] != ref[l][w];
                 }
                 if (bad)
-                    fprintf(stderr, "  %s rate %zu rounds %u: %d words differ\n", impl->name,
-                            rate, rounds, bad);
+                    fprintf(stderr, "  %s rate %zu rounds %u: %d words differ\n", impl->name, rate,
+                            rounds, bad);
                 CHECK(bad == 0);
             }
         }
@@ -230,44 +224,58 @@ static void test_absorb_equal_between_impls(void) {
 /* ---- TurboSHAKE128 (RFC 9861 §5) ---- */
 
 typedef struct tshake_vector {
-    size_t msg_len;    /* ptn(msg_len) ... */
-    size_t ff_len;     /* ... or, when msg_len is 0, ff_len bytes of 0xFF */
+    size_t msg_len; /* ptn(msg_len) ... */
+    size_t ff_len;  /* ... or, when msg_len is 0, ff_len bytes of 0xFF */
     uint8_t ds;
-    size_t out_len;    /* the expected value is the LAST 32 or 64 bytes */
+    size_t out_len; /* the expected value is the LAST 32 or 64 bytes */
     const char *want;
 } tshake_vector;
 
 static const tshake_vector tshake_vectors[] = {
-    {0, 0, 0x07, 32, "5A 22 3A D3 0B 3B 8C 66 A2 43 04 8C FC ED 43 0F"
-                     "54 E7 52 92 87 D1 51 50 B9 73 13 3A DF AC 6A 2F"},
-    {0, 0, 0x07, 64, "5A 22 3A D3 0B 3B 8C 66 A2 43 04 8C FC ED 43 0F"
-                     "54 E7 52 92 87 D1 51 50 B9 73 13 3A DF AC 6A 2F"
-                     "FE 27 08 E7 30 61 E0 9A 40 00 16 8B A9 C8 CA 18"
-                     "13 19 8F 7B BE D4 98 4B 41 85 F2 C2 58 0E E6 23"},
-    {0, 0, 0x07, 10032, "75 93 A2 80 20 A3 C4 AE 0D 60 5F D6 1F 5E B5 6E"
-                        "CC D2 7C C3 D1 2F F0 9F 78 36 97 72 A4 60 C5 5D"},
-    {1, 0, 0x07, 32, "1A C2 D4 50 FC 3B 42 05 D1 9D A7 BF CA 1B 37 51"
-                     "3C 08 03 57 7A C7 16 7F 06 FE 2C E1 F0 EF 39 E5"},
-    {17, 0, 0x07, 32, "AC BD 4A A5 75 07 04 3B CE E5 5A D3 F4 85 04 D8"
-                      "15 E7 07 FE 82 EE 3D AD 6D 58 52 C8 92 0B 90 5E"},
-    {289, 0, 0x07, 32, "7A 4D E8 B1 D9 27 A6 82 B9 29 61 01 03 F0 E9 64"
-                       "55 9B D7 45 42 CF AD 74 0E E3 D9 B0 36 46 9E 0A"},
-    {4913, 0, 0x07, 32, "74 52 ED 0E D8 60 AA 8F E8 E7 96 99 EC E3 24 F8"
-                        "D9 32 71 46 36 10 DA 76 80 1E BC EE 4F CA FE 42"},
-    {83521, 0, 0x07, 32, "CA 5F 1F 3E EA C9 92 CD C2 AB EB CA 0E 21 67 65"
-                         "DB F7 79 C3 C1 09 46 05 5A 94 AB 32 72 57 35 22"},
-    {1419857, 0, 0x07, 32, "E9 88 19 3F B9 11 9F 11 CD 34 46 79 14 E2 A2 6D"
-                           "A9 BD F9 6C 8B EF 07 6A EE AD 1A 89 7B 86 63 83"},
-    {0, 0, 0x0B, 32, "8B 03 5A B8 F8 EA 7B 41 02 17 16 74 58 33 2E 46"
-                     "F5 4B E4 FF 83 54 BA F3 68 71 04 A6 D2 4B 0E AB"},
-    {0, 0, 0x06, 32, "C7 90 29 30 6B FA 2F 17 83 6A 3D 65 16 D5 56 63"
-                     "40 FE A6 EB 1A 11 39 AD 90 0B 41 24 3C 49 4B 37"},
-    {0, 1, 0x06, 32, "8E C9 C6 64 65 ED 0D 4A 6C 35 D1 35 06 71 8D 68"
-                     "7A 25 CB 05 C7 4C CA 1E 42 50 1A BD 83 87 4A 67"},
-    {0, 3, 0x06, 32, "3D 03 98 8B B5 9E 68 18 51 A1 92 F4 29 AE 03 98"
-                     "8E 8F 44 4B C0 60 36 A3 F1 A7 D2 CC D7 58 D1 74"},
-    {0, 7, 0x06, 32, "05 D9 AE 67 3D 5F 0E 48 BB 2B 57 E8 80 21 A1 A8"
-                     "3D 70 BA 85 92 3A A0 4C 12 E8 F6 5B A1 F9 45 95"},
+    {0, 0, 0x07, 32,
+     "5A 22 3A D3 0B 3B 8C 66 A2 43 04 8C FC ED 43 0F"
+     "54 E7 52 92 87 D1 51 50 B9 73 13 3A DF AC 6A 2F"},
+    {0, 0, 0x07, 64,
+     "5A 22 3A D3 0B 3B 8C 66 A2 43 04 8C FC ED 43 0F"
+     "54 E7 52 92 87 D1 51 50 B9 73 13 3A DF AC 6A 2F"
+     "FE 27 08 E7 30 61 E0 9A 40 00 16 8B A9 C8 CA 18"
+     "13 19 8F 7B BE D4 98 4B 41 85 F2 C2 58 0E E6 23"},
+    {0, 0, 0x07, 10032,
+     "75 93 A2 80 20 A3 C4 AE 0D 60 5F D6 1F 5E B5 6E"
+     "CC D2 7C C3 D1 2F F0 9F 78 36 97 72 A4 60 C5 5D"},
+    {1, 0, 0x07, 32,
+     "1A C2 D4 50 FC 3B 42 05 D1 9D A7 BF CA 1B 37 51"
+     "3C 08 03 57 7A C7 16 7F 06 FE 2C E1 F0 EF 39 E5"},
+    {17, 0, 0x07, 32,
+     "AC BD 4A A5 75 07 04 3B CE E5 5A D3 F4 85 04 D8"
+     "15 E7 07 FE 82 EE 3D AD 6D 58 52 C8 92 0B 90 5E"},
+    {289, 0, 0x07, 32,
+     "7A 4D E8 B1 D9 27 A6 82 B9 29 61 01 03 F0 E9 64"
+     "55 9B D7 45 42 CF AD 74 0E E3 D9 B0 36 46 9E 0A"},
+    {4913, 0, 0x07, 32,
+     "74 52 ED 0E D8 60 AA 8F E8 E7 96 99 EC E3 24 F8"
+     "D9 32 71 46 36 10 DA 76 80 1E BC EE 4F CA FE 42"},
+    {83521, 0, 0x07, 32,
+     "CA 5F 1F 3E EA C9 92 CD C2 AB EB CA 0E 21 67 65"
+     "DB F7 79 C3 C1 09 46 05 5A 94 AB 32 72 57 35 22"},
+    {1419857, 0, 0x07, 32,
+     "E9 88 19 3F B9 11 9F 11 CD 34 46 79 14 E2 A2 6D"
+     "A9 BD F9 6C 8B EF 07 6A EE AD 1A 89 7B 86 63 83"},
+    {0, 0, 0x0B, 32,
+     "8B 03 5A B8 F8 EA 7B 41 02 17 16 74 58 33 2E 46"
+     "F5 4B E4 FF 83 54 BA F3 68 71 04 A6 D2 4B 0E AB"},
+    {0, 0, 0x06, 32,
+     "C7 90 29 30 6B FA 2F 17 83 6A 3D 65 16 D5 56 63"
+     "40 FE A6 EB 1A 11 39 AD 90 0B 41 24 3C 49 4B 37"},
+    {0, 1, 0x06, 32,
+     "8E C9 C6 64 65 ED 0D 4A 6C 35 D1 35 06 71 8D 68"
+     "7A 25 CB 05 C7 4C CA 1E 42 50 1A BD 83 87 4A 67"},
+    {0, 3, 0x06, 32,
+     "3D 03 98 8B B5 9E 68 18 51 A1 92 F4 29 AE 03 98"
+     "8E 8F 44 4B C0 60 36 A3 F1 A7 D2 CC D7 58 D1 74"},
+    {0, 7, 0x06, 32,
+     "05 D9 AE 67 3D 5F 0E 48 BB 2B 57 E8 80 21 A1 A8"
+     "3D 70 BA 85 92 3A A0 4C 12 E8 F6 5B A1 F9 45 95"},
 };
 
 static uint8_t *tshake_vector_message(const tshake_vector *v, size_t *len) {
@@ -277,8 +285,7 @@ static uint8_t *tshake_vector_message(const tshake_vector *v, size_t *len) {
     }
     *len = v->ff_len;
     uint8_t *m = malloc(v->ff_len + 1);
-    if (m)
-        memset(m, 0xFF, v->ff_len);
+    if (m) memset(m, 0xFF, v->ff_len);
     return m;
 }
 
@@ -303,13 +310,12 @@ static void test_turboshake128_rfc9861_vectors(void) {
         /* Every implementation, the vector in each lane in turn (others get junk). */
         for (size_t i = 0; i < N_IMPLS; i++) {
             const pqcha__keccak_impl *impl = impl_or_skip(impl_names[i], __func__);
-            if (impl == NULL)
-                continue;
+            if (impl == NULL) continue;
             uint8_t *junk = malloc(len + 1);
             uint8_t *junk_out = malloc(v->out_len);
             REQUIRE(junk != NULL && junk_out != NULL);
             fill_random(junk, len + 1);
-            for (unsigned target = 0; target < impl->lanes; target += impl->lanes > 1 ? 3 : 1) {
+            for (unsigned target = 0; target<impl->lanes; target += impl->lanes> 1 ? 3 : 1) {
                 const uint8_t *in[PQCHA__KECCAK_MAX_LANES];
                 uint8_t *out[PQCHA__KECCAK_MAX_LANES];
                 for (unsigned l = 0; l < impl->lanes; l++) {
@@ -319,8 +325,8 @@ static void test_turboshake128_rfc9861_vectors(void) {
                 memset(got, 0, v->out_len);
                 pqcha__turboshake128_lanes(impl, out, v->out_len, in, len, v->ds);
                 if (memcmp(got + v->out_len - want_len, want, want_len) != 0) {
-                    fprintf(stderr, "  %s: TurboSHAKE128 vector %zu wrong in lane %u\n",
-                            impl->name, k, target);
+                    fprintf(stderr, "  %s: TurboSHAKE128 vector %zu wrong in lane %u\n", impl->name,
+                            k, target);
                     CHECK(0);
                 }
             }
@@ -335,7 +341,7 @@ static void test_turboshake128_rfc9861_vectors(void) {
 /* ---- KT128 (RFC 9861 §5) ---- */
 
 typedef struct kt128_vector {
-    size_t msg_len;    /* ptn(msg_len), or if ff_msg, msg_len bytes of 0xFF */
+    size_t msg_len; /* ptn(msg_len), or if ff_msg, msg_len bytes of 0xFF */
     int ff_msg;
     size_t custom_len; /* ptn(custom_len) */
     size_t out_len;    /* the expected value is the LAST 32 or 64 bytes */
@@ -344,8 +350,9 @@ typedef struct kt128_vector {
 
 static const kt128_vector kt128_vectors[] = {
     {0, 0, 0, 32, "1AC2D450FC3B4205D19DA7BFCA1B37513C0803577AC7167F06FE2CE1F0EF39E5"},
-    {0, 0, 0, 64, "1AC2D450FC3B4205D19DA7BFCA1B37513C0803577AC7167F06FE2CE1F0EF39E5"
-                  "4269C056B8C82E48276038B6D292966CC07A3D4645272E31FF38508139EB0A71"},
+    {0, 0, 0, 64,
+     "1AC2D450FC3B4205D19DA7BFCA1B37513C0803577AC7167F06FE2CE1F0EF39E5"
+     "4269C056B8C82E48276038B6D292966CC07A3D4645272E31FF38508139EB0A71"},
     {0, 0, 0, 10032, "E8DC563642F7228C84684C898405D3A834799158C079B12880277A1D28E2FF6D"},
     {1, 0, 0, 32, "2BDA92450E8B147F8A7CB629E784A058EFCA7CF7D8218E02D345DFAA65244A1F"},
     {17, 0, 0, 32, "6BF75FA2239198DB4772E36478F8E19B0F371205F6A9A93A273F51DF37122888"},
@@ -372,18 +379,16 @@ static void test_kt128_rfc9861_vectors(void) {
         uint8_t *custom = ptn(v->custom_len);
         uint8_t *got = malloc(v->out_len);
         REQUIRE(msg != NULL && custom != NULL && got != NULL);
-        if (v->ff_msg)
-            memset(msg, 0xFF, v->msg_len);
+        if (v->ff_msg) memset(msg, 0xFF, v->msg_len);
         for (size_t i = 0; i < N_IMPLS; i++) {
             const pqcha__keccak_impl *impl = impl_or_skip(impl_names[i], __func__);
-            if (impl == NULL)
-                continue;
+            if (impl == NULL) continue;
             memset(got, 0, v->out_len);
             pqcha__k12(impl, got, v->out_len, v->msg_len ? msg : NULL, v->msg_len,
                        v->custom_len ? custom : NULL, v->custom_len);
             if (memcmp(got + v->out_len - want_len, want, want_len) != 0) {
-                fprintf(stderr, "  %s: KT128 vector %zu (|M| %zu, |C| %zu) wrong\n", impl->name,
-                        k, v->msg_len, v->custom_len);
+                fprintf(stderr, "  %s: KT128 vector %zu (|M| %zu, |C| %zu) wrong\n", impl->name, k,
+                        v->msg_len, v->custom_len);
                 CHECK(0);
             }
         }
@@ -427,8 +432,7 @@ static void test_k12_leaf_cvs_equal_between_impls(void) {
     static const size_t counts[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 17, MAX_CHUNKS};
     for (size_t i = 0; i < N_IMPLS; i++) {
         const pqcha__keccak_impl *impl = impl_or_skip(impl_names[i], __func__);
-        if (impl == NULL)
-            continue;
+        if (impl == NULL) continue;
         for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
             uint8_t got[MAX_CHUNKS + 1][PQCHA__K12_CV_LEN];
             memset(got, 0xEE, sizeof got);
@@ -444,8 +448,9 @@ static void test_k12_leaf_cvs_equal_between_impls(void) {
 static void test_k12_scalar_equals_lanes(void) {
     /* Lengths that put the M/C/length_encode boundaries on and around chunk edges,
      * and enough chunks to fill all 8 lanes more than once. */
-    static const size_t msg_lens[] = {8190, 8191, 8192, 8193, 3 * 8192 - 2, 3 * 8192,
-                                      9 * 8192 + 100, 18 * 8192, 25 * 8192 + 8191};
+    static const size_t msg_lens[] = {8190,           8191,         8192,
+                                      8193,           3 * 8192 - 2, 3 * 8192,
+                                      9 * 8192 + 100, 18 * 8192,    25 * 8192 + 8191};
     static const size_t custom_lens[] = {0, 1, 8191, 8192 + 3};
     const size_t max_msg = 25 * 8192 + 8191, max_custom = 8192 + 3;
     uint8_t *msg = malloc(max_msg);
@@ -457,16 +462,15 @@ static void test_k12_scalar_equals_lanes(void) {
     REQUIRE(scalar != NULL);
     for (size_t i = 1; i < N_IMPLS; i++) {
         const pqcha__keccak_impl *impl = impl_or_skip(impl_names[i], __func__);
-        if (impl == NULL)
-            continue;
+        if (impl == NULL) continue;
         for (size_t m = 0; m < sizeof msg_lens / sizeof msg_lens[0]; m++) {
             for (size_t c = 0; c < sizeof custom_lens / sizeof custom_lens[0]; c++) {
                 uint8_t a[40], b[40];
                 pqcha__k12(scalar, a, sizeof a, msg, msg_lens[m], custom, custom_lens[c]);
                 pqcha__k12(impl, b, sizeof b, msg, msg_lens[m], custom, custom_lens[c]);
                 if (memcmp(a, b, sizeof a) != 0) {
-                    fprintf(stderr, "  %s: KT128 |M| %zu |C| %zu differs from scalar\n",
-                            impl->name, msg_lens[m], custom_lens[c]);
+                    fprintf(stderr, "  %s: KT128 |M| %zu |C| %zu differs from scalar\n", impl->name,
+                            msg_lens[m], custom_lens[c]);
                     CHECK(0);
                 }
             }
@@ -494,8 +498,7 @@ static void test_dispatch(void) {
     const pqcha__keccak_impl *avx512 = pqcha__keccak_by_name("avx512");
     CHECK(avx2 == NULL || avx2->lanes == 4);
     CHECK(avx512 == NULL || avx512->lanes == 8);
-    if (avx512 != NULL)
-        CHECK(best == avx512); /* the widest one wins */
+    if (avx512 != NULL) CHECK(best == avx512); /* the widest one wins */
     printf("  note: best Keccak implementation here: %s (%u lanes)\n", best->name, best->lanes);
 }
 

@@ -84,8 +84,19 @@ static void test_generate_all_algorithms(void) {
         size_t der_len = 0;
         CHECK_OK(pqcha_key_public_der(&der, &der_len, key));
         REQUIRE(der != NULL && raw != NULL && der_len == raw_len + 22);
-        const uint8_t alg_id[] = {0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
-                                  0x03, 0x04, 0x03, (uint8_t)(0x11 + i)};
+        const uint8_t alg_id[] = {0x30,
+                                  0x0b,
+                                  0x06,
+                                  0x09,
+                                  0x60,
+                                  0x86,
+                                  0x48,
+                                  0x01,
+                                  0x65,
+                                  0x03,
+                                  0x04,
+                                  0x03,
+                                  (uint8_t)(0x11 + i)};
         CHECK(der[0] == 0x30 && der[1] == 0x82);
         CHECK(memcmp(der + 4, alg_id, sizeof alg_id) == 0);
         CHECK(der[17] == 0x03 && der[21] == 0x00);
@@ -252,8 +263,8 @@ static void test_truncated_pem_is_bad_key(void) {
 enum foreign_form { FOREIGN_PKCS8, FOREIGN_TRADITIONAL, FOREIGN_SPKI };
 
 static char *foreign_pem(const char *type, const char *param, enum foreign_form form, size_t *len) {
-    EVP_PKEY *pkey = param ? EVP_PKEY_Q_keygen(NULL, NULL, type, param)
-                           : EVP_PKEY_Q_keygen(NULL, NULL, type);
+    EVP_PKEY *pkey =
+        param ? EVP_PKEY_Q_keygen(NULL, NULL, type, param) : EVP_PKEY_Q_keygen(NULL, NULL, type);
     BIO *bio = BIO_new(BIO_s_mem());
     char *out = NULL;
     int ok = 0;
@@ -287,7 +298,8 @@ static void test_non_ml_dsa_keys_are_bad_key(void) {
             if (form == FOREIGN_TRADITIONAL && strcmp(foreign[i].type, "EC") != 0)
                 continue; /* only EC has a legacy "EC PRIVATE KEY" form here */
             size_t len = 0;
-            char *pem = foreign_pem(foreign[i].type, foreign[i].param, (enum foreign_form)form, &len);
+            char *pem =
+                foreign_pem(foreign[i].type, foreign[i].param, (enum foreign_form)form, &len);
             REQUIRE(pem != NULL);
             check_rejected(pem, len, PQCHA_ERR_BAD_KEY);
             free(pem);
@@ -384,8 +396,9 @@ static void test_null_handles(void) {
     CHECK_ERR(pqcha_key_public_raw(&raw, &raw_len, NULL), PQCHA_ERR_INVALID_ARGUMENT);
 }
 
-TEST_MAIN(TEST(test_two_pem_blocks_are_bad_key), TEST(test_algorithm_names_and_lengths), TEST(test_generate_all_algorithms),
-          TEST(test_private_pem_round_trip), TEST(test_public_pem_round_trip_and_copy),
+TEST_MAIN(TEST(test_two_pem_blocks_are_bad_key), TEST(test_algorithm_names_and_lengths),
+          TEST(test_generate_all_algorithms), TEST(test_private_pem_round_trip),
+          TEST(test_public_pem_round_trip_and_copy),
           TEST(test_private_pem_of_public_key_is_refused), TEST(test_garbage_is_bad_key),
           TEST(test_truncated_pem_is_bad_key), TEST(test_non_ml_dsa_keys_are_bad_key),
           TEST(test_encrypted_private_key_is_bad_key_without_prompt),

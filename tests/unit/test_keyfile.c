@@ -18,15 +18,13 @@ static const char *tmp_path(const char *name) {
 
 static unsigned file_mode(const char *path) {
     struct stat st;
-    if (lstat(path, &st) != 0)
-        return 0xffffffffu;
+    if (lstat(path, &st) != 0) return 0xffffffffu;
     return (unsigned)(st.st_mode & 07777);
 }
 
 static int write_text(const char *path, const char *data, size_t len) {
     FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return 0;
+    if (f == NULL) return 0;
     size_t n = fwrite(data, 1, len, f);
     return fclose(f) == 0 && n == len;
 }
@@ -37,10 +35,8 @@ static int leftover_temp_files(void) {
     int found = 0;
     struct dirent *e;
     while (d != NULL && (e = readdir(d)) != NULL)
-        if (e->d_name[0] == '.' && strstr(e->d_name, ".pqcha-") != NULL)
-            found++;
-    if (d)
-        closedir(d);
+        if (e->d_name[0] == '.' && strstr(e->d_name, ".pqcha-") != NULL) found++;
+    if (d) closedir(d);
     return found;
 }
 
@@ -232,8 +228,7 @@ static void test_unreadable_key_is_permission_denied(void) {
     pid_t pid = fork();
     if (pid == 0) {
         pqcha_key *got = NULL;
-        if (setgid(65534) != 0 || setuid(65534) != 0)
-            _exit(100);
+        if (setgid(65534) != 0 || setuid(65534) != 0) _exit(100);
         _exit((int)pqcha_key_load(&got, path, NULL));
     }
     int status = 0;
@@ -246,8 +241,7 @@ static void test_unreadable_key_is_permission_denied(void) {
 static void id_of(char out[65], const char *path) {
     pqcha_key *k = NULL;
     out[0] = '\0';
-    if (pqcha_key_load(&k, path, NULL) == PQCHA_OK)
-        snprintf(out, 65, "%s", pqcha_key_id(k));
+    if (pqcha_key_load(&k, path, NULL) == PQCHA_OK) snprintf(out, 65, "%s", pqcha_key_id(k));
     pqcha_key_free(k);
 }
 
@@ -343,7 +337,7 @@ static void test_save_errors(void) {
 }
 
 TEST_MAIN(TEST(test_private_key_is_0600_even_with_umask_0), TEST(test_existing_file_needs_force),
-          TEST(test_forced_save_replaces_a_loose_file_with_0600), TEST(test_symlink_is_not_followed),
-          TEST(test_loose_permissions_are_reported), TEST(test_load_errors),
-          TEST(test_unreadable_key_is_permission_denied), TEST(test_pair), TEST(test_pair_recovery),
-          TEST(test_save_errors))
+          TEST(test_forced_save_replaces_a_loose_file_with_0600),
+          TEST(test_symlink_is_not_followed), TEST(test_loose_permissions_are_reported),
+          TEST(test_load_errors), TEST(test_unreadable_key_is_permission_denied), TEST(test_pair),
+          TEST(test_pair_recovery), TEST(test_save_errors))

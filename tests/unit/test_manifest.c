@@ -7,7 +7,7 @@
 #include "core/manifest.h"
 #include "testutil.h"
 
-#define LEAF ((uint64_t)PQCHA_TREE_LEAF_SIZE)
+#define LEAF    ((uint64_t)PQCHA_TREE_LEAF_SIZE)
 #define HEX64_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define HEX64_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
@@ -33,7 +33,7 @@ static void test_tree_node_shape(void) {
     shape(257 * LEAF, 1, 129);
     shape(512 * LEAF, 1, 256);
     shape(512 * LEAF + 1, 2, 129);
-    shape(UINT64_C(1) << 40, 16, 256); /* 2^24 leaves */
+    shape(UINT64_C(1) << 40, 16, 256);      /* 2^24 leaves */
     shape(PQCHA_MAX_SAFE_INTEGER, 29, 256); /* 2^37 leaves */
     shape(UINT64_MAX, 40, 256);             /* 2^48 leaves */
 }
@@ -48,7 +48,9 @@ static char *dup(const char *s) {
 
 /* Level-0 nodes (leaf digests, FORMAT.md 4.4) and the sha3-256-tree digest
  * of len bytes of a fixed pattern, computed here from the specification. */
-static uint8_t pattern_byte(size_t i) { return (uint8_t)(i * 131u + 17u); }
+static uint8_t pattern_byte(size_t i) {
+    return (uint8_t)(i * 131u + 17u);
+}
 
 static void leaf_nodes(uint64_t len, uint8_t (*nodes)[32], size_t count, uint8_t digest[32]) {
     uint8_t *buf = malloc(1 + LEAF);
@@ -186,8 +188,7 @@ static void test_encoder_refuses_invalid(void) {
 static pqcha_err parse(const char *json) {
     pqcha_manifest *m = NULL;
     pqcha_err err = pqcha_manifest_parse(&m, json, strlen(json));
-    if (err != PQCHA_OK && m != NULL)
-        err = PQCHA_ERR_INTERNAL;
+    if (err != PQCHA_OK && m != NULL) err = PQCHA_ERR_INTERNAL;
     pqcha_manifest_free(m);
     return err;
 }
@@ -199,17 +200,23 @@ static pqcha_err parse_entry(const char *fields) {
     return parse(json);
 }
 
-#define RAW_OK "\"name\": \"a.bin\", \"format\": \"raw\", \"size\": 5, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}"
-#define GG(tensors) "\"name\": \"m.gguf\", \"format\": \"gguf\", \"size\": 4096, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}, \"tensors\": [" tensors "]"
-#define T(name, dtype, shape, offset, size) \
-    "{\"name\": \"" name "\", \"dtype\": \"" dtype "\", \"shape\": " shape ", \"offset\": " offset ", \"size\": " size "}"
+#define RAW_OK                                                                                \
+    "\"name\": \"a.bin\", \"format\": \"raw\", \"size\": 5, \"digest\": {\"sha3-256-tree\": " \
+    "\"" HEX64_A "\"}"
+#define GG(tensors)                                                                                \
+    "\"name\": \"m.gguf\", \"format\": \"gguf\", \"size\": 4096, \"digest\": {\"sha3-256-tree\": " \
+    "\"" HEX64_A "\"}, \"tensors\": [" tensors "]"
+#define T(name, dtype, shape, offset, size)                                                        \
+    "{\"name\": \"" name "\", \"dtype\": \"" dtype "\", \"shape\": " shape ", \"offset\": " offset \
+    ", \"size\": " size "}"
 
 static void test_decode_top_level(void) {
     CHECK_OK(parse("{\"version\": 1, \"files\": []}"));
     CHECK_OK(parse_entry(RAW_OK));
     CHECK_ERR(parse("{\"version\": 1, \"files\": []"), PQCHA_ERR_JSON_SYNTAX);
     CHECK_ERR(parse("[]"), PQCHA_ERR_WRONG_TYPE);
-    CHECK_ERR(parse("{\"version\": 1, \"version\": 1, \"files\": []}"), PQCHA_ERR_JSON_DUPLICATE_KEY);
+    CHECK_ERR(parse("{\"version\": 1, \"version\": 1, \"files\": []}"),
+              PQCHA_ERR_JSON_DUPLICATE_KEY);
     CHECK_ERR(parse("{\"version\": 2, \"files\": [], \"future\": 1}"), PQCHA_ERR_MALFORMED);
     CHECK_ERR(parse("{\"files\": []}"), PQCHA_ERR_MISSING_FIELD);
     CHECK_ERR(parse("{\"version\": 1}"), PQCHA_ERR_MISSING_FIELD);
@@ -218,7 +225,8 @@ static void test_decode_top_level(void) {
     CHECK_ERR(parse("{\"version\": 1, \"files\": {}}"), PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse("{\"version\": 1, \"files\": [1]}"), PQCHA_ERR_WRONG_TYPE);
     /* two entries of one name */
-    CHECK_ERR(parse("{\"version\": 1, \"files\": [{" RAW_OK "}, {" RAW_OK "}]}"), PQCHA_ERR_MALFORMED);
+    CHECK_ERR(parse("{\"version\": 1, \"files\": [{" RAW_OK "}, {" RAW_OK "}]}"),
+              PQCHA_ERR_MALFORMED);
     /* above the file cap */
     size_t n = PQCHA_MAX_MANIFEST_FILES + 1;
     char *big = malloc(64 + 2 * n);
@@ -230,39 +238,51 @@ static void test_decode_top_level(void) {
     CHECK_ERR(parse(big), PQCHA_ERR_TOO_LARGE);
     free(big);
     pqcha_manifest *m = NULL;
-    CHECK_ERR(pqcha_manifest_parse(&m, "{}", (size_t)PQCHA_MAX_MANIFEST_LEN + 1), PQCHA_ERR_TOO_LARGE);
+    CHECK_ERR(pqcha_manifest_parse(&m, "{}", (size_t)PQCHA_MAX_MANIFEST_LEN + 1),
+              PQCHA_ERR_TOO_LARGE);
     CHECK_ERR(pqcha_manifest_parse(NULL, "{}", 2), PQCHA_ERR_INVALID_ARGUMENT);
 }
 
 static void test_decode_file_fields(void) {
     CHECK_ERR(parse_entry(RAW_OK ", \"x\": 1"), PQCHA_ERR_UNKNOWN_FIELD);
-    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5"), PQCHA_ERR_MISSING_FIELD);
+    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5"),
+              PQCHA_ERR_MISSING_FIELD);
     const char *names[] = {"\"\"", "\"a/b\"", "\".\"", "\"..\"", "\"a\\u0001\""};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char fields[512];
         snprintf(fields, sizeof fields,
-                 "\"name\": %s, \"format\": \"raw\", \"size\": 5, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}",
+                 "\"name\": %s, \"format\": \"raw\", \"size\": 5, \"digest\": {\"sha3-256-tree\": "
+                 "\"" HEX64_A "\"}",
                  names[i]);
         CHECK_ERR(parse_entry(fields), PQCHA_ERR_BAD_IDENTIFIER);
     }
-    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"onnx\", \"size\": 5, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}"),
+    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"onnx\", \"size\": 5, \"digest\": "
+                          "{\"sha3-256-tree\": \"" HEX64_A "\"}"),
               PQCHA_ERR_MALFORMED);
-    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": -1, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}"),
+    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": -1, \"digest\": "
+                          "{\"sha3-256-tree\": \"" HEX64_A "\"}"),
               PQCHA_ERR_OUT_OF_RANGE);
-    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 9007199254740992, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}"),
+    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 9007199254740992, "
+                          "\"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}"),
               PQCHA_ERR_OUT_OF_RANGE);
-    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5.0, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}"),
+    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5.0, \"digest\": "
+                          "{\"sha3-256-tree\": \"" HEX64_A "\"}"),
               PQCHA_ERR_WRONG_TYPE);
-    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\", \"k12\": \"" HEX64_A "\"}"),
+    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5, \"digest\": "
+                          "{\"sha3-256-tree\": \"" HEX64_A "\", \"k12\": \"" HEX64_A "\"}"),
               PQCHA_ERR_UNKNOWN_FIELD);
-    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5, \"digest\": {\"sha3-256\": \"" HEX64_A "\"}"),
+    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5, \"digest\": "
+                          "{\"sha3-256\": \"" HEX64_A "\"}"),
               PQCHA_ERR_UNKNOWN_FIELD);
-    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5, \"digest\": {\"sha3-256-tree\": \"AA" HEX64_A "\"}"),
+    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5, \"digest\": "
+                          "{\"sha3-256-tree\": \"AA" HEX64_A "\"}"),
               PQCHA_ERR_BAD_HEX);
-    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5, \"digest\": {\"sha3-256-tree\": \"A" HEX64_A "\"}"),
+    CHECK_ERR(parse_entry("\"name\": \"a\", \"format\": \"raw\", \"size\": 5, \"digest\": "
+                          "{\"sha3-256-tree\": \"A" HEX64_A "\"}"),
               PQCHA_ERR_BAD_HEX);
     CHECK_ERR(parse_entry(RAW_OK ", \"tensors\": []"), PQCHA_ERR_MALFORMED);
-    CHECK_ERR(parse_entry("\"name\": \"m\", \"format\": \"gguf\", \"size\": 5, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}"),
+    CHECK_ERR(parse_entry("\"name\": \"m\", \"format\": \"gguf\", \"size\": 5, \"digest\": "
+                          "{\"sha3-256-tree\": \"" HEX64_A "\"}"),
               PQCHA_ERR_MISSING_FIELD);
 }
 
@@ -273,40 +293,50 @@ static void test_decode_nodes(void) {
     pqcha_hex_encode(n0, nodes[0], 32);
     pqcha_hex_encode(n1, nodes[1], 32);
     pqcha_hex_encode(dhex, digest, 32);
-    snprintf(big, sizeof big, "\"name\": \"a\", \"format\": \"raw\", \"size\": 65537, "
-             "\"digest\": {\"sha3-256-tree\": \"%s\"}", dhex);
-    snprintf(nodes2, sizeof nodes2, "\"nodes\": {\"level\": 0, \"digests\": [\"%s\", \"%s\"]}", n0, n1);
+    snprintf(big, sizeof big,
+             "\"name\": \"a\", \"format\": \"raw\", \"size\": 65537, "
+             "\"digest\": {\"sha3-256-tree\": \"%s\"}",
+             dhex);
+    snprintf(nodes2, sizeof nodes2, "\"nodes\": {\"level\": 0, \"digests\": [\"%s\", \"%s\"]}", n0,
+             n1);
     char fields[2048];
     snprintf(fields, sizeof fields, "%s, %s", big, nodes2);
     CHECK_OK(parse_entry(fields));
     /* swapped nodes do not reproduce the digest */
-    snprintf(fields, sizeof fields, "%s, \"nodes\": {\"level\": 0, \"digests\": [\"%s\", \"%s\"]}", big, n1, n0);
+    snprintf(fields, sizeof fields, "%s, \"nodes\": {\"level\": 0, \"digests\": [\"%s\", \"%s\"]}",
+             big, n1, n0);
     CHECK_ERR(parse_entry(fields), PQCHA_ERR_INCONSISTENT_CLAIMS);
     /* absent nodes are accepted (a producer that records none) */
     CHECK_OK(parse_entry(big));
     /* a single leaf has no nodes */
     snprintf(fields, sizeof fields, "%s, %s", RAW_OK, nodes2);
     CHECK_ERR(parse_entry(fields), PQCHA_ERR_INCONSISTENT_CLAIMS);
-    snprintf(fields, sizeof fields, "%s, \"nodes\": {\"level\": 1, \"digests\": [\"" HEX64_A "\", \"" HEX64_B "\"]}", big);
+    snprintf(fields, sizeof fields,
+             "%s, \"nodes\": {\"level\": 1, \"digests\": [\"" HEX64_A "\", \"" HEX64_B "\"]}", big);
     CHECK_ERR(parse_entry(fields), PQCHA_ERR_INCONSISTENT_CLAIMS);
-    snprintf(fields, sizeof fields, "%s, \"nodes\": {\"level\": 0, \"digests\": [\"" HEX64_A "\"]}", big);
+    snprintf(fields, sizeof fields, "%s, \"nodes\": {\"level\": 0, \"digests\": [\"" HEX64_A "\"]}",
+             big);
     CHECK_ERR(parse_entry(fields), PQCHA_ERR_INCONSISTENT_CLAIMS);
     snprintf(fields, sizeof fields, "%s, \"nodes\": {\"level\": 0, \"digests\": []}", big);
     CHECK_ERR(parse_entry(fields), PQCHA_ERR_INCONSISTENT_CLAIMS);
-    snprintf(fields, sizeof fields, "%s, \"nodes\": {\"level\": 0, \"digests\": [\"" HEX64_A "\", 1]}", big);
+    snprintf(fields, sizeof fields,
+             "%s, \"nodes\": {\"level\": 0, \"digests\": [\"" HEX64_A "\", 1]}", big);
     CHECK_ERR(parse_entry(fields), PQCHA_ERR_WRONG_TYPE);
-    snprintf(fields, sizeof fields, "%s, \"nodes\": {\"level\": 0, \"digests\": [\"" HEX64_A "\", \"ab\"]}", big);
+    snprintf(fields, sizeof fields,
+             "%s, \"nodes\": {\"level\": 0, \"digests\": [\"" HEX64_A "\", \"ab\"]}", big);
     CHECK_ERR(parse_entry(fields), PQCHA_ERR_BAD_HEX);
     snprintf(fields, sizeof fields, "%s, \"nodes\": {\"level\": 0}", big);
     CHECK_ERR(parse_entry(fields), PQCHA_ERR_MISSING_FIELD);
-    snprintf(fields, sizeof fields, "%s, \"nodes\": {\"level\": 0, \"digests\": [], \"x\": 1}", big);
+    snprintf(fields, sizeof fields, "%s, \"nodes\": {\"level\": 0, \"digests\": [], \"x\": 1}",
+             big);
     CHECK_ERR(parse_entry(fields), PQCHA_ERR_UNKNOWN_FIELD);
     snprintf(fields, sizeof fields, "%s, \"nodes\": []", big);
     CHECK_ERR(parse_entry(fields), PQCHA_ERR_WRONG_TYPE);
     /* more digests than any file has nodes */
     char *many = malloc(257 * 3 + 256);
     REQUIRE(many != NULL);
-    strcpy(many, "\"name\": \"a\", \"format\": \"raw\", \"size\": 65537, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}, \"nodes\": {\"level\": 0, \"digests\": [");
+    strcpy(many, "\"name\": \"a\", \"format\": \"raw\", \"size\": 65537, \"digest\": "
+                 "{\"sha3-256-tree\": \"" HEX64_A "\"}, \"nodes\": {\"level\": 0, \"digests\": [");
     for (int i = 0; i < 257; i++)
         strcat(many, i ? ",0" : "0");
     strcat(many, "]}");
@@ -319,44 +349,57 @@ static void test_decode_nodes(void) {
 }
 
 static void test_decode_tensors(void) {
-    CHECK_OK(parse_entry(GG(T("a", "F32", "[4]", "1024", "16") ", " T("b", "Q8_0", "[64, 2]", "1040", "136"))));
+    CHECK_OK(parse_entry(
+        GG(T("a", "F32", "[4]", "1024", "16") ", " T("b", "Q8_0", "[64, 2]", "1040", "136"))));
     CHECK_OK(parse_entry(GG("")));
-    CHECK_ERR(parse_entry(GG(T("a", "F32", "[4]", "1024", "16") ", " T("a", "F32", "[4]", "2048", "16"))),
-              PQCHA_ERR_MALFORMED); /* duplicate name */
-    CHECK_ERR(parse_entry(GG(T("a", "F32", "[4]", "1024", "16") ", " T("b", "F32", "[4]", "1032", "16"))),
-              PQCHA_ERR_MALFORMED); /* overlap */
-    CHECK_ERR(parse_entry(GG(T("a", "F32", "[4]", "2048", "16") ", " T("b", "F32", "[4]", "1024", "16"))),
-              PQCHA_ERR_MALFORMED); /* out of order */
+    CHECK_ERR(
+        parse_entry(GG(T("a", "F32", "[4]", "1024", "16") ", " T("a", "F32", "[4]", "2048", "16"))),
+        PQCHA_ERR_MALFORMED); /* duplicate name */
+    CHECK_ERR(
+        parse_entry(GG(T("a", "F32", "[4]", "1024", "16") ", " T("b", "F32", "[4]", "1032", "16"))),
+        PQCHA_ERR_MALFORMED); /* overlap */
+    CHECK_ERR(
+        parse_entry(GG(T("a", "F32", "[4]", "2048", "16") ", " T("b", "F32", "[4]", "1024", "16"))),
+        PQCHA_ERR_MALFORMED); /* out of order */
     CHECK_ERR(parse_entry(GG(T("a", "F32", "[4]", "4090", "16"))), PQCHA_ERR_INCONSISTENT_CLAIMS);
     CHECK_ERR(parse_entry(GG(T("a", "F32", "[4]", "1024", "17"))), PQCHA_ERR_INCONSISTENT_CLAIMS);
-    CHECK_ERR(parse_entry(GG(T("a", "Q4_2", "[32]", "1024", "16"))), PQCHA_ERR_UNSUPPORTED_ALGORITHM);
-    CHECK_ERR(parse_entry(GG(T("a", "F8_E4M3", "[4]", "1024", "4"))), PQCHA_ERR_UNSUPPORTED_ALGORITHM);
+    CHECK_ERR(parse_entry(GG(T("a", "Q4_2", "[32]", "1024", "16"))),
+              PQCHA_ERR_UNSUPPORTED_ALGORITHM);
+    CHECK_ERR(parse_entry(GG(T("a", "F8_E4M3", "[4]", "1024", "4"))),
+              PQCHA_ERR_UNSUPPORTED_ALGORITHM);
     CHECK_ERR(parse_entry(GG(T("a", "F32", "[1, 1, 1, 1, 4]", "1024", "16"))), PQCHA_ERR_MALFORMED);
     CHECK_ERR(parse_entry(GG(T("a", "F32", "[]", "1024", "4"))), PQCHA_ERR_MALFORMED);
-    CHECK_ERR(parse_entry(GG(T("a", "F32", "[1, 1, 1, 1, 1, 1, 1, 1, 4]", "1024", "16"))), PQCHA_ERR_TOO_LARGE);
+    CHECK_ERR(parse_entry(GG(T("a", "F32", "[1, 1, 1, 1, 1, 1, 1, 1, 4]", "1024", "16"))),
+              PQCHA_ERR_TOO_LARGE);
     CHECK_ERR(parse_entry(GG(T("a", "Q8_0", "[33]", "1024", "34"))), PQCHA_ERR_MALFORMED);
     CHECK_ERR(parse_entry(GG(T("", "F32", "[4]", "1024", "16"))), PQCHA_ERR_BAD_IDENTIFIER);
     CHECK_ERR(parse_entry(GG(T("a", "F32", "[4]", "\"1024\"", "16"))), PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse_entry(GG(T("a", "F32", "[-4]", "1024", "16"))), PQCHA_ERR_OUT_OF_RANGE);
-    CHECK_ERR(parse_entry(GG("{\"name\": \"a\", \"dtype\": \"F32\", \"shape\": [4], \"offset\": 0}")),
-              PQCHA_ERR_MISSING_FIELD);
-    CHECK_ERR(parse_entry(GG("{\"name\": \"a\", \"dtype\": \"F32\", \"shape\": [4], \"offset\": 0, \"size\": 16, \"x\": 0}")),
+    CHECK_ERR(
+        parse_entry(GG("{\"name\": \"a\", \"dtype\": \"F32\", \"shape\": [4], \"offset\": 0}")),
+        PQCHA_ERR_MISSING_FIELD);
+    CHECK_ERR(parse_entry(GG("{\"name\": \"a\", \"dtype\": \"F32\", \"shape\": [4], \"offset\": 0, "
+                             "\"size\": 16, \"x\": 0}")),
               PQCHA_ERR_UNKNOWN_FIELD);
     CHECK_ERR(parse_entry(GG("[]")), PQCHA_ERR_WRONG_TYPE);
     /* safetensors rules for safetensors files */
-    CHECK_OK(parse_entry("\"name\": \"m.safetensors\", \"format\": \"safetensors\", \"size\": 100, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}, \"tensors\": ["
-                         T("s", "I64", "[]", "80", "8") ", " T("t", "F8_E4M3", "[2, 2, 1, 1, 1, 1, 1, 3]", "88", "12") "]"));
-    CHECK_ERR(parse_entry("\"name\": \"m.safetensors\", \"format\": \"safetensors\", \"size\": 100, \"digest\": {\"sha3-256-tree\": \"" HEX64_A "\"}, \"tensors\": ["
-                          T("q", "Q8_0", "[32]", "80", "34") "]"),
+    CHECK_OK(parse_entry("\"name\": \"m.safetensors\", \"format\": \"safetensors\", \"size\": 100, "
+                         "\"digest\": {\"sha3-256-tree\": \"" HEX64_A
+                         "\"}, \"tensors\": [" T("s", "I64", "[]", "80", "8") ", " T(
+                             "t", "F8_E4M3", "[2, 2, 1, 1, 1, 1, 1, 3]", "88", "12") "]"));
+    CHECK_ERR(parse_entry("\"name\": \"m.safetensors\", \"format\": \"safetensors\", \"size\": "
+                          "100, \"digest\": {\"sha3-256-tree\": \"" HEX64_A
+                          "\"}, \"tensors\": [" T("q", "Q8_0", "[32]", "80", "34") "]"),
               PQCHA_ERR_UNSUPPORTED_ALGORITHM);
 }
 
 /* Tensor digests and gaps: all tensors or none carry a digest, exactly when
  * "gaps" is present, and the gaps are the bytes outside tensors. */
 #define D "\"digest\": {\"sha3-256-tree\": \"" HEX64_B "\"}"
-#define TD(name, offset, size) \
-    "{\"name\": \"" name "\", \"dtype\": \"I8\", \"shape\": [" size "], \"offset\": " offset ", \"size\": " size ", " D "}"
-#define GAP(offset, size) "{\"offset\": " offset ", \"size\": " size ", " D "}"
+#define TD(name, offset, size)                                                               \
+    "{\"name\": \"" name "\", \"dtype\": \"I8\", \"shape\": [" size "], \"offset\": " offset \
+    ", \"size\": " size ", " D "}"
+#define GAP(offset, size)  "{\"offset\": " offset ", \"size\": " size ", " D "}"
 #define GGD(tensors, gaps) GG(tensors) ", \"gaps\": [" gaps "]"
 
 static void test_decode_tensor_digests(void) {
@@ -367,23 +410,26 @@ static void test_decode_tensor_digests(void) {
               PQCHA_ERR_INCONSISTENT_CLAIMS); /* the tail after a is missing */
     CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16"), GAP("0", "1024") ", " GAP("1040", "3055"))),
               PQCHA_ERR_INCONSISTENT_CLAIMS);
-    CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16"), GAP("0", "1024") ", " GAP("1040", "3056") ", " GAP("4096", "1"))),
+    CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16"),
+                              GAP("0", "1024") ", " GAP("1040", "3056") ", " GAP("4096", "1"))),
               PQCHA_ERR_INCONSISTENT_CLAIMS);
     CHECK_ERR(parse_entry(GGD(TD("a", "0", "16"), GAP("0", "16") ", " GAP("16", "4080"))),
               PQCHA_ERR_INCONSISTENT_CLAIMS); /* a gap over a tensor */
     CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16") ", " T("b", "I8", "[8]", "1056", "8"),
                               GAP("0", "1024") ", " GAP("1040", "16") ", " GAP("1064", "3032"))),
-              PQCHA_ERR_MALFORMED); /* b without a digest */
+              PQCHA_ERR_MALFORMED);                                         /* b without a digest */
     CHECK_ERR(parse_entry(GG(TD("a", "1024", "16"))), PQCHA_ERR_MALFORMED); /* digests, no gaps */
-    CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16"), "{\"offset\": 0, \"size\": 1024, " D ", \"x\": 1}")),
-              PQCHA_ERR_UNKNOWN_FIELD);
+    CHECK_ERR(
+        parse_entry(GGD(TD("a", "1024", "16"), "{\"offset\": 0, \"size\": 1024, " D ", \"x\": 1}")),
+        PQCHA_ERR_UNKNOWN_FIELD);
     CHECK_ERR(parse_entry(GGD(TD("a", "1024", "16"), "{\"offset\": 0, \"size\": 1024}")),
               PQCHA_ERR_MISSING_FIELD);
     CHECK_ERR(parse_entry(RAW_OK ", \"gaps\": []"), PQCHA_ERR_MALFORMED);
-    CHECK_ERR(parse_entry(GGD("{\"name\": \"a\", \"dtype\": \"I8\", \"shape\": [16], \"offset\": 1024, "
-                              "\"size\": 16, \"digest\": {\"sha3-256\": \"" HEX64_B "\"}}",
-                              GAP("0", "1024") ", " GAP("1040", "3056"))),
-              PQCHA_ERR_UNKNOWN_FIELD); /* tensor digests are sha3-256-tree only */
+    CHECK_ERR(
+        parse_entry(GGD("{\"name\": \"a\", \"dtype\": \"I8\", \"shape\": [16], \"offset\": 1024, "
+                        "\"size\": 16, \"digest\": {\"sha3-256\": \"" HEX64_B "\"}}",
+                        GAP("0", "1024") ", " GAP("1040", "3056"))),
+        PQCHA_ERR_UNKNOWN_FIELD); /* tensor digests are sha3-256-tree only */
 }
 
 /* ---- pqcha_manifest_add_file ---- */
@@ -395,7 +441,10 @@ static const char *write_temp(const char *name, const void *data, size_t len) {
     snprintf(p, sizeof path[0], "%s/%s", testutil_tmpdir(), name);
     FILE *f = fopen(p, "wb");
     if (!f) return NULL;
-    if (len && fwrite(data, 1, len, f) != len) { fclose(f); return NULL; }
+    if (len && fwrite(data, 1, len, f) != len) {
+        fclose(f);
+        return NULL;
+    }
     fclose(f);
     return p;
 }
@@ -509,27 +558,34 @@ static void test_add_file_errors(void) {
 
     /* Malformed model files fail with the parser's exact code. */
     size_t len = 0;
-    uint8_t *st = safetensors_bytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 12, &len);
+    uint8_t *st = safetensors_bytes(
+        "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 12, &len);
     REQUIRE(st != NULL);
-    CHECK_ERR(pqcha_manifest_add_file(m, write_temp("short.safetensors", st, len), 1), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(pqcha_manifest_add_file(m, write_temp("short.safetensors", st, len), 1),
+              PQCHA_ERR_OUT_OF_RANGE);
     free(st);
-    st = safetensors_bytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}", 16, &len);
+    st = safetensors_bytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}", 16,
+                           &len);
     REQUIRE(st != NULL);
-    CHECK_ERR(pqcha_manifest_add_file(m, write_temp("bad.safetensors", st, len), 1), PQCHA_ERR_JSON_SYNTAX);
+    CHECK_ERR(pqcha_manifest_add_file(m, write_temp("bad.safetensors", st, len), 1),
+              PQCHA_ERR_JSON_SYNTAX);
     free(st);
     static const uint8_t gguf_v1[24] = {'G', 'G', 'U', 'F', 1};
     CHECK_ERR(pqcha_manifest_add_file(m, write_temp("old.gguf", gguf_v1, sizeof gguf_v1), 1),
               PQCHA_ERR_UNSUPPORTED_ALGORITHM);
     /* An unknown dtype is explained: the tensor and the dtype. */
-    st = safetensors_bytes("{\"w\":{\"dtype\":\"F4\",\"shape\":[4],\"data_offsets\":[0,2]}}", 2, &len);
+    st = safetensors_bytes("{\"w\":{\"dtype\":\"F4\",\"shape\":[4],\"data_offsets\":[0,2]}}", 2,
+                           &len);
     REQUIRE(st != NULL);
     CHECK_ERR(pqcha_manifest_add_file(m, write_temp("new.safetensors", st, len), 1),
               PQCHA_ERR_UNSUPPORTED_ALGORITHM);
-    CHECK_STR(pqcha_manifest_error_detail(m), "tensor 'w' has dtype 'F4', which safetensors does not define");
+    CHECK_STR(pqcha_manifest_error_detail(m),
+              "tensor 'w' has dtype 'F4', which safetensors does not define");
     free(st);
     static const uint8_t gguf_short[10] = {'G', 'G', 'U', 'F', 3};
-    CHECK_ERR(pqcha_manifest_add_file(m, write_temp("short.gguf", gguf_short, sizeof gguf_short), 1),
-              PQCHA_ERR_MALFORMED);
+    CHECK_ERR(
+        pqcha_manifest_add_file(m, write_temp("short.gguf", gguf_short, sizeof gguf_short), 1),
+        PQCHA_ERR_MALFORMED);
     /* An empty file and a file that merely starts like neither are raw. */
     CHECK_OK(pqcha_manifest_add_file(m, write_temp("empty", "", 0), 1));
     CHECK_OK(pqcha_manifest_add_file(m, write_temp("text", "{\"a\": 1}\n", 9), 1));

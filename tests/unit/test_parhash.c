@@ -73,7 +73,8 @@ static void test_tree_structure_by_hand(void) {
     memcpy(pair, n01, 32), memcpy(pair + 32, l[2], 32);
     sha3(top, &one, 1, pair, 64);
     bound[0] = 0x02;
-    for (int i = 0; i < 8; i++) bound[1 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        bound[1 + i] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
     memcpy(bound + 9, top, 32);
     CHECK_OK(pqcha_sha3_256(want, bound, sizeof bound));
     engine_digest(got, PQCHA_DIGEST_SHA3_256_TREE, data, len, 1, NULL, leaf, 0);
@@ -109,16 +110,18 @@ static void check_invariance(pqcha_digest_alg alg, size_t leaf, const size_t *le
 }
 
 static void test_tree_invariance(void) {
-    static const size_t lens[] = {LEAF + 1, 2 * LEAF, 2 * LEAF + 1, 3 * LEAF - 1, 8 * LEAF,
-                                  9 * LEAF + 5, 17 * LEAF + 3, 70 * LEAF + 11 /* > one batch */};
+    static const size_t lens[] = {LEAF + 1,      2 * LEAF,      2 * LEAF + 1,
+                                  3 * LEAF - 1,  8 * LEAF,      9 * LEAF + 5,
+                                  17 * LEAF + 3, 70 * LEAF + 11 /* > one batch */};
     check_invariance(PQCHA_DIGEST_SHA3_256_TREE, LEAF, lens, sizeof lens / sizeof lens[0]);
     static const size_t small_leaf_lens[] = {8193, 3 * 8192, 1000 * 8192 + 1};
     check_invariance(PQCHA_DIGEST_SHA3_256_TREE, 8192, small_leaf_lens, 3);
 }
 
 static void test_k12_matches_reference(void) {
-    static const size_t lens[] = {0, 1, 8191, 8192, 8193, 16383, 16384, 16385, 3 * 8192 + 1,
-                                  600 * 8192 - 1 /* more than one batch */};
+    static const size_t lens[] = {
+        0,     1,     8191,  8192,         8193,
+        16383, 16384, 16385, 3 * 8192 + 1, 600 * 8192 - 1 /* more than one batch */};
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
         uint8_t *data = pattern(lens[i], (uint32_t)(lens[i] + 99));
         uint8_t want[32], got[32];
@@ -173,7 +176,6 @@ static void test_names_and_misuse(void) {
     CHECK(strcmp(impl, "avx512") == 0 || strcmp(impl, "avx2") == 0 || strcmp(impl, "scalar") == 0);
 }
 
-
 /* ---- node digests (FORMAT.md 4.5) ---- */
 
 static void test_node_shape(void) {
@@ -214,7 +216,8 @@ static void ref_mth(uint8_t out[32], uint8_t (*h)[32], size_t n) {
         return;
     }
     size_t split = 1;
-    while (split * 2 < n) split *= 2;
+    while (split * 2 < n)
+        split *= 2;
     uint8_t pair[64], one = 0x01;
     ref_mth(pair, h, split);
     ref_mth(pair + 32, h + split, n - split);
@@ -225,7 +228,7 @@ static void ref_mth(uint8_t out[32], uint8_t (*h)[32], size_t n) {
 static uint8_t (*ref_nodes(const uint8_t *data, size_t len, size_t leaf, unsigned *level,
                            size_t *count))[32] {
     size_t m = (len - 1) / leaf + 1;
-    uint8_t (*leaves)[32] = malloc(m * 32);
+    uint8_t(*leaves)[32] = malloc(m * 32);
     uint8_t *buf = malloc(leaf + 1);
     for (size_t i = 0; i < m; i++) {
         size_t n = i + 1 < m ? leaf : len - i * leaf;
@@ -235,9 +238,10 @@ static uint8_t (*ref_nodes(const uint8_t *data, size_t len, size_t leaf, unsigne
     }
     free(buf);
     unsigned k = 0;
-    while ((m + ((size_t)1 << k) - 1) >> k > 256) k++;
+    while ((m + ((size_t)1 << k) - 1) >> k > 256)
+        k++;
     size_t width = (size_t)1 << k, c = (m + width - 1) / width;
-    uint8_t (*nodes)[32] = malloc(c * 32);
+    uint8_t(*nodes)[32] = malloc(c * 32);
     for (size_t i = 0; i < c; i++)
         ref_mth(nodes[i], leaves + i * width, i + 1 < c ? width : m - i * width);
     free(leaves);
@@ -248,7 +252,8 @@ static uint8_t (*ref_nodes(const uint8_t *data, size_t len, size_t leaf, unsigne
 
 /* Digest and nodes via the engine with the length announced. */
 static void engine_nodes(uint8_t digest[32], uint8_t **nodes, size_t *count, unsigned *level,
-                         const uint8_t *data, size_t len, size_t leaf, unsigned threads, size_t chunk) {
+                         const uint8_t *data, size_t len, size_t leaf, unsigned threads,
+                         size_t chunk) {
     pqcha__parhash *ph = NULL;
     *nodes = NULL;
     *count = 0;
@@ -274,7 +279,8 @@ static void engine_nodes(uint8_t digest[32], uint8_t **nodes, size_t *count, uns
  * leaves the digest unchanged, and threads and chunking change nothing. */
 static void test_nodes_many_sizes(void) {
     const size_t leaf = 8192;
-    static const size_t leaves[] = {2, 3, 128, 255, 256, 257, 258, 511, 512, 513, 767, 1024, 1025, 2049};
+    static const size_t leaves[] = {2,   3,   128, 255, 256,  257,  258,
+                                    511, 512, 513, 767, 1024, 1025, 2049};
     static const size_t extras[] = {0, 1, 8191};
     uint8_t *data = pattern(2050 * leaf, 5);
     for (size_t i = 0; i < sizeof leaves / sizeof leaves[0]; i++) {
@@ -282,7 +288,7 @@ static void test_nodes_many_sizes(void) {
             size_t len = (leaves[i] - (extras[e] ? 1 : 0)) * leaf + extras[e];
             unsigned want_level, level = 0;
             size_t want_count, count = 0;
-            uint8_t (*want)[32] = ref_nodes(data, len, leaf, &want_level, &want_count);
+            uint8_t(*want)[32] = ref_nodes(data, len, leaf, &want_level, &want_count);
             uint8_t plain[32], digest[32], again[32], *nodes = NULL;
             engine_digest(plain, PQCHA_DIGEST_SHA3_256_TREE, data, len, 1, NULL, leaf, 0);
             engine_nodes(digest, &nodes, &count, &level, data, len, leaf, 1, 0);
@@ -324,7 +330,8 @@ static void test_hasher_nodes_public_api(void) {
     CHECK_OK(pqcha_hasher_final(h, digest, sizeof digest));
     CHECK(memcmp(digest, plain, 32) == 0);
     CHECK(pqcha_hasher_node_count(h) == 129 && pqcha_hasher_node_level(h) == 1);
-    CHECK_OK(pqcha__tree_root_from_nodes(pqcha_hasher_nodes(h), pqcha_hasher_node_count(h), len, again));
+    CHECK_OK(
+        pqcha__tree_root_from_nodes(pqcha_hasher_nodes(h), pqcha_hasher_node_count(h), len, again));
     CHECK(memcmp(again, digest, 32) == 0);
     /* A wrong count or length is refused, never silently recomputed. */
     CHECK_ERR(pqcha__tree_root_from_nodes(pqcha_hasher_nodes(h), 128, len, again),

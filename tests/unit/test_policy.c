@@ -5,7 +5,7 @@
 #include "core/policy_internal.h"
 #include "testutil.h"
 
-#define D64 "33bad5430899ed6f8beaf3e732b2a2cad1d40b7c9de0cfcdc7e0bc0756803a10"
+#define D64       "33bad5430899ed6f8beaf3e732b2a2cad1d40b7c9de0cfcdc7e0bc0756803a10"
 #define D64_UPPER "33BAD5430899ED6F8BEAF3E732B2A2CAD1D40B7C9DE0CFCDC7E0BC0756803A10"
 /* A minimal valid workload set, used where a test varies something else. */
 #define WORKLOADS "\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}"
@@ -128,7 +128,8 @@ static void test_minimal_policy_defaults(void) {
     CHECK_OK(parse(" { \"workloads\" : {\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}},"
                    "\"maxSkewSeconds\":0,\"maxLifetimeSeconds\":604800,\"version\":1,"
                    "\"trustedKeys\":[]}\n"));
-    CHECK_OK(parse("{\"version\":1,\"maxSkewSeconds\":604800,\"maxLifetimeSeconds\":1," WORKLOADS "}"));
+    CHECK_OK(
+        parse("{\"version\":1,\"maxSkewSeconds\":604800,\"maxLifetimeSeconds\":1," WORKLOADS "}"));
 }
 
 static void test_duplicate_keys(void) {
@@ -149,9 +150,10 @@ static void test_duplicate_keys(void) {
 
 static void test_unknown_fields(void) {
     CHECK_ERR(parse("{\"version\":1,\"strict\":false," WORKLOADS "}"), PQCHA_ERR_UNKNOWN_FIELD);
-    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"expectedHash\":\"x\",\"regions\":{\"r\":"
-                    "{\"sha3-256\":\"" D64 "\"}}}}}"),
-              PQCHA_ERR_UNKNOWN_FIELD);
+    CHECK_ERR(
+        parse("{\"version\":1,\"workloads\":{\"w\":{\"expectedHash\":\"x\",\"regions\":{\"r\":"
+              "{\"sha3-256\":\"" D64 "\"}}}}}"),
+        PQCHA_ERR_UNKNOWN_FIELD);
     /* Inside a digest set the keys are algorithm names: an unknown one is a
      * meaningless policy, not an extension point. */
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
@@ -172,7 +174,8 @@ static void test_wrong_types(void) {
     CHECK_ERR(parse("{\"version\":true," WORKLOADS "}"), PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse("{\"version\":1,\"trustedKeys\":\"pem\"," WORKLOADS "}"), PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse("{\"version\":1,\"trustedKeys\":[1]," WORKLOADS "}"), PQCHA_ERR_WRONG_TYPE);
-    CHECK_ERR(parse("{\"version\":1,\"maxSkewSeconds\":\"60\"," WORKLOADS "}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"maxSkewSeconds\":\"60\"," WORKLOADS "}"),
+              PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse("{\"version\":1,\"maxLifetimeSeconds\":3600.5," WORKLOADS "}"),
               PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse("{\"version\":1,\"allowedSignatureAlgorithms\":\"ML-DSA-65\"," WORKLOADS "}"),
@@ -192,7 +195,8 @@ static void test_wrong_types(void) {
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"allowExtraRegions\":1,"
                     "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}"),
               PQCHA_ERR_WRONG_TYPE);
-    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":[]}}}"), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":[]}}}"),
+              PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":\"" D64 "\"}}}}"),
               PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":1}}}}}"),
@@ -210,7 +214,8 @@ static void test_version(void) {
 
 static void test_meaningless_policies(void) {
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{}}"), PQCHA_ERR_BAD_POLICY);
-    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{}}}}"), PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{}}}}"),
+              PQCHA_ERR_BAD_POLICY);
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{}}}}}"),
               PQCHA_ERR_BAD_POLICY);
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha256\":\"" D64
@@ -229,11 +234,14 @@ static void test_meaningless_policies(void) {
 }
 
 static void test_bad_hex(void) {
-    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64_UPPER
-                    "\"}}}}}"),
-              PQCHA_ERR_BAD_HEX);
-    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"abcd\"}}}}}"),
-              PQCHA_ERR_BAD_HEX);
+    CHECK_ERR(
+        parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64_UPPER
+              "\"}}}}}"),
+        PQCHA_ERR_BAD_HEX);
+    CHECK_ERR(
+        parse(
+            "{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"abcd\"}}}}}"),
+        PQCHA_ERR_BAD_HEX);
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
                     "00\"}}}}}"),
               PQCHA_ERR_BAD_HEX);
@@ -246,9 +254,11 @@ static void test_bad_hex(void) {
 }
 
 static void test_ranges(void) {
-    CHECK_ERR(parse("{\"version\":1,\"maxSkewSeconds\":604801," WORKLOADS "}"), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(parse("{\"version\":1,\"maxSkewSeconds\":604801," WORKLOADS "}"),
+              PQCHA_ERR_OUT_OF_RANGE);
     CHECK_ERR(parse("{\"version\":1,\"maxSkewSeconds\":-1," WORKLOADS "}"), PQCHA_ERR_OUT_OF_RANGE);
-    CHECK_ERR(parse("{\"version\":1,\"maxLifetimeSeconds\":0," WORKLOADS "}"), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(parse("{\"version\":1,\"maxLifetimeSeconds\":0," WORKLOADS "}"),
+              PQCHA_ERR_OUT_OF_RANGE);
     CHECK_ERR(parse("{\"version\":1,\"maxLifetimeSeconds\":99999999999999999999," WORKLOADS "}"),
               PQCHA_ERR_OUT_OF_RANGE);
 }
@@ -257,9 +267,10 @@ static void test_identifiers(void) {
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
                     "\"}}}}}"),
               PQCHA_ERR_BAD_IDENTIFIER);
-    CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\\u0001\":{\"sha3-256\":\"" D64
-                    "\"}}}}}"),
-              PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(
+        parse("{\"version\":1,\"workloads\":{\"w\":{\"regions\":{\"r\\u0001\":{\"sha3-256\":\"" D64
+              "\"}}}}}"),
+        PQCHA_ERR_BAD_IDENTIFIER);
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"w\":{\"platform\":\"\",\"regions\":{\"r\":"
                     "{\"sha3-256\":\"" D64 "\"}}}}}"),
               PQCHA_ERR_BAD_IDENTIFIER);
@@ -269,19 +280,26 @@ static void test_identifiers(void) {
     char long_id[PQCHA_MAX_ID_LEN + 2];
     memset(long_id, 'p', sizeof long_id - 1);
     long_id[sizeof long_id - 1] = '\0';
-    snprintf(text, sizeof text, "{\"version\":1,\"workloads\":{\"w\":{\"platform\":\"%s\","
-             "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}", long_id);
+    snprintf(text, sizeof text,
+             "{\"version\":1,\"workloads\":{\"w\":{\"platform\":\"%s\","
+             "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}",
+             long_id);
     CHECK_ERR(parse(text), PQCHA_ERR_BAD_IDENTIFIER);
-    snprintf(text, sizeof text, "{\"version\":1,\"workloads\":{\"%s\":{"
-             "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}", long_id);
+    snprintf(text, sizeof text,
+             "{\"version\":1,\"workloads\":{\"%s\":{"
+             "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}",
+             long_id);
     CHECK_ERR(parse(text), PQCHA_ERR_BAD_IDENTIFIER);
     long_id[PQCHA_MAX_ID_LEN] = '\0';
-    snprintf(text, sizeof text, "{\"version\":1,\"workloads\":{\"w\":{\"platform\":\"%s\","
-             "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}", long_id);
+    snprintf(text, sizeof text,
+             "{\"version\":1,\"workloads\":{\"w\":{\"platform\":\"%s\","
+             "\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}",
+             long_id);
     CHECK_OK(parse(text));
     /* An embedded NUL must never alias two ids (whichever layer refuses it). */
-    CHECK(parse("{\"version\":1,\"workloads\":{\"w\\u0000x\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
-                "\"}}}}}") != PQCHA_OK);
+    CHECK(
+        parse("{\"version\":1,\"workloads\":{\"w\\u0000x\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
+              "\"}}}}}") != PQCHA_OK);
 }
 
 static void test_keys(void) {
@@ -326,9 +344,9 @@ static void test_sizes(void) {
     REQUIRE(many != NULL);
     int n = snprintf(many, cap, "{\"version\":1,\"workloads\":{");
     for (int i = 0; i < 1025 && n > 0 && (size_t)n < cap; i++)
-        n += snprintf(many + n, cap - (size_t)n,
-                      "%s\"w%d\":{\"regions\":{\"r\":{\"sha3-256\":\"%s\"}}}", i ? "," : "", i,
-                      D64);
+        n +=
+            snprintf(many + n, cap - (size_t)n,
+                     "%s\"w%d\":{\"regions\":{\"r\":{\"sha3-256\":\"%s\"}}}", i ? "," : "", i, D64);
     REQUIRE(n > 0 && (size_t)n + 3 <= cap);
     snprintf(many + n, cap - (size_t)n, "}}");
     CHECK_ERR(parse(many), PQCHA_ERR_TOO_LARGE);
@@ -347,7 +365,6 @@ static void test_syntax_and_misuse(void) {
     pqcha_policy_free(NULL);
 }
 
-
 /* ---- manifests as reference values ---- */
 
 #define ENTRY_SIZE (3u * PQCHA_TREE_LEAF_SIZE + 5u) /* 4 leaves: 4 nodes at level 0 */
@@ -356,7 +373,8 @@ static void test_syntax_and_misuse(void) {
  * nodes; `mutate` may edit the hex of the nodes before they are written. */
 static char *entry_json(void (*mutate)(char hex[4][65]), char digest_hex[65]) {
     uint8_t *data = malloc(ENTRY_SIZE), digest[32];
-    for (size_t i = 0; i < ENTRY_SIZE; i++) data[i] = (uint8_t)(i ^ (i >> 9));
+    for (size_t i = 0; i < ENTRY_SIZE; i++)
+        data[i] = (uint8_t)(i ^ (i >> 9));
     pqcha_hasher *h = NULL;
     if (pqcha_hasher_create(&h, PQCHA_DIGEST_SHA3_256_TREE) != PQCHA_OK ||
         pqcha_hasher_expect_length(h, ENTRY_SIZE) != PQCHA_OK ||
@@ -364,14 +382,16 @@ static char *entry_json(void (*mutate)(char hex[4][65]), char digest_hex[65]) {
         pqcha_hasher_final(h, digest, 32) != PQCHA_OK || pqcha_hasher_node_count(h) != 4)
         abort();
     char hex[4][65];
-    for (int i = 0; i < 4; i++) pqcha_hex_encode(hex[i], pqcha_hasher_nodes(h) + 32 * i, 32);
+    for (int i = 0; i < 4; i++)
+        pqcha_hex_encode(hex[i], pqcha_hasher_nodes(h) + 32 * i, 32);
     pqcha_hex_encode(digest_hex, digest, 32);
     if (mutate) mutate(hex);
     pqcha_hasher_free(h);
     free(data);
-    return format("{\"name\":\"m.bin\",\"format\":\"raw\",\"size\":%u,\"digest\":{\"sha3-256-tree\":"
-                  "\"%s\"},\"nodes\":{\"level\":0,\"digests\":[\"%s\",\"%s\",\"%s\",\"%s\"]}}",
-                  ENTRY_SIZE, digest_hex, hex[0], hex[1], hex[2], hex[3]);
+    return format(
+        "{\"name\":\"m.bin\",\"format\":\"raw\",\"size\":%u,\"digest\":{\"sha3-256-tree\":"
+        "\"%s\"},\"nodes\":{\"level\":0,\"digests\":[\"%s\",\"%s\",\"%s\",\"%s\"]}}",
+        ENTRY_SIZE, digest_hex, hex[0], hex[1], hex[2], hex[3]);
 }
 
 static char *manifest_policy(const char *manifests, const char *region_value) {
@@ -389,7 +409,8 @@ static void test_manifest_reference(void) {
     pqcha_policy *p = NULL;
     CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
     REQUIRE(p != NULL);
-    const pqcha__policy_region *r = pqcha__policy_find_region(pqcha__policy_find_workload(p, "w"), "m.bin");
+    const pqcha__policy_region *r =
+        pqcha__policy_find_region(pqcha__policy_find_workload(p, "w"), "m.bin");
     REQUIRE(r != NULL);
     CHECK_STR(pqcha__policy_region_digest(r, PQCHA_DIGEST_SHA3_256_TREE), digest);
     CHECK(pqcha__policy_region_digest(r, PQCHA_DIGEST_SHA3_256) == NULL);
@@ -432,7 +453,8 @@ static void test_manifest_rejections(void) {
     /* references */
     expect_manifests(good, "{\"manifest\":\"other\"}", PQCHA_ERR_BAD_POLICY);
     expect_manifests("", ref, PQCHA_ERR_BAD_POLICY);
-    expect_manifests(good, "{\"manifest\":\"weights\",\"sha3-256\":\"" D64 "\"}", PQCHA_ERR_UNKNOWN_FIELD);
+    expect_manifests(good, "{\"manifest\":\"weights\",\"sha3-256\":\"" D64 "\"}",
+                     PQCHA_ERR_UNKNOWN_FIELD);
     expect_manifests(good, "{\"manifest\":1}", PQCHA_ERR_WRONG_TYPE);
     expect_manifests(good, "{\"manifest\":null}", PQCHA_ERR_WRONG_TYPE);
     expect_manifests(good, "{\"manifest\":\"weights\",\"manifest\":\"weights\"}",
@@ -484,24 +506,29 @@ static void test_required_tensors(void) {
     CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
     free(text);
     REQUIRE(p != NULL);
-    const pqcha__policy_region *r = pqcha__policy_find_region(pqcha__policy_find_workload(p, "w"), "m.bin");
+    const pqcha__policy_region *r =
+        pqcha__policy_find_region(pqcha__policy_find_workload(p, "w"), "m.bin");
     REQUIRE(r != NULL && r->required_tensor_count == 2);
     CHECK_STR(r->required_tensors[0], "a"); /* sorted for look-ups */
-    CHECK(pqcha__policy_region_requires_tensor(r, "b") && !pqcha__policy_region_requires_tensor(r, "c"));
+    CHECK(pqcha__policy_region_requires_tensor(r, "b") &&
+          !pqcha__policy_region_requires_tensor(r, "c"));
     pqcha_policy_free(p);
     text = manifest_policy(entry, "{\"manifest\":\"g\"}");
     CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
     free(text);
     r = p ? pqcha__policy_find_region(pqcha__policy_find_workload(p, "w"), "m.bin") : NULL;
-    CHECK(r && r->required_tensor_count == 0 && pqcha__policy_region_requires_tensor(r, "anything"));
+    CHECK(r && r->required_tensor_count == 0 &&
+          pqcha__policy_region_requires_tensor(r, "anything"));
     pqcha_policy_free(p);
     expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":[\"c\"]}", PQCHA_ERR_BAD_POLICY);
     expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":[\"a\",\"a\"]}", PQCHA_ERR_BAD_POLICY);
     expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":[]}", PQCHA_ERR_BAD_POLICY);
     expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":[1]}", PQCHA_ERR_WRONG_TYPE);
     expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":\"a\"}", PQCHA_ERR_WRONG_TYPE);
-    expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":[\"a\"],\"x\":1}", PQCHA_ERR_UNKNOWN_FIELD);
-    expect_manifests(entry, "{\"tensors\":[\"a\"]}", PQCHA_ERR_BAD_POLICY); /* no manifest: an algorithm name */
+    expect_manifests(entry, "{\"manifest\":\"g\",\"tensors\":[\"a\"],\"x\":1}",
+                     PQCHA_ERR_UNKNOWN_FIELD);
+    expect_manifests(entry, "{\"tensors\":[\"a\"]}",
+                     PQCHA_ERR_BAD_POLICY); /* no manifest: an algorithm name */
 }
 
 /* ---- building and writing (pqcha_policy_create ... pqcha_policy_to_json) ---- */
@@ -527,8 +554,8 @@ static pqcha_policy *built_policy(void) {
     static const pqcha_digest_alg algs[] = {PQCHA_DIGEST_SHA3_256, PQCHA_DIGEST_K12};
     static const char *const hex[] = {D64, D64};
     static const char *const tensors[] = {"b", "a"};
-    if (pqcha_key_public_copy(&pub, test_key()) != PQCHA_OK || pqcha_policy_create(&p) != PQCHA_OK ||
-        pqcha_policy_add_trusted_key(p, pub) != PQCHA_OK ||
+    if (pqcha_key_public_copy(&pub, test_key()) != PQCHA_OK ||
+        pqcha_policy_create(&p) != PQCHA_OK || pqcha_policy_add_trusted_key(p, pub) != PQCHA_OK ||
         pqcha_policy_add_trusted_key(p, pub) != PQCHA_OK || /* once only */
         pqcha_policy_add_manifest_entry(p, m, 0) != PQCHA_OK ||
         pqcha_policy_add_workload(p, "serve", "amd-sev-snp", 1) != PQCHA_OK ||
@@ -570,7 +597,9 @@ static void test_builder_round_trip(void) {
     CHECK(pqcha__policy_find_workload(back, "batch")->platform == NULL);
     /* One line per key, entry and region: the outline a reviewer diffs. */
     CHECK(strncmp(json, "{\n  \"version\": 1,\n  \"trustedKeys\": [\n", 36) == 0);
-    CHECK(strstr(json, "\n        \"weights\": {\"manifest\":\"m.gguf\",\"tensors\":[\"a\",\"b\"]}") != NULL);
+    CHECK(strstr(json,
+                 "\n        \"weights\": {\"manifest\":\"m.gguf\",\"tensors\":[\"a\",\"b\"]}") !=
+          NULL);
     /* A built policy verifies like a parsed one. */
     pqcha_verifier *v = NULL;
     CHECK_OK(pqcha_verifier_create(&v));
@@ -585,9 +614,10 @@ static void test_builder_round_trip(void) {
 /* What a parsed policy holds beyond what the builder sets (bounds, allowed
  * algorithms) is written too, and only when it differs from the default. */
 static void test_write_parsed_settings(void) {
-    const char *text = "{\"version\":1,\"maxSkewSeconds\":5,\"maxLifetimeSeconds\":60,"
-                       "\"allowedSignatureAlgorithms\":[\"ML-DSA-87\"],"
-                       "\"allowedDigestAlgorithms\":[\"sha3-256\",\"k12\",\"sha3-256\"]," WORKLOADS "}";
+    const char *text =
+        "{\"version\":1,\"maxSkewSeconds\":5,\"maxLifetimeSeconds\":60,"
+        "\"allowedSignatureAlgorithms\":[\"ML-DSA-87\"],"
+        "\"allowedDigestAlgorithms\":[\"sha3-256\",\"k12\",\"sha3-256\"]," WORKLOADS "}";
     pqcha_policy *p = NULL;
     CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
     REQUIRE(p != NULL);
@@ -619,14 +649,15 @@ static void test_builder_rejections(void) {
     const char *const short_hex[] = {"abcd"}, *const missing[] = {"c"}, *const twice[] = {"a", "a"};
     CHECK_ERR(pqcha_policy_create(NULL), PQCHA_ERR_INVALID_ARGUMENT);
     REQUIRE(pqcha_policy_create(&p) == PQCHA_OK);
-    CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY); /* no workload */
+    CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY);                   /* no workload */
     CHECK_ERR(pqcha_policy_add_trusted_key(p, test_key()), PQCHA_ERR_BAD_KEY); /* private */
     CHECK_ERR(pqcha_policy_add_trusted_key(p, NULL), PQCHA_ERR_INVALID_ARGUMENT);
     CHECK_ERR(pqcha_policy_add_manifest_entry(p, m, 1), PQCHA_ERR_INVALID_ARGUMENT);
     CHECK_ERR(pqcha_policy_add_workload(p, "", NULL, 0), PQCHA_ERR_BAD_IDENTIFIER);
     CHECK_ERR(pqcha_policy_add_workload(p, "w", "a\x07", 0), PQCHA_ERR_BAD_IDENTIFIER);
     CHECK_ERR(pqcha_policy_add_workload(p, NULL, NULL, 0), PQCHA_ERR_INVALID_ARGUMENT);
-    CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "r", sha3, hex, 1), PQCHA_ERR_UNKNOWN_WORKLOAD);
+    CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "r", sha3, hex, 1),
+              PQCHA_ERR_UNKNOWN_WORKLOAD);
     CHECK_OK(pqcha_policy_add_workload(p, "w", NULL, 0));
     CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY); /* a workload without regions */
     CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "r", sha3, hex, 0), PQCHA_ERR_BAD_POLICY);
@@ -634,11 +665,14 @@ static void test_builder_rejections(void) {
     CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "r1", sha3, hex, 2), PQCHA_ERR_BAD_POLICY);
     CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "r2", sha3, upper, 1), PQCHA_ERR_BAD_HEX);
     CHECK_ERR(pqcha_policy_add_region_digests(p, "w", "r3", sha3, short_hex, 1), PQCHA_ERR_BAD_HEX);
-    CHECK_ERR(pqcha_policy_add_region_manifest(p, "w", "r4", "a\x07", NULL, 0), PQCHA_ERR_BAD_IDENTIFIER);
-    CHECK_ERR(pqcha_policy_add_region_manifest(p, "w", "r5", "m.gguf", twice, 2), PQCHA_ERR_BAD_POLICY);
+    CHECK_ERR(pqcha_policy_add_region_manifest(p, "w", "r4", "a\x07", NULL, 0),
+              PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(pqcha_policy_add_region_manifest(p, "w", "r5", "m.gguf", twice, 2),
+              PQCHA_ERR_BAD_POLICY);
     /* A failed add leaves nothing behind: the workload is still empty. */
     CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY);
-    CHECK(pqcha__policy_find_workload(p, "w") != NULL && pqcha__policy_find_workload(p, "w")->region_count == 0);
+    CHECK(pqcha__policy_find_workload(p, "w") != NULL &&
+          pqcha__policy_find_workload(p, "w")->region_count == 0);
     CHECK_OK(pqcha_policy_add_region_manifest(p, "w", "r", "nothing", NULL, 0));
     CHECK_ERR(pqcha_policy_finish(p), PQCHA_ERR_BAD_POLICY); /* a reference to nothing */
     CHECK_OK(pqcha_policy_add_manifest_entry(p, m, 0));

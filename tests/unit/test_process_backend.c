@@ -7,13 +7,13 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdint.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stddef.h>
-#include <sys/prctl.h>
+#include <stdint.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,11 +24,11 @@
 
 #include "testutil.h"
 
-#define WORKLOAD "server"
-#define ALG PQCHA_DIGEST_SHA3_256_TREE
-#define PAGE 4096u
+#define WORKLOAD   "server"
+#define ALG        PQCHA_DIGEST_SHA3_256_TREE
+#define PAGE       4096u
 #define NOBODY_UID 65534
-#define OTHER_UID 65533
+#define OTHER_UID  65533
 
 static char helper_path[PATH_MAX];
 
@@ -40,8 +40,8 @@ typedef struct sim_mapping {
 
 typedef struct sim {
     pid_t pid;
-    FILE *out;   /* the helper's stdout */
-    int in_fd;   /* its stdin */
+    FILE *out; /* the helper's stdout */
+    int in_fd; /* its stdin */
     sim_mapping maps[8];
     size_t count;
 } sim;
@@ -50,8 +50,7 @@ static int parse_mapping_line(sim *s, const char *line) {
     sim_mapping *m = &s->maps[s->count];
     char address[32];
     unsigned long long size = 0;
-    if (s->count == 8 || sscanf(line, "%15s %31s %llu", m->kind, address, &size) != 3)
-        return 0;
+    if (s->count == 8 || sscanf(line, "%15s %31s %llu", m->kind, address, &size) != 3) return 0;
     m->address = strtoull(address, NULL, 16);
     m->size = size;
     s->count++;
@@ -64,8 +63,7 @@ static int sim_start_as(sim *s, const char *helper, const char *const *args, uid
     int out_pipe[2], in_pipe[2];
     memset(s, 0, sizeof *s);
     s->in_fd = -1;
-    if (pipe2(out_pipe, O_CLOEXEC) != 0)
-        return 0;
+    if (pipe2(out_pipe, O_CLOEXEC) != 0) return 0;
     if (pipe2(in_pipe, O_CLOEXEC) != 0) {
         close(out_pipe[0]);
         close(out_pipe[1]);
@@ -92,14 +90,11 @@ static int sim_start_as(sim *s, const char *helper, const char *const *args, uid
     close(in_pipe[0]);
     s->in_fd = in_pipe[1];
     s->out = fdopen(out_pipe[0], "r");
-    if (s->pid < 0 || s->out == NULL)
-        return 0;
+    if (s->pid < 0 || s->out == NULL) return 0;
     char line[256];
     while (fgets(line, sizeof line, s->out) != NULL) {
-        if (strcmp(line, "ready\n") == 0)
-            return 1;
-        if (!parse_mapping_line(s, line))
-            return 0;
+        if (strcmp(line, "ready\n") == 0) return 1;
+        if (!parse_mapping_line(s, line)) return 0;
     }
     return 0;
 }
@@ -113,10 +108,8 @@ static void sim_stop(sim *s) {
         kill(s->pid, SIGKILL);
         waitpid(s->pid, NULL, 0);
     }
-    if (s->out != NULL)
-        fclose(s->out);
-    if (s->in_fd >= 0)
-        close(s->in_fd);
+    if (s->out != NULL) fclose(s->out);
+    if (s->in_fd >= 0) close(s->in_fd);
     memset(s, 0, sizeof *s);
 }
 
@@ -132,11 +125,9 @@ static int sim_expect_line(sim *s, const char *want) {
 static uint8_t *write_file(char *path, size_t path_cap, const char *name, size_t size,
                            unsigned seed) {
     int n = snprintf(path, path_cap, "%s/%s", testutil_tmpdir(), name);
-    if (n < 0 || (size_t)n >= path_cap)
-        return NULL;
+    if (n < 0 || (size_t)n >= path_cap) return NULL;
     uint8_t *data = malloc(size);
-    if (data == NULL)
-        return NULL;
+    if (data == NULL) return NULL;
     for (size_t i = 0; i < size; i++)
         data[i] = (uint8_t)((i * 131u + seed * 7u + (i >> 12)) % 251u);
     FILE *f = fopen(path, "wb");
@@ -156,19 +147,16 @@ static pqcha_backend *process_backend(void) {
 static pqcha_region *find_region(pqcha_backend *b, const char *id) {
     pqcha_region **list = NULL, *found = NULL;
     size_t n = 0;
-    if (pqcha_backend_list_regions(b, WORKLOAD, &list, &n) != PQCHA_OK)
-        return NULL;
+    if (pqcha_backend_list_regions(b, WORKLOAD, &list, &n) != PQCHA_OK) return NULL;
     for (size_t i = 0; i < n && found == NULL; i++)
-        if (strcmp(pqcha_region_id(list[i]), id) == 0)
-            CHECK_OK(pqcha_region_copy(&found, list[i]));
+        if (strcmp(pqcha_region_id(list[i]), id) == 0) CHECK_OK(pqcha_region_copy(&found, list[i]));
     pqcha_region_list_free(list, n);
     return found;
 }
 
 static pqcha_err digest_region(pqcha_backend *b, const char *id, uint8_t digest[32]) {
     pqcha_region *r = find_region(b, id);
-    if (r == NULL)
-        return PQCHA_ERR_NO_SUCH_REGION;
+    if (r == NULL) return PQCHA_ERR_NO_SUCH_REGION;
     pqcha_err err = pqcha_backend_digest(b, WORKLOAD, r, ALG, 0, digest, 32);
     pqcha_region_free(r);
     return err;
@@ -193,11 +181,14 @@ static void test_registry_entry(void) {
     REQUIRE(pqcha_backend_create(&file, "file") == PQCHA_OK);
     CHECK_ERR(pqcha_process_backend_add_mappings(file, WORKLOAD, getpid(), "*", NULL),
               PQCHA_ERR_INVALID_ARGUMENT);
-    CHECK_ERR(pqcha_process_backend_add_mappings(b, WORKLOAD, 0, "*", NULL), PQCHA_ERR_INVALID_ARGUMENT);
-    CHECK_ERR(pqcha_process_backend_add_mappings(b, WORKLOAD, -1, "*", NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_process_backend_add_mappings(b, WORKLOAD, 0, "*", NULL),
+              PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_process_backend_add_mappings(b, WORKLOAD, -1, "*", NULL),
+              PQCHA_ERR_INVALID_ARGUMENT);
     CHECK_ERR(pqcha_process_backend_add_mappings(b, WORKLOAD, getpid(), "", NULL),
               PQCHA_ERR_INVALID_ARGUMENT);
-    CHECK_ERR(pqcha_process_backend_add_mappings(b, "", getpid(), "*", NULL), PQCHA_ERR_BAD_IDENTIFIER);
+    CHECK_ERR(pqcha_process_backend_add_mappings(b, "", getpid(), "*", NULL),
+              PQCHA_ERR_BAD_IDENTIFIER);
     CHECK_ERR(pqcha_process_backend_add_range(b, WORKLOAD, getpid(), 0x1000, 0, NULL),
               PQCHA_ERR_INVALID_ARGUMENT);
     CHECK_ERR(pqcha_process_backend_add_range(b, WORKLOAD, getpid(), UINT64_MAX, 2, NULL),
@@ -244,7 +235,8 @@ static void test_file_mappings_digest_like_the_files(void) {
         /* Again: a region is read afresh at every digest. */
         check_digest(b, "ro-model.bin", ro, ro_size);
         /* An explicit id; an id taken is refused. */
-        CHECK_OK(pqcha_process_backend_add_mappings(b, WORKLOAD, s.pid, "*ro-model.bin", "weights"));
+        CHECK_OK(
+            pqcha_process_backend_add_mappings(b, WORKLOAD, s.pid, "*ro-model.bin", "weights"));
         check_digest(b, "weights", ro, ro_size);
         CHECK_ERR(pqcha_process_backend_add_mappings(b, WORKLOAD, s.pid, "*ro-model.bin", NULL),
                   PQCHA_ERR_REGION_EXISTS);
@@ -394,9 +386,9 @@ static void test_fallback_to_proc_pid_mem(void) {
         if (child == 0) {
             uint8_t got[32];
             struct iovec probe_local = {got, 1}, probe_remote = {got, 1};
-            if (!deny_process_vm_readv())
-                _exit(100);
-            if (syscall(SYS_process_vm_readv, getpid(), &probe_local, 1, &probe_remote, 1, 0) != -1 ||
+            if (!deny_process_vm_readv()) _exit(100);
+            if (syscall(SYS_process_vm_readv, getpid(), &probe_local, 1, &probe_remote, 1, 0) !=
+                    -1 ||
                 errno != ENOSYS)
                 _exit(101); /* the filter is not in force: the test would prove nothing */
             pqcha_err err = digest_region(b, "fallback.bin", got);
@@ -422,10 +414,8 @@ static size_t maps_lines_naming(pid_t pid, const char *path) {
     FILE *f = fopen(maps_path, "r");
     size_t n = 0;
     while (f != NULL && fgets(line, sizeof line, f) != NULL)
-        if (strstr(line, path) != NULL)
-            n++;
-    if (f != NULL)
-        fclose(f);
+        if (strstr(line, path) != NULL) n++;
+    if (f != NULL) fclose(f);
     return n;
 }
 
@@ -469,8 +459,9 @@ static void test_unknown_process_and_empty_glob(void) {
               PQCHA_ERR_NO_SUCH_PROCESS);
     CHECK_ERR(pqcha_process_backend_add_readonly_files(b, WORKLOAD, INT_MAX),
               PQCHA_ERR_NO_SUCH_PROCESS);
-    CHECK_ERR(pqcha_process_backend_add_mappings(b, WORKLOAD, getpid(), "*no-such-model.gguf", NULL),
-              PQCHA_ERR_NO_SUCH_REGION);
+    CHECK_ERR(
+        pqcha_process_backend_add_mappings(b, WORKLOAD, getpid(), "*no-such-model.gguf", NULL),
+        PQCHA_ERR_NO_SUCH_REGION);
     pqcha_region **list = NULL;
     size_t n = 1;
     CHECK_OK(pqcha_backend_list_regions(b, WORKLOAD, &list, &n));
@@ -538,10 +529,8 @@ static long vm_rss_kib(pid_t pid) {
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "r");
     while (f != NULL && fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-            break;
-    if (f != NULL)
-        fclose(f);
+        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+    if (f != NULL) fclose(f);
     return kib;
 }
 
@@ -550,9 +539,9 @@ static long vm_rss_kib(pid_t pid) {
  * kernel): only in the first case can the helper's RSS be expected to stay small. */
 static int kernel_shares_zero_page(void) {
     const size_t size = 64u << 20;
-    volatile const uint8_t *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        return 0;
+    volatile const uint8_t *p =
+        mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return 0;
     long before = vm_rss_kib(getpid());
     unsigned sum = 0;
     for (size_t i = 0; i < size; i += 4096)
@@ -574,7 +563,8 @@ static void test_sparse_multi_gib_region(void) {
     REQUIRE(b && zeros);
     const char *args[] = {"--sparse", "4294967296", NULL};
     if (sim_start(&s, args) && s.count == 1) {
-        CHECK_OK(pqcha_process_backend_add_range(b, WORKLOAD, s.pid, s.maps[0].address, size, "sparse"));
+        CHECK_OK(
+            pqcha_process_backend_add_range(b, WORKLOAD, s.pid, s.maps[0].address, size, "sparse"));
         uint8_t got[32], want[32];
         CHECK_OK(digest_region(b, "sparse", got));
         pqcha_hasher *h = NULL;
@@ -617,8 +607,7 @@ static uint8_t *write_safetensors(char *path, size_t cap, const char *name, size
                      0);
     *len = 8 + (size_t)n + 74000;
     uint8_t *data = write_file(path, cap, name, *len, 9);
-    if (data == NULL)
-        return NULL;
+    if (data == NULL) return NULL;
     for (int i = 0; i < 8; i++)
         data[i] = (uint8_t)((uint64_t)n >> (8 * i));
     memcpy(data + 8, header, (size_t)n);
@@ -648,8 +637,9 @@ static void test_tensor_tables_and_paths(void) {
     pqcha_backend *b = process_backend();
     REQUIRE(b != NULL);
     if (sim_start(&s, args) && s.count == 1) {
-        CHECK_ERR(pqcha_process_backend_add_mappings(b, WORKLOAD, s.pid, "/weights.safetensors", NULL),
-                  PQCHA_ERR_NO_SUCH_REGION); /* with '/': the whole path */
+        CHECK_ERR(
+            pqcha_process_backend_add_mappings(b, WORKLOAD, s.pid, "/weights.safetensors", NULL),
+            PQCHA_ERR_NO_SUCH_REGION); /* with '/': the whole path */
         CHECK_OK(pqcha_process_backend_add_mappings(b, WORKLOAD, s.pid, "weights.*", "by-glob"));
         CHECK_OK(pqcha_process_backend_add_file(b, WORKLOAD, s.pid, link_path, "by-path"));
         pqcha_region *r = find_region(b, "by-path");
@@ -667,13 +657,13 @@ static void test_tensor_tables_and_paths(void) {
         size_t n = 0;
         CHECK_OK(pqcha_backend_list_regions(plain, WORKLOAD, &list, &n));
         CHECK(n == 1 && pqcha_region_tensor_count(list[0]) == 0);
-        if (n == 1)
-            CHECK_STR(pqcha_region_id(list[0]), "weights.safetensors");
+        if (n == 1) CHECK_STR(pqcha_region_id(list[0]), "weights.safetensors");
         pqcha_region_list_free(list, n);
         pqcha_backend_free(plain);
         char missing[PATH_MAX + 16];
         snprintf(missing, sizeof missing, "%s.none", path);
-        CHECK_ERR(pqcha_process_backend_add_file(b, WORKLOAD, s.pid, missing, NULL), PQCHA_ERR_NOT_FOUND);
+        CHECK_ERR(pqcha_process_backend_add_file(b, WORKLOAD, s.pid, missing, NULL),
+                  PQCHA_ERR_NOT_FOUND);
         CHECK_ERR(pqcha_process_backend_add_file(b, WORKLOAD, s.pid, "/etc/hostname", NULL),
                   PQCHA_ERR_NO_SUCH_REGION);
         char *files = NULL;
@@ -717,7 +707,8 @@ static void test_manifest_names_and_tables(void) {
         pqcha_region_free(r);
         REQUIRE(unlink(blob) == 0);
         pqcha_backend *again = process_backend();
-        pqcha_err err = pqcha_process_backend_add_mappings(again, WORKLOAD, s.pid, "sha256-*", "gone");
+        pqcha_err err =
+            pqcha_process_backend_add_mappings(again, WORKLOAD, s.pid, "sha256-*", "gone");
         if (geteuid() == 0) {
             CHECK_OK(err);
             r = find_region(again, "gone");
@@ -731,7 +722,8 @@ static void test_manifest_names_and_tables(void) {
             pqcha_region_free(r);
         } else {
             CHECK_ERR(err, PQCHA_ERR_PERMISSION);
-            printf("note: a deleted file's mapping needs CAP_SYS_ADMIN (map_files); not measured\n");
+            printf(
+                "note: a deleted file's mapping needs CAP_SYS_ADMIN (map_files); not measured\n");
         }
         pqcha_backend_free(again);
         char *files = NULL;
@@ -750,13 +742,11 @@ static void test_manifest_names_and_tables(void) {
 /* In a child: drops to another uid without capabilities and tries to list
  * and to read the region listed before; exits 0 if both were PERMISSION. */
 static void attest_unprivileged(pqcha_backend *b, pid_t target, uint64_t address) {
-    if (setgroups(0, NULL) != 0 || setgid(OTHER_UID) != 0 || setuid(OTHER_UID) != 0)
-        _exit(100);
+    if (setgroups(0, NULL) != 0 || setgid(OTHER_UID) != 0 || setuid(OTHER_UID) != 0) _exit(100);
     pqcha_err listed = pqcha_process_backend_add_range(b, WORKLOAD, target, address, 16, "again");
     uint8_t digest[32];
     pqcha_err read = digest_region(b, "anon", digest);
-    if (listed != PQCHA_ERR_PERMISSION)
-        _exit(listed == PQCHA_OK ? 101 : (int)listed);
+    if (listed != PQCHA_ERR_PERMISSION) _exit(listed == PQCHA_OK ? 101 : (int)listed);
     _exit(read == PQCHA_ERR_PERMISSION ? 0 : (read == PQCHA_OK ? 102 : (int)read));
 }
 
@@ -767,7 +757,9 @@ static int executable_by(const char *path, uid_t uid) {
     pid_t child = fork();
     if (child == 0)
         _exit(setgroups(0, NULL) == 0 && setgid(uid) == 0 && setuid(uid) == 0 &&
-                      access(path, X_OK) == 0 ? 0 : 1);
+                      access(path, X_OK) == 0
+                  ? 0
+                  : 1);
     int status = 0;
     return child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
            WEXITSTATUS(status) == 0;
@@ -779,8 +771,7 @@ static int executable_by(const char *path, uid_t uid) {
 static int copy_helper_under(const char *base, char *dir, size_t dir_cap, char *copy,
                              size_t copy_cap) {
     snprintf(dir, dir_cap, "%s/pqcha-helper-XXXXXX", base);
-    if (mkdtemp(dir) == NULL)
-        return 0;
+    if (mkdtemp(dir) == NULL) return 0;
     snprintf(copy, copy_cap, "%s/model_server_sim", dir);
     int in = open(helper_path, O_RDONLY | O_CLOEXEC);
     int out = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
@@ -790,10 +781,8 @@ static int copy_helper_under(const char *base, char *dir, size_t dir_cap, char *
     while (ok && (n = read(in, buf, sizeof buf)) > 0)
         ok = write(out, buf, (size_t)n) == n;
     ok = ok && n == 0 && fchmod(out, 0755) == 0;
-    if (in >= 0)
-        close(in);
-    if (out >= 0 && close(out) != 0)
-        ok = 0;
+    if (in >= 0) close(in);
+    if (out >= 0 && close(out) != 0) ok = 0;
     return ok;
 }
 
@@ -826,23 +815,23 @@ static int helper_for_user(uid_t uid, char *dir, size_t dir_cap, char *copy, siz
 
 static void test_other_users_process_needs_privilege(void) {
     if (geteuid() != 0) {
-        printf("note: test_other_users_process_needs_privilege skipped (needs root to switch users)\n");
+        printf("note: test_other_users_process_needs_privilege skipped (needs root to switch "
+               "users)\n");
         return;
     }
     char dir[PATH_MAX], helper[PATH_MAX + 32]; /* room for dir + "/model_server_sim" */
-    if (!helper_for_user(NOBODY_UID, dir, sizeof dir, helper, sizeof helper))
-        return;
+    if (!helper_for_user(NOBODY_UID, dir, sizeof dir, helper, sizeof helper)) return;
     sim s;
     pqcha_backend *b = process_backend();
     REQUIRE(b != NULL);
     const char *args[] = {"--anon", "4096", NULL};
     if (sim_start_as(&s, helper, args, NOBODY_UID) && s.count == 1) {
         /* Root may read it: the region is listed before privileges are dropped. */
-        CHECK_OK(pqcha_process_backend_add_range(b, WORKLOAD, s.pid, s.maps[0].address, 4096, "anon"));
+        CHECK_OK(
+            pqcha_process_backend_add_range(b, WORKLOAD, s.pid, s.maps[0].address, 4096, "anon"));
         fflush(NULL);
         pid_t child = fork();
-        if (child == 0)
-            attest_unprivileged(b, s.pid, s.maps[0].address);
+        if (child == 0) attest_unprivileged(b, s.pid, s.maps[0].address);
         int status = 0;
         CHECK(child > 0 && waitpid(child, &status, 0) == child);
         CHECK(WIFEXITED(status));
@@ -854,8 +843,7 @@ static void test_other_users_process_needs_privilege(void) {
         CHECK_FAILED("model_server_sim did not start as nobody");
     }
     sim_stop(&s);
-    if (dir[0])
-        remove_helper_copy(dir, helper);
+    if (dir[0]) remove_helper_copy(dir, helper);
     pqcha_backend_free(b);
 }
 
@@ -865,8 +853,7 @@ static int locate_helper(const char *argv0) {
     const char *dir_of = argv0;
     if (strchr(argv0, '/') == NULL) {
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n <= 0)
-            return 0;
+        if (n <= 0) return 0;
         self[n] = '\0';
         dir_of = self;
     }

@@ -11,8 +11,7 @@ static pqcha_err parse(pqcha__maps *m, const char *text) {
 static pqcha_err parse_bad(const char *text) {
     pqcha__maps m = {(pqcha__map_entry *)&m, 99};
     pqcha_err err = parse(&m, text);
-    if (err != PQCHA_OK)
-        CHECK(m.entries == NULL && m.count == 0);
+    if (err != PQCHA_OK) CHECK(m.entries == NULL && m.count == 0);
     pqcha__maps_free(&m);
     return err;
 }
@@ -22,7 +21,8 @@ static void test_typical_lines(void) {
         "555bac663000-555bac665000 r--p 00000000 fe:00 247134                     /usr/bin/cat\n"
         "555bac665000-555bac66a000 r-xp 00002000 fe:00 247134                     /usr/bin/cat\n"
         "555bad000000-555bad021000 rw-p 00000000 00:00 0                          [heap]\n"
-        "7f0000000000-7f0000001000 rw-s 00000000 00:05 1234                       /dev/zero (deleted)\n"
+        "7f0000000000-7f0000001000 rw-s 00000000 00:05 1234                       /dev/zero "
+        "(deleted)\n"
         "7f0000001000-7f0000002000 ---p 00000000 00:00 0 \n"
         "7f0000002000-7f0000003000 rw-p 00000000 00:00 0\n"
         "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n";
@@ -53,12 +53,11 @@ static void test_typical_lines(void) {
 }
 
 static void test_paths_with_spaces_and_deleted(void) {
-    const char *text =
-        "1000-2000 r--p 00000000 08:01 11 /models/my model v2.gguf\n"
-        "2000-3000 r--p 00000000 08:01 12 /tmp/two  spaces  (deleted)\n"
-        "3000-4000 r--p 00000000 08:01 13 /tmp/(deleted)\n"
-        "4000-5000 r--p 00000000 08:01 14 /a\\012b\n"
-        "5000-6000 r--p 00000000 08:01 15  (deleted) (deleted)\n";
+    const char *text = "1000-2000 r--p 00000000 08:01 11 /models/my model v2.gguf\n"
+                       "2000-3000 r--p 00000000 08:01 12 /tmp/two  spaces  (deleted)\n"
+                       "3000-4000 r--p 00000000 08:01 13 /tmp/(deleted)\n"
+                       "4000-5000 r--p 00000000 08:01 14 /a\\012b\n"
+                       "5000-6000 r--p 00000000 08:01 15  (deleted) (deleted)\n";
     pqcha__maps m;
     REQUIRE(parse(&m, text) == PQCHA_OK);
     REQUIRE(m.count == 5);
@@ -97,29 +96,30 @@ static void test_empty_and_huge_numbers(void) {
     CHECK_ERR(parse_bad("1000-2000 r--p 0 100000000:00 0\n"), PQCHA_ERR_OUT_OF_RANGE);
     CHECK_ERR(parse_bad("1000-2000 r--p 0 00:100000000 0\n"), PQCHA_ERR_OUT_OF_RANGE);
     CHECK_ERR(parse_bad("1000-2000 r--p 0 00:00 18446744073709551616\n"), PQCHA_ERR_OUT_OF_RANGE);
-    CHECK_ERR(parse_bad("1000-2000 r--p 0 00:00 99999999999999999999999\n"), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(parse_bad("1000-2000 r--p 0 00:00 99999999999999999999999\n"),
+              PQCHA_ERR_OUT_OF_RANGE);
 }
 
 static void test_malformed_lines(void) {
     static const char *const bad[] = {
-        "1000-2000 r--p 00000000 00:00 0",             /* no final newline */
-        "\n",                                          /* empty line */
-        "1000 r--p 00000000 00:00 0\n",                /* no end address */
-        "1000-2000 r--p 00000000 00:00\n",             /* no inode */
-        "1000-2000  r--p 00000000 00:00 0\n",          /* two spaces */
-        "1000-2000\tr--p 00000000 00:00 0\n",          /* a tab */
-        "1000-2000 r--q 00000000 00:00 0\n",           /* not p or s */
-        "1000-2000 w--p 00000000 00:00 0\n",           /* letter in the wrong place */
-        "1000-2000 r-p 00000000 00:00 0\n",            /* three letters */
-        "1000-2000 r--p 00000000 0000 0\n",            /* no colon */
-        "1000-2000 r--p 00000000 00:00 0x1\n",         /* hex inode */
-        "1000-2000 r--p 00000000 00:00 12abc\n",       /* inode runs into text */
-        "1000-2000 r--p 0000000g 00:00 0\n",           /* not hex */
-        "1000-2000 r--p 0000000A 00:00 0\n",           /* uppercase: not the kernel */
-        "ABC000-ABD000 r--p 00000000 00:00 0\n",       /* uppercase */
-        "-2000 r--p 00000000 00:00 0\n",               /* empty start */
-        "2000-2000 r--p 00000000 00:00 0\n",           /* empty mapping */
-        "3000-2000 r--p 00000000 00:00 0\n",           /* end before start */
+        "1000-2000 r--p 00000000 00:00 0",                      /* no final newline */
+        "\n",                                                   /* empty line */
+        "1000 r--p 00000000 00:00 0\n",                         /* no end address */
+        "1000-2000 r--p 00000000 00:00\n",                      /* no inode */
+        "1000-2000  r--p 00000000 00:00 0\n",                   /* two spaces */
+        "1000-2000\tr--p 00000000 00:00 0\n",                   /* a tab */
+        "1000-2000 r--q 00000000 00:00 0\n",                    /* not p or s */
+        "1000-2000 w--p 00000000 00:00 0\n",                    /* letter in the wrong place */
+        "1000-2000 r-p 00000000 00:00 0\n",                     /* three letters */
+        "1000-2000 r--p 00000000 0000 0\n",                     /* no colon */
+        "1000-2000 r--p 00000000 00:00 0x1\n",                  /* hex inode */
+        "1000-2000 r--p 00000000 00:00 12abc\n",                /* inode runs into text */
+        "1000-2000 r--p 0000000g 00:00 0\n",                    /* not hex */
+        "1000-2000 r--p 0000000A 00:00 0\n",                    /* uppercase: not the kernel */
+        "ABC000-ABD000 r--p 00000000 00:00 0\n",                /* uppercase */
+        "-2000 r--p 00000000 00:00 0\n",                        /* empty start */
+        "2000-2000 r--p 00000000 00:00 0\n",                    /* empty mapping */
+        "3000-2000 r--p 00000000 00:00 0\n",                    /* end before start */
         "1000-3000 r--p 0 00:00 0\n2000-4000 r--p 0 00:00 0\n", /* overlapping */
         "5000-6000 r--p 0 00:00 0\n1000-2000 r--p 0 00:00 0\n", /* out of order */
         "1000-2000 r--p 0 00:00 0 /ok\n2000-3000 r--p 0 00:00 0 /broken", /* second unterminated */
@@ -167,8 +167,9 @@ static void test_path_length_limit(void) {
 static void test_error_after_good_lines_frees_them(void) {
     CHECK_ERR(parse_bad("1000-2000 r--p 0 00:00 1 /a\n2000-3000 r--p 0 00:00 1 /b\nzzz\n"),
               PQCHA_ERR_MALFORMED);
-    CHECK_ERR(parse_bad("1000-2000 r--p 0 00:00 1 /a\n2000-3000 r--p 0 00:00 99999999999999999999\n"),
-              PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(
+        parse_bad("1000-2000 r--p 0 00:00 1 /a\n2000-3000 r--p 0 00:00 99999999999999999999\n"),
+        PQCHA_ERR_OUT_OF_RANGE);
 }
 
 static int any_file(const pqcha__map_entry *e, void *ctx) {
@@ -268,18 +269,19 @@ static void test_same_mapping(void) {
 /* The start time that, with the PID, names one process: field 22, counted
  * from the last ')' because the command name may hold spaces and ')'. */
 static void test_stat_start_time(void) {
-    static const char plain[] =
-        "1234 (bash) S 1 1234 1234 34816 1234 4194560 1000 0 0 0 1 2 0 0 20 0 1 0 123456 8192 100\n";
-    static const char tricky[] = "77 (a) b) (c) R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 999 5\n";
+    static const char plain[] = "1234 (bash) S 1 1234 1234 34816 1234 4194560 1000 0 0 0 1 2 0 0 "
+                                "20 0 1 0 123456 8192 100\n";
+    static const char tricky[] =
+        "77 (a) b) (c) R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 999 5\n";
     uint64_t t = 0;
     CHECK_OK(pqcha__proc_stat_start_time(plain, strlen(plain), &t));
     CHECK(t == 123456);
     CHECK_OK(pqcha__proc_stat_start_time(tricky, strlen(tricky), &t));
     CHECK(t == 999);
     static const char *const malformed[] = {
-        "",                                         /* nothing */
-        "1234 bash S 1 2 3",                        /* no command name */
-        "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13\n",  /* ends before field 22 */
+        "",                                                           /* nothing */
+        "1234 bash S 1 2 3",                                          /* no command name */
+        "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13\n",                    /* ends before field 22 */
         "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18  19\n", /* empty field */
         "1 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 x\n",   /* not a number */
     };
@@ -291,8 +293,8 @@ static void test_stat_start_time(void) {
     CHECK_ERR(pqcha__proc_stat_start_time(huge, strlen(huge), &t), PQCHA_ERR_OUT_OF_RANGE);
 }
 
-TEST_MAIN(TEST(test_stat_start_time), TEST(test_typical_lines), TEST(test_paths_with_spaces_and_deleted),
-          TEST(test_empty_and_huge_numbers), TEST(test_malformed_lines),
-          TEST(test_path_length_limit), TEST(test_error_after_good_lines_frees_them),
-          TEST(test_merge_runs), TEST(test_merge_offset_overflow), TEST(test_protection_names),
-          TEST(test_same_mapping))
+TEST_MAIN(TEST(test_stat_start_time), TEST(test_typical_lines),
+          TEST(test_paths_with_spaces_and_deleted), TEST(test_empty_and_huge_numbers),
+          TEST(test_malformed_lines), TEST(test_path_length_limit),
+          TEST(test_error_after_good_lines_frees_them), TEST(test_merge_runs),
+          TEST(test_merge_offset_overflow), TEST(test_protection_names), TEST(test_same_mapping))

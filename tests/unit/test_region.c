@@ -55,14 +55,23 @@ static void test_identifier_rules(void) {
  * inspect' before anything is verified, so none may carry one. U+00A0, the
  * first code point after them, stays allowed. */
 static void test_c1_controls_rejected(void) {
-    CHECK_ERR(pqcha_identifier_check("\xc2\x9b" "2J"), PQCHA_ERR_BAD_IDENTIFIER); /* CSI */
+    CHECK_ERR(pqcha_identifier_check("\xc2\x9b"
+                                     "2J"),
+              PQCHA_ERR_BAD_IDENTIFIER); /* CSI */
     CHECK_ERR(pqcha_identifier_check("a\xc2\x80"), PQCHA_ERR_BAD_IDENTIFIER);
-    CHECK_ERR(pqcha_identifier_check("a\xc2\x85" "b"), PQCHA_ERR_BAD_IDENTIFIER); /* NEL */
+    CHECK_ERR(pqcha_identifier_check("a\xc2\x85"
+                                     "b"),
+              PQCHA_ERR_BAD_IDENTIFIER); /* NEL */
     CHECK_ERR(pqcha_identifier_check("\xc2\x9f"), PQCHA_ERR_BAD_IDENTIFIER);
-    CHECK_OK(pqcha_identifier_check("\xc2\xa0" "nbsp"));
-    CHECK_OK(pqcha_identifier_check("\xc2\xa9" "copyright"));
+    CHECK_OK(pqcha_identifier_check("\xc2\xa0"
+                                    "nbsp"));
+    CHECK_OK(pqcha_identifier_check("\xc2\xa9"
+                                    "copyright"));
     pqcha_region *r = NULL;
-    CHECK_ERR(pqcha_region_create(&r, "ok", "desc \xc2\x9b" "31m", 0, 1, PQCHA_PROT_R),
+    CHECK_ERR(pqcha_region_create(&r, "ok",
+                                  "desc \xc2\x9b"
+                                  "31m",
+                                  0, 1, PQCHA_PROT_R),
               PQCHA_ERR_BAD_IDENTIFIER);
     CHECK(r == NULL);
     CHECK_OK(pqcha_region_create(&r, "ok", "Gewichte f\xc3\xbcr Shard 0", 0, 1, PQCHA_PROT_R));
@@ -109,7 +118,8 @@ static void test_region_create_rejections(void) {
     CHECK_ERR(pqcha_region_create(&r, "a\rb", "", 0, 1, PQCHA_PROT_R), PQCHA_ERR_BAD_IDENTIFIER);
     CHECK_ERR(pqcha_region_create(&r, "a", "line\nbreak", 0, 1, PQCHA_PROT_R),
               PQCHA_ERR_BAD_IDENTIFIER);
-    CHECK_ERR(pqcha_region_create(&r, "a", "ok", 0, 1, (pqcha_protection)9), PQCHA_ERR_BAD_PROTECTION);
+    CHECK_ERR(pqcha_region_create(&r, "a", "ok", 0, 1, (pqcha_protection)9),
+              PQCHA_ERR_BAD_PROTECTION);
     CHECK_ERR(pqcha_region_create(NULL, "a", "ok", 0, 1, PQCHA_PROT_R), PQCHA_ERR_INVALID_ARGUMENT);
 
     char desc[PQCHA_MAX_DESCRIPTION_LEN + 2];
@@ -131,7 +141,8 @@ static void test_region_extent_limits(void) {
     pqcha_region_free(r);
     CHECK_OK(pqcha_region_create(&r, "top", "", UINT64_MAX - 99, 100, PQCHA_PROT_R));
     pqcha_region_free(r);
-    CHECK_ERR(pqcha_region_create(&r, "top", "", UINT64_MAX, 2, PQCHA_PROT_R), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(pqcha_region_create(&r, "top", "", UINT64_MAX, 2, PQCHA_PROT_R),
+              PQCHA_ERR_OUT_OF_RANGE);
     CHECK_ERR(pqcha_region_create(&r, "top", "", UINT64_MAX - 99, 101, PQCHA_PROT_R),
               PQCHA_ERR_OUT_OF_RANGE);
     CHECK_OK(pqcha_region_create(&r, "big", "", 0, PQCHA_MAX_SAFE_INTEGER, PQCHA_PROT_R));
@@ -141,5 +152,5 @@ static void test_region_extent_limits(void) {
 }
 
 TEST_MAIN(TEST(test_protection_names), TEST(test_identifier_rules), TEST(test_c1_controls_rejected),
-          TEST(test_region_create_and_copy),
-          TEST(test_region_create_rejections), TEST(test_region_extent_limits))
+          TEST(test_region_create_and_copy), TEST(test_region_create_rejections),
+          TEST(test_region_extent_limits))

@@ -7,25 +7,26 @@
 #include "core/report_internal.h"
 #include "testutil.h"
 
-#define X8(s) s s s s s s s s
-#define DIGEST1 X8("aaaaaaaa")
-#define DIGEST2 X8("bbbbbbbb")
+#define X8(s)     s s s s s s s s
+#define DIGEST1   X8("aaaaaaaa")
+#define DIGEST2   X8("bbbbbbbb")
 #define EXPECTED2 X8("cccccccc")
-#define KEY_ID X8("dddddddd")
-#define NONCE "00112233445566778899aabbccddeeff"
+#define KEY_ID    X8("dddddddd")
+#define NONCE     "00112233445566778899aabbccddeeff"
 #define REPORT_ID "urn:uuid:5f0c8a4e-1b7d-4c1e-9a53-2f7d3c0b9e61"
 #define ISSUED_AT 1795836655 /* 2026-11-28T03:30:55Z */
 
-#define REGION1                                                                                  \
-    "{\"address\":\"0x1000\",\"description\":\"Llama weights shard 0\",\"digestAlgorithm\":"      \
-    "\"sha3-256\",\"id\":\"model-weights-0\",\"protection\":\"RO\",\"size\":128,\"takenAt\":"     \
+#define REGION1                                                                               \
+    "{\"address\":\"0x1000\",\"description\":\"Llama weights shard 0\",\"digestAlgorithm\":"  \
+    "\"sha3-256\",\"id\":\"model-weights-0\",\"protection\":\"RO\",\"size\":128,\"takenAt\":" \
     "\"2026-11-28T03:30:55Z\"}"
-#define REGION2                                                                                  \
-    "{\"address\":\"0x0\",\"description\":\"\",\"digestAlgorithm\":\"sha3-256\",\"expectedDigest\":" \
-    "\"" EXPECTED2 "\",\"id\":\"config\",\"protection\":\"RW\",\"size\":0,\"takenAt\":"          \
+#define REGION2                                                                         \
+    "{\"address\":\"0x0\",\"description\":\"\",\"digestAlgorithm\":\"sha3-256\","       \
+    "\"expectedDigest\":"                                                               \
+    "\"" EXPECTED2 "\",\"id\":\"config\",\"protection\":\"RW\",\"size\":0,\"takenAt\":" \
     "\"2026-11-28T03:30:50Z\"}"
-#define SUBJECTS                                                                                 \
-    "[{\"digest\":{\"sha3-256\":\"" DIGEST1 "\"},\"name\":\"model-weights-0\"},"                  \
+#define SUBJECTS                                                                 \
+    "[{\"digest\":{\"sha3-256\":\"" DIGEST1 "\"},\"name\":\"model-weights-0\"}," \
     "{\"digest\":{\"sha3-256\":\"" DIGEST2 "\"},\"name\":\"config\"}]"
 
 /* Exactly what the encoder writes for make_report(): compact, keys sorted. */
@@ -42,20 +43,18 @@ static pqcha_err add_claim(pqcha_report *rep, const char *id, const char *desc, 
                            const char *expected) {
     pqcha_region *region = NULL;
     pqcha_err err = pqcha_region_create(&region, id, desc, address, size, prot);
-    if (err != PQCHA_OK)
-        return err;
+    if (err != PQCHA_OK) return err;
     uint8_t digest[PQCHA_SHA3_256_LEN];
     memset(digest, fill, sizeof digest);
-    err = pqcha__report_add_claim(rep, region, PQCHA_DIGEST_SHA3_256, digest,
-                                            sizeof digest, taken_at, expected);
+    err = pqcha__report_add_claim(rep, region, PQCHA_DIGEST_SHA3_256, digest, sizeof digest,
+                                  taken_at, expected);
     pqcha_region_free(region);
     return err;
 }
 
 static pqcha_report *make_report(void) {
     pqcha_report *rep = NULL;
-    if (pqcha__report_new(&rep) != PQCHA_OK)
-        return NULL;
+    if (pqcha__report_new(&rep) != PQCHA_OK) return NULL;
     int ok = pqcha__report_set_string(&rep->report_id, REPORT_ID) == PQCHA_OK &&
              pqcha__report_set_string(&rep->workload_id, "model-serving-1") == PQCHA_OK &&
              pqcha__report_set_string(&rep->platform, "file") == PQCHA_OK &&
@@ -133,10 +132,12 @@ static void test_decode_golden(void) {
 
 static void test_decode_ignores_whitespace_and_order(void) {
     const char *text =
-        "{ \"subject\" : " SUBJECTS ", \"predicateType\":\"https://pqcha.dev/attestation/memory/v1\","
+        "{ \"subject\" : " SUBJECTS
+        ", \"predicateType\":\"https://pqcha.dev/attestation/memory/v1\","
         "\n\"predicate\":{\"workloadId\":\"model-serving-1\",\"signer\":{\"keyId\":\"" KEY_ID "\","
-        "\"algorithm\":\"ML-DSA-65\"},\"sequence\":7,\"reportId\":\"" REPORT_ID "\",\"regions\":["
-        REGION1 "," REGION2 "],\"platform\":\"file\",\"nonce\":\"" NONCE "\",\"issuedAt\":"
+        "\"algorithm\":\"ML-DSA-65\"},\"sequence\":7,\"reportId\":\"" REPORT_ID
+        "\",\"regions\":[" REGION1 "," REGION2 "],\"platform\":\"file\",\"nonce\":\"" NONCE
+        "\",\"issuedAt\":"
         "\"2026-11-28T03:30:55.75Z\",\"expiresAt\":\"2026-11-28T03:35:55Z\",\"evidence\":[ ]},"
         "\"_type\":\"https://in-toto.io/Statement/v1\"}\n";
     pqcha_report *rep = NULL;
@@ -157,7 +158,8 @@ static const payload_case payload_cases[] = {
     /* closed key sets, at every level */
     {"{\"_type\"", "{\"extra\":1,\"_type\"", PQCHA_ERR_UNKNOWN_FIELD},
     {"\"evidence\":[],", "\"evidence\":[],\"extra\":true,", PQCHA_ERR_UNKNOWN_FIELD},
-    {"\"algorithm\":\"ML-DSA-65\",", "\"algorithm\":\"ML-DSA-65\",\"x\":1,", PQCHA_ERR_UNKNOWN_FIELD},
+    {"\"algorithm\":\"ML-DSA-65\",", "\"algorithm\":\"ML-DSA-65\",\"x\":1,",
+     PQCHA_ERR_UNKNOWN_FIELD},
     {"\"address\":\"0x1000\",", "\"address\":\"0x1000\",\"flags\":0,", PQCHA_ERR_UNKNOWN_FIELD},
     {"\"name\":\"config\"", "\"name\":\"config\",\"uri\":\"x\"", PQCHA_ERR_UNKNOWN_FIELD},
     {"{\"sha3-256\":\"" DIGEST2 "\"}", "{\"sha3-256\":\"" DIGEST2 "\",\"x\":\"y\"}",
@@ -173,11 +175,12 @@ static const payload_case payload_cases[] = {
     {"{\"digest\":{\"sha3-256\":\"" DIGEST2 "\"},", "{", PQCHA_ERR_MISSING_FIELD},
     /* duplicate keys, at the top and deep inside */
     {"{\"_type\":\"https://in-toto.io/Statement/v1\",",
-     "{\"_type\":\"https://in-toto.io/Statement/v1\",\"_type\":\"https://in-toto.io/Statement/v1\",",
+     "{\"_type\":\"https://in-toto.io/Statement/v1\",\"_type\":\"https://in-toto.io/Statement/"
+     "v1\",",
      PQCHA_ERR_JSON_DUPLICATE_KEY},
     {"\"size\":128,", "\"size\":128,\"size\":128,", PQCHA_ERR_JSON_DUPLICATE_KEY},
-    {"{\"sha3-256\":\"" DIGEST2 "\"}", "{\"sha3-256\":\"" DIGEST2 "\",\"sha3-256\":\"" DIGEST2 "\"}",
-     PQCHA_ERR_JSON_DUPLICATE_KEY},
+    {"{\"sha3-256\":\"" DIGEST2 "\"}",
+     "{\"sha3-256\":\"" DIGEST2 "\",\"sha3-256\":\"" DIGEST2 "\"}", PQCHA_ERR_JSON_DUPLICATE_KEY},
     /* types */
     {"\"sequence\":7", "\"sequence\":\"7\"", PQCHA_ERR_WRONG_TYPE},
     {"\"sequence\":7", "\"sequence\":7.0", PQCHA_ERR_WRONG_TYPE},
@@ -191,12 +194,13 @@ static const payload_case payload_cases[] = {
     {"\"id\":\"config\"", "\"id\":5", PQCHA_ERR_WRONG_TYPE},
     {"\"takenAt\":\"2026-11-28T03:30:50Z\"", "\"takenAt\":1795836650", PQCHA_ERR_WRONG_TYPE},
     {"\"sha3-256\":\"" DIGEST2 "\"", "\"sha3-256\":[]", PQCHA_ERR_WRONG_TYPE},
-    {"{\"digest\":{\"sha3-256\":\"" DIGEST1 "\"},\"name\":\"model-weights-0\"}", "\"model-weights-0\"",
-     PQCHA_ERR_WRONG_TYPE},
+    {"{\"digest\":{\"sha3-256\":\"" DIGEST1 "\"},\"name\":\"model-weights-0\"}",
+     "\"model-weights-0\"", PQCHA_ERR_WRONG_TYPE},
     {REGION1, "[]", PQCHA_ERR_WRONG_TYPE},
-    {"\"signer\":{\"algorithm\":\"ML-DSA-65\",\"keyId\":\"" KEY_ID "\"}", "\"signer\":\"" KEY_ID "\"",
+    {"\"signer\":{\"algorithm\":\"ML-DSA-65\",\"keyId\":\"" KEY_ID "\"}",
+     "\"signer\":\"" KEY_ID "\"", PQCHA_ERR_WRONG_TYPE},
+    {"\"digest\":{\"sha3-256\":\"" DIGEST2 "\"}", "\"digest\":\"" DIGEST2 "\"",
      PQCHA_ERR_WRONG_TYPE},
-    {"\"digest\":{\"sha3-256\":\"" DIGEST2 "\"}", "\"digest\":\"" DIGEST2 "\"", PQCHA_ERR_WRONG_TYPE},
     /* integer ranges */
     {"\"sequence\":7", "\"sequence\":-1", PQCHA_ERR_OUT_OF_RANGE},
     {"\"sequence\":7", "\"sequence\":9007199254740992", PQCHA_ERR_OUT_OF_RANGE},
@@ -253,7 +257,8 @@ static const payload_case payload_cases[] = {
     {"," REGION2 "]", "]", PQCHA_ERR_INCONSISTENT_CLAIMS},
     {"\"name\":\"config\"", "\"name\":\"Config\"", PQCHA_ERR_INCONSISTENT_CLAIMS},
     {"\"name\":\"model-weights-0\"", "\"name\":\"config\"", PQCHA_ERR_INCONSISTENT_CLAIMS},
-    {"{\"sha3-256\":\"" DIGEST2 "\"}", "{\"sha256\":\"" DIGEST2 "\"}", PQCHA_ERR_INCONSISTENT_CLAIMS},
+    {"{\"sha3-256\":\"" DIGEST2 "\"}", "{\"sha256\":\"" DIGEST2 "\"}",
+     PQCHA_ERR_INCONSISTENT_CLAIMS},
     {"{\"sha3-256\":\"" DIGEST2 "\"}", "{}", PQCHA_ERR_INCONSISTENT_CLAIMS},
     {"{\"sha3-256\":\"" DIGEST2 "\"}", "{\"sha256\":\"" DIGEST2 "\",\"sha3-256\":\"" DIGEST2 "\"}",
      PQCHA_ERR_INCONSISTENT_CLAIMS},
@@ -289,8 +294,8 @@ static const payload_case payload_cases[] = {
     {"\"platform\":\"file\"", "\"platform\":\"fi\\rle\"", PQCHA_ERR_BAD_IDENTIFIER},
     {"\"description\":\"Llama weights shard 0\"", "\"description\":\"Llama\\tweights\"",
      PQCHA_ERR_BAD_IDENTIFIER},
-    {"\"description\":\"Llama weights shard 0\"", "\"description\":\"Llama w\\u00e9ights \\ud83d\\udd12\"",
-     PQCHA_OK},
+    {"\"description\":\"Llama weights shard 0\"",
+     "\"description\":\"Llama w\\u00e9ights \\ud83d\\udd12\"", PQCHA_OK},
     /* C1 controls (U+0080-U+009F): U+009B is CSI to a terminal */
     {"\"id\":\"config\"", "\"id\":\"config\\u009b2J\"", PQCHA_ERR_BAD_IDENTIFIER},
     {"\"workloadId\":\"model-serving-1\"", "\"workloadId\":\"model\xc2\x85serving\"",
@@ -306,8 +311,8 @@ static const payload_case payload_cases[] = {
     {REPORT_ID, REPORT_ID "0", PQCHA_ERR_MALFORMED},
     {REPORT_ID, "urn:uuid:5f0c8a4e-1b7d-4c1e-9a53-2f7d3c0b9e6", PQCHA_ERR_MALFORMED},
     {REPORT_ID, "urn:uuid:5f0c8a4e-1b7d-4c1e-9a53-2f7d3c0b9e6g", PQCHA_ERR_MALFORMED},
-    /* region file mappings (FORMAT.md 4.3) */
-#define ADDR1 "\"address\":\"0x1000\","
+/* region file mappings (FORMAT.md 4.3) */
+#define ADDR1           "\"address\":\"0x1000\","
 #define WITH_MAPPING(m) "\"address\":\"0x1000\",\"mapping\":" m ","
     {ADDR1, WITH_MAPPING("{\"file\":\"/models/llama.gguf\",\"offset\":4096}"), PQCHA_OK},
     {ADDR1, WITH_MAPPING("{\"file\":\"/m\",\"offset\":9007199254740991}"), PQCHA_OK},
@@ -324,13 +329,14 @@ static const payload_case payload_cases[] = {
     {ADDR1, WITH_MAPPING("\"/m\""), PQCHA_ERR_WRONG_TYPE},
     {ADDR1, WITH_MAPPING("{\"file\":\"/m\",\"offset\":0,\"file\":\"/n\"}"),
      PQCHA_ERR_JSON_DUPLICATE_KEY},
-    /* node digests (FORMAT.md 4.5): syntax first, then the region must be
+/* node digests (FORMAT.md 4.5): syntax first, then the region must be
      * sha3-256-tree over more than one leaf (these are sha3-256, 128 bytes) */
 #define WITH_NODES(n) "\"address\":\"0x1000\",\"nodes\":" n ","
     {ADDR1, WITH_NODES("{\"level\":0,\"digests\":[\"" DIGEST1 "\",\"" DIGEST1 "\"]}"),
      PQCHA_ERR_INCONSISTENT_CLAIMS},
     {ADDR1, WITH_NODES("{\"level\":0,\"digests\":[]}"), PQCHA_ERR_INCONSISTENT_CLAIMS},
-    {ADDR1, WITH_NODES("{\"level\":0,\"digests\":[\"" DIGEST1 "\"],\"x\":1}"), PQCHA_ERR_UNKNOWN_FIELD},
+    {ADDR1, WITH_NODES("{\"level\":0,\"digests\":[\"" DIGEST1 "\"],\"x\":1}"),
+     PQCHA_ERR_UNKNOWN_FIELD},
     {ADDR1, WITH_NODES("{\"digests\":[\"" DIGEST1 "\"]}"), PQCHA_ERR_MISSING_FIELD},
     {ADDR1, WITH_NODES("{\"level\":0}"), PQCHA_ERR_MISSING_FIELD},
     {ADDR1, WITH_NODES("{\"level\":\"0\",\"digests\":[\"" DIGEST1 "\"]}"), PQCHA_ERR_WRONG_TYPE},
@@ -350,14 +356,12 @@ static const payload_case payload_cases[] = {
  * is not there exactly once (a broken test case). */
 static char *edit_golden(const char *find, const char *replace) {
     const char *at = strstr(golden_payload, find);
-    if (at == NULL || strstr(at + 1, find) != NULL)
-        return NULL;
+    if (at == NULL || strstr(at + 1, find) != NULL) return NULL;
     size_t prefix = (size_t)(at - golden_payload);
     size_t find_len = strlen(find), replace_len = strlen(replace);
     size_t total = strlen(golden_payload) - find_len + replace_len;
     char *out = malloc(total + 1);
-    if (out == NULL)
-        return NULL;
+    if (out == NULL) return NULL;
     memcpy(out, golden_payload, prefix);
     memcpy(out + prefix, replace, replace_len);
     strcpy(out + prefix + replace_len, at + find_len);
@@ -577,12 +581,11 @@ static void test_new_report_ids(void) {
         else
             CHECK(is_lower_hex(a[i]));
     }
-    CHECK(a[23] == '4');                                                  /* version 4 */
+    CHECK(a[23] == '4');                                                 /* version 4 */
     CHECK(a[28] == '8' || a[28] == '9' || a[28] == 'a' || a[28] == 'b'); /* RFC 4122 variant */
     free(a);
     free(b);
 }
-
 
 /* ---- node digests and mappings on a real sha3-256-tree claim ---- */
 
@@ -592,7 +595,8 @@ static void test_new_report_ids(void) {
  * digests and a file mapping, encoded. */
 static char *tree_payload(uint8_t nodes[4][32]) {
     uint8_t *data = malloc(TREE_SIZE), digest[32];
-    for (size_t i = 0; i < TREE_SIZE; i++) data[i] = (uint8_t)(i * 7 + (i >> 13));
+    for (size_t i = 0; i < TREE_SIZE; i++)
+        data[i] = (uint8_t)(i * 7 + (i >> 13));
     pqcha_hasher *h = NULL;
     pqcha_region *region = NULL;
     pqcha_report *rep = make_report();
@@ -601,19 +605,25 @@ static char *tree_payload(uint8_t nodes[4][32]) {
              pqcha_hasher_expect_length(h, TREE_SIZE) == PQCHA_OK &&
              pqcha_hasher_update(h, data, TREE_SIZE) == PQCHA_OK &&
              pqcha_hasher_final(h, digest, 32) == PQCHA_OK && pqcha_hasher_node_count(h) == 4 &&
-             pqcha_region_create(&region, "weights", "", 0x7f0000000000, TREE_SIZE, PQCHA_PROT_R) == PQCHA_OK &&
+             pqcha_region_create(&region, "weights", "", 0x7f0000000000, TREE_SIZE, PQCHA_PROT_R) ==
+                 PQCHA_OK &&
              pqcha_region_set_mapping(region, "/models/w.bin", 8192) == PQCHA_OK &&
              pqcha__report_add_claim(rep, region, PQCHA_DIGEST_SHA3_256_TREE, digest, 32, ISSUED_AT,
                                      NULL) == PQCHA_OK;
     if (ok) {
         memcpy(nodes, pqcha_hasher_nodes(h), 4 * 32);
         /* Wrong shape or wrong digests are refused before they reach a payload. */
-        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 1, nodes[0], 4), PQCHA_ERR_INCONSISTENT_CLAIMS);
-        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 0, nodes[0], 3), PQCHA_ERR_INCONSISTENT_CLAIMS);
-        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 0, nodes[1], 3), PQCHA_ERR_INCONSISTENT_CLAIMS);
-        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 0, 0, nodes[0], 4), PQCHA_ERR_INCONSISTENT_CLAIMS);
+        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 1, nodes[0], 4),
+                  PQCHA_ERR_INCONSISTENT_CLAIMS);
+        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 0, nodes[0], 3),
+                  PQCHA_ERR_INCONSISTENT_CLAIMS);
+        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 0, nodes[1], 3),
+                  PQCHA_ERR_INCONSISTENT_CLAIMS);
+        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 0, 0, nodes[0], 4),
+                  PQCHA_ERR_INCONSISTENT_CLAIMS);
         ok = pqcha__report_set_claim_nodes(rep, 2, 0, nodes[0], 4) == PQCHA_OK;
-        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 0, nodes[0], 4), PQCHA_ERR_INCONSISTENT_CLAIMS);
+        CHECK_ERR(pqcha__report_set_claim_nodes(rep, 2, 0, nodes[0], 4),
+                  PQCHA_ERR_INCONSISTENT_CLAIMS);
     }
     if (ok) CHECK_OK(pqcha__statement_encode(&text, NULL, rep));
     pqcha_report_free(rep);
@@ -658,7 +668,8 @@ static char *replace_once(const char *text, const char *find, const char *replac
     return out;
 }
 
-static void expect_tree_edit(const char *text, const char *find, const char *replace, pqcha_err want) {
+static void expect_tree_edit(const char *text, const char *find, const char *replace,
+                             pqcha_err want) {
     char *edited = replace_once(text, find, replace);
     CHECK(edited != NULL);
     if (edited == NULL) return;
@@ -689,14 +700,16 @@ static void test_nodes_must_reproduce_digest(void) {
     expect_tree_edit(text, h3, flipped, PQCHA_ERR_INCONSISTENT_CLAIMS);
     char last[100];
     snprintf(last, sizeof last, ",\"%s\"]", h3);
-    expect_tree_edit(text, last, "]", PQCHA_ERR_INCONSISTENT_CLAIMS);          /* 3 nodes */
+    expect_tree_edit(text, last, "]", PQCHA_ERR_INCONSISTENT_CLAIMS); /* 3 nodes */
     snprintf(swapped, sizeof swapped, ",\"%s\",\"%s\"]", h3, h3);
-    expect_tree_edit(text, last, swapped, PQCHA_ERR_INCONSISTENT_CLAIMS);      /* 5 nodes */
+    expect_tree_edit(text, last, swapped, PQCHA_ERR_INCONSISTENT_CLAIMS); /* 5 nodes */
     expect_tree_edit(text, "\"level\":0}", "\"level\":1}", PQCHA_ERR_INCONSISTENT_CLAIMS);
-    expect_tree_edit(text, "\"level\":0}", "\"level\":9007199254740991}", PQCHA_ERR_INCONSISTENT_CLAIMS);
+    expect_tree_edit(text, "\"level\":0}", "\"level\":9007199254740991}",
+                     PQCHA_ERR_INCONSISTENT_CLAIMS);
     expect_tree_edit(text, "\"digestAlgorithm\":\"sha3-256-tree\"", "\"digestAlgorithm\":\"k12\"",
                      PQCHA_ERR_INCONSISTENT_CLAIMS); /* the subject still says sha3-256-tree */
-    for (char *p = h0; *p; p++) *p = (char)(*p >= 'a' ? *p - 32 : *p);
+    for (char *p = h0; *p; p++)
+        *p = (char)(*p >= 'a' ? *p - 32 : *p);
     pqcha_hex_encode(flipped, nodes[0], 32);
     expect_tree_edit(text, flipped, h0, PQCHA_ERR_BAD_HEX);
     free(text);
@@ -739,8 +752,8 @@ static void test_mapping_and_nodes_caps(void) {
 /* A report whose third claim is sha3-256-segments over a region mapped from
  * file offset 4096: a gap, tensor "w", a gap, with made-up digests. */
 static char *segments_payload(int deleted) {
-    pqcha__segment segs[3] = {{NULL, 4096, 100, {0}}, {(char *)"w", 4196, 1000, {0}},
-                              {NULL, 5196, 4, {0}}};
+    pqcha__segment segs[3] = {
+        {NULL, 4096, 100, {0}}, {(char *)"w", 4196, 1000, {0}}, {NULL, 5196, 4, {0}}};
     for (int i = 0; i < 3; i++)
         memset(segs[i].digest, 0x11 * (i + 1), 32);
     uint8_t root[32];
@@ -748,11 +761,12 @@ static char *segments_payload(int deleted) {
     pqcha_report *rep = make_report();
     char *text = NULL;
     int ok = rep && pqcha__segments_root(segs, 3, 1104, root) == PQCHA_OK &&
-             pqcha_region_create(&region, "model.gguf", "", 0x7f0000003000, 1104, PQCHA_PROT_R) == PQCHA_OK &&
+             pqcha_region_create(&region, "model.gguf", "", 0x7f0000003000, 1104, PQCHA_PROT_R) ==
+                 PQCHA_OK &&
              pqcha_region_set_mapping(region, "/models/model.gguf", 4096) == PQCHA_OK &&
              (!deleted || pqcha_region_set_file_deleted(region, 1) == PQCHA_OK) &&
-             pqcha__report_add_claim(rep, region, PQCHA_DIGEST_SHA3_256_SEGMENTS, root, 32, ISSUED_AT,
-                                     NULL) == PQCHA_OK;
+             pqcha__report_add_claim(rep, region, PQCHA_DIGEST_SHA3_256_SEGMENTS, root, 32,
+                                     ISSUED_AT, NULL) == PQCHA_OK;
     if (ok) {
         /* Segments that do not tile the region or reproduce the digest are refused. */
         CHECK_ERR(pqcha__report_set_claim_segments(rep, 2, segs, 2), PQCHA_ERR_INCONSISTENT_CLAIMS);
@@ -774,15 +788,22 @@ static char *segments_payload(int deleted) {
 static void test_segments_round_trip(void) {
     char *text = segments_payload(1);
     REQUIRE(text != NULL);
-    CHECK(strstr(text, "\"mapping\":{\"deleted\":true,\"file\":\"/models/model.gguf\",\"offset\":4096}") != NULL);
-    CHECK(strstr(text, "\"segments\":[{\"digest\":\"" X8("11111111") "\",\"offset\":4096,\"size\":100},"
-                       "{\"digest\":\"" X8("22222222") "\",\"offset\":4196,\"size\":1000,\"tensor\":\"w\"},") != NULL);
+    CHECK(
+        strstr(text,
+               "\"mapping\":{\"deleted\":true,\"file\":\"/models/model.gguf\",\"offset\":4096}") !=
+        NULL);
+    CHECK(strstr(text,
+                 "\"segments\":[{\"digest\":\"" X8(
+                     "11111111") "\",\"offset\":4096,\"size\":100},"
+                                 "{\"digest\":\"" X8("22222222") "\",\"offset\":4196,\"size\":1000,"
+                                                                 "\"tensor\":\"w\"},") != NULL);
     pqcha_report *rep = NULL;
     CHECK_OK(decode_text(&rep, text));
     REQUIRE(rep != NULL);
     const pqcha__claim *c = &rep->claims[2];
     CHECK(c->digest_alg == PQCHA_DIGEST_SHA3_256_SEGMENTS && c->segment_count == 3);
-    CHECK(c->segment_count == 3 && c->segments[1].tensor && strcmp(c->segments[1].tensor, "w") == 0);
+    CHECK(c->segment_count == 3 && c->segments[1].tensor &&
+          strcmp(c->segments[1].tensor, "w") == 0);
     CHECK(pqcha_region_file_deleted(pqcha_report_region(rep, 2)));
     CHECK(!pqcha_region_file_deleted(pqcha_report_region(rep, 0)));
     char *again = NULL;
@@ -801,27 +822,34 @@ static void test_segments_rules(void) {
     expect_tree_edit(text, "\"offset\":4096,\"size\":100}", "\"offset\":4095,\"size\":100}",
                      PQCHA_ERR_INCONSISTENT_CLAIMS); /* not from the mapping's offset */
     expect_tree_edit(text, "\"size\":100}", "\"size\":101}", PQCHA_ERR_INCONSISTENT_CLAIMS);
-    expect_tree_edit(text, X8("22222222"), X8("22222223"), PQCHA_ERR_INCONSISTENT_CLAIMS); /* digest */
+    expect_tree_edit(text, X8("22222222"), X8("22222223"),
+                     PQCHA_ERR_INCONSISTENT_CLAIMS); /* digest */
     expect_tree_edit(text, X8("22222222"), X8("2222222Z"), PQCHA_ERR_BAD_HEX);
     expect_tree_edit(text, "\"tensor\":\"w\"", "\"tensor\":\"\"", PQCHA_ERR_BAD_IDENTIFIER);
-    expect_tree_edit(text, "\"tensor\":\"w\"", "\"tensor\":\"w\\u0000\"", PQCHA_ERR_JSON_SYNTAX); /* FORMAT.md 1: no NUL */
+    expect_tree_edit(text, "\"tensor\":\"w\"", "\"tensor\":\"w\\u0000\"",
+                     PQCHA_ERR_JSON_SYNTAX); /* FORMAT.md 1: no NUL */
     expect_tree_edit(text, "\"tensor\":\"w\"", "\"tensor\":7", PQCHA_ERR_WRONG_TYPE);
     expect_tree_edit(text, "\"size\":100}", "\"size\":100,\"extra\":1}", PQCHA_ERR_UNKNOWN_FIELD);
     expect_tree_edit(text, seg0, "", PQCHA_ERR_JSON_SYNTAX);
-    char *edited = replace_once(text, seg0, "{\"digest\":\"" X8("11111111") "\",\"offset\":4096,\"size\":100,\"tensor\":\"w\"}");
+    char *edited = replace_once(
+        text, seg0,
+        "{\"digest\":\"" X8("11111111") "\",\"offset\":4096,\"size\":100,\"tensor\":\"w\"}");
     REQUIRE(edited != NULL);
     pqcha_report *rep = NULL;
-    CHECK_ERR(decode_text(&rep, edited), PQCHA_ERR_MALFORMED); /* one name twice (before the digest) */
+    CHECK_ERR(decode_text(&rep, edited),
+              PQCHA_ERR_MALFORMED); /* one name twice (before the digest) */
     free(edited);
     expect_tree_edit(text, "\"segments\":[", "\"segments\":[],\"x\":[", PQCHA_ERR_UNKNOWN_FIELD);
     /* Segments belong to sha3-256-segments regions with a mapping, always. */
-    expect_tree_edit(text, ",\"offset\":4096},", ",\"offset\":4096},\"nodes\":{\"level\":0,\"digests\":[]},",
+    expect_tree_edit(text, ",\"offset\":4096},",
+                     ",\"offset\":4096},\"nodes\":{\"level\":0,\"digests\":[]},",
                      PQCHA_ERR_INCONSISTENT_CLAIMS);
     expect_tree_edit(text, "\"mapping\":{\"file\":\"/models/model.gguf\",\"offset\":4096},", "",
                      PQCHA_ERR_INCONSISTENT_CLAIMS);
     expect_tree_edit(text, "\"offset\":4096},", "\"offset\":4096,\"deleted\":false},",
                      PQCHA_ERR_INCONSISTENT_CLAIMS);
-    expect_tree_edit(text, "\"offset\":4096},", "\"offset\":4096,\"deleted\":1},", PQCHA_ERR_WRONG_TYPE);
+    expect_tree_edit(text, "\"offset\":4096},", "\"offset\":4096,\"deleted\":1},",
+                     PQCHA_ERR_WRONG_TYPE);
     char *no_segments = strstr(text, ",\"segments\":[");
     REQUIRE(no_segments != NULL);
     char *cut = strdup(text);

@@ -14,8 +14,7 @@ static uint8_t *make_file(const char *header, size_t data_len, size_t *len) {
     size_t n = strlen(header);
     *len = 8 + n + data_len;
     uint8_t *buf = malloc(*len);
-    if (buf == NULL)
-        return NULL;
+    if (buf == NULL) return NULL;
     for (int i = 0; i < 8; i++)
         buf[i] = (uint8_t)((uint64_t)n >> (8 * i));
     memcpy(buf + 8, header, n);
@@ -28,13 +27,11 @@ static uint8_t *make_file(const char *header, size_t data_len, size_t *len) {
 static pqcha_err parse_text(const char *header, size_t data_len) {
     size_t len = 0;
     uint8_t *buf = make_file(header, data_len, &len);
-    if (buf == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (buf == NULL) return PQCHA_ERR_NO_MEMORY;
     pqcha__tensor *t = NULL;
     size_t count = 0, need = 0;
     pqcha_err err = pqcha__safetensors_parse(&t, &count, &need, buf, len, len);
-    if (err != PQCHA_OK && t != NULL)
-        err = PQCHA_ERR_INTERNAL; /* no partial tables on error */
+    if (err != PQCHA_OK && t != NULL) err = PQCHA_ERR_INTERNAL; /* no partial tables on error */
     pqcha__tensors_free(t, count);
     free(buf);
     return err;
@@ -84,9 +81,9 @@ static void test_empty_and_every_dtype(void) {
     static const struct {
         const char *dtype;
         unsigned bytes;
-    } dtypes[] = {{"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"F8_E4M3", 1},
-                  {"F8_E5M2", 1}, {"I64", 8}, {"I32", 4}, {"I16", 2}, {"I8", 1},
-                  {"U64", 8}, {"U32", 4}, {"U16", 2}, {"U8", 1}, {"BOOL", 1}};
+    } dtypes[] = {{"F64", 8},     {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"F8_E4M3", 1},
+                  {"F8_E5M2", 1}, {"I64", 8}, {"I32", 4}, {"I16", 2},  {"I8", 1},
+                  {"U64", 8},     {"U32", 4}, {"U16", 2}, {"U8", 1},   {"BOOL", 1}};
     for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++) {
         char header[160];
         snprintf(header, sizeof header,
@@ -137,14 +134,15 @@ static void test_header_length(void) {
 }
 
 static void test_bad_json(void) {
-    CHECK_ERR(parse_text(" {}", 0), PQCHA_ERR_JSON_SYNTAX);   /* must start with '{' */
+    CHECK_ERR(parse_text(" {}", 0), PQCHA_ERR_JSON_SYNTAX); /* must start with '{' */
     CHECK_ERR(parse_text("{", 0), PQCHA_ERR_JSON_SYNTAX);
-    CHECK_ERR(parse_text("{}x", 0), PQCHA_ERR_JSON_SYNTAX);   /* only spaces may pad */
+    CHECK_ERR(parse_text("{}x", 0), PQCHA_ERR_JSON_SYNTAX); /* only spaces may pad */
     CHECK_ERR(parse_text("{}\n", 0), PQCHA_ERR_JSON_SYNTAX);
     CHECK_ERR(parse_text("{\"a\":\"\xff\"}", 0), PQCHA_ERR_JSON_SYNTAX);
     CHECK_ERR(parse_text("{\"x\":1}", 0), PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-                         "\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8),
+                         "\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+                         8),
               PQCHA_ERR_JSON_DUPLICATE_KEY);
     CHECK_ERR(parse_text("{\"__metadata__\":{\"a\":1}}", 0), PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse_text("{\"__metadata__\":[]}", 0), PQCHA_ERR_WRONG_TYPE);
@@ -152,8 +150,9 @@ static void test_bad_json(void) {
 
 static void test_entry_fields(void) {
     CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1]}}", 0), PQCHA_ERR_MISSING_FIELD);
-    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"y\":1}}", 4),
-              PQCHA_ERR_UNKNOWN_FIELD);
+    CHECK_ERR(
+        parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"y\":1}}", 4),
+        PQCHA_ERR_UNKNOWN_FIELD);
     CHECK_ERR(parse_text("{\"x\":{\"dtype\":4,\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
               PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":1,\"data_offsets\":[0,4]}}", 4),
@@ -162,10 +161,14 @@ static void test_entry_fields(void) {
               PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4),
               PQCHA_ERR_OUT_OF_RANGE);
-    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[9007199254740992],\"data_offsets\":[0,4]}}", 4),
-              PQCHA_ERR_OUT_OF_RANGE);
-    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1,1,1,1,1],\"data_offsets\":[0,4]}}", 4),
-              PQCHA_ERR_TOO_LARGE);
+    CHECK_ERR(
+        parse_text(
+            "{\"x\":{\"dtype\":\"F32\",\"shape\":[9007199254740992],\"data_offsets\":[0,4]}}", 4),
+        PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(
+        parse_text(
+            "{\"x\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1,1,1,1,1],\"data_offsets\":[0,4]}}", 4),
+        PQCHA_ERR_TOO_LARGE);
     CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}", 8),
               PQCHA_ERR_MALFORMED);
     CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4]}}", 4),
@@ -186,14 +189,17 @@ static void test_dtype_and_size(void) {
               PQCHA_ERR_INCONSISTENT_CLAIMS);
     /* 2^32 * 2^32 elements: the product overflows 64 bits */
     CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],"
-                         "\"data_offsets\":[0,0]}}", 0),
+                         "\"data_offsets\":[0,0]}}",
+                         0),
               PQCHA_ERR_OUT_OF_RANGE);
     CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F64\",\"shape\":[2147483648,2147483648,4],"
-                         "\"data_offsets\":[0,0]}}", 0),
+                         "\"data_offsets\":[0,0]}}",
+                         0),
               PQCHA_ERR_OUT_OF_RANGE);
     /* a zero dimension makes any product zero */
     CHECK_OK(parse_text("{\"x\":{\"dtype\":\"U8\",\"shape\":[4294967296,0,4294967296],"
-                        "\"data_offsets\":[0,0]}}", 0));
+                        "\"data_offsets\":[0,0]}}",
+                        0));
 }
 
 static void test_ranges(void) {
@@ -202,15 +208,18 @@ static void test_ranges(void) {
               PQCHA_ERR_OUT_OF_RANGE);
     /* overlap */
     CHECK_ERR(parse_text("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
-                         "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}", 24),
+                         "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}",
+                         24),
               PQCHA_ERR_MALFORMED);
     /* an empty tensor inside another one is still out of place */
     CHECK_ERR(parse_text("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
-                         "\"b\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,8]}}", 16),
+                         "\"b\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,8]}}",
+                         16),
               PQCHA_ERR_MALFORMED);
     /* hole between tensors */
     CHECK_ERR(parse_text("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                         "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}}", 24),
+                         "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}}",
+                         24),
               PQCHA_ERR_MALFORMED);
     /* hole at the start */
     CHECK_ERR(parse_text("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16),
@@ -226,7 +235,8 @@ static void test_ranges(void) {
 static void test_streamed_header_rules(void) {
     CHECK_OK(parse_text("{\"x\":{\"data_offsets\":[0,4],\"shape\":[1],\"dtype\":\"F32\"}}", 4));
     size_t len = 0;
-    uint8_t *buf = make_file("{\"a\\u0062\\u00e9\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, &len);
+    uint8_t *buf = make_file(
+        "{\"a\\u0062\\u00e9\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, &len);
     REQUIRE(buf != NULL);
     pqcha__tensor *t = NULL;
     size_t count = 0;
@@ -236,26 +246,40 @@ static void test_streamed_header_rules(void) {
     free(buf);
     /* The same name spelled twice, once escaped. */
     CHECK_ERR(parse_text("{\"ab\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-                         "\"a\\u0062\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8),
+                         "\"a\\u0062\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+                         8),
               PQCHA_ERR_JSON_DUPLICATE_KEY);
-    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
+    CHECK_ERR(
+        parse_text(
+            "{\"x\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+            4),
+        PQCHA_ERR_JSON_DUPLICATE_KEY);
+    CHECK_ERR(parse_text("{\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"}}", 0),
               PQCHA_ERR_JSON_DUPLICATE_KEY);
-    CHECK_ERR(parse_text("{\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"}}", 0), PQCHA_ERR_JSON_DUPLICATE_KEY);
-    CHECK_ERR(parse_text("{\"__metadata__\":{},\"__metadata__\":{}}", 0), PQCHA_ERR_JSON_DUPLICATE_KEY);
+    CHECK_ERR(parse_text("{\"__metadata__\":{},\"__metadata__\":{}}", 0),
+              PQCHA_ERR_JSON_DUPLICATE_KEY);
     /* A syntax error anywhere wins over a field error before it. */
-    CHECK_ERR(parse_text("{\"x\":{\"dtype\":4,\"shape\":[1],\"data_offsets\":[0,4]},\"y\":[1,]}", 4),
-              PQCHA_ERR_JSON_SYNTAX);
+    CHECK_ERR(
+        parse_text("{\"x\":{\"dtype\":4,\"shape\":[1],\"data_offsets\":[0,4]},\"y\":[1,]}", 4),
+        PQCHA_ERR_JSON_SYNTAX);
     /* Nested values where numbers belong; an unknown field holding anything. */
     CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[[1]],\"data_offsets\":[0,4]}}", 4),
               PQCHA_ERR_WRONG_TYPE);
     CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,{}]}}", 4),
               PQCHA_ERR_WRONG_TYPE);
-    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"z\":{\"q\":[[]]}}}", 4),
-              PQCHA_ERR_UNKNOWN_FIELD);
-    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":{}}}", 4), PQCHA_ERR_WRONG_TYPE);
-    CHECK_ERR(parse_text("{\"x\":{\"dtype\":[],\"shape\":[1],\"data_offsets\":[0,4]}}", 4), PQCHA_ERR_WRONG_TYPE);
-    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32F32F32F32F32F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
-              PQCHA_ERR_TOO_LARGE);
+    CHECK_ERR(
+        parse_text(
+            "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"z\":{\"q\":[[]]}}}",
+            4),
+        PQCHA_ERR_UNKNOWN_FIELD);
+    CHECK_ERR(parse_text("{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":{}}}", 4),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse_text("{\"x\":{\"dtype\":[],\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
+              PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(
+        parse_text(
+            "{\"x\":{\"dtype\":\"F32F32F32F32F32F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
+        PQCHA_ERR_TOO_LARGE);
 }
 
 /* Peak RSS (KiB) of a child that parses a file whose header is n copies of
@@ -267,8 +291,7 @@ static long peak_kib_parsing(const char *item, size_t n, pqcha_err *err) {
     if (child == 0) {
         size_t item_len = item ? strlen(item) : 0, cap = 64 + n * (item ? item_len + 1 : 96);
         char *header = malloc(cap);
-        if (header == NULL)
-            _exit(PQCHA_ERR_NO_MEMORY);
+        if (header == NULL) _exit(PQCHA_ERR_NO_MEMORY);
         size_t at = 0, data = 0;
         if (item != NULL) {
             at += (size_t)sprintf(header, "{\"a\":[");
@@ -280,8 +303,10 @@ static long peak_kib_parsing(const char *item, size_t n, pqcha_err *err) {
         } else {
             header[at++] = '{';
             for (size_t i = 0; i < n; i++, data += 4)
-                at += (size_t)sprintf(header + at, "%s\"t%zu\":{\"dtype\":\"F32\",\"shape\":[1],"
-                                      "\"data_offsets\":[%zu,%zu]}", i ? "," : "", i, data, data + 4);
+                at += (size_t)sprintf(header + at,
+                                      "%s\"t%zu\":{\"dtype\":\"F32\",\"shape\":[1],"
+                                      "\"data_offsets\":[%zu,%zu]}",
+                                      i ? "," : "", i, data, data + 4);
         }
         header[at++] = '}';
         header[at] = '\0';
@@ -290,13 +315,13 @@ static long peak_kib_parsing(const char *item, size_t n, pqcha_err *err) {
         free(header);
         pqcha__tensor *t = NULL;
         size_t count = 0;
-        pqcha_err e = file ? pqcha__safetensors_parse(&t, &count, NULL, file, len, len) : PQCHA_ERR_NO_MEMORY;
+        pqcha_err e =
+            file ? pqcha__safetensors_parse(&t, &count, NULL, file, len, len) : PQCHA_ERR_NO_MEMORY;
         _exit((int)e);
     }
     int status = 0;
     struct rusage ru;
-    if (child < 0 || wait4(child, &status, 0, &ru) != child || !WIFEXITED(status))
-        return -1;
+    if (child < 0 || wait4(child, &status, 0, &ru) != child || !WIFEXITED(status)) return -1;
     *err = (pqcha_err)WEXITSTATUS(status);
     return ru.ru_maxrss;
 }
@@ -316,7 +341,8 @@ static void test_memory_bounded_by_the_table(void) {
         pqcha_err err = PQCHA_OK;
         long kib = peak_kib_parsing(hostile[i], n, &err);
         size_t text_kib = n * (strlen(hostile[i]) + 1) / 1024;
-        printf("note: {\"a\":[%s,...]} (%zu KiB of header): peak RSS %ld KiB\n", hostile[i], text_kib, kib);
+        printf("note: {\"a\":[%s,...]} (%zu KiB of header): peak RSS %ld KiB\n", hostile[i],
+               text_kib, kib);
         CHECK(err == PQCHA_ERR_WRONG_TYPE);
         /* the test's own copies: header text + file (2x), plus the process */
         CHECK(kib > 0 && (size_t)kib < 3 * text_kib + 64 * 1024);
@@ -331,8 +357,7 @@ static void test_memory_bounded_by_the_table(void) {
 static pqcha_err index_of(const char *text) {
     pqcha__safetensors_index ix;
     pqcha_err err = pqcha__safetensors_index_parse(&ix, text, strlen(text));
-    if (err != PQCHA_OK && (ix.map != NULL || ix.shards != NULL))
-        err = PQCHA_ERR_INTERNAL;
+    if (err != PQCHA_OK && (ix.map != NULL || ix.shards != NULL)) err = PQCHA_ERR_INTERNAL;
     pqcha__index_free(&ix);
     return err;
 }
@@ -365,6 +390,7 @@ static void test_index(void) {
     CHECK_ERR(index_of("[]"), PQCHA_ERR_WRONG_TYPE);
 }
 
-TEST_MAIN(TEST(test_valid_table), TEST(test_streamed_header_rules), TEST(test_memory_bounded_by_the_table), TEST(test_empty_and_every_dtype), TEST(test_need_more),
-          TEST(test_header_length), TEST(test_bad_json), TEST(test_entry_fields),
-          TEST(test_dtype_and_size), TEST(test_ranges), TEST(test_index))
+TEST_MAIN(TEST(test_valid_table), TEST(test_streamed_header_rules),
+          TEST(test_memory_bounded_by_the_table), TEST(test_empty_and_every_dtype),
+          TEST(test_need_more), TEST(test_header_length), TEST(test_bad_json),
+          TEST(test_entry_fields), TEST(test_dtype_and_size), TEST(test_ranges), TEST(test_index))

@@ -26,8 +26,9 @@ static pqcha__tensor_ref ref(const char *name, uint64_t offset, uint64_t size) {
 /* Tensors inside the range become segments; a tensor cut by the range's ends,
  * one outside it and an empty one leave their bytes to the gaps. */
 static void test_layout(void) {
-    const pqcha__tensor_ref t[] = {ref("cut", 0, 5000), ref("a", 5000, 100), ref("empty", 5100, 0),
-                                   ref("b", 5132, 68), ref("tail", 5300, 1000), ref("far", 9000, 10)};
+    const pqcha__tensor_ref t[] = {ref("cut", 0, 5000),     ref("a", 5000, 100),
+                                   ref("empty", 5100, 0),   ref("b", 5132, 68),
+                                   ref("tail", 5300, 1000), ref("far", 9000, 10)};
     pqcha__segment *s = NULL;
     size_t n = 0;
     /* The region [4096, 5600) of the file. */
@@ -112,8 +113,7 @@ static pqcha_err stream(uint8_t root[32], pqcha__segment *s, size_t n, const uin
     pqcha_err err = PQCHA_OK;
     for (size_t off = 0; err == PQCHA_OK && off < len; off += chunk)
         err = pqcha__segment_hasher_update(sh, data + off, len - off < chunk ? len - off : chunk);
-    if (err == PQCHA_OK)
-        err = pqcha__segment_hasher_final(sh, root);
+    if (err == PQCHA_OK) err = pqcha__segment_hasher_final(sh, root);
     pqcha__segment_hasher_free(sh);
     return err;
 }
@@ -137,8 +137,7 @@ static void test_hasher_matches_pieces(void) {
             uint8_t root[32];
             memset(s[3].digest, 0, 32);
             CHECK_OK(stream(root, s, n, data, len, chunks[c], threads));
-            if (c == 0 && threads == 1)
-                memcpy(first, root, 32);
+            if (c == 0 && threads == 1) memcpy(first, root, 32);
             CHECK(memcmp(first, root, 32) == 0);
         }
     }
@@ -186,10 +185,11 @@ static void test_hasher_random_layouts(void) {
         CHECK_OK(stream(root, s, count, data, len, chunk, 1 + (unsigned)(x >> 30) % 3));
         for (size_t i = 0; i < count; i++) {
             uint8_t want[32];
-            CHECK_OK(pqcha_digest(want, 32, PQCHA_DIGEST_SHA3_256_TREE, data + s[i].offset, s[i].size, 1));
+            CHECK_OK(pqcha_digest(want, 32, PQCHA_DIGEST_SHA3_256_TREE, data + s[i].offset,
+                                  s[i].size, 1));
             if (memcmp(want, s[i].digest, 32) != 0) {
-                fprintf(stderr, "  round %d chunk %zu segment %zu (%zu bytes at %zu) differs\n", round,
-                        chunk, i, (size_t)s[i].size, (size_t)s[i].offset);
+                fprintf(stderr, "  round %d chunk %zu segment %zu (%zu bytes at %zu) differs\n",
+                        round, chunk, i, (size_t)s[i].size, (size_t)s[i].offset);
                 testutil_failures_in_test++;
                 break;
             }

@@ -157,8 +157,7 @@ static void test_signing_with_public_key_is_refused(void) {
 static EVP_PKEY *openssl_key(const pqcha_key *key) {
     char *pem = NULL;
     size_t pem_len = 0;
-    if (pqcha_key_private_pem(&pem, &pem_len, key) != PQCHA_OK)
-        return NULL;
+    if (pqcha_key_private_pem(&pem, &pem_len, key) != PQCHA_OK) return NULL;
     BIO *bio = BIO_new_mem_buf(pem, (int)pem_len);
     EVP_PKEY *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
     BIO_free(bio);
@@ -170,10 +169,10 @@ static EVP_PKEY *openssl_key(const pqcha_key *key) {
 static int sign_with_context(uint8_t *sig, size_t *sig_len, EVP_PKEY *pkey, const char *context) {
     EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
     EVP_SIGNATURE *alg = EVP_SIGNATURE_fetch(NULL, "ML-DSA-65", NULL);
-    OSSL_PARAM params[2] = {
-        OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_CONTEXT_STRING, (void *)(uintptr_t)context,
-                                          strlen(context)),
-        OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[2] = {OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_CONTEXT_STRING,
+                                                              (void *)(uintptr_t)context,
+                                                              strlen(context)),
+                            OSSL_PARAM_construct_end()};
     int ok = pctx != NULL && alg != NULL && EVP_PKEY_sign_message_init(pctx, alg, params) == 1 &&
              EVP_PKEY_sign(pctx, sig, sig_len, message, MESSAGE_LEN) == 1;
     EVP_SIGNATURE_free(alg);
@@ -203,6 +202,6 @@ static void test_context_is_empty(void) {
 }
 
 TEST_MAIN(TEST(test_sign_verify_all_algorithms), TEST(test_empty_message),
-          TEST(test_flipped_bits_are_bad_signature), TEST(test_wrong_length_is_bad_signature_length),
-          TEST(test_wrong_key_is_bad_signature), TEST(test_signing_with_public_key_is_refused),
-          TEST(test_context_is_empty))
+          TEST(test_flipped_bits_are_bad_signature),
+          TEST(test_wrong_length_is_bad_signature_length), TEST(test_wrong_key_is_bad_signature),
+          TEST(test_signing_with_public_key_is_refused), TEST(test_context_is_empty))

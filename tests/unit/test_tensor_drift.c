@@ -12,16 +12,16 @@
 #include "core/manifest.h"
 #include "testutil.h"
 
-#define KIB 1024u
-#define FILE_SIZE (600u * KIB)
-#define SMALL 16
+#define KIB        1024u
+#define FILE_SIZE  (600u * KIB)
+#define SMALL      16
 #define SMALL_SIZE (4u * KIB)
 #define BIG_OFFSET (8192u + SMALL * (SMALL_SIZE + 32u))
-#define BIG_SIZE (300u * KIB)
-#define MAP_FROM 4096u
-#define WORKLOAD "llm"
-#define REGION "model.gguf"
-#define NOW INT64_C(1795836655)
+#define BIG_SIZE   (300u * KIB)
+#define MAP_FROM   4096u
+#define WORKLOAD   "llm"
+#define REGION     "model.gguf"
+#define NOW        INT64_C(1795836655)
 
 static pqcha_key *key(void) {
     static pqcha_key *k;
@@ -129,7 +129,8 @@ static char *attest_region(const uint8_t *data, const pqcha__model_file *f, size
     CHECK_OK(pqcha_region_set_mapping(r, "/models/" REGION, MAP_FROM));
     for (size_t i = 0; i < f->tensor_count; i++)
         if (i != skip)
-            CHECK_OK(pqcha_region_add_tensor(r, f->tensors[i].name, f->tensors[i].offset, f->tensors[i].size));
+            CHECK_OK(pqcha_region_add_tensor(r, f->tensors[i].name, f->tensors[i].offset,
+                                             f->tensors[i].size));
     CHECK(pqcha_region_tensor_count(r) == f->tensor_count - (skip < f->tensor_count));
     CHECK_OK(pqcha_memory_backend_register(b, WORKLOAD, r, data + MAP_FROM, len));
     CHECK_OK(pqcha_attester_create(&a, key(), b, WORKLOAD));
@@ -254,7 +255,8 @@ static void test_missing_tensor(void) {
     pqcha_free(json);
     pqcha_result_free(res);
     fixture_clear(&fx);
-    REQUIRE(fixture_init(&fx, ",\"tensors\":[\"blk.0.attn_norm.weight\",\"blk.15.attn_norm.weight\"]"));
+    REQUIRE(
+        fixture_init(&fx, ",\"tensors\":[\"blk.0.attn_norm.weight\",\"blk.15.attn_norm.weight\"]"));
     res = verify(fx.policy, env);
     CHECK(pqcha_result_verdict(res) == PQCHA_VERDICT_VALID);
     CHECK(strstr(pqcha_result_check_expected(res, pqcha_result_check_count(res) - 1),

@@ -87,8 +87,7 @@ static void test_bad_dates_and_shapes(void) {
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pqcha_err err = pqcha_time_parse(&t, bad[i]);
-        if (err != PQCHA_ERR_BAD_TIMESTAMP)
-            fprintf(stderr, "  input \"%s\"\n", bad[i]);
+        if (err != PQCHA_ERR_BAD_TIMESTAMP) fprintf(stderr, "  input \"%s\"\n", bad[i]);
         CHECK_ERR(err, PQCHA_ERR_BAD_TIMESTAMP);
     }
     CHECK_OK(pqcha_time_parse(&t, "2000-02-29T12:00:00Z"));
@@ -105,5 +104,6 @@ static void test_format_range(void) {
     CHECK_ERR(pqcha_time_format(NULL, 0), PQCHA_ERR_INVALID_ARGUMENT);
 }
 
-TEST_MAIN(TEST(test_known_instants), TEST(test_every_day_round_trips), TEST(test_fraction_is_ignored),
-          TEST(test_zone_rules), TEST(test_bad_dates_and_shapes), TEST(test_format_range))
+TEST_MAIN(TEST(test_known_instants), TEST(test_every_day_round_trips),
+          TEST(test_fraction_is_ignored), TEST(test_zone_rules), TEST(test_bad_dates_and_shapes),
+          TEST(test_format_range))

@@ -21,12 +21,12 @@
 #include "core/internal.h"
 #include "testutil.h"
 
-#define NOW INT64_C(1795836655) /* 2026-11-28T03:30:55Z */
-#define NONCE_A "00112233445566778899aabbccddeeff"
-#define NONCE_B "ffeeddccbbaa99887766554433221100"
+#define NOW      INT64_C(1795836655) /* 2026-11-28T03:30:55Z */
+#define NONCE_A  "00112233445566778899aabbccddeeff"
+#define NONCE_B  "ffeeddccbbaa99887766554433221100"
 #define WORKLOAD "model-serving-1"
-#define WEIGHTS "model-weights-0"
-#define CACHE "activation-cache"
+#define WEIGHTS  "model-weights-0"
+#define CACHE    "activation-cache"
 
 /* ---- keys (generated once per run) ---- */
 
@@ -110,7 +110,7 @@ typedef struct t_region {
     const char *id;
     const char *subject_name; /* NULL: the id */
     const char *digest;
-    const char *expected;     /* attester's expectedDigest; NULL: absent */
+    const char *expected; /* attester's expectedDigest; NULL: absent */
 } t_region;
 
 typedef struct t_report {
@@ -185,8 +185,9 @@ static char *payload_json(const t_report *r) {
 
 static char *envelope_from_parts(const char *payload_b64, const char *keyid, const char *sig_b64) {
     sbuf b = {0};
-    sb_printf(&b, "{\"payload\":\"%s\",\"payloadType\":\"%s\",\"signatures\":[{\"keyid\":\"%s\","
-                  "\"sig\":\"%s\"}]}",
+    sb_printf(&b,
+              "{\"payload\":\"%s\",\"payloadType\":\"%s\",\"signatures\":[{\"keyid\":\"%s\","
+              "\"sig\":\"%s\"}]}",
               payload_b64, PQCHA_PAYLOAD_TYPE, keyid, sig_b64);
     return b.p;
 }
@@ -226,8 +227,8 @@ static char *forge_envelope(const pqcha_key *signer, const char *keyid, const ch
 static char *signed_report(const t_report *r) {
     char *payload = payload_json(r);
     char *env = NULL;
-    if (pqcha__envelope_sign(&env, NULL, victim_key(), (const uint8_t *)payload,
-                             strlen(payload)) != PQCHA_OK)
+    if (pqcha__envelope_sign(&env, NULL, victim_key(), (const uint8_t *)payload, strlen(payload)) !=
+        PQCHA_OK)
         abort();
     free(payload);
     return env;
@@ -252,10 +253,10 @@ static char *json_escaped_pem(const pqcha_key *key) {
 }
 
 typedef struct t_policy {
-    const char *sig_algs;  /* JSON array text, NULL: omitted */
-    const char *platform;  /* NULL: omitted */
+    const char *sig_algs; /* JSON array text, NULL: omitted */
+    const char *platform; /* NULL: omitted */
     int allow_extra;
-    int require_cache;     /* the policy also requires activation-cache */
+    int require_cache;          /* the policy also requires activation-cache */
     const char *extra_required; /* one more required region id, or NULL */
     const pqcha_key *trusted;   /* the policy's one trusted key; NULL: the victim's */
 } t_policy;
@@ -323,17 +324,17 @@ static size_t find_check(const pqcha_result *r, const char *name) {
     return SIZE_MAX;
 }
 
-#define CHECK_OUTCOME(r, verdict, err)                       \
-    do {                                                     \
-        CHECK_ERR(pqcha_result_error(r), err);               \
+#define CHECK_OUTCOME(r, verdict, err)                                                       \
+    do {                                                                                     \
+        CHECK_ERR(pqcha_result_error(r), err);                                               \
         CHECK_STR(pqcha_verdict_name(pqcha_result_verdict(r)), pqcha_verdict_name(verdict)); \
     } while (0)
 
 /* Nothing unauthenticated leaks out of a rejected result. */
-#define CHECK_NOTHING_ACTED_ON(r)                  \
-    do {                                           \
-        CHECK(pqcha_result_report(r) == NULL);     \
-        CHECK(pqcha_result_drift_count(r) == 0);   \
+#define CHECK_NOTHING_ACTED_ON(r)                \
+    do {                                         \
+        CHECK(pqcha_result_report(r) == NULL);   \
+        CHECK(pqcha_result_drift_count(r) == 0); \
     } while (0)
 
 /* Verifies the honest default report after mutate() changed it. */
@@ -459,7 +460,8 @@ static void tamper_weights(t_report *r) {
     r->regions[0].digest = tampered_digest();
 }
 
-static void test_drift_fails(void) { /* test_drift_fails_in_strict_mode, test_tampered_region_flagged */
+static void
+test_drift_fails(void) { /* test_drift_fails_in_strict_mode, test_tampered_region_flagged */
     pqcha_result *r = verify_variant(tamper_weights);
     CHECK_OUTCOME(r, PQCHA_VERDICT_DRIFT, PQCHA_ERR_MEMORY_DRIFT);
     REQUIRE(pqcha_result_drift_count(r) == 1);
@@ -941,7 +943,8 @@ static void test_non_canonical_base64_payload(void) {
     char *canonical = b64((const uint8_t *)payload.p, payload.len);
     size_t n = strlen(canonical);
     size_t last = canonical[n - 2] == '=' ? n - 3 : n - 2; /* the char holding pad bits */
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const char *pos = strchr(alphabet, canonical[last]);
     REQUIRE(pos != NULL);
     canonical[last] = alphabet[(pos - alphabet) | 1]; /* same bytes, one unused bit set */
@@ -1075,7 +1078,7 @@ static void test_authenticity_only_without_policy(void) {
  * ====================================================================== */
 
 static const char *const base_checks[] = {
-    "envelope", "trust",    "signature", "payload", "signer",   "algorithm",     "not-expired",
+    "envelope",  "trust",    "signature", "payload",  "signer",   "algorithm",     "not-expired",
     "issued-at", "lifetime", "nonce",     "workload", "platform", "unique-regions"};
 #define BASE_CHECKS (sizeof base_checks / sizeof base_checks[0])
 
@@ -1104,7 +1107,7 @@ static void test_check_list_signature_failure(void) {
     REQUIRE(pqcha_result_check_count(r) == BASE_CHECKS); /* no authentic regions to list */
     for (size_t i = 0; i < BASE_CHECKS; i++) {
         CHECK_STR(pqcha_result_check_name(r, i), base_checks[i]);
-        pqcha_check_status want = i < 2 ? PQCHA_CHECK_PASS
+        pqcha_check_status want = i < 2    ? PQCHA_CHECK_PASS
                                   : i == 2 ? PQCHA_CHECK_FAIL
                                            : PQCHA_CHECK_SKIPPED;
         CHECK(pqcha_result_check_status(r, i) == want);
@@ -1137,7 +1140,8 @@ static void check_json_verdict(const pqcha_result *r, const char *verdict, int h
         CHECK_STR(json_string_value(json_object_get(report, "issuedAt")), "2026-11-28T03:30:45Z");
         const json_t *regions = json_object_get(report, "regions");
         CHECK(json_array_size(regions) == 2);
-        CHECK_STR(json_string_value(json_object_get(json_array_get(regions, 0), "address")), "0x1000");
+        CHECK_STR(json_string_value(json_object_get(json_array_get(regions, 0), "address")),
+                  "0x1000");
     }
     json_decref(root);
     pqcha_free(text);
@@ -1240,16 +1244,15 @@ TEST_MAIN(TEST(test_valid_report), TEST(test_signature_tamper_detected),
           TEST(test_issued_in_future), TEST(test_lifetime_too_long),
           TEST(test_issued_within_skew_is_valid), TEST(test_skew_and_lifetime_overrides),
           TEST(test_bad_signature_hides_drift), TEST(test_empty_report),
-          TEST(test_duplicate_region),
-    TEST(test_duplicate_region_without_policy), TEST(test_missing_required_region),
-          TEST(test_missing_region_outranks_drift), TEST(test_unexpected_region),
-          TEST(test_extra_region_allowed), TEST(test_subject_name_mismatch),
-          TEST(test_signer_algorithm_mismatch), TEST(test_signer_key_id_mismatch),
-          TEST(test_uppercase_hex_digest), TEST(test_uppercase_keyid),
-          TEST(test_non_canonical_base64_payload), TEST(test_whitespace_in_base64),
-          TEST(test_algorithm_not_allowed), TEST(test_signature_length_for_pinned_algorithm),
-          TEST(test_unknown_workload), TEST(test_platform_mismatch),
-          TEST(test_authenticity_only_without_policy), TEST(test_check_list_valid),
-          TEST(test_check_list_signature_failure), TEST(test_result_json),
-          TEST(test_result_report_null_when_untrusted), TEST(test_replaced_policy_drops_its_keys),
-          TEST(test_garbage_and_misuse))
+          TEST(test_duplicate_region), TEST(test_duplicate_region_without_policy),
+          TEST(test_missing_required_region), TEST(test_missing_region_outranks_drift),
+          TEST(test_unexpected_region), TEST(test_extra_region_allowed),
+          TEST(test_subject_name_mismatch), TEST(test_signer_algorithm_mismatch),
+          TEST(test_signer_key_id_mismatch), TEST(test_uppercase_hex_digest),
+          TEST(test_uppercase_keyid), TEST(test_non_canonical_base64_payload),
+          TEST(test_whitespace_in_base64), TEST(test_algorithm_not_allowed),
+          TEST(test_signature_length_for_pinned_algorithm), TEST(test_unknown_workload),
+          TEST(test_platform_mismatch), TEST(test_authenticity_only_without_policy),
+          TEST(test_check_list_valid), TEST(test_check_list_signature_failure),
+          TEST(test_result_json), TEST(test_result_report_null_when_untrusted),
+          TEST(test_replaced_policy_drops_its_keys), TEST(test_garbage_and_misuse))

@@ -7,61 +7,60 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdlib.h>
 
 #include "pqcha.h"
 
 static int testutil_failures_in_test;
 
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
+#define CHECK(cond)                                                                    \
+    do {                                                                               \
+        if (!(cond)) {                                                                 \
             fprintf(stderr, "  %s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            testutil_failures_in_test++;                                             \
-        }                                                                            \
+            testutil_failures_in_test++;                                               \
+        }                                                                              \
     } while (0)
 
 /* Records a failure that no condition expresses (a branch that must not run). */
-#define CHECK_FAILED(why)                                                             \
-    do {                                                                              \
-        fprintf(stderr, "  %s:%d: failed: %s\n", __FILE__, __LINE__, why);           \
-        testutil_failures_in_test++;                                                  \
+#define CHECK_FAILED(why)                                                  \
+    do {                                                                   \
+        fprintf(stderr, "  %s:%d: failed: %s\n", __FILE__, __LINE__, why); \
+        testutil_failures_in_test++;                                       \
     } while (0)
 
 /* Asserts that expr returns exactly the expected pqcha_err. */
-#define CHECK_ERR(expr, expected)                                                        \
-    do {                                                                                 \
-        int check_err_got_ = (int)(expr);                                                \
-        int check_err_want_ = (int)(expected);                                           \
-        if (check_err_got_ != check_err_want_) {                                         \
-            fprintf(stderr, "  %s:%d: %s returned %s (%d), expected %s (%d)\n", __FILE__, \
-                    __LINE__, #expr, pqcha_error_name((pqcha_err)check_err_got_), check_err_got_,\
-                    pqcha_error_name((pqcha_err)check_err_want_), check_err_want_);\
-            testutil_failures_in_test++;                                                 \
-        }                                                                                \
+#define CHECK_ERR(expr, expected)                                                                 \
+    do {                                                                                          \
+        int check_err_got_ = (int)(expr);                                                         \
+        int check_err_want_ = (int)(expected);                                                    \
+        if (check_err_got_ != check_err_want_) {                                                  \
+            fprintf(stderr, "  %s:%d: %s returned %s (%d), expected %s (%d)\n", __FILE__,         \
+                    __LINE__, #expr, pqcha_error_name((pqcha_err)check_err_got_), check_err_got_, \
+                    pqcha_error_name((pqcha_err)check_err_want_), check_err_want_);               \
+            testutil_failures_in_test++;                                                          \
+        }                                                                                         \
     } while (0)
 
 #define CHECK_OK(expr) CHECK_ERR(expr, PQCHA_OK)
 
-#define CHECK_STR(got, want)                                                                   \
-    do {                                                                                       \
-        const char *check_str_got_ = (got);                                                    \
-        const char *check_str_want_ = (want);                                                  \
-        if (check_str_got_ == NULL || strcmp(check_str_got_, check_str_want_) != 0) {          \
+#define CHECK_STR(got, want)                                                                      \
+    do {                                                                                          \
+        const char *check_str_got_ = (got);                                                       \
+        const char *check_str_want_ = (want);                                                     \
+        if (check_str_got_ == NULL || strcmp(check_str_got_, check_str_want_) != 0) {             \
             fprintf(stderr, "  %s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #got, \
-                    check_str_got_ ? check_str_got_ : "(null)", check_str_want_);              \
-            testutil_failures_in_test++;                                                       \
-        }                                                                                      \
+                    check_str_got_ ? check_str_got_ : "(null)", check_str_want_);                 \
+            testutil_failures_in_test++;                                                          \
+        }                                                                                         \
     } while (0)
 
 /* Aborts the current test (a precondition for the rest of it failed). */
-#define REQUIRE(cond)                                                                      \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "  %s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond);   \
-            testutil_failures_in_test++;                                                   \
-            return;                                                                        \
-        }                                                                                  \
+#define REQUIRE(cond)                                                                    \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            fprintf(stderr, "  %s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond); \
+            testutil_failures_in_test++;                                                 \
+            return;                                                                      \
+        }                                                                                \
     } while (0)
 
 typedef struct testutil_case {
@@ -69,7 +68,8 @@ typedef struct testutil_case {
     void (*fn)(void);
 } testutil_case;
 
-#define TEST(fn) {#fn, fn}
+#define TEST(fn) \
+    { #fn, fn }
 
 static inline int testutil_run(const char *suite, const testutil_case *cases, size_t n) {
     int passed = 0, failed = 0;
@@ -88,10 +88,10 @@ static inline int testutil_run(const char *suite, const testutil_case *cases, si
     return failed == 0 ? 0 : 1;
 }
 
-#define TEST_MAIN(...)                                                            \
-    int main(void) {                                                              \
-        static const testutil_case cases_[] = {__VA_ARGS__};                      \
-        return testutil_run(__FILE__, cases_, sizeof(cases_) / sizeof(cases_[0])); \
+#define TEST_MAIN(...)                                                           \
+    int main(void) {                                                             \
+        static const testutil_case cases_[] = {__VA_ARGS__};                     \
+        return testutil_run(__FILE__, cases_, sizeof cases_ / sizeof cases_[0]); \
     }
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer (tests only). */
@@ -105,13 +105,20 @@ static inline char *testutil_read_file(const char *path, size_t *len) {
         n += got;
         if (cap - n - 1 == 0) {
             char *bigger = realloc(buf, cap * 2);
-            if (!bigger) { free(buf); buf = NULL; break; }
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
             buf = bigger;
             cap *= 2;
         }
     }
     fclose(f);
-    if (buf) { buf[n] = '\0'; if (len) *len = n; }
+    if (buf) {
+        buf[n] = '\0';
+        if (len) *len = n;
+    }
     return buf;
 }
 
@@ -121,7 +128,10 @@ static inline const char *testutil_tmpdir(void) {
     if (path[0]) return path;
     const char *base = getenv("TMPDIR");
     snprintf(path, sizeof path, "%s/pqcha-test-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(path)) { perror("mkdtemp"); exit(2); }
+    if (!mkdtemp(path)) {
+        perror("mkdtemp");
+        exit(2);
+    }
     return path;
 }
 

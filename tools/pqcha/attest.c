@@ -28,8 +28,7 @@ static const char attest_help[] =
     "platform device not present, no such process or no permission to read it,\n"
     "a mapping that changed while it was read, or I/O error.\n";
 
-static int sign_and_write(struct attester_setup *s, const char *nonce, const char *output)
-{
+static int sign_and_write(struct attester_setup *s, const char *nonce, const char *output) {
     char *envelope = NULL;
     size_t envelope_len = 0;
     struct cli_buf line = {NULL, 0, 0, 0};
@@ -54,8 +53,7 @@ static int sign_and_write(struct attester_setup *s, const char *nonce, const cha
     return ok ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
-int cli_attest_main(int argc, char **argv)
-{
+int cli_attest_main(int argc, char **argv) {
     static const struct option options[] = {
         ATTESTER_LONG_OPTIONS,
         {"output", required_argument, NULL, 'o'},
@@ -74,8 +72,7 @@ int cli_attest_main(int argc, char **argv)
             attester_options_free(&o);
             return CLI_EXIT_USAGE;
         }
-        if (handled)
-            continue;
+        if (handled) continue;
         if (opt == 'o') {
             output = optarg;
         } else if (opt == 'h') {
@@ -95,9 +92,8 @@ int cli_attest_main(int argc, char **argv)
     if (status == CLI_EXIT_OK)
         status = attester_setup_build(&s, &o, ATTEST_CMD);
     else
-        memset(&s, 0, sizeof(s));
-    if (status == CLI_EXIT_OK)
-        status = sign_and_write(&s, o.nonce, output);
+        memset(&s, 0, sizeof s);
+    if (status == CLI_EXIT_OK) status = sign_and_write(&s, o.nonce, output);
     attester_setup_free(&s);
     attester_options_free(&o);
     return status;

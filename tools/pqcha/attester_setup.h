@@ -26,61 +26,62 @@ enum {
 };
 
 #define ATTESTER_SHORT_OPTIONS "k:w:r:n:"
-#define ATTESTER_LONG_OPTIONS                                                                     \
-    {"key", required_argument, NULL, 'k'}, {"workload", required_argument, NULL, 'w'},            \
-        {"region", required_argument, NULL, 'r'}, {"nonce", required_argument, NULL, 'n'},        \
-        {"ttl", required_argument, NULL, ATTESTER_OPT_TTL},                                      \
-        {"sequence", required_argument, NULL, ATTESTER_OPT_SEQUENCE},                            \
-        {"expect", required_argument, NULL, ATTESTER_OPT_EXPECT},                                \
-        {"now", required_argument, NULL, ATTESTER_OPT_NOW},                                      \
-        {"backend", required_argument, NULL, ATTESTER_OPT_BACKEND},                              \
-        {"digest", required_argument, NULL, ATTESTER_OPT_DIGEST},                                \
-        {"threads", required_argument, NULL, ATTESTER_OPT_THREADS},                              \
-        {"pid", required_argument, NULL, ATTESTER_OPT_PID},                                      \
-        {"map", required_argument, NULL, ATTESTER_OPT_MAP},                                      \
-        {"range", required_argument, NULL, ATTESTER_OPT_RANGE},                                  \
-        {"readonly-files", no_argument, NULL, ATTESTER_OPT_READONLY_FILES},                      \
-        {"manifest", required_argument, NULL, ATTESTER_OPT_MANIFEST},                            \
-        {"no-tensors", no_argument, NULL, ATTESTER_OPT_NO_TENSORS}
+#define ATTESTER_LONG_OPTIONS                                                              \
+    {"key", required_argument, NULL, 'k'}, {"workload", required_argument, NULL, 'w'},     \
+        {"region", required_argument, NULL, 'r'}, {"nonce", required_argument, NULL, 'n'}, \
+        {"ttl", required_argument, NULL, ATTESTER_OPT_TTL},                                \
+        {"sequence", required_argument, NULL, ATTESTER_OPT_SEQUENCE},                      \
+        {"expect", required_argument, NULL, ATTESTER_OPT_EXPECT},                          \
+        {"now", required_argument, NULL, ATTESTER_OPT_NOW},                                \
+        {"backend", required_argument, NULL, ATTESTER_OPT_BACKEND},                        \
+        {"digest", required_argument, NULL, ATTESTER_OPT_DIGEST},                          \
+        {"threads", required_argument, NULL, ATTESTER_OPT_THREADS},                        \
+        {"pid", required_argument, NULL, ATTESTER_OPT_PID},                                \
+        {"map", required_argument, NULL, ATTESTER_OPT_MAP},                                \
+        {"range", required_argument, NULL, ATTESTER_OPT_RANGE},                            \
+        {"readonly-files", no_argument, NULL, ATTESTER_OPT_READONLY_FILES},                \
+        {"manifest", required_argument, NULL, ATTESTER_OPT_MANIFEST}, {                    \
+        "no-tensors", no_argument, NULL, ATTESTER_OPT_NO_TENSORS                           \
+    }
 
 /* The help text for the shared options, for both commands' --help. */
-#define ATTESTER_OPTIONS_HELP                                                                     \
-    "  -k, --key KEY.pem         the ML-DSA private key that signs (required)\n"                \
-    "  -w, --workload ID         the workload the regions belong to (required)\n"               \
-    "  -r, --region ID=FILE[@OFFSET+LENGTH]\n"                                                  \
-    "                            a region: a whole file, or LENGTH bytes from OFFSET\n"          \
+#define ATTESTER_OPTIONS_HELP                                                                  \
+    "  -k, --key KEY.pem         the ML-DSA private key that signs (required)\n"               \
+    "  -w, --workload ID         the workload the regions belong to (required)\n"              \
+    "  -r, --region ID=FILE[@OFFSET+LENGTH]\n"                                                 \
+    "                            a region: a whole file, or LENGTH bytes from OFFSET\n"        \
     "                            (decimal or 0x hex; LENGTH 0 = to the end). Repeatable;\n"    \
-    "                            at least one is required with the file backend\n"            \
-    "  -n, --nonce HEX           the verifier's challenge, lowercase hex of 8-64 bytes\n"       \
-    "                            (default: 16 random bytes)\n"                                \
-    "      --ttl SECONDS         report lifetime, 1-604800 (default 300)\n"                     \
-    "      --sequence N          sequence number of the (first) report (default 0)\n"         \
+    "                            at least one is required with the file backend\n"             \
+    "  -n, --nonce HEX           the verifier's challenge, lowercase hex of 8-64 bytes\n"      \
+    "                            (default: 16 random bytes)\n"                                 \
+    "      --ttl SECONDS         report lifetime, 1-604800 (default 300)\n"                    \
+    "      --sequence N          sequence number of the (first) report (default 0)\n"          \
     "      --expect ID=HEX       record an expected SHA3-256 for region ID; informational\n"   \
-    "                            only, verifiers never trust it. Repeatable\n"                \
-    "      --now RFC3339         sign as of this UTC time instead of the clock\n"             \
+    "                            only, verifiers never trust it. Repeatable\n"                 \
+    "      --now RFC3339         sign as of this UTC time instead of the clock\n"              \
     "      --backend NAME        where region bytes come from: file (default), in-memory,\n"   \
-    "                            amd-sev-snp, intel-tdx, process (implied by --pid)\n"       \
-    "      --pid PID             measure the memory of the live process PID (process\n"   \
-    "                            backend; needs its uid or CAP_SYS_PTRACE), in regions\n"    \
-    "                            chosen with at least one of these three:\n"                 \
-    "      --map [ID=]FILE|GLOB  the mappings of a file: a PATH (with '/', no wildcard) is\n" \
-    "                            found by device and inode, so symlinks, bind mounts and\n"  \
-    "                            containers still match; a GLOB without '/' matches the\n"   \
+    "                            amd-sev-snp, intel-tdx, process (implied by --pid)\n"         \
+    "      --pid PID             measure the memory of the live process PID (process\n"        \
+    "                            backend; needs its uid or CAP_SYS_PTRACE), in regions\n"      \
+    "                            chosen with at least one of these three:\n"                   \
+    "      --map [ID=]FILE|GLOB  the mappings of a file: a PATH (with '/', no wildcard) is\n"  \
+    "                            found by device and inode, so symlinks, bind mounts and\n"    \
+    "                            containers still match; a GLOB without '/' matches the\n"     \
     "                            base name ('model.gguf', '*.gguf'), one with '/' the whole\n" \
-    "                            path. Adjacent mappings of one file form one region, cut\n" \
+    "                            path. Adjacent mappings of one file form one region, cut\n"   \
     "                            at the file's size. ID defaults to the manifest's name for\n" \
-    "                            the file, else its base name. Repeatable\n"                  \
+    "                            the file, else its base name. Repeatable\n"                   \
     "      --range [ID=]ADDR+LEN LEN bytes of memory from address ADDR (decimal or 0x hex);\n" \
-    "                            ID defaults to range-0xADDR. Repeatable\n"                  \
-    "      --readonly-files      every read-only file mapping, one region per file\n"        \
+    "                            ID defaults to range-0xADDR. Repeatable\n"                    \
+    "      --readonly-files      every read-only file mapping, one region per file\n"          \
     "      --manifest MANIFEST.json\n"                                                         \
-    "                            the model files' tensor tables (see 'pqcha manifest');\n"  \
-    "                            without it, a GGUF or safetensors file's own header is\n"   \
-    "                            read. A mapping with a tensor table is measured tensor by\n" \
-    "                            tensor (sha3-256-segments), whatever file offset it\n"     \
-    "                            starts at, so a verifier names each changed tensor\n"      \
-    "      --no-tensors          measure every mapping as a whole (sha3-256-tree)\n"         \
-    CLI_DIGEST_OPTIONS_HELP
+    "                            the model files' tensor tables (see 'pqcha manifest');\n"     \
+    "                            without it, a GGUF or safetensors file's own header is\n"     \
+    "                            read. A mapping with a tensor table is measured tensor by\n"  \
+    "                            tensor (sha3-256-segments), whatever file offset it\n"        \
+    "                            starts at, so a verifier names each changed tensor\n"         \
+    "      --no-tensors          measure every mapping as a whole "                            \
+    "(sha3-256-tree)\n" CLI_DIGEST_OPTIONS_HELP
 
 /* A --map or --range of the process backend. */
 struct process_selector {

@@ -84,16 +84,15 @@ int cli_parse_seconds_ms(const char *text, int64_t *out_ms);
 /* RFC 3339 "--now"; prints a usage error on failure and returns 0. */
 int cli_option_time(const char *cmd, const char *text, int64_t *out);
 /* "--digest ALG" (sha3-256-tree, sha3-256, k12); usage error and 0 on failure. */
-int cli_option_digest(const char *cmd, const char *option, const char *text,
-                      pqcha_digest_alg *out);
+int cli_option_digest(const char *cmd, const char *option, const char *text, pqcha_digest_alg *out);
 /* "--threads N", 0..4 x online CPUs (0 = all online CPUs); usage error and 0 on failure. */
 int cli_option_threads(const char *cmd, const char *text, unsigned *out);
 
 /* Help lines for the hashing options shared by attest, watch and policy. */
-#define CLI_DIGEST_OPTIONS_HELP                                                                   \
-    "      --digest ALG          region digest: sha3-256-tree (default; plain SHA3-256 up to\n"   \
+#define CLI_DIGEST_OPTIONS_HELP                                                                 \
+    "      --digest ALG          region digest: sha3-256-tree (default; plain SHA3-256 up to\n" \
     "                            64 KiB, a parallel Merkle tree above), sha3-256 (one\n"        \
-    "                            stream), k12 (KangarooTwelve, fastest)\n"                     \
+    "                            stream), k12 (KangarooTwelve, fastest)\n"                      \
     "      --threads N           threads for hashing large regions (default: all CPUs)\n"
 
 /* ---- files ---- */

@@ -57,12 +57,10 @@ struct file_state {
     struct timespec mtime;
 };
 
-static void file_state_of(int fd, struct file_state *fs)
-{
+static void file_state_of(int fd, struct file_state *fs) {
     struct stat st;
     memset(fs, 0, sizeof(*fs));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        return;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return;
     fs->regular = 1;
     fs->dev = st.st_dev;
     fs->ino = st.st_ino;
@@ -73,8 +71,7 @@ static void file_state_of(int fd, struct file_state *fs)
 /* A regular file that was truncated, extended or rewritten while it was read
  * gets no digest: it would be a digest of neither version. */
 static int file_unchanged(const struct file_state *before, const struct file_state *after,
-                          uint64_t bytes_read)
-{
+                          uint64_t bytes_read) {
     return !before->regular ||
            (after->regular && after->dev == before->dev && after->ino == before->ino &&
             after->size == before->size && (uint64_t)after->size == bytes_read &&
@@ -83,28 +80,22 @@ static int file_unchanged(const struct file_state *before, const struct file_sta
 }
 
 static pqcha_err read_into(int fd, pqcha_hasher *hasher, uint8_t *chunk,
-                           struct cli_progress *progress, uint64_t *total)
-{
+                           struct cli_progress *progress, uint64_t *total) {
     for (;;) {
         ssize_t n = read(fd, chunk, HASH_CHUNK_BYTES);
         pqcha_err err;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return cli_error_from_errno(errno);
-        if (n == 0)
-            return PQCHA_OK;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return cli_error_from_errno(errno);
+        if (n == 0) return PQCHA_OK;
         err = pqcha_hasher_update(hasher, chunk, (size_t)n);
-        if (err != PQCHA_OK)
-            return err;
+        if (err != PQCHA_OK) return err;
         *total += (uint64_t)n;
         cli_progress_advance(progress, (uint64_t)n);
     }
 }
 
 /* Streams fd through the hasher, drawing progress for large regular files. */
-static pqcha_err digest_fd(int fd, const char *label, char hex[HASH_HEX_LEN + 1])
-{
+static pqcha_err digest_fd(int fd, const char *label, char hex[HASH_HEX_LEN + 1]) {
     uint8_t digest[PQCHA_SHA3_256_LEN];
     struct cli_progress progress;
     struct file_state before, after;
@@ -114,30 +105,23 @@ static pqcha_err digest_fd(int fd, const char *label, char hex[HASH_HEX_LEN + 1]
     pqcha_err err;
 
     chunk = malloc(HASH_CHUNK_BYTES);
-    if (chunk == NULL)
-        return PQCHA_ERR_NO_MEMORY;
+    if (chunk == NULL) return PQCHA_ERR_NO_MEMORY;
     err = pqcha_hasher_create(&hasher, hash_alg);
-    if (err == PQCHA_OK)
-        err = pqcha_hasher_set_threads(hasher, hash_threads);
+    if (err == PQCHA_OK) err = pqcha_hasher_set_threads(hasher, hash_threads);
     file_state_of(fd, &before);
     cli_progress_begin(&progress, label, before.regular ? (uint64_t)before.size : 0);
-    if (err == PQCHA_OK)
-        err = read_into(fd, hasher, chunk, &progress, &total);
+    if (err == PQCHA_OK) err = read_into(fd, hasher, chunk, &progress, &total);
     cli_progress_end(&progress);
     file_state_of(fd, &after);
-    if (err == PQCHA_OK && !file_unchanged(&before, &after, total))
-        err = PQCHA_ERR_REGION_CHANGED;
-    if (err == PQCHA_OK)
-        err = pqcha_hasher_final(hasher, digest, sizeof(digest));
-    if (err == PQCHA_OK)
-        pqcha_hex_encode(hex, digest, sizeof(digest));
+    if (err == PQCHA_OK && !file_unchanged(&before, &after, total)) err = PQCHA_ERR_REGION_CHANGED;
+    if (err == PQCHA_OK) err = pqcha_hasher_final(hasher, digest, sizeof digest);
+    if (err == PQCHA_OK) pqcha_hex_encode(hex, digest, sizeof digest);
     pqcha_hasher_free(hasher);
     free(chunk);
     return err;
 }
 
-static const char *hash_hint(pqcha_err err)
-{
+static const char *hash_hint(pqcha_err err) {
     if (err == PQCHA_ERR_REGION_CHANGED)
         return "the file was truncated, extended or rewritten while it was read: "
                "its digest would be of neither version";
@@ -145,12 +129,10 @@ static const char *hash_hint(pqcha_err err)
 }
 
 /* O_NONBLOCK: a FIFO without a writer must not hang the open. */
-static pqcha_err open_input(const char *path, int *fd_out)
-{
+static pqcha_err open_input(const char *path, int *fd_out) {
     struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return cli_error_from_errno(errno);
+    if (fd < 0) return cli_error_from_errno(errno);
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(fd);
         return PQCHA_ERR_IS_DIRECTORY;
@@ -160,16 +142,13 @@ static pqcha_err open_input(const char *path, int *fd_out)
     return PQCHA_OK;
 }
 
-static pqcha_err digest_path(const char *path, char hex[HASH_HEX_LEN + 1])
-{
+static pqcha_err digest_path(const char *path, char hex[HASH_HEX_LEN + 1]) {
     pqcha_err err;
     int fd = -1;
 
-    if (strcmp(path, "-") == 0)
-        return digest_fd(STDIN_FILENO, "stdin", hex);
+    if (strcmp(path, "-") == 0) return digest_fd(STDIN_FILENO, "stdin", hex);
     err = open_input(path, &fd);
-    if (err != PQCHA_OK)
-        return err;
+    if (err != PQCHA_OK) return err;
     err = digest_fd(fd, path, hex);
     close(fd);
     return err;
@@ -177,13 +156,11 @@ static pqcha_err digest_path(const char *path, char hex[HASH_HEX_LEN + 1])
 
 /* sha256sum's convention: a name holding '\\' or a newline is written with
  * those escaped and the whole line prefixed by '\\', so every line stays one line. */
-static int name_needs_escape(const char *name)
-{
+static int name_needs_escape(const char *name) {
     return strpbrk(name, "\\\n\r") != NULL;
 }
 
-static void print_name(FILE *out, const char *name)
-{
+static void print_name(FILE *out, const char *name) {
     const char *p;
     if (!name_needs_escape(name)) {
         fputs(name, out);
@@ -201,8 +178,7 @@ static void print_name(FILE *out, const char *name)
     }
 }
 
-static int print_digests(int count, char **paths)
-{
+static int print_digests(int count, char **paths) {
     static char stdin_name[] = "-";
     char *only_stdin[1] = {stdin_name};
     int status = CLI_EXIT_OK, i;
@@ -219,8 +195,7 @@ static int print_digests(int count, char **paths)
             status = CLI_EXIT_USAGE;
             continue;
         }
-        if (name_needs_escape(paths[i]))
-            fputc('\\', stdout);
+        if (name_needs_escape(paths[i])) fputc('\\', stdout);
         printf("%s  ", hex);
         print_name(stdout, paths[i]);
         fputc('\n', stdout);
@@ -238,8 +213,7 @@ struct check_totals {
 };
 
 /* Undoes print_name's escaping in place; 0 on a stray backslash. */
-static int unescape_name(char *name)
-{
+static int unescape_name(char *name) {
     char *in = name, *out = name;
     while (*in != '\0') {
         if (*in != '\\') {
@@ -263,8 +237,7 @@ static int unescape_name(char *name)
 
 /* "<64 hex>  name" or "<64 hex> *name", optionally with a leading '\\'.
  * On success *hex points at the (lowercased) digest and *name at the name. */
-static int parse_check_line(char *line, char **hex, char **name)
-{
+static int parse_check_line(char *line, char **hex, char **name) {
     int escaped = 0;
     size_t i;
 
@@ -279,19 +252,18 @@ static int parse_check_line(char *line, char **hex, char **name)
         else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
             return 0;
     }
-    if (line[HASH_HEX_LEN] != ' ' || (line[HASH_HEX_LEN + 1] != ' ' && line[HASH_HEX_LEN + 1] != '*'))
+    if (line[HASH_HEX_LEN] != ' ' ||
+        (line[HASH_HEX_LEN + 1] != ' ' && line[HASH_HEX_LEN + 1] != '*'))
         return 0;
     line[HASH_HEX_LEN] = '\0';
     *hex = line;
     *name = line + HASH_HEX_LEN + 2;
-    if (**name == '\0')
-        return 0;
+    if (**name == '\0') return 0;
     return escaped ? unescape_name(*name) : 1;
 }
 
 static void check_one(const char *expected_hex, const char *name, int quiet,
-                      struct check_totals *totals)
-{
+                      struct check_totals *totals) {
     char hex[HASH_HEX_LEN + 1];
     pqcha_err err = digest_path(name, hex);
     const char *verdict = "OK";
@@ -322,8 +294,7 @@ static void check_one(const char *expected_hex, const char *name, int quiet,
  * line; a longer one is consumed and reported as too long (*too_long), so a
  * check file without newlines (/dev/zero) never grows memory. Returns 0 at
  * the end of input; sets *failed on a read error. */
-static int read_bounded_line(FILE *in, char *line, size_t *len, int *too_long, int *failed)
-{
+static int read_bounded_line(FILE *in, char *line, size_t *len, int *too_long, int *failed) {
     int c;
     *len = 0;
     *too_long = 0;
@@ -338,8 +309,7 @@ static int read_bounded_line(FILE *in, char *line, size_t *len, int *too_long, i
     return c != EOF || *len > 0 || *too_long;
 }
 
-static FILE *open_check_file(const char *checkfile)
-{
+static FILE *open_check_file(const char *checkfile) {
     int fd = -1;
     FILE *in;
     pqcha_err err = open_input(checkfile, &fd);
@@ -356,8 +326,7 @@ static FILE *open_check_file(const char *checkfile)
 }
 
 /* Checks every line of one check file; returns 0 if it cannot be read. */
-static int check_file(const char *checkfile, int quiet, struct check_totals *totals)
-{
+static int check_file(const char *checkfile, int quiet, struct check_totals *totals) {
     int from_stdin = strcmp(checkfile, "-") == 0;
     FILE *in = from_stdin ? stdin : open_check_file(checkfile);
     unsigned long valid_lines = 0;
@@ -365,12 +334,10 @@ static int check_file(const char *checkfile, int quiet, struct check_totals *tot
     size_t len;
     int too_long, failed = 0;
 
-    if (in == NULL)
-        return 0;
+    if (in == NULL) return 0;
     while (read_bounded_line(in, line, &len, &too_long, &failed)) {
         char *hex, *name;
-        if (len == 0 && !too_long)
-            continue;
+        if (len == 0 && !too_long) continue;
         if (too_long || len != strlen(line) || !parse_check_line(line, &hex, &name)) {
             totals->malformed++;
             continue;
@@ -378,32 +345,32 @@ static int check_file(const char *checkfile, int quiet, struct check_totals *tot
         valid_lines++;
         check_one(hex, name, quiet, totals);
     }
-    if (!from_stdin)
-        fclose(in);
+    if (!from_stdin) fclose(in);
     if (failed) {
         cli_error(checkfile, PQCHA_ERR_IO, NULL);
         return 0;
     }
     if (valid_lines == 0) {
-        cli_errorf("%s: no properly formatted SHA3-256 checksum lines found", cli_escaped(checkfile));
+        cli_errorf("%s: no properly formatted SHA3-256 checksum lines found",
+                   cli_escaped(checkfile));
         totals->malformed++;
     }
     return 1;
 }
 
-static void report_check_totals(const struct check_totals *t)
-{
+static void report_check_totals(const struct check_totals *t) {
     if (t->malformed > 0)
-        cli_warnf("%lu line%s improperly formatted", t->malformed, t->malformed == 1 ? " is" : "s are");
+        cli_warnf("%lu line%s improperly formatted", t->malformed,
+                  t->malformed == 1 ? " is" : "s are");
     if (t->unreadable > 0)
-        cli_warnf("%lu listed file%s could not be read", t->unreadable, t->unreadable == 1 ? "" : "s");
+        cli_warnf("%lu listed file%s could not be read", t->unreadable,
+                  t->unreadable == 1 ? "" : "s");
     if (t->mismatched > 0)
         cli_warnf("%lu computed checksum%s did NOT match", t->mismatched,
                   t->mismatched == 1 ? "" : "s");
 }
 
-static int check_digests(int count, char **checkfiles, int quiet)
-{
+static int check_digests(int count, char **checkfiles, int quiet) {
     static char stdin_name[] = "-";
     char *only_stdin[1] = {stdin_name};
     struct check_totals totals = {0, 0, 0, 0};
@@ -414,16 +381,14 @@ static int check_digests(int count, char **checkfiles, int quiet)
         checkfiles = only_stdin;
     }
     for (i = 0; i < count; i++)
-        if (!check_file(checkfiles[i], quiet, &totals))
-            unreadable_checkfile = 1;
+        if (!check_file(checkfiles[i], quiet, &totals)) unreadable_checkfile = 1;
     report_check_totals(&totals);
-    if (unreadable_checkfile)
-        return CLI_EXIT_USAGE;
-    return totals.mismatched || totals.unreadable || totals.malformed ? CLI_EXIT_DRIFT : CLI_EXIT_OK;
+    if (unreadable_checkfile) return CLI_EXIT_USAGE;
+    return totals.mismatched || totals.unreadable || totals.malformed ? CLI_EXIT_DRIFT
+                                                                      : CLI_EXIT_OK;
 }
 
-int cli_hash_main(int argc, char **argv)
-{
+int cli_hash_main(int argc, char **argv) {
     static const struct option options[] = {
         {"check", no_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
@@ -437,29 +402,18 @@ int cli_hash_main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "cqa:h", options, NULL)) != -1) {
         switch (opt) {
         case 'a':
-            if (!cli_option_digest("hash", "--algorithm", optarg, &hash_alg))
-                return CLI_EXIT_USAGE;
+            if (!cli_option_digest("hash", "--algorithm", optarg, &hash_alg)) return CLI_EXIT_USAGE;
             break;
         case 'T':
-            if (!cli_option_threads("hash", optarg, &hash_threads))
-                return CLI_EXIT_USAGE;
+            if (!cli_option_threads("hash", optarg, &hash_threads)) return CLI_EXIT_USAGE;
             break;
-        case 'c':
-            check = 1;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            fputs(hash_help, stdout);
-            return CLI_EXIT_OK;
-        default:
-            return cli_try_help("hash");
+        case 'c': check = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(hash_help, stdout); return CLI_EXIT_OK;
+        default: return cli_try_help("hash");
         }
     }
-    if (quiet && !check)
-        return cli_usage_error("hash", "--quiet only applies to --check");
-    if (check)
-        return check_digests(argc - optind, argv + optind, quiet);
+    if (quiet && !check) return cli_usage_error("hash", "--quiet only applies to --check");
+    if (check) return check_digests(argc - optind, argv + optind, quiet);
     return print_digests(argc - optind, argv + optind);
 }

@@ -26,43 +26,37 @@ static const char inspect_help[] =
 static const char banner_line[] =
     "UNVERIFIED -- signature NOT checked; do not trust this content (use 'pqcha verify')";
 
-static void print_banner(void)
-{
-    fprintf(stderr, "pqcha: ******************************************************************\n"
-                    "pqcha: ***  %s\n"
-                    "pqcha: ******************************************************************\n",
+static void print_banner(void) {
+    fprintf(stderr,
+            "pqcha: ******************************************************************\n"
+            "pqcha: ***  %s\n"
+            "pqcha: ******************************************************************\n",
             banner_line);
     printf("%s\n", banner_line);
 }
 
-static const char *algorithm_for_signature_length(size_t len)
-{
+static const char *algorithm_for_signature_length(size_t len) {
     static const pqcha_sig_alg algs[] = {PQCHA_ML_DSA_44, PQCHA_ML_DSA_65, PQCHA_ML_DSA_87};
     size_t i;
-    for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-        if (pqcha_sig_alg_signature_length(algs[i]) == len)
-            return pqcha_sig_alg_name(algs[i]);
+    for (i = 0; i < sizeof algs / sizeof algs[0]; i++)
+        if (pqcha_sig_alg_signature_length(algs[i]) == len) return pqcha_sig_alg_name(algs[i]);
     return "unknown algorithm";
 }
 
-static void print_time(const char *label, int64_t t)
-{
+static void print_time(const char *label, int64_t t) {
     char text[PQCHA_TIMESTAMP_LEN + 1];
-    if (pqcha_time_format(text, t) != PQCHA_OK)
-        snprintf(text, sizeof(text), "%" PRId64, t);
+    if (pqcha_time_format(text, t) != PQCHA_OK) snprintf(text, sizeof text, "%" PRId64, t);
     printf("%-12s %s\n", label, text);
 }
 
 /* "label value\n" with the value escaped: it comes from an unverified report. */
-static void print_field(const char *label, const char *value)
-{
+static void print_field(const char *label, const char *value) {
     printf("%-12s ", label);
     cli_print_escaped(stdout, value);
     fputc('\n', stdout);
 }
 
-static void print_region_row(const pqcha_report *rep, size_t i)
-{
+static void print_region_row(const pqcha_report *rep, size_t i) {
     const pqcha_region *r = pqcha_report_region(rep, i);
     const char *prot = pqcha_protection_name(pqcha_region_protection(r));
     const char *alg = pqcha_digest_alg_name(pqcha_report_region_digest_alg(rep, i));
@@ -81,8 +75,7 @@ static void print_region_row(const pqcha_report *rep, size_t i)
     }
 }
 
-static void print_summary(const pqcha_report *rep)
-{
+static void print_summary(const pqcha_report *rep) {
     const char *alg = pqcha_sig_alg_name(pqcha_report_signer_algorithm(rep));
     size_t i, n = pqcha_report_region_count(rep);
 
@@ -100,8 +93,7 @@ static void print_summary(const pqcha_report *rep)
         print_region_row(rep, i);
 }
 
-static int describe_envelope(const char *report, size_t len, const char *path)
-{
+static int describe_envelope(const char *report, size_t len, const char *path) {
     char *payload = NULL, *key_id = NULL;
     size_t sig_len = 0;
     pqcha_report *rep = NULL;
@@ -112,7 +104,8 @@ static int describe_envelope(const char *report, size_t len, const char *path)
         return pqcha_error_is_malformed(err) ? CLI_EXIT_MALFORMED : CLI_EXIT_USAGE;
     }
     printf("%-12s %s\n", "key id:", key_id);
-    printf("%-12s %zu bytes (%s)\n", "signature:", sig_len, algorithm_for_signature_length(sig_len));
+    printf("%-12s %zu bytes (%s)\n", "signature:", sig_len,
+           algorithm_for_signature_length(sig_len));
     err = pqcha_report_decode_unverified(&rep, report, len);
     if (err == PQCHA_OK) {
         print_summary(rep);
@@ -130,8 +123,7 @@ static int describe_envelope(const char *report, size_t len, const char *path)
     return CLI_EXIT_OK;
 }
 
-int cli_inspect_main(int argc, char **argv)
-{
+int cli_inspect_main(int argc, char **argv) {
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -142,8 +134,7 @@ int cli_inspect_main(int argc, char **argv)
     pqcha_err err;
 
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        if (opt != 'h')
-            return cli_try_help(INSPECT_CMD);
+        if (opt != 'h') return cli_try_help(INSPECT_CMD);
         fputs(inspect_help, stdout);
         return CLI_EXIT_OK;
     }

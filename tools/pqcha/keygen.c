@@ -26,14 +26,12 @@ static const char keygen_help[] =
     "Exit codes: 0 written; 4 bad option, a file exists without --force, or I/O error.\n";
 
 /* KEY.pem -> KEY.pub.pem; any other name gets ".pub.pem" appended. */
-static char *default_public_path(const char *private_path)
-{
+static char *default_public_path(const char *private_path) {
     size_t len = strlen(private_path);
     size_t stem = len;
     char *out;
 
-    if (len > 4 && strcmp(private_path + len - 4, ".pem") == 0)
-        stem = len - 4;
+    if (len > 4 && strcmp(private_path + len - 4, ".pem") == 0) stem = len - 4;
     out = malloc(stem + sizeof(".pub.pem"));
     if (out != NULL) {
         memcpy(out, private_path, stem);
@@ -45,25 +43,22 @@ static char *default_public_path(const char *private_path)
 /* Both files are published together (pqcha_key_save_pair): a failure or a
  * kill leaves the previous pair, or none, exactly as it was. The error names
  * the file that exists when nothing was written for that reason. */
-static int write_key_pair(const pqcha_key *key, const char *private_path,
-                          const char *public_path, int force)
-{
+static int write_key_pair(const pqcha_key *key, const char *private_path, const char *public_path,
+                          int force) {
     pqcha_err err = pqcha_key_save_pair(key, private_path, public_path, force);
 
-    if (err == PQCHA_OK)
-        return CLI_EXIT_OK;
+    if (err == PQCHA_OK) return CLI_EXIT_OK;
     if (err == PQCHA_ERR_FILE_EXISTS) {
         cli_error(cli_path_exists(private_path) ? private_path : public_path, err,
                   cli_hint_for(err));
         return CLI_EXIT_USAGE;
     }
-    cli_errorf("writing the key pair %s and %s: %s", cli_escaped(private_path), cli_escaped(public_path),
-               pqcha_strerror(err));
+    cli_errorf("writing the key pair %s and %s: %s", cli_escaped(private_path),
+               cli_escaped(public_path), pqcha_strerror(err));
     return CLI_EXIT_USAGE;
 }
 
-int cli_keygen_main(int argc, char **argv)
-{
+int cli_keygen_main(int argc, char **argv) {
     static const struct option options[] = {
         {"algorithm", required_argument, NULL, 'a'},
         {"output", required_argument, NULL, 'o'},
@@ -83,24 +78,15 @@ int cli_keygen_main(int argc, char **argv)
         switch (opt) {
         case 'a':
             if (pqcha_sig_alg_parse(&alg, optarg) != PQCHA_OK)
-                return cli_usage_error("keygen",
-                                       "--algorithm '%s': expected ML-DSA-44, ML-DSA-65 or ML-DSA-87",
-                                       optarg);
+                return cli_usage_error(
+                    "keygen", "--algorithm '%s': expected ML-DSA-44, ML-DSA-65 or ML-DSA-87",
+                    optarg);
             break;
-        case 'o':
-            private_path = optarg;
-            break;
-        case 'p':
-            public_option = optarg;
-            break;
-        case 'f':
-            force = 1;
-            break;
-        case 'h':
-            fputs(keygen_help, stdout);
-            return CLI_EXIT_OK;
-        default:
-            return cli_try_help("keygen");
+        case 'o': private_path = optarg; break;
+        case 'p': public_option = optarg; break;
+        case 'f': force = 1; break;
+        case 'h': fputs(keygen_help, stdout); return CLI_EXIT_OK;
+        default: return cli_try_help("keygen");
         }
     }
     if (optind < argc)
@@ -115,7 +101,8 @@ int cli_keygen_main(int argc, char **argv)
     }
     if (strcmp(public_path, private_path) == 0) {
         free(public_path);
-        return cli_usage_error("keygen", "the public key path must differ from the private key path");
+        return cli_usage_error("keygen",
+                               "the public key path must differ from the private key path");
     }
 
     err = pqcha_key_generate(&key, alg);
@@ -125,8 +112,7 @@ int cli_keygen_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     status = write_key_pair(key, private_path, public_path, force);
-    if (status == CLI_EXIT_OK)
-        printf("%s\n", pqcha_key_id(key));
+    if (status == CLI_EXIT_OK) printf("%s\n", pqcha_key_id(key));
     pqcha_key_free(key);
     free(public_path);
     return status;

@@ -15,7 +15,8 @@ static const struct subcommand subcommands[] = {
     {"keygen", cli_keygen_main, "Generate an ML-DSA key pair (private key 0600)"},
     {"pubkey", cli_pubkey_main, "Print the public key or the key id of a key file"},
     {"hash", cli_hash_main, "Print or check SHA3-256 digests of files (sha256sum style)"},
-    {"attest", cli_attest_main, "Measure a workload's regions (files, live process memory) and sign one report"},
+    {"attest", cli_attest_main,
+     "Measure a workload's regions (files, live process memory) and sign one report"},
     {"verify", cli_verify_main, "Verify a report: trust, signature, freshness, policy"},
     {"inspect", cli_inspect_main, "Show a report's contents WITHOUT verifying it"},
     {"watch", cli_watch_main, "Attest repeatedly, one JSON report per line"},
@@ -23,19 +24,16 @@ static const struct subcommand subcommands[] = {
     {"manifest", cli_manifest_main, "List model files' digests and tensor tables"},
 };
 
-#define SUBCOMMAND_COUNT (sizeof(subcommands) / sizeof(subcommands[0]))
+#define SUBCOMMAND_COUNT (sizeof subcommands / sizeof subcommands[0])
 
-static const struct subcommand *find_subcommand(const char *name)
-{
+static const struct subcommand *find_subcommand(const char *name) {
     size_t i;
     for (i = 0; i < SUBCOMMAND_COUNT; i++)
-        if (strcmp(subcommands[i].name, name) == 0)
-            return &subcommands[i];
+        if (strcmp(subcommands[i].name, name) == 0) return &subcommands[i];
     return NULL;
 }
 
-static void print_usage(FILE *out)
-{
+static void print_usage(FILE *out) {
     size_t i;
     fputs("Usage: pqcha <command> [options]\n"
           "\n"
@@ -57,16 +55,14 @@ static void print_usage(FILE *out)
           out);
 }
 
-static int print_version(void)
-{
+static int print_version(void) {
     printf("pqcha %s\n", pqcha_version());
     printf("%s\n", pqcha_crypto_version());
     return CLI_EXIT_OK;
 }
 
 /* "pqcha help [COMMAND]": a command's help is its own --help. */
-static int run_help(int argc, char **argv)
-{
+static int run_help(int argc, char **argv) {
     static char help_flag[] = "--help";
     const struct subcommand *cmd;
     char *help_argv[3];
@@ -86,8 +82,7 @@ static int run_help(int argc, char **argv)
     return cmd->run(2, help_argv);
 }
 
-static int dispatch(int argc, char **argv)
-{
+static int dispatch(int argc, char **argv) {
     static char program_name[64];
     const struct subcommand *cmd;
 
@@ -102,8 +97,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0 ||
         strcmp(argv[1], "version") == 0)
         return print_version();
-    if (strcmp(argv[1], "help") == 0)
-        return run_help(argc - 1, argv + 1);
+    if (strcmp(argv[1], "help") == 0) return run_help(argc - 1, argv + 1);
 
     cmd = find_subcommand(argv[1]);
     if (cmd == NULL) {
@@ -112,13 +106,12 @@ static int dispatch(int argc, char **argv)
     }
     /* The subcommand sees "pqcha <name>" as argv[0]: getopt starts after it
      * and names it in its messages ("pqcha verify: unrecognized option"). */
-    snprintf(program_name, sizeof(program_name), "pqcha %s", cmd->name);
+    snprintf(program_name, sizeof program_name, "pqcha %s", cmd->name);
     argv[1] = program_name;
     return cmd->run(argc - 1, argv + 1);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int status = dispatch(argc, argv);
     /* What went to standard output must have arrived: a full disk or a
      * closed pipe behind it is an error, whatever the command thought. */

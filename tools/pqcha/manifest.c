@@ -38,8 +38,7 @@ static const char manifest_help[] =
     "cannot be read, or an I/O error.\n";
 
 /* Why a model file was refused, in its terms rather than the library's. */
-static const char *model_error_detail(pqcha_err err)
-{
+static const char *model_error_detail(pqcha_err err) {
     switch (err) {
     case PQCHA_ERR_MALFORMED:
         return "the header is truncated or inconsistent (bad magic or counts, misaligned, "
@@ -49,28 +48,22 @@ static const char *model_error_detail(pqcha_err err)
                "(a truncated file?)";
     case PQCHA_ERR_INCONSISTENT_CLAIMS:
         return "a tensor's byte range does not match its shape and dtype";
-    case PQCHA_ERR_UNSUPPORTED_ALGORITHM:
-        return "an unsupported format version or tensor dtype";
-    case PQCHA_ERR_TOO_LARGE:
-        return "the header or one of its counts exceeds pqcha's limits";
-    case PQCHA_ERR_BAD_IDENTIFIER:
-        return "a tensor name is empty or not UTF-8";
+    case PQCHA_ERR_UNSUPPORTED_ALGORITHM: return "an unsupported format version or tensor dtype";
+    case PQCHA_ERR_TOO_LARGE: return "the header or one of its counts exceeds pqcha's limits";
+    case PQCHA_ERR_BAD_IDENTIFIER: return "a tensor name is empty or not UTF-8";
     case PQCHA_ERR_JSON_SYNTAX:
     case PQCHA_ERR_JSON_DUPLICATE_KEY:
     case PQCHA_ERR_UNKNOWN_FIELD:
     case PQCHA_ERR_MISSING_FIELD:
-    case PQCHA_ERR_WRONG_TYPE:
-        return "the safetensors header is not the JSON the format defines";
-    default:
-        return pqcha_strerror(err);
+    case PQCHA_ERR_WRONG_TYPE: return "the safetensors header is not the JSON the format defines";
+    default: return pqcha_strerror(err);
     }
 }
 
 /* What went wrong with one FILE, and the exit code it earns. detail: the
  * library's sentence about the element it refused ("" if none), already
  * escaped. */
-static int report_file_error(const char *path, pqcha_err err, const char *detail)
-{
+static int report_file_error(const char *path, pqcha_err err, const char *detail) {
     if (err == PQCHA_ERR_REGION_EXISTS) {
         cli_errorf("%s: another FILE has the same base name; manifest entries are named by it",
                    cli_escaped(path));
@@ -87,34 +80,31 @@ static int report_file_error(const char *path, pqcha_err err, const char *detail
 
 /* The entry name is the base name; checked here so that BAD_IDENTIFIER from
  * the library can only mean a tensor name inside the file. */
-static int base_name_usable(const char *path)
-{
+static int base_name_usable(const char *path) {
     const char *slash = strrchr(path, '/');
     const char *name = slash ? slash + 1 : path;
     if (pqcha_identifier_check(name) == PQCHA_OK && strcmp(name, ".") != 0 &&
         strcmp(name, "..") != 0)
         return 1;
     cli_errorf("%s: the base name cannot name a manifest entry "
-               "(empty, over 256 bytes, not UTF-8, or control characters)", cli_escaped(path));
+               "(empty, over 256 bytes, not UTF-8, or control characters)",
+               cli_escaped(path));
     return 0;
 }
 
 /* A sharded safetensors model is given by its index. */
-static int is_safetensors_index(const char *path)
-{
+static int is_safetensors_index(const char *path) {
     static const char suffix[] = ".safetensors.index.json";
     size_t len = strlen(path);
-    return len >= sizeof(suffix) - 1 && strcmp(path + len - (sizeof(suffix) - 1), suffix) == 0;
+    return len >= sizeof suffix - 1 && strcmp(path + len - (sizeof suffix - 1), suffix) == 0;
 }
 
-static int add_files(pqcha_manifest *m, char **files, int count, unsigned threads)
-{
+static int add_files(pqcha_manifest *m, char **files, int count, unsigned threads) {
     int i;
     for (i = 0; i < count; i++) {
         pqcha_err err;
         int index = is_safetensors_index(files[i]);
-        if (!index && !base_name_usable(files[i]))
-            return CLI_EXIT_USAGE;
+        if (!index && !base_name_usable(files[i])) return CLI_EXIT_USAGE;
         err = index ? pqcha_manifest_add_safetensors_index(m, files[i], threads)
                     : pqcha_manifest_add_file(m, files[i], threads);
         if (err != PQCHA_OK)
@@ -125,8 +115,7 @@ static int add_files(pqcha_manifest *m, char **files, int count, unsigned thread
 
 /* Writes json and a final newline: a text file ends with one, and JSON allows
  * whitespace after the value. */
-static int write_text(const char *output, const char *json)
-{
+static int write_text(const char *output, const char *json) {
     struct cli_buf text = {NULL, 0, 0, 0};
     int ok;
 
@@ -143,8 +132,7 @@ static int write_text(const char *output, const char *json)
 }
 
 /* Encodes, parses back, and writes. */
-static int write_manifest(const pqcha_manifest *m, const char *output)
-{
+static int write_manifest(const pqcha_manifest *m, const char *output) {
     char *json = NULL;
     pqcha_manifest *check = NULL;
     pqcha_err err = pqcha_manifest_to_json(&json, m);
@@ -167,8 +155,7 @@ static int write_manifest(const pqcha_manifest *m, const char *output)
     return ok ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
-int cli_manifest_main(int argc, char **argv)
-{
+int cli_manifest_main(int argc, char **argv) {
     static const struct option options[] = {
         {"threads", required_argument, NULL, MANIFEST_OPT_THREADS},
         {"output", required_argument, NULL, 'o'},
@@ -183,18 +170,12 @@ int cli_manifest_main(int argc, char **argv)
 
     while ((opt = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
         switch (opt) {
-        case 'h':
-            fputs(manifest_help, stdout);
-            return CLI_EXIT_OK;
-        case 'o':
-            output = optarg;
-            break;
+        case 'h': fputs(manifest_help, stdout); return CLI_EXIT_OK;
+        case 'o': output = optarg; break;
         case MANIFEST_OPT_THREADS:
-            if (!cli_option_threads(MANIFEST_CMD, optarg, &threads))
-                return CLI_EXIT_USAGE;
+            if (!cli_option_threads(MANIFEST_CMD, optarg, &threads)) return CLI_EXIT_USAGE;
             break;
-        default:
-            return cli_try_help(MANIFEST_CMD);
+        default: return cli_try_help(MANIFEST_CMD);
         }
     }
     if (optind >= argc)
@@ -207,8 +188,7 @@ int cli_manifest_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     status = add_files(m, argv + optind, argc - optind, threads);
-    if (status == CLI_EXIT_OK)
-        status = write_manifest(m, output);
+    if (status == CLI_EXIT_OK) status = write_manifest(m, output);
     pqcha_manifest_free(m);
     return status;
 }

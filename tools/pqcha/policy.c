@@ -12,7 +12,7 @@
 
 #include "cli.h"
 
-#define POLICY_CMD "policy"
+#define POLICY_CMD       "policy"
 #define POLICY_MAX_TRUST 256
 
 enum {
@@ -24,8 +24,8 @@ enum {
     POLICY_OPT_REQUIRE_TENSOR
 };
 #define POLICY_MAX_MANIFESTS 64
-#define POLICY_MAX_REQUIRE 256
-#define POLICY_MAX_DIGESTS 3
+#define POLICY_MAX_REQUIRE   256
+#define POLICY_MAX_DIGESTS   3
 
 static const char policy_help[] =
     "Usage: pqcha policy --workload ID [--region ID=FILE[@OFFSET+LENGTH]]...\n"
@@ -72,7 +72,7 @@ static const char policy_help[] =
 struct policy_options {
     const char *workload;
     const char *platform;
-    int platform_given; /* --platform, also "any" */
+    int platform_given;                      /* --platform, also "any" */
     const char *require[POLICY_MAX_REQUIRE]; /* --require-tensor globs */
     size_t require_count;
     const char *output;
@@ -88,37 +88,30 @@ struct policy_options {
     size_t manifest_count;
 };
 
-static void policy_options_free(struct policy_options *o)
-{
+static void policy_options_free(struct policy_options *o) {
     size_t i;
     cli_region_list_free(&o->regions);
     for (i = 0; i < o->manifest_count; i++)
         pqcha_manifest_free(o->manifests[i]);
 }
 
-static int add_digest(struct policy_options *o, const char *arg)
-{
+static int add_digest(struct policy_options *o, const char *arg) {
     pqcha_digest_alg alg;
     size_t i;
-    if (!cli_option_digest(POLICY_CMD, "--digest", arg, &alg))
-        return 0;
+    if (!cli_option_digest(POLICY_CMD, "--digest", arg, &alg)) return 0;
     for (i = 0; i < o->digest_count; i++)
-        if (o->digests[i] == alg)
-            return 1; /* the same algorithm twice adds nothing */
+        if (o->digests[i] == alg) return 1; /* the same algorithm twice adds nothing */
     o->digests[o->digest_count++] = alg;
     return 1;
 }
 
-static int parse_policy_option(struct policy_options *o, int opt, const char *arg)
-{
+static int parse_policy_option(struct policy_options *o, int opt, const char *arg) {
     switch (opt) {
     case 'w':
-        if (!cli_option_identifier(POLICY_CMD, "--workload", arg))
-            return 0;
+        if (!cli_option_identifier(POLICY_CMD, "--workload", arg)) return 0;
         o->workload = arg;
         return 1;
-    case 'r':
-        return cli_region_list_add(&o->regions, POLICY_CMD, arg);
+    case 'r': return cli_region_list_add(&o->regions, POLICY_CMD, arg);
     case 'm':
         if (o->manifest_count == POLICY_MAX_MANIFESTS) {
             cli_usage_error(POLICY_CMD, "--manifest: at most %d manifests", POLICY_MAX_MANIFESTS);
@@ -140,30 +133,22 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
             o->platform = NULL;
             return 1;
         }
-        if (!cli_option_identifier(POLICY_CMD, "--platform", arg))
-            return 0;
+        if (!cli_option_identifier(POLICY_CMD, "--platform", arg)) return 0;
         o->platform = arg;
         return 1;
-    case POLICY_OPT_ALLOW_EXTRA:
-        o->allow_extra = 1;
-        return 1;
+    case POLICY_OPT_ALLOW_EXTRA: o->allow_extra = 1; return 1;
     case POLICY_OPT_REQUIRE_TENSOR:
         if (o->require_count == POLICY_MAX_REQUIRE) {
-            cli_usage_error(POLICY_CMD, "--require-tensor: at most %d patterns", POLICY_MAX_REQUIRE);
+            cli_usage_error(POLICY_CMD, "--require-tensor: at most %d patterns",
+                            POLICY_MAX_REQUIRE);
             return 0;
         }
         o->require[o->require_count++] = arg;
         return 1;
-    case 'o':
-        o->output = arg;
-        return 1;
-    case POLICY_OPT_DIGEST:
-        return add_digest(o, arg);
-    case POLICY_OPT_THREADS:
-        return cli_option_threads(POLICY_CMD, arg, &o->threads);
-    default:
-        cli_try_help(POLICY_CMD);
-        return 0;
+    case 'o': o->output = arg; return 1;
+    case POLICY_OPT_DIGEST: return add_digest(o, arg);
+    case POLICY_OPT_THREADS: return cli_option_threads(POLICY_CMD, arg, &o->threads);
+    default: cli_try_help(POLICY_CMD); return 0;
     }
 }
 
@@ -171,34 +156,30 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
 
 /* Is `name` already a region id (from --region, or an earlier manifest file)? */
 static int region_name_taken(const struct policy_options *o, size_t manifest, size_t file,
-                             const char *name)
-{
+                             const char *name) {
     size_t i, f;
     for (i = 0; i < o->regions.count; i++)
-        if (strcmp(o->regions.items[i].id, name) == 0)
-            return 1;
+        if (strcmp(o->regions.items[i].id, name) == 0) return 1;
     for (i = 0; i <= manifest; i++)
         for (f = 0; f < (i < manifest ? pqcha_manifest_file_count(o->manifests[i]) : file); f++)
-            if (strcmp(pqcha_manifest_file_name(o->manifests[i], f), name) == 0)
-                return 1;
+            if (strcmp(pqcha_manifest_file_name(o->manifests[i], f), name) == 0) return 1;
     return 0;
 }
 
 /* Loads every --manifest and checks that each file name can be a region id
  * of its own. */
-static int load_manifests(struct policy_options *o)
-{
+static int load_manifests(struct policy_options *o) {
     size_t i, f, total = o->regions.count;
     for (i = 0; i < o->manifest_count; i++) {
         o->manifests[i] = cli_load_manifest(o->manifest_paths[i]);
-        if (o->manifests[i] == NULL)
-            return 0;
+        if (o->manifests[i] == NULL) return 0;
         for (f = 0; f < pqcha_manifest_file_count(o->manifests[i]); f++) {
             const char *name = pqcha_manifest_file_name(o->manifests[i], f);
             pqcha_err err = pqcha_identifier_check(name);
             if (err != PQCHA_OK) {
                 cli_usage_error(POLICY_CMD, "--manifest %s: file name '%s' is no region id: %s",
-                                cli_escaped(o->manifest_paths[i]), cli_escaped(name), pqcha_strerror(err));
+                                cli_escaped(o->manifest_paths[i]), cli_escaped(name),
+                                pqcha_strerror(err));
                 return 0;
             }
             if (region_name_taken(o, i, f, name)) {
@@ -217,8 +198,7 @@ static int load_manifests(struct policy_options *o)
 }
 
 /* Every file of every manifest, embedded under its name. */
-static int add_manifest_entries(pqcha_policy *policy, const struct policy_options *o)
-{
+static int add_manifest_entries(pqcha_policy *policy, const struct policy_options *o) {
     size_t i, f;
     for (i = 0; i < o->manifest_count; i++)
         for (f = 0; f < pqcha_manifest_file_count(o->manifests[i]); f++) {
@@ -231,20 +211,17 @@ static int add_manifest_entries(pqcha_policy *policy, const struct policy_option
     return 1;
 }
 
-static int tensor_required(const struct policy_options *o, const char *name)
-{
+static int tensor_required(const struct policy_options *o, const char *name) {
     size_t i;
     for (i = 0; i < o->require_count; i++)
-        if (fnmatch(o->require[i], name, 0) == 0)
-            return 1;
+        if (fnmatch(o->require[i], name, 0) == 0) return 1;
     return 0;
 }
 
 /* The names --require-tensor selects from file f (none without that option:
  * every tensor is then required). A NULL list with *n 0 on a memory error. */
 static const char **required_tensors(const struct policy_options *o, const pqcha_manifest *m,
-                                     size_t f, size_t *n)
-{
+                                     size_t f, size_t *n) {
     size_t t, count = pqcha_manifest_tensor_count(m, f);
     const char **names = malloc((count ? count : 1) * sizeof(*names));
     *n = 0;
@@ -255,8 +232,7 @@ static const char **required_tensors(const struct policy_options *o, const pqcha
 }
 
 /* One region {"manifest": "<file name>"} per manifest file, named like it. */
-static int add_manifest_regions(pqcha_policy *policy, const struct policy_options *o)
-{
+static int add_manifest_regions(pqcha_policy *policy, const struct policy_options *o) {
     size_t i, f, n;
     for (i = 0; i < o->manifest_count; i++)
         for (f = 0; f < pqcha_manifest_file_count(o->manifests[i]); f++) {
@@ -265,7 +241,8 @@ static int add_manifest_regions(pqcha_policy *policy, const struct policy_option
             pqcha_err err = tensors == NULL ? PQCHA_ERR_NO_MEMORY : PQCHA_OK;
             if (err == PQCHA_OK && o->require_count > 0 && n == 0) {
                 free(tensors);
-                cli_usage_error(POLICY_CMD, "--require-tensor: no tensor of %s matches", cli_escaped(name));
+                cli_usage_error(POLICY_CMD, "--require-tensor: no tensor of %s matches",
+                                cli_escaped(name));
                 return 0;
             }
             if (err == PQCHA_OK)
@@ -279,14 +256,12 @@ static int add_manifest_regions(pqcha_policy *policy, const struct policy_option
     return 1;
 }
 
-static int add_trusted_keys(pqcha_policy *policy, const struct policy_options *o)
-{
+static int add_trusted_keys(pqcha_policy *policy, const struct policy_options *o) {
     size_t i;
     for (i = 0; i < o->trust_count; i++) {
         pqcha_key *key = cli_load_key(o->trust[i], CLI_KEY_PUBLIC);
         pqcha_err err;
-        if (key == NULL)
-            return 0;
+        if (key == NULL) return 0;
         err = pqcha_policy_add_trusted_key(policy, key);
         pqcha_key_free(key);
         if (err != PQCHA_OK) {
@@ -299,8 +274,7 @@ static int add_trusted_keys(pqcha_policy *policy, const struct policy_options *o
 
 /* One region's digest set, one digest per --digest, via the file backend. */
 static int add_region_digests(pqcha_policy *policy, const struct policy_options *o,
-                              pqcha_backend *backend, const pqcha_region *region)
-{
+                              pqcha_backend *backend, const pqcha_region *region) {
     char hex[POLICY_MAX_DIGESTS][2 * PQCHA_MAX_DIGEST_LEN + 1];
     const char *hexes[POLICY_MAX_DIGESTS];
     size_t d;
@@ -309,7 +283,8 @@ static int add_region_digests(pqcha_policy *policy, const struct policy_options 
     for (d = 0; d < o->digest_count && err == PQCHA_OK; d++) {
         uint8_t digest[PQCHA_MAX_DIGEST_LEN];
         size_t len = pqcha_digest_alg_length(o->digests[d]);
-        err = pqcha_backend_digest(backend, o->workload, region, o->digests[d], o->threads, digest, len);
+        err = pqcha_backend_digest(backend, o->workload, region, o->digests[d], o->threads, digest,
+                                   len);
         pqcha_hex_encode(hex[d], digest, len);
         hexes[d] = hex[d];
     }
@@ -318,7 +293,7 @@ static int add_region_digests(pqcha_policy *policy, const struct policy_options 
                                               o->digests, hexes, o->digest_count);
     if (err != PQCHA_OK) {
         char what[300];
-        snprintf(what, sizeof(what), "region %s", pqcha_region_id(region));
+        snprintf(what, sizeof what, "region %s", pqcha_region_id(region));
         cli_error(what, err, cli_hint_for(err));
         return 0;
     }
@@ -327,8 +302,7 @@ static int add_region_digests(pqcha_policy *policy, const struct policy_options 
 
 /* Every --region's digests, in the backend's order. */
 static int add_file_regions(pqcha_policy *policy, const struct policy_options *o,
-                            pqcha_backend *backend)
-{
+                            pqcha_backend *backend) {
     pqcha_region **regions = NULL;
     size_t count = 0, i;
     int ok = 1;
@@ -344,8 +318,7 @@ static int add_file_regions(pqcha_policy *policy, const struct policy_options *o
     return ok;
 }
 
-static int add_reference_files(pqcha_backend *backend, const struct policy_options *o)
-{
+static int add_reference_files(pqcha_backend *backend, const struct policy_options *o) {
     size_t i;
     for (i = 0; i < o->regions.count; i++) {
         const struct cli_region_spec *r = &o->regions.items[i];
@@ -353,7 +326,7 @@ static int add_reference_files(pqcha_backend *backend, const struct policy_optio
             pqcha_file_backend_add(backend, o->workload, r->id, r->path, r->offset, r->length);
         if (err != PQCHA_OK) {
             char what[1024];
-            snprintf(what, sizeof(what), "region %s (%s)", r->id, r->path);
+            snprintf(what, sizeof what, "region %s (%s)", r->id, r->path);
             cli_error(what, err, cli_hint_for(err));
             return 0;
         }
@@ -363,8 +336,7 @@ static int add_reference_files(pqcha_backend *backend, const struct policy_optio
 
 /* The bytes the regions' lines will take at least (ids before escaping),
  * known before anything is hashed. */
-static size_t region_entries_size(const struct policy_options *o)
-{
+static size_t region_entries_size(const struct policy_options *o) {
     size_t i, d, per_digest_set = 2; /* {} */
     size_t total = 0;
     for (d = 0; d < o->digest_count; d++)
@@ -375,8 +347,7 @@ static size_t region_entries_size(const struct policy_options *o)
     return total;
 }
 
-static int policy_too_large(size_t bytes, const char *when)
-{
+static int policy_too_large(size_t bytes, const char *when) {
     cli_errorf("the policy would be %s%zu bytes, above the %u MiB a policy may have "
                "(docs/FORMAT.md section 1)%s: split the regions over several workloads "
                "or policies, or use --manifest for model files",
@@ -385,8 +356,7 @@ static int policy_too_large(size_t bytes, const char *when)
 }
 
 /* Keys, manifest entries, the workload and its regions, finished. */
-static int build_policy(pqcha_policy *policy, const struct policy_options *o)
-{
+static int build_policy(pqcha_policy *policy, const struct policy_options *o) {
     pqcha_backend *backend = NULL;
     pqcha_err err = pqcha_backend_create(&backend, "file");
     int ok;
@@ -397,7 +367,8 @@ static int build_policy(pqcha_policy *policy, const struct policy_options *o)
     }
     ok = add_trusted_keys(policy, o) && add_manifest_entries(policy, o) &&
          add_reference_files(backend, o);
-    if (ok && (err = pqcha_policy_add_workload(policy, o->workload, o->platform, o->allow_extra)) != PQCHA_OK) {
+    if (ok && (err = pqcha_policy_add_workload(policy, o->workload, o->platform, o->allow_extra)) !=
+                  PQCHA_OK) {
         cli_error(o->workload, err, NULL);
         ok = 0;
     }
@@ -414,15 +385,13 @@ static int build_policy(pqcha_policy *policy, const struct policy_options *o)
 
 /* The policy's JSON, written; a policy above the cap is refused by the
  * library, and said here with the numbers. */
-static int write_policy(const pqcha_policy *policy, const char *output)
-{
+static int write_policy(const pqcha_policy *policy, const char *output) {
     char *json = NULL;
     size_t len = 0;
     pqcha_err err = pqcha_policy_to_json(&json, &len, policy);
     int ok;
 
-    if (err == PQCHA_ERR_TOO_LARGE)
-        return policy_too_large(len, "");
+    if (err == PQCHA_ERR_TOO_LARGE) return policy_too_large(len, "");
     if (err != PQCHA_OK) {
         cli_error("writing the policy", err, NULL);
         return 0;
@@ -432,8 +401,7 @@ static int write_policy(const pqcha_policy *policy, const char *output)
     return ok;
 }
 
-int cli_policy_main(int argc, char **argv)
-{
+int cli_policy_main(int argc, char **argv) {
     static const struct option options[] = {
         {"workload", required_argument, NULL, 'w'},
         {"region", required_argument, NULL, 'r'},
@@ -452,18 +420,17 @@ int cli_policy_main(int argc, char **argv)
     pqcha_policy *policy = NULL;
     int opt, status = CLI_EXIT_OK;
 
-    memset(&o, 0, sizeof(o));
-    while (status == CLI_EXIT_OK && (opt = getopt_long(argc, argv, "w:r:m:t:o:h", options, NULL)) != -1) {
+    memset(&o, 0, sizeof o);
+    while (status == CLI_EXIT_OK &&
+           (opt = getopt_long(argc, argv, "w:r:m:t:o:h", options, NULL)) != -1) {
         if (opt == 'h') {
             fputs(policy_help, stdout);
             policy_options_free(&o);
             return CLI_EXIT_OK;
         }
-        if (!parse_policy_option(&o, opt, optarg))
-            status = CLI_EXIT_USAGE;
+        if (!parse_policy_option(&o, opt, optarg)) status = CLI_EXIT_USAGE;
     }
-    if (o.digest_count == 0)
-        o.digests[o.digest_count++] = PQCHA_DIGEST_SHA3_256_TREE;
+    if (o.digest_count == 0) o.digests[o.digest_count++] = PQCHA_DIGEST_SHA3_256_TREE;
     if (status == CLI_EXIT_OK && optind < argc)
         status = cli_usage_error(POLICY_CMD, "unexpected argument '%s'", cli_escaped(argv[optind]));
     if (status == CLI_EXIT_OK && o.workload == NULL)
@@ -473,12 +440,10 @@ int cli_policy_main(int argc, char **argv)
                                              "(at least one reference region)");
     if (status == CLI_EXIT_OK && !cli_region_list_check_unique(&o.regions, POLICY_CMD))
         status = CLI_EXIT_USAGE;
-    if (status == CLI_EXIT_OK && !load_manifests(&o))
-        status = CLI_EXIT_USAGE;
+    if (status == CLI_EXIT_OK && !load_manifests(&o)) status = CLI_EXIT_USAGE;
     /* A manifest describes model memory: a report that hashed the file on
      * disk must not pass as memory attestation unless the writer says so. */
-    if (o.manifest_count > 0 && !o.platform_given)
-        o.platform = "process";
+    if (o.manifest_count > 0 && !o.platform_given) o.platform = "process";
     if (status == CLI_EXIT_OK && pqcha_policy_create(&policy) != PQCHA_OK) {
         cli_error(POLICY_CMD, PQCHA_ERR_NO_MEMORY, NULL);
         status = CLI_EXIT_USAGE;

@@ -17,16 +17,14 @@ struct progress_sink {
 };
 
 static pqcha_err list_forward(void *self, const char *workload_id, pqcha_region ***regions,
-                              size_t *count)
-{
+                              size_t *count) {
     struct progress_backend *pb = self;
     pqcha_region **listed = NULL;
     size_t n = 0, i;
     pqcha_err err = pqcha_backend_list_regions(pb->inner, workload_id, &listed, &n);
     pqcha_region **grown;
 
-    if (err != PQCHA_OK)
-        return err;
+    if (err != PQCHA_OK) return err;
     grown = n ? realloc(*regions, (*count + n) * sizeof(*grown)) : *regions;
     if (grown == NULL) {
         pqcha_region_list_free(listed, n);
@@ -40,17 +38,14 @@ static pqcha_err list_forward(void *self, const char *workload_id, pqcha_region 
     return PQCHA_OK;
 }
 
-static pqcha_err sink_with_progress(void *ctx, const uint8_t *data, size_t len)
-{
+static pqcha_err sink_with_progress(void *ctx, const uint8_t *data, size_t len) {
     struct progress_sink *ps = ctx;
     cli_progress_advance(&ps->progress, len);
     return ps->inner(ps->inner_ctx, data, len);
 }
 
-static pqcha_err read_with_progress(void *self, const char *workload_id,
-                                    const pqcha_region *region, pqcha_chunk_sink sink,
-                                    void *sink_ctx)
-{
+static pqcha_err read_with_progress(void *self, const char *workload_id, const pqcha_region *region,
+                                    pqcha_chunk_sink sink, void *sink_ctx) {
     struct progress_backend *pb = self;
     struct progress_sink ps;
     pqcha_err err;
@@ -63,18 +58,15 @@ static pqcha_err read_with_progress(void *self, const char *workload_id,
     return err;
 }
 
-static void destroy_wrapper(void *self)
-{
+static void destroy_wrapper(void *self) {
     free(self); /* the inner backend belongs to the caller */
 }
 
-pqcha_backend *progress_backend_wrap(pqcha_backend *inner)
-{
+pqcha_backend *progress_backend_wrap(pqcha_backend *inner) {
     struct progress_backend *pb = calloc(1, sizeof(*pb));
     pqcha_backend *wrapper = NULL;
 
-    if (pb == NULL)
-        return NULL;
+    if (pb == NULL) return NULL;
     pb->inner = inner;
     pb->ops.name = pqcha_backend_name(inner);
     pb->ops.platform = pqcha_backend_platform(inner); /* reports record the real platform */

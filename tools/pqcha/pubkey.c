@@ -19,8 +19,7 @@ static const char pubkey_help[] =
     "\n"
     "Exit codes: 0 success; 4 bad option, unreadable or invalid key, or I/O error.\n";
 
-static int print_public_pem(const pqcha_key *key)
-{
+static int print_public_pem(const pqcha_key *key) {
     char *pem = NULL;
     size_t pem_len = 0;
     int ok;
@@ -35,8 +34,7 @@ static int print_public_pem(const pqcha_key *key)
     return ok ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
-int cli_pubkey_main(int argc, char **argv)
-{
+int cli_pubkey_main(int argc, char **argv) {
     static const struct option options[] = {
         {"id", no_argument, NULL, 'i'},
         {"output", required_argument, NULL, 'o'},
@@ -50,28 +48,17 @@ int cli_pubkey_main(int argc, char **argv)
 
     while ((opt = getopt_long(argc, argv, "io:fh", options, NULL)) != -1) {
         switch (opt) {
-        case 'i':
-            id_only = 1;
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 'f':
-            force = 1;
-            break;
-        case 'h':
-            fputs(pubkey_help, stdout);
-            return CLI_EXIT_OK;
-        default:
-            return cli_try_help("pubkey");
+        case 'i': id_only = 1; break;
+        case 'o': output = optarg; break;
+        case 'f': force = 1; break;
+        case 'h': fputs(pubkey_help, stdout); return CLI_EXIT_OK;
+        default: return cli_try_help("pubkey");
         }
     }
-    if (argc - optind != 1)
-        return cli_usage_error("pubkey", "expected exactly one key file");
+    if (argc - optind != 1) return cli_usage_error("pubkey", "expected exactly one key file");
 
     key = cli_load_key(argv[optind], CLI_KEY_ANY);
-    if (key == NULL)
-        return CLI_EXIT_USAGE;
+    if (key == NULL) return CLI_EXIT_USAGE;
     if (id_only) {
         printf("%s\n", pqcha_key_id(key));
     } else if (output != NULL && strcmp(output, "-") != 0) {

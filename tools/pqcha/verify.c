@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-#define VERIFY_CMD "verify"
+#define VERIFY_CMD       "verify"
 #define VERIFY_MAX_TRUST 256
 
 enum {
@@ -63,8 +63,7 @@ struct verify_options {
 
 /* ---- options ---- */
 
-static int parse_verify_option(struct verify_options *o, int opt, const char *arg)
-{
+static int parse_verify_option(struct verify_options *o, int opt, const char *arg) {
     switch (opt) {
     case 't':
         if (o->trust_count == VERIFY_MAX_TRUST) {
@@ -73,36 +72,23 @@ static int parse_verify_option(struct verify_options *o, int opt, const char *ar
         }
         o->trust[o->trust_count++] = arg;
         return 1;
-    case 'p':
-        o->policy_path = arg;
-        return 1;
-    case VERIFY_OPT_AUTH_ONLY:
-        o->authenticity_only = 1;
-        return 1;
-    case 'n':
-        o->nonce = arg;
-        return 1;
-    case VERIFY_OPT_NOW:
-        o->have_now = 1;
-        return cli_option_time(VERIFY_CMD, arg, &o->now);
+    case 'p': o->policy_path = arg; return 1;
+    case VERIFY_OPT_AUTH_ONLY: o->authenticity_only = 1; return 1;
+    case 'n': o->nonce = arg; return 1;
+    case VERIFY_OPT_NOW: o->have_now = 1; return cli_option_time(VERIFY_CMD, arg, &o->now);
     case VERIFY_OPT_MAX_SKEW:
         o->have_skew = 1;
         return cli_option_u64(VERIFY_CMD, "--max-skew", arg, 7 * 24 * 3600, &o->max_skew);
     case VERIFY_OPT_MAX_LIFETIME:
         o->have_lifetime = 1;
         return cli_option_u64(VERIFY_CMD, "--max-lifetime", arg, 7 * 24 * 3600, &o->max_lifetime);
-    case VERIFY_OPT_JSON:
-        o->json = 1;
-        return 1;
-    default:
-        cli_try_help(VERIFY_CMD);
-        return 0;
+    case VERIFY_OPT_JSON: o->json = 1; return 1;
+    default: cli_try_help(VERIFY_CMD); return 0;
     }
 }
 
 /* Returns -1 to go on, or an exit code. */
-static int parse_verify_args(struct verify_options *o, int argc, char **argv)
-{
+static int parse_verify_args(struct verify_options *o, int argc, char **argv) {
     static const struct option options[] = {
         {"trust", required_argument, NULL, 't'},
         {"policy", required_argument, NULL, 'p'},
@@ -122,8 +108,7 @@ static int parse_verify_args(struct verify_options *o, int argc, char **argv)
             fputs(verify_help, stdout);
             return CLI_EXIT_OK;
         }
-        if (!parse_verify_option(o, opt, optarg))
-            return CLI_EXIT_USAGE;
+        if (!parse_verify_option(o, opt, optarg)) return CLI_EXIT_USAGE;
     }
     if (argc - optind != 1)
         return cli_usage_error(VERIFY_CMD, "expected exactly one REPORT.json ('-' for stdin)");
@@ -141,35 +126,32 @@ static int parse_verify_args(struct verify_options *o, int argc, char **argv)
 
 /* ---- the verifier ---- */
 
-static pqcha_policy *load_policy(const char *path)
-{
+static pqcha_policy *load_policy(const char *path) {
     pqcha_policy *policy = NULL;
     char *json = NULL;
     size_t len = 0;
     pqcha_err err = cli_read_file(path, PQCHA_MAX_POLICY_LEN, &json, &len);
 
-    if (err == PQCHA_OK)
-        err = pqcha_policy_parse(&policy, json, len);
+    if (err == PQCHA_OK) err = pqcha_policy_parse(&policy, json, len);
     free(json);
     if (err != PQCHA_OK) {
         char what[1100];
-        snprintf(what, sizeof(what), "policy %.1000s", path);
+        snprintf(what, sizeof what, "policy %.1000s", path);
         cli_error(what, err,
-                  pqcha_error_is_malformed(err) ? "see docs/FORMAT.md section 6, or write one with 'pqcha policy'"
-                                                : cli_hint_for(err));
+                  pqcha_error_is_malformed(err)
+                      ? "see docs/FORMAT.md section 6, or write one with 'pqcha policy'"
+                      : cli_hint_for(err));
         return NULL;
     }
     return policy;
 }
 
-static int trust_keys(pqcha_verifier *v, const struct verify_options *o)
-{
+static int trust_keys(pqcha_verifier *v, const struct verify_options *o) {
     size_t i;
     for (i = 0; i < o->trust_count; i++) {
         pqcha_key *key = cli_load_key(o->trust[i], CLI_KEY_PUBLIC);
         pqcha_err err;
-        if (key == NULL)
-            return 0;
+        if (key == NULL) return 0;
         err = pqcha_verifier_trust_key(v, key);
         pqcha_key_free(key);
         if (err != PQCHA_OK) {
@@ -180,13 +162,13 @@ static int trust_keys(pqcha_verifier *v, const struct verify_options *o)
     return 1;
 }
 
-static int apply_limits(pqcha_verifier *v, const struct verify_options *o)
-{
+static int apply_limits(pqcha_verifier *v, const struct verify_options *o) {
     pqcha_err err;
 
     if (o->nonce != NULL && (err = pqcha_verifier_expect_nonce(v, o->nonce)) != PQCHA_OK) {
-        cli_usage_error(VERIFY_CMD, "--nonce '%s': %s (lowercase hex of %u-%u bytes)", cli_escaped(o->nonce),
-                        pqcha_strerror(err), PQCHA_MIN_NONCE_BYTES, PQCHA_MAX_NONCE_BYTES);
+        cli_usage_error(VERIFY_CMD, "--nonce '%s': %s (lowercase hex of %u-%u bytes)",
+                        cli_escaped(o->nonce), pqcha_strerror(err), PQCHA_MIN_NONCE_BYTES,
+                        PQCHA_MAX_NONCE_BYTES);
         return 0;
     }
     if (o->have_now && (err = pqcha_verifier_set_time(v, o->now)) != PQCHA_OK) {
@@ -207,8 +189,7 @@ static int apply_limits(pqcha_verifier *v, const struct verify_options *o)
 
 /* Builds the verifier; the policy (if any) is returned through *policy
  * because the verifier holds it by reference. */
-static pqcha_verifier *build_verifier(const struct verify_options *o, pqcha_policy **policy)
-{
+static pqcha_verifier *build_verifier(const struct verify_options *o, pqcha_policy **policy) {
     pqcha_verifier *v = NULL;
     pqcha_err err = pqcha_verifier_create(&v);
 
@@ -217,48 +198,42 @@ static pqcha_verifier *build_verifier(const struct verify_options *o, pqcha_poli
         cli_error(VERIFY_CMD, err, NULL);
         return NULL;
     }
-    if (!trust_keys(v, o))
-        goto fail;
+    if (!trust_keys(v, o)) goto fail;
     if (o->policy_path != NULL) {
         *policy = load_policy(o->policy_path);
-        if (*policy == NULL)
-            goto fail;
+        if (*policy == NULL) goto fail;
         if ((err = pqcha_verifier_set_policy(v, *policy)) != PQCHA_OK) {
             cli_error(o->policy_path, err, NULL);
             goto fail;
         }
     }
     if (o->trust_count == 0 && (*policy == NULL || pqcha_policy_trusted_key_count(*policy) == 0)) {
-        cli_usage_error(VERIFY_CMD, "no trusted keys: give --trust PUB.pem, or a policy that lists trustedKeys");
+        cli_usage_error(
+            VERIFY_CMD,
+            "no trusted keys: give --trust PUB.pem, or a policy that lists trustedKeys");
         goto fail;
     }
-    if (!apply_limits(v, o))
-        goto fail;
+    if (!apply_limits(v, o)) goto fail;
     return v;
 fail:
     pqcha_verifier_free(v);
-    if (*policy != NULL)
-        pqcha_policy_free(*policy);
+    if (*policy != NULL) pqcha_policy_free(*policy);
     *policy = NULL;
     return NULL;
 }
 
 /* ---- output ---- */
 
-static const char *status_label(pqcha_check_status status)
-{
+static const char *status_label(pqcha_check_status status) {
     switch (status) {
-    case PQCHA_CHECK_PASS:
-        return "PASS";
-    case PQCHA_CHECK_FAIL:
-        return "FAIL";
-    default:
-        return "SKIP";
+    case PQCHA_CHECK_PASS: return "PASS";
+    case PQCHA_CHECK_FAIL: return "FAIL";
+    default: return "SKIP";
     }
 }
 
 #define VERIFY_MAX_TENSORS_SHOWN 8
-#define VERIFY_MAX_SPANS_SHOWN 20
+#define VERIFY_MAX_SPANS_SHOWN   20
 #define VERIFY_MAX_MISSING_SHOWN 20
 
 /* Where the lists of changed ranges and missing tensors stand: both are in
@@ -268,31 +243,28 @@ struct list_cursor {
     size_t missing;
 };
 
-static void print_span(const pqcha_result *r, size_t i)
-{
+static void print_span(const pqcha_result *r, size_t i) {
     uint64_t offset = pqcha_result_span_offset(r, i);
     size_t t, listed = pqcha_result_span_tensor_count(r, i);
     size_t total = pqcha_result_span_tensor_total(r, i);
 
     printf("        bytes 0x%llx..0x%llx: ", (unsigned long long)offset,
            (unsigned long long)(offset + pqcha_result_span_length(r, i) - 1));
-    if (total == 0)
-        printf("(no tensor)");
+    if (total == 0) printf("(no tensor)");
     for (t = 0; t < listed && t < VERIFY_MAX_TENSORS_SHOWN; t++) {
         fputs(t ? ", " : "", stdout);
         cli_print_escaped(stdout, pqcha_result_span_tensor(r, i, t));
     }
-    if (total > t)
-        printf("%sand %zu more", t ? " " : "", total - t);
+    if (total > t) printf("%sand %zu more", t ? " " : "", total - t);
     fputc('\n', stdout);
 }
 
 /* The changed byte ranges of one drifted region and the tensors in them,
  * e.g. "bytes 0x120000..0x12ffff: blk.12.attn_q.weight". */
-static void print_spans(const pqcha_result *r, const char *region_id, size_t *cursor)
-{
+static void print_spans(const pqcha_result *r, const char *region_id, size_t *cursor) {
     size_t n = pqcha_result_span_count(r), shown = 0, more = 0;
-    for (; *cursor < n && strcmp(pqcha_result_span_region(r, *cursor), region_id) == 0; (*cursor)++) {
+    for (; *cursor < n && strcmp(pqcha_result_span_region(r, *cursor), region_id) == 0;
+         (*cursor)++) {
         if (shown == VERIFY_MAX_SPANS_SHOWN) {
             more++;
             continue;
@@ -300,13 +272,11 @@ static void print_spans(const pqcha_result *r, const char *region_id, size_t *cu
         print_span(r, *cursor);
         shown++;
     }
-    if (more > 0)
-        printf("        and %zu more changed ranges (--json lists them all)\n", more);
+    if (more > 0) printf("        and %zu more changed ranges (--json lists them all)\n", more);
 }
 
 /* The required tensors a drifted region does not show at their place. */
-static void print_missing_tensors(const pqcha_result *r, const char *region_id, size_t *cursor)
-{
+static void print_missing_tensors(const pqcha_result *r, const char *region_id, size_t *cursor) {
     size_t n = pqcha_result_missing_tensor_count(r), shown = 0, more = 0;
     for (; *cursor < n && strcmp(pqcha_result_missing_tensor_region(r, *cursor), region_id) == 0;
          (*cursor)++) {
@@ -319,8 +289,7 @@ static void print_missing_tensors(const pqcha_result *r, const char *region_id, 
         fputc('\n', stdout);
         shown++;
     }
-    if (more > 0)
-        printf("        missing: %zu more tensors (--json lists them all)\n", more);
+    if (more > 0) printf("        missing: %zu more tensors (--json lists them all)\n", more);
 }
 
 /* The report's tensor-by-tensor regions, by id, to tell in O(log n) per
@@ -330,13 +299,11 @@ struct segmented_ids {
     size_t count;
 };
 
-static int compare_id_ptrs(const void *a, const void *b)
-{
+static int compare_id_ptrs(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void segmented_ids_init(struct segmented_ids *s, const pqcha_result *r)
-{
+static void segmented_ids_init(struct segmented_ids *s, const pqcha_result *r) {
     const pqcha_report *rep = pqcha_result_report(r);
     size_t i, n = rep ? pqcha_report_region_count(rep) : 0;
     s->count = 0;
@@ -344,29 +311,26 @@ static void segmented_ids_init(struct segmented_ids *s, const pqcha_result *r)
     for (i = 0; s->ids != NULL && i < n; i++)
         if (pqcha_report_region_digest_alg(rep, i) == PQCHA_DIGEST_SHA3_256_SEGMENTS)
             s->ids[s->count++] = pqcha_region_id(pqcha_report_region(rep, i));
-    if (s->count > 1)
-        qsort(s->ids, s->count, sizeof *s->ids, compare_id_ptrs);
+    if (s->count > 1) qsort(s->ids, s->count, sizeof *s->ids, compare_id_ptrs);
 }
 
-static int region_is_segmented(const struct segmented_ids *s, const char *id)
-{
+static int region_is_segmented(const struct segmented_ids *s, const char *id) {
     return s->count > 0 && bsearch(&id, s->ids, s->count, sizeof *s->ids, compare_id_ptrs) != NULL;
 }
 
 static void print_check(const pqcha_result *r, size_t i, const struct segmented_ids *segmented,
-                        struct list_cursor *cursor)
-{
+                        struct list_cursor *cursor) {
     pqcha_check_status status = pqcha_result_check_status(r, i);
     const char *name = pqcha_result_check_name(r, i);
     const char *expected = pqcha_result_check_expected(r, i);
     const char *found = pqcha_result_check_found(r, i);
     int region = strncmp(name, "region:", 7) == 0;
-    int noteworthy = status == PQCHA_CHECK_PASS && region && region_is_segmented(segmented, name + 7);
+    int noteworthy =
+        status == PQCHA_CHECK_PASS && region && region_is_segmented(segmented, name + 7);
 
     printf("  %s  ", status_label(status));
     cli_print_escaped(stdout, name);
-    if (status == PQCHA_CHECK_FAIL)
-        printf(": %s", pqcha_strerror(pqcha_result_check_error(r, i)));
+    if (status == PQCHA_CHECK_FAIL) printf(": %s", pqcha_strerror(pqcha_result_check_error(r, i)));
     fputc('\n', stdout);
     if (status == PQCHA_CHECK_FAIL && expected != NULL && *expected != '\0') {
         fputs("        expected: ", stdout);
@@ -384,8 +348,7 @@ static void print_check(const pqcha_result *r, size_t i, const struct segmented_
     }
 }
 
-static void print_checks(const pqcha_result *r)
-{
+static void print_checks(const pqcha_result *r) {
     struct segmented_ids segmented;
     struct list_cursor cursor = {0, 0};
     size_t i, n = pqcha_result_check_count(r);
@@ -397,30 +360,23 @@ static void print_checks(const pqcha_result *r)
 }
 
 /* The reason a person needs after "REJECTED:". */
-static const char *rejection_reason(pqcha_err err)
-{
+static const char *rejection_reason(pqcha_err err) {
     switch (err) {
-    case PQCHA_ERR_UNTRUSTED_KEY:
-        return "signed by a key that is not trusted";
+    case PQCHA_ERR_UNTRUSTED_KEY: return "signed by a key that is not trusted";
     case PQCHA_ERR_BAD_SIGNATURE:
         return "the signature does not verify (the report was altered or signed by another key)";
-    case PQCHA_ERR_EXPIRED:
-        return "the report has expired";
+    case PQCHA_ERR_EXPIRED: return "the report has expired";
     case PQCHA_ERR_NOT_YET_VALID:
         return "the report is issued in the future (beyond the allowed clock skew)";
-    case PQCHA_ERR_LIFETIME_TOO_LONG:
-        return "the report's lifetime is longer than allowed";
+    case PQCHA_ERR_LIFETIME_TOO_LONG: return "the report's lifetime is longer than allowed";
     case PQCHA_ERR_NONCE_MISMATCH:
         return "the nonce does not match the challenge (a stale or replayed report)";
-    case PQCHA_ERR_UNKNOWN_WORKLOAD:
-        return "the policy has no entry for this workload";
-    default:
-        return pqcha_strerror(err);
+    case PQCHA_ERR_UNKNOWN_WORKLOAD: return "the policy has no entry for this workload";
+    default: return pqcha_strerror(err);
     }
 }
 
-static void print_verdict(const pqcha_result *r, int authenticity_only)
-{
+static void print_verdict(const pqcha_result *r, int authenticity_only) {
     pqcha_verdict verdict = pqcha_result_verdict(r);
     size_t i, drift = pqcha_result_drift_count(r);
 
@@ -443,14 +399,11 @@ static void print_verdict(const pqcha_result *r, int authenticity_only)
     case PQCHA_VERDICT_REJECTED:
         printf("REJECTED: %s\n", rejection_reason(pqcha_result_error(r)));
         break;
-    default:
-        printf("MALFORMED: %s\n", pqcha_strerror(pqcha_result_error(r)));
-        break;
+    default: printf("MALFORMED: %s\n", pqcha_strerror(pqcha_result_error(r))); break;
     }
 }
 
-static int print_result(const pqcha_result *r, const struct verify_options *o)
-{
+static int print_result(const pqcha_result *r, const struct verify_options *o) {
     if (o->json) {
         char *json = NULL;
         pqcha_err err = pqcha_result_to_json(&json, r);
@@ -471,22 +424,16 @@ static int print_result(const pqcha_result *r, const struct verify_options *o)
     return 1;
 }
 
-static int exit_code_for(pqcha_verdict verdict)
-{
+static int exit_code_for(pqcha_verdict verdict) {
     switch (verdict) {
-    case PQCHA_VERDICT_VALID:
-        return CLI_EXIT_OK;
-    case PQCHA_VERDICT_DRIFT:
-        return CLI_EXIT_DRIFT;
-    case PQCHA_VERDICT_REJECTED:
-        return CLI_EXIT_REJECTED;
-    default:
-        return CLI_EXIT_MALFORMED;
+    case PQCHA_VERDICT_VALID: return CLI_EXIT_OK;
+    case PQCHA_VERDICT_DRIFT: return CLI_EXIT_DRIFT;
+    case PQCHA_VERDICT_REJECTED: return CLI_EXIT_REJECTED;
+    default: return CLI_EXIT_MALFORMED;
     }
 }
 
-static int verify_report(const pqcha_verifier *v, const struct verify_options *o)
-{
+static int verify_report(const pqcha_verifier *v, const struct verify_options *o) {
     pqcha_result *result = NULL;
     char *report = NULL;
     size_t len = 0;
@@ -514,23 +461,19 @@ static int verify_report(const pqcha_verifier *v, const struct verify_options *o
     return status;
 }
 
-int cli_verify_main(int argc, char **argv)
-{
+int cli_verify_main(int argc, char **argv) {
     struct verify_options o;
     pqcha_policy *policy = NULL;
     pqcha_verifier *v;
     int status;
 
-    memset(&o, 0, sizeof(o));
+    memset(&o, 0, sizeof o);
     status = parse_verify_args(&o, argc, argv);
-    if (status >= 0)
-        return status;
+    if (status >= 0) return status;
     v = build_verifier(&o, &policy);
-    if (v == NULL)
-        return CLI_EXIT_USAGE;
+    if (v == NULL) return CLI_EXIT_USAGE;
     status = verify_report(v, &o);
     pqcha_verifier_free(v);
-    if (policy != NULL)
-        pqcha_policy_free(policy);
+    if (policy != NULL) pqcha_policy_free(policy);
     return status;
 }

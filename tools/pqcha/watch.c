@@ -41,9 +41,9 @@ static const char watch_help[] =
     "process exited or remapped a region), or an output error.\n";
 
 struct watch_output {
-    int fd;             /* standard output, or FILE opened for appending */
-    const char *name;   /* for messages: the file, or "standard output" */
-    int is_file;        /* lines are locked, checked and fsync'd */
+    int fd;           /* standard output, or FILE opened for appending */
+    const char *name; /* for messages: the file, or "standard output" */
+    int is_file;      /* lines are locked, checked and fsync'd */
     unsigned long reports;
     unsigned long failed_rounds;
     int write_failed;
@@ -53,15 +53,13 @@ struct watch_output {
 
 /* Where the last complete line ends: the file is cut back to it. Reads
  * backwards in blocks, so a long torn tail costs no more than reading it. */
-static int find_last_newline(int fd, off_t size, off_t *end)
-{
+static int find_last_newline(int fd, off_t size, off_t *end) {
     char block[4096];
     off_t at = size;
     while (at > 0) {
-        size_t n = at < (off_t)sizeof(block) ? (size_t)at : sizeof(block);
+        size_t n = at < (off_t)sizeof block ? (size_t)at : sizeof block;
         at -= (off_t)n;
-        if (pread(fd, block, n, at) != (ssize_t)n)
-            return 0;
+        if (pread(fd, block, n, at) != (ssize_t)n) return 0;
         while (n > 0)
             if (block[--n] == '\n') {
                 *end = at + (off_t)n + 1;
@@ -74,28 +72,25 @@ static int find_last_newline(int fd, off_t size, off_t *end)
 
 /* A line torn by a kill, a full disk or an I/O error of an earlier run is
  * removed before anything is appended after it. */
-static int repair_torn_tail(const struct watch_output *w)
-{
+static int repair_torn_tail(const struct watch_output *w) {
     struct stat st;
     char last;
     off_t end = 0;
-    if (fstat(w->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
-        return 1;
-    if (pread(w->fd, &last, 1, st.st_size - 1) != 1)
+    if (fstat(w->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return 1;
+    if (pread(w->fd, &last, 1, st.st_size - 1) != 1) return 0;
+    if (last == '\n') return 1;
+    if (!find_last_newline(w->fd, st.st_size, &end) || ftruncate(w->fd, end) != 0 ||
+        fsync(w->fd) != 0)
         return 0;
-    if (last == '\n')
-        return 1;
-    if (!find_last_newline(w->fd, st.st_size, &end) || ftruncate(w->fd, end) != 0 || fsync(w->fd) != 0)
-        return 0;
-    cli_warnf("%s: removed a torn last line of %lld bytes left by an interrupted run", cli_escaped(w->name),
-              (long long)(st.st_size - end));
+    cli_warnf("%s: removed a torn last line of %lld bytes left by an interrupted run",
+              cli_escaped(w->name), (long long)(st.st_size - end));
     return 1;
 }
 
-static int open_output(struct watch_output *w, const char *path)
-{
+static int open_output(struct watch_output *w, const char *path) {
     int ok;
-    w->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644); /* read: the tail */
+    w->fd =
+        open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644); /* read: the tail */
     if (w->fd < 0) {
         cli_error(path, cli_error_from_errno(errno), NULL);
         return 0;
@@ -105,8 +100,7 @@ static int open_output(struct watch_output *w, const char *path)
     /* Locked, so that a second watcher appending to the same file never
      * sees (and cuts) a line in the middle of being written. */
     ok = flock(w->fd, LOCK_EX) == 0 && repair_torn_tail(w);
-    if (!ok)
-        cli_error(path, cli_error_from_errno(errno), NULL);
+    if (!ok) cli_error(path, cli_error_from_errno(errno), NULL);
     flock(w->fd, LOCK_UN);
     return ok;
 }
@@ -114,8 +108,7 @@ static int open_output(struct watch_output *w, const char *path)
 /* One line in one write(), under the lock: concurrent watchers never
  * interleave. A short write (a full disk) is cut back off, so the file ends
  * with a whole line either way; the line is fsync'd before the next round. */
-static pqcha_err append_line(const struct watch_output *w, const char *line, size_t len)
-{
+static pqcha_err append_line(const struct watch_output *w, const char *line, size_t len) {
     struct stat st;
     ssize_t n;
     pqcha_err err = PQCHA_OK;
@@ -123,8 +116,7 @@ static pqcha_err append_line(const struct watch_output *w, const char *line, siz
         n = write(w->fd, line, len);
         return n == (ssize_t)len ? PQCHA_OK : n < 0 ? cli_error_from_errno(errno) : PQCHA_ERR_IO;
     }
-    if (flock(w->fd, LOCK_EX) != 0 || fstat(w->fd, &st) != 0)
-        return cli_error_from_errno(errno);
+    if (flock(w->fd, LOCK_EX) != 0 || fstat(w->fd, &st) != 0) return cli_error_from_errno(errno);
     n = write(w->fd, line, len);
     if (n != (ssize_t)len) {
         err = n < 0 ? cli_error_from_errno(errno) : PQCHA_ERR_NO_SPACE;
@@ -140,34 +132,29 @@ static pqcha_err append_line(const struct watch_output *w, const char *line, siz
 /* Set while a run is in progress, so that the signal handler can stop it. */
 static pqcha_continuous *volatile watch_running;
 
-static void on_stop_signal(int signo)
-{
+static void on_stop_signal(int signo) {
     int saved_errno = errno;
     pqcha_continuous *c = watch_running;
     (void)signo;
-    if (c != NULL)
-        pqcha_continuous_stop(c); /* async-signal-safe by contract */
+    if (c != NULL) pqcha_continuous_stop(c); /* async-signal-safe by contract */
     errno = saved_errno;
 }
 
-static void set_stop_handlers(void (*handler)(int))
-{
+static void set_stop_handlers(void (*handler)(int)) {
     struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
+    memset(&sa, 0, sizeof sa);
     sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static void on_report(void *ctx, uint64_t round, const char *envelope, size_t len)
-{
+static void on_report(void *ctx, uint64_t round, const char *envelope, size_t len) {
     struct watch_output *w = ctx;
     struct cli_buf line = {NULL, 0, 0, 0};
     pqcha_err err;
     (void)round;
-    if (w->write_failed)
-        return;
+    if (w->write_failed) return;
     cli_buf_append_n(&line, envelope, len);
     cli_buf_append(&line, "\n");
     err = line.failed ? PQCHA_ERR_NO_MEMORY : append_line(w, line.data, line.len);
@@ -175,15 +162,13 @@ static void on_report(void *ctx, uint64_t round, const char *envelope, size_t le
     if (err != PQCHA_OK) {
         w->write_failed = 1;
         cli_error(w->name, err, NULL);
-        if (watch_running != NULL)
-            pqcha_continuous_stop(watch_running);
+        if (watch_running != NULL) pqcha_continuous_stop(watch_running);
         return;
     }
     w->reports++;
 }
 
-static void on_round_error(void *ctx, uint64_t round, pqcha_err err)
-{
+static void on_round_error(void *ctx, uint64_t round, pqcha_err err) {
     struct watch_output *w = ctx;
     w->failed_rounds++;
     fprintf(stderr, "pqcha watch: round %llu: %s\n", (unsigned long long)round,
@@ -198,23 +183,20 @@ struct watch_limits {
 };
 
 static int run_watch(struct attester_setup *s, const struct watch_limits *limits,
-                     const char *nonce)
-{
+                     const char *nonce) {
     struct watch_output w = {STDOUT_FILENO, "standard output", 0, 0, 0, 0};
     pqcha_continuous *c = NULL;
     pqcha_err err;
 
     fflush(stdout); /* reports bypass stdio: nothing may be left in its buffer */
-    if (limits->output != NULL && strcmp(limits->output, "-") != 0 && !open_output(&w, limits->output)) {
-        if (w.fd >= 0)
-            close(w.fd);
+    if (limits->output != NULL && strcmp(limits->output, "-") != 0 &&
+        !open_output(&w, limits->output)) {
+        if (w.fd >= 0) close(w.fd);
         return CLI_EXIT_USAGE;
     }
     err = pqcha_continuous_create(&c, s->attester, limits->interval_ms);
-    if (err == PQCHA_OK)
-        err = pqcha_continuous_set_callbacks(c, on_report, on_round_error, &w);
-    if (err == PQCHA_OK && nonce != NULL)
-        err = pqcha_continuous_set_nonce(c, nonce);
+    if (err == PQCHA_OK) err = pqcha_continuous_set_callbacks(c, on_report, on_round_error, &w);
+    if (err == PQCHA_OK && nonce != NULL) err = pqcha_continuous_set_nonce(c, nonce);
     if (err == PQCHA_OK)
         err = pqcha_continuous_set_retention(c, 0); /* reports are streamed, not kept */
     if (err == PQCHA_OK) {
@@ -223,13 +205,10 @@ static int run_watch(struct attester_setup *s, const struct watch_limits *limits
         err = pqcha_continuous_run(c, limits->count, limits->duration_ms);
         set_stop_handlers(SIG_DFL);
         watch_running = NULL;
-        if (err == PQCHA_ERR_CANCELLED)
-            err = PQCHA_OK; /* a signal asked us to stop: a clean end */
+        if (err == PQCHA_ERR_CANCELLED) err = PQCHA_OK; /* a signal asked us to stop: a clean end */
     }
-    if (err != PQCHA_OK)
-        cli_error(WATCH_CMD, err, NULL);
-    if (c != NULL)
-        pqcha_continuous_free(c);
+    if (err != PQCHA_OK) cli_error(WATCH_CMD, err, NULL);
+    if (c != NULL) pqcha_continuous_free(c);
     if (w.is_file && close(w.fd) != 0 && !w.write_failed) {
         cli_error(w.name, cli_error_from_errno(errno), NULL);
         w.write_failed = 1;
@@ -238,37 +217,33 @@ static int run_watch(struct attester_setup *s, const struct watch_limits *limits
         cli_errorf("watch: %lu round%s failed, %lu report%s written", w.failed_rounds,
                    w.failed_rounds == 1 ? "" : "s", w.reports, w.reports == 1 ? "" : "s");
     return err == PQCHA_OK && !w.write_failed && w.failed_rounds == 0 ? CLI_EXIT_OK
-                                                                       : CLI_EXIT_USAGE;
+                                                                      : CLI_EXIT_USAGE;
 }
 
-static int parse_watch_option(struct watch_limits *limits, int opt, const char *arg)
-{
+static int parse_watch_option(struct watch_limits *limits, int opt, const char *arg) {
     switch (opt) {
     case 'i':
         if (!cli_parse_seconds_ms(arg, &limits->interval_ms) || limits->interval_ms <= 0) {
-            cli_usage_error(WATCH_CMD, "--interval '%s': expected positive seconds, e.g. 10 or 0.5", cli_escaped(arg));
+            cli_usage_error(WATCH_CMD, "--interval '%s': expected positive seconds, e.g. 10 or 0.5",
+                            cli_escaped(arg));
             return 0;
         }
         return 1;
-    case 'c':
-        return cli_option_u64(WATCH_CMD, "--count", arg, UINT64_MAX, &limits->count);
+    case 'c': return cli_option_u64(WATCH_CMD, "--count", arg, UINT64_MAX, &limits->count);
     case 'd':
         if (!cli_parse_seconds_ms(arg, &limits->duration_ms) || limits->duration_ms <= 0) {
-            cli_usage_error(WATCH_CMD, "--duration '%s': expected positive seconds (at most a week)", cli_escaped(arg));
+            cli_usage_error(WATCH_CMD,
+                            "--duration '%s': expected positive seconds (at most a week)",
+                            cli_escaped(arg));
             return 0;
         }
         return 1;
-    case 'o':
-        limits->output = arg;
-        return 1;
-    default:
-        cli_try_help(WATCH_CMD);
-        return 0;
+    case 'o': limits->output = arg; return 1;
+    default: cli_try_help(WATCH_CMD); return 0;
     }
 }
 
-int cli_watch_main(int argc, char **argv)
-{
+int cli_watch_main(int argc, char **argv) {
     static const struct option options[] = {
         ATTESTER_LONG_OPTIONS,
         {"interval", required_argument, NULL, 'i'},
@@ -284,9 +259,10 @@ int cli_watch_main(int argc, char **argv)
     int opt, status = CLI_EXIT_OK;
 
     attester_options_init(&o);
-    memset(&s, 0, sizeof(s));
+    memset(&s, 0, sizeof s);
     while (status == CLI_EXIT_OK &&
-           (opt = getopt_long(argc, argv, ATTESTER_SHORT_OPTIONS "i:c:d:o:h", options, NULL)) != -1) {
+           (opt = getopt_long(argc, argv, ATTESTER_SHORT_OPTIONS "i:c:d:o:h", options, NULL)) !=
+               -1) {
         int handled = attester_option(&o, WATCH_CMD, opt, optarg);
         if (handled < 0) {
             status = CLI_EXIT_USAGE;
@@ -300,12 +276,9 @@ int cli_watch_main(int argc, char **argv)
     }
     if (status == CLI_EXIT_OK && optind < argc)
         status = cli_usage_error(WATCH_CMD, "unexpected argument '%s'", cli_escaped(argv[optind]));
-    if (status == CLI_EXIT_OK)
-        status = attester_options_check(&o, WATCH_CMD);
-    if (status == CLI_EXIT_OK)
-        status = attester_setup_build(&s, &o, WATCH_CMD);
-    if (status == CLI_EXIT_OK)
-        status = run_watch(&s, &limits, o.nonce);
+    if (status == CLI_EXIT_OK) status = attester_options_check(&o, WATCH_CMD);
+    if (status == CLI_EXIT_OK) status = attester_setup_build(&s, &o, WATCH_CMD);
+    if (status == CLI_EXIT_OK) status = run_watch(&s, &limits, o.nonce);
     attester_setup_free(&s);
     attester_options_free(&o);
     return status;
