@@ -62,8 +62,9 @@ typedef enum pqcha_err {
     PQCHA_ERR_EMPTY_REPORT = 30,          /* a report with no regions */
     PQCHA_ERR_SIGNATURE_COUNT = 31,       /* not exactly one DSSE signature */
     PQCHA_ERR_BAD_POLICY = 32,            /* a policy that is well-formed JSON but meaningless */
-    PQCHA_ERR_JSON_TOO_COMPLEX =
-        33, /* JSON nested too deeply, or more values than its size allows */
+    PQCHA_ERR_JSON_TOO_COMPLEX = 33,      /* nested too deeply, or too many values for its size */
+    PQCHA_ERR_BAD_EVIDENCE = 34,          /* SEV-SNP report or TDX quote malformed */
+    PQCHA_ERR_BAD_CERTIFICATE = 35,       /* a certificate, CRL or collateral cannot be parsed */
 
     /* verification */
     PQCHA_ERR_BAD_SIGNATURE = 40,
@@ -99,7 +100,18 @@ typedef enum pqcha_err {
     PQCHA_ERR_IS_DIRECTORY = 75,    /* a directory where a file is needed */
     PQCHA_ERR_READ_ONLY = 76,       /* a read-only file system */
 
-    PQCHA_ERR_LAST_ = 77 /* not an error; one past the highest value */
+    /* hardware evidence (AMD SEV-SNP, Intel TDX): verification */
+    PQCHA_ERR_EVIDENCE_SIGNATURE = 80, /* the report's or quote's signature does not verify */
+    PQCHA_ERR_CERT_CHAIN = 81,       /* a certificate not signed by its issuer, or no pinned root */
+    PQCHA_ERR_CERT_EXPIRED = 82,     /* a certificate or CRL outside its validity at that time */
+    PQCHA_ERR_CERT_REVOKED = 83,     /* a certificate listed on its issuer's CRL */
+    PQCHA_ERR_EVIDENCE_BINDING = 84, /* REPORT_DATA does not bind this key, nonce or payload */
+    PQCHA_ERR_CERT_MISMATCH = 85,    /* signing certificate of another chip or TCB */
+    PQCHA_ERR_TCB_TOO_LOW = 86,      /* TCB below the policy's minimum, or status not accepted */
+    PQCHA_ERR_EVIDENCE_POLICY = 87,  /* a measurement or attribute the policy does not allow */
+    PQCHA_ERR_NO_EVIDENCE = 88,      /* hardware evidence required but absent */
+
+    PQCHA_ERR_LAST_ = 89 /* not an error; one past the highest value */
 } pqcha_err;
 
 /* A one-line English description; never NULL, "unknown error" for unknown values. */

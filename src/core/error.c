@@ -75,6 +75,20 @@ static const error_entry error_table[PQCHA_ERR_LAST_] = {
     [PQCHA_ERR_NO_SPACE] = {"NO_SPACE", "no space left on device"},
     [PQCHA_ERR_IS_DIRECTORY] = {"IS_DIRECTORY", "is a directory"},
     [PQCHA_ERR_READ_ONLY] = {"READ_ONLY", "read-only file system"},
+    [PQCHA_ERR_BAD_EVIDENCE] = {"BAD_EVIDENCE", "malformed SEV-SNP report or TDX quote"},
+    [PQCHA_ERR_BAD_CERTIFICATE] = {"BAD_CERTIFICATE", "malformed certificate, CRL or collateral"},
+    [PQCHA_ERR_EVIDENCE_SIGNATURE] = {"EVIDENCE_SIGNATURE",
+                                      "hardware evidence signature verification failed"},
+    [PQCHA_ERR_CERT_CHAIN] = {"CERT_CHAIN", "certificate chain does not lead to a pinned root"},
+    [PQCHA_ERR_CERT_EXPIRED] = {"CERT_EXPIRED", "certificate or CRL not valid at that time"},
+    [PQCHA_ERR_CERT_REVOKED] = {"CERT_REVOKED", "certificate revoked"},
+    [PQCHA_ERR_EVIDENCE_BINDING] = {"EVIDENCE_BINDING",
+                                    "hardware evidence is not bound to this key, nonce or report"},
+    [PQCHA_ERR_CERT_MISMATCH] = {"CERT_MISMATCH", "signing certificate is for another chip or TCB"},
+    [PQCHA_ERR_TCB_TOO_LOW] = {"TCB_TOO_LOW", "TCB below the policy's minimum or not accepted"},
+    [PQCHA_ERR_EVIDENCE_POLICY] = {"EVIDENCE_POLICY",
+                                   "hardware evidence violates the policy (measurement, debug...)"},
+    [PQCHA_ERR_NO_EVIDENCE] = {"NO_EVIDENCE", "required hardware evidence is absent"},
 };
 
 /* Any value a caller holds, also one outside the enum (a cast int). */

@@ -46,6 +46,8 @@ static const char *declared_name(int value) {
     case PQCHA_ERR_SIGNATURE_COUNT: return "SIGNATURE_COUNT";
     case PQCHA_ERR_BAD_POLICY: return "BAD_POLICY";
     case PQCHA_ERR_JSON_TOO_COMPLEX: return "JSON_TOO_COMPLEX";
+    case PQCHA_ERR_BAD_EVIDENCE: return "BAD_EVIDENCE";
+    case PQCHA_ERR_BAD_CERTIFICATE: return "BAD_CERTIFICATE";
     case PQCHA_ERR_BAD_SIGNATURE: return "BAD_SIGNATURE";
     case PQCHA_ERR_UNTRUSTED_KEY: return "UNTRUSTED_KEY";
     case PQCHA_ERR_EXPIRED: return "EXPIRED";
@@ -74,6 +76,15 @@ static const char *declared_name(int value) {
     case PQCHA_ERR_NO_SPACE: return "NO_SPACE";
     case PQCHA_ERR_IS_DIRECTORY: return "IS_DIRECTORY";
     case PQCHA_ERR_READ_ONLY: return "READ_ONLY";
+    case PQCHA_ERR_EVIDENCE_SIGNATURE: return "EVIDENCE_SIGNATURE";
+    case PQCHA_ERR_CERT_CHAIN: return "CERT_CHAIN";
+    case PQCHA_ERR_CERT_EXPIRED: return "CERT_EXPIRED";
+    case PQCHA_ERR_CERT_REVOKED: return "CERT_REVOKED";
+    case PQCHA_ERR_EVIDENCE_BINDING: return "EVIDENCE_BINDING";
+    case PQCHA_ERR_CERT_MISMATCH: return "CERT_MISMATCH";
+    case PQCHA_ERR_TCB_TOO_LOW: return "TCB_TOO_LOW";
+    case PQCHA_ERR_EVIDENCE_POLICY: return "EVIDENCE_POLICY";
+    case PQCHA_ERR_NO_EVIDENCE: return "NO_EVIDENCE";
     case PQCHA_ERR_LAST_: return NULL; /* one past the highest value, not an error */
     }
     return NULL;
