@@ -207,6 +207,28 @@ static pqcha_err read_all(int fd, char **text_out, size_t *len_out) {
     return PQCHA_OK;
 }
 
+/* The kernel marks an unlinked file by appending " (deleted)" to its path,
+ * which a live file may also end in: the workload names its files. A path
+ * that, with the suffix, is the mapped file itself (same inode) is that live
+ * file, not a deleted one, so it keeps its real name and is not flagged. */
+static pqcha_err resolve_deleted_suffix(pqcha__map_entry *e) {
+    static const char suffix[] = " (deleted)";
+    size_t len = strlen(e->path);
+    char *full = malloc(len + sizeof suffix);
+    if (full == NULL) return PQCHA_ERR_NO_MEMORY;
+    memcpy(full, e->path, len);
+    memcpy(full + len, suffix, sizeof suffix);
+    struct stat st;
+    if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_ino == e->inode) {
+        free(e->path);
+        e->path = full;
+        e->deleted = 0;
+        return PQCHA_OK;
+    }
+    free(full);
+    return PQCHA_OK;
+}
+
 static pqcha_err load_maps(int pid, pqcha__maps *out) {
     int fd = -1;
     PQCHA_TRY(open_proc_file(&fd, pid, "maps"));
@@ -216,6 +238,11 @@ static pqcha_err load_maps(int pid, pqcha__maps *out) {
     close(fd);
     if (err == PQCHA_OK) err = pqcha__maps_parse(out, text, len);
     free(text);
+    if (err != PQCHA_OK) return err;
+    for (size_t i = 0; err == PQCHA_OK && i < out->count; i++)
+        if (out->entries[i].deleted && pqcha__map_entry_is_file(&out->entries[i]))
+            err = resolve_deleted_suffix(&out->entries[i]);
+    if (err != PQCHA_OK) pqcha__maps_free(out);
     return err;
 }
 

@@ -679,6 +679,37 @@ static void test_tensor_tables_and_paths(void) {
     free(data);
 }
 
+/* A live file whose name ends in " (deleted)" (the workload names its files)
+ * is not taken for a deleted one: it keeps its name, is not flagged, and its
+ * tensor table is read through its path. */
+static void test_live_file_named_deleted(void) {
+    char path[PATH_MAX];
+    size_t len = 0;
+    uint8_t *data = write_safetensors(path, sizeof path, "live (deleted)", &len);
+    REQUIRE(data != NULL);
+    char spec[PATH_MAX + 32];
+    snprintf(spec, sizeof spec, "%u:%s", 6100u, path);
+    const char *args[] = {"--rw-after", spec, NULL};
+    sim s;
+    pqcha_backend *b = process_backend();
+    REQUIRE(b != NULL);
+    if (sim_start(&s, args) && s.count == 1) {
+        CHECK_OK(pqcha_process_backend_add_mappings(b, WORKLOAD, s.pid, "live*", "spoof"));
+        pqcha_region *r = find_region(b, "spoof");
+        REQUIRE(r != NULL);
+        CHECK(!pqcha_region_file_deleted(r));
+        CHECK_STR(pqcha_region_mapped_file(r), path);
+        CHECK(pqcha_region_tensor_count(r) == 2);
+        pqcha_region_free(r);
+    } else {
+        CHECK_FAILED("model_server_sim did not start");
+    }
+    sim_stop(&s);
+    pqcha_backend_free(b);
+    unlink(path);
+    free(data);
+}
+
 /* With a manifest, the mapped file's entry names the region and gives the
  * tensors, even when the file is known on disk by another name (matched by
  * size). A file deleted while mapped is still measured, and flagged. */
@@ -878,6 +909,7 @@ int main(int argc, char **argv) {
         TEST(test_sparse_multi_gib_region),
         TEST(test_other_users_process_needs_privilege),
         TEST(test_tensor_tables_and_paths),
+        TEST(test_live_file_named_deleted),
         TEST(test_manifest_names_and_tables),
     };
     if (argc < 1 || !locate_helper(argv[0])) {
