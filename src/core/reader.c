@@ -56,6 +56,13 @@ static uint64_t le_value(const uint8_t *p, unsigned n) {
     return v;
 }
 
+int pqcha__reader_u16le(pqcha__reader *r, uint16_t *out) {
+    const uint8_t *p = NULL;
+    if (!pqcha__reader_bytes(r, 2, &p)) return 0;
+    *out = (uint16_t)le_value(p, 2);
+    return 1;
+}
+
 int pqcha__reader_u32le(pqcha__reader *r, uint32_t *out) {
     const uint8_t *p = NULL;
     if (!pqcha__reader_bytes(r, 4, &p)) return 0;

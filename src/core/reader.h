@@ -26,6 +26,7 @@ int pqcha__reader_digits(pqcha__reader *r, size_t n, uint32_t *out);
 int pqcha__reader_bytes(pqcha__reader *r, size_t n, const uint8_t **out);
 /* Little-endian integers (GGUF, the safetensors header length): 1 and the
  * value, advancing; 0 if fewer bytes remain. */
+int pqcha__reader_u16le(pqcha__reader *r, uint16_t *out);
 int pqcha__reader_u32le(pqcha__reader *r, uint32_t *out);
 int pqcha__reader_u64le(pqcha__reader *r, uint64_t *out);
 

@@ -22,15 +22,6 @@ typedef struct parse_state {
     const char *why;
 } parse_state;
 
-/* The reader has 32- and 64-bit readers; the quote's 16-bit fields are
- * composed here from two bounded bytes. */
-static int read_u16le(pqcha__reader *r, uint16_t *out) {
-    const uint8_t *p = NULL;
-    if (!pqcha__reader_bytes(r, 2, &p)) return 0;
-    *out = (uint16_t)(p[0] | (p[1] << 8));
-    return 1;
-}
-
 static int read_copy(pqcha__reader *r, void *dst, size_t n) {
     const uint8_t *p = NULL;
     if (!pqcha__reader_bytes(r, n, &p)) return 0;
@@ -45,7 +36,7 @@ static pqcha_err fail(parse_state *st, const char *why) {
 
 static pqcha_err parse_header(parse_state *st, pqcha__tdx_quote *q) {
     pqcha__reader *r = &st->r;
-    if (!read_u16le(r, &q->version) || !read_u16le(r, &q->att_key_type) ||
+    if (!pqcha__reader_u16le(r, &q->version) || !pqcha__reader_u16le(r, &q->att_key_type) ||
         !pqcha__reader_u32le(r, &q->tee_type) ||
         !read_copy(r, q->header_reserved, sizeof q->header_reserved) ||
         !read_copy(r, q->qe_vendor_id, sizeof q->qe_vendor_id) ||
@@ -68,7 +59,7 @@ static pqcha_err parse_body_descriptor(parse_state *st, pqcha__tdx_quote *q) {
         return PQCHA_OK;
     }
     uint32_t size = 0;
-    if (!read_u16le(&st->r, &q->body_type) || !pqcha__reader_u32le(&st->r, &size))
+    if (!pqcha__reader_u16le(&st->r, &q->body_type) || !pqcha__reader_u32le(&st->r, &size))
         return fail(st, "truncated body descriptor");
     if (q->body_type == TDX_BODY_TYPE_10)
         q->body_len = PQCHA__TDX_BODY_V10_LEN;
@@ -114,9 +105,9 @@ static int decode_qe_report(pqcha__tdx_qe_report *qe, const uint8_t *p) {
              read_copy(&r, qe->mr_enclave, sizeof qe->mr_enclave) &&
              pqcha__reader_bytes(&r, 32, &skip) &&
              read_copy(&r, qe->mr_signer, sizeof qe->mr_signer) &&
-             pqcha__reader_bytes(&r, 96, &skip) && read_u16le(&r, &v16);
+             pqcha__reader_bytes(&r, 96, &skip) && pqcha__reader_u16le(&r, &v16);
     qe->isv_prod_id = v16;
-    ok = ok && read_u16le(&r, &v16);
+    ok = ok && pqcha__reader_u16le(&r, &v16);
     qe->isv_svn = v16;
     return ok && pqcha__reader_bytes(&r, 60, &skip) &&
            read_copy(&r, qe->report_data, sizeof qe->report_data) && pqcha__reader_at_end(&r);
@@ -127,7 +118,7 @@ static int decode_qe_report(pqcha__tdx_qe_report *qe, const uint8_t *p) {
 static pqcha_err cert_data_header(parse_state *st, uint16_t want_type, size_t *size) {
     uint16_t type = 0;
     uint32_t n = 0;
-    if (!read_u16le(&st->r, &type) || !pqcha__reader_u32le(&st->r, &n))
+    if (!pqcha__reader_u16le(&st->r, &type) || !pqcha__reader_u32le(&st->r, &n))
         return fail(st, "truncated certification data header");
     if (type != want_type)
         return fail(st, want_type == TDX_CERT_QE_REPORT
@@ -153,7 +144,7 @@ static pqcha_err parse_signature_data(parse_state *st, pqcha__tdx_quote *q) {
     q->qe_report_off = r->pos;
     if (!pqcha__reader_bytes(r, PQCHA__TDX_QE_REPORT_LEN, &qe) ||
         !read_copy(r, q->qe_report_signature, sizeof q->qe_report_signature) ||
-        !read_u16le(r, &auth_len))
+        !pqcha__reader_u16le(r, &auth_len))
         return fail(st, "truncated QE report certification data");
     if (!decode_qe_report(&q->qe_report, qe)) return PQCHA_ERR_INTERNAL;
     q->qe_auth_off = r->pos;

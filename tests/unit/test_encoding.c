@@ -43,6 +43,9 @@ static void test_reader_little_endian(void) {
     pqcha__reader_init(&r, bytes, sizeof bytes);
     CHECK(pqcha__reader_u64le(&r, &u64) && u64 == UINT64_C(0x0807060504030201));
     CHECK(!pqcha__reader_u64le(&r, &u64) && r.pos == 8);
+    uint16_t u16 = 0;
+    CHECK(pqcha__reader_u16le(&r, &u16) && u16 == 0xbbaau);
+    CHECK(!pqcha__reader_u16le(&r, &u16) && r.pos == 10);
 }
 
 static void test_hex_encode(void) {
