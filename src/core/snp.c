@@ -1,10 +1,10 @@
 /* snp.c — the SEV-SNP ATTESTATION_REPORT: finding it in what the guest
  * read, and parsing it strictly (snp.h). */
-#include "snp.h"
+#include "core/snp.h"
 
 #include <string.h>
 
-#include "reader.h"
+#include "core/reader.h"
 
 /* Signer info (0x48): AUTHOR_KEY_EN bit 0, MASK_CHIP_KEY bit 1, SIGNING_KEY
  * bits 4:2, the rest reserved. */

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "core/evidence.h"
 #include "pqcha.h"
 
 #define PQCHA__SNP_REPORT_LEN                 0x4A0u /* the ATTESTATION_REPORT, 1184 bytes */
@@ -229,16 +230,6 @@ PQCHA_MUST_CHECK pqcha_err pqcha__snp_crl_valid_at(const X509_CRL *crl, int64_t 
 PQCHA_MUST_CHECK pqcha_err pqcha__snp_crl_lists(X509_CRL *crl, const X509 *cert);
 
 /* ---- checks and the pipeline (snp_verify.c) ---- */
-
-/* One check of a hardware-evidence verification, as a CLI prints it. */
-#define PQCHA__EVIDENCE_TEXT_MAX 160
-typedef struct pqcha__evidence_check {
-    const char *name; /* static, e.g. "report_signature" */
-    pqcha_check_status status;
-    pqcha_err err; /* OK when passed; the error it fails (or was skipped) with */
-    char expected[PQCHA__EVIDENCE_TEXT_MAX];
-    char found[PQCHA__EVIDENCE_TEXT_MAX];
-} pqcha__evidence_check;
 
 #define PQCHA__SNP_MAX_CHECKS 40
 

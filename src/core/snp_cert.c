@@ -2,7 +2,7 @@
  * the ASK/ASVK-then-ARK chain, pinned roots and CRLs from bytes; the
  * issuer, validity and pinning checks; and the AMD extensions a VCEK or
  * VLEK carries about the chip and its TCB (snp.h). */
-#include "snp.h"
+#include "core/snp.h"
 
 #include <stdio.h>
 #include <string.h>

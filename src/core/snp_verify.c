@@ -1,7 +1,7 @@
 /* snp_verify.c — offline verification of an SEV-SNP report: its ECDSA
  * signature, and the pipeline that lists every check (snp.h). The order of
  * the checks is the order of precedence: the first failing one decides. */
-#include "snp.h"
+#include "core/snp.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 
-#include "internal.h"
+#include "core/internal.h"
 
 #define P384_GROUP "secp384r1"
 
@@ -27,29 +27,6 @@ static pqcha_err is_p384(EVP_PKEY *key) {
     return PQCHA_OK;
 }
 
-/* The report's R and S as a DER ECDSA-Sig-Value. */
-static pqcha_err der_signature(unsigned char **der, int *der_len, const pqcha__snp_report *r) {
-    *der = NULL;
-    *der_len = 0;
-    ECDSA_SIG *sig = ECDSA_SIG_new();
-    BIGNUM *bn_r = BN_bin2bn(r->sig_r, (int)sizeof r->sig_r, NULL);
-    BIGNUM *bn_s = BN_bin2bn(r->sig_s, (int)sizeof r->sig_s, NULL);
-    if (sig == NULL || bn_r == NULL || bn_s == NULL || !ECDSA_SIG_set0(sig, bn_r, bn_s)) {
-        ECDSA_SIG_free(sig);
-        BN_free(bn_r);
-        BN_free(bn_s);
-        return PQCHA_ERR_NO_MEMORY;
-    }
-    *der_len = i2d_ECDSA_SIG(sig, der);
-    ECDSA_SIG_free(sig);
-    if (*der_len <= 0) {
-        *der = NULL;
-        *der_len = 0;
-        return PQCHA_ERR_CRYPTO;
-    }
-    return PQCHA_OK;
-}
-
 pqcha_err pqcha__snp_verify_signature(const pqcha__snp_report *r, const uint8_t *bytes,
                                       EVP_PKEY *key) {
     if (r == NULL || bytes == NULL || key == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
@@ -58,24 +35,10 @@ pqcha_err pqcha__snp_verify_signature(const pqcha__snp_report *r, const uint8_t 
         ERR_clear_error();
         return err;
     }
-    unsigned char *der = NULL;
-    int der_len = 0;
-    err = der_signature(&der, &der_len, r);
-    if (err != PQCHA_OK) {
-        ERR_clear_error();
-        return err;
-    }
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (ctx == NULL) {
-        err = PQCHA_ERR_NO_MEMORY;
-    } else if (EVP_DigestVerifyInit_ex(ctx, NULL, "SHA384", NULL, NULL, key, NULL) != 1) {
-        err = PQCHA_ERR_CRYPTO;
-    } else if (EVP_DigestVerify(ctx, der, (size_t)der_len, bytes, PQCHA__SNP_SIGNED_LEN) != 1) {
-        err = PQCHA_ERR_EVIDENCE_SIGNATURE;
-    }
-    EVP_MD_CTX_free(ctx);
-    OPENSSL_free(der);
-    ERR_clear_error();
+    int valid = 0;
+    err = pqcha__ecdsa_verify_raw(&valid, key, "SHA384", bytes, PQCHA__SNP_SIGNED_LEN, r->sig_r,
+                                  r->sig_s, sizeof r->sig_r);
+    if (err == PQCHA_OK && !valid) err = PQCHA_ERR_EVIDENCE_SIGNATURE;
     return err;
 }
 

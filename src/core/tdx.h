@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/evidence.h"
 #include "pqcha.h"
 
 #define PQCHA__TDX_HEADER_LEN       48
@@ -141,22 +142,14 @@ typedef struct pqcha__tdx_verify_options {
     const pqcha__tdx_policy *policy;     /* NULL: no policy */
 } pqcha__tdx_verify_options;
 
-/* One check: its name, PQCHA_OK when it passed or the rejection, and what
- * was expected and found (text, for people; hex for byte strings).
- * TODO(issue 10): unify with the SNP check type into one evidence check. */
-#define PQCHA__TDX_CHECK_TEXT 160
-typedef struct pqcha__tdx_check {
-    const char *name; /* constant, e.g. "pck_chain" */
-    pqcha_err error;
-    char expected[PQCHA__TDX_CHECK_TEXT];
-    char found[PQCHA__TDX_CHECK_TEXT];
-} pqcha__tdx_check;
-
+/* The checks are pqcha__evidence_check (core/evidence.h): a name, PASS or
+ * FAIL with the rejection, and what was expected and found (text for
+ * people, hex for byte strings). */
 #define PQCHA__TDX_MAX_CHECKS 20
 typedef struct pqcha__tdx_result {
     pqcha_err error; /* the first failed check's error, or OK */
     size_t check_count;
-    pqcha__tdx_check checks[PQCHA__TDX_MAX_CHECKS];
+    pqcha__evidence_check checks[PQCHA__TDX_MAX_CHECKS];
     pqcha__tdx_quote quote; /* valid when the quote parsed */
 } pqcha__tdx_result;
 

@@ -40,15 +40,16 @@ static void add_check(pqcha__tdx_result *res, const char *name, pqcha_err err, c
                       const char *found) {
     if (err != PQCHA_OK && res->error == PQCHA_OK) res->error = err;
     if (res->check_count >= PQCHA__TDX_MAX_CHECKS) return;
-    pqcha__tdx_check *c = &res->checks[res->check_count++];
+    pqcha__evidence_check *c = &res->checks[res->check_count++];
     c->name = name;
-    c->error = err;
+    c->status = err == PQCHA_OK ? PQCHA_CHECK_PASS : PQCHA_CHECK_FAIL;
+    c->err = err;
     snprintf(c->expected, sizeof c->expected, "%s", expected);
     snprintf(c->found, sizeof c->found, "%s", found);
 }
 
-static void hex_text(char out[PQCHA__TDX_CHECK_TEXT], const uint8_t *bytes, size_t len) {
-    if (2 * len + 1 > PQCHA__TDX_CHECK_TEXT) len = (PQCHA__TDX_CHECK_TEXT - 1) / 2;
+static void hex_text(char out[PQCHA__EVIDENCE_TEXT_MAX], const uint8_t *bytes, size_t len) {
+    if (2 * len + 1 > PQCHA__EVIDENCE_TEXT_MAX) len = (PQCHA__EVIDENCE_TEXT_MAX - 1) / 2;
     pqcha_hex_encode(out, bytes, len);
 }
 
@@ -216,7 +217,7 @@ static pqcha_err verify_chain(const cert_list *chain, const cert_list *roots, in
 
 static pqcha_err check_chain(pqcha__tdx_result *res, cert_list *chain, const cert_list *roots,
                              const uint8_t *pem, size_t pem_len, int64_t now) {
-    char expected[PQCHA__TDX_CHECK_TEXT], when[PQCHA_TIMESTAMP_LEN + 1];
+    char expected[PQCHA__EVIDENCE_TEXT_MAX], when[PQCHA_TIMESTAMP_LEN + 1];
     if (pqcha_time_format(when, now) != PQCHA_OK) snprintf(when, sizeof when, "?");
     snprintf(expected, sizeof expected, "PCK certificate -> PCK CA -> a pinned root, valid at %s",
              when);
@@ -270,36 +271,8 @@ static EVP_PKEY *p256_key_from_xy(const uint8_t xy[PQCHA__TDX_KEY_LEN]) {
  * SHA-256(msg). */
 static pqcha_err ecdsa_p256_verify(int *valid, EVP_PKEY *key, const uint8_t *msg, size_t len,
                                    const uint8_t sig[PQCHA__TDX_SIGNATURE_LEN]) {
-    *valid = 0;
-    ECDSA_SIG *es = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(sig, P256_COORD_LEN, NULL);
-    BIGNUM *s = BN_bin2bn(sig + P256_COORD_LEN, P256_COORD_LEN, NULL);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned char *der = NULL;
-    int der_len = 0;
-    pqcha_err err = PQCHA_OK;
-    if (es == NULL || r == NULL || s == NULL || md == NULL) {
-        err = PQCHA_ERR_NO_MEMORY;
-    } else if (ECDSA_SIG_set0(es, r, s) != 1) {
-        err = PQCHA_ERR_CRYPTO;
-    } else {
-        r = s = NULL; /* owned by es */
-        der_len = i2d_ECDSA_SIG(es, &der);
-        if (der_len <= 0) err = PQCHA_ERR_CRYPTO;
-    }
-    if (err == PQCHA_OK) {
-        if (EVP_DigestVerifyInit_ex(md, NULL, "SHA256", NULL, NULL, key, NULL) != 1)
-            err = PQCHA_ERR_CRYPTO;
-        else
-            *valid = EVP_DigestVerify(md, der, (size_t)der_len, msg, len) == 1;
-    }
-    ERR_clear_error();
-    OPENSSL_free(der);
-    EVP_MD_CTX_free(md);
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(es);
-    return err;
+    return pqcha__ecdsa_verify_raw(valid, key, "SHA256", msg, len, sig, sig + P256_COORD_LEN,
+                                   P256_COORD_LEN);
 }
 
 static pqcha_err check_signature(pqcha__tdx_result *res, const char *name, const char *expected,
@@ -327,7 +300,7 @@ static pqcha_err check_qe_binding(pqcha__tdx_result *res, const pqcha__tdx_quote
     EVP_MD_CTX_free(md);
     ERR_clear_error();
     if (!ok) return PQCHA_ERR_CRYPTO;
-    char expected[PQCHA__TDX_CHECK_TEXT], found[PQCHA__TDX_CHECK_TEXT];
+    char expected[PQCHA__EVIDENCE_TEXT_MAX], found[PQCHA__EVIDENCE_TEXT_MAX];
     hex_text(expected, want, sizeof want);
     hex_text(found, q->qe_report.report_data, sizeof want);
     pqcha_err err = pqcha__ct_equal(want, q->qe_report.report_data, sizeof want)
@@ -363,7 +336,7 @@ static pqcha_err verify_signatures(pqcha__tdx_result *res, const pqcha__tdx_quot
 static void check_bytes(pqcha__tdx_result *res, const char *name, pqcha_err on_mismatch,
                         const uint8_t *want, const uint8_t *got, size_t len) {
     if (want == NULL) return;
-    char expected[PQCHA__TDX_CHECK_TEXT], found[PQCHA__TDX_CHECK_TEXT];
+    char expected[PQCHA__EVIDENCE_TEXT_MAX], found[PQCHA__EVIDENCE_TEXT_MAX];
     hex_text(expected, want, len);
     hex_text(found, got, len);
     add_check(res, name, pqcha__ct_equal(want, got, len) ? PQCHA_OK : on_mismatch, expected, found);
@@ -389,8 +362,8 @@ static void check_policy(pqcha__tdx_result *res, const pqcha__tdx_td_report *b,
         int low = 0;
         for (size_t i = 0; i < PQCHA__TDX_SVN_LEN; i++)
             low |= b->tee_tcb_svn[i] < p->min_tee_tcb_svn[i];
-        char expected[PQCHA__TDX_CHECK_TEXT], min[2 * PQCHA__TDX_SVN_LEN + 1];
-        char found[PQCHA__TDX_CHECK_TEXT];
+        char expected[PQCHA__EVIDENCE_TEXT_MAX], min[2 * PQCHA__TDX_SVN_LEN + 1];
+        char found[PQCHA__EVIDENCE_TEXT_MAX];
         pqcha_hex_encode(min, p->min_tee_tcb_svn, PQCHA__TDX_SVN_LEN);
         snprintf(expected, sizeof expected, "each byte at least that of %s", min);
         hex_text(found, b->tee_tcb_svn, PQCHA__TDX_SVN_LEN);

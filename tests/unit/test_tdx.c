@@ -96,7 +96,7 @@ static pqcha__tdx_verify_options options(const uint8_t *roots, size_t roots_len,
     return o;
 }
 
-static const pqcha__tdx_check *find_check(const pqcha__tdx_result *res, const char *name) {
+static const pqcha__evidence_check *find_check(const pqcha__tdx_result *res, const char *name) {
     for (size_t i = 0; i < res->check_count; i++)
         if (strcmp(res->checks[i].name, name) == 0) return &res->checks[i];
     return NULL;
@@ -355,8 +355,8 @@ static void test_real_quotes_verify(void) {
         CHECK_OK(pqcha__tdx_verify(res, bytes, len, &o));
         CHECK(res->error == PQCHA_OK && res->check_count == 6);
         for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
-            const pqcha__tdx_check *c = find_check(res, steps[s]);
-            CHECK(c != NULL && c->error == PQCHA_OK);
+            const pqcha__evidence_check *c = find_check(res, steps[s]);
+            CHECK(c != NULL && c->err == PQCHA_OK);
         }
         /* The root pinned as DER. */
         o = options(der, der_len, rq->now);
@@ -446,8 +446,8 @@ static void test_real_quote_rejections(void) {
     wrong[63] ^= 1;
     o.expected_report_data = wrong;
     CHECK_ERR(pqcha__tdx_verify(res, bytes, len, &o), PQCHA_ERR_EVIDENCE_BINDING);
-    const pqcha__tdx_check *c = find_check(res, "report_data");
-    CHECK(c != NULL && c->error == PQCHA_ERR_EVIDENCE_BINDING && strlen(c->found) == 128);
+    const pqcha__evidence_check *c = find_check(res, "report_data");
+    CHECK(c != NULL && c->err == PQCHA_ERR_EVIDENCE_BINDING && strlen(c->found) == 128);
     o.expected_report_data = NULL;
 
     o.now = TIME_2018_JUNE;
@@ -484,7 +484,7 @@ static void test_real_quote_rejections(void) {
     pol.rtmr[2] = bad;
     CHECK_ERR(pqcha__tdx_verify(res, bytes, len, &o), PQCHA_ERR_EVIDENCE_POLICY);
     c = find_check(res, "policy_rtmr2");
-    CHECK(c != NULL && c->error == PQCHA_ERR_EVIDENCE_POLICY);
+    CHECK(c != NULL && c->err == PQCHA_ERR_EVIDENCE_POLICY);
     CHECK(find_check(res, "policy_tee_tcb_svn") != NULL); /* every policy check is made */
     pol.rtmr[2] = q.body.rtmr[2];
     pol.mr_td = bad;
@@ -493,7 +493,7 @@ static void test_real_quote_rejections(void) {
     pol.min_tee_tcb_svn = high_svn;
     CHECK_ERR(pqcha__tdx_verify(res, bytes, len, &o), PQCHA_ERR_TCB_TOO_LOW);
     c = find_check(res, "policy_debug");
-    CHECK(c != NULL && c->error == PQCHA_OK && strcmp(c->found, "off") == 0);
+    CHECK(c != NULL && c->err == PQCHA_OK && strcmp(c->found, "off") == 0);
 
     free(res);
     free(bytes);
@@ -585,7 +585,7 @@ static void test_synthetic_rejections(void) {
     uint8_t *bytes = synth_quote(&p, &default_synth, 0, &len);
     pqcha__tdx_verify_options oo = options(other_root, other_len, SYNTH_NOW);
     CHECK_ERR(pqcha__tdx_verify(res, bytes, len, &oo), PQCHA_ERR_CERT_CHAIN);
-    CHECK(res->check_count == 2 && res->checks[1].error == PQCHA_ERR_CERT_CHAIN);
+    CHECK(res->check_count == 2 && res->checks[1].err == PQCHA_ERR_CERT_CHAIN);
     /* ... also when the quote leaves its root out. */
     free(bytes);
     synth_opts so = default_synth;
@@ -613,7 +613,7 @@ static void test_synthetic_rejections(void) {
     memset(&pol, 0, sizeof pol);
     o.policy = &pol;
     CHECK_ERR(pqcha__tdx_verify(res, bytes, len, &o), PQCHA_ERR_EVIDENCE_POLICY);
-    const pqcha__tdx_check *c = find_check(res, "policy_debug");
+    const pqcha__evidence_check *c = find_check(res, "policy_debug");
     CHECK(c != NULL && strcmp(c->found, "on") == 0);
     pol.allow_debug = 1;
     CHECK_OK(pqcha__tdx_verify(res, bytes, len, &o));
@@ -626,7 +626,7 @@ static void test_synthetic_rejections(void) {
     bytes = synth_quote(&p, &so, 0, &len);
     CHECK_ERR(pqcha__tdx_verify(res, bytes, len, &o), PQCHA_ERR_EVIDENCE_BINDING);
     c = find_check(res, "qe_report_binding");
-    CHECK(c != NULL && c->error == PQCHA_ERR_EVIDENCE_BINDING);
+    CHECK(c != NULL && c->err == PQCHA_ERR_EVIDENCE_BINDING);
     free(bytes);
 
     /* The QE report data holds the right digest, but not zeros after it. */
@@ -658,7 +658,7 @@ static void test_synthetic_rejections(void) {
     so.quote_signer = other.att_key;
     bytes = synth_quote(&p, &so, 0, &len);
     CHECK_ERR(pqcha__tdx_verify(res, bytes, len, &o), PQCHA_ERR_EVIDENCE_SIGNATURE);
-    CHECK(res->check_count == 5 && res->checks[3].error == PQCHA_OK);
+    CHECK(res->check_count == 5 && res->checks[3].err == PQCHA_OK);
     free(bytes);
 
     /* The QE report signed by a key other than the PCK certificate's. */
@@ -666,7 +666,7 @@ static void test_synthetic_rejections(void) {
     so.qe_signer = other.pck_key;
     bytes = synth_quote(&p, &so, 0, &len);
     CHECK_ERR(pqcha__tdx_verify(res, bytes, len, &o), PQCHA_ERR_EVIDENCE_SIGNATURE);
-    CHECK(res->check_count == 3 && res->checks[2].error == PQCHA_ERR_EVIDENCE_SIGNATURE);
+    CHECK(res->check_count == 3 && res->checks[2].err == PQCHA_ERR_EVIDENCE_SIGNATURE);
     free(bytes);
 
     /* Roots that do not parse; no roots. */
