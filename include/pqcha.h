@@ -9,6 +9,7 @@
 #include "pqcha/backend.h"
 #include "pqcha/crypto.h"
 #include "pqcha/error.h"
+#include "pqcha/evidence.h"
 #include "pqcha/files.h"
 #include "pqcha/manifest.h"
 #include "pqcha/policy.h"

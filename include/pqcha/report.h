@@ -147,6 +147,8 @@ pqcha_err pqcha_envelope_describe(char **payload_pretty, char **key_id, size_t *
 /* Time helpers: RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" <-> Unix seconds, years
  * 1970..9999. */
 #define PQCHA_TIMESTAMP_LEN 20 /* without NUL */
+/* The latest time a timestamp can hold: 9999-12-31T23:59:59Z. */
+#define PQCHA_MAX_UNIX_SECONDS INT64_C(253402300799)
 /* On error out is "".
  * Returns: OK, INVALID_ARGUMENT (out NULL), OUT_OF_RANGE (before 1970 or
  * after 9999-12-31T23:59:59Z). */

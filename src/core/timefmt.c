@@ -11,8 +11,6 @@
 #define MIN_YEAR        1970
 #define MAX_YEAR        9999
 #define SECONDS_PER_DAY 86400
-/* 9999-12-31T23:59:59Z */
-#define MAX_UNIX_SECONDS INT64_C(253402300799)
 
 static int is_leap_year(int64_t y) {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -52,7 +50,7 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
 pqcha_err pqcha_time_format(char out[PQCHA_TIMESTAMP_LEN + 1], int64_t unix_seconds) {
     if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     out[0] = '\0';
-    if (unix_seconds < 0 || unix_seconds > MAX_UNIX_SECONDS) return PQCHA_ERR_OUT_OF_RANGE;
+    if (unix_seconds < 0 || unix_seconds > PQCHA_MAX_UNIX_SECONDS) return PQCHA_ERR_OUT_OF_RANGE;
     int64_t days = unix_seconds / SECONDS_PER_DAY;
     int64_t secs = unix_seconds % SECONDS_PER_DAY;
     int64_t year;

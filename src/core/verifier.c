@@ -10,8 +10,6 @@
 #include "core/internal.h"
 #include "core/verify_internal.h"
 
-#define MAX_UNIX_SECONDS INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
-
 pqcha_err pqcha_verifier_create(pqcha_verifier **out) {
     if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = calloc(1, sizeof **out);
@@ -76,7 +74,7 @@ pqcha_err pqcha_verifier_expect_nonce(pqcha_verifier *v, const char *nonce_hex) 
 }
 
 pqcha_err pqcha_verifier_set_time(pqcha_verifier *v, int64_t unix_seconds) {
-    if (!v || unix_seconds < 0 || unix_seconds > MAX_UNIX_SECONDS)
+    if (!v || unix_seconds < 0 || unix_seconds > PQCHA_MAX_UNIX_SECONDS)
         return PQCHA_ERR_INVALID_ARGUMENT;
     v->has_time = 1;
     v->time = unix_seconds;

@@ -32,6 +32,7 @@ int cli_inspect_main(int argc, char **argv);
 int cli_watch_main(int argc, char **argv);
 int cli_policy_main(int argc, char **argv);
 int cli_manifest_main(int argc, char **argv);
+int cli_evidence_main(int argc, char **argv);
 
 /* ---- diagnostics ---- */
 #if defined(__GNUC__)

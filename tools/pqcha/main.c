@@ -22,6 +22,8 @@ static const struct subcommand subcommands[] = {
     {"watch", cli_watch_main, "Attest repeatedly, one JSON report per line"},
     {"policy", cli_policy_main, "Write a verifier policy from reference files"},
     {"manifest", cli_manifest_main, "List model files' digests and tensor tables"},
+    {"evidence", cli_evidence_main,
+     "Show or verify AMD SEV-SNP / Intel TDX hardware evidence offline"},
 };
 
 #define SUBCOMMAND_COUNT (sizeof subcommands / sizeof subcommands[0])
