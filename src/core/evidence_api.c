@@ -18,7 +18,7 @@
 #include "core/snp.h"
 #include "core/tdx.h"
 
-#define MAX_FIELDS       96
+#define MAX_FIELDS 96
 #define MAX_CHECKS \
     (PQCHA__SNP_MAX_CHECKS > PQCHA__TDX_MAX_CHECKS ? PQCHA__SNP_MAX_CHECKS : PQCHA__TDX_MAX_CHECKS)
 
