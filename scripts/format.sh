@@ -24,7 +24,8 @@ if [ "$major" != "$pinned" ] && [ "$mode" = --check ]; then
 fi
 
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  mapfile -t files < <(git ls-files '*.c' '*.h')
+  # Tracked files and new ones not yet added (but not ignored ones: build trees).
+  mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 else # a source tarball
   mapfile -t files < <(find include src tools tests bench -name '*.[ch]' -not -path '*/node_modules/*' | sort)
 fi
