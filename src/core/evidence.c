@@ -1,9 +1,23 @@
 /* evidence.c — helpers the SEV-SNP and TDX verifiers share (evidence.h). */
 #include "core/evidence.h"
 
+#include <string.h>
+
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+
+int pqcha__ec_key_on_curve(const EVP_PKEY *key, const char *group) {
+    char name[32];
+    size_t name_len = 0;
+    int on = key != NULL && group != NULL && EVP_PKEY_is_a(key, "EC") &&
+             EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name,
+                                            &name_len) == 1 &&
+             strcmp(name, group) == 0;
+    ERR_clear_error();
+    return on;
+}
 
 /* (r, s) as the DER ECDSA-Sig-Value OpenSSL verifies. */
 static pqcha_err der_signature(unsigned char **der, int *der_len, const uint8_t *r,

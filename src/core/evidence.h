@@ -22,6 +22,10 @@ typedef struct pqcha__evidence_check {
     char found[PQCHA__EVIDENCE_TEXT_MAX];
 } pqcha__evidence_check;
 
+/* 1 if key is an EC key on the named curve (an OpenSSL group name:
+ * "secp384r1", "prime256v1"), else 0. */
+int pqcha__ec_key_on_curve(const EVP_PKEY *key, const char *group);
+
 /* *valid is 1 when (r, s) — each coord_len bytes, big-endian — is key's
  * ECDSA signature over the digest (an OpenSSL name: "SHA256", "SHA384") of
  * msg, else 0. The key's curve is the caller's to check.

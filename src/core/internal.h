@@ -25,6 +25,10 @@ pqcha_err pqcha__random(uint8_t *buf, size_t n);
 /* Length of the well-formed UTF-8 sequence (RFC 3629: shortest form, no
  * surrogates, at most U+10FFFF) at s[0..len), or 0 if it is malformed. */
 size_t pqcha__utf8_sequence_length(const unsigned char *s, size_t len);
+/* The PEM passphrase callback for every read: never let OpenSSL prompt on
+ * the terminal (a library must not read from the user; nothing pqcha reads
+ * is encrypted). Always -1. (key.c) */
+int pqcha__pem_refuse_passphrase(char *buf, int size, int rwflag, void *userdata);
 /* Compares in time independent of the content (for nonces and key ids). */
 int pqcha__ct_equal(const void *a, const void *b, size_t n);
 

@@ -156,9 +156,7 @@ pqcha_err pqcha_key_generate(pqcha_key **out, pqcha_sig_alg alg) {
     return key_wrap(out, pkey, 1);
 }
 
-/* Never let OpenSSL fall back to prompting on the terminal for a passphrase:
- * a library must not read from the user, and pqcha keys are not encrypted. */
-static int refuse_passphrase(char *buf, int size, int rwflag, void *userdata) {
+int pqcha__pem_refuse_passphrase(char *buf, int size, int rwflag, void *userdata) {
     (void)buf;
     (void)size;
     (void)rwflag;
@@ -212,8 +210,8 @@ static EVP_PKEY *read_pem_key(const char *pem, size_t len, pem_kind kind) {
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     if (bio == NULL) return NULL;
     EVP_PKEY *pkey = kind == PEM_KIND_PRIVATE
-                         ? PEM_read_bio_PrivateKey(bio, NULL, refuse_passphrase, NULL)
-                         : PEM_read_bio_PUBKEY(bio, NULL, refuse_passphrase, NULL);
+                         ? PEM_read_bio_PrivateKey(bio, NULL, pqcha__pem_refuse_passphrase, NULL)
+                         : PEM_read_bio_PUBKEY(bio, NULL, pqcha__pem_refuse_passphrase, NULL);
     BIO_free(bio);
     return pkey;
 }

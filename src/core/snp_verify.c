@@ -16,28 +16,13 @@
 
 #define P384_GROUP "secp384r1"
 
-static pqcha_err is_p384(EVP_PKEY *key) {
-    char group[32];
-    size_t group_len = 0;
-    if (!EVP_PKEY_is_a(key, "EC") ||
-        EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                       &group_len) != 1 ||
-        strcmp(group, P384_GROUP) != 0)
-        return PQCHA_ERR_EVIDENCE_SIGNATURE;
-    return PQCHA_OK;
-}
-
 pqcha_err pqcha__snp_verify_signature(const pqcha__snp_report *r, const uint8_t *bytes,
                                       EVP_PKEY *key) {
     if (r == NULL || bytes == NULL || key == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
-    pqcha_err err = is_p384(key);
-    if (err != PQCHA_OK) {
-        ERR_clear_error();
-        return err;
-    }
+    if (!pqcha__ec_key_on_curve(key, P384_GROUP)) return PQCHA_ERR_EVIDENCE_SIGNATURE;
     int valid = 0;
-    err = pqcha__ecdsa_verify_raw(&valid, key, "SHA384", bytes, PQCHA__SNP_SIGNED_LEN, r->sig_r,
-                                  r->sig_s, sizeof r->sig_r);
+    pqcha_err err = pqcha__ecdsa_verify_raw(&valid, key, "SHA384", bytes, PQCHA__SNP_SIGNED_LEN,
+                                            r->sig_r, r->sig_s, sizeof r->sig_r);
     if (err == PQCHA_OK && !valid) err = PQCHA_ERR_EVIDENCE_SIGNATURE;
     return err;
 }

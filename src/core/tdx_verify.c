@@ -55,14 +55,6 @@ static void hex_text(char out[PQCHA__EVIDENCE_TEXT_MAX], const uint8_t *bytes, s
 
 /* ---- certificates ---- */
 
-static int refuse_passphrase(char *buf, int size, int rwflag, void *u) {
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
-}
-
 typedef struct cert_list {
     X509 *certs[MAX_CERTS];
     size_t count;
@@ -92,7 +84,7 @@ static pqcha_err read_pem_certs(cert_list *out, const uint8_t *pem, size_t len) 
     pqcha_err err = PQCHA_OK;
     ERR_clear_error();
     for (;;) {
-        X509 *cert = PEM_read_bio_X509(bio, NULL, refuse_passphrase, NULL);
+        X509 *cert = PEM_read_bio_X509(bio, NULL, pqcha__pem_refuse_passphrase, NULL);
         if (cert == NULL) break;
         if (out->count == MAX_CERTS) {
             X509_free(cert);
@@ -136,17 +128,6 @@ static pqcha_err read_roots(cert_list *out, const uint8_t *roots, size_t len) {
         memcmp(roots + skip, PEM_CERT_BEGIN, sizeof PEM_CERT_BEGIN - 1) == 0)
         return read_pem_certs(out, roots + skip, len - skip);
     return read_der_cert(out, roots, len);
-}
-
-static int is_p256_key(const EVP_PKEY *key) {
-    char group[32];
-    size_t group_len = 0;
-    int ok = key != NULL && EVP_PKEY_is_a(key, "EC") &&
-             EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                            &group_len) == 1 &&
-             strcmp(group, SN_X9_62_prime256v1) == 0;
-    ERR_clear_error();
-    return ok;
 }
 
 static int same_certificate(X509 *a, X509 *b) {
@@ -225,7 +206,8 @@ static pqcha_err check_chain(pqcha__tdx_result *res, cert_list *chain, const cer
     if (pem_len > 0 && pem[pem_len - 1] == '\0') pem_len--;
     pqcha_err err = read_pem_certs(chain, pem, pem_len);
     const char *why = "a certificate of the quote's PCK chain does not parse";
-    if (err == PQCHA_OK && !is_p256_key(X509_get0_pubkey(chain->certs[0]))) {
+    if (err == PQCHA_OK &&
+        !pqcha__ec_key_on_curve(X509_get0_pubkey(chain->certs[0]), SN_X9_62_prime256v1)) {
         err = PQCHA_ERR_BAD_CERTIFICATE;
         why = "the PCK certificate's key is not ECDSA P-256";
     }
