@@ -1,5 +1,6 @@
 # pqcha — a thin wrapper around CMake. The two commands a newcomer needs:
-#   make demo    generate a key, attest a model file, verify, tamper, verify again
+#   make demo    generate a key, attest a model file, verify, tamper, verify again;
+#                then verify a real SEV-SNP report and TDX quote against the shipped roots
 #   make check   build and run every test (unit, integration, interop, ASan+UBSan, fuzz)
 #   make format  apply the house style (.clang-format) to every C file
 #   make bench   measure hashing, attest/verify and ML-DSA side by side (docs/PERFORMANCE.md)
@@ -22,6 +23,7 @@ build: deps
 
 demo: build
 	@scripts/demo.sh $(BUILD)/pqcha
+	@scripts/demo-evidence.sh $(BUILD)/pqcha
 
 bench: build
 	@$(BUILD)/pqcha_bench $(BENCH_ARGS)

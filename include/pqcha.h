@@ -14,6 +14,7 @@
 #include "pqcha/manifest.h"
 #include "pqcha/policy.h"
 #include "pqcha/report.h"
+#include "pqcha/tee.h"
 #include "pqcha/verify.h"
 
 #ifdef __cplusplus

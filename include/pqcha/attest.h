@@ -8,6 +8,7 @@
 #include "pqcha/backend.h"
 #include "pqcha/crypto.h"
 #include "pqcha/error.h"
+#include "pqcha/tee.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,6 +55,19 @@ pqcha_err pqcha_attester_set_threads(pqcha_attester *a, unsigned threads);
  * Returns: OK, INVALID_ARGUMENT (a NULL). */
 PQCHA_MUST_CHECK
 pqcha_err pqcha_attester_set_time(pqcha_attester *a, int64_t unix_seconds);
+/* Hardware evidence in every report (docs/FORMAT.md 4.7): before signing,
+ * the attester computes REPORT_DATA for the binding — "key" (this key's id
+ * and the report's nonce: the evidence got for one challenge serves every
+ * report with that nonce) or "report" (the statement itself: new evidence
+ * for each report) — asks source for evidence carrying it, checks that the
+ * answer parses and carries that REPORT_DATA, and signs it into the
+ * payload. source is borrowed and must outlive a; NULL (binding ignored)
+ * turns evidence off. A report whose evidence cannot be got is not made:
+ * pqcha_attester_attest fails with the source's error.
+ * Returns: OK, INVALID_ARGUMENT (a NULL, binding NULL or neither name). */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_attester_set_evidence(pqcha_attester *a, pqcha_evidence_source *source,
+                                      const char *binding);
 
 /* The size in bytes the next report's payload will have (with the longest
  * nonce), known before anything is hashed: the regions' shapes decide it.
@@ -73,7 +87,11 @@ pqcha_err pqcha_attester_report_size(pqcha_attester *a, size_t *payload_bytes);
  * EMPTY_REPORT, TOO_LARGE (payload above PQCHA_MAX_PAYLOAD_LEN), NO_MEMORY,
  * CRYPTO, or the backend's error listing or reading a region
  * (pqcha_backend_list_regions, pqcha_backend_read: e.g. REGION_CHANGED,
- * NO_SUCH_REGION, BACKEND_IO, PERMISSION, NO_SUCH_PROCESS). */
+ * NO_SUCH_REGION, BACKEND_IO, PERMISSION, NO_SUCH_PROCESS); with an
+ * evidence source, its error (DEVICE_NOT_PRESENT, DEVICE_BUSY,
+ * EVIDENCE_CHANGED, PERMISSION, IO...), BAD_EVIDENCE (what it returned is no
+ * evidence of its platform) or EVIDENCE_BINDING (it does not carry the
+ * REPORT_DATA asked for). */
 PQCHA_MUST_CHECK
 pqcha_err pqcha_attester_attest(pqcha_attester *a, const char *nonce_hex, char **envelope,
                                 size_t *envelope_len);

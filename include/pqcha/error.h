@@ -110,8 +110,11 @@ typedef enum pqcha_err {
     PQCHA_ERR_TCB_TOO_LOW = 86,      /* TCB below the policy's minimum, or status not accepted */
     PQCHA_ERR_EVIDENCE_POLICY = 87,  /* a measurement or attribute the policy does not allow */
     PQCHA_ERR_NO_EVIDENCE = 88,      /* hardware evidence required but absent */
+    /* hardware evidence: getting it inside the VM (pqcha/tee.h) */
+    PQCHA_ERR_DEVICE_BUSY = 89,      /* the TEE stayed busy (EBUSY, EINTR...) past retries */
+    PQCHA_ERR_EVIDENCE_CHANGED = 90, /* configfs-tsm generation moved: another writer raced */
 
-    PQCHA_ERR_LAST_ = 89 /* not an error; one past the highest value */
+    PQCHA_ERR_LAST_ = 91 /* not an error; one past the highest value */
 } pqcha_err;
 
 /* A one-line English description; never NULL, "unknown error" for unknown values. */

@@ -63,6 +63,17 @@ pqcha_err pqcha_policy_add_manifest_entry(pqcha_policy *p, const pqcha_manifest 
 PQCHA_MUST_CHECK
 pqcha_err pqcha_policy_add_workload(pqcha_policy *p, const char *workload_id, const char *platform,
                                     int allow_extra_regions);
+/* The hardware evidence the workload's reports must carry: json is the
+ * requirements object of docs/FORMAT.md section 6.1 (platform, binding,
+ * reference values), as pqcha policy --evidence reads it from a file.
+ * Replaces an earlier one; on error p is unchanged.
+ * Returns: OK, INVALID_ARGUMENT, UNKNOWN_WORKLOAD (no workload of that id
+ * added), BAD_POLICY, and the JSON and field errors of section 1
+ * (JSON_SYNTAX, JSON_DUPLICATE_KEY, UNKNOWN_FIELD, WRONG_TYPE, BAD_HEX,
+ * OUT_OF_RANGE, TOO_LARGE), NO_MEMORY. */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_policy_set_workload_evidence(pqcha_policy *p, const char *workload_id,
+                                             const char *json, size_t len);
 /* A region of a workload added before, matching any of n digests (one per
  * algorithm, lowercase hex of the algorithm's length).
  * Returns: OK, INVALID_ARGUMENT (NULL, an unknown algorithm), BAD_IDENTIFIER,

@@ -123,6 +123,16 @@ pqcha_digest_alg pqcha_report_region_digest_alg(const pqcha_report *rep, size_t 
 int64_t pqcha_report_region_taken_at(const pqcha_report *rep, size_t i);
 /* Attester-supplied expected digest (informational only, never trusted); NULL if absent. */
 const char *pqcha_report_region_expected_hex(const pqcha_report *rep, size_t i);
+/* The hardware evidence the report carries (docs/FORMAT.md 4.7): its
+ * platform ("amd-sev-snp", "intel-tdx") and binding ("key", "report"), or
+ * NULL when there is none; its raw bytes (a report or quote for
+ * pqcha_evidence_parse) and the certificates that came with it (an SEV-SNP
+ * certificate table), or NULL with *len 0. As authentic as the report: read
+ * them from a verified report (pqcha_result_report) to trust them. */
+const char *pqcha_report_evidence_platform(const pqcha_report *rep);
+const char *pqcha_report_evidence_binding(const pqcha_report *rep);
+const uint8_t *pqcha_report_evidence_bytes(const pqcha_report *rep, size_t *len);
+const uint8_t *pqcha_report_evidence_certificates(const pqcha_report *rep, size_t *len);
 void pqcha_report_free(pqcha_report *rep);
 
 /* Decodes an envelope WITHOUT verifying it (for `pqcha inspect`): strict

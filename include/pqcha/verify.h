@@ -45,6 +45,19 @@ pqcha_err pqcha_verifier_expect_nonce(pqcha_verifier *v, const char *nonce_hex);
  * Returns: OK, INVALID_ARGUMENT (NULL, negative, after 9999-12-31T23:59:59Z). */
 PQCHA_MUST_CHECK
 pqcha_err pqcha_verifier_set_time(pqcha_verifier *v, int64_t unix_seconds);
+/* The hardware-evidence verifier (pqcha/evidence.h) that checks the evidence
+ * a report carries when the policy's workload requires it (docs/FORMAT.md
+ * section 6.1): its pinned roots, certificates and collateral are used; its
+ * time and expected REPORT_DATA are not (the verifier's time, and the
+ * binding recomputed from the pinned key, the nonce and the payload, are).
+ * Borrowed: it must outlive v and not change while pqcha_verify runs. NULL:
+ * none, and a report whose workload requires evidence is then rejected
+ * (CERT_CHAIN: no roots to check it against).
+ * Returns: OK, INVALID_ARGUMENT (v NULL). */
+typedef struct pqcha_evidence_verifier pqcha_evidence_verifier;
+PQCHA_MUST_CHECK
+pqcha_err pqcha_verifier_set_evidence_verifier(pqcha_verifier *v,
+                                               const pqcha_evidence_verifier *ev);
 /* Overrides the policy's (or default) skew and lifetime bounds; 0..7 days.
  * Returns: OK, INVALID_ARGUMENT (NULL, or outside 0..604800 seconds). */
 PQCHA_MUST_CHECK

@@ -89,6 +89,9 @@ static const error_entry error_table[PQCHA_ERR_LAST_] = {
     [PQCHA_ERR_EVIDENCE_POLICY] = {"EVIDENCE_POLICY",
                                    "hardware evidence violates the policy (measurement, debug...)"},
     [PQCHA_ERR_NO_EVIDENCE] = {"NO_EVIDENCE", "required hardware evidence is absent"},
+    [PQCHA_ERR_DEVICE_BUSY] = {"DEVICE_BUSY", "the TEE's evidence provider stayed busy"},
+    [PQCHA_ERR_EVIDENCE_CHANGED] = {"EVIDENCE_CHANGED",
+                                    "another writer changed the configfs-tsm request"},
 };
 
 /* Any value a caller holds, also one outside the enum (a cast int). */

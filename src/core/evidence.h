@@ -34,4 +34,25 @@ PQCHA_MUST_CHECK pqcha_err pqcha__ecdsa_verify_raw(int *valid, EVP_PKEY *key, co
                                                    const uint8_t *msg, size_t len, const uint8_t *r,
                                                    const uint8_t *s, size_t coord_len);
 
+/* What a report's verification adds to an evidence verifier's own inputs
+ * (evidence_api.c): its time, the REPORT_DATA the binding requires, the
+ * certificates the report carried (an SEV-SNP certificate table, used where
+ * the verifier has none of its own) and the workload's requirements. */
+struct pqcha__evidence_policy;
+typedef struct pqcha__evidence_request {
+    int64_t now;
+    uint8_t report_data[64];
+    const uint8_t *cert_table; /* or NULL */
+    size_t cert_table_len;
+    const struct pqcha__evidence_policy *policy; /* or NULL: authenticity only */
+} pqcha__evidence_request;
+
+/* pqcha_evidence_verify with v's roots, certificates and collateral and
+ * req's time, REPORT_DATA, certificate table and policy.
+ * Returns: as pqcha_evidence_verify. */
+PQCHA_MUST_CHECK pqcha_err pqcha__evidence_verify_request(pqcha_evidence_result **out,
+                                                          const pqcha_evidence_verifier *v,
+                                                          const pqcha_evidence *e,
+                                                          const pqcha__evidence_request *req);
+
 #endif

@@ -13,9 +13,11 @@
 
 #include "core/encoding.h"
 #include "core/evidence.h"
+#include "core/evidence_policy.h"
 #include "core/internal.h"
 #include "core/json.h"
 #include "core/snp.h"
+#include "core/snp_certtable.h"
 #include "core/tdx.h"
 
 #define MAX_FIELDS 96
@@ -47,10 +49,22 @@ struct pqcha_evidence_verifier {
     size_t signing_cert_len;
     uint8_t *crl;
     size_t crl_len;
+    uint8_t *cert_table; /* SEV-SNP: what the table offers stands in for what is not set */
+    size_t cert_table_len;
     int has_time;
     int64_t now;
     int has_report_data;
     uint8_t report_data[PQCHA_EVIDENCE_REPORT_DATA_LEN];
+    pqcha__evidence_policy *owned_policy; /* pqcha_evidence_verifier_set_policy's */
+    const pqcha__evidence_policy *policy; /* the one in force: owned_policy or a request's */
+    /* A report's certificate table (pqcha__evidence_verify_request): used
+     * when cert_table is not set. Borrowed. */
+    const uint8_t *request_cert_table;
+    size_t request_cert_table_len;
+    /* TDX collateral (pqcha_evidence_verifier_add_collateral), by piece:
+     * pqcha_collateral_kind less one. */
+    uint8_t *collateral[PQCHA__TDX_PIECES];
+    size_t collateral_len[PQCHA__TDX_PIECES];
 };
 
 struct pqcha_evidence_result {
@@ -58,6 +72,10 @@ struct pqcha_evidence_result {
     pqcha_err err;
     size_t check_count;
     pqcha__evidence_check checks[MAX_CHECKS];
+    /* TDX collateral's appraisal: a static name or NULL, and its advisories. */
+    const char *tcb_status;
+    size_t advisory_count;
+    char advisory_ids[PQCHA__TDX_MAX_ADVISORIES][PQCHA__TDX_ADVISORY_ID_MAX + 1];
 };
 
 static const char *kind_name(evidence_kind kind) {
@@ -324,6 +342,10 @@ void pqcha_evidence_verifier_free(pqcha_evidence_verifier *v) {
     free(v->chain);
     free(v->signing_cert);
     free(v->crl);
+    free(v->cert_table);
+    pqcha__evidence_policy_free(v->owned_policy);
+    for (size_t i = 0; i < PQCHA__TDX_PIECES; i++)
+        free(v->collateral[i]);
     free(v);
 }
 
@@ -442,6 +464,15 @@ pqcha_err pqcha_evidence_verifier_set_crl(pqcha_evidence_verifier *v, const uint
     return keep_copy(&v->crl, &v->crl_len, bytes, len);
 }
 
+pqcha_err pqcha_evidence_verifier_set_cert_table(pqcha_evidence_verifier *v, const uint8_t *bytes,
+                                                 size_t len) {
+    pqcha__snp_certtable t;
+    if (v == NULL || bytes == NULL || len == 0) return PQCHA_ERR_INVALID_ARGUMENT;
+    PQCHA_TRY(pqcha__snp_certtable_parse(&t, bytes, len));
+    PQCHA_TRY(pqcha__snp_certtable_check_certs(&t));
+    return keep_copy(&v->cert_table, &v->cert_table_len, bytes, len);
+}
+
 pqcha_err pqcha_evidence_verifier_set_time(pqcha_evidence_verifier *v, int64_t unix_seconds) {
     if (v == NULL || unix_seconds < 0 || unix_seconds > PQCHA_MAX_UNIX_SECONDS)
         return PQCHA_ERR_INVALID_ARGUMENT;
@@ -459,7 +490,28 @@ pqcha_err pqcha_evidence_verifier_expect_report_data(pqcha_evidence_verifier *v,
     return PQCHA_OK;
 }
 
+pqcha_err pqcha_evidence_verifier_add_collateral(pqcha_evidence_verifier *v,
+                                                 pqcha_collateral_kind kind, const uint8_t *bytes,
+                                                 size_t len) {
+    int piece = (int)kind - 1; /* the kinds are the core's pieces, counted from 1 */
+    if (v == NULL || piece < 0 || piece >= PQCHA__TDX_PIECES) return PQCHA_ERR_INVALID_ARGUMENT;
+    PQCHA_TRY(pqcha__tdx_collateral_piece_check(piece, bytes, len));
+    return keep_copy(&v->collateral[piece], &v->collateral_len[piece], bytes, len);
+}
+
+static int has_collateral(const pqcha_evidence_verifier *v) {
+    for (size_t i = 0; i < PQCHA__TDX_PIECES; i++)
+        if (v->collateral[i] != NULL) return 1;
+    return 0;
+}
+
 /* ---- verification ---- */
+
+/* The certificate table in force: the verifier's own, else a report's. */
+static const uint8_t *cert_table_of(const pqcha_evidence_verifier *v, size_t *len) {
+    *len = v->cert_table != NULL ? v->cert_table_len : v->request_cert_table_len;
+    return v->cert_table != NULL ? v->cert_table : v->request_cert_table;
+}
 
 static void result_take_checks(pqcha_evidence_result *r, const pqcha__evidence_check *checks,
                                size_t count) {
@@ -467,28 +519,47 @@ static void result_take_checks(pqcha_evidence_result *r, const pqcha__evidence_c
     memcpy(r->checks, checks, r->check_count * sizeof checks[0]);
 }
 
+/* The inputs of an SEV-SNP verification: what v holds, completed from its
+ * certificate table (*table_chain then owns the chain built from it). */
+static pqcha_err snp_inputs(pqcha__snp_inputs *in, uint8_t **table_chain,
+                            const pqcha_evidence_verifier *v, const pqcha_evidence *e,
+                            int64_t now) {
+    memset(in, 0, sizeof *in);
+    in->signing_cert = v->signing_cert;
+    in->signing_cert_len = v->signing_cert_len;
+    in->chain = v->chain;
+    in->chain_len = v->chain_len;
+    in->roots = v->roots;
+    in->roots_len = v->roots_len;
+    in->crl = v->crl;
+    in->crl_len = v->crl_len;
+    in->now = now;
+    in->product = PQCHA__SNP_PRODUCT_UNKNOWN;
+    in->expected_report_data = v->has_report_data ? v->report_data : NULL;
+    in->policy = v->policy != NULL ? &v->policy->snp : NULL;
+    size_t table_len = 0;
+    const uint8_t *table = cert_table_of(v, &table_len);
+    if (table != NULL)
+        PQCHA_TRY(
+            pqcha__snp_certtable_complete(in, table_chain, table, table_len, e->bytes, e->len));
+    return in->signing_cert != NULL && in->chain != NULL ? PQCHA_OK : PQCHA_ERR_INVALID_ARGUMENT;
+}
+
 static pqcha_err verify_snp(pqcha_evidence_result *r, const pqcha_evidence_verifier *v,
                             const pqcha_evidence *e, int64_t now) {
     pqcha__snp_inputs in;
-    pqcha__snp_outcome *o = calloc(1, sizeof *o);
+    pqcha__snp_outcome *o = NULL;
+    uint8_t *table_chain = NULL;
 
-    if (o == NULL) return PQCHA_ERR_NO_MEMORY;
-    memset(&in, 0, sizeof in);
-    in.signing_cert = v->signing_cert;
-    in.signing_cert_len = v->signing_cert_len;
-    in.chain = v->chain;
-    in.chain_len = v->chain_len;
-    in.roots = v->roots;
-    in.roots_len = v->roots_len;
-    in.crl = v->crl;
-    in.crl_len = v->crl_len;
-    in.now = now;
-    in.product = PQCHA__SNP_PRODUCT_UNKNOWN;
-    in.expected_report_data = v->has_report_data ? v->report_data : NULL;
-    in.policy = NULL;
-    r->err = pqcha__snp_verify(e->bytes, e->len, &in, o);
-    result_take_checks(r, o->checks, o->check_count);
+    /* An input that fails here fails the whole result (never an empty VALID). */
+    r->err = snp_inputs(&in, &table_chain, v, e, now);
+    if (r->err == PQCHA_OK && (o = calloc(1, sizeof *o)) == NULL) r->err = PQCHA_ERR_NO_MEMORY;
+    if (r->err == PQCHA_OK) {
+        r->err = pqcha__snp_verify(e->bytes, e->len, &in, o);
+        result_take_checks(r, o->checks, o->check_count);
+    }
     free(o);
+    free(table_chain);
     return r->err;
 }
 
@@ -503,10 +574,35 @@ static pqcha_err verify_tdx(pqcha_evidence_result *r, const pqcha_evidence_verif
     opts.roots_len = v->roots_len;
     opts.now = now;
     opts.expected_report_data = v->has_report_data ? v->report_data : NULL;
-    opts.policy = NULL;
+    opts.policy = v->policy != NULL ? &v->policy->tdx : NULL;
+    pqcha__tdx_collateral collateral;
+    memset(&collateral, 0, sizeof collateral);
+    for (int i = 0; i < PQCHA__TDX_PIECES; i++) {
+        pqcha__tdx_span *span = pqcha__tdx_collateral_piece(&collateral, i);
+        span->bytes = v->collateral[i];
+        span->len = v->collateral_len[i];
+    }
+    opts.collateral = has_collateral(v) ? &collateral : NULL;
     r->err = pqcha__tdx_verify(res, e->bytes, e->len, &opts);
     result_take_checks(r, res->checks, res->check_count);
+    r->tcb_status = pqcha__tdx_tcb_status_name(res->tcb_status);
+    r->advisory_count = res->advisory_count;
+    memcpy(r->advisory_ids, res->advisory_ids, sizeof r->advisory_ids);
     free(res);
+    return r->err;
+}
+
+/* The policy is for the other platform: nothing of the evidence can meet it. */
+static pqcha_err policy_platform_mismatch(pqcha_evidence_result *r,
+                                          const pqcha__evidence_policy *policy) {
+    pqcha__evidence_check *c = &r->checks[0];
+    c->name = "policy_platform";
+    c->status = PQCHA_CHECK_FAIL;
+    c->err = PQCHA_ERR_EVIDENCE_POLICY;
+    snprintf(c->expected, sizeof c->expected, "%s evidence", policy->platform);
+    snprintf(c->found, sizeof c->found, "%s evidence", kind_name(r->kind));
+    r->check_count = 1;
+    r->err = c->err;
     return r->err;
 }
 
@@ -518,24 +614,59 @@ pqcha_err pqcha_evidence_verify(pqcha_evidence_result **out, const pqcha_evidenc
     if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     if (v == NULL || e == NULL || v->roots == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
-    if (e->kind == KIND_SNP && (v->signing_cert == NULL || v->chain == NULL))
+    size_t table_len = 0;
+    if (e->kind == KIND_SNP && cert_table_of(v, &table_len) == NULL &&
+        (v->signing_cert == NULL || v->chain == NULL))
         return PQCHA_ERR_INVALID_ARGUMENT;
     if (e->kind == KIND_TDX && v->crl != NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (e->kind == KIND_SNP && has_collateral(v)) return PQCHA_ERR_INVALID_ARGUMENT;
     r = calloc(1, sizeof *r);
     if (r == NULL) return PQCHA_ERR_NO_MEMORY;
     r->kind = e->kind;
-    if (e->kind == KIND_SNP)
+    if (v->policy != NULL && strcmp(v->policy->platform, kind_name(e->kind)) != 0)
+        err = policy_platform_mismatch(r, v->policy);
+    else if (e->kind == KIND_SNP)
         err = verify_snp(r, v, e, v->has_time ? v->now : pqcha__now());
     else
         err = verify_tdx(r, v, e, v->has_time ? v->now : pqcha__now());
-    /* Without memory the checks are incomplete; the inputs were checked, so
-     * INVALID_ARGUMENT from below is a bug rather than a result. */
+    /* Without memory the checks are incomplete; INVALID_ARGUMENT from below
+     * is misuse (TDX collateral paired wrongly, which the core checks) or a
+     * bug, never a result. */
     if (err == PQCHA_ERR_NO_MEMORY || err == PQCHA_ERR_INVALID_ARGUMENT) {
         free(r);
         return err == PQCHA_ERR_NO_MEMORY ? err : PQCHA_ERR_INVALID_ARGUMENT;
     }
     *out = r;
     return err;
+}
+
+pqcha_err pqcha__evidence_verify_request(pqcha_evidence_result **out,
+                                         const pqcha_evidence_verifier *v, const pqcha_evidence *e,
+                                         const pqcha__evidence_request *req) {
+    if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (v == NULL || req == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    /* A shallow copy: it borrows v's buffers and req's, and is never freed. */
+    pqcha_evidence_verifier with = *v;
+    with.has_time = 1;
+    with.now = req->now;
+    with.has_report_data = 1;
+    memcpy(with.report_data, req->report_data, sizeof with.report_data);
+    with.policy = req->policy;
+    with.request_cert_table = req->cert_table;
+    with.request_cert_table_len = req->cert_table_len;
+    return pqcha_evidence_verify(out, &with, e);
+}
+
+pqcha_err pqcha_evidence_verifier_set_policy(pqcha_evidence_verifier *v, const char *json,
+                                             size_t len) {
+    if (v == NULL || json == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha__evidence_policy *policy = NULL;
+    PQCHA_TRY(pqcha__evidence_policy_parse(&policy, json, len));
+    pqcha__evidence_policy_free(v->owned_policy);
+    v->owned_policy = policy;
+    v->policy = policy;
+    return PQCHA_OK;
 }
 
 /* ---- result ---- */
@@ -585,6 +716,18 @@ const char *pqcha_evidence_result_check_expected(const pqcha_evidence_result *r,
 const char *pqcha_evidence_result_check_found(const pqcha_evidence_result *r, size_t i) {
     const pqcha__evidence_check *c = check_at(r, i);
     return c ? c->found : "";
+}
+
+const char *pqcha_evidence_result_tcb_status(const pqcha_evidence_result *r) {
+    return r ? r->tcb_status : NULL;
+}
+
+size_t pqcha_evidence_result_advisory_count(const pqcha_evidence_result *r) {
+    return r ? r->advisory_count : 0;
+}
+
+const char *pqcha_evidence_result_advisory_id(const pqcha_evidence_result *r, size_t i) {
+    return r && i < r->advisory_count ? r->advisory_ids[i] : NULL;
 }
 
 static const char *status_text(pqcha_check_status s) {

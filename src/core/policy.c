@@ -70,6 +70,8 @@ void pqcha__policy_workload_clear(pqcha__policy_workload *w) {
     free(w->regions);
     free(w->id);
     free(w->platform);
+    pqcha__evidence_policy_free(w->evidence);
+    json_decref(w->evidence_json);
     memset(w, 0, sizeof *w);
 }
 
@@ -426,10 +428,20 @@ static pqcha_err parse_workload_regions(pqcha__policy_workload *w, const pqcha_p
                                              pqcha__policy_compare_regions);
 }
 
+/* workloads[w].evidence: parsed for the verifier, and kept as given so the
+ * policy writer reproduces it. */
+static pqcha_err parse_workload_evidence(pqcha__policy_workload *w, const json_t *obj) {
+    json_t *evidence = json_object_get(obj, "evidence");
+    if (evidence == NULL) return PQCHA_OK;
+    PQCHA_TRY(pqcha__evidence_policy_from_json(&w->evidence, evidence));
+    w->evidence_json = json_deep_copy(evidence);
+    return w->evidence_json ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+}
+
 static pqcha_err parse_workload(pqcha__policy_workload *w, const pqcha_policy *p, const char *id,
                                 json_t *obj) {
     static const char *const required[] = {"regions", NULL};
-    static const char *const optional[] = {"platform", "allowExtraRegions", NULL};
+    static const char *const optional[] = {"platform", "allowExtraRegions", "evidence", NULL};
     PQCHA_TRY(pqcha_identifier_check(id));
     if (!json_is_object(obj)) return PQCHA_ERR_WRONG_TYPE;
     w->id = pqcha__strdup(id);
@@ -446,6 +458,7 @@ static pqcha_err parse_workload(pqcha__policy_workload *w, const pqcha_policy *p
     }
     if (json_object_get(obj, "allowExtraRegions"))
         PQCHA_TRY(pqcha__json_bool(obj, "allowExtraRegions", &w->allow_extra_regions));
+    PQCHA_TRY(parse_workload_evidence(w, obj));
     return parse_workload_regions(w, p, obj);
 }
 

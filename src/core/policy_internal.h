@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/evidence_policy.h"
 #include "core/manifest.h"
 #include "pqcha.h"
 
@@ -43,6 +44,10 @@ typedef struct pqcha__policy_workload {
     char *id;
     char *platform; /* NULL: any platform */
     int allow_extra_regions;
+    /* Hardware evidence the workload's reports must carry (FORMAT.md 6.1),
+     * or NULL; and the object as given, for writing the policy back. */
+    pqcha__evidence_policy *evidence;
+    json_t *evidence_json;
     pqcha__policy_region *regions; /* sorted by id (strcmp) for binary search */
     size_t region_count, region_cap;
 } pqcha__policy_workload;

@@ -88,6 +88,26 @@ static pqcha__policy_workload *workload_named(pqcha_policy *p, const char *id) {
     return NULL;
 }
 
+pqcha_err pqcha_policy_set_workload_evidence(pqcha_policy *p, const char *workload_id,
+                                             const char *json, size_t len) {
+    if (!p || !workload_id || !json) return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha__policy_workload *w = workload_named(p, workload_id);
+    if (!w) return PQCHA_ERR_UNKNOWN_WORKLOAD;
+    pqcha__evidence_policy *parsed = NULL;
+    PQCHA_TRY(pqcha__evidence_policy_parse(&parsed, json, len));
+    json_t *copy = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+    if (!copy) {
+        pqcha__evidence_policy_free(parsed);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    pqcha__evidence_policy_free(w->evidence);
+    json_decref(w->evidence_json);
+    w->evidence = parsed;
+    w->evidence_json = copy;
+    p->finished = 0;
+    return PQCHA_OK;
+}
+
 /* Appends a region filled in by the caller, or, on any error, frees it:
  * a failed add leaves the policy as it was. */
 static pqcha_err append_region(pqcha_policy *p, const char *workload_id, pqcha__policy_region *r,
@@ -313,6 +333,7 @@ static json_t *workload_json(const pqcha__policy_workload *w) {
         ok = put(regions, w->regions[i].id, region_json(&w->regions[i]));
     if (ok && w->platform) ok = put(obj, "platform", json_string(w->platform));
     ok = ok && put(obj, "allowExtraRegions", json_boolean(w->allow_extra_regions));
+    if (ok && w->evidence_json) ok = put(obj, "evidence", json_deep_copy(w->evidence_json));
     if (ok) {
         ok = put(obj, "regions", regions);
         regions = NULL;
@@ -410,6 +431,7 @@ static const char *const key_order[] = {"version",
                                         "workloads",
                                         "platform",
                                         "allowExtraRegions",
+                                        "evidence",
                                         "regions",
                                         NULL};
 

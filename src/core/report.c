@@ -234,6 +234,7 @@ void pqcha_report_free(pqcha_report *rep) {
     free(rep->workload_id);
     free(rep->platform);
     free(rep->nonce_hex);
+    pqcha__report_evidence_free(rep->evidence);
     free(rep);
 }
 
@@ -483,7 +484,9 @@ static pqcha_err fill_predicate(json_t *pred, json_t *regions, const pqcha_repor
     PQCHA_TRY(put_time(pred, "issuedAt", rep->issued_at));
     PQCHA_TRY(put_time(pred, "expiresAt", rep->expires_at));
     PQCHA_TRY(put(pred, "regions", json_incref(regions)));
-    return put(pred, "evidence", json_array());
+    json_t *evidence = NULL;
+    PQCHA_TRY(pqcha__report_evidence_encode(&evidence, rep));
+    return put(pred, "evidence", evidence);
 }
 
 static pqcha_err build_statement(json_t *root, const pqcha_report *rep) {
@@ -599,11 +602,11 @@ static pqcha_err decode_signer(pqcha_report *rep, const json_t *pred) {
     return PQCHA_OK;
 }
 
-/* Reserved for hardware evidence; version 1 has none. */
-static pqcha_err decode_evidence(const json_t *pred) {
+/* Hardware evidence (report_evidence.c). */
+static pqcha_err decode_evidence(pqcha_report *rep, const json_t *pred) {
     json_t *evidence;
     PQCHA_TRY(pqcha__json_array(pred, "evidence", SIZE_MAX, &evidence));
-    return json_array_size(evidence) == 0 ? PQCHA_OK : PQCHA_ERR_UNKNOWN_FIELD;
+    return pqcha__report_evidence_decode(rep, evidence);
 }
 
 /* Everything in the predicate except the regions, which are returned. */
@@ -619,7 +622,7 @@ static pqcha_err decode_predicate(pqcha_report *rep, const json_t *pred, json_t 
     PQCHA_TRY(decode_time(pred, "expiresAt", &rep->expires_at));
     if (rep->expires_at < rep->issued_at) return PQCHA_ERR_INCONSISTENT_CLAIMS;
     PQCHA_TRY(pqcha__json_array(pred, "regions", PQCHA_MAX_REGIONS, regions));
-    return decode_evidence(pred);
+    return decode_evidence(rep, pred);
 }
 
 /* One decoded predicate.regions[i], before it is paired with its subject. */

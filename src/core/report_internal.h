@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/binding.h"
 #include "core/json.h"
 #include "core/region_internal.h"
 #include "core/segments.h"
@@ -34,6 +35,19 @@ typedef struct pqcha__claim {
     size_t segment_count;
 } pqcha__claim;
 
+/* Hardware evidence carried in the predicate (FORMAT.md 4.7); only carried
+ * here, verified by the evidence verifier. */
+#define PQCHA__PLATFORM_SNP "amd-sev-snp"
+#define PQCHA__PLATFORM_TDX "intel-tdx"
+typedef struct pqcha__report_evidence {
+    char platform[16]; /* PQCHA__PLATFORM_SNP or PQCHA__PLATFORM_TDX */
+    pqcha__binding binding;
+    uint8_t *data; /* the raw report or quote, 1..PQCHA_MAX_EVIDENCE_LEN bytes */
+    size_t data_len;
+    uint8_t *certs; /* what came with it (SEV-SNP certificate table), or NULL */
+    size_t certs_len;
+} pqcha__report_evidence;
+
 struct pqcha_report {
     char *report_id; /* "urn:uuid:<RFC 4122 v4, lowercase>" */
     char *workload_id;
@@ -47,6 +61,7 @@ struct pqcha_report {
     pqcha__claim *claims;
     size_t claim_count;
     size_t claim_cap;
+    pqcha__report_evidence *evidence; /* NULL: none */
 };
 
 pqcha_err pqcha__report_new(pqcha_report **out);
@@ -68,6 +83,20 @@ pqcha_err pqcha__report_set_claim_nodes(pqcha_report *rep, size_t i, unsigned le
  * digest equals the claim's. */
 pqcha_err pqcha__report_set_claim_segments(pqcha_report *rep, size_t i,
                                            const pqcha__segment *segments, size_t count);
+/* Sets the report's evidence (copies; replaces any earlier one).
+ * Returns: OK, INVALID_ARGUMENT, BAD_EVIDENCE (unknown platform or
+ * binding, no bytes), TOO_LARGE, NO_MEMORY. */
+pqcha_err pqcha__report_set_evidence(pqcha_report *rep, const char *platform,
+                                     pqcha__binding binding, const uint8_t *data, size_t len,
+                                     const uint8_t *certs, size_t certs_len);
+void pqcha__report_evidence_free(pqcha__report_evidence *ev);
+/* predicate.evidence as a new JSON array (report_evidence.c). */
+pqcha_err pqcha__report_evidence_encode(json_t **out, const pqcha_report *rep);
+/* Decodes predicate.evidence strictly into rep->evidence: at most one
+ * element (TOO_LARGE), exact fields (UNKNOWN_FIELD, MISSING_FIELD,
+ * WRONG_TYPE), known platform and binding and non-empty bytes
+ * (BAD_EVIDENCE), canonical base64 within the caps (BAD_BASE64, TOO_LARGE). */
+pqcha_err pqcha__report_evidence_decode(pqcha_report *rep, const json_t *array);
 /* A fresh "urn:uuid:..." random (v4) report id. */
 pqcha_err pqcha__report_new_id(char **out);
 

@@ -94,3 +94,10 @@ pqcha_err pqcha_verifier_set_max_lifetime(pqcha_verifier *v, int64_t seconds) {
     v->max_lifetime = seconds;
     return PQCHA_OK;
 }
+
+pqcha_err pqcha_verifier_set_evidence_verifier(pqcha_verifier *v,
+                                               const pqcha_evidence_verifier *ev) {
+    if (!v) return PQCHA_ERR_INVALID_ARGUMENT;
+    v->evidence = ev;
+    return PQCHA_OK;
+}

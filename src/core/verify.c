@@ -12,13 +12,14 @@
  *
  * Check names, in order: envelope, trust, signature (FORMAT checks 3 and 4:
  * length, then ML-DSA), payload, signer, algorithm, not-expired, issued-at,
- * lifetime, nonce, workload, platform, unique-regions, then one
+ * lifetime, nonce, workload, platform, evidence (then one "evidence:<check>"
+ * per check the hardware-evidence verifier made), unique-regions, then one
  * "region:<id>" per report region (report order) followed by one per policy
  * region missing from the report (id order). Region checks are listed only
  * when the region phase is reached: before that there is no authenticated
  * region list to name.
  *
- * Without a policy, workload, platform and the region checks are SKIPPED
+ * Without a policy, workload, platform, evidence and the region checks are SKIPPED
  * (expected "(no policy)") and a VALID verdict means "authentic and fresh";
  * unique-regions runs regardless. */
 #include <inttypes.h>
@@ -315,6 +316,41 @@ static void check_platform(verify_ctx *c) {
              want ? want : "(any)", c->rep->platform);
 }
 
+/* ---- 11b. hardware evidence, when the workload requires it ---- */
+static void record_evidence_checks(verify_ctx *c, const pqcha_evidence_result *r) {
+    char name[TEXT_LEN];
+    for (size_t i = 0; r != NULL && i < pqcha_evidence_result_check_count(r); i++) {
+        snprintf(name, sizeof name, "evidence:%s", pqcha_evidence_result_check_name(r, i));
+        record(c, name, pqcha_evidence_result_check_status(r, i),
+               pqcha_evidence_result_check_error(r, i), pqcha_evidence_result_check_expected(r, i),
+               pqcha_evidence_result_check_found(r, i));
+    }
+}
+
+static void check_evidence(verify_ctx *c) {
+    if (!c->v->policy) {
+        skip(c, "evidence", "(no policy)");
+        return;
+    }
+    if (c->stopped || !c->workload->evidence) {
+        skip(c, "evidence", c->stopped ? "" : "(the policy requires no hardware evidence)");
+        return;
+    }
+    pqcha__evidence_context ctx = {c->workload->evidence, c->v->evidence, c->key,
+                                   c->v->nonce_hex,       c->rep,         c->env.payload,
+                                   c->env.payload_len,    c->now};
+    pqcha__evidence_outcome o;
+    pqcha_err err = pqcha__verify_report_evidence(&o, &ctx);
+    if (err == PQCHA_ERR_NO_MEMORY) {
+        pqcha__evidence_outcome_clear(&o);
+        abandon(c, err);
+        return;
+    }
+    conclude(c, "evidence", err, o.verdict, o.expected, o.found);
+    record_evidence_checks(c, o.result);
+    pqcha__evidence_outcome_clear(&o);
+}
+
 /* ---- 12. unique region ids ---- */
 static int compare_claims_by_id(const void *a, const void *b) {
     const pqcha__claim *x = *(const pqcha__claim *const *)a;
@@ -557,6 +593,7 @@ static void run_checks(verify_ctx *c, const char *envelope, size_t len) {
     check_nonce(c);
     check_workload(c);
     check_platform(c);
+    check_evidence(c);
     check_unique_regions(c);
     check_regions(c);
 }

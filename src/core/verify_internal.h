@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/evidence.h"
 #include "core/manifest.h"
 #include "core/policy_internal.h"
 #include "core/report_internal.h"
@@ -35,6 +36,7 @@ struct pqcha_verifier {
     int64_t max_skew;
     int has_max_lifetime;
     int64_t max_lifetime;
+    const pqcha_evidence_verifier *evidence; /* borrowed, or NULL */
 };
 
 /* FORMAT.md section 5, check 2: the key with that id given to
@@ -110,5 +112,31 @@ pqcha_err pqcha__result_record_tensor_drift(pqcha_result *r, const pqcha__claim 
 /* Appends to out (a region check's "found" text) what a tensor comparison saw. */
 void pqcha__tensor_comparison_text(char *out, size_t cap, const pqcha__claim *claim,
                                    const pqcha__tensor_comparison *tc);
+
+/* ---- hardware evidence (verify_evidence.c), check 11b ---- */
+
+typedef struct pqcha__evidence_context {
+    const pqcha__evidence_policy *policy;             /* the workload's requirements */
+    const pqcha_evidence_verifier *evidence_verifier; /* roots etc., or NULL */
+    const pqcha_key *key;                             /* the pinned key that signed */
+    const char *challenge;                            /* the verifier's nonce, or NULL */
+    const pqcha_report *rep;                          /* authenticated */
+    const uint8_t *payload;                           /* the signed statement bytes */
+    size_t payload_len;
+    int64_t now;
+} pqcha__evidence_context;
+
+typedef struct pqcha__evidence_outcome {
+    pqcha_err err;
+    pqcha_verdict verdict; /* VALID, REJECTED or MALFORMED */
+    char expected[256];
+    char found[512];
+    pqcha_evidence_result *result; /* the evidence verifier's checks (owned), or NULL */
+} pqcha__evidence_outcome;
+
+/* Decides check 11b into *o (cleared first); returns o->err. */
+pqcha_err pqcha__verify_report_evidence(pqcha__evidence_outcome *o,
+                                        const pqcha__evidence_context *ctx);
+void pqcha__evidence_outcome_clear(pqcha__evidence_outcome *o);
 
 #endif

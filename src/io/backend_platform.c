@@ -1,13 +1,13 @@
-/* backend_platform.c — the confidential-computing backends, "amd-sev-snp"
- * and "intel-tdx".
+/* backend_platform.c — the backend names "amd-sev-snp" and "intel-tdx".
  *
- * They resolve by name so configurations can already name them, but every
- * operation reports PQCHA_ERR_DEVICE_NOT_PRESENT: the real implementations
- * (reading the launch measurement through /dev/sev-guest with SNP_GET_REPORT,
- * or the TD measurement through /dev/tdx-guest with TDX_CMD_GET_REPORT0, and
- * carrying that evidence in the report) come in a later issue. Failing
- * closed here matters: the original's stubs raised too, and a stub that
- * returned regions would produce reports that look hardware-backed but are not. */
+ * Hardware evidence is not a source of regions: the TEE vouches for the VM
+ * and for REPORT_DATA, while the regions are still read from files or a
+ * process. So evidence comes with any backend, through the attester
+ * (pqcha_attester_set_evidence, `pqcha attest --platform`), and these two
+ * names only stay registered for configurations written against the
+ * original package, failing closed with PQCHA_ERR_DEVICE_NOT_PRESENT: a
+ * stub that returned regions would produce reports that look
+ * hardware-backed but are not. */
 #include "core/internal.h"
 #include "io/backend_internal.h"
 

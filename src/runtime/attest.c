@@ -24,6 +24,7 @@
 #include "core/parhash.h"
 #include "core/report_internal.h"
 #include "core/segments.h"
+#include "runtime/attest_evidence.h"
 
 #define RANDOM_NONCE_BYTES 16
 /* Upper bounds of a claim's encoding, for the quick size check: fixed keys
@@ -57,6 +58,7 @@ struct pqcha_attester {
     expected_digest *expected;
     size_t expected_count;
     size_t expected_cap;
+    pqcha__attester_evidence evidence;
 };
 
 pqcha_err pqcha_attester_create(pqcha_attester **out, const pqcha_key *signing_key,
@@ -112,7 +114,18 @@ void pqcha_attester_free(pqcha_attester *a) {
         free(a->expected[i].region_id);
     free(a->expected);
     free(a->workload_id);
+    pqcha__attester_evidence_clear(&a->evidence);
     free(a);
+}
+
+pqcha_err pqcha_attester_set_evidence(pqcha_attester *a, pqcha_evidence_source *source,
+                                      const char *binding) {
+    if (a == NULL || (source != NULL && binding == NULL)) return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha__binding mode = PQCHA__BINDING_KEY;
+    if (source != NULL && pqcha__binding_parse(&mode, binding) != PQCHA_OK)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    pqcha__attester_evidence_set(&a->evidence, source, mode);
+    return PQCHA_OK;
 }
 
 pqcha_err pqcha_attester_set_ttl(pqcha_attester *a, int64_t ttl_seconds) {
@@ -348,7 +361,7 @@ static pqcha_err exact_size(const pqcha_attester *a, pqcha_region *const *region
     }
     free(text);
     pqcha_report_free(rep);
-    if (err == PQCHA_OK) *payload_bytes = len;
+    if (err == PQCHA_OK) *payload_bytes = len + pqcha__attester_evidence_bound(&a->evidence);
     return err;
 }
 
@@ -380,7 +393,8 @@ static size_t claim_bound(const pqcha_attester *a, const pqcha_region *r) {
  * cheap bound first, the exact size only when the bound is near the cap. */
 static pqcha_err check_report_fits(const pqcha_attester *a, pqcha_region *const *regions,
                                    size_t count) {
-    size_t bytes = HEADER_BYTES + ESCAPED(strlen(a->workload_id));
+    size_t bytes = HEADER_BYTES + ESCAPED(strlen(a->workload_id)) +
+                   pqcha__attester_evidence_bound(&a->evidence);
     for (size_t i = 0; i < count; i++)
         bytes += claim_bound(a, regions[i]);
     if (bytes <= PQCHA_MAX_PAYLOAD_LEN) return PQCHA_OK;
@@ -450,6 +464,8 @@ static pqcha_err attest_report(pqcha_attester *a, const char *nonce, char **enve
         else
             rep->expires_at = rep->issued_at + a->ttl_seconds;
     }
+    /* Last before encoding: report binding covers every other field. */
+    if (err == PQCHA_OK) err = pqcha__attester_evidence_add(&a->evidence, rep, a->key);
     char *payload = NULL;
     size_t payload_len = 0;
     if (err == PQCHA_OK) err = pqcha__statement_encode(&payload, &payload_len, rep);

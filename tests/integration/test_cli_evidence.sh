@@ -100,7 +100,7 @@ expect_exit 3 "$PQCHA" evidence verify "$d/report.bin" --vcek junk.pem --chain "
 # ---- usage and I/O ----
 expect_exit 0 "$PQCHA" evidence --help
 assert_contains out "--root"
-expect_exit 4 "$PQCHA" evidence verify "$q"                                  # no --root
+expect_exit 4 "$PQCHA" evidence verify "$q" --roots-dir missing-dir         # no roots there
 expect_exit 4 "$PQCHA" evidence verify "$d/report.bin" --root "$roots/amd_milan_ark_ask.pem" # no --vcek
 expect_exit 4 "$PQCHA" evidence verify "$q" --root "$roots/intel_sgx_root_ca.der" --vcek "$d/vcek.der"
 expect_exit 4 "$PQCHA" evidence verify "$q" --root "$roots/intel_sgx_root_ca.der" --report-data zz
@@ -113,5 +113,26 @@ expect_exit 4 "$PQCHA" evidence show "$q" --json
 cp truncated.bin "$(printf 'evil\033[2J.bin')"
 expect_exit 3 "$PQCHA" evidence show "$(printf 'evil\033[2J.bin')"
 if grep -q "$(printf '\033')" err; then fail "escape sequence reached stderr"; fi
+
+# ---- the vendor roots that ship with pqcha (share/pqcha): every GENUINE
+# SEV-SNP folder verifies with only its --vcek (no --root, no --chain), every
+# TDX quote with no root; the time stays pinned so that the verdict does not
+# depend on the day the test runs ----
+for c in "${snp_cases[@]}"; do
+  read -r folder file cert root <<<"$c"
+  d=$hw/snp/$folder
+  expect_exit 0 "$PQCHA" evidence verify "$d/$file" --vcek "$d/$cert" --now "$snp_now"
+  assert_contains out "roots: shipped with pqcha"
+  assert_contains out "  chain:  chains/amd-"
+  assert_contains out "PASS  ark_pinned"
+  assert_contains out "GENUINE"
+done
+for c in "${tdx_cases[@]}"; do
+  read -r folder now <<<"$c"
+  expect_exit 0 "$PQCHA" evidence verify "$hw/tdx/$folder/quote.bin" --now "$now" --json
+  assert_contains out '"rootsPinned":["'
+  assert_contains out '/roots/intel-sgx-root-ca.pem"]'
+  assert_contains out '"verdict":"valid"'
+done
 
 echo "test_cli_evidence: ok"

@@ -85,6 +85,8 @@ static const char *declared_name(int value) {
     case PQCHA_ERR_TCB_TOO_LOW: return "TCB_TOO_LOW";
     case PQCHA_ERR_EVIDENCE_POLICY: return "EVIDENCE_POLICY";
     case PQCHA_ERR_NO_EVIDENCE: return "NO_EVIDENCE";
+    case PQCHA_ERR_DEVICE_BUSY: return "DEVICE_BUSY";
+    case PQCHA_ERR_EVIDENCE_CHANGED: return "EVIDENCE_CHANGED";
     case PQCHA_ERR_LAST_: return NULL; /* one past the highest value, not an error */
     }
     return NULL;

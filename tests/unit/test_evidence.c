@@ -7,40 +7,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "testutil.h"
+#include "hwdata.h"
 
-#define HW_DIR_DEFAULT "/work/shared/testdata/hw"
 /* 2025-10-01T00:00:00Z: inside every real AMD certificate's validity. */
 #define SNP_NOW INT64_C(1759276800)
 /* A day after the PCK certificate's notBefore of tdx/v4_trustee_q4. */
 #define TDX_NOW INT64_C(1675843375)
-
-static const char *hw_dir(void) {
-    const char *dir = getenv("PQCHA_HW_TESTDATA");
-    return dir && *dir ? dir : HW_DIR_DEFAULT;
-}
-
-static uint8_t *read_hw(const char *rel, size_t *len) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", hw_dir(), rel);
-    *len = 0;
-    uint8_t *b = (uint8_t *)testutil_read_file(path, len);
-    if (b == NULL) fprintf(stderr, "  cannot read %s\n", path);
-    return b;
-}
-
-static int hw_present(const char *what) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/README.md", hw_dir());
-    size_t len;
-    char *b = testutil_read_file(path, &len);
-    if (b == NULL) {
-        printf("skip: %s: %s absent\n", what, hw_dir());
-        return 0;
-    }
-    free(b);
-    return 1;
-}
 
 /* The value of the named field, or NULL. */
 static const char *field(const pqcha_evidence *e, const char *name) {
@@ -193,18 +165,6 @@ static pqcha_err verify_files(pqcha_evidence_result **out, const char *rel, cons
     free(chain_bytes);
     free(cert_bytes);
     return err;
-}
-
-static int all_pass(const pqcha_evidence_result *r) {
-    int ok = pqcha_evidence_result_check_count(r) > 0;
-    for (size_t i = 0; i < pqcha_evidence_result_check_count(r); i++) {
-        if (pqcha_evidence_result_check_status(r, i) != PQCHA_CHECK_PASS) {
-            fprintf(stderr, "  check %s: %s\n", pqcha_evidence_result_check_name(r, i),
-                    pqcha_error_name(pqcha_evidence_result_check_error(r, i)));
-            ok = 0;
-        }
-    }
-    return ok;
 }
 
 static void test_verify_snp(void) {

@@ -29,6 +29,10 @@
     "[{\"digest\":{\"sha3-256\":\"" DIGEST1 "\"},\"name\":\"model-weights-0\"}," \
     "{\"digest\":{\"sha3-256\":\"" DIGEST2 "\"},\"name\":\"config\"}]"
 
+/* One well-formed evidence element (its bytes are only carried by the decoder). */
+#define EVIDENCE_FIELDS "\"binding\":\"report\",\"data\":\"AAEC\",\"platform\":\"amd-sev-snp\""
+#define EVIDENCE_OK     "{" EVIDENCE_FIELDS "}"
+
 /* Exactly what the encoder writes for make_report(): compact, keys sorted. */
 static const char golden_payload[] =
     "{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicate\":{\"evidence\":[],"
@@ -264,9 +268,32 @@ static const payload_case payload_cases[] = {
      PQCHA_ERR_INCONSISTENT_CLAIMS},
     {"\"subject\":" SUBJECTS, "\"subject\":[]", PQCHA_ERR_EMPTY_REPORT},
     {"\"regions\":[" REGION1 "," REGION2 "]", "\"regions\":[]", PQCHA_ERR_INCONSISTENT_CLAIMS},
-    /* the reserved evidence array must stay empty */
-    {"\"evidence\":[]", "\"evidence\":[{}]", PQCHA_ERR_UNKNOWN_FIELD},
-    {"\"evidence\":[]", "\"evidence\":[null]", PQCHA_ERR_UNKNOWN_FIELD},
+    /* hardware evidence (FORMAT.md 4.7): one strict element at most */
+    {"\"evidence\":[]", "\"evidence\":[{}]", PQCHA_ERR_MISSING_FIELD},
+    {"\"evidence\":[]", "\"evidence\":[null]", PQCHA_ERR_WRONG_TYPE},
+    {"\"evidence\":[]", "\"evidence\":[" EVIDENCE_OK "," EVIDENCE_OK "]", PQCHA_ERR_TOO_LARGE},
+    {"\"evidence\":[]", "\"evidence\":[" EVIDENCE_OK "]", PQCHA_OK},
+    {"\"evidence\":[]", "\"evidence\":[{" EVIDENCE_FIELDS ",\"extra\":1}]",
+     PQCHA_ERR_UNKNOWN_FIELD},
+    {"\"evidence\":[]",
+     "\"evidence\":[{\"binding\":\"key\",\"data\":\"AAEC\",\"platform\":\"amd-sev\"}]",
+     PQCHA_ERR_BAD_EVIDENCE},
+    {"\"evidence\":[]",
+     "\"evidence\":[{\"binding\":\"both\",\"data\":\"AAEC\",\"platform\":\"intel-tdx\"}]",
+     PQCHA_ERR_BAD_EVIDENCE},
+    {"\"evidence\":[]",
+     "\"evidence\":[{\"binding\":\"key\",\"data\":\"\",\"platform\":\"intel-tdx\"}]",
+     PQCHA_ERR_BAD_EVIDENCE},
+    {"\"evidence\":[]",
+     "\"evidence\":[{\"binding\":\"key\",\"data\":\"AAE=\",\"platform\":\"intel-tdx\"}]", PQCHA_OK},
+    {"\"evidence\":[]",
+     "\"evidence\":[{\"binding\":\"key\",\"data\":\"AAF=\",\"platform\":\"intel-tdx\"}]",
+     PQCHA_ERR_BAD_BASE64},
+    {"\"evidence\":[]", "\"evidence\":[{" EVIDENCE_FIELDS ",\"certificates\":\"\"}]",
+     PQCHA_ERR_BAD_EVIDENCE},
+    {"\"evidence\":[]", "\"evidence\":[{" EVIDENCE_FIELDS ",\"certificates\":\"AAEC\"}]", PQCHA_OK},
+    {"\"evidence\":[]", "\"evidence\":[{" EVIDENCE_FIELDS ",\"certificates\":7}]",
+     PQCHA_ERR_WRONG_TYPE},
     /* enumerations */
     {"\"protection\":\"RO\"", "\"protection\":\"rwx\"", PQCHA_ERR_BAD_PROTECTION},
     {"\"protection\":\"RO\"", "\"protection\":\"ro\"", PQCHA_ERR_BAD_PROTECTION},

@@ -14,11 +14,10 @@
 #include <openssl/x509.h>
 
 #include "core/snp.h"
-#include "testutil.h"
+#include "hwdata.h"
 
 /* The real test data; PQCHA_HW_TESTDATA points elsewhere (or nowhere, to
  * see the skip). */
-#define HW_DIR_DEFAULT "/work/shared/testdata/hw"
 /* 2025-10-01T00:00:00Z: inside every real certificate's validity (the
  * Genoa VCEK starts 2025-08-07, the Milan VLEK ends 2025-12-10). */
 #define REAL_NOW INT64_C(1759276800)
@@ -28,29 +27,6 @@
 #define SYNTH_RSA_BITS 3072
 
 /* ---- helpers ---- */
-
-static const char *hw_dir(void) {
-    const char *dir = getenv("PQCHA_HW_TESTDATA");
-    return dir && *dir ? dir : HW_DIR_DEFAULT;
-}
-
-static uint8_t *read_hw(const char *rel, size_t *len) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", hw_dir(), rel);
-    *len = 0;
-    return (uint8_t *)testutil_read_file(path, len);
-}
-
-static int hw_present(const char *what) {
-    size_t len;
-    uint8_t *b = read_hw("README.md", &len);
-    if (b == NULL) {
-        printf("skip: %s: %s absent\n", what, hw_dir());
-        return 0;
-    }
-    free(b);
-    return 1;
-}
 
 static const pqcha__evidence_check *find_check(const pqcha__snp_outcome *o, const char *name) {
     for (size_t i = 0; i < o->check_count; i++)
@@ -74,7 +50,7 @@ static int check_is(const pqcha__snp_outcome *o, const char *name, pqcha_check_s
     return 1;
 }
 
-static int all_pass(const pqcha__snp_outcome *o) {
+static int all_checks_pass(const pqcha__snp_outcome *o) {
     int ok = o->check_count > 0;
     for (size_t i = 0; i < o->check_count; i++) {
         if (o->checks[i].status != PQCHA_CHECK_PASS) {
@@ -172,7 +148,7 @@ static void test_real_genuine(void) {
         pqcha_err err = pqcha__snp_verify(f.report, f.report_len, &in, &outcome);
         if (err != PQCHA_OK) fprintf(stderr, "  %s/%s\n", c->dir, c->report);
         CHECK_OK(err);
-        CHECK(all_pass(&outcome));
+        CHECK(all_checks_pass(&outcome));
         CHECK(outcome.report_parsed && outcome.report.version == c->version);
         CHECK(outcome.report.product == c->product);
         CHECK(outcome.wrapper == c->wrapper);
@@ -699,7 +675,7 @@ static void test_synth_genuine(void) {
         world w;
         REQUIRE(world_make(&w, turin));
         CHECK_OK(world_verify(&w, NULL));
-        CHECK(all_pass(&outcome));
+        CHECK(all_checks_pass(&outcome));
         CHECK(outcome.report.product ==
               (turin ? PQCHA__SNP_PRODUCT_TURIN : PQCHA__SNP_PRODUCT_MILAN));
         const pqcha__snp_tcb *t = &outcome.report.reported_tcb;
@@ -855,7 +831,7 @@ static void test_synth_policy(void) {
     policy.min_tcb.snp = 8;
     policy.min_tcb.microcode = 0x73;
     CHECK_OK(pqcha__snp_verify(w.report, sizeof w.report, &in, &outcome));
-    CHECK(all_pass(&outcome));
+    CHECK(all_checks_pass(&outcome));
 
     policy.min_tcb.snp = 9;
     CHECK_ERR(pqcha__snp_verify(w.report, sizeof w.report, &in, &outcome), PQCHA_ERR_TCB_TOO_LOW);

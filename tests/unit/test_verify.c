@@ -493,6 +493,7 @@ static void test_non_strict_replaced_by_drift_verdict(void) {
     for (size_t i = 0; i < pqcha_result_check_count(r); i++) {
         if (strncmp(pqcha_result_check_name(r, i), "region:", 7) == 0) continue;
         if (strcmp(pqcha_result_check_name(r, i), "nonce") == 0) continue;
+        if (strcmp(pqcha_result_check_name(r, i), "evidence") == 0) continue;
         CHECK(pqcha_result_check_status(r, i) == PQCHA_CHECK_PASS);
     }
     pqcha_result_free(r);
@@ -1078,18 +1079,23 @@ static void test_authenticity_only_without_policy(void) {
  * ====================================================================== */
 
 static const char *const base_checks[] = {
-    "envelope",  "trust",    "signature", "payload",  "signer",   "algorithm",     "not-expired",
-    "issued-at", "lifetime", "nonce",     "workload", "platform", "unique-regions"};
-#define BASE_CHECKS (sizeof base_checks / sizeof base_checks[0])
+    "envelope",  "trust",    "signature", "payload",  "signer",   "algorithm", "not-expired",
+    "issued-at", "lifetime", "nonce",     "workload", "platform", "evidence",  "unique-regions"};
+/* The policy of these tests requires no hardware evidence: that check is SKIPPED. */
+#define EVIDENCE_CHECK 12
+#define BASE_CHECKS    (sizeof base_checks / sizeof base_checks[0])
 
 static void test_check_list_valid(void) {
     pqcha_result *r = verify_variant(NULL);
     REQUIRE(pqcha_result_check_count(r) == BASE_CHECKS + 2);
     for (size_t i = 0; i < BASE_CHECKS; i++) {
         CHECK_STR(pqcha_result_check_name(r, i), base_checks[i]);
-        CHECK(pqcha_result_check_status(r, i) == PQCHA_CHECK_PASS);
+        CHECK(pqcha_result_check_status(r, i) ==
+              (i == EVIDENCE_CHECK ? PQCHA_CHECK_SKIPPED : PQCHA_CHECK_PASS));
         CHECK_ERR(pqcha_result_check_error(r, i), PQCHA_OK);
     }
+    CHECK_STR(pqcha_result_check_expected(r, EVIDENCE_CHECK),
+              "(the policy requires no hardware evidence)");
     CHECK_STR(pqcha_result_check_name(r, BASE_CHECKS), "region:" WEIGHTS);
     CHECK_STR(pqcha_result_check_name(r, BASE_CHECKS + 1), "region:" CACHE);
     CHECK(pqcha_result_check_status(r, BASE_CHECKS) == PQCHA_CHECK_PASS);

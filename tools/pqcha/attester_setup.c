@@ -153,6 +153,33 @@ static int set_pid(struct attester_options *o, const char *cmd, const char *arg)
     return 1;
 }
 
+/* The hardware-evidence options; 0 for an option that is none of them. */
+static int evidence_option(struct attester_options *o, const char *cmd, int opt, const char *arg) {
+    switch (opt) {
+    case ATTESTER_OPT_PLATFORM:
+        if (strcmp(arg, "auto") != 0 && strcmp(arg, "amd-sev-snp") != 0 &&
+            strcmp(arg, "intel-tdx") != 0) {
+            cli_usage_error(cmd, "--platform: expected auto, amd-sev-snp or intel-tdx");
+            return -1;
+        }
+        o->platform = arg;
+        return 1;
+    case ATTESTER_OPT_BINDING:
+        if (strcmp(arg, "key") != 0 && strcmp(arg, "report") != 0) {
+            cli_usage_error(cmd, "--binding: expected key or report");
+            return -1;
+        }
+        o->binding = arg;
+        return 1;
+    case ATTESTER_OPT_TSM_ROOT: o->tsm_root = arg; return 1;
+    case ATTESTER_OPT_DEVICE: o->device = arg; return 1;
+    case ATTESTER_OPT_PRIVLEVEL:
+        o->have_privlevel = 1;
+        return cli_option_u64(cmd, "--privlevel", arg, 3, &o->privlevel) ? 1 : -1;
+    default: return 0;
+    }
+}
+
 int attester_option(struct attester_options *o, const char *cmd, int opt, const char *arg) {
     switch (opt) {
     case 'k': o->key_path = arg; return 1;
@@ -183,7 +210,7 @@ int attester_option(struct attester_options *o, const char *cmd, int opt, const 
     case ATTESTER_OPT_NO_TENSORS: o->no_tensors = 1; return 1;
     case ATTESTER_OPT_DIGEST: return cli_option_digest(cmd, "--digest", arg, &o->digest) ? 1 : -1;
     case ATTESTER_OPT_THREADS: return cli_option_threads(cmd, arg, &o->threads) ? 1 : -1;
-    default: return 0;
+    default: return evidence_option(o, cmd, opt, arg);
     }
 }
 
@@ -221,6 +248,10 @@ int attester_options_check(struct attester_options *o, const char *cmd) {
     if (!cli_region_list_check_unique(&o->regions, cmd)) return CLI_EXIT_USAGE;
     if (strcmp(o->backend_name, "file") != 0 && o->regions.count > 0)
         return cli_usage_error(cmd, "--region applies only to --backend file");
+    if (o->platform == NULL &&
+        (o->binding != NULL || o->tsm_root != NULL || o->device != NULL || o->have_privlevel))
+        return cli_usage_error(cmd,
+                               "--binding, --tsm-root, --device and --privlevel need --platform");
     return CLI_EXIT_OK;
 }
 
@@ -462,6 +493,35 @@ static int set_expected_digests(struct attester_setup *s, const struct attester_
     return CLI_EXIT_OK;
 }
 
+/* --platform: the TEE whose evidence every report carries. */
+static int configure_evidence(struct attester_setup *s, const struct attester_options *o) {
+    const char *what = "--platform";
+    pqcha_err err = PQCHA_OK;
+    if (o->platform == NULL) return CLI_EXIT_OK;
+    err = pqcha_evidence_source_create(&s->evidence);
+    if (err == PQCHA_OK) err = pqcha_evidence_source_set_platform(s->evidence, o->platform);
+    if (err == PQCHA_OK && o->tsm_root != NULL) {
+        what = "--tsm-root";
+        err = pqcha_evidence_source_set_tsm_root(s->evidence, o->tsm_root);
+    }
+    if (err == PQCHA_OK && o->device != NULL) {
+        what = "--device";
+        err = pqcha_evidence_source_set_device(s->evidence, o->device);
+    }
+    if (err == PQCHA_OK && o->have_privlevel) {
+        what = "--privlevel";
+        err = pqcha_evidence_source_set_privlevel(s->evidence, (unsigned)o->privlevel);
+    }
+    if (err == PQCHA_OK) {
+        what = "--binding";
+        err = pqcha_attester_set_evidence(s->attester, s->evidence,
+                                          o->binding != NULL ? o->binding : "report");
+    }
+    if (err == PQCHA_OK) return CLI_EXIT_OK;
+    cli_error(what, err, cli_hint_for(err));
+    return CLI_EXIT_USAGE;
+}
+
 static int configure_attester(struct attester_setup *s, const struct attester_options *o) {
     /* On a terminal, hashing a large region shows its progress on stderr. */
     if (isatty(STDERR_FILENO)) s->progress = progress_backend_wrap(s->backend);
@@ -490,7 +550,8 @@ static int configure_attester(struct attester_setup *s, const struct attester_op
         cli_error("--now", err, NULL);
         return CLI_EXIT_USAGE;
     }
-    return set_expected_digests(s, o);
+    int status = set_expected_digests(s, o);
+    return status == CLI_EXIT_OK ? configure_evidence(s, o) : status;
 }
 
 int attester_setup_build(struct attester_setup *s, const struct attester_options *o,
@@ -516,6 +577,7 @@ int attester_setup_build(struct attester_setup *s, const struct attester_options
 void attester_setup_free(struct attester_setup *s) {
     /* The attester refers to the key and the backend: free it first. */
     if (s->attester != NULL) pqcha_attester_free(s->attester);
+    if (s->evidence != NULL) pqcha_evidence_source_free(s->evidence);
     if (s->progress != NULL) pqcha_backend_free(s->progress);
     if (s->backend != NULL) pqcha_backend_free(s->backend);
     if (s->manifest != NULL) pqcha_manifest_free(s->manifest);
@@ -532,6 +594,11 @@ void attester_report_error(struct attester_setup *s, const char *cmd, pqcha_err 
             "(docs/FORMAT.md section 1); nothing was hashed. Attest the regions in several "
             "reports (workloads), or fewer regions at once",
             cmd, bytes, PQCHA_MAX_PAYLOAD_LEN >> 20);
+        return;
+    }
+    if (s->evidence != NULL && err == PQCHA_ERR_DEVICE_NOT_PRESENT) {
+        cli_errorf("%s: no TEE found: looked for %s", cmd,
+                   pqcha_evidence_source_describe(s->evidence));
         return;
     }
     cli_error(cmd, err, cli_hint_for(err));

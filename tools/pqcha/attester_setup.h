@@ -22,7 +22,12 @@ enum {
     ATTESTER_OPT_RANGE,
     ATTESTER_OPT_READONLY_FILES,
     ATTESTER_OPT_MANIFEST,
-    ATTESTER_OPT_NO_TENSORS
+    ATTESTER_OPT_NO_TENSORS,
+    ATTESTER_OPT_PLATFORM,
+    ATTESTER_OPT_BINDING,
+    ATTESTER_OPT_TSM_ROOT,
+    ATTESTER_OPT_DEVICE,
+    ATTESTER_OPT_PRIVLEVEL
 };
 
 #define ATTESTER_SHORT_OPTIONS "k:w:r:n:"
@@ -40,8 +45,13 @@ enum {
         {"map", required_argument, NULL, ATTESTER_OPT_MAP},                                \
         {"range", required_argument, NULL, ATTESTER_OPT_RANGE},                            \
         {"readonly-files", no_argument, NULL, ATTESTER_OPT_READONLY_FILES},                \
-        {"manifest", required_argument, NULL, ATTESTER_OPT_MANIFEST}, {                    \
-        "no-tensors", no_argument, NULL, ATTESTER_OPT_NO_TENSORS                           \
+        {"manifest", required_argument, NULL, ATTESTER_OPT_MANIFEST},                      \
+        {"no-tensors", no_argument, NULL, ATTESTER_OPT_NO_TENSORS},                        \
+        {"platform", required_argument, NULL, ATTESTER_OPT_PLATFORM},                      \
+        {"binding", required_argument, NULL, ATTESTER_OPT_BINDING},                        \
+        {"tsm-root", required_argument, NULL, ATTESTER_OPT_TSM_ROOT},                      \
+        {"device", required_argument, NULL, ATTESTER_OPT_DEVICE}, {                        \
+        "privlevel", required_argument, NULL, ATTESTER_OPT_PRIVLEVEL                       \
     }
 
 /* The help text for the shared options, for both commands' --help. */
@@ -60,7 +70,8 @@ enum {
     "                            only, verifiers never trust it. Repeatable\n"                 \
     "      --now RFC3339         sign as of this UTC time instead of the clock\n"              \
     "      --backend NAME        where region bytes come from: file (default), in-memory,\n"   \
-    "                            amd-sev-snp, intel-tdx, process (implied by --pid)\n"         \
+    "                            process (implied by --pid); hardware evidence comes\n"        \
+    "                            with any of them: --platform\n"                               \
     "      --pid PID             measure the memory of the live process PID (process\n"        \
     "                            backend; needs its uid or CAP_SYS_PTRACE), in regions\n"      \
     "                            chosen with at least one of these three:\n"                   \
@@ -81,7 +92,19 @@ enum {
     "                            tensor (sha3-256-segments), whatever file offset it\n"        \
     "                            starts at, so a verifier names each changed tensor\n"         \
     "      --no-tensors          measure every mapping as a whole "                            \
-    "(sha3-256-tree)\n" CLI_DIGEST_OPTIONS_HELP
+    "(sha3-256-tree)\n"                                                                        \
+    "      --platform auto|amd-sev-snp|intel-tdx\n"                                            \
+    "                            inside a confidential VM: embed the TEE's evidence (an\n"     \
+    "                            SEV-SNP report or a TDX quote) bound to the report, so a\n"   \
+    "                            verifier knows the signing key runs in that VM\n"             \
+    "      --binding report|key  what the evidence's REPORT_DATA binds (docs/FORMAT.md\n"      \
+    "                            4.7): each report's statement (default) or this key and\n"    \
+    "                            the nonce (evidence got once per challenge)\n"                \
+    "      --tsm-root DIR        configfs-tsm report directory (default\n"                     \
+    "                            /sys/kernel/config/tsm/report)\n"                             \
+    "      --device PATH         the guest device (default /dev/sev-guest, /dev/tdx_guest)\n"  \
+    "      --privlevel N         SEV-SNP VMPL of the report, 0-3 (default "                    \
+    "0)\n" CLI_DIGEST_OPTIONS_HELP
 
 /* A --map or --range of the process backend. */
 struct process_selector {
@@ -113,6 +136,12 @@ struct attester_options {
     int readonly_files;
     const char *manifest_path; /* --manifest */
     int no_tensors;            /* --no-tensors */
+    const char *platform;      /* --platform: hardware evidence; NULL: none */
+    const char *binding;       /* --binding, "report" by default */
+    const char *tsm_root;      /* --tsm-root */
+    const char *device;        /* --device */
+    uint64_t privlevel;        /* --privlevel */
+    int have_privlevel;
 };
 
 struct attester_setup {
@@ -121,6 +150,7 @@ struct attester_setup {
     pqcha_backend *backend;
     pqcha_backend *progress; /* wraps backend on a terminal, else NULL */
     pqcha_attester *attester;
+    pqcha_evidence_source *evidence; /* --platform, lent to the attester */
 };
 
 void attester_options_init(struct attester_options *o);

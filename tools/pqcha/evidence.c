@@ -7,48 +7,71 @@
 #include <string.h>
 
 #include "cli.h"
+#include "evidence_get.h"
+#include "evidence_inputs.h"
 
 #define EVIDENCE_CMD "evidence"
-/* Certificates, chains and CRLs the verifier accepts are far smaller. */
-#define EVIDENCE_CERT_FILE_MAX (1024u * 1024u)
 
 static const char evidence_help[] =
     "Usage: pqcha evidence show FILE\n"
-    "       pqcha evidence verify FILE --root ROOT... [--vcek CERT] [--chain CHAIN.pem]\n"
-    "                             [--crl CRL] [--report-data HEX] [--now RFC3339] [--json]\n"
+    "       pqcha evidence verify FILE [--root ROOT... | --roots-dir DIR] [--vcek CERT]\n"
+    "                             [--chain CHAIN.pem] [--cert-table FILE] [--crl CRL]\n"
+    "                             [--collateral DIR] [--report-data HEX] [--now RFC3339]\n"
+    "                             [--policy EVIDENCE-POLICY.json] [--json]\n"
+    "       pqcha evidence get -o FILE [options]   (this machine's TEE; see its --help)\n"
     "\n"
     "Hardware evidence: an AMD SEV-SNP attestation report (bare, 1184 bytes, or\n"
     "wrapped in an Azure HCL report or a /dev/sev-guest response) or an Intel TDX\n"
     "quote (version 4 or 5). The platform is told from the bytes ('-' reads stdin).\n"
     "\n"
     "  show     print every decoded field. NOTHING IS VERIFIED.\n"
-    "  verify   verify the evidence offline: SEV-SNP: the AMD chain (ARK pinned by\n"
-    "           --root, ASK or ASVK, VCEK or VLEK), an optional CRL, the certificate\n"
+    "  verify   verify the evidence offline: SEV-SNP: the AMD chain (a pinned ARK,\n"
+    "           ASK or ASVK, VCEK or VLEK), an optional CRL, the certificate\n"
     "           matching the report, the report's signature; TDX: the quote's PCK\n"
-    "           chain to a pinned root, the QE report, the quote's signature. No\n"
-    "           measurement policy is applied yet and TDX collateral (TCB info, QE\n"
-    "           identity, CRLs) is not appraised: success means genuine hardware\n"
-    "           evidence, not the expected workload.\n"
+    "           chain to a pinned root, the QE report, the quote's signature, and\n"
+    "           with --collateral Intel's CRLs, TCB info and QE identity and the\n"
+    "           TCB status (UpToDate unless the policy accepts more). Without\n"
+    "           --policy success means genuine hardware evidence, not the expected\n"
+    "           workload: a debug VM passes (a warning says so).\n"
     "\n"
     "Options of verify:\n"
     "      --root ROOT          a pinned root: PEM (one or more certificates) or DER;\n"
-    "                           repeatable. Required for now: pqcha does not ship\n"
-    "                           AMD's and Intel's roots yet (a later version will\n"
-    "                           install them under share/ as the default)\n"
+    "                           repeatable. Without it, the vendor roots that ship\n"
+    "                           with pqcha are pinned: the AMD ARK of the report's\n"
+    "                           product (every AMD ARK while it is unknown), or the\n"
+    "                           Intel SGX Root CA\n"
+    "      --roots-dir DIR      where those shipped roots are (DIR/roots, DIR/chains);\n"
+    "                           default: the build tree when pqcha runs from it, else\n"
+    "                           share/pqcha of its install\n"
     "      --vcek CERT          SEV-SNP: the VCEK or VLEK that signed the report (DER\n"
-    "                           or PEM); required for SEV-SNP\n"
+    "                           or PEM); required unless --cert-table holds it\n"
     "      --chain CHAIN.pem    SEV-SNP: AMD's chain, the ASK (or ASVK) then the ARK;\n"
-    "                           required for SEV-SNP\n"
+    "                           default: --cert-table's, else the chain of the\n"
+    "                           report's product that ships with pqcha\n"
+    "      --cert-table FILE    SEV-SNP: an extended report's certificate table\n"
+    "                           (SNP_GET_EXT_REPORT, configfs-tsm auxblob): its VCEK\n"
+    "                           or VLEK, ASK and ARK stand in for --vcek and --chain;\n"
+    "                           its ARK must still be a pinned root\n"
     "      --crl CRL            SEV-SNP: a CRL of the ARK or ASK (DER or PEM)\n"
+    "      --collateral DIR     TDX: Intel's collateral, by these names in DIR:\n"
+    "                           tcb_info.json with tcb_info_issuer_chain.pem\n"
+    "                           (required), qe_identity.json with\n"
+    "                           qe_identity_issuer_chain.pem, pck_crl.der (and\n"
+    "                           pck_crl_issuer_chain.pem), root_ca_crl.der; the\n"
+    "                           optional ones may be missing (shown as SKIP)\n"
     "      --report-data HEX    the REPORT_DATA the evidence must carry (128 lowercase\n"
     "                           hex characters)\n"
     "      --now RFC3339        check certificate validity at this UTC time instead\n"
     "                           of the clock\n"
+    "      --policy FILE        the requirements the evidence must meet (JSON,\n"
+    "                           docs/FORMAT.md 6.1): measurement, host data, debug\n"
+    "                           and migration agent off, VMPL, minimum TCB; MRTD,\n"
+    "                           RTMRs, MROWNER, accepted TCB statuses\n"
     "      --json               print the result as JSON instead of text\n"
     "  -h, --help               show this help\n"
     "\n"
     "Exit codes: 0 shown, or genuine; 2 rejected (chain, validity, revocation,\n"
-    "signature or REPORT_DATA); 3 malformed evidence, certificate or CRL; 4 bad\n"
+    "signature, REPORT_DATA or policy); 3 malformed evidence, certificate or CRL; 4 bad\n"
     "option, missing file or I/O error.\n";
 
 enum {
@@ -58,21 +81,12 @@ enum {
     EV_OPT_CRL,
     EV_OPT_REPORT_DATA,
     EV_OPT_NOW,
-    EV_OPT_JSON
+    EV_OPT_JSON,
+    EV_OPT_ROOTS_DIR,
+    EV_OPT_CERT_TABLE,
+    EV_OPT_COLLATERAL,
+    EV_OPT_POLICY
 };
-
-struct evidence_options {
-    const char *roots[16];
-    size_t root_count;
-    const char *vcek, *chain, *crl, *report_data;
-    int have_now, json;
-    int64_t now;
-};
-
-/* The exit code for a library error about the inputs (not the verdict). */
-static int exit_for_error(pqcha_err err) {
-    return pqcha_error_is_malformed(err) ? CLI_EXIT_MALFORMED : CLI_EXIT_USAGE;
-}
 
 /* Reads and parses the evidence file; NULL after printing why (*status). */
 static pqcha_evidence *load_evidence(const char *path, int *status) {
@@ -90,7 +104,7 @@ static pqcha_evidence *load_evidence(const char *path, int *status) {
     free(bytes);
     if (err != PQCHA_OK) {
         cli_error(path, err, NULL);
-        *status = exit_for_error(err);
+        *status = evidence_exit_for_error(err);
     }
     return e;
 }
@@ -113,64 +127,21 @@ static int evidence_show(const char *path) {
     return CLI_EXIT_OK;
 }
 
-/* Reads path and hands it to set; 0 after printing why (*status). */
-static int load_input(pqcha_evidence_verifier *v, const char *option, const char *path,
-                      pqcha_err (*set)(pqcha_evidence_verifier *, const uint8_t *, size_t),
-                      int *status) {
-    char *bytes = NULL, what[4096];
-    size_t len = 0;
-    pqcha_err err = cli_read_file(path, EVIDENCE_CERT_FILE_MAX, &bytes, &len);
-
-    if (err != PQCHA_OK) {
-        cli_error(path, err, cli_hint_for(err));
-        *status = CLI_EXIT_USAGE;
-        return 0;
+/* The TDX collateral's verdict on the platform, when there was one. */
+static void print_tcb_status(const pqcha_evidence_result *r) {
+    const char *status = pqcha_evidence_result_tcb_status(r);
+    size_t n = pqcha_evidence_result_advisory_count(r);
+    if (status == NULL) return;
+    fputs("tcb status: ", stdout);
+    cli_print_escaped(stdout, status);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i == 0 ? " (advisories: " : ", ", stdout);
+        cli_print_escaped(stdout, pqcha_evidence_result_advisory_id(r, i));
     }
-    err = set(v, (const uint8_t *)bytes, len);
-    free(bytes);
-    if (err != PQCHA_OK) {
-        snprintf(what, sizeof what, "%s %s", option, path); /* cli_error escapes it */
-        cli_error(what, err, NULL);
-        *status = exit_for_error(err);
-        return 0;
-    }
-    return 1;
+    fputs(n > 0 ? ")\n" : "\n", stdout);
 }
 
-/* The verification inputs from the options; NULL after printing why. */
-static pqcha_evidence_verifier *make_verifier(const struct evidence_options *o, int *status) {
-    pqcha_evidence_verifier *v = NULL;
-    pqcha_err err = pqcha_evidence_verifier_create(&v);
-    int ok = err == PQCHA_OK;
-    size_t i;
-
-    *status = CLI_EXIT_USAGE;
-    if (!ok) cli_error(EVIDENCE_CMD, err, NULL);
-    for (i = 0; ok && i < o->root_count; i++)
-        ok = load_input(v, "--root", o->roots[i], pqcha_evidence_verifier_add_roots, status);
-    if (ok && o->chain)
-        ok = load_input(v, "--chain", o->chain, pqcha_evidence_verifier_set_chain, status);
-    if (ok && o->vcek)
-        ok = load_input(v, "--vcek", o->vcek, pqcha_evidence_verifier_set_signing_cert, status);
-    if (ok && o->crl) ok = load_input(v, "--crl", o->crl, pqcha_evidence_verifier_set_crl, status);
-    if (ok && o->have_now && (err = pqcha_evidence_verifier_set_time(v, o->now)) != PQCHA_OK) {
-        cli_error("--now", err, NULL);
-        ok = 0;
-    }
-    if (ok && o->report_data &&
-        (err = pqcha_evidence_verifier_expect_report_data(v, o->report_data)) != PQCHA_OK) {
-        cli_usage_error(EVIDENCE_CMD, "--report-data: %s (128 lowercase hex characters)",
-                        pqcha_strerror(err));
-        ok = 0;
-    }
-    if (!ok) {
-        pqcha_evidence_verifier_free(v);
-        return NULL;
-    }
-    return v;
-}
-
-static void print_result_text(const pqcha_evidence_result *r) {
+static void print_result_text(const pqcha_evidence_result *r, int has_policy) {
     size_t i, n = pqcha_evidence_result_check_count(r);
 
     printf("platform: %s\n", pqcha_evidence_result_platform(r));
@@ -196,9 +167,11 @@ static void print_result_text(const pqcha_evidence_result *r) {
             fputc('\n', stdout);
         }
     }
+    print_tcb_status(r);
     switch (pqcha_evidence_result_verdict(r)) {
     case PQCHA_VERDICT_VALID:
-        printf("GENUINE (signature chain verified; no measurement policy applied)\n");
+        printf(has_policy ? "GENUINE (signature chain verified; the policy is met)\n"
+                          : "GENUINE (signature chain verified; no measurement policy applied)\n");
         break;
     case PQCHA_VERDICT_MALFORMED:
         printf("MALFORMED: %s\n", pqcha_strerror(pqcha_evidence_result_error(r)));
@@ -215,60 +188,105 @@ static int exit_for_verdict(pqcha_verdict verdict) {
     }
 }
 
-/* The inputs a platform needs, and none it would ignore or not check. */
-static int check_platform_options(const struct evidence_options *o, const char *platform) {
-    if (strcmp(platform, "amd-sev-snp") == 0) {
-        if (o->vcek == NULL || o->chain == NULL)
-            return cli_usage_error(EVIDENCE_CMD, "SEV-SNP evidence needs --vcek and --chain");
-        return 0;
+/* Which shipped roots and chain were used, before the checks. */
+static void print_shipped_text(const struct evidence_shipped *s, const struct evidence_options *o) {
+    size_t skip = strlen(s->dir) + 1; /* names relative to the data directory */
+    printf("roots: shipped with pqcha (%s: ", s->found_by);
+    cli_print_escaped(stdout, s->dir);
+    printf(")\n");
+    for (size_t i = 0; i < s->root_count; i++) {
+        fputs("  pinned: ", stdout);
+        cli_print_escaped(stdout, s->roots[i] + skip);
+        fputc('\n', stdout);
     }
-    if (o->vcek != NULL || o->chain != NULL || o->crl != NULL)
-        return cli_usage_error(EVIDENCE_CMD,
-                               "--vcek, --chain and --crl are for SEV-SNP; a TDX quote carries "
-                               "its own chain (CRLs for TDX are not supported yet)");
-    return 0;
+    for (size_t i = 0; i < s->chain_count; i++) {
+        if (o->chain != s->chains[i]) continue;
+        fputs("  chain:  ", stdout);
+        cli_print_escaped(stdout, s->chains[i] + skip);
+        fputc('\n', stdout);
+    }
 }
 
-static int evidence_verify(const char *path, const struct evidence_options *o) {
-    int status = CLI_EXIT_USAGE;
-    pqcha_evidence *e;
-    pqcha_evidence_verifier *v;
-    pqcha_evidence_result *r = NULL;
-    pqcha_err err;
+/* The library's JSON object, with the roots pinned ("rootsPinned": files)
+ * and, when pqcha's own were used, their directory and the chain. */
+static int print_json(const pqcha_evidence_result *r, const struct evidence_options *o,
+                      const struct evidence_shipped *s) {
+    char *json = NULL;
+    struct cli_buf b = {0};
+    pqcha_err err = pqcha_evidence_result_to_json(&json, r);
 
-    if (o->root_count == 0)
-        return cli_usage_error(EVIDENCE_CMD,
-                               "--root is required (pqcha does not ship vendor roots yet)");
+    if (err != PQCHA_OK) {
+        cli_error("--json", err, NULL);
+        return 0;
+    }
+    cli_buf_append(&b, "{\"rootsPinned\":[");
+    for (size_t i = 0; i < o->root_count; i++) {
+        if (i > 0) cli_buf_append(&b, ",");
+        cli_buf_append_json_string(&b, o->roots[i]);
+    }
+    cli_buf_append(&b, "],");
+    if (s != NULL) {
+        cli_buf_append(&b, "\"rootsShippedDir\":");
+        cli_buf_append_json_string(&b, s->dir);
+        cli_buf_append(&b, ",");
+    }
+    if (s != NULL && s->chain_count > 0 && o->chain != NULL) {
+        cli_buf_append(&b, "\"chainShipped\":");
+        cli_buf_append_json_string(&b, o->chain);
+        cli_buf_append(&b, ",");
+    }
+    cli_buf_append(&b, json + 1); /* the object's members, after its '{' */
+    pqcha_free(json);
+    if (b.failed) {
+        cli_buf_free(&b);
+        cli_error("--json", PQCHA_ERR_NO_MEMORY, NULL);
+        return 0;
+    }
+    printf("%s\n", b.data);
+    cli_buf_free(&b);
+    return 1;
+}
+
+/* Authenticity alone calls a debug VM's evidence genuine, which it is; say
+ * what that means, since its memory is open to the host. */
+static void warn_debug(const pqcha_evidence *e) {
+    for (size_t i = 0; i < pqcha_evidence_field_count(e); i++) {
+        const char *name = pqcha_evidence_field_name(e, i);
+        if ((strcmp(name, "policy.debug") == 0 || strcmp(name, "td_attributes.debug") == 0) &&
+            strcmp(pqcha_evidence_field_value(e, i), "on") == 0)
+            fprintf(stderr,
+                    "pqcha evidence: warning: %s is on: the host can read and change this "
+                    "VM's memory (give --policy to refuse it)\n",
+                    name);
+    }
+}
+
+static int evidence_verify(const char *path, const struct evidence_options *given) {
+    int status = CLI_EXIT_USAGE;
+    struct evidence_options o = *given;
+    struct evidence_shipped *shipped = NULL;
+    pqcha_evidence *e;
+    pqcha_evidence_result *r = NULL;
+
     e = load_evidence(path, &status);
     if (e == NULL) return status;
-    status = check_platform_options(o, pqcha_evidence_platform(e));
-    v = status == 0 ? make_verifier(o, &status) : NULL;
-    if (v == NULL) {
-        pqcha_evidence_free(e);
-        return status;
-    }
-    err = pqcha_evidence_verify(&r, v, e);
-    pqcha_evidence_verifier_free(v);
+    status = evidence_check_platform_options(&o, pqcha_evidence_platform(e));
+    if (status == 0) status = evidence_use_shipped(&shipped, &o, e);
+    if (status == 0) r = evidence_verify_trying_chains(&o, shipped, e, &status);
+    if (r != NULL && o.policy == NULL && pqcha_evidence_result_verdict(r) == PQCHA_VERDICT_VALID)
+        warn_debug(e);
     pqcha_evidence_free(e);
-    if (r == NULL) {
-        cli_error(EVIDENCE_CMD, err, NULL);
-        return CLI_EXIT_USAGE;
-    }
-    status = exit_for_verdict(pqcha_evidence_result_verdict(r));
-    if (o->json) {
-        char *json = NULL;
-        err = pqcha_evidence_result_to_json(&json, r);
-        if (err != PQCHA_OK) {
-            cli_error("--json", err, NULL);
-            status = CLI_EXIT_USAGE;
+    if (r != NULL) {
+        status = exit_for_verdict(pqcha_evidence_result_verdict(r));
+        if (o.json) {
+            if (!print_json(r, &o, shipped)) status = CLI_EXIT_USAGE;
         } else {
-            printf("%s\n", json);
-            pqcha_free(json);
+            if (shipped != NULL) print_shipped_text(shipped, &o);
+            print_result_text(r, o.policy != NULL);
         }
-    } else {
-        print_result_text(r);
     }
     pqcha_evidence_result_free(r);
+    free(shipped);
     return status;
 }
 
@@ -287,6 +305,10 @@ static int parse_option(struct evidence_options *o, int opt, const char *arg) {
     case EV_OPT_REPORT_DATA: o->report_data = arg; return 1;
     case EV_OPT_NOW: o->have_now = 1; return cli_option_time(EVIDENCE_CMD, arg, &o->now);
     case EV_OPT_JSON: o->json = 1; return 1;
+    case EV_OPT_ROOTS_DIR: o->roots_dir = arg; return 1;
+    case EV_OPT_CERT_TABLE: o->cert_table = arg; return 1;
+    case EV_OPT_COLLATERAL: o->collateral = arg; return 1;
+    case EV_OPT_POLICY: o->policy = arg; return 1;
     default: cli_try_help(EVIDENCE_CMD); return 0;
     }
 }
@@ -300,6 +322,10 @@ int cli_evidence_main(int argc, char **argv) {
         {"report-data", required_argument, NULL, EV_OPT_REPORT_DATA},
         {"now", required_argument, NULL, EV_OPT_NOW},
         {"json", no_argument, NULL, EV_OPT_JSON},
+        {"roots-dir", required_argument, NULL, EV_OPT_ROOTS_DIR},
+        {"cert-table", required_argument, NULL, EV_OPT_CERT_TABLE},
+        {"collateral", required_argument, NULL, EV_OPT_COLLATERAL},
+        {"policy", required_argument, NULL, EV_OPT_POLICY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -307,6 +333,8 @@ int cli_evidence_main(int argc, char **argv) {
     const char *action;
     int opt;
 
+    /* "get" has options of its own, which this parser would refuse. */
+    if (argc >= 2 && strcmp(argv[1], "get") == 0) return cli_evidence_get_main(argc - 1, argv + 1);
     memset(&o, 0, sizeof o);
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         if (opt == 'h') {
@@ -319,7 +347,8 @@ int cli_evidence_main(int argc, char **argv) {
         return cli_usage_error(EVIDENCE_CMD, "expected 'show FILE' or 'verify FILE'");
     action = argv[optind];
     if (strcmp(action, "show") == 0) {
-        if (o.root_count || o.vcek || o.chain || o.crl || o.report_data || o.have_now || o.json)
+        if (o.root_count || o.vcek || o.chain || o.crl || o.report_data || o.have_now || o.json ||
+            o.roots_dir || o.cert_table || o.collateral || o.policy)
             return cli_usage_error(EVIDENCE_CMD, "show takes no options");
         return evidence_show(argv[optind + 1]);
     }

@@ -23,7 +23,7 @@ static const struct subcommand subcommands[] = {
     {"policy", cli_policy_main, "Write a verifier policy from reference files"},
     {"manifest", cli_manifest_main, "List model files' digests and tensor tables"},
     {"evidence", cli_evidence_main,
-     "Show or verify AMD SEV-SNP / Intel TDX hardware evidence offline"},
+     "Get, show or verify AMD SEV-SNP / Intel TDX hardware evidence"},
 };
 
 #define SUBCOMMAND_COUNT (sizeof subcommands / sizeof subcommands[0])

@@ -21,17 +21,19 @@ enum {
     POLICY_OPT_DIGEST,
     POLICY_OPT_THREADS,
     POLICY_OPT_MANIFEST,
-    POLICY_OPT_REQUIRE_TENSOR
+    POLICY_OPT_REQUIRE_TENSOR,
+    POLICY_OPT_EVIDENCE
 };
 #define POLICY_MAX_MANIFESTS 64
 #define POLICY_MAX_REQUIRE   256
 #define POLICY_MAX_DIGESTS   3
+#define EVIDENCE_POLICY_MAX  (64u * 1024u) /* FORMAT.md 6.1 */
 
 static const char policy_help[] =
     "Usage: pqcha policy --workload ID [--region ID=FILE[@OFFSET+LENGTH]]...\n"
     "                    [--manifest MANIFEST.json]... [--trust PUB.pem]...\n"
     "                    [--platform NAME] [--allow-extra] [--require-tensor GLOB]...\n"
-    "                    [-o POLICY.json]\n"
+    "                    [--evidence EVIDENCE-POLICY.json] [-o POLICY.json]\n"
     "\n"
     "Writes a verifier policy: the digest of each region, computed from a\n"
     "known-good reference FILE (or LENGTH bytes of it from OFFSET), and the\n"
@@ -58,6 +60,9 @@ static const char policy_help[] =
     "                        amd-sev-snp), or 'any'; default: process with --manifest\n"
     "                        (a file hashed on disk is no memory attestation), else any\n"
     "      --allow-extra     accept regions the policy does not list (default: reject)\n"
+    "      --evidence FILE   reports must carry hardware evidence meeting FILE's\n"
+    "                        requirements (docs/FORMAT.md 6.1: platform, binding,\n"
+    "                        measurement, debug off, minimum TCB...)\n"
     "      --require-tensor GLOB\n"
     "                        with --manifest: the tensors a process region must show\n"
     "                        (names matching GLOB; repeatable); default: every tensor\n"
@@ -80,6 +85,7 @@ struct policy_options {
     size_t trust_count;
     struct cli_region_list regions;
     int allow_extra;
+    const char *evidence_path; /* --evidence */
     pqcha_digest_alg digests[POLICY_MAX_DIGESTS];
     size_t digest_count;
     unsigned threads;
@@ -137,6 +143,7 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
         o->platform = arg;
         return 1;
     case POLICY_OPT_ALLOW_EXTRA: o->allow_extra = 1; return 1;
+    case POLICY_OPT_EVIDENCE: o->evidence_path = arg; return 1;
     case POLICY_OPT_REQUIRE_TENSOR:
         if (o->require_count == POLICY_MAX_REQUIRE) {
             cli_usage_error(POLICY_CMD, "--require-tensor: at most %d patterns",
@@ -355,6 +362,18 @@ static int policy_too_large(size_t bytes, const char *when) {
     return 0;
 }
 
+/* --evidence: the file's requirements object, checked as the verifier will. */
+static int add_evidence_requirements(pqcha_policy *policy, const struct policy_options *o) {
+    char *json = NULL;
+    size_t len = 0;
+    if (o->evidence_path == NULL) return 1;
+    pqcha_err err = cli_read_file(o->evidence_path, EVIDENCE_POLICY_MAX, &json, &len);
+    if (err == PQCHA_OK) err = pqcha_policy_set_workload_evidence(policy, o->workload, json, len);
+    free(json);
+    if (err != PQCHA_OK) cli_error(o->evidence_path, err, cli_hint_for(err));
+    return err == PQCHA_OK;
+}
+
 /* Keys, manifest entries, the workload and its regions, finished. */
 static int build_policy(pqcha_policy *policy, const struct policy_options *o) {
     pqcha_backend *backend = NULL;
@@ -372,6 +391,7 @@ static int build_policy(pqcha_policy *policy, const struct policy_options *o) {
         cli_error(o->workload, err, NULL);
         ok = 0;
     }
+    if (ok) ok = add_evidence_requirements(policy, o);
     if (ok && region_entries_size(o) > PQCHA_MAX_POLICY_LEN)
         ok = policy_too_large(region_entries_size(o), "; nothing was hashed");
     ok = ok && add_file_regions(policy, o, backend) && add_manifest_regions(policy, o);
@@ -410,6 +430,7 @@ int cli_policy_main(int argc, char **argv) {
         {"platform", required_argument, NULL, POLICY_OPT_PLATFORM},
         {"require-tensor", required_argument, NULL, POLICY_OPT_REQUIRE_TENSOR},
         {"allow-extra", no_argument, NULL, POLICY_OPT_ALLOW_EXTRA},
+        {"evidence", required_argument, NULL, POLICY_OPT_EVIDENCE},
         {"digest", required_argument, NULL, POLICY_OPT_DIGEST},
         {"threads", required_argument, NULL, POLICY_OPT_THREADS},
         {"output", required_argument, NULL, 'o'},

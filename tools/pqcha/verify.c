@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "evidence_inputs.h"
 
 #define VERIFY_CMD       "verify"
 #define VERIFY_MAX_TRUST 256
@@ -14,13 +15,19 @@ enum {
     VERIFY_OPT_NOW,
     VERIFY_OPT_MAX_SKEW,
     VERIFY_OPT_MAX_LIFETIME,
-    VERIFY_OPT_JSON
+    VERIFY_OPT_JSON,
+    VERIFY_OPT_EVIDENCE_ROOT,
+    VERIFY_OPT_VCEK,
+    VERIFY_OPT_CHAIN,
+    VERIFY_OPT_CRL,
+    VERIFY_OPT_COLLATERAL,
+    VERIFY_OPT_ROOTS_DIR
 };
 
 static const char verify_help[] =
     "Usage: pqcha verify --trust PUB.pem... (--policy POLICY.json | --authenticity-only)\n"
     "                    [--nonce HEX] [--now RFC3339] [--max-skew S] [--max-lifetime S]\n"
-    "                    [--json] REPORT.json\n"
+    "                    [hardware evidence options] [--json] REPORT.json\n"
     "\n"
     "Verifies a report ('-' reads stdin): the signer is a trusted key, the ML-DSA\n"
     "signature is valid, the report is fresh and carries the challenge, and - with\n"
@@ -43,9 +50,27 @@ static const char verify_help[] =
     "      --json               print the result as JSON instead of text\n"
     "  -h, --help               show this help\n"
     "\n"
+    "Hardware evidence (a policy whose workload has \"evidence\", docs/FORMAT.md 6.1):\n"
+    "the SEV-SNP report or TDX quote the report carries must be genuine, bound to the\n"
+    "report (REPORT_DATA recomputed from the pinned key, the nonce and the payload)\n"
+    "and meet the policy's requirements; every check is listed as evidence:<name>.\n"
+    "      --evidence-root ROOT the vendor root to pin (PEM or DER; repeatable);\n"
+    "                           default: the AMD ARKs and the Intel SGX Root CA that\n"
+    "                           ship with pqcha (see 'pqcha evidence --help')\n"
+    "      --roots-dir DIR      where those shipped roots are\n"
+    "      --vcek CERT          SEV-SNP: the VCEK or VLEK that signed the report;\n"
+    "                           default: the certificate table the report carries\n"
+    "      --chain CHAIN.pem    SEV-SNP: AMD's ASK (or ASVK) then ARK; default: the\n"
+    "                           report's table, else the shipped chain\n"
+    "      --crl CRL            SEV-SNP: a CRL of the ARK or ASK\n"
+    "      --collateral DIR     TDX: Intel's TCB info, QE identity and CRLs (see\n"
+    "                           'pqcha evidence --help'); the TCB status must be\n"
+    "                           accepted by the policy (default: UpToDate)\n"
+    "\n"
     "Exit codes: 0 valid; 1 drift (memory differs from the policy, or a required\n"
     "region is missing); 2 rejected (untrusted key, bad signature, expired, wrong\n"
-    "nonce, policy violation); 3 malformed report; 4 bad option, missing file,\n"
+    "nonce, policy violation, hardware evidence absent, not genuine, not bound or\n"
+    "not as required); 3 malformed report or evidence; 4 bad option, missing file,\n"
     "unreadable key or policy, or I/O error.\n";
 
 struct verify_options {
@@ -59,9 +84,28 @@ struct verify_options {
     int have_now, have_skew, have_lifetime;
     int64_t now;
     uint64_t max_skew, max_lifetime;
+    struct evidence_options evidence; /* roots, certificates, collateral */
 };
 
 /* ---- options ---- */
+
+static int parse_evidence_option(struct evidence_options *e, int opt, const char *arg) {
+    switch (opt) {
+    case VERIFY_OPT_EVIDENCE_ROOT:
+        if (e->root_count == sizeof e->roots / sizeof e->roots[0]) {
+            cli_usage_error(VERIFY_CMD, "at most 16 --evidence-root");
+            return 0;
+        }
+        e->roots[e->root_count++] = arg;
+        return 1;
+    case VERIFY_OPT_VCEK: e->vcek = arg; return 1;
+    case VERIFY_OPT_CHAIN: e->chain = arg; return 1;
+    case VERIFY_OPT_CRL: e->crl = arg; return 1;
+    case VERIFY_OPT_COLLATERAL: e->collateral = arg; return 1;
+    case VERIFY_OPT_ROOTS_DIR: e->roots_dir = arg; return 1;
+    default: cli_try_help(VERIFY_CMD); return 0;
+    }
+}
 
 static int parse_verify_option(struct verify_options *o, int opt, const char *arg) {
     switch (opt) {
@@ -83,7 +127,7 @@ static int parse_verify_option(struct verify_options *o, int opt, const char *ar
         o->have_lifetime = 1;
         return cli_option_u64(VERIFY_CMD, "--max-lifetime", arg, 7 * 24 * 3600, &o->max_lifetime);
     case VERIFY_OPT_JSON: o->json = 1; return 1;
-    default: cli_try_help(VERIFY_CMD); return 0;
+    default: return parse_evidence_option(&o->evidence, opt, arg);
     }
 }
 
@@ -98,6 +142,12 @@ static int parse_verify_args(struct verify_options *o, int argc, char **argv) {
         {"max-skew", required_argument, NULL, VERIFY_OPT_MAX_SKEW},
         {"max-lifetime", required_argument, NULL, VERIFY_OPT_MAX_LIFETIME},
         {"json", no_argument, NULL, VERIFY_OPT_JSON},
+        {"evidence-root", required_argument, NULL, VERIFY_OPT_EVIDENCE_ROOT},
+        {"vcek", required_argument, NULL, VERIFY_OPT_VCEK},
+        {"chain", required_argument, NULL, VERIFY_OPT_CHAIN},
+        {"crl", required_argument, NULL, VERIFY_OPT_CRL},
+        {"collateral", required_argument, NULL, VERIFY_OPT_COLLATERAL},
+        {"roots-dir", required_argument, NULL, VERIFY_OPT_ROOTS_DIR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -113,6 +163,11 @@ static int parse_verify_args(struct verify_options *o, int argc, char **argv) {
     if (argc - optind != 1)
         return cli_usage_error(VERIFY_CMD, "expected exactly one REPORT.json ('-' for stdin)");
     o->report_path = argv[optind];
+    const struct evidence_options *e = &o->evidence;
+    if (o->policy_path == NULL &&
+        (e->root_count || e->vcek || e->chain || e->crl || e->collateral || e->roots_dir))
+        return cli_usage_error(VERIFY_CMD, "the hardware evidence options need --policy (its "
+                                           "workloads say what evidence is required)");
     if (o->policy_path != NULL && o->authenticity_only)
         return cli_usage_error(VERIFY_CMD, "--policy and --authenticity-only exclude each other");
     if (o->policy_path == NULL && !o->authenticity_only)
@@ -433,7 +488,23 @@ static int exit_code_for(pqcha_verdict verdict) {
     }
 }
 
-static int verify_report(const pqcha_verifier *v, const struct verify_options *o) {
+/* The hardware-evidence verifier for the report's evidence (NULL when it
+ * carries none); 0, or an exit code after printing why. */
+static int attach_evidence_verifier(pqcha_verifier *v, pqcha_evidence_verifier **ev,
+                                    const struct verify_options *o, const char *report,
+                                    size_t len) {
+    int status = 0;
+    /* Without a policy nothing requires evidence: none is checked. */
+    *ev = o->policy_path ? evidence_verifier_for_report(&o->evidence, report, len, &status) : NULL;
+    if (status != 0) return status;
+    pqcha_err err = pqcha_verifier_set_evidence_verifier(v, *ev);
+    if (err == PQCHA_OK) return 0;
+    cli_error(VERIFY_CMD, err, NULL);
+    return CLI_EXIT_USAGE;
+}
+
+static int verify_report(pqcha_verifier *v, const struct verify_options *o) {
+    pqcha_evidence_verifier *ev = NULL;
     pqcha_result *result = NULL;
     char *report = NULL;
     size_t len = 0;
@@ -448,10 +519,17 @@ static int verify_report(const pqcha_verifier *v, const struct verify_options *o
         cli_error(o->report_path, err, cli_hint_for(err));
         return CLI_EXIT_USAGE;
     }
+    len = cli_trim_trailing_space(report, len);
+    status = attach_evidence_verifier(v, &ev, o, report, len);
+    if (status != 0) {
+        free(report);
+        return status;
+    }
     /* A failed verification still gives a result to print: without one,
      * err says why (out of memory). */
-    err = pqcha_verify(&result, v, report, cli_trim_trailing_space(report, len));
+    err = pqcha_verify(&result, v, report, len);
     free(report);
+    pqcha_evidence_verifier_free(ev);
     if (result == NULL) {
         cli_error(VERIFY_CMD, err, NULL);
         return CLI_EXIT_USAGE;
