@@ -63,7 +63,8 @@ pqcha_err pqcha_attester_set_time(pqcha_attester *a, int64_t unix_seconds);
  * answer parses and carries that REPORT_DATA, and signs it into the
  * payload. source is borrowed and must outlive a; NULL (binding ignored)
  * turns evidence off. A report whose evidence cannot be got is not made:
- * pqcha_attester_attest fails with the source's error.
+ * pqcha_attester_attest fails with the source's error — before measuring
+ * anything when no interface is there (pqcha_evidence_source_probe).
  * Returns: OK, INVALID_ARGUMENT (a NULL, binding NULL or neither name). */
 PQCHA_MUST_CHECK
 pqcha_err pqcha_attester_set_evidence(pqcha_attester *a, pqcha_evidence_source *source,

@@ -178,6 +178,16 @@ pqcha_err pqcha_evidence_source_get(pqcha_evidence_source *s,
                                     const uint8_t report_data[PQCHA_TEE_REPORT_DATA_LEN],
                                     pqcha_raw_evidence **out);
 
+/* Whether an interface a get would try is there, without asking the TEE
+ * for anything (no configfs-tsm entry is made, no device opened): the
+ * configfs-tsm directory exists, or (SEV-SNP, auto) the device node is a
+ * character device; a custom source always is. Lets a caller fail before
+ * long work (the attester probes before measuring). A present interface
+ * may still fail at pqcha_evidence_source_get.
+ * Returns: OK, INVALID_ARGUMENT (s NULL), DEVICE_NOT_PRESENT. */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_evidence_source_probe(const pqcha_evidence_source *s);
+
 /* The interfaces a get looks for, in order, as one human-readable line
  * (for a "no TEE" message), e.g. "configfs-tsm at
  * /sys/kernel/config/tsm/report, /dev/sev-guest, /dev/tdx_guest (gives no

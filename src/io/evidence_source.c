@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/internal.h"
 #include "io/tee_internal.h"
@@ -206,6 +207,26 @@ pqcha_err pqcha_evidence_source_get(pqcha_evidence_source *s,
         if (err != PQCHA_ERR_DEVICE_NOT_PRESENT) return err;
     }
     return s->platform != PQCHA__TEE_SNP ? pqcha__tdx_device_get() : err;
+}
+
+static int is_directory(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_char_device(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+pqcha_err pqcha_evidence_source_probe(const pqcha_evidence_source *s) {
+    if (s == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (s->fn != NULL || is_directory(s->tsm_root)) return PQCHA_OK;
+    /* /dev/tdx_guest gives no quote (pqcha__tdx_device_get): only SEV-SNP's
+     * device counts. */
+    if (s->platform != PQCHA__TEE_TDX && is_char_device(s->device ? s->device : DEFAULT_SNP_DEVICE))
+        return PQCHA_OK;
+    return PQCHA_ERR_DEVICE_NOT_PRESENT;
 }
 
 const char *pqcha_evidence_source_describe(const pqcha_evidence_source *s) {

@@ -452,6 +452,8 @@ static pqcha_err attest_report(pqcha_attester *a, const char *nonce, char **enve
     PQCHA_TRY(pqcha__report_new(&rep));
     pqcha_err err = fill_header(rep, a, nonce);
     int64_t last_taken_at = 0;
+    /* No TEE: say so before measuring, not after. */
+    if (err == PQCHA_OK) err = pqcha__attester_evidence_probe(&a->evidence);
     if (err == PQCHA_OK) err = measure_all(rep, a, &last_taken_at);
     if (err == PQCHA_OK) {
         /* issuedAt is when the report is signed: after every measurement. A

@@ -26,6 +26,10 @@ size_t pqcha__attester_evidence_bound(const pqcha__attester_evidence *ae) {
     return 4 * (PQCHA_MAX_EVIDENCE_LEN / 3 + 1) + 4 * (PQCHA_MAX_EVIDENCE_CERTS_LEN / 3 + 1) + 256;
 }
 
+pqcha_err pqcha__attester_evidence_probe(const pqcha__attester_evidence *ae) {
+    return ae->source == NULL ? PQCHA_OK : pqcha_evidence_source_probe(ae->source);
+}
+
 /* REPORT_DATA for rep, whose evidence member is still empty. */
 static pqcha_err report_data_for(uint8_t out[PQCHA__REPORT_DATA_LEN],
                                  const pqcha__attester_evidence *ae, const pqcha_report *rep,

@@ -28,6 +28,10 @@ void pqcha__attester_evidence_set(pqcha__attester_evidence *ae, pqcha_evidence_s
 void pqcha__attester_evidence_clear(pqcha__attester_evidence *ae);
 /* Bytes the evidence can add to a payload, at most (0 without a source). */
 size_t pqcha__attester_evidence_bound(const pqcha__attester_evidence *ae);
+/* Before measuring: OK when no evidence is wanted or an interface is
+ * there; DEVICE_NOT_PRESENT otherwise, so a report that cannot get its
+ * evidence fails before hashing gigabytes. */
+pqcha_err pqcha__attester_evidence_probe(const pqcha__attester_evidence *ae);
 /* Gets evidence bound to rep (every field but the evidence final) and key,
  * and sets it on rep. Nothing to do without a source.
  * Returns: OK, the source's errors (DEVICE_NOT_PRESENT, DEVICE_BUSY,

@@ -406,6 +406,62 @@ static void test_malformed_evidence_in_a_signed_report(void) {
     pqcha_free(good);
 }
 
+/* A backend that counts its reads: no TEE must mean nothing read. */
+static int reads;
+
+static pqcha_err counting_list(void *self, const char *workload_id, pqcha_region ***regions,
+                               size_t *count) {
+    (void)self;
+    (void)workload_id;
+    pqcha_region *r = NULL;
+    pqcha_err err = pqcha_region_create(&r, "w", "", 0, sizeof weights, PQCHA_PROT_RO);
+    if (err != PQCHA_OK) return err;
+    pqcha_region **grown = realloc(*regions, (*count + 1) * sizeof *grown);
+    if (grown == NULL) {
+        pqcha_region_free(r);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    grown[(*count)++] = r;
+    *regions = grown;
+    return PQCHA_OK;
+}
+
+static pqcha_err counting_read(void *self, const char *workload_id, const pqcha_region *region,
+                               pqcha_chunk_sink sink, void *sink_ctx) {
+    (void)self;
+    (void)workload_id;
+    (void)region;
+    reads++;
+    return sink(sink_ctx, weights, sizeof weights);
+}
+
+static void test_no_tee_fails_before_measuring(void) {
+    REQUIRE(setup());
+    static const pqcha_backend_ops ops = {"counting",    "in-memory", counting_list,
+                                          counting_read, NULL,        0};
+    pqcha_backend *b = NULL;
+    pqcha_attester *a = NULL;
+    pqcha_evidence_source *src = NULL;
+    char *env = NULL, missing[4200];
+    snprintf(missing, sizeof missing, "%.4000s/no-tsm-here", testutil_tmpdir());
+    CHECK_OK(pqcha_backend_create_custom(&b, &ops, NULL));
+    CHECK_OK(pqcha_attester_create(&a, key, b, WORKLOAD));
+    CHECK_OK(pqcha_attester_attest(a, NONCE, &env, NULL));
+    CHECK(reads == 1);
+    pqcha_free(env);
+    env = NULL;
+    CHECK_OK(pqcha_evidence_source_create(&src));
+    CHECK_OK(pqcha_evidence_source_set_platform(src, "intel-tdx"));
+    CHECK_OK(pqcha_evidence_source_set_tsm_root(src, missing));
+    CHECK_OK(pqcha_attester_set_evidence(a, src, "report"));
+    CHECK_ERR(pqcha_attester_attest(a, NONCE, &env, NULL), PQCHA_ERR_DEVICE_NOT_PRESENT);
+    CHECK(env == NULL);
+    CHECK(reads == 1); /* nothing measured for a report that could not be made */
+    pqcha_attester_free(a);
+    pqcha_evidence_source_free(src);
+    pqcha_backend_free(b);
+}
+
 static void test_teardown(void) {
     pqcha_key_free(key);
     key = NULL;
@@ -418,4 +474,5 @@ TEST_MAIN(TEST(test_report_binding_verifies), TEST(test_key_binding_verifies_and
           TEST(test_key_binding_one_quote_per_nonce), TEST(test_attester_refuses_unbound_evidence),
           TEST(test_verifier_recomputes_the_binding),
           TEST(test_evidence_required_but_absent_or_wrong), TEST(test_debug_and_foreign_roots),
-          TEST(test_malformed_evidence_in_a_signed_report), TEST(test_teardown))
+          TEST(test_malformed_evidence_in_a_signed_report),
+          TEST(test_no_tee_fails_before_measuring), TEST(test_teardown))

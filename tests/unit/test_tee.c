@@ -427,6 +427,38 @@ static void test_no_tee(void) {
     pqcha_evidence_source_free(s);
 }
 
+static pqcha_err provider(void *ctx, const uint8_t report_data[PQCHA_TEE_REPORT_DATA_LEN],
+                          pqcha_raw_evidence **out);
+
+static void test_probe(void) {
+    char missing[PATH_SIZE], file[PATH_SIZE];
+    join_path(missing, testutil_tmpdir(), "no-such-root");
+    join_path(file, testutil_tmpdir(), "probe-not-a-device");
+    put_file(testutil_tmpdir(), "probe-not-a-device", "x", 1);
+    static const char *const platforms[] = {"auto", "amd-sev-snp", "intel-tdx"};
+    for (size_t i = 0; i < sizeof platforms / sizeof platforms[0]; i++) {
+        pqcha_evidence_source *s = source_at(missing, platforms[i]);
+        CHECK_OK(pqcha_evidence_source_set_device(s, file)); /* a file is no device */
+        CHECK_ERR(pqcha_evidence_source_probe(s), PQCHA_ERR_DEVICE_NOT_PRESENT);
+        /* a character device where SEV-SNP's is: present, except for TDX */
+        CHECK_OK(pqcha_evidence_source_set_device(s, "/dev/null"));
+        CHECK_ERR(pqcha_evidence_source_probe(s),
+                  strcmp(platforms[i], "intel-tdx") == 0 ? PQCHA_ERR_DEVICE_NOT_PRESENT : PQCHA_OK);
+        /* a configfs-tsm directory: present for every platform, and
+         * probing makes no entry in it */
+        const char *root = fresh_root("probe-root");
+        CHECK_OK(pqcha_evidence_source_set_tsm_root(s, root));
+        CHECK_OK(pqcha_evidence_source_probe(s));
+        CHECK(entries_in(root) == 0);
+        pqcha_evidence_source_free(s);
+    }
+    pqcha_evidence_source *c = NULL;
+    CHECK_OK(pqcha_evidence_source_create_custom(&c, "intel-tdx", provider, NULL));
+    CHECK_OK(pqcha_evidence_source_probe(c));
+    pqcha_evidence_source_free(c);
+    CHECK_ERR(pqcha_evidence_source_probe(NULL), PQCHA_ERR_INVALID_ARGUMENT);
+}
+
 static void test_device_that_is_no_sev_guest(void) {
     /* /dev/null is a character device that answers every ioctl ENOTTY, as
      * /dev/sev-guest does once the kernel disabled the VMPCK: IO. */
@@ -679,6 +711,6 @@ TEST_MAIN(TEST(test_snp_outblob_and_auxblob), TEST(test_snp_without_certificates
           TEST(test_generation_moved_once), TEST(test_generation_always_moving),
           TEST(test_write_not_taken), TEST(test_blob_sizes), TEST(test_provider_errors),
           TEST(test_malformed_attributes), TEST(test_not_this_platform), TEST(test_no_tee),
-          TEST(test_device_that_is_no_sev_guest), TEST(test_signals_wait_for_removal),
-          TEST(test_custom_provider), TEST(test_source_settings), TEST(test_raw_evidence),
-          TEST(test_raw_evidence_errors))
+          TEST(test_probe), TEST(test_device_that_is_no_sev_guest),
+          TEST(test_signals_wait_for_removal), TEST(test_custom_provider),
+          TEST(test_source_settings), TEST(test_raw_evidence), TEST(test_raw_evidence_errors))
