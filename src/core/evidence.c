@@ -61,3 +61,12 @@ pqcha_err pqcha__ecdsa_verify_raw(int *valid, EVP_PKEY *key, const char *digest,
     ERR_clear_error();
     return err;
 }
+
+int pqcha__cert_matches_root(const X509 *cert, const X509 *root) {
+    if (cert == NULL || root == NULL) return 0;
+    if (X509_cmp(cert, root) == 0) return 1;
+    const EVP_PKEY *key = X509_get0_pubkey(cert);
+    int eq = key != NULL && EVP_PKEY_eq(key, X509_get0_pubkey(root)) == 1;
+    ERR_clear_error();
+    return eq;
+}

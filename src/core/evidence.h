@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "pqcha.h"
 
@@ -25,6 +26,11 @@ typedef struct pqcha__evidence_check {
 /* 1 if key is an EC key on the named curve (an OpenSSL group name:
  * "secp384r1", "prime256v1"), else 0. */
 int pqcha__ec_key_on_curve(const EVP_PKEY *key, const char *group);
+
+/* 1 if cert is root — the same certificate, or one with the same public
+ * key (a re-issued root keeps its key) — else 0. The one rule by which
+ * both verifiers pin a chain's end: an AMD ARK, the Intel SGX Root CA. */
+int pqcha__cert_matches_root(const X509 *cert, const X509 *root);
 
 /* *valid is 1 when (r, s) — each coord_len bytes, big-endian — is key's
  * ECDSA signature over the digest (an OpenSSL name: "SHA256", "SHA384") of

@@ -361,13 +361,8 @@ pqcha_err pqcha__snp_cert_valid_at(const X509 *cert, int64_t now) {
 
 pqcha_err pqcha__snp_ark_pinned(const X509 *ark, const STACK_OF(X509) * roots) {
     if (ark == NULL || roots == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
-    EVP_PKEY *key = X509_get0_pubkey(ark);
-    for (int i = 0; i < sk_X509_num(roots); i++) {
-        const X509 *root = sk_X509_value(roots, i);
-        if (X509_cmp(ark, root) == 0) return PQCHA_OK;
-        if (key != NULL && EVP_PKEY_eq(key, X509_get0_pubkey(root)) == 1) return PQCHA_OK;
-    }
-    ERR_clear_error();
+    for (int i = 0; i < sk_X509_num(roots); i++)
+        if (pqcha__cert_matches_root(ark, sk_X509_value(roots, i))) return PQCHA_OK;
     return PQCHA_ERR_CERT_CHAIN;
 }
 

@@ -282,8 +282,7 @@ PQCHA_MUST_CHECK pqcha_err pqcha__tdx_certs_read_pem(pqcha__tdx_certs *out, cons
  * allowed). Returns: OK, INVALID_ARGUMENT, BAD_CERTIFICATE, NO_MEMORY. */
 PQCHA_MUST_CHECK pqcha_err pqcha__tdx_certs_read_roots(pqcha__tdx_certs *out, const uint8_t *roots,
                                                        size_t len);
-/* Byte for byte, or the same public key (a re-issued root). */
-int pqcha__tdx_same_certificate(const X509 *a, const X509 *b);
+/* cert matches one of roots (pqcha__cert_matches_root). */
 int pqcha__tdx_is_pinned(const X509 *cert, const pqcha__tdx_certs *roots);
 /* chain->certs[0] verified through the others (untrusted) to one of roots
  * at now, X.509 strict; a self-signed last certificate must be pinned. The

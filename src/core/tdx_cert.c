@@ -152,16 +152,9 @@ pqcha_err pqcha__tdx_certs_read_roots(pqcha__tdx_certs *out, const uint8_t *root
     return read_der_cert(out, roots, len);
 }
 
-int pqcha__tdx_same_certificate(const X509 *a, const X509 *b) {
-    if (X509_cmp(a, b) == 0) return 1;
-    int eq = EVP_PKEY_eq(X509_get0_pubkey(a), X509_get0_pubkey(b)) == 1;
-    ERR_clear_error();
-    return eq;
-}
-
 int pqcha__tdx_is_pinned(const X509 *cert, const pqcha__tdx_certs *roots) {
     for (size_t i = 0; i < roots->count; i++)
-        if (pqcha__tdx_same_certificate(cert, roots->certs[i])) return 1;
+        if (pqcha__cert_matches_root(cert, roots->certs[i])) return 1;
     return 0;
 }
 

@@ -749,7 +749,7 @@ static pqcha_err check_pck_crl_chain(appraisal *a, const char **why) {
     if (err == PQCHA_OK)
         err = pqcha__tdx_chain_verify(&built, &chain, a->roots, a->now, 2,
                                       "the PCK CRL's chain is not a CA under a pinned root", why);
-    if (err == PQCHA_OK && !pqcha__tdx_same_certificate(chain.certs[0], a->pck_ca)) {
+    if (err == PQCHA_OK && !pqcha__cert_matches_root(chain.certs[0], a->pck_ca)) {
         *why = "the PCK CRL's chain names another CA than the quote's";
         err = PQCHA_ERR_CERT_CHAIN;
     }
