@@ -159,6 +159,8 @@ pqcha_err pqcha_result_to_json(char **out, const pqcha_result *r);
 void pqcha_result_free(pqcha_result *r);
 
 const char *pqcha_verdict_name(pqcha_verdict v); /* "valid", "drift", "rejected", "malformed" */
+/* "pass", "fail", "skipped" (as in the JSON results); "unknown" otherwise. */
+const char *pqcha_check_status_name(pqcha_check_status s);
 
 #ifdef __cplusplus
 }

@@ -730,22 +730,10 @@ const char *pqcha_evidence_result_advisory_id(const pqcha_evidence_result *r, si
     return r && i < r->advisory_count ? r->advisory_ids[i] : NULL;
 }
 
-static const char *status_text(pqcha_check_status s) {
-    switch (s) {
-    case PQCHA_CHECK_PASS: return "pass";
-    case PQCHA_CHECK_FAIL: return "fail";
-    case PQCHA_CHECK_SKIPPED: return "skipped";
-    }
-    return "unknown";
-}
-
-static json_t *error_or_null(pqcha_err err) {
-    return err == PQCHA_OK ? json_null() : json_string(pqcha_error_name(err));
-}
-
 static json_t *check_json(const pqcha__evidence_check *c) {
-    return json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", c->name, "status", status_text(c->status),
-                     "error", error_or_null(c->err), "expected", c->expected, "found", c->found);
+    return json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", c->name, "status",
+                     pqcha_check_status_name(c->status), "error", pqcha__json_error_or_null(c->err),
+                     "expected", c->expected, "found", c->found);
 }
 
 pqcha_err pqcha_evidence_result_to_json(char **out, const pqcha_evidence_result *r) {
@@ -765,7 +753,7 @@ pqcha_err pqcha_evidence_result_to_json(char **out, const pqcha_evidence_result 
     if (checks == NULL) return PQCHA_ERR_NO_MEMORY;
     root = json_pack("{s:s, s:s, s:o, s:o}", "platform", kind_name(r->kind), "verdict",
                      pqcha_verdict_name(pqcha_evidence_result_verdict(r)), "error",
-                     error_or_null(r->err), "checks", checks);
+                     pqcha__json_error_or_null(r->err), "checks", checks);
     if (root == NULL) return PQCHA_ERR_NO_MEMORY;
     err = pqcha__json_dump(out, NULL, root, PQCHA__JSON_COMPACT_ASCII);
     json_decref(root);

@@ -183,3 +183,7 @@ pqcha_err pqcha__json_dump(char **out, size_t *out_len, const json_t *value, int
     if (out_len) *out_len = strlen(text);
     return PQCHA_OK;
 }
+
+json_t *pqcha__json_error_or_null(pqcha_err err) {
+    return err == PQCHA_OK ? json_null() : json_string(pqcha_error_name(err));
+}

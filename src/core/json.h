@@ -60,6 +60,10 @@ pqcha_err pqcha__json_uint_value(const json_t *value, uint64_t max, uint64_t *ou
  * them: this keeps read-only interfaces const without a qualifier cast. */
 json_t *pqcha__json_mutable(const json_t *value);
 
+/* An error as JSON results show it: null for OK, else its name
+ * (pqcha_error_name). NULL only when out of memory. */
+json_t *pqcha__json_error_or_null(pqcha_err err);
+
 /* How pqcha__json_dump writes. */
 enum pqcha__json_style {
     PQCHA__JSON_COMPACT = 0,      /* the wire form: UTF-8 as is */

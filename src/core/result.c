@@ -21,6 +21,15 @@ const char *pqcha_verdict_name(pqcha_verdict v) {
     return "unknown";
 }
 
+const char *pqcha_check_status_name(pqcha_check_status s) {
+    switch (s) {
+    case PQCHA_CHECK_PASS: return "pass";
+    case PQCHA_CHECK_FAIL: return "fail";
+    case PQCHA_CHECK_SKIPPED: return "skipped";
+    }
+    return "unknown";
+}
+
 void pqcha__result_span_clear(pqcha__result_span *sp) {
     for (size_t i = 0; i < sp->tensor_count; i++)
         free(sp->tensors[i]);

@@ -17,26 +17,13 @@ static int set_new(json_t *obj, const char *key, json_t *value) {
     return json_object_set_new(obj, key, value);
 }
 
-static json_t *error_name_or_null(pqcha_err err) {
-    return err == PQCHA_OK ? json_null() : json_string(pqcha_error_name(err));
-}
-
-static const char *status_name(pqcha_check_status s) {
-    switch (s) {
-    case PQCHA_CHECK_PASS: return "pass";
-    case PQCHA_CHECK_FAIL: return "fail";
-    case PQCHA_CHECK_SKIPPED: return "skipped";
-    }
-    return "unknown";
-}
-
 static json_t *check_to_json(const pqcha__result_check *rc) {
     json_t *obj = json_object();
     if (!obj) return NULL;
     int bad = 0;
     bad |= set_new(obj, "name", json_string(rc->name));
-    bad |= set_new(obj, "status", json_string(status_name(rc->status)));
-    bad |= set_new(obj, "error", error_name_or_null(rc->err));
+    bad |= set_new(obj, "status", json_string(pqcha_check_status_name(rc->status)));
+    bad |= set_new(obj, "error", pqcha__json_error_or_null(rc->err));
     bad |= set_new(obj, "expected", json_string(rc->expected));
     bad |= set_new(obj, "found", json_string(rc->found));
     if (bad) {

@@ -1233,6 +1233,11 @@ static void test_garbage_and_misuse(void) {
     CHECK(r == NULL);
     CHECK(pqcha_result_verdict(NULL) == PQCHA_VERDICT_MALFORMED);
     CHECK_STR(pqcha_verdict_name(PQCHA_VERDICT_DRIFT), "drift");
+    CHECK_STR(pqcha_check_status_name(PQCHA_CHECK_PASS), "pass");
+    CHECK_STR(pqcha_check_status_name(PQCHA_CHECK_FAIL), "fail");
+    CHECK_STR(pqcha_check_status_name(PQCHA_CHECK_SKIPPED), "skipped");
+    CHECK_STR(pqcha_check_status_name((pqcha_check_status)42), "unknown");
+    CHECK_ERR(pqcha_verifier_set_evidence_verifier(NULL, NULL), PQCHA_ERR_INVALID_ARGUMENT);
     CHECK_ERR(pqcha_verifier_set_policy(v, NULL), PQCHA_ERR_INVALID_ARGUMENT);
     CHECK_ERR(pqcha_verifier_trust_key(v, NULL), PQCHA_ERR_INVALID_ARGUMENT);
     pqcha_verifier_free(v);
