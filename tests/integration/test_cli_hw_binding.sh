@@ -135,4 +135,12 @@ expect_exit 4 P attest --key hw/key.pem --workload llm --region weights=hw/weigh
 expect_exit 4 P attest --key hw/key.pem --workload llm --region weights=hw/weights.bin \
   --binding key
 assert_contains err "need --platform"
+# watch says it once, before any round, and a path from the command line
+# reaches the terminal escaped.
+expect_exit 4 P watch --key hw/key.pem --workload llm --region weights=hw/weights.bin \
+  --platform intel-tdx --tsm-root "$(printf 'tsm\033[31m')" --count 3 -o never.jsonl
+assert_contains err "no TEE found: looked for"
+if grep -q "round" err; then fail "watch ran rounds without a TEE"; fi
+if grep -q "$(printf '\033')" err; then fail "a control character reached the terminal"; fi
+[ ! -e never.jsonl ] || fail "watch wrote reports without evidence"
 echo "ok"

@@ -517,6 +517,12 @@ static int configure_evidence(struct attester_setup *s, const struct attester_op
         err = pqcha_attester_set_evidence(s->attester, s->evidence,
                                           o->binding != NULL ? o->binding : "report");
     }
+    /* No TEE here: one clear line now, not one failed round after another. */
+    if (err == PQCHA_OK && pqcha_evidence_source_probe(s->evidence) != PQCHA_OK) {
+        cli_errorf("--platform %s: no TEE found: looked for %s", o->platform,
+                   cli_escaped(pqcha_evidence_source_describe(s->evidence)));
+        return CLI_EXIT_USAGE;
+    }
     if (err == PQCHA_OK) return CLI_EXIT_OK;
     cli_error(what, err, cli_hint_for(err));
     return CLI_EXIT_USAGE;
@@ -598,7 +604,7 @@ void attester_report_error(struct attester_setup *s, const char *cmd, pqcha_err 
     }
     if (s->evidence != NULL && err == PQCHA_ERR_DEVICE_NOT_PRESENT) {
         cli_errorf("%s: no TEE found: looked for %s", cmd,
-                   pqcha_evidence_source_describe(s->evidence));
+                   cli_escaped(pqcha_evidence_source_describe(s->evidence)));
         return;
     }
     cli_error(cmd, err, cli_hint_for(err));
