@@ -15,6 +15,7 @@
  *    against the plain tree digest of the same bytes.
  * Each figure is the best of --repeat runs (the least disturbed by neighbours).
  * Nothing here asserts a time: the tests never depend on speed. */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -522,6 +523,142 @@ static void bench_mldsa(const options *o, const pqcha_key *key, double *sign_ms,
             "ML-DSA-65 verify");
 }
 
+/* ---- 7. files, whole processes side by side ---- */
+
+/* The peers users compare with, run as whole processes on the same cached
+ * file: each command's rate over the file, best of --repeat. 0 when the
+ * command could not run (not installed, or it failed). */
+static double run_command(char *const argv[], size_t bytes) {
+    double t0 = now_seconds();
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, STDOUT_FILENO), dup2(null, STDERR_FILENO);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return 0;
+    return (double)bytes / (now_seconds() - t0) / 1e9;
+}
+
+typedef struct command_case {
+    char *const *argv;
+    size_t bytes;
+} command_case;
+
+static double run_command_case(void *arg) {
+    const command_case *cc = arg;
+    return run_command(cc->argv, cc->bytes);
+}
+
+static double command_rate(const options *o, char *const argv[], size_t bytes) {
+    command_case cc = {argv, bytes};
+    return best_of(o->repeat, run_command_case, &cc);
+}
+
+/* The file: in /dev/shm (the page cache, as a cached model file is) where
+ * there is one, else in TMPDIR. */
+static int write_bench_file(char *path, size_t path_len, const uint8_t *data, size_t len) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, path_len, "%s/pqcha-bench-XXXXXX",
+             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : (tmp && *tmp ? tmp : "/tmp"));
+    int fd = mkstemp(path);
+    if (fd < 0) return 0;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, data + done, len - done);
+        if (n <= 0) break;
+        done += (size_t)n;
+    }
+    return close(fd) == 0 && done == len;
+}
+
+/* The pqcha binary next to this benchmark in the build directory. */
+static void sibling_pqcha(char *out, size_t out_len) {
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash != NULL) *slash = '\0';
+    snprintf(out, out_len, "%s/pqcha", slash != NULL ? self : ".");
+}
+
+/* Adds the command's row (or a visibly skipped one) and returns its rate. */
+static double add_command_row(const options *o, const char *name, char *const argv[], size_t len,
+                              double baseline, const char *ratio_to) {
+    double rate = command_rate(o, argv, len);
+    if (rate == 0) {
+        fprintf(stderr, "pqcha_bench: %s not installed or failed: row skipped\n", argv[0]);
+        char skipped[96];
+        snprintf(skipped, sizeof skipped, "%s (skipped: %s not installed)", name, argv[0]);
+        add_row("file", skipped, 0, "GB/s", 0, NULL);
+        return 0;
+    }
+    add_row("file", name, rate, "GB/s", baseline, ratio_to);
+    return rate;
+}
+
+static void bench_files(const options *o, const uint8_t *data, size_t len, unsigned cpus) {
+    char path[4200], pqcha[4200], threads[16], name[96];
+    if (!write_bench_file(path, sizeof path, data, len)) {
+        fprintf(stderr, "pqcha_bench: could not write the benchmark file; skipping files\n");
+        unlink(path);
+        return;
+    }
+    sibling_pqcha(pqcha, sizeof pqcha);
+    snprintf(threads, sizeof threads, "%u", cpus);
+    double memory = hash_rate(
+        o, (hash_case){data, len, PQCHA_DIGEST_SHA3_256_TREE, cpus, NULL, PQCHA_TREE_LEAF_SIZE});
+    const char *mem = "in memory";
+    snprintf(name, sizeof name, "sha3-256-tree of the same bytes in memory, %u threads", cpus);
+    add_row("file", name, memory, "GB/s", memory, mem);
+
+    pqcha_backend *backend = NULL;
+    pqcha_region **regions = NULL;
+    size_t count = 0;
+    pqcha_err err = pqcha_backend_create(&backend, "file");
+    if (!err) err = pqcha_file_backend_add(backend, "bench", "file", path, 0, 0);
+    if (!err) err = pqcha_backend_list_regions(backend, "bench", &regions, &count);
+    if (!err && count == 1) {
+        remote_case fc = {backend, regions[0], cpus}; /* read as the process backend is */
+        snprintf(name, sizeof name, "file backend (attest's read), in process, %u threads", cpus);
+        add_row("file", name, best_of(o->repeat, run_remote, &fc), "GB/s", memory, mem);
+    }
+    pqcha_region_list_free(regions, count);
+    pqcha_backend_free(backend);
+
+    char *tree_n[] = {pqcha, "hash", "-a", "sha3-256-tree", "--threads", threads, path, NULL};
+    char *tree_1[] = {pqcha, "hash", "-a", "sha3-256-tree", "--threads", "1", path, NULL};
+    char *k12[] = {pqcha, "hash", "-a", "k12", "--threads", threads, path, NULL};
+    char *openssl[] = {"openssl", "dgst", "-sha3-256", path, NULL};
+    char *b3sum[] = {"b3sum", path, NULL};
+    char in[4300];
+    snprintf(in, sizeof in, "if=%s", path);
+    char *dd[] = {"dd", in, "bs=8M", "of=/dev/null", NULL};
+
+    double dgst = command_rate(o, openssl, len);
+    add_row("file", "openssl dgst -sha3-256 (process)", dgst, "GB/s", memory, mem);
+    snprintf(name, sizeof name, "pqcha hash -a sha3-256-tree, %u threads (process)", cpus);
+    double tree = add_command_row(o, name, tree_n, len, memory, mem);
+    if (tree > 0 && dgst > 0)
+        add_row("file", "  the same, against openssl dgst -sha3-256", tree, "GB/s", dgst,
+                "openssl dgst");
+    add_command_row(o, "pqcha hash -a sha3-256-tree, 1 thread (process)", tree_1, len, memory, mem);
+    double b3 = command_rate(o, b3sum, len);
+    if (b3 == 0) fprintf(stderr, "pqcha_bench: b3sum not installed: its rows are skipped\n");
+    snprintf(name, sizeof name, "pqcha hash -a k12, %u threads (process)", cpus);
+    add_command_row(o, name, k12, len, b3, b3 > 0 ? "b3sum" : NULL);
+    if (b3 > 0)
+        add_row("file", "b3sum (process)", b3, "GB/s", memory, mem);
+    else
+        add_row("file", "b3sum (skipped: not installed)", 0, "GB/s", 0, NULL);
+    add_command_row(o, "dd bs=8M of=/dev/null: reading alone (process)", dd, len, memory, mem);
+    unlink(path);
+}
+
 /* ---- output ---- */
 
 static void print_table(unsigned cpus, size_t len) {
@@ -594,6 +731,7 @@ int main(int argc, char **argv) {
     bench_hashing(&o, data, len, cpus);
     bench_segments(&o, data, len, cpus);
     bench_process(&o, data, len, cpus);
+    bench_files(&o, data, len, cpus);
     free(data);
 
     pqcha_key *key = NULL;

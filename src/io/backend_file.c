@@ -3,10 +3,10 @@
  *
  * The range is fixed when the region is added; every read opens the file
  * afresh (so a replaced file is measured, not the one we once opened) and
- * streams it with pread through a buffer of its own (up to 8 MiB), never holding the
- * whole file in memory. A file that became shorter than the range is
+ * streams it through pqcha__file_stream (a bounded ring of buffers, read
+ * ahead on a thread while the sink hashes), never holding the whole file in
+ * memory. A file that became shorter than the range is
  * PQCHA_ERR_REGION_CHANGED: the report must never claim bytes it did not hash. */
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include "core/internal.h"
 #include "core/region_internal.h"
 #include "io/backend_internal.h"
+#include "io/file_reader.h"
 #include "io/fileio.h"
 #include "io/region_index.h"
 
@@ -147,49 +148,18 @@ static pqcha_err file_list_regions(void *self, const char *workload_id, pqcha_re
     return err;
 }
 
-/* pread that retries on EINTR; 0 means end of file. */
-static ssize_t pread_retry(int fd, uint8_t *buf, size_t len, uint64_t offset) {
-    ssize_t n;
-    do
-        n = pread(fd, buf, len, (off_t)offset);
-    while (n < 0 && errno == EINTR);
-    return n;
-}
-
-/* Streams [offset, offset+size) of fd to sink through buffer. */
-static pqcha_err stream_range(int fd, uint8_t *buffer, uint64_t offset, uint64_t size,
-                              pqcha_chunk_sink sink, void *sink_ctx) {
-    uint64_t done = 0;
-    while (done < size) {
-        uint64_t left = size - done;
-        size_t want = left < PQCHA__IO_CHUNK ? (size_t)left : PQCHA__IO_CHUNK;
-        ssize_t got = pread_retry(fd, buffer, want, offset + done);
-        if (got < 0) return PQCHA_ERR_BACKEND_IO;
-        if (got == 0) return PQCHA_ERR_REGION_CHANGED; /* truncated while we were reading */
-        PQCHA_TRY(sink(sink_ctx, buffer, (size_t)got));
-        done += (uint64_t)got;
-    }
-    return PQCHA_OK;
-}
-
-/* Reads one range with its own buffer, sized for the range, so concurrent
- * reads need no lock and a 64-byte region does not cost an 8 MiB allocation. */
+/* Reads one range on a descriptor of its own, so concurrent reads share
+ * nothing; pqcha__file_stream overlaps reading a large range with the
+ * sink's hashing. */
 static pqcha_err read_range(const char *path, uint64_t offset, uint64_t size, pqcha_chunk_sink sink,
                             void *sink_ctx) {
-    size_t buffer_len = size < PQCHA__IO_CHUNK ? (size_t)size : PQCHA__IO_CHUNK;
-    uint8_t *buffer = malloc(buffer_len ? buffer_len : 1);
-    if (buffer == NULL) return PQCHA_ERR_NO_MEMORY;
     int fd = -1;
     uint64_t file_size = 0;
-    pqcha_err err = pqcha__open_regular_file(&fd, &file_size, path, PQCHA_ERR_BACKEND_IO);
-    if (err == PQCHA_OK) {
-        if (file_size < offset || file_size - offset < size)
-            err = PQCHA_ERR_REGION_CHANGED;
-        else
-            err = stream_range(fd, buffer, offset, size, sink, sink_ctx);
-        close(fd);
-    }
-    free(buffer);
+    PQCHA_TRY(pqcha__open_regular_file(&fd, &file_size, path, PQCHA_ERR_BACKEND_IO));
+    pqcha_err err = PQCHA_ERR_REGION_CHANGED;
+    if (file_size >= offset && file_size - offset >= size)
+        err = pqcha__file_stream(fd, offset, size, PQCHA_ERR_BACKEND_IO, sink, sink_ctx);
+    close(fd);
     return err;
 }
 

@@ -79,19 +79,65 @@ static int file_unchanged(const struct file_state *before, const struct file_sta
             after->mtime.tv_nsec == before->mtime.tv_nsec);
 }
 
-static pqcha_err read_into(int fd, pqcha_hasher *hasher, uint8_t *chunk,
-                           struct cli_progress *progress, uint64_t *total) {
-    for (;;) {
+/* Where the bytes of one input go: the hasher, the count and the progress line. */
+struct hash_feed {
+    pqcha_hasher *hasher;
+    struct cli_progress *progress;
+    uint64_t total;
+};
+
+static pqcha_err feed_bytes(void *ctx, const uint8_t *data, size_t len) {
+    struct hash_feed *feed = ctx;
+    pqcha_err err = pqcha_hasher_update(feed->hasher, data, len);
+    if (err != PQCHA_OK) return err;
+    feed->total += (uint64_t)len;
+    cli_progress_advance(feed->progress, (uint64_t)len);
+    return PQCHA_OK;
+}
+
+/* Standard input, pipes, devices and files whose size says nothing (/proc):
+ * read and hashed in turn. */
+static pqcha_err read_into(int fd, struct hash_feed *feed) {
+    uint8_t *chunk = malloc(HASH_CHUNK_BYTES);
+    pqcha_err err = chunk == NULL ? PQCHA_ERR_NO_MEMORY : PQCHA_OK;
+    while (err == PQCHA_OK) {
         ssize_t n = read(fd, chunk, HASH_CHUNK_BYTES);
-        pqcha_err err;
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return cli_error_from_errno(errno);
-        if (n == 0) return PQCHA_OK;
-        err = pqcha_hasher_update(hasher, chunk, (size_t)n);
-        if (err != PQCHA_OK) return err;
-        *total += (uint64_t)n;
-        cli_progress_advance(progress, (uint64_t)n);
+        if (n <= 0) {
+            err = n < 0 ? cli_error_from_errno(errno) : PQCHA_OK;
+            break;
+        }
+        err = feed_bytes(feed, chunk, (size_t)n);
     }
+    free(chunk);
+    return err;
+}
+
+/* A regular file is read by the library's "file" backend, which reads ahead
+ * on a thread of its own while this one hashes (docs/PERFORMANCE.md,
+ * "Files"). It reopens the file as /proc/self/fd/N, so it reads the very
+ * file fd is, not whatever the name points at by now. Returns 0, having
+ * read nothing, where that is not possible (no /proc): the caller reads fd. */
+static int read_by_backend(int fd, uint64_t size, struct hash_feed *feed, pqcha_err *err) {
+    pqcha_backend *backend = NULL;
+    pqcha_region **regions = NULL;
+    size_t count = 0;
+    char path[64];
+
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    if (pqcha_backend_create(&backend, "file") != PQCHA_OK) return 0;
+    if (pqcha_file_backend_add(backend, "hash", "input", path, 0, size) != PQCHA_OK ||
+        pqcha_backend_list_regions(backend, "hash", &regions, &count) != PQCHA_OK || count != 1) {
+        pqcha_region_list_free(regions, count);
+        pqcha_backend_free(backend);
+        return 0;
+    }
+    /* The length known, hashing starts in place with the first byte. */
+    *err = pqcha_hasher_expect_length(feed->hasher, size);
+    if (*err == PQCHA_OK) *err = pqcha_backend_read(backend, "hash", regions[0], feed_bytes, feed);
+    pqcha_region_list_free(regions, count);
+    pqcha_backend_free(backend);
+    return 1;
 }
 
 /* Streams fd through the hasher, drawing progress for large regular files. */
@@ -99,25 +145,23 @@ static pqcha_err digest_fd(int fd, const char *label, char hex[HASH_HEX_LEN + 1]
     uint8_t digest[PQCHA_SHA3_256_LEN];
     struct cli_progress progress;
     struct file_state before, after;
-    pqcha_hasher *hasher = NULL;
-    uint64_t total = 0;
-    uint8_t *chunk;
+    struct hash_feed feed = {NULL, &progress, 0};
     pqcha_err err;
 
-    chunk = malloc(HASH_CHUNK_BYTES);
-    if (chunk == NULL) return PQCHA_ERR_NO_MEMORY;
-    err = pqcha_hasher_create(&hasher, hash_alg);
-    if (err == PQCHA_OK) err = pqcha_hasher_set_threads(hasher, hash_threads);
+    err = pqcha_hasher_create(&feed.hasher, hash_alg);
+    if (err == PQCHA_OK) err = pqcha_hasher_set_threads(feed.hasher, hash_threads);
     file_state_of(fd, &before);
     cli_progress_begin(&progress, label, before.regular ? (uint64_t)before.size : 0);
-    if (err == PQCHA_OK) err = read_into(fd, hasher, chunk, &progress, &total);
+    if (err == PQCHA_OK && !(before.regular && before.size > 0 &&
+                             read_by_backend(fd, (uint64_t)before.size, &feed, &err)))
+        err = read_into(fd, &feed);
     cli_progress_end(&progress);
     file_state_of(fd, &after);
-    if (err == PQCHA_OK && !file_unchanged(&before, &after, total)) err = PQCHA_ERR_REGION_CHANGED;
-    if (err == PQCHA_OK) err = pqcha_hasher_final(hasher, digest, sizeof digest);
+    if (err == PQCHA_OK && !file_unchanged(&before, &after, feed.total))
+        err = PQCHA_ERR_REGION_CHANGED;
+    if (err == PQCHA_OK) err = pqcha_hasher_final(feed.hasher, digest, sizeof digest);
     if (err == PQCHA_OK) pqcha_hex_encode(hex, digest, sizeof digest);
-    pqcha_hasher_free(hasher);
-    free(chunk);
+    pqcha_hasher_free(feed.hasher);
     return err;
 }
 
