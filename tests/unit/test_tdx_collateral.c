@@ -153,6 +153,18 @@ static pqcha_err real_verify(pqcha__tdx_result *res, const real_case *rc, int64_
     return pqcha__tdx_verify(res, rc->quote, rc->quote_len, &o);
 }
 
+/* A real case opened and a result to fill, or NULL after failing the test
+ * (nothing left open). */
+static pqcha__tdx_result *real_start(real_case *rc, const char *folder) {
+    memset(rc, 0, sizeof *rc);
+    pqcha__tdx_result *res = malloc(sizeof *res);
+    if (res != NULL && real_open(rc, folder)) return res;
+    CHECK_FAILED(folder);
+    real_close(rc);
+    free(res);
+    return NULL;
+}
+
 /* ---- the real quotes ---- */
 
 /* v4_dcapqvl with its whole PCS collateral: every check passes and the
@@ -161,14 +173,8 @@ static pqcha_err real_verify(pqcha__tdx_result *res, const real_case *rc, int64_
 static void test_real_v4_full(void) {
     if (!hw_testdata()) return;
     real_case rc;
-    pqcha__tdx_result *res = malloc(sizeof *res);
-    REQUIRE(res != NULL);
-    if (!real_open(&rc, "v4_dcapqvl")) {
-        CHECK_FAILED("v4_dcapqvl");
-        real_close(&rc);
-        free(res);
-        return;
-    }
+    pqcha__tdx_result *res = real_start(&rc, "v4_dcapqvl");
+    if (res == NULL) return;
     CHECK_OK(real_verify(res, &rc, V4_NOW, NULL));
     print_checks("v4_dcapqvl, full collateral, at 2025-07-01", res);
     char names[1024];
@@ -222,14 +228,8 @@ static void test_real_v4_full(void) {
 static void test_real_v5_tcb_info_only(void) {
     if (!hw_testdata()) return;
     real_case rc;
-    pqcha__tdx_result *res = malloc(sizeof *res);
-    REQUIRE(res != NULL);
-    if (!real_open(&rc, "v5_gotdxguest")) {
-        CHECK_FAILED("v5_gotdxguest");
-        real_close(&rc);
-        free(res);
-        return;
-    }
+    pqcha__tdx_result *res = real_start(&rc, "v5_gotdxguest");
+    if (res == NULL) return;
     REQUIRE(rc.f.bytes[PQCHA__TDX_TCB_INFO] != NULL && rc.f.bytes[PQCHA__TDX_QE_IDENTITY] == NULL);
     /* Without a chain for it the TCB info cannot be checked: refused. */
     CHECK_ERR(real_verify(res, &rc, V5_NOW, NULL), PQCHA_ERR_INVALID_ARGUMENT);
@@ -271,14 +271,8 @@ static void test_real_v5_tcb_info_only(void) {
 static void test_real_rejections(void) {
     if (!hw_testdata()) return;
     real_case rc;
-    pqcha__tdx_result *res = malloc(sizeof *res);
-    REQUIRE(res != NULL);
-    if (!real_open(&rc, "v4_dcapqvl")) {
-        CHECK_FAILED("v4_dcapqvl");
-        real_close(&rc);
-        free(res);
-        return;
-    }
+    pqcha__tdx_result *res = real_start(&rc, "v4_dcapqvl");
+    if (res == NULL) return;
     uint8_t *tcb = rc.f.bytes[PQCHA__TDX_TCB_INFO];
     size_t tcb_len = rc.f.len[PQCHA__TDX_TCB_INFO];
     const char *number = strstr((const char *)tcb, "\"tcbEvaluationDataNumber\":17");
