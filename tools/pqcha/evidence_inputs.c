@@ -176,7 +176,7 @@ pqcha_evidence_verifier *evidence_make_verifier(const struct evidence_options *o
 int evidence_check_platform_options(const struct evidence_options *o, const char *platform) {
     if (strcmp(platform, "amd-sev-snp") == 0) {
         /* The VCEK is the chip's own: it never ships with pqcha. */
-        if (o->vcek == NULL && o->cert_table == NULL)
+        if (o->vcek == NULL && o->cert_table == NULL && !o->table_in_report)
             return cli_usage_error(EVIDENCE_CMD, "SEV-SNP evidence needs --vcek (or --cert-table "
                                                  "with the VCEK or VLEK in it)");
         if (o->collateral != NULL)
@@ -196,7 +196,8 @@ int evidence_check_platform_options(const struct evidence_options *o, const char
 int evidence_use_shipped(struct evidence_shipped **out, struct evidence_options *o,
                          const pqcha_evidence *e) {
     int snp = strcmp(pqcha_evidence_platform(e), "amd-sev-snp") == 0;
-    int want_roots = o->root_count == 0, want_chain = snp && !o->chain && !o->cert_table;
+    int want_roots = o->root_count == 0,
+        want_chain = snp && !o->chain && !o->cert_table && !o->table_in_report;
 
     *out = NULL;
     if (!want_roots && !want_chain) return 0;
@@ -294,11 +295,11 @@ pqcha_evidence_verifier *evidence_verifier_for_report(const struct evidence_opti
     pqcha_evidence *e = report_evidence(envelope, len, &has_certs);
     *status = 0;
     if (e == NULL) return NULL;
-    /* The report's certificate table stands in for --vcek and --chain. */
-    if (has_certs && o.cert_table == NULL) o.cert_table = "(the report's certificate table)";
+    /* The report's certificate table stands in for --vcek and --chain
+     * (pqcha_verify hands it to the evidence verifier). */
+    o.table_in_report = has_certs;
     *status = evidence_check_platform_options(&o, pqcha_evidence_platform(e));
     if (*status == 0) *status = evidence_use_shipped(&shipped, &o, e);
-    o.cert_table = given->cert_table;
     if (*status == 0 && shipped != NULL && shipped->chain_count > 1) {
         /* Several candidate chains: keep the one that fits this chip. */
         pqcha_evidence_result_free(evidence_verify_trying_chains(&o, shipped, e, status));

@@ -13,6 +13,7 @@ struct evidence_options {
     size_t root_count;
     const char *vcek, *chain, *crl, *report_data;
     const char *roots_dir, *cert_table;
+    int table_in_report;    /* "pqcha verify": the report carries a certificate table */
     const char *collateral; /* a directory */
     const char *policy;     /* an evidence requirements file (FORMAT.md 6.1) */
     int have_now, json;
