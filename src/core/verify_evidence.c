@@ -14,6 +14,12 @@
 #include "core/internal.h"
 #include "core/verify_internal.h"
 
+/* Adds "; text" to what the outcome found. */
+static void append_found(pqcha__evidence_outcome *o, const char *text) {
+    size_t used = strlen(o->found);
+    snprintf(o->found + used, sizeof o->found - used, "; %s", text);
+}
+
 /* Which REPORT_DATA the evidence must carry, from the verifier's side. */
 static pqcha_err expected_report_data(uint8_t out[PQCHA__REPORT_DATA_LEN],
                                       const pqcha__report_evidence *ev,
@@ -44,8 +50,7 @@ static pqcha_err precheck(pqcha__evidence_outcome *o, const pqcha__evidence_cont
              pqcha__binding_name(ev->binding));
     if (!pqcha__evidence_policy_accepts_binding(pol, ev->binding)) return PQCHA_ERR_EVIDENCE_POLICY;
     if (ctx->evidence_verifier == NULL) {
-        snprintf(o->found + strlen(o->found), sizeof o->found - strlen(o->found),
-                 "; no roots pinned to check it");
+        append_found(o, "no roots pinned to check it");
         return PQCHA_ERR_CERT_CHAIN;
     }
     return PQCHA_OK;
@@ -61,8 +66,7 @@ static pqcha_err run_evidence_verifier(pqcha__evidence_outcome *o,
     if (err != PQCHA_OK) {
         pqcha_evidence_free(e);
         o->verdict = err == PQCHA_ERR_NO_MEMORY ? PQCHA_VERDICT_REJECTED : PQCHA_VERDICT_MALFORMED;
-        snprintf(o->found + strlen(o->found), sizeof o->found - strlen(o->found), "; %s",
-                 pqcha_strerror(err));
+        append_found(o, pqcha_strerror(err));
         return err;
     }
     pqcha__evidence_request req;
@@ -80,8 +84,7 @@ static pqcha_err run_evidence_verifier(pqcha__evidence_outcome *o,
     } else if (err == PQCHA_ERR_INVALID_ARGUMENT) {
         /* SEV-SNP evidence with neither a certificate table in the report
          * nor a VCEK/VLEK and chain at the verifier: nothing to check it by. */
-        snprintf(o->found + strlen(o->found), sizeof o->found - strlen(o->found),
-                 "; no signing certificate or chain to check it");
+        append_found(o, "no signing certificate or chain to check it");
         err = PQCHA_ERR_CERT_CHAIN;
     }
     return err;
