@@ -43,7 +43,39 @@ typedef struct options {
     size_t size_mib;
     int repeat;
     int leaf_sweep;
+    unsigned sections; /* SECTION_* bits to run */
 } options;
+
+/* --only picks sections, so one part can be re-measured in seconds. */
+enum {
+    SECTION_HASHING = 1u << 0, /* bandwidth, hashing, tensor segments */
+    SECTION_PROCESS = 1u << 1,
+    SECTION_FILES = 1u << 2,
+    SECTION_REPORTS = 1u << 3, /* ML-DSA, attest and verify */
+    SECTION_ALL = (1u << 4) - 1
+};
+
+static unsigned parse_sections(const char *list) {
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"hashing", SECTION_HASHING},
+                 {"process", SECTION_PROCESS},
+                 {"files", SECTION_FILES},
+                 {"reports", SECTION_REPORTS}};
+    unsigned bits = 0;
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s", list);
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        unsigned bit = 0;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strcmp(tok, names[i].name) == 0) bit = names[i].bit;
+        if (bit == 0) return 0;
+        bits |= bit;
+    }
+    return bits;
+}
 
 typedef struct row {
     char section[32];
@@ -523,6 +555,17 @@ static void bench_mldsa(const options *o, const pqcha_key *key, double *sign_ms,
             "ML-DSA-65 verify");
 }
 
+static void bench_reports(const options *o, unsigned cpus) {
+    pqcha_key *key = NULL;
+    pqcha_err err = pqcha_key_generate(&key, PQCHA_ML_DSA_65);
+    if (err) fail("keygen", err);
+    double sign_ms, verify_ms;
+    bench_mldsa(o, key, &sign_ms, &verify_ms);
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        bench_shape(o, &shapes[i], key, cpus, sign_ms, verify_ms);
+    pqcha_key_free(key);
+}
+
 /* ---- 7. files, whole processes side by side ---- */
 
 /* The peers users compare with, run as whole processes on the same cached
@@ -692,12 +735,13 @@ static void print_json(unsigned cpus, size_t len) {
 
 static void usage(void) {
     fprintf(stderr, "usage: pqcha_bench [--json] [--size MiB] [--repeat N] [--leaf-sweep]\n"
+                    "                   [--only hashing,process,files,reports]\n"
                     "Measures memory bandwidth, hashing, attest/verify and ML-DSA side by side;\n"
                     "see docs/PERFORMANCE.md.\n");
 }
 
 int main(int argc, char **argv) {
-    options o = {0, 1024, 3, 0};
+    options o = {0, 1024, 3, 0, SECTION_ALL};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             o.json = 1;
@@ -707,12 +751,14 @@ int main(int argc, char **argv) {
             o.size_mib = strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
             o.repeat = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            o.sections = parse_sections(argv[++i]);
         else {
             usage();
             return strcmp(argv[i], "--help") == 0 ? 0 : 4;
         }
     }
-    if (o.size_mib == 0 || o.repeat < 1) {
+    if (o.size_mib == 0 || o.repeat < 1 || o.sections == 0) {
         usage();
         return 4;
     }
@@ -728,20 +774,14 @@ int main(int argc, char **argv) {
         memcpy(data + i, &w, 8);
     }
     if (!o.json) fprintf(stderr, "measuring (a minute or two)...\n");
-    bench_hashing(&o, data, len, cpus);
-    bench_segments(&o, data, len, cpus);
-    bench_process(&o, data, len, cpus);
-    bench_files(&o, data, len, cpus);
+    if (o.sections & SECTION_HASHING) {
+        bench_hashing(&o, data, len, cpus);
+        bench_segments(&o, data, len, cpus);
+    }
+    if (o.sections & SECTION_PROCESS) bench_process(&o, data, len, cpus);
+    if (o.sections & SECTION_FILES) bench_files(&o, data, len, cpus);
     free(data);
-
-    pqcha_key *key = NULL;
-    pqcha_err err = pqcha_key_generate(&key, PQCHA_ML_DSA_65);
-    if (err) fail("keygen", err);
-    double sign_ms, verify_ms;
-    bench_mldsa(&o, key, &sign_ms, &verify_ms);
-    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
-        bench_shape(&o, &shapes[i], key, cpus, sign_ms, verify_ms);
-    pqcha_key_free(key);
+    if (o.sections & SECTION_REPORTS) bench_reports(&o, cpus);
 
     if (o.json)
         print_json(cpus, len);
