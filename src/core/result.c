@@ -41,9 +41,7 @@ void pqcha__result_span_clear(pqcha__result_span *sp) {
 void pqcha_result_free(pqcha_result *r) {
     if (!r) return;
     for (size_t i = 0; i < r->check_count; i++) {
-        free(r->checks[i].name);
-        free(r->checks[i].expected);
-        free(r->checks[i].found);
+        free(r->checks[i].name); /* the block that holds expected and found too */
     }
     free(r->checks);
     for (size_t i = 0; i < r->drift_count; i++)
@@ -169,15 +167,20 @@ pqcha_err pqcha__result_add_check(pqcha_result *r, const char *name, pqcha_check
                                   pqcha_err err, const char *expected, const char *found) {
     PQCHA_TRY(pqcha__grow(&r->checks, &r->check_cap, r->check_count + 1, sizeof r->checks[0],
                           SIZE_MAX / sizeof r->checks[0]));
-    pqcha__result_check c = {pqcha__strdup(name), status, err,
-                             pqcha__strdup(expected ? expected : ""),
-                             pqcha__strdup(found ? found : "")};
-    if (!c.name || !c.expected || !c.found) {
-        free(c.name);
-        free(c.expected);
-        free(c.found);
-        return PQCHA_ERR_NO_MEMORY;
+    /* One block for the three texts: a report of thousands of regions
+     * records thousands of checks, and three allocations each showed. */
+    const char *texts[3] = {name, expected ? expected : "", found ? found : ""};
+    size_t lens[3], total = 0;
+    for (size_t i = 0; i < 3; i++)
+        total += (lens[i] = strlen(texts[i])) + 1;
+    char *block = malloc(total), *at = block;
+    if (block == NULL) return PQCHA_ERR_NO_MEMORY;
+    char *copies[3];
+    for (size_t i = 0; i < 3; i++) {
+        copies[i] = memcpy(at, texts[i], lens[i] + 1);
+        at += lens[i] + 1;
     }
+    pqcha__result_check c = {copies[0], status, err, copies[1], copies[2]};
     r->checks[r->check_count++] = c;
     return PQCHA_OK;
 }

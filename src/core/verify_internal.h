@@ -47,7 +47,7 @@ const pqcha_key *pqcha__verifier_pinned_key(const pqcha_verifier *v, const char 
 /* ---- result (result.c) ---- */
 
 typedef struct pqcha__result_check {
-    char *name;
+    char *name; /* one allocation holding name, expected and found */
     pqcha_check_status status;
     pqcha_err err;
     char *expected;
