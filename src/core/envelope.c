@@ -10,10 +10,8 @@
 #include "encoding.h"
 #include "internal.h"
 #include "json.h"
+#include "json_view.h"
 #include "report_internal.h"
-
-static const char *const envelope_fields[] = {"payload", "payloadType", "signatures", NULL};
-static const char *const signature_fields[] = {"keyid", "sig", NULL};
 
 /* ---- PAE ---- */
 
@@ -61,49 +59,113 @@ static int is_ml_dsa_signature_length(size_t len) {
     return 0;
 }
 
-static pqcha_err decode_payload(pqcha__envelope *env, const json_t *root) {
-    const char *type = NULL;
-    PQCHA_TRY(pqcha__json_string(root, "payloadType", SIZE_MAX, &type));
-    if (strcmp(type, PQCHA_PAYLOAD_TYPE) != 0) return PQCHA_ERR_BAD_PAYLOAD_TYPE;
-    const char *payload = NULL;
-    PQCHA_TRY(pqcha__json_string(root, "payload", SIZE_MAX, &payload));
-    return pqcha__base64_decode(&env->payload, &env->payload_len, payload, strlen(payload),
-                                PQCHA_MAX_PAYLOAD_LEN);
+/* Before the signer is known the envelope may cost a small multiple of its
+ * size: seven values at most three deep are all it can hold, and no tree of
+ * it is built — the payload is decoded from the text in place. */
+static const pqcha__json_limits envelope_limits = {PQCHA_MAX_ENVELOPE_LEN, 3, 16, 4};
+
+enum { ENVELOPE_PAYLOAD, ENVELOPE_PAYLOAD_TYPE, ENVELOPE_SIGNATURES, ENVELOPE_N };
+static const char *const envelope_keys[] = {"payload", "payloadType", "signatures", NULL};
+enum { SIGNATURE_KEY_ID, SIGNATURE_SIG, SIGNATURE_N };
+static const char *const signature_keys[] = {"keyid", "sig", NULL};
+
+/* A string member's bytes: in place when it holds no escapes, else decoded
+ * into *copy (free it). */
+static pqcha_err string_bytes(const pqcha__json_value *v, char **copy, const char **text,
+                              size_t *len) {
+    *copy = NULL;
+    if (v->type != PQCHA__JSON_STRING) return PQCHA_ERR_WRONG_TYPE;
+    *len = v->text.decoded_len;
+    if (!v->text.escaped) {
+        *text = (const char *)v->text.raw;
+        return PQCHA_OK;
+    }
+    char small[1];
+    return pqcha__json_value_cstr(v, SIZE_MAX, small, 0, copy, text);
 }
 
-static pqcha_err decode_signature(pqcha__envelope *env, const json_t *root) {
-    json_t *signatures;
-    PQCHA_TRY(pqcha__json_array(root, "signatures", SIZE_MAX, &signatures));
-    if (json_array_size(signatures) != 1) return PQCHA_ERR_SIGNATURE_COUNT;
-    const json_t *sig_obj = json_array_get(signatures, 0);
-    if (!json_is_object(sig_obj)) return PQCHA_ERR_WRONG_TYPE;
-    PQCHA_TRY(pqcha__json_check_fields(sig_obj, signature_fields, NULL));
-    const char *key_id = NULL, *sig = NULL;
-    PQCHA_TRY(pqcha__json_string(sig_obj, "keyid", SIZE_MAX, &key_id));
-    PQCHA_TRY(pqcha__hex_check(key_id, PQCHA_KEY_ID_HEX_LEN / 2, PQCHA_KEY_ID_HEX_LEN / 2));
-    PQCHA_TRY(pqcha__json_string(sig_obj, "sig", SIZE_MAX, &sig));
+static pqcha_err decode_base64_member(const pqcha__json_value *v, size_t max, uint8_t **out,
+                                      size_t *out_len) {
+    char *copy;
+    const char *text;
+    size_t len;
+    PQCHA_TRY(string_bytes(v, &copy, &text, &len));
+    pqcha_err err = pqcha__base64_decode(out, out_len, text, len, max);
+    free(copy);
+    return err;
+}
+
+static pqcha_err decode_payload(pqcha__envelope *env, const pqcha__json_value *v) {
+    char *copy;
+    const char *type;
+    size_t type_len;
+    PQCHA_TRY(string_bytes(&v[ENVELOPE_PAYLOAD_TYPE], &copy, &type, &type_len));
+    int expected =
+        type_len == strlen(PQCHA_PAYLOAD_TYPE) && memcmp(type, PQCHA_PAYLOAD_TYPE, type_len) == 0;
+    free(copy);
+    if (!expected) return PQCHA_ERR_BAD_PAYLOAD_TYPE;
+    return decode_base64_member(&v[ENVELOPE_PAYLOAD], PQCHA_MAX_PAYLOAD_LEN, &env->payload,
+                                &env->payload_len);
+}
+
+/* signatures: exactly one element. */
+static pqcha_err the_signature(const pqcha__json_value *member, pqcha__json_value *element) {
+    pqcha__json_pull list;
+    pqcha__json_token t;
+    PQCHA_TRY(pqcha__json_value_open(member, PQCHA__JSON_ARRAY, 3, &list));
+    PQCHA_TRY(pqcha__json_pull_next(&list, &t));
+    if (t == PQCHA__JSON_ARRAY_END) return PQCHA_ERR_SIGNATURE_COUNT;
+    PQCHA_TRY(pqcha__json_view_value(&list, t, element));
+    PQCHA_TRY(pqcha__json_pull_next(&list, &t));
+    return t == PQCHA__JSON_ARRAY_END ? PQCHA_OK : PQCHA_ERR_SIGNATURE_COUNT;
+}
+
+static pqcha_err decode_signature(pqcha__envelope *env, const pqcha__json_value *member) {
+    pqcha__json_value element, v[SIGNATURE_N];
+    pqcha__json_pull obj;
+    PQCHA_TRY(the_signature(member, &element));
+    PQCHA_TRY(pqcha__json_value_open(&element, PQCHA__JSON_OBJECT, 3, &obj));
+    PQCHA_TRY(pqcha__json_view_object(&obj, signature_keys, v));
+    if (!pqcha__json_value_present(&v[SIGNATURE_KEY_ID]) ||
+        !pqcha__json_value_present(&v[SIGNATURE_SIG]))
+        return PQCHA_ERR_MISSING_FIELD;
+    char *key_id = NULL, small[PQCHA_KEY_ID_HEX_LEN + 1];
+    const char *text;
+    PQCHA_TRY(pqcha__json_value_cstr(&v[SIGNATURE_KEY_ID], SIZE_MAX, small, sizeof small, &key_id,
+                                     &text));
+    pqcha_err err = pqcha__hex_check(text, PQCHA_KEY_ID_HEX_LEN / 2, PQCHA_KEY_ID_HEX_LEN / 2);
+    free(key_id);
+    PQCHA_TRY(err);
     /* No tighter cap here: a long signature is a length error, not a size one;
      * the envelope cap already bounds it. */
     PQCHA_TRY(
-        pqcha__base64_decode(&env->sig, &env->sig_len, sig, strlen(sig), PQCHA_MAX_ENVELOPE_LEN));
+        decode_base64_member(&v[SIGNATURE_SIG], PQCHA_MAX_ENVELOPE_LEN, &env->sig, &env->sig_len));
     if (!is_ml_dsa_signature_length(env->sig_len)) return PQCHA_ERR_BAD_SIGNATURE_LENGTH;
-    env->key_id = pqcha__strdup(key_id);
+    env->key_id = pqcha__strdup(text);
     return env->key_id ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+}
+
+static pqcha_err decode_envelope(pqcha__envelope *out, const char *json, size_t len) {
+    pqcha__json_pull top;
+    pqcha__json_token t;
+    pqcha__json_value v[ENVELOPE_N];
+    PQCHA_TRY(pqcha__json_check_shape(json, len, &envelope_limits));
+    pqcha__json_pull_init_lazy(&top, json, len, 3);
+    PQCHA_TRY(pqcha__json_pull_next(&top, &t));
+    if (t != PQCHA__JSON_OBJECT) return PQCHA_ERR_WRONG_TYPE;
+    PQCHA_TRY(pqcha__json_view_object(&top, envelope_keys, v));
+    for (size_t i = 0; i < ENVELOPE_N; i++) {
+        if (!pqcha__json_value_present(&v[i])) return PQCHA_ERR_MISSING_FIELD;
+    }
+    PQCHA_TRY(decode_payload(out, v));
+    return decode_signature(out, &v[ENVELOPE_SIGNATURES]);
 }
 
 pqcha_err pqcha__envelope_decode(pqcha__envelope *out, const char *json, size_t len) {
     if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     memset(out, 0, sizeof *out);
     if (json == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
-    json_t *root;
-    /* Before the signer is known the envelope may cost a small multiple of
-     * its size: seven values at most three deep are all it can hold. */
-    static const pqcha__json_limits envelope_limits = {PQCHA_MAX_ENVELOPE_LEN, 3, 16, 4};
-    PQCHA_TRY(pqcha__json_parse_object(&root, json, len, &envelope_limits));
-    pqcha_err err = pqcha__json_check_fields(root, envelope_fields, NULL);
-    if (err == PQCHA_OK) err = decode_payload(out, root);
-    if (err == PQCHA_OK) err = decode_signature(out, root);
-    json_decref(root);
+    pqcha_err err = decode_envelope(out, json, len);
     if (err != PQCHA_OK) pqcha__envelope_clear(out);
     return err;
 }

@@ -45,8 +45,9 @@ size_t pqcha__json_tree_cost(const pqcha__json_stats *st) {
            st->string_bytes;
 }
 
-/* The scan before the tree: syntax, depth, number of values, cost. */
-static pqcha_err check_shape(const char *text, size_t len, const pqcha__json_limits *lim) {
+pqcha_err pqcha__json_check_shape(const char *text, size_t len, const pqcha__json_limits *lim) {
+    if (text == NULL || lim == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (len > lim->max_len) return PQCHA_ERR_TOO_LARGE;
     pqcha__json_stats st;
     PQCHA_TRY(pqcha__json_scan(text, len, lim->max_depth, &st));
     size_t values = st.objects + st.arrays + st.strings + st.numbers + st.literals;
@@ -62,8 +63,7 @@ pqcha_err pqcha__json_parse_object(json_t **out, const char *text, size_t len,
     if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     if (text == NULL || lim == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
-    if (len > lim->max_len) return PQCHA_ERR_TOO_LARGE;
-    PQCHA_TRY(check_shape(text, len, lim));
+    PQCHA_TRY(pqcha__json_check_shape(text, len, lim));
     json_error_t err;
     /* JSON_DECODE_ANY so a scalar top level is reported as a type error,
      * not as a syntax error. NUL bytes and trailing data stay rejected. */

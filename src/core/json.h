@@ -28,6 +28,11 @@ typedef struct pqcha__json_limits {
  * (measured on jansson 2.14, malloc's overhead included). */
 size_t pqcha__json_tree_cost(const pqcha__json_stats *st);
 
+/* The checks pqcha__json_parse_object makes before a tree is built (size,
+ * syntax, depth, number of values, the tree's cost), for decoders that
+ * build none but accept exactly the same documents. */
+pqcha_err pqcha__json_check_shape(const char *text, size_t len, const pqcha__json_limits *lim);
+
 /* Parses exactly one JSON object from text (len bytes) within lim: a scan
  * first (json_pull.h) checks syntax, depth, the number of values and the
  * tree's cost, then jansson builds the tree. PQCHA_ERR_TOO_LARGE,

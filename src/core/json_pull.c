@@ -8,6 +8,10 @@
 
 #include "core/internal.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 enum pull_state {
     EXPECT_VALUE,              /* at the start, after ':' and after ',' in an array */
     EXPECT_VALUE_OR_ARRAY_END, /* after '[' */
@@ -25,13 +29,21 @@ void pqcha__json_pull_init(pqcha__json_pull *p, const void *text, size_t len, un
     p->state = EXPECT_VALUE;
 }
 
+void pqcha__json_pull_init_lazy(pqcha__json_pull *p, const void *text, size_t len,
+                                unsigned max_depth) {
+    pqcha__json_pull_init(p, text, len, max_depth);
+    p->lazy = 1;
+}
+
 static pqcha_err fail(pqcha__json_pull *p, pqcha_err err) {
     p->state = FAILED;
     return err;
 }
 
+/* The two hottest reads go to the reader's fields directly: a call per
+ * byte of whitespace cost a tenth of decoding a report. */
 static void skip_whitespace(pqcha__json_pull *p) {
-    while (!pqcha__reader_at_end(&p->r)) {
+    while (p->r.pos < p->r.len) {
         uint8_t c = p->r.data[p->r.pos];
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
         p->r.pos++;
@@ -39,7 +51,7 @@ static void skip_whitespace(pqcha__json_pull *p) {
 }
 
 static int peek(const pqcha__json_pull *p, uint8_t *c) {
-    if (pqcha__reader_at_end(&p->r)) return 0;
+    if (p->r.pos >= p->r.len) return 0;
     *c = p->r.data[p->r.pos];
     return 1;
 }
@@ -98,7 +110,7 @@ static size_t escape_sequence(const uint8_t *s, size_t avail, uint32_t *cp) {
 /* The next character of a raw string at s: its raw length, and in
  * *decoded the bytes it decodes to; 0 if it is not allowed. */
 static size_t string_char(const uint8_t *s, size_t avail, size_t *decoded) {
-    uint32_t cp;
+    uint32_t cp = 0;
     size_t n;
     if (s[0] == '\\') {
         n = escape_sequence(s, avail, &cp);
@@ -110,23 +122,64 @@ static size_t string_char(const uint8_t *s, size_t avail, size_t *decoded) {
     return n;
 }
 
+/* The length of the run at s of printable ASCII other than '"' and '\\',
+ * which stands for itself: base64 payloads and hex digests are nothing
+ * else, so they are checked sixteen bytes at a time where SSE2 is there
+ * (every x86-64), eight at a time elsewhere. */
+static size_t plain_run(const uint8_t *s, size_t avail) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    for (; i + 16 <= avail; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        /* As signed bytes, controls and non-ASCII bytes are both below ' '. */
+        __m128i special =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                         _mm_cmplt_epi8(v, space));
+        unsigned mask = (unsigned)_mm_movemask_epi8(special);
+        if (mask != 0) return i + (size_t)__builtin_ctz(mask);
+    }
+#else
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    for (; i + 8 <= avail; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+        /* A byte is special if it is zero after the XOR (quote, backslash),
+         * below 0x20, or has its high bit set (not ASCII). */
+        uint64_t special = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+                           ((w - ones * 0x20) & ~w) | w;
+        if (special & highs) break;
+    }
+#endif
+    while (i < avail && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
 /* At the opening quote: validates the string, sets raw/decoded_len/escaped
  * and moves past the closing quote. */
 static pqcha_err lex_string(pqcha__json_pull *p) {
     const uint8_t *s = p->r.data + p->r.pos + 1;
     size_t avail = pqcha__reader_remaining(&p->r) - 1, i = 0, decoded = 0;
-    p->escaped = 0;
-    while (i < avail && s[i] != '"') {
+    uint8_t escaped = 0;
+    for (;;) {
+        size_t plain = plain_run(s + i, avail - i);
+        i += plain;
+        decoded += plain;
+        if (i == avail || s[i] == '"') break;
         size_t bytes = 0, n = string_char(s + i, avail - i, &bytes);
         if (n == 0) return fail(p, PQCHA_ERR_JSON_SYNTAX);
-        p->escaped |= s[i] == '\\';
+        escaped |= s[i] == '\\';
         decoded += bytes;
         i += n;
     }
     if (i == avail) return fail(p, PQCHA_ERR_JSON_SYNTAX); /* no closing quote */
-    p->raw = s;
-    p->raw_len = i;
-    p->decoded_len = decoded;
+    p->text.raw = s;
+    p->text.raw_len = i;
+    p->text.decoded_len = decoded;
+    p->text.escaped = escaped;
     p->r.pos += i + 2;
     return PQCHA_OK;
 }
@@ -161,8 +214,9 @@ static pqcha_err lex_number(pqcha__json_pull *p) {
         at += n;
         p->integer = 0;
     }
-    p->raw = d + start;
-    p->raw_len = at - start;
+    p->text.raw = d + start;
+    p->text.raw_len = p->text.decoded_len = at - start;
+    p->text.escaped = 0;
     p->r.pos = at;
     return PQCHA_OK;
 }
@@ -272,8 +326,51 @@ pqcha_err pqcha__json_pull_next(pqcha__json_pull *p, pqcha__json_token *token) {
     }
 }
 
+/* The position of the quote that closes the string whose first byte (after
+ * the opening quote) is at `at`, as lex_string would find it on valid text;
+ * len if there is none. */
+static size_t string_end(const uint8_t *d, size_t len, size_t at) {
+    for (;;) {
+        at += plain_run(d + at, len - at);
+        if (at >= len || d[at] == '"') return at;
+        at += d[at] == '\\' ? 2 : 1; /* an escape, or a byte of UTF-8 */
+        if (at > len) return len;
+    }
+}
+
+/* Skips to just after the bracket closing the container the last token
+ * opened, looking only at strings and brackets (pqcha__json_pull_init_lazy). */
+static pqcha_err skip_by_brackets(pqcha__json_pull *p) {
+    const uint8_t *d = p->r.data;
+    size_t at = p->r.pos, open = 1, len = p->r.len, commas = 0;
+    int empty = 1; /* nothing but whitespace directly inside, so far */
+    while (open > 0 && at < len) {
+        uint8_t c = d[at++];
+        if (open == 1) {
+            commas += c == ',';
+            empty &= c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '}' || c == ']';
+        }
+        if (c == '"') {
+            at = string_end(d, len, at);
+            if (at == len) break; /* no closing quote */
+            at++;
+        } else if (c == '{' || c == '[') {
+            open++;
+        } else if (c == '}' || c == ']') {
+            open--;
+        }
+    }
+    if (open > 0) return fail(p, PQCHA_ERR_JSON_SYNTAX);
+    p->skipped_items = empty ? 0 : commas + 1;
+    p->r.pos = at;
+    p->depth--;
+    value_done(p);
+    return PQCHA_OK;
+}
+
 pqcha_err pqcha__json_pull_skip(pqcha__json_pull *p, pqcha__json_token token) {
     if (token != PQCHA__JSON_OBJECT && token != PQCHA__JSON_ARRAY) return PQCHA_OK;
+    if (p->lazy) return skip_by_brackets(p);
     unsigned level = p->depth - 1;
     while (p->depth > level) {
         pqcha__json_token t;
@@ -300,53 +397,68 @@ static size_t put_utf8(uint8_t *out, uint32_t cp) {
     return n;
 }
 
-/* Decodes the current (validated) string into out (decoded_len bytes). */
-static void decode_into(const pqcha__json_pull *p, uint8_t *out) {
+void pqcha__json_text_decode(const pqcha__json_text *t, uint8_t *out) {
+    if (!t->escaped) {
+        if (t->raw_len) memcpy(out, t->raw, t->raw_len);
+        return;
+    }
     size_t i = 0, o = 0;
-    while (i < p->raw_len) {
-        uint32_t cp;
-        if (p->raw[i] != '\\') {
-            out[o++] = p->raw[i++];
+    while (i < t->raw_len) {
+        uint32_t cp = 0;
+        if (t->raw[i] != '\\') {
+            out[o++] = t->raw[i++];
             continue;
         }
-        i += escape_sequence(p->raw + i, p->raw_len - i, &cp);
+        i += escape_sequence(t->raw + i, t->raw_len - i, &cp);
         o += put_utf8(out + o, cp);
     }
 }
 
-int pqcha__json_pull_equals(const pqcha__json_pull *p, const char *text) {
+int pqcha__json_text_equals(const pqcha__json_text *t, const char *text) {
+    /* Most comparisons are of a key with the wrong name: the first byte
+     * settles them. */
+    if (!t->escaped && t->raw_len > 0 && t->raw[0] != (uint8_t)text[0]) return 0;
     size_t n = strlen(text);
-    if (p->decoded_len != n) return 0;
-    if (!p->escaped) return memcmp(p->raw, text, n) == 0;
+    if (t->decoded_len != n) return 0;
+    if (!t->escaped) return memcmp(t->raw, text, n) == 0;
     uint8_t *decoded = malloc(n ? n : 1);
     if (decoded == NULL) return 0;
-    decode_into(p, decoded);
+    pqcha__json_text_decode(t, decoded);
     int same = memcmp(decoded, text, n) == 0;
     free(decoded);
     return same;
 }
 
+int pqcha__json_pull_equals(const pqcha__json_pull *p, const char *text) {
+    return pqcha__json_text_equals(&p->text, text);
+}
+
 pqcha_err pqcha__json_pull_strdup(const pqcha__json_pull *p, size_t max_len, char **out,
                                   size_t *out_len) {
     *out = NULL;
-    if (p->decoded_len > max_len) return PQCHA_ERR_TOO_LARGE;
-    char *s = malloc(p->decoded_len + 1);
+    if (p->text.decoded_len > max_len) return PQCHA_ERR_TOO_LARGE;
+    char *s = malloc(p->text.decoded_len + 1);
     if (s == NULL) return PQCHA_ERR_NO_MEMORY;
-    decode_into(p, (uint8_t *)s);
-    s[p->decoded_len] = '\0';
+    pqcha__json_text_decode(&p->text, (uint8_t *)s);
+    s[p->text.decoded_len] = '\0';
     *out = s;
-    if (out_len != NULL) *out_len = p->decoded_len;
+    if (out_len != NULL) *out_len = p->text.decoded_len;
     return PQCHA_OK;
 }
 
 pqcha_err pqcha__json_pull_uint(const pqcha__json_pull *p, uint64_t max, uint64_t *out) {
-    if (p->raw == NULL || !p->integer) return PQCHA_ERR_WRONG_TYPE;
+    return pqcha__json_number_uint(&p->text, p->integer, max, out);
+}
+
+pqcha_err pqcha__json_number_uint(const pqcha__json_text *t, int integer, uint64_t max,
+                                  uint64_t *out) {
+    if (t->raw == NULL || t->raw_len == 0 || !integer) return PQCHA_ERR_WRONG_TYPE;
     size_t i = 0;
-    int negative = p->raw[0] == '-';
+    int negative = t->raw[0] == '-';
     i += (size_t)negative;
     uint64_t v = 0;
-    for (; i < p->raw_len; i++) {
-        unsigned digit = (unsigned)(p->raw[i] - '0');
+    for (; i < t->raw_len; i++) {
+        unsigned digit = (unsigned)(t->raw[i] - '0');
         if (v > (UINT64_MAX - digit) / 10) return PQCHA_ERR_OUT_OF_RANGE;
         v = v * 10 + digit;
     }
@@ -362,13 +474,13 @@ static void count_token(pqcha__json_stats *st, const pqcha__json_pull *p, pqcha_
     switch (t) {
     case PQCHA__JSON_KEY:
         st->members++;
-        st->string_bytes += p->decoded_len;
+        st->string_bytes += p->text.decoded_len;
         return;
     case PQCHA__JSON_OBJECT: st->objects++; break;
     case PQCHA__JSON_ARRAY: st->arrays++; break;
     case PQCHA__JSON_STRING:
         st->strings++;
-        st->string_bytes += p->decoded_len;
+        st->string_bytes += p->text.decoded_len;
         break;
     case PQCHA__JSON_NUMBER: st->numbers++; break;
     case PQCHA__JSON_TRUE:

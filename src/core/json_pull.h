@@ -39,22 +39,37 @@ typedef enum pqcha__json_token {
     PQCHA__JSON_NULL
 } pqcha__json_token;
 
+/* A string's (or key's) bytes between the quotes in the text, escapes not
+ * yet decoded, or a number's text (decoded_len == raw_len, no escapes). */
+typedef struct pqcha__json_text {
+    const uint8_t *raw;
+    size_t raw_len;
+    size_t decoded_len; /* its length once decoded */
+    uint8_t escaped;    /* raw holds escapes */
+} pqcha__json_text;
+
 typedef struct pqcha__json_pull {
     pqcha__reader r;
     unsigned depth, max_depth;
     uint8_t in_object[PQCHA__JSON_MAX_DEPTH]; /* per open container: object (1) or array */
     uint8_t state;                            /* what may come next (json_pull.c) */
-    /* The current token: a string's or key's bytes between the quotes (raw,
-     * escapes not yet decoded), or a number's text. */
-    const uint8_t *raw;
-    size_t raw_len;
-    size_t decoded_len; /* a string's or key's length once decoded */
-    uint8_t escaped;    /* the raw string holds escapes */
-    uint8_t integer;    /* the number has no fraction and no exponent */
+    pqcha__json_text text;                    /* the current KEY, STRING or NUMBER */
+    uint8_t integer;                          /* the number has no fraction and no exponent */
+    uint8_t lazy;                             /* skips by brackets (pqcha__json_pull_init_lazy) */
+    size_t skipped_items; /* lazy: the elements or members of the container last skipped */
 } pqcha__json_pull;
 
 /* max_depth: at most PQCHA__JSON_MAX_DEPTH (larger values are clamped). */
 void pqcha__json_pull_init(pqcha__json_pull *p, const void *text, size_t len, unsigned max_depth);
+/* The same, except that pqcha__json_pull_skip skips a container by
+ * matching its brackets (outside strings) without validating what it holds,
+ * which is several times faster than tokenizing it. For decoders that open
+ * every container they skip with a pull of its own (json_view.h), so every
+ * byte is still validated once: a span the brackets delimit differently from
+ * the true structure is invalid JSON, and its own pull says so. Bounded on
+ * any input. */
+void pqcha__json_pull_init_lazy(pqcha__json_pull *p, const void *text, size_t len,
+                                unsigned max_depth);
 /* The next token; after an error every call returns the same error. */
 pqcha_err pqcha__json_pull_next(pqcha__json_pull *p, pqcha__json_token *token);
 /* After OBJECT or ARRAY: consumes up to and including the matching end.
@@ -63,6 +78,15 @@ pqcha_err pqcha__json_pull_skip(pqcha__json_pull *p, pqcha__json_token token);
 
 /* The current KEY or STRING decoded equals text (NUL-terminated). */
 int pqcha__json_pull_equals(const pqcha__json_pull *p, const char *text);
+/* A validated string's text decoded into out (t->decoded_len bytes, no NUL
+ * added). */
+void pqcha__json_text_decode(const pqcha__json_text *t, uint8_t *out);
+/* The same decoded equals text (NUL-terminated). */
+int pqcha__json_text_equals(const pqcha__json_text *t, const char *text);
+/* A number's text as an integer in 0..max: WRONG_TYPE unless integer (no
+ * fraction, no exponent), OUT_OF_RANGE for a negative value or above max. */
+pqcha_err pqcha__json_number_uint(const pqcha__json_text *t, int integer, uint64_t max,
+                                  uint64_t *out);
 /* The current KEY or STRING decoded into a new NUL-terminated string (free
  * with free); TOO_LARGE above max_len decoded bytes, NO_MEMORY. */
 pqcha_err pqcha__json_pull_strdup(const pqcha__json_pull *p, size_t max_len, char **out,

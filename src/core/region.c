@@ -135,12 +135,11 @@ pqcha_err pqcha__region_init_copy(pqcha_region *dst, const pqcha_region *src) {
 
 /* The path is what the process's memory map shows: up to PATH_MAX bytes of
  * anything but control characters (it is printed and signed). */
-#define MAX_MAPPED_FILE_LEN 4096u
 
 pqcha_err pqcha_region_set_mapping(pqcha_region *r, const char *file, uint64_t file_offset) {
     if (r == NULL || file == NULL || file[0] == '\0') return PQCHA_ERR_INVALID_ARGUMENT;
     size_t len = strlen(file);
-    if (len > MAX_MAPPED_FILE_LEN) return PQCHA_ERR_TOO_LARGE;
+    if (len > PQCHA__MAX_MAPPED_FILE_LEN) return PQCHA_ERR_TOO_LARGE;
     if (!is_clean_utf8(file, len)) return PQCHA_ERR_BAD_IDENTIFIER;
     if (file_offset > PQCHA_MAX_SAFE_INTEGER) return PQCHA_ERR_OUT_OF_RANGE;
     char *copy = pqcha__strdup(file);

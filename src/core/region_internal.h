@@ -9,6 +9,9 @@
 #include "core/segments.h"
 #include "pqcha.h"
 
+/* The longest mapped-file path a region (and so a report) may carry. */
+#define PQCHA__MAX_MAPPED_FILE_LEN 4096u
+
 struct pqcha_region {
     char *id;
     char *description;

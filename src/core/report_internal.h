@@ -71,6 +71,13 @@ pqcha_err pqcha__report_set_string(char **field, const char *value);
 pqcha_err pqcha__report_add_claim(pqcha_report *rep, const pqcha_region *region,
                                   pqcha_digest_alg alg, const uint8_t *digest, size_t digest_len,
                                   int64_t taken_at, const char *expected_hex);
+/* The same for a region built by pqcha_region_create (and its setters), so
+ * already under every region rule, without a tensor table: the claim takes
+ * it over instead of copying it. *region is NULL afterwards, also on error.
+ * For the decoder, which builds thousands of regions per report. */
+pqcha_err pqcha__report_take_claim(pqcha_report *rep, pqcha_region **region, pqcha_digest_alg alg,
+                                   const uint8_t *digest, size_t digest_len, int64_t taken_at,
+                                   const char *expected_hex);
 /* Attaches node digests (count * 32 bytes, copied) to claim i.
  * PQCHA_ERR_INCONSISTENT_CLAIMS unless the claim is sha3-256-tree over more
  * than one leaf, level and count are exactly FORMAT.md 4.5's for its size,
@@ -90,24 +97,28 @@ pqcha_err pqcha__report_set_evidence(pqcha_report *rep, const char *platform,
                                      pqcha__binding binding, const uint8_t *data, size_t len,
                                      const uint8_t *certs, size_t certs_len);
 void pqcha__report_evidence_free(pqcha__report_evidence *ev);
-/* predicate.evidence as a new JSON array (report_evidence.c). */
-pqcha_err pqcha__report_evidence_encode(json_t **out, const pqcha_report *rep);
-/* Decodes predicate.evidence strictly into rep->evidence: at most one
- * element (TOO_LARGE), exact fields (UNKNOWN_FIELD, MISSING_FIELD,
- * WRONG_TYPE), known platform and binding and non-empty bytes
- * (BAD_EVIDENCE), canonical base64 within the caps (BAD_BASE64, TOO_LARGE). */
-pqcha_err pqcha__report_evidence_decode(pqcha_report *rep, const json_t *array);
+/* The platform is one evidence may name (PQCHA__PLATFORM_SNP or _TDX). */
+int pqcha__report_evidence_platform_known(const char *platform);
+/* Field rules shared by the encoder, the decoder (statement_decode.c) and
+ * the reference decoder the tests compare it with: a report id is
+ * "urn:uuid:" + 8-4-4-4-12 lowercase hex (MALFORMED); a nonce lowercase hex
+ * of PQCHA_MIN_NONCE_BYTES..PQCHA_MAX_NONCE_BYTES; a key id lowercase hex of
+ * PQCHA_KEY_ID_HEX_LEN digits; an address "0x" + lowercase hex without
+ * leading zeros, at most 64 bits (BAD_HEX). */
+pqcha_err pqcha__report_id_check(const char *id);
+pqcha_err pqcha__report_nonce_check(const char *nonce_hex);
+pqcha_err pqcha__report_key_id_check(const char *key_id);
+pqcha_err pqcha__report_address_parse(uint64_t *out, const char *text);
 /* A fresh "urn:uuid:..." random (v4) report id. */
 pqcha_err pqcha__report_new_id(char **out);
 
 /* The in-toto Statement v1 payload for a report (docs/FORMAT.md, "Payload").
- * Compact JSON with sorted keys, NUL-terminated. */
+ * Compact JSON with sorted keys, NUL-terminated, after every rule of the
+ * format has been checked and within PQCHA_MAX_PAYLOAD_LEN (the writer
+ * itself, without either: statement_write.h). */
 pqcha_err pqcha__statement_encode(char **out, size_t *out_len, const pqcha_report *rep);
-/* The same without the checks a real report must pass (for measuring the
- * size a report will have from placeholder claims) and without the size cap. */
-pqcha_err pqcha__statement_encode_unchecked(char **out, size_t *out_len, const pqcha_report *rep);
-/* Strict decoder for the payload: size caps, exact fields and types, every
- * cross-field consistency rule of FORMAT.md. */
+/* Strict decoder for the payload (statement_decode.c): size caps, exact
+ * fields and types, every cross-field consistency rule of FORMAT.md. */
 pqcha_err pqcha__statement_decode(pqcha_report **out, const uint8_t *payload, size_t len);
 /* What a payload may hold as JSON (also for 'inspect', which parses it
  * unverified): PQCHA_MAX_PAYLOAD_LEN bytes, nesting, tree cost (json.h). */

@@ -24,6 +24,7 @@
 #include "core/parhash.h"
 #include "core/report_internal.h"
 #include "core/segments.h"
+#include "core/statement_write.h"
 #include "runtime/attest_evidence.h"
 
 #define RANDOM_NONCE_BYTES 16
@@ -357,7 +358,7 @@ static pqcha_err exact_size(const pqcha_attester *a, pqcha_region *const *region
     size_t len = 0;
     if (err == PQCHA_OK) {
         rep->issued_at = rep->expires_at = attester_now(a);
-        err = pqcha__statement_encode_unchecked(&text, &len, rep);
+        err = pqcha__statement_write(&text, &len, rep);
     }
     free(text);
     pqcha_report_free(rep);
