@@ -126,7 +126,7 @@ static size_t string_char(const uint8_t *s, size_t avail, size_t *decoded) {
  * which stands for itself: base64 payloads and hex digests are nothing
  * else, so they are checked sixteen bytes at a time where SSE2 is there
  * (every x86-64), eight at a time elsewhere. */
-static size_t plain_run(const uint8_t *s, size_t avail) {
+static inline size_t plain_run(const uint8_t *s, size_t avail) {
     size_t i = 0;
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
