@@ -80,6 +80,15 @@ pqcha_err pqcha_hasher_create(pqcha_hasher **out, pqcha_digest_alg alg);
  * and k12 after the first update). */
 PQCHA_MUST_CHECK
 pqcha_err pqcha_hasher_set_threads(pqcha_hasher *h, unsigned threads);
+/* Progress of a long digest, for a progress display: fn(ctx, bytes) is
+ * called with the number of bytes hashed so far, on the thread that feeds
+ * the hasher (pqcha_hasher_update, or pqcha_backend_hash, whose threads read
+ * the region themselves when the backend allows it), after each update and
+ * every few MiB within one. fn NULL removes it. Returns: OK,
+ * INVALID_ARGUMENT (h NULL or finished). */
+typedef void (*pqcha_progress_fn)(void *ctx, uint64_t bytes_done);
+PQCHA_MUST_CHECK
+pqcha_err pqcha_hasher_set_progress(pqcha_hasher *h, pqcha_progress_fn fn, void *ctx);
 /* Returns: OK, INVALID_ARGUMENT (h NULL, data NULL with len > 0, after
  * final), REGION_CHANGED (more bytes than announced with
  * pqcha_hasher_expect_length), NO_MEMORY, CRYPTO. */

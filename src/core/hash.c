@@ -12,6 +12,9 @@
 #include "core/keccak.h"
 #include "core/parhash.h"
 
+/* pqcha__hasher_update_from for sha3-256: the piece read at a time. */
+#define SERIAL_READ_BYTES (1u << 20)
+
 struct pqcha_hasher {
     pqcha_digest_alg alg;
     EVP_MD_CTX *ctx;        /* sha3-256 */
@@ -22,6 +25,8 @@ struct pqcha_hasher {
     int expecting; /* pqcha_hasher_expect_length was called */
     uint64_t expected_total;
     uint64_t total; /* bytes given to update */
+    pqcha_progress_fn progress;
+    void *progress_ctx;
 };
 
 typedef struct digest_alg_entry {
@@ -117,9 +122,22 @@ pqcha_err pqcha_hasher_set_threads(pqcha_hasher *h, unsigned threads) {
     return PQCHA_OK;
 }
 
+pqcha_err pqcha_hasher_set_progress(pqcha_hasher *h, pqcha_progress_fn fn, void *ctx) {
+    if (h == NULL || h->finished) return PQCHA_ERR_INVALID_ARGUMENT;
+    h->progress = fn;
+    h->progress_ctx = ctx;
+    if (h->engine != NULL) pqcha__parhash_set_progress(h->engine, fn, ctx);
+    return PQCHA_OK;
+}
+
+static void report_progress(const pqcha_hasher *h) {
+    if (h->progress) h->progress(h->progress_ctx, h->total);
+}
+
 static pqcha_err ensure_engine(pqcha_hasher *h) {
     if (h->engine != NULL || h->alg == PQCHA_DIGEST_SHA3_256) return PQCHA_OK;
     PQCHA_TRY(pqcha__parhash_new(&h->engine, h->alg, h->threads));
+    pqcha__parhash_set_progress(h->engine, h->progress, h->progress_ctx);
     if (!h->expecting) return PQCHA_OK;
     pqcha_err err = pqcha__parhash_expect_length(h->engine, h->expected_total);
     if (err != PQCHA_OK) {
@@ -145,6 +163,7 @@ pqcha_err pqcha_hasher_update(pqcha_hasher *h, const void *data, size_t len) {
         PQCHA_TRY(ensure_engine(h));
         PQCHA_TRY(pqcha__parhash_update(h->engine, data, len));
         h->total += len;
+        report_progress(h);
         return PQCHA_OK;
     }
     if (EVP_DigestUpdate(h->ctx, data, len) != 1) {
@@ -152,6 +171,41 @@ pqcha_err pqcha_hasher_update(pqcha_hasher *h, const void *data, size_t len) {
         return PQCHA_ERR_CRYPTO;
     }
     h->total += len;
+    report_progress(h);
+    return PQCHA_OK;
+}
+
+int pqcha__hasher_is_parallel(const pqcha_hasher *h) {
+    return h != NULL && h->alg != PQCHA_DIGEST_SHA3_256;
+}
+
+/* sha3-256: one stream, so the input is read here, a piece at a time. */
+static pqcha_err update_from_in_turn(pqcha_hasher *h, pqcha__parhash_source source, void *ctx,
+                                     uint64_t len) {
+    size_t cap = len < SERIAL_READ_BYTES ? (size_t)len : SERIAL_READ_BYTES;
+    uint8_t *buf = malloc(cap ? cap : 1);
+    if (buf == NULL) return PQCHA_ERR_NO_MEMORY;
+    pqcha_err err = PQCHA_OK;
+    for (uint64_t done = 0; done < len && err == PQCHA_OK;) {
+        size_t n = len - done < cap ? (size_t)(len - done) : cap;
+        err = source(ctx, done, buf, n);
+        if (err == PQCHA_OK) err = pqcha_hasher_update(h, buf, n);
+        done += n;
+    }
+    free(buf);
+    return err;
+}
+
+pqcha_err pqcha__hasher_update_from(pqcha_hasher *h, pqcha__parhash_source source, void *ctx,
+                                    uint64_t len) {
+    if (h == NULL || source == NULL || h->finished) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (len == 0) return PQCHA_OK;
+    PQCHA_TRY(check_length(h, len));
+    if (!pqcha__hasher_is_parallel(h)) return update_from_in_turn(h, source, ctx, len);
+    PQCHA_TRY(ensure_engine(h));
+    PQCHA_TRY(pqcha__parhash_update_from(h->engine, source, ctx, len));
+    h->total += len;
+    report_progress(h);
     return PQCHA_OK;
 }
 

@@ -27,6 +27,10 @@
 #include "core/merkle.h"
 
 #define BATCH_TARGET_BYTES (4u << 20) /* enough work per pool hand-off to hide its cost */
+/* pqcha__parhash_update_from: each task reads at least this much (whole
+ * SIMD groups), so that a read's fixed cost is small next to its copy, and
+ * at most what a core's L2 holds, so that hashing finds it there. */
+#define READ_TASK_BYTES (256u << 10)
 
 #define TREE_LEAF_PREFIX PQCHA__TREE_LEAF_PREFIX
 
@@ -67,6 +71,8 @@ struct pqcha__parhash {
     size_t node_count;
     pqcha__tshake final_node; /* k12 */
     uint64_t k12_cvs;
+    pqcha_progress_fn progress; /* pqcha__parhash_set_progress */
+    void *progress_ctx;
 };
 
 /* ---- small one-off hashes ---- */
@@ -312,6 +318,120 @@ pqcha_err pqcha__parhash_update(pqcha__parhash *ph, const uint8_t *data, size_t 
         consume_in_place(ph, &data, &len, leaves);
     }
     return PQCHA_OK;
+}
+
+/* ---- input read by the hashing threads ---- */
+
+typedef struct read_job {
+    pqcha__parhash *ph;
+    pqcha__parhash_source source;
+    void *ctx;
+    uint64_t offset;    /* source offset of the batch's first leaf */
+    size_t count;       /* leaves in the batch, read into ph->stage */
+    size_t task_leaves; /* leaves per task: whole SIMD groups */
+    pqcha_err *errors;  /* one slot per task */
+} read_job;
+
+/* One task: reads its leaves into its slice of the batch, then hashes them
+ * group by group on the same core. */
+static void read_and_hash(void *arg, size_t task) {
+    const read_job *job = arg;
+    const pqcha__parhash *ph = job->ph;
+    size_t first = task * job->task_leaves;
+    size_t n = job->count - first < job->task_leaves ? job->count - first : job->task_leaves;
+    job->errors[task] = job->source(job->ctx, job->offset + (uint64_t)first * ph->leaf_size,
+                                    ph->stage + first * ph->leaf_size, n * ph->leaf_size);
+    if (job->errors[task] != PQCHA_OK) return;
+    leaf_job leaves = {job->ph, ph->stage, job->count};
+    size_t lanes = ph->impl->lanes;
+    for (size_t group = first / lanes; group * lanes < first + n; group++)
+        hash_leaf_group(&leaves, group);
+}
+
+static size_t read_task_leaves(const pqcha__parhash *ph) {
+    size_t group = (size_t)ph->impl->lanes * ph->leaf_size;
+    size_t groups = READ_TASK_BYTES / group;
+    return (groups ? groups : 1) * ph->impl->lanes;
+}
+
+/* Reads and hashes n whole leaves from source at offset, batch by batch,
+ * and combines them in order. The batch buffer is the (empty) stage. */
+static pqcha_err consume_leaves_from(pqcha__parhash *ph, pqcha__parhash_source source, void *ctx,
+                                     uint64_t offset, size_t n) {
+    PQCHA_TRY(stage_reserve(ph, ph->stage_max));
+    size_t task_leaves = read_task_leaves(ph);
+    pqcha_err *errors = calloc(ph->batch_leaves / task_leaves + 1, sizeof *errors);
+    if (errors == NULL) return PQCHA_ERR_NO_MEMORY;
+    pqcha_err err = PQCHA_OK;
+    while (n > 0 && err == PQCHA_OK) {
+        size_t count = n < ph->batch_leaves ? n : ph->batch_leaves;
+        size_t tasks = (count + task_leaves - 1) / task_leaves;
+        read_job job = {ph, source, ctx, offset, count, task_leaves, errors};
+        ensure_pool(ph, tasks);
+        pqcha__pool_run(ph->pool, tasks, read_and_hash, &job);
+        for (size_t t = 0; t < tasks && err == PQCHA_OK; t++)
+            err = errors[t];
+        for (size_t i = 0; i < count && err == PQCHA_OK; i++)
+            combine_leaf(ph, ph->leaf_digests[i]);
+        ph->total += (uint64_t)count * ph->leaf_size;
+        offset += (uint64_t)count * ph->leaf_size;
+        n -= count;
+        if (err == PQCHA_OK && ph->progress) ph->progress(ph->progress_ctx, ph->total);
+    }
+    free(errors);
+    return err;
+}
+
+/* How many of the `left` bytes still to come may be read by the hashing
+ * threads now: whole leaves, in whole SIMD groups unless they are the last
+ * of an announced input (as pqcha__parhash_update takes them in place). */
+static size_t leaves_to_read(const pqcha__parhash *ph, uint64_t left) {
+    if (!ph->started || ph->stage_len > 0) return 0;
+    uint64_t leaves = left / ph->leaf_size;
+    if (!(ph->expecting && left == ph->expected_total - ph->total))
+        leaves -= leaves % ph->impl->lanes;
+    return leaves > SIZE_MAX / ph->leaf_size ? SIZE_MAX / ph->leaf_size : (size_t)leaves;
+}
+
+/* The bytes to read on this thread and pass to pqcha__parhash_update before
+ * the threads can read again: up to the end of K12's first chunk or of the
+ * first leaves of a tree, or to the end of the staged SIMD group. */
+static size_t bytes_to_bounce(const pqcha__parhash *ph, uint64_t left, size_t bounce_cap) {
+    size_t group = (size_t)ph->impl->lanes * ph->leaf_size;
+    size_t want = !ph->started ? ph->leaf_size : group - ph->stage_len % group;
+    if (want > bounce_cap) want = bounce_cap;
+    return left < want ? (size_t)left : want;
+}
+
+void pqcha__parhash_set_progress(pqcha__parhash *ph, pqcha_progress_fn fn, void *ctx) {
+    ph->progress = fn;
+    ph->progress_ctx = ctx;
+}
+
+pqcha_err pqcha__parhash_update_from(pqcha__parhash *ph, pqcha__parhash_source source, void *ctx,
+                                     uint64_t len) {
+    if (!ph || !source || ph->finished) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (UINT64_MAX - ph->total < len) return PQCHA_ERR_TOO_LARGE;
+    if (ph->expecting && len > ph->expected_total - ph->total) return PQCHA_ERR_REGION_CHANGED;
+    size_t bounce_cap = (size_t)ph->impl->lanes * ph->leaf_size;
+    uint8_t *bounce = NULL;
+    pqcha_err err = PQCHA_OK;
+    for (uint64_t done = 0; done < len && err == PQCHA_OK;) {
+        start_early(ph);
+        size_t leaves = leaves_to_read(ph, len - done);
+        if (leaves > 0) {
+            err = consume_leaves_from(ph, source, ctx, done, leaves);
+            done += (uint64_t)leaves * ph->leaf_size;
+            continue;
+        }
+        if (bounce == NULL && (bounce = malloc(bounce_cap)) == NULL) err = PQCHA_ERR_NO_MEMORY;
+        size_t n = bytes_to_bounce(ph, len - done, bounce_cap);
+        if (err == PQCHA_OK) err = source(ctx, done, bounce, n);
+        if (err == PQCHA_OK) err = pqcha__parhash_update(ph, bounce, n);
+        done += n;
+    }
+    free(bounce);
+    return err;
 }
 
 static void final_single_node(pqcha__parhash *ph, uint8_t out[PQCHA_SHA3_256_LEN]) {

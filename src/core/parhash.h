@@ -25,6 +25,35 @@ struct pqcha__keccak_impl;
 pqcha_err pqcha__parhash_new_custom(pqcha__parhash **out, pqcha_digest_alg alg, unsigned threads,
                                     const struct pqcha__keccak_impl *impl, size_t tree_leaf_size);
 pqcha_err pqcha__parhash_update(pqcha__parhash *ph, const uint8_t *data, size_t len);
+/* Input that the hashing threads read themselves: fills buf with exactly
+ * len bytes of the input starting at offset (relative to the start of the
+ * pqcha__parhash_update_from call), or returns why not. Called from several
+ * threads at once, for disjoint ranges. */
+typedef pqcha_err (*pqcha__parhash_source)(void *ctx, uint64_t offset, uint8_t *buf, size_t len);
+/* The same as reading len bytes from source in order and passing them to
+ * pqcha__parhash_update, but whole SIMD groups of leaves are read by the
+ * thread that hashes them, into its own slice of the batch, and hashed while
+ * they are still in that core's cache: the copy a read makes (of a file from
+ * the page cache, of another process's memory) overlaps with hashing on
+ * every core instead of costing a pass through memory of its own. What is
+ * not a whole group (K12's first chunk, a partial group, the tail) is read
+ * on this thread. Errors: the first error source returned, in input order;
+ * the others of pqcha__parhash_update. */
+pqcha_err pqcha__parhash_update_from(pqcha__parhash *ph, pqcha__parhash_source source, void *ctx,
+                                     uint64_t len);
+/* Calls fn(ctx, total bytes so far) after every batch read by
+ * pqcha__parhash_update_from, on its calling thread (NULL: none). */
+void pqcha__parhash_set_progress(pqcha__parhash *ph, pqcha_progress_fn fn, void *ctx);
+/* The public hasher (pqcha/crypto.h) fed the same way: for sha3-256-tree
+ * and k12 the engine's threads read the input themselves (above); plain
+ * sha3-256, a single stream, reads it on this thread. Length rules as
+ * pqcha_hasher_update. */
+struct pqcha_hasher;
+pqcha_err pqcha__hasher_update_from(struct pqcha_hasher *h, pqcha__parhash_source source, void *ctx,
+                                    uint64_t len);
+/* Whether the hasher hashes on several threads (sha3-256-tree, k12), so
+ * that its input is best read by those threads (pqcha__hasher_update_from). */
+int pqcha__hasher_is_parallel(const struct pqcha_hasher *h);
 /* Writes the 32-byte digest. */
 pqcha_err pqcha__parhash_final(pqcha__parhash *ph, uint8_t out[PQCHA_SHA3_256_LEN]);
 void pqcha__parhash_free(pqcha__parhash *ph);

@@ -8,6 +8,7 @@
 
 #include "base/grow.h"
 #include "core/internal.h"
+#include "core/parhash.h"
 #include "core/region_internal.h"
 #include "io/backend_internal.h"
 
@@ -181,11 +182,30 @@ static pqcha_err hasher_sink_write(void *ctx, const uint8_t *data, size_t len) {
     return pqcha_hasher_update(ctx, data, len);
 }
 
+/* The random-access reader of a built-in backend that has one, else NULL. */
+static const pqcha__positional_ops *positional_ops(const pqcha_backend *b) {
+    return b->ops == &pqcha__file_backend_ops ? &pqcha__file_positional_ops : NULL;
+}
+
+/* The hashing threads read the region themselves (backend_internal.h). */
+static pqcha_err hash_in_place(pqcha_backend *b, const pqcha__positional_ops *pos,
+                               const char *workload_id, const pqcha_region *region,
+                               pqcha_hasher *h) {
+    void *reader = NULL;
+    PQCHA_TRY(pos->open(b->self, workload_id, region, &reader));
+    pqcha_err err = pqcha__hasher_update_from(h, pos->read, reader, region->size);
+    pos->close(reader);
+    return err;
+}
+
 pqcha_err pqcha_backend_hash(pqcha_backend *b, const char *workload_id, const pqcha_region *region,
                              pqcha_hasher *h) {
     if (b == NULL || workload_id == NULL || region == NULL || h == NULL)
         return PQCHA_ERR_INVALID_ARGUMENT;
     PQCHA_TRY(pqcha_hasher_expect_length(h, pqcha_region_size(region)));
+    const pqcha__positional_ops *pos = positional_ops(b);
+    if (pos != NULL && pqcha__hasher_is_parallel(h) && region->size > 0)
+        return hash_in_place(b, pos, workload_id, region, h);
     return pqcha_backend_read(b, workload_id, region, hasher_sink_write, h);
 }
 

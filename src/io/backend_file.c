@@ -163,25 +163,73 @@ static pqcha_err read_range(const char *path, uint64_t offset, uint64_t size, pq
     return err;
 }
 
-static pqcha_err file_read_region(void *self, const char *workload_id, const pqcha_region *region,
-                                  pqcha_chunk_sink sink, void *sink_ctx) {
-    file_backend *f = self;
+/* The path of the region's file, looked up under the lock (entries may be
+ * added concurrently) and copied. */
+static pqcha_err region_path(file_backend *f, const char *workload_id, const pqcha_region *region,
+                             char **path) {
     pqcha_err err = PQCHA_OK;
-    char *path = NULL;
-    /* The lock covers only the lookup: entries may be added concurrently. */
+    *path = NULL;
     pthread_mutex_lock(&f->lock);
     const file_entry *e = file_find(f, workload_id, region->id);
     if (e == NULL)
         err = PQCHA_ERR_NO_SUCH_REGION;
     else if (e->region->size != region->size || e->region->address != region->address)
         err = PQCHA_ERR_REGION_CHANGED; /* the caller's view of the region is stale */
-    else if ((path = pqcha__strdup(e->path)) == NULL)
+    else if ((*path = pqcha__strdup(e->path)) == NULL)
         err = PQCHA_ERR_NO_MEMORY;
     pthread_mutex_unlock(&f->lock);
+    return err;
+}
+
+static pqcha_err file_read_region(void *self, const char *workload_id, const pqcha_region *region,
+                                  pqcha_chunk_sink sink, void *sink_ctx) {
+    char *path = NULL;
+    pqcha_err err = region_path(self, workload_id, region, &path);
     if (err == PQCHA_OK) err = read_range(path, region->address, region->size, sink, sink_ctx);
     free(path);
     return err;
 }
+
+/* ---- random access (backend_internal.h) ---- */
+
+static pqcha_err file_positional_open(void *self, const char *workload_id,
+                                      const pqcha_region *region, void **reader) {
+    char *path = NULL;
+    int fd = -1;
+    uint64_t file_size = 0;
+    *reader = NULL;
+    pqcha_err err = region_path(self, workload_id, region, &path);
+    if (err == PQCHA_OK)
+        err = pqcha__open_regular_file(&fd, &file_size, path, PQCHA_ERR_BACKEND_IO);
+    free(path);
+    if (err != PQCHA_OK) return err;
+    pqcha__file_range *range = malloc(sizeof *range);
+    if (file_size < region->address || file_size - region->address < region->size)
+        err = PQCHA_ERR_REGION_CHANGED;
+    else if (range == NULL)
+        err = PQCHA_ERR_NO_MEMORY;
+    if (err != PQCHA_OK) {
+        free(range);
+        close(fd);
+        return err;
+    }
+    pqcha__file_range_init(range, fd, region->address, region->size, PQCHA_ERR_BACKEND_IO);
+    *reader = range;
+    return PQCHA_OK;
+}
+
+static void file_positional_close(void *reader) {
+    pqcha__file_range *range = reader;
+    if (range == NULL) return;
+    close(range->fd);
+    free(range);
+}
+
+const pqcha__positional_ops pqcha__file_positional_ops = {
+    .open = file_positional_open,
+    .read = pqcha__file_range_read,
+    .close = file_positional_close,
+};
 
 const pqcha_backend_ops pqcha__file_backend_ops = {
     .name = "file",

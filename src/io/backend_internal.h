@@ -6,6 +6,7 @@
 #define PQCHA_BACKEND_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pqcha.h"
 
@@ -16,6 +17,22 @@ extern const pqcha_backend_ops pqcha__file_backend_ops;
 extern const pqcha_backend_ops pqcha__sev_snp_backend_ops;
 extern const pqcha_backend_ops pqcha__tdx_backend_ops;
 extern const pqcha_backend_ops pqcha__process_backend_ops;
+
+/* Random access to one region, for the built-in backends that have it: the
+ * hashing threads then read the region themselves, each the part it hashes
+ * (pqcha__parhash_update_from), instead of hashing what one reader copied.
+ * open looks the region up and prepares it (opens the file, checks its
+ * size), with the errors read_region would return; read copies len bytes
+ * at offset within the region, from several threads at once, and returns
+ * REGION_CHANGED when they are no longer there; close ends it. */
+typedef struct pqcha__positional_ops {
+    pqcha_err (*open)(void *self, const char *workload_id, const pqcha_region *region,
+                      void **reader);
+    pqcha_err (*read)(void *reader, uint64_t offset, uint8_t *buf, size_t len);
+    void (*close)(void *reader);
+} pqcha__positional_ops;
+
+extern const pqcha__positional_ops pqcha__file_positional_ops;
 
 /* Allocate the private state ("self") of a built-in backend. */
 pqcha_err pqcha__memory_backend_new(void **self);

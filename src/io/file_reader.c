@@ -207,3 +207,42 @@ pqcha_err pqcha__file_stream(int fd, uint64_t offset, uint64_t size, pqcha_err i
     ring_free(&r);
     return err;
 }
+
+/* ---- random access for the hashing threads ---- */
+
+void pqcha__file_range_init(pqcha__file_range *r, int fd, uint64_t offset, uint64_t size,
+                            pqcha_err io_error) {
+    r->fd = fd;
+    r->offset = offset;
+    r->size = size;
+    r->io_error = io_error;
+    uint64_t ring_bytes = (uint64_t)PQCHA__READ_AHEAD_SLOTS * PQCHA__READ_AHEAD_CHUNK;
+    (void)posix_fadvise(fd, (off_t)offset, (off_t)size, POSIX_FADV_SEQUENTIAL);
+    (void)posix_fadvise(fd, (off_t)offset, (off_t)(size < ring_bytes ? size : ring_bytes),
+                        POSIX_FADV_WILLNEED);
+}
+
+/* At every piece boundary, the piece a ring ahead is requested (a hint). */
+static void range_hint_ahead(const pqcha__file_range *r, uint64_t at, size_t len) {
+    uint64_t ahead = (uint64_t)PQCHA__READ_AHEAD_SLOTS * PQCHA__READ_AHEAD_CHUNK;
+    uint64_t boundary =
+        (at + PQCHA__READ_AHEAD_CHUNK - 1) / PQCHA__READ_AHEAD_CHUNK * PQCHA__READ_AHEAD_CHUNK;
+    if (boundary >= at + len || boundary + ahead >= r->size) return;
+    (void)posix_fadvise(r->fd, (off_t)(r->offset + boundary + ahead),
+                        (off_t)piece_len(r->size, boundary + ahead), POSIX_FADV_WILLNEED);
+}
+
+pqcha_err pqcha__file_range_read(void *range, uint64_t at, uint8_t *buf, size_t len) {
+    const pqcha__file_range *r = range;
+    if (at > r->size || len > r->size - at) return PQCHA_ERR_INTERNAL;
+    range_hint_ahead(r, at, len);
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(r->fd, buf + got, len - got, (off_t)(r->offset + at + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return r->io_error;
+        if (n == 0) return PQCHA_ERR_REGION_CHANGED; /* truncated while we were reading */
+        got += (size_t)n;
+    }
+    return PQCHA_OK;
+}

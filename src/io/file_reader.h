@@ -28,4 +28,23 @@ PQCHA_MUST_CHECK
 pqcha_err pqcha__file_stream(int fd, uint64_t offset, uint64_t size, pqcha_err io_error,
                              pqcha_chunk_sink sink, void *sink_ctx);
 
+/* Random access to [offset, offset+size) of fd, for readers on several
+ * threads at once (the hashing threads, pqcha__parhash_update_from): each
+ * read is a pread(2) of its own, so they share no file position. */
+typedef struct pqcha__file_range {
+    int fd;
+    uint64_t offset, size;
+    pqcha_err io_error;
+} pqcha__file_range;
+
+/* Hints sequential access over the range and starts reading its first
+ * PQCHA__READ_AHEAD_SLOTS pieces, so that a cold file has reads in flight. */
+void pqcha__file_range_init(pqcha__file_range *r, int fd, uint64_t offset, uint64_t size,
+                            pqcha_err io_error);
+/* Fills buf with the len bytes at `at` within the range (a
+ * pqcha__parhash_source): OK; REGION_CHANGED when the file ends first (it
+ * was truncated under us); io_error. Reading a piece boundary also asks the
+ * kernel for the piece a ring ahead, as pqcha__file_stream does. */
+pqcha_err pqcha__file_range_read(void *range, uint64_t at, uint8_t *buf, size_t len);
+
 #endif

@@ -4,8 +4,9 @@
  *
  *   PQCHA_FAULT="CALL:N:ACTION[,CALL:N:ACTION...]"
  *
- * CALL is write, fsync, ftruncate, rename, link, linkat or read; N counts the
- * calls of that kind from 1 (write, fsync, ftruncate and read only on
+ * CALL is write, fsync, ftruncate, rename, link, linkat, read or pread; N
+ * counts the calls of that kind from 1 (write, fsync, ftruncate, read and
+ * pread only on
  * descriptors above 2, so standard input and output do not count). ACTION is an errno name
  * (EIO, ENOSPC, EDQUOT, EROFS, EACCES) for the call to fail with; SHORT (a
  * write of half its bytes, returning that count, and ENOSPC for every later
@@ -24,9 +25,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-enum { WRITE, FSYNC, FTRUNCATE, RENAME, LINK, LINKAT, READ, CALLS };
+enum { WRITE, FSYNC, FTRUNCATE, RENAME, LINK, LINKAT, READ, PREAD, CALLS };
 static const char *const call_names[CALLS] = {"write", "fsync",  "ftruncate", "rename",
-                                              "link",  "linkat", "read"};
+                                              "link",  "linkat", "read",      "pread"};
 static atomic_long counts[CALLS];
 static atomic_int disk_full; /* after SHORT */
 
@@ -129,9 +130,10 @@ int linkat(int fromfd, const char *from, int tofd, const char *to, int flags) {
     return real(fromfd, from, tofd, to, flags);
 }
 
-ssize_t read(int fd, void *buf, size_t len) {
-    ssize_t (*real)(int, void *, size_t) = REAL(ssize_t, read, int, void *, size_t);
-    int f = fd > 2 ? fault(READ) : 0;
+/* The action for a read or pread on fd: TRUNC is applied here (the file is
+ * cut to half its size first); an errno to fail with, or 0. */
+static int read_fault(int call, int fd) {
+    int f = fd > 2 ? fault(call) : 0;
     if (f == -3) {
         struct stat st;
         if (fstat(fd, &st) == 0) { /* the descriptor is read-only: truncated by name */
@@ -141,9 +143,36 @@ ssize_t read(int fd, void *buf, size_t len) {
         }
         f = 0;
     }
+    return f;
+}
+
+ssize_t read(int fd, void *buf, size_t len) {
+    ssize_t (*real)(int, void *, size_t) = REAL(ssize_t, read, int, void *, size_t);
+    int f = read_fault(READ, fd);
     if (f > 0) {
         errno = f;
         return -1;
     }
     return real(fd, buf, len);
+}
+
+/* The hashing threads read a file with pread (src/io/file_reader.c);
+ * glibc exports it under both names. */
+static ssize_t faulty_pread(const char *name, int fd, void *buf, size_t len, off_t at) {
+    ssize_t (*real)(int, void *, size_t, off_t) =
+        (ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, name);
+    int f = read_fault(PREAD, fd);
+    if (f > 0) {
+        errno = f;
+        return -1;
+    }
+    return real(fd, buf, len, at);
+}
+
+ssize_t pread(int fd, void *buf, size_t len, off_t at) {
+    return faulty_pread("pread", fd, buf, len, at);
+}
+
+ssize_t pread64(int fd, void *buf, size_t len, off_t at) {
+    return faulty_pread("pread64", fd, buf, len, at);
 }

@@ -4,6 +4,8 @@
  * implementation changes a single bit of the result. */
 #include "testutil.h"
 
+#include <stdatomic.h>
+
 #include "core/keccak.h"
 #include "core/parhash.h"
 
@@ -386,7 +388,164 @@ static void test_hasher_nodes_absent_and_length_rules(void) {
     free(data);
 }
 
+/* ---- input read by the hashing threads (pqcha__parhash_update_from) ---- */
+
+typedef struct memory_source {
+    const uint8_t *data;
+    uint64_t len;
+    uint64_t fail_at; /* a read covering this offset fails (UINT64_MAX: none) */
+    pqcha_err failure;
+    atomic_int reads; /* calls (from the hashing threads) */
+} memory_source;
+
+static pqcha_err read_memory(void *ctx, uint64_t offset, uint8_t *buf, size_t len) {
+    memory_source *m = ctx;
+    atomic_fetch_add(&m->reads, 1);
+    if (offset > m->len || len > m->len - offset) return PQCHA_ERR_INTERNAL;
+    if (m->fail_at >= offset && m->fail_at - offset < len) return m->failure;
+    memcpy(buf, m->data + offset, len);
+    return PQCHA_OK;
+}
+
+/* The digest with `prefix` bytes given to update first and the rest read
+ * from the source, the length announced or not. */
+static pqcha_err digest_from(uint8_t out[32], pqcha_digest_alg alg, const uint8_t *data, size_t len,
+                             size_t prefix, unsigned threads, int announce) {
+    pqcha__parhash *ph = NULL;
+    memory_source m = {data + prefix, len - prefix, UINT64_MAX, PQCHA_OK, 0};
+    pqcha_err err = pqcha__parhash_new(&ph, alg, threads);
+    if (err == PQCHA_OK && announce) err = pqcha__parhash_expect_length(ph, len);
+    if (err == PQCHA_OK && prefix) err = pqcha__parhash_update(ph, data, prefix);
+    if (err == PQCHA_OK) err = pqcha__parhash_update_from(ph, read_memory, &m, len - prefix);
+    if (err == PQCHA_OK) err = pqcha__parhash_final(ph, out);
+    pqcha__parhash_free(ph);
+    return err;
+}
+
+/* Reading from a source gives the bits feeding the same bytes does, at
+ * every boundary that matters: K12's first chunk, one tree leaf, a SIMD
+ * group, a batch; with a prefix already staged; announced or not. */
+static void test_update_from_equals_update(void) {
+    static const size_t lens[] = {1,
+                                  8191,
+                                  8192,
+                                  8193,
+                                  LEAF,
+                                  LEAF + 1,
+                                  8 * LEAF,
+                                  8 * LEAF + 8192,
+                                  70 * LEAF + 11,
+                                  (size_t)(4u << 20) + 3 * 8192 + 5};
+    static const size_t prefixes[] = {0, 1, 8192, LEAF + 3};
+    static const pqcha_digest_alg algs[] = {PQCHA_DIGEST_SHA3_256_TREE, PQCHA_DIGEST_K12};
+    for (size_t a = 0; a < 2; a++) {
+        for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+            uint8_t *data = pattern(lens[i], (uint32_t)(lens[i] * 7 + a));
+            uint8_t want[32], got[32];
+            engine_digest(want, algs[a], data, lens[i], 1, NULL, LEAF, 0);
+            for (size_t p = 0; p < 4 && prefixes[p] <= lens[i]; p++) {
+                for (int announce = 0; announce < 2; announce++) {
+                    unsigned threads = (unsigned)(1 + (i + p) % 3);
+                    CHECK_OK(
+                        digest_from(got, algs[a], data, lens[i], prefixes[p], threads, announce));
+                    if (memcmp(got, want, 32) != 0)
+                        fprintf(stderr, "  %s len %zu prefix %zu announce %d differs\n",
+                                pqcha_digest_alg_name(algs[a]), lens[i], prefixes[p], announce);
+                    CHECK(memcmp(got, want, 32) == 0);
+                }
+            }
+            free(data);
+        }
+    }
+}
+
+/* The node digests recorded when the threads read are those of update. */
+static void test_update_from_records_nodes(void) {
+    size_t len = 300 * LEAF + 17;
+    uint8_t *data = pattern(len, 99);
+    pqcha__parhash *a = NULL, *b = NULL;
+    memory_source m = {data, len, UINT64_MAX, PQCHA_OK, 0};
+    uint8_t da[32], db[32];
+    CHECK_OK(pqcha__parhash_new(&a, PQCHA_DIGEST_SHA3_256_TREE, 2));
+    CHECK_OK(pqcha__parhash_new(&b, PQCHA_DIGEST_SHA3_256_TREE, 2));
+    CHECK_OK(pqcha__parhash_expect_length(a, len));
+    CHECK_OK(pqcha__parhash_expect_length(b, len));
+    CHECK_OK(pqcha__parhash_update(a, data, len));
+    CHECK_OK(pqcha__parhash_update_from(b, read_memory, &m, len));
+    CHECK_OK(pqcha__parhash_final(a, da));
+    CHECK_OK(pqcha__parhash_final(b, db));
+    CHECK(memcmp(da, db, 32) == 0);
+    CHECK(pqcha__parhash_node_count(a) > 0 &&
+          pqcha__parhash_node_count(a) == pqcha__parhash_node_count(b));
+    CHECK(memcmp(pqcha__parhash_nodes(a), pqcha__parhash_nodes(b),
+                 pqcha__parhash_node_count(a) * 32) == 0);
+    pqcha__parhash_free(a);
+    pqcha__parhash_free(b);
+    free(data);
+}
+
+/* A failed read is the error, whichever part of the input it is in
+ * (K12's first chunk, a thread's batch, the tail); more than announced is
+ * refused before anything is read. */
+static void test_update_from_errors(void) {
+    size_t len = 40 * LEAF + 100;
+    uint8_t *data = pattern(len, 5);
+    static const uint64_t fail_at[] = {0, 8191, 3 * LEAF, 39 * LEAF, 40 * LEAF + 99};
+    for (size_t a = 0; a < 2; a++) {
+        pqcha_digest_alg alg = a ? PQCHA_DIGEST_K12 : PQCHA_DIGEST_SHA3_256_TREE;
+        for (size_t i = 0; i < sizeof fail_at / sizeof fail_at[0]; i++) {
+            pqcha__parhash *ph = NULL;
+            memory_source m = {data, len, fail_at[i], PQCHA_ERR_BACKEND_IO, 0};
+            CHECK_OK(pqcha__parhash_new(&ph, alg, 2));
+            CHECK_ERR(pqcha__parhash_update_from(ph, read_memory, &m, len), PQCHA_ERR_BACKEND_IO);
+            pqcha__parhash_free(ph);
+        }
+    }
+    pqcha__parhash *ph = NULL;
+    memory_source m = {data, len, UINT64_MAX, PQCHA_OK, 0};
+    CHECK_OK(pqcha__parhash_new(&ph, PQCHA_DIGEST_SHA3_256_TREE, 2));
+    CHECK_OK(pqcha__parhash_expect_length(ph, len - 1));
+    CHECK_ERR(pqcha__parhash_update_from(ph, read_memory, &m, len), PQCHA_ERR_REGION_CHANGED);
+    CHECK(atomic_load(&m.reads) == 0);
+    CHECK_ERR(pqcha__parhash_update_from(ph, NULL, &m, 1), PQCHA_ERR_INVALID_ARGUMENT);
+    pqcha__parhash_free(ph);
+    free(data);
+}
+
+static void note_progress(void *ctx, uint64_t bytes_done) {
+    uint64_t *last = ctx;
+    CHECK(bytes_done >= *last); /* never backwards */
+    *last = bytes_done;
+}
+
+/* The public hasher reports progress up to the whole input, both ways of
+ * feeding it. */
+static void test_hasher_progress(void) {
+    size_t len = 20 * LEAF + 3;
+    uint8_t *data = pattern(len, 11);
+    memory_source m = {data, len, UINT64_MAX, PQCHA_OK, 0};
+    for (int from = 0; from < 2; from++) {
+        pqcha_hasher *h = NULL;
+        uint64_t last = 0;
+        uint8_t d[32];
+        CHECK_OK(pqcha_hasher_create(&h, PQCHA_DIGEST_K12));
+        CHECK_OK(pqcha_hasher_set_progress(h, note_progress, &last));
+        if (from)
+            CHECK_OK(pqcha__hasher_update_from(h, read_memory, &m, len));
+        else
+            CHECK_OK(pqcha_hasher_update(h, data, len));
+        CHECK(last == len);
+        CHECK_OK(pqcha_hasher_final(h, d, sizeof d));
+        CHECK_ERR(pqcha_hasher_set_progress(h, NULL, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+        pqcha_hasher_free(h);
+    }
+    CHECK_ERR(pqcha_hasher_set_progress(NULL, NULL, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    free(data);
+}
+
 TEST_MAIN(TEST(test_tree_equals_sha3_up_to_one_leaf), TEST(test_tree_structure_by_hand),
           TEST(test_tree_invariance), TEST(test_k12_matches_reference), TEST(test_k12_rfc_vector),
           TEST(test_names_and_misuse), TEST(test_node_shape), TEST(test_nodes_many_sizes),
-          TEST(test_hasher_nodes_public_api), TEST(test_hasher_nodes_absent_and_length_rules))
+          TEST(test_hasher_nodes_public_api), TEST(test_hasher_nodes_absent_and_length_rules),
+          TEST(test_update_from_equals_update), TEST(test_update_from_records_nodes),
+          TEST(test_update_from_errors), TEST(test_hasher_progress))

@@ -113,8 +113,15 @@ static pqcha_err read_into(int fd, struct hash_feed *feed) {
     return err;
 }
 
-/* A regular file is read by the library's "file" backend, which reads ahead
- * on a thread of its own while this one hashes (docs/PERFORMANCE.md,
+/* The hasher's progress, drawn as the threads hash the file. */
+static void hashed_so_far(void *ctx, uint64_t bytes_done) {
+    struct hash_feed *feed = ctx;
+    cli_progress_advance(feed->progress, bytes_done - feed->total);
+    feed->total = bytes_done;
+}
+
+/* A regular file is hashed through the library's "file" backend, whose
+ * hashing threads each read the part they hash (docs/PERFORMANCE.md,
  * "Files"). It reopens the file as /proc/self/fd/N, so it reads the very
  * file fd is, not whatever the name points at by now. Returns 0, having
  * read nothing, where that is not possible (no /proc): the caller reads fd. */
@@ -132,9 +139,8 @@ static int read_by_backend(int fd, uint64_t size, struct hash_feed *feed, pqcha_
         pqcha_backend_free(backend);
         return 0;
     }
-    /* The length known, hashing starts in place with the first byte. */
-    *err = pqcha_hasher_expect_length(feed->hasher, size);
-    if (*err == PQCHA_OK) *err = pqcha_backend_read(backend, "hash", regions[0], feed_bytes, feed);
+    *err = pqcha_hasher_set_progress(feed->hasher, hashed_so_far, feed);
+    if (*err == PQCHA_OK) *err = pqcha_backend_hash(backend, "hash", regions[0], feed->hasher);
     pqcha_region_list_free(regions, count);
     pqcha_backend_free(backend);
     return 1;
