@@ -10,6 +10,7 @@
 #include "encoding.h"
 #include "internal.h"
 #include "json.h"
+#include "json_pretty.h"
 #include "json_view.h"
 #include "report_internal.h"
 
@@ -248,13 +249,15 @@ pqcha_err pqcha_report_decode_unverified(pqcha_report **out, const char *envelop
     return err;
 }
 
+/* Streamed (json_pretty.h), not through a tree: memory is the output. The
+ * payload is first held to the checks a tree would have needed (size,
+ * depth, the tree's cost), so that inspect accepts and refuses exactly the
+ * payloads it did when it built one; the printer keeps jansson's verdict on
+ * the rest (duplicate keys, numbers out of range, not an object). */
 static pqcha_err pretty_payload(char **out, const pqcha__envelope *env) {
-    json_t *root;
-    PQCHA_TRY(pqcha__json_parse_object(&root, (const char *)env->payload, env->payload_len,
-                                       &pqcha__payload_json_limits));
-    pqcha_err err = pqcha__json_dump(out, NULL, root, PQCHA__JSON_PRETTY);
-    json_decref(root);
-    return err;
+    const pqcha__json_limits *lim = &pqcha__payload_json_limits;
+    PQCHA_TRY(pqcha__json_check_shape((const char *)env->payload, env->payload_len, lim));
+    return pqcha__json_pretty(out, NULL, env->payload, env->payload_len, lim->max_depth);
 }
 
 pqcha_err pqcha_envelope_describe(char **payload_pretty, char **key_id, size_t *sig_len,

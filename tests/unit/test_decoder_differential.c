@@ -6,7 +6,6 @@
  * accepted by both or refused by both, and what both accept must carry the
  * same fields. The differential fuzz target (tests/fuzz/fuzz_report_diff.c)
  * explores further; this keeps the property in every `make check`. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,13 +90,6 @@ static void diff_both(const uint8_t *text, size_t len, tally *t, const char *wha
 
 /* ---- inputs ---- */
 
-static const char *corpus_dir(void) {
-    const char *source = getenv("PQCHA_SOURCE");
-    static char path[4096];
-    snprintf(path, sizeof path, "%s/tests/fuzz/corpus/report", source ? source : "..");
-    return path;
-}
-
 /* Each byte deleted, replaced by one of these, or doubled. */
 static const uint8_t replacements[] = {'"', '{', '}', '[', ']', ',',  ':',  ' ',
                                        '0', '1', '-', 'a', 'x', '\\', 0x80, 0};
@@ -139,30 +131,22 @@ static void mutate_all(const uint8_t *text, size_t len, tally *t, const char *wh
 
 /* ---- tests ---- */
 
+static void diff_seed(const char *name, const uint8_t *text, size_t len, void *ctx) {
+    diff_both(text, len, ctx, name);
+}
+
 static void test_corpus_as_is(void) {
-    DIR *dir = opendir(corpus_dir());
-    REQUIRE(dir != NULL);
     tally t = {0};
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        char path[4352];
-        snprintf(path, sizeof path, "%s/%s", corpus_dir(), e->d_name);
-        size_t len = 0;
-        uint8_t *text = (uint8_t *)testutil_read_file(path, &len);
-        REQUIRE(text != NULL);
-        diff_both(text, len, &t, e->d_name);
-        free(text);
-    }
-    closedir(dir);
+    REQUIRE(testutil_for_each_seed("report", diff_seed, &t) > 0);
     report_tally("seed corpus", &t);
     /* The seeds hold valid envelopes and statements and broken ones. */
     CHECK(t.inputs >= 30 && t.accepted >= 10 && t.refused >= 10);
 }
 
 static void mutate_seed(const char *name, tally *t) {
-    char path[4352];
-    snprintf(path, sizeof path, "%s/%s", corpus_dir(), name);
+    char relative[256];
+    snprintf(relative, sizeof relative, "tests/fuzz/corpus/report/%s", name);
+    const char *path = testutil_source_path(relative);
     size_t len = 0;
     uint8_t *text = (uint8_t *)testutil_read_file(path, &len);
     REQUIRE(text != NULL && len > 0);

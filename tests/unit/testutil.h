@@ -4,9 +4,12 @@
 #ifndef PQCHA_TESTUTIL_H
 #define PQCHA_TESTUTIL_H
 
+#include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pqcha.h"
 
@@ -122,17 +125,94 @@ static inline char *testutil_read_file(const char *path, size_t *len) {
     return buf;
 }
 
+static char testutil_tmpdir_path[4096];
+
+/* Removes path and, if it is a directory, everything under it (not
+ * following symbolic links). */
+static inline void testutil_remove_tree(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return;
+    DIR *dir = S_ISDIR(st.st_mode) ? opendir(path) : NULL;
+    struct dirent *e;
+    while (dir != NULL && (e = readdir(dir)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        size_t n = strlen(path) + strlen(e->d_name) + 2;
+        char *child = malloc(n);
+        if (child == NULL) break;
+        snprintf(child, n, "%s/%s", path, e->d_name);
+        testutil_remove_tree(child);
+        free(child);
+    }
+    if (dir != NULL) closedir(dir);
+    remove(path);
+}
+
+/* The test's directory goes when the test program ends (however its tests
+ * went), so repeated runs leave nothing behind. */
+static inline void testutil_remove_tmpdir(void) {
+    testutil_remove_tree(testutil_tmpdir_path);
+}
+
 /* A fresh private directory under $TMPDIR (or /tmp) for files a test writes. */
 static inline const char *testutil_tmpdir(void) {
-    static char path[4096];
+    char *path = testutil_tmpdir_path;
     if (path[0]) return path;
     const char *base = getenv("TMPDIR");
-    snprintf(path, sizeof path, "%s/pqcha-test-XXXXXX", base && *base ? base : "/tmp");
+    snprintf(path, sizeof testutil_tmpdir_path, "%s/pqcha-test-XXXXXX",
+             base && *base ? base : "/tmp");
     if (!mkdtemp(path)) {
         perror("mkdtemp");
         exit(2);
     }
+    atexit(testutil_remove_tmpdir);
     return path;
+}
+
+/* A directory of the source tree: under $PQCHA_SOURCE (set by ctest), or,
+ * for a test run by hand, next to this file's own source. */
+static inline const char *testutil_source_path(const char *relative) {
+    static char path[4096];
+    const char *source = getenv("PQCHA_SOURCE");
+    if (source != NULL) {
+        snprintf(path, sizeof path, "%s/%s", source, relative);
+        return path;
+    }
+    snprintf(path, sizeof path, "%s", __FILE__);
+    char *tail = strstr(path, "/tests/unit/");
+    if (tail == NULL)
+        snprintf(path, sizeof path, "../%s", relative);
+    else
+        snprintf(tail, sizeof path - (size_t)(tail - path), "/%s", relative);
+    return path;
+}
+
+/* Calls fn with the name and content of every file of a fuzz seed corpus
+ * (tests/fuzz/corpus/NAME); returns how many, or -1 if it cannot be read. */
+static inline int testutil_for_each_seed(const char *corpus,
+                                         void (*fn)(const char *name, const uint8_t *text,
+                                                    size_t len, void *ctx),
+                                         void *ctx) {
+    char dir_path[4096];
+    char relative[256];
+    snprintf(relative, sizeof relative, "tests/fuzz/corpus/%s", corpus);
+    snprintf(dir_path, sizeof dir_path, "%s", testutil_source_path(relative));
+    DIR *dir = opendir(dir_path);
+    if (dir == NULL) return -1;
+    int count = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir_path, e->d_name);
+        size_t len = 0;
+        char *text = testutil_read_file(path, &len);
+        if (text == NULL) continue;
+        fn(e->d_name, (const uint8_t *)text, len, ctx);
+        free(text);
+        count++;
+    }
+    closedir(dir);
+    return count;
 }
 
 #endif
