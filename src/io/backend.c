@@ -184,7 +184,9 @@ static pqcha_err hasher_sink_write(void *ctx, const uint8_t *data, size_t len) {
 
 /* The random-access reader of a built-in backend that has one, else NULL. */
 static const pqcha__positional_ops *positional_ops(const pqcha_backend *b) {
-    return b->ops == &pqcha__file_backend_ops ? &pqcha__file_positional_ops : NULL;
+    if (b->ops == &pqcha__file_backend_ops) return &pqcha__file_positional_ops;
+    if (b->ops == &pqcha__process_backend_ops) return &pqcha__process_positional_ops;
+    return NULL;
 }
 
 /* The hashing threads read the region themselves (backend_internal.h). */
@@ -194,8 +196,7 @@ static pqcha_err hash_in_place(pqcha_backend *b, const pqcha__positional_ops *po
     void *reader = NULL;
     PQCHA_TRY(pos->open(b->self, workload_id, region, &reader));
     pqcha_err err = pqcha__hasher_update_from(h, pos->read, reader, region->size);
-    pos->close(reader);
-    return err;
+    return pos->finish(reader, err);
 }
 
 pqcha_err pqcha_backend_hash(pqcha_backend *b, const char *workload_id, const pqcha_region *region,

@@ -218,17 +218,17 @@ static pqcha_err file_positional_open(void *self, const char *workload_id,
     return PQCHA_OK;
 }
 
-static void file_positional_close(void *reader) {
+static pqcha_err file_positional_finish(void *reader, pqcha_err err) {
     pqcha__file_range *range = reader;
-    if (range == NULL) return;
     close(range->fd);
     free(range);
+    return err;
 }
 
 const pqcha__positional_ops pqcha__file_positional_ops = {
     .open = file_positional_open,
     .read = pqcha__file_range_read,
-    .close = file_positional_close,
+    .finish = file_positional_finish,
 };
 
 const pqcha_backend_ops pqcha__file_backend_ops = {

@@ -22,17 +22,21 @@ extern const pqcha_backend_ops pqcha__process_backend_ops;
  * hashing threads then read the region themselves, each the part it hashes
  * (pqcha__parhash_update_from), instead of hashing what one reader copied.
  * open looks the region up and prepares it (opens the file, checks its
- * size), with the errors read_region would return; read copies len bytes
- * at offset within the region, from several threads at once, and returns
- * REGION_CHANGED when they are no longer there; close ends it. */
+ * size; checks the process and its mappings), with the errors read_region
+ * would return; read copies len bytes at offset within the region, from
+ * several threads at once, and returns REGION_CHANGED when they are no
+ * longer there; finish makes the checks that follow a read (the mappings
+ * are still the same), frees the reader and returns err, or the first
+ * error of those checks when err is OK. */
 typedef struct pqcha__positional_ops {
     pqcha_err (*open)(void *self, const char *workload_id, const pqcha_region *region,
                       void **reader);
     pqcha_err (*read)(void *reader, uint64_t offset, uint8_t *buf, size_t len);
-    void (*close)(void *reader);
+    pqcha_err (*finish)(void *reader, pqcha_err err);
 } pqcha__positional_ops;
 
 extern const pqcha__positional_ops pqcha__file_positional_ops;
+extern const pqcha__positional_ops pqcha__process_positional_ops;
 
 /* Allocate the private state ("self") of a built-in backend. */
 pqcha_err pqcha__memory_backend_new(void **self);

@@ -1091,6 +1091,64 @@ static pqcha_err process_read_region(void *self, const char *workload_id,
     return err;
 }
 
+/* ---- random access (backend_internal.h) ---- */
+
+/* One region being read by the hashing threads: the checks of
+ * process_read_region before and after, and reads that share no state. */
+typedef struct process_positional {
+    remote_reader rr; /* its method fixed at open: process_vm_readv, or /proc/PID/mem */
+    uint64_t address, start_time;
+    proc_piece *pieces;
+    size_t piece_count;
+} process_positional;
+
+static pqcha_err process_positional_finish(void *reader, pqcha_err err) {
+    process_positional *pp = reader;
+    if (err == PQCHA_OK) err = check_pieces(pp->rr.pid, pp->pieces, pp->piece_count);
+    if (err == PQCHA_OK) err = check_same_process(pp->rr.pid, pp->start_time);
+    if (pp->rr.mem_fd >= 0) close(pp->rr.mem_fd);
+    free(pp->pieces);
+    free(pp);
+    return err;
+}
+
+static pqcha_err process_positional_open(void *self, const char *workload_id,
+                                         const pqcha_region *region, void **reader) {
+    process_positional *pp = calloc(1, sizeof *pp);
+    *reader = NULL;
+    if (pp == NULL) return PQCHA_ERR_NO_MEMORY;
+    pp->rr.mem_fd = -1;
+    pp->address = region->address;
+    pqcha_err err = snapshot_entry(self, workload_id, region, &pp->rr.pid, &pp->start_time,
+                                   &pp->pieces, &pp->piece_count);
+    if (err == PQCHA_OK) err = check_same_process(pp->rr.pid, pp->start_time);
+    if (err == PQCHA_OK) err = check_pieces(pp->rr.pid, pp->pieces, pp->piece_count);
+    /* One byte read here settles the method (read_remote falls back to
+     * /proc/PID/mem where process_vm_readv is refused) before the threads
+     * read at once. */
+    uint8_t first;
+    if (err == PQCHA_OK) err = read_remote(&pp->rr, pp->address, &first, 1);
+    if (err != PQCHA_OK) {
+        pp->piece_count = 0;
+        return process_positional_finish(pp, err);
+    }
+    *reader = pp;
+    return PQCHA_OK;
+}
+
+static pqcha_err process_positional_read(void *reader, uint64_t offset, uint8_t *buf, size_t len) {
+    process_positional *pp = reader;
+    /* The method is settled: no thread changes the reader any more. */
+    remote_reader rr = pp->rr;
+    return read_remote(&rr, pp->address + offset, buf, len);
+}
+
+const pqcha__positional_ops pqcha__process_positional_ops = {
+    .open = process_positional_open,
+    .read = process_positional_read,
+    .finish = process_positional_finish,
+};
+
 const pqcha_backend_ops pqcha__process_backend_ops = {
     .name = "process",
     .platform = "process",
