@@ -2,11 +2,14 @@
  * range of one (a model file, a mapped image, a dump of guest memory).
  *
  * The range is fixed when the region is added; every read opens the file
- * afresh (so a replaced file is measured, not the one we once opened) and
- * streams it through pqcha__file_stream (a bounded ring of buffers, read
- * ahead on a thread while the sink hashes), never holding the whole file in
- * memory. A file that became shorter than the range is
- * PQCHA_ERR_REGION_CHANGED: the report must never claim bytes it did not hash. */
+ * afresh (so a replaced file is measured, not the one we once opened),
+ * never holding the whole file in memory. Hashed with a parallel digest,
+ * the file is read by the hashing threads themselves, each the part it
+ * hashes (the positional reader at the end, pqcha__file_range); streamed to
+ * a sink, it goes through pqcha__file_stream (a bounded ring of buffers,
+ * read ahead on a thread while the sink hashes). A file that became shorter
+ * than the range is PQCHA_ERR_REGION_CHANGED: the report must never claim
+ * bytes it did not hash. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>

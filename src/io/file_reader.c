@@ -12,8 +12,11 @@
  * into an error without taking over the process's signal handling. With
  * read(2), a file that shrinks under us simply ends early: REGION_CHANGED.
  *
- * read(2) rather than pread(2): the file position is our own (each stream
- * has its own descriptor), and the fault-injection tests interpose read. */
+ * read(2) rather than pread(2) for the stream: the file position is our own
+ * (each stream has its own descriptor). The random access at the end of this
+ * file (pqcha__file_range, for the hashing threads) uses pread(2): several
+ * threads read one descriptor at once. The fault-injection tests interpose
+ * both. */
 #include "io/file_reader.h"
 
 #include <errno.h>
