@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages pqcha needs to build and test, when missing.
-# As root it runs apt-get; otherwise it lists what to install and fails.
+# Installs the Debian packages pqcha needs to build and test, when missing
+# (with --bench, also those make bench compares with). As root it runs
+# apt-get; otherwise it lists what to install and fails.
 set -euo pipefail
 
 # package : why
@@ -18,6 +19,10 @@ required=(
   binutils          # readelf, nm: the hardening and layering tests
 )
 optional_node=(nodejs npm)  # ML-DSA interop test with @noble/post-quantum
+# make bench only (install-deps.sh --bench): the peer users compare with.
+if [ "${1:-}" = "--bench" ]; then
+  required+=(b3sum)  # BLAKE3's file hasher, a row of the "file" section
+fi
 
 missing=()
 for pkg in "${required[@]}"; do
