@@ -1,12 +1,14 @@
 /* statement_decode.c — the strict decoder of a report's statement
- * (docs/FORMAT.md section 4), in one pass over the pull tokenizer.
+ * (docs/FORMAT.md section 4), on the pull tokenizer, without a tree.
  *
  * Every rule of the format is checked here with the error code it names, in
  * the order the format states them, and nothing but the report is built:
- * objects are read member by member into slots (json_view.h), so a payload
- * of thousands of regions costs its report, not a tree of it. The decoder it
- * replaced built a jansson tree; tests/reference keeps it, and a
- * differential fuzz target holds the two to the same verdicts. */
+ * objects are read member by member into slots (json_view.h), their nested
+ * objects and arrays skipped by brackets and tokenized when opened, so a
+ * payload of thousands of regions costs its report, not a tree of it, and
+ * each byte is tokenized once. The decoder it replaced built a jansson
+ * tree; tests/reference keeps it, and test_decoder_differential and
+ * fuzz_report_diff hold the two to the same verdicts and fields. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -598,11 +600,12 @@ pqcha_err pqcha__statement_decode(pqcha_report **out, const uint8_t *payload, si
     if (out == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     if (payload == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
-    /* The payload is decoded only once its signature has been verified, so
-     * it comes from a signer the verifier trusts; still, it is decoded as
-     * strictly as any input. No tree is built, so the tree-cost rule of the
-     * former decoder has nothing to bound, and every byte is validated as it
-     * is decoded (json_view.h): nothing is scanned twice. */
+    /* pqcha_verify decodes a payload only once its signature has passed,
+     * but inspect and the CLI's choice of shipped roots decode it
+     * unverified: it is decoded as strictly as any hostile input. No tree
+     * is built, so the tree-cost rule of the former decoder has nothing to
+     * bound (what is built is the report, about twice the text), and every
+     * byte is validated as it is decoded (json_view.h). */
     if (len > PQCHA_MAX_PAYLOAD_LEN) return PQCHA_ERR_TOO_LARGE;
     pqcha_report *rep = NULL;
     pqcha_err err = pqcha__report_new(&rep);
