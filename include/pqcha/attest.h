@@ -51,6 +51,19 @@ pqcha_err pqcha_attester_set_digest(pqcha_attester *a, pqcha_digest_alg alg);
  * Returns: OK, INVALID_ARGUMENT (a NULL). */
 PQCHA_MUST_CHECK
 pqcha_err pqcha_attester_set_threads(pqcha_attester *a, unsigned threads);
+/* Progress of the regions measured one at a time (every region the
+ * attester does not hash side by side with others: those of at least
+ * 1 MiB, and all of them with one thread), for a progress display: fn(ctx,
+ * region, bytes_done, finished) is called on the thread that runs
+ * pqcha_attester_attest, never concurrently — first with 0 bytes, then as
+ * the region is hashed, last with finished 1 (also when it failed). fn NULL
+ * removes it. Unlike a backend wrapped to count the bytes it streams, this
+ * leaves the backend's own way of reading (its hashing threads reading in
+ * parallel) untouched. Returns: OK, INVALID_ARGUMENT (a NULL). */
+typedef void (*pqcha_region_progress_fn)(void *ctx, const pqcha_region *region, uint64_t bytes_done,
+                                         int finished);
+PQCHA_MUST_CHECK
+pqcha_err pqcha_attester_set_progress(pqcha_attester *a, pqcha_region_progress_fn fn, void *ctx);
 /* Fixes "now" (Unix seconds) for reproducible reports; negative restores the clock.
  * Returns: OK, INVALID_ARGUMENT (a NULL). */
 PQCHA_MUST_CHECK

@@ -60,6 +60,8 @@ struct pqcha_attester {
     size_t expected_count;
     size_t expected_cap;
     pqcha__attester_evidence evidence;
+    pqcha_region_progress_fn progress; /* pqcha_attester_set_progress */
+    void *progress_ctx;
 };
 
 pqcha_err pqcha_attester_create(pqcha_attester **out, const pqcha_key *signing_key,
@@ -94,6 +96,13 @@ pqcha_err pqcha_attester_set_digest(pqcha_attester *a, pqcha_digest_alg alg) {
     if (!pqcha_digest_alg_is_streaming(alg))
         return PQCHA_ERR_UNSUPPORTED_ALGORITHM; /* segments follow from regions' tensors */
     a->digest_alg = alg;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha_attester_set_progress(pqcha_attester *a, pqcha_region_progress_fn fn, void *ctx) {
+    if (a == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
+    a->progress = fn;
+    a->progress_ctx = ctx;
     return PQCHA_OK;
 }
 
@@ -241,13 +250,31 @@ static pqcha_err keep_nodes(measurement *m, const pqcha_hasher *h) {
     return PQCHA_OK;
 }
 
+/* Where one region's progress goes (NULL fields: nowhere). */
+typedef struct region_progress {
+    const pqcha_attester *a; /* NULL: the region is not reported */
+    const pqcha_region *region;
+    uint64_t done;
+} region_progress;
+
+static void progress_to(region_progress *rp, uint64_t bytes_done, int finished) {
+    if (rp->a == NULL || rp->a->progress == NULL) return;
+    rp->done = bytes_done;
+    rp->a->progress(rp->a->progress_ctx, rp->region, bytes_done, finished);
+}
+
+static void hashed_so_far(void *ctx, uint64_t bytes_done) {
+    progress_to(ctx, bytes_done, 0);
+}
+
 /* The backend's hashing path (which announces the region's size, so the
  * hasher records nodes), keeping the nodes for the claim. */
 static pqcha_err digest_region(const pqcha_attester *a, const pqcha_region *region,
-                               unsigned threads, measurement *m) {
+                               unsigned threads, measurement *m, region_progress *rp) {
     pqcha_hasher *h = NULL;
     PQCHA_TRY(pqcha_hasher_create(&h, a->digest_alg));
     pqcha_err err = pqcha_hasher_set_threads(h, threads);
+    if (err == PQCHA_OK && rp->a != NULL) err = pqcha_hasher_set_progress(h, hashed_so_far, rp);
     if (err == PQCHA_OK) err = pqcha_backend_hash(a->backend, a->workload_id, region, h);
     if (err == PQCHA_OK) err = pqcha_hasher_final(h, m->digest, sizeof m->digest);
     if (err == PQCHA_OK) err = keep_nodes(m, h);
@@ -257,20 +284,29 @@ static pqcha_err digest_region(const pqcha_attester *a, const pqcha_region *regi
     return err;
 }
 
+typedef struct segment_feed {
+    pqcha__segment_hasher *sh;
+    region_progress *rp;
+} segment_feed;
+
 static pqcha_err segment_sink_write(void *ctx, const uint8_t *data, size_t len) {
-    return pqcha__segment_hasher_update(ctx, data, len);
+    segment_feed *feed = ctx;
+    PQCHA_TRY(pqcha__segment_hasher_update(feed->sh, data, len));
+    progress_to(feed->rp, feed->rp->done + len, 0);
+    return PQCHA_OK;
 }
 
 /* A region with tensors, cut at their boundaries: every byte is hashed once,
  * into its tensor's digest or a gap's (FORMAT.md 4.6). */
 static pqcha_err digest_segments(const pqcha_attester *a, const pqcha_region *region,
-                                 unsigned threads, measurement *m) {
+                                 unsigned threads, measurement *m, region_progress *rp) {
     PQCHA_TRY(pqcha__segments_layout(&m->segments, &m->segment_count, region->file_offset,
                                      region->size, region->tensors, region->tensor_count));
     pqcha__segment_hasher *sh = NULL;
     pqcha_err err = pqcha__segment_hasher_new(&sh, m->segments, m->segment_count, threads);
+    segment_feed feed = {sh, rp};
     if (err == PQCHA_OK)
-        err = pqcha_backend_read(a->backend, a->workload_id, region, segment_sink_write, sh);
+        err = pqcha_backend_read(a->backend, a->workload_id, region, segment_sink_write, &feed);
     if (err == PQCHA_OK) err = pqcha__segment_hasher_final(sh, m->digest);
     pqcha__segment_hasher_free(sh);
     if (err != PQCHA_OK) memset(m->digest, 0, sizeof m->digest);
@@ -285,12 +321,17 @@ static pqcha_digest_alg claim_algorithm(const pqcha_attester *a, const pqcha_reg
     return segmented ? PQCHA_DIGEST_SHA3_256_SEGMENTS : a->digest_alg;
 }
 
+/* shown: the region's progress is reported (it is measured on the thread
+ * that runs pqcha_attester_attest, alone). */
 static void measure_one(const pqcha_attester *a, const pqcha_region *region, unsigned threads,
-                        measurement *m) {
+                        measurement *m, int shown) {
+    region_progress rp = {shown ? a : NULL, region, 0};
+    progress_to(&rp, 0, 0);
     if (claim_algorithm(a, region) == PQCHA_DIGEST_SHA3_256_SEGMENTS)
-        m->err = digest_segments(a, region, threads, m);
+        m->err = digest_segments(a, region, threads, m, &rp);
     else
-        m->err = digest_region(a, region, threads, m);
+        m->err = digest_region(a, region, threads, m, &rp);
+    progress_to(&rp, rp.done, 1);
     m->taken_at = attester_now(a);
     m->done = 1;
 }
@@ -299,7 +340,7 @@ static void measure_one(const pqcha_attester *a, const pqcha_region *region, uns
 static void measure_small_region(void *ctx, size_t i) {
     const measure_job *job = ctx;
     if (job->regions[i]->size < SOLO_REGION_BYTES)
-        measure_one(job->a, job->regions[i], 1, &job->results[i]);
+        measure_one(job->a, job->regions[i], 1, &job->results[i], 0);
 }
 
 /* Hashes the small regions in parallel when the backend allows concurrent
@@ -421,7 +462,7 @@ static pqcha_err measure_all(pqcha_report *rep, pqcha_attester *a, int64_t *last
     size_t digest_len = pqcha_digest_alg_length(a->digest_alg);
     for (size_t i = 0; err == PQCHA_OK && i < count; i++) {
         measurement *m = &results[i];
-        if (!m->done) measure_one(a, regions[i], a->threads, m);
+        if (!m->done) measure_one(a, regions[i], a->threads, m, 1);
         err = m->err;
         if (err != PQCHA_OK) break;
         const expected_digest *e = find_expected(a, regions[i]->id);

@@ -495,6 +495,74 @@ static void test_parallel_regions(void) {
     }
 }
 
+/* What pqcha_attester_set_progress reported, per call. */
+typedef struct progress_log {
+    char region[8][32];
+    uint64_t bytes[4096];
+    int finished[4096];
+    int which[4096];
+    size_t calls, regions;
+} progress_log;
+
+static void log_progress(void *ctx, const pqcha_region *region, uint64_t bytes_done, int finished) {
+    progress_log *log = ctx;
+    if (log->calls == 4096) return;
+    int k = (int)log->regions - 1;
+    if (k < 0 || strcmp(log->region[k], pqcha_region_id(region)) != 0) {
+        if (log->regions == 8) return;
+        snprintf(log->region[log->regions++], sizeof log->region[0], "%s", pqcha_region_id(region));
+        k = (int)log->regions - 1;
+    }
+    log->which[log->calls] = k;
+    log->bytes[log->calls] = bytes_done;
+    log->finished[log->calls++] = finished;
+}
+
+/* Each region measured alone reports 0 first, then bytes that only grow,
+ * then its size with finished set; regions one after the other. */
+static void test_progress(void) {
+    pqcha_backend *b = NULL;
+    pqcha_attester *a = NULL;
+    CHECK_OK(pqcha_backend_create(&b, "in-memory"));
+    REQUIRE(b != NULL);
+    size_t sizes[3] = {9u << 20, 100, 3u << 20};
+    static const char *const ids[3] = {"large", "small", "medium"};
+    for (int i = 0; i < 3; i++)
+        register_region(b, ids[i], "d", 0x100000u * (uint64_t)(i + 1) * 16, sizes[i], PQCHA_PROT_RO,
+                        (uint8_t)i);
+    CHECK_OK(pqcha_attester_create(&a, shared_key(), b, WORKLOAD));
+    REQUIRE(a != NULL);
+    CHECK_OK(pqcha_attester_set_threads(a, 2));
+    progress_log *log = calloc(1, sizeof *log);
+    REQUIRE(log != NULL);
+    CHECK_OK(pqcha_attester_set_progress(a, log_progress, log));
+    char *env = NULL;
+    CHECK_OK(pqcha_attester_attest(a, NULL, &env, NULL));
+    pqcha_free(env);
+    /* The in-memory backend reads one region at a time: all three shown. */
+    CHECK(log->regions == 3);
+    for (size_t k = 0; k < log->regions; k++) {
+        size_t size = 0, first = SIZE_MAX, last = 0, calls = 0;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(ids[i], log->region[k]) == 0) size = sizes[i];
+        for (size_t c = 0; c < log->calls; c++) {
+            if (log->which[c] != (int)k) continue;
+            if (first == SIZE_MAX) first = c;
+            CHECK(calls == 0 || log->bytes[c] >= log->bytes[last]);
+            CHECK(log->finished[c] == 0 || c + 1 == log->calls || log->which[c + 1] != (int)k);
+            last = c;
+            calls++;
+        }
+        CHECK(first != SIZE_MAX && log->bytes[first] == 0 && !log->finished[first]);
+        CHECK(log->finished[last] && log->bytes[last] == size);
+        CHECK(size < (1u << 20) || calls > 2); /* large ones report on the way too */
+    }
+    CHECK_ERR(pqcha_attester_set_progress(NULL, NULL, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    free(log);
+    pqcha_attester_free(a);
+    pqcha_backend_free(b);
+}
+
 static void test_cleanup_shared_key(void) {
     pqcha_key_free(shared_key());
 }
@@ -614,4 +682,4 @@ TEST_MAIN(TEST(test_nodes_and_mapping_in_reports), TEST(test_report_size_is_exac
           TEST(test_fixed_time_and_ttl), TEST(test_expected_digest), TEST(test_public_key_refused),
           TEST(test_invalid_arguments), TEST(test_envelope_signature_verifies),
           TEST(test_verifier_accepts_report), TEST(test_digest_algorithm_selection),
-          TEST(test_parallel_regions), TEST(test_cleanup_shared_key))
+          TEST(test_parallel_regions), TEST(test_progress), TEST(test_cleanup_shared_key))

@@ -2,8 +2,6 @@
 #include "attester_setup.h"
 #include <limits.h>
 
-#include "progress_backend.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -528,14 +526,30 @@ static int configure_evidence(struct attester_setup *s, const struct attester_op
     return CLI_EXIT_USAGE;
 }
 
+/* The attester's progress, drawn on stderr for a large region (the bar
+ * draws only on a terminal, for regions of at least CLI_PROGRESS_MIN_BYTES). */
+static void show_region_progress(void *ctx, const pqcha_region *region, uint64_t bytes_done,
+                                 int finished) {
+    struct attester_setup *s = ctx;
+    if (bytes_done == 0 && !finished) {
+        cli_progress_begin(&s->bar, pqcha_region_id(region), pqcha_region_size(region));
+        s->bar_done = 0;
+    }
+    cli_progress_advance(&s->bar, bytes_done - s->bar_done);
+    s->bar_done = bytes_done;
+    if (finished) cli_progress_end(&s->bar);
+}
+
 static int configure_attester(struct attester_setup *s, const struct attester_options *o) {
-    /* On a terminal, hashing a large region shows its progress on stderr. */
-    if (isatty(STDERR_FILENO)) s->progress = progress_backend_wrap(s->backend);
-    pqcha_err err = pqcha_attester_create(&s->attester, s->key,
-                                          s->progress ? s->progress : s->backend, o->workload);
+    pqcha_err err = pqcha_attester_create(&s->attester, s->key, s->backend, o->workload);
 
     if (err != PQCHA_OK) {
         cli_error("--workload", err, cli_hint_for(err));
+        return CLI_EXIT_USAGE;
+    }
+    if (isatty(STDERR_FILENO) &&
+        (err = pqcha_attester_set_progress(s->attester, show_region_progress, s)) != PQCHA_OK) {
+        cli_error("progress", err, NULL);
         return CLI_EXIT_USAGE;
     }
     if (o->have_ttl && (err = pqcha_attester_set_ttl(s->attester, (int64_t)o->ttl)) != PQCHA_OK) {
@@ -584,7 +598,6 @@ void attester_setup_free(struct attester_setup *s) {
     /* The attester refers to the key and the backend: free it first. */
     if (s->attester != NULL) pqcha_attester_free(s->attester);
     if (s->evidence != NULL) pqcha_evidence_source_free(s->evidence);
-    if (s->progress != NULL) pqcha_backend_free(s->progress);
     if (s->backend != NULL) pqcha_backend_free(s->backend);
     if (s->manifest != NULL) pqcha_manifest_free(s->manifest);
     if (s->key != NULL) pqcha_key_free(s->key);

@@ -148,7 +148,8 @@ struct attester_setup {
     pqcha_key *key;
     pqcha_manifest *manifest; /* --manifest, lent to the process backend */
     pqcha_backend *backend;
-    pqcha_backend *progress; /* wraps backend on a terminal, else NULL */
+    struct cli_progress bar; /* a large region's progress on a terminal */
+    uint64_t bar_done;
     pqcha_attester *attester;
     pqcha_evidence_source *evidence; /* --platform, lent to the attester */
 };
