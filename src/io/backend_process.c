@@ -1138,9 +1138,13 @@ static pqcha_err process_positional_open(void *self, const char *workload_id,
 
 static pqcha_err process_positional_read(void *reader, uint64_t offset, uint8_t *buf, size_t len) {
     process_positional *pp = reader;
-    /* The method is settled: no thread changes the reader any more. */
+    /* The method is settled: no thread changes the shared reader any more.
+     * Should process_vm_readv be refused now all the same, this read falls
+     * back to /proc/PID/mem on a descriptor of its own, closed here. */
     remote_reader rr = pp->rr;
-    return read_remote(&rr, pp->address + offset, buf, len);
+    pqcha_err err = read_remote(&rr, pp->address + offset, buf, len);
+    if (rr.mem_fd != pp->rr.mem_fd) close(rr.mem_fd);
+    return err;
 }
 
 const pqcha__positional_ops pqcha__process_positional_ops = {
