@@ -42,7 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_t *input = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
     if (err == PQCHA_OK) {
         if (pretty == NULL || strlen(pretty) != pretty_len) __builtin_trap();
-        json_t *back = json_loadb(pretty, pretty_len, JSON_REJECT_DUPLICATES, NULL);
+        /* Read back allowing repeated keys: the printer prints a key
+         * repeated away from its twin (json_pretty.h), which the input's own
+         * read (input == NULL then) refuses. */
+        json_t *back = json_loadb(pretty, pretty_len, 0, NULL);
         if (back == NULL) __builtin_trap(); /* printed something that is not JSON */
         if (input != NULL && !json_equal(input, back)) __builtin_trap();
         if (input != NULL && keys_sorted(input)) {
