@@ -70,43 +70,17 @@ static const char *const envelope_keys[] = {"payload", "payloadType", "signature
 enum { SIGNATURE_KEY_ID, SIGNATURE_SIG, SIGNATURE_N };
 static const char *const signature_keys[] = {"keyid", "sig", NULL};
 
-/* A string member's bytes: in place when it holds no escapes, else decoded
- * into *copy (free it). */
-static pqcha_err string_bytes(const pqcha__json_value *v, char **copy, const char **text,
-                              size_t *len) {
-    *copy = NULL;
-    if (v->type != PQCHA__JSON_STRING) return PQCHA_ERR_WRONG_TYPE;
-    *len = v->text.decoded_len;
-    if (!v->text.escaped) {
-        *text = (const char *)v->text.raw;
-        return PQCHA_OK;
-    }
-    char small[1];
-    return pqcha__json_value_cstr(v, SIZE_MAX, small, 0, copy, text);
-}
-
-static pqcha_err decode_base64_member(const pqcha__json_value *v, size_t max, uint8_t **out,
-                                      size_t *out_len) {
-    char *copy;
-    const char *text;
-    size_t len;
-    PQCHA_TRY(string_bytes(v, &copy, &text, &len));
-    pqcha_err err = pqcha__base64_decode(out, out_len, text, len, max);
-    free(copy);
-    return err;
-}
-
 static pqcha_err decode_payload(pqcha__envelope *env, const pqcha__json_value *v) {
     char *copy;
     const char *type;
     size_t type_len;
-    PQCHA_TRY(string_bytes(&v[ENVELOPE_PAYLOAD_TYPE], &copy, &type, &type_len));
+    PQCHA_TRY(pqcha__json_value_bytes(&v[ENVELOPE_PAYLOAD_TYPE], &copy, &type, &type_len));
     int expected =
         type_len == strlen(PQCHA_PAYLOAD_TYPE) && memcmp(type, PQCHA_PAYLOAD_TYPE, type_len) == 0;
     free(copy);
     if (!expected) return PQCHA_ERR_BAD_PAYLOAD_TYPE;
-    return decode_base64_member(&v[ENVELOPE_PAYLOAD], PQCHA_MAX_PAYLOAD_LEN, &env->payload,
-                                &env->payload_len);
+    return pqcha__json_value_base64(&v[ENVELOPE_PAYLOAD], PQCHA_MAX_PAYLOAD_LEN, &env->payload,
+                                    &env->payload_len);
 }
 
 /* signatures: exactly one element. */
@@ -139,8 +113,8 @@ static pqcha_err decode_signature(pqcha__envelope *env, const pqcha__json_value 
     PQCHA_TRY(err);
     /* No tighter cap here: a long signature is a length error, not a size one;
      * the envelope cap already bounds it. */
-    PQCHA_TRY(
-        decode_base64_member(&v[SIGNATURE_SIG], PQCHA_MAX_ENVELOPE_LEN, &env->sig, &env->sig_len));
+    PQCHA_TRY(pqcha__json_value_base64(&v[SIGNATURE_SIG], PQCHA_MAX_ENVELOPE_LEN, &env->sig,
+                                       &env->sig_len));
     if (!is_ml_dsa_signature_length(env->sig_len)) return PQCHA_ERR_BAD_SIGNATURE_LENGTH;
     env->key_id = pqcha__strdup(text);
     return env->key_id ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/encoding.h"
 #include "core/internal.h"
 
 /* The slot of the current key in keys, or -1. */
@@ -69,6 +70,43 @@ pqcha_err pqcha__json_value_cstr(const pqcha__json_value *v, size_t max_len, cha
     s[n] = '\0';
     *out = s;
     return PQCHA_OK;
+}
+
+pqcha_err pqcha__json_value_bytes(const pqcha__json_value *v, char **copy, const char **text,
+                                  size_t *len) {
+    *copy = NULL;
+    if (v->type == PQCHA__JSON_END) return PQCHA_ERR_MISSING_FIELD;
+    if (v->type != PQCHA__JSON_STRING) return PQCHA_ERR_WRONG_TYPE;
+    *len = v->text.decoded_len;
+    if (!v->text.escaped) {
+        *text = (const char *)v->text.raw;
+        return PQCHA_OK;
+    }
+    if ((*copy = malloc(*len + 1)) == NULL) return PQCHA_ERR_NO_MEMORY;
+    pqcha__json_text_decode(&v->text, (uint8_t *)*copy);
+    *text = *copy;
+    return PQCHA_OK;
+}
+
+pqcha_err pqcha__json_value_base64(const pqcha__json_value *v, size_t max, uint8_t **out,
+                                   size_t *out_len) {
+    char *copy;
+    const char *text;
+    size_t len;
+    PQCHA_TRY(pqcha__json_value_bytes(v, &copy, &text, &len));
+    pqcha_err err = pqcha__base64_decode(out, out_len, text, len, max);
+    free(copy);
+    return err;
+}
+
+pqcha_err pqcha__json_value_hex(const pqcha__json_value *v, uint8_t *out, size_t out_len) {
+    char *copy;
+    const char *text;
+    size_t len;
+    PQCHA_TRY(pqcha__json_value_bytes(v, &copy, &text, &len));
+    pqcha_err err = pqcha__hex_decode(out, out_len, text, len);
+    free(copy);
+    return err;
 }
 
 pqcha_err pqcha__json_value_uint(const pqcha__json_value *v, uint64_t max, uint64_t *out) {

@@ -46,6 +46,18 @@ int pqcha__json_value_present(const pqcha__json_value *v);
  * fits (cap bytes, NUL included), else in *heap (free it; NULL otherwise). */
 pqcha_err pqcha__json_value_cstr(const pqcha__json_value *v, size_t max_len, char *buf, size_t cap,
                                  char **heap, const char **out);
+/* A string's decoded bytes (len of them, not NUL-terminated): in place in
+ * the text when it holds no escapes, else decoded into *copy (free it; NULL
+ * otherwise). The long strings of the formats (base64, hex) never hold
+ * escapes, so they are read where they lie. */
+pqcha_err pqcha__json_value_bytes(const pqcha__json_value *v, char **copy, const char **text,
+                                  size_t *len);
+/* A string of canonical base64 decoded into a new buffer of at most max
+ * bytes (pqcha__base64_decode's errors). */
+pqcha_err pqcha__json_value_base64(const pqcha__json_value *v, size_t max, uint8_t **out,
+                                   size_t *out_len);
+/* A string of lowercase hex of exactly out_len bytes (pqcha__hex_decode's errors). */
+pqcha_err pqcha__json_value_hex(const pqcha__json_value *v, uint8_t *out, size_t out_len);
 /* An integer in 0..max. */
 pqcha_err pqcha__json_value_uint(const pqcha__json_value *v, uint64_t max, uint64_t *out);
 pqcha_err pqcha__json_value_bool(const pqcha__json_value *v, int *out);

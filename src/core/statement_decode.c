@@ -155,34 +155,6 @@ static pqcha_err decode_checked_string(const pqcha__json_value *v, pqcha_err (*c
     return err;
 }
 
-/* Lowercase hex of exactly out_len bytes. */
-static pqcha_err decode_hex(const pqcha__json_value *v, uint8_t *out, size_t out_len) {
-    if (v->type != PQCHA__JSON_STRING) return PQCHA_ERR_WRONG_TYPE;
-    if (!v->text.escaped)
-        return pqcha__hex_decode(out, out_len, (const char *)v->text.raw, v->text.raw_len);
-    text_buffer tb = {.heap = NULL};
-    const char *text;
-    pqcha_err err = string_in(v, SIZE_MAX, &tb, &text);
-    if (err == PQCHA_OK) err = pqcha__hex_decode(out, out_len, text, v->text.decoded_len);
-    free(tb.heap);
-    return err;
-}
-
-/* Canonical base64 of at most max bytes, into a new buffer. */
-static pqcha_err decode_base64(const pqcha__json_value *v, size_t max, uint8_t **out,
-                               size_t *out_len) {
-    if (v->type == PQCHA__JSON_END) return PQCHA_ERR_MISSING_FIELD;
-    if (v->type != PQCHA__JSON_STRING) return PQCHA_ERR_WRONG_TYPE;
-    if (!v->text.escaped)
-        return pqcha__base64_decode(out, out_len, (const char *)v->text.raw, v->text.raw_len, max);
-    text_buffer tb = {.heap = NULL};
-    const char *text;
-    pqcha_err err = string_in(v, SIZE_MAX, &tb, &text);
-    if (err == PQCHA_OK) err = pqcha__base64_decode(out, out_len, text, v->text.decoded_len, max);
-    free(tb.heap);
-    return err;
-}
-
 /* ---- the predicate ---- */
 
 static pqcha_err decode_signer(pqcha_report *rep, const pqcha__json_value *member) {
@@ -213,11 +185,12 @@ static pqcha_err decode_evidence_element(pqcha__report_evidence *ev,
     if (err == PQCHA_OK) err = pqcha__binding_parse(&ev->binding, binding);
     free(tb.heap);
     if (err == PQCHA_OK)
-        err = decode_base64(&v[EVIDENCE_DATA], PQCHA_MAX_EVIDENCE_LEN, &ev->data, &ev->data_len);
+        err = pqcha__json_value_base64(&v[EVIDENCE_DATA], PQCHA_MAX_EVIDENCE_LEN, &ev->data,
+                                       &ev->data_len);
     if (err == PQCHA_OK && ev->data_len == 0) err = PQCHA_ERR_BAD_EVIDENCE;
     if (err != PQCHA_OK || !pqcha__json_value_present(&v[EVIDENCE_CERTIFICATES])) return err;
-    PQCHA_TRY(decode_base64(&v[EVIDENCE_CERTIFICATES], PQCHA_MAX_EVIDENCE_CERTS_LEN, &ev->certs,
-                            &ev->certs_len));
+    PQCHA_TRY(pqcha__json_value_base64(&v[EVIDENCE_CERTIFICATES], PQCHA_MAX_EVIDENCE_CERTS_LEN,
+                                       &ev->certs, &ev->certs_len));
     /* Absent and empty would be two spellings of "none". */
     return ev->certs_len > 0 ? PQCHA_OK : PQCHA_ERR_BAD_EVIDENCE;
 }
@@ -344,7 +317,8 @@ static pqcha_err decode_nodes(region_fields *f, const pqcha__json_value *member)
         if (t == PQCHA__JSON_ARRAY_END) break;
         if (n == PQCHA_MAX_TREE_NODES) return PQCHA_ERR_TOO_LARGE;
         PQCHA_TRY(pqcha__json_view_value(&list, t, &item));
-        PQCHA_TRY(decode_hex(&item, f->nodes + n * PQCHA_SHA3_256_LEN, PQCHA_SHA3_256_LEN));
+        PQCHA_TRY(
+            pqcha__json_value_hex(&item, f->nodes + n * PQCHA_SHA3_256_LEN, PQCHA_SHA3_256_LEN));
         f->node_count = n + 1;
     }
     /* Never the rule's count. */
@@ -369,7 +343,7 @@ static pqcha_err decode_segment(pqcha__segment *seg, pqcha__json_pull *list, pqc
     PQCHA_TRY(view(list, segment_keys, SEGMENT_TENSOR, v));
     PQCHA_TRY(pqcha__json_value_uint(&v[SEGMENT_OFFSET], PQCHA_MAX_SAFE_INTEGER, &seg->offset));
     PQCHA_TRY(pqcha__json_value_uint(&v[SEGMENT_SIZE], PQCHA_MAX_SAFE_INTEGER, &seg->size));
-    PQCHA_TRY(decode_hex(&v[SEGMENT_DIGEST], seg->digest, PQCHA_SHA3_256_LEN));
+    PQCHA_TRY(pqcha__json_value_hex(&v[SEGMENT_DIGEST], seg->digest, PQCHA_SHA3_256_LEN));
     if (!pqcha__json_value_present(&v[SEGMENT_TENSOR])) return PQCHA_OK;
     return decode_tensor_name(seg, &v[SEGMENT_TENSOR]);
 }
@@ -488,7 +462,7 @@ static pqcha_err decode_subject_digest(uint8_t *digest, size_t digest_len,
     }
     if (duplicate) return PQCHA_ERR_JSON_DUPLICATE_KEY;
     if (members != 1 || !named) return PQCHA_ERR_INCONSISTENT_CLAIMS;
-    return decode_hex(&value, digest, digest_len);
+    return pqcha__json_value_hex(&value, digest, digest_len);
 }
 
 /* subject[i]: its name must be the region's id. */
