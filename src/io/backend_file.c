@@ -151,17 +151,23 @@ static pqcha_err file_list_regions(void *self, const char *workload_id, pqcha_re
     return err;
 }
 
-/* Reads one range on a descriptor of its own, so concurrent reads share
- * nothing; pqcha__file_stream overlaps reading a large range with the
- * sink's hashing. */
+/* Opens the region's file on a descriptor of its own (concurrent reads
+ * share nothing): REGION_CHANGED if it no longer holds the whole range. */
+static pqcha_err open_range(int *fd, const char *path, uint64_t offset, uint64_t size) {
+    uint64_t file_size = 0;
+    PQCHA_TRY(pqcha__open_regular_file(fd, &file_size, path, PQCHA_ERR_BACKEND_IO));
+    if (file_size >= offset && file_size - offset >= size) return PQCHA_OK;
+    close(*fd);
+    *fd = -1;
+    return PQCHA_ERR_REGION_CHANGED;
+}
+
+/* pqcha__file_stream overlaps reading a large range with the sink's hashing. */
 static pqcha_err read_range(const char *path, uint64_t offset, uint64_t size, pqcha_chunk_sink sink,
                             void *sink_ctx) {
     int fd = -1;
-    uint64_t file_size = 0;
-    PQCHA_TRY(pqcha__open_regular_file(&fd, &file_size, path, PQCHA_ERR_BACKEND_IO));
-    pqcha_err err = PQCHA_ERR_REGION_CHANGED;
-    if (file_size >= offset && file_size - offset >= size)
-        err = pqcha__file_stream(fd, offset, size, PQCHA_ERR_BACKEND_IO, sink, sink_ctx);
+    PQCHA_TRY(open_range(&fd, path, offset, size));
+    pqcha_err err = pqcha__file_stream(fd, offset, size, PQCHA_ERR_BACKEND_IO, sink, sink_ctx);
     close(fd);
     return err;
 }
@@ -199,22 +205,15 @@ static pqcha_err file_positional_open(void *self, const char *workload_id,
                                       const pqcha_region *region, void **reader) {
     char *path = NULL;
     int fd = -1;
-    uint64_t file_size = 0;
     *reader = NULL;
     pqcha_err err = region_path(self, workload_id, region, &path);
-    if (err == PQCHA_OK)
-        err = pqcha__open_regular_file(&fd, &file_size, path, PQCHA_ERR_BACKEND_IO);
+    if (err == PQCHA_OK) err = open_range(&fd, path, region->address, region->size);
     free(path);
     if (err != PQCHA_OK) return err;
     pqcha__file_range *range = malloc(sizeof *range);
-    if (file_size < region->address || file_size - region->address < region->size)
-        err = PQCHA_ERR_REGION_CHANGED;
-    else if (range == NULL)
-        err = PQCHA_ERR_NO_MEMORY;
-    if (err != PQCHA_OK) {
-        free(range);
+    if (range == NULL) {
         close(fd);
-        return err;
+        return PQCHA_ERR_NO_MEMORY;
     }
     pqcha__file_range_init(range, fd, region->address, region->size, PQCHA_ERR_BACKEND_IO);
     *reader = range;

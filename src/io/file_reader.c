@@ -64,11 +64,25 @@ static pqcha_err read_full(int fd, uint8_t *buf, size_t len, pqcha_err io_error)
 /* Asks the kernel to start reading the piece one ring ahead of `done`, so
  * that several reads are in flight on a cold cache rather than one at a
  * time. A hint: its failure changes nothing. */
-static void hint_ahead(const ring *r, uint64_t done) {
+static void hint_piece_ahead(int fd, uint64_t offset, uint64_t size, uint64_t done) {
     uint64_t ahead = (uint64_t)PQCHA__READ_AHEAD_SLOTS * PQCHA__READ_AHEAD_CHUNK;
-    if (r->size - done <= ahead) return;
-    (void)posix_fadvise(r->fd, (off_t)(r->offset + done + ahead),
-                        (off_t)piece_len(r->size, done + ahead), POSIX_FADV_WILLNEED);
+    if (size - done <= ahead) return;
+    (void)posix_fadvise(fd, (off_t)(offset + done + ahead), (off_t)piece_len(size, done + ahead),
+                        POSIX_FADV_WILLNEED);
+}
+
+/* Hints for a whole range: a larger readahead window, and the first ring's
+ * worth started at once, so a cold file has several reads in flight from
+ * the start. */
+static void hint_start(int fd, uint64_t offset, uint64_t size) {
+    uint64_t ring_bytes = (uint64_t)PQCHA__READ_AHEAD_SLOTS * PQCHA__READ_AHEAD_CHUNK;
+    (void)posix_fadvise(fd, (off_t)offset, (off_t)size, POSIX_FADV_SEQUENTIAL);
+    (void)posix_fadvise(fd, (off_t)offset, (off_t)(size < ring_bytes ? size : ring_bytes),
+                        POSIX_FADV_WILLNEED);
+}
+
+static void hint_ahead(const ring *r, uint64_t done) {
+    hint_piece_ahead(r->fd, r->offset, r->size, done);
 }
 
 /* Waits for a free slot; 0 when the sink gave up. */
@@ -197,12 +211,7 @@ pqcha_err pqcha__file_stream(int fd, uint64_t offset, uint64_t size, pqcha_err i
     if (sink == NULL) return PQCHA_ERR_INVALID_ARGUMENT;
     if (size == 0) return PQCHA_OK;
     if (offset > (uint64_t)INT64_MAX || lseek(fd, (off_t)offset, SEEK_SET) < 0) return io_error;
-    /* Hints: a larger readahead window, and the first ring's worth started
-     * at once, so a cold file has several reads in flight from the start. */
-    uint64_t ring_bytes = (uint64_t)PQCHA__READ_AHEAD_SLOTS * PQCHA__READ_AHEAD_CHUNK;
-    (void)posix_fadvise(fd, (off_t)offset, (off_t)size, POSIX_FADV_SEQUENTIAL);
-    (void)posix_fadvise(fd, (off_t)offset, (off_t)(size < ring_bytes ? size : ring_bytes),
-                        POSIX_FADV_WILLNEED);
+    hint_start(fd, offset, size);
     if (size <= PQCHA__READ_AHEAD_CHUNK) return stream_small(fd, size, io_error, sink, sink_ctx);
     ring r = {.fd = fd, .offset = offset, .size = size, .io_error = io_error};
     pqcha_err err = ring_alloc(&r);
@@ -219,20 +228,14 @@ void pqcha__file_range_init(pqcha__file_range *r, int fd, uint64_t offset, uint6
     r->offset = offset;
     r->size = size;
     r->io_error = io_error;
-    uint64_t ring_bytes = (uint64_t)PQCHA__READ_AHEAD_SLOTS * PQCHA__READ_AHEAD_CHUNK;
-    (void)posix_fadvise(fd, (off_t)offset, (off_t)size, POSIX_FADV_SEQUENTIAL);
-    (void)posix_fadvise(fd, (off_t)offset, (off_t)(size < ring_bytes ? size : ring_bytes),
-                        POSIX_FADV_WILLNEED);
+    hint_start(fd, offset, size);
 }
 
 /* At every piece boundary, the piece a ring ahead is requested (a hint). */
 static void range_hint_ahead(const pqcha__file_range *r, uint64_t at, size_t len) {
-    uint64_t ahead = (uint64_t)PQCHA__READ_AHEAD_SLOTS * PQCHA__READ_AHEAD_CHUNK;
     uint64_t boundary =
         (at + PQCHA__READ_AHEAD_CHUNK - 1) / PQCHA__READ_AHEAD_CHUNK * PQCHA__READ_AHEAD_CHUNK;
-    if (boundary >= at + len || boundary + ahead >= r->size) return;
-    (void)posix_fadvise(r->fd, (off_t)(r->offset + boundary + ahead),
-                        (off_t)piece_len(r->size, boundary + ahead), POSIX_FADV_WILLNEED);
+    if (boundary < at + len) hint_piece_ahead(r->fd, r->offset, r->size, boundary);
 }
 
 pqcha_err pqcha__file_range_read(void *range, uint64_t at, uint8_t *buf, size_t len) {
