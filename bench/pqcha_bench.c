@@ -683,19 +683,14 @@ static int drop_page_cache(void) {
     return ok;
 }
 
-typedef struct cold_case {
-    char *const *argv;
-    size_t bytes;
-} cold_case;
-
 static double run_cold(void *arg) {
-    const cold_case *cc = arg;
+    const command_case *cc = arg;
     return drop_page_cache() ? run_command(cc->argv, cc->bytes) : 0;
 }
 
 static void add_cold_row(const options *o, const char *name, char *const argv[], size_t len,
                          double baseline) {
-    cold_case cc = {argv, len};
+    command_case cc = {argv, len};
     double rate = best_of(o->repeat, run_cold, &cc);
     add_row("cold file", name, rate, "GB/s", baseline, baseline > 0 ? "dd (reading alone)" : NULL);
 }
@@ -722,7 +717,7 @@ static void bench_cold(const options *o, const uint8_t *data, size_t len, unsign
     char *tree[] = {pqcha, "hash", "-a", "sha3-256-tree", "--threads", threads, path, NULL};
     char *k12[] = {pqcha, "hash", "-a", "k12", "--threads", threads, path, NULL};
     char *b3sum[] = {"b3sum", path, NULL};
-    cold_case dd_case = {dd, len};
+    command_case dd_case = {dd, len};
     double reading = best_of(o->repeat, run_cold, &dd_case);
     add_row("cold file", "dd bs=8M of=/dev/null: reading alone (process)", reading, "GB/s", reading,
             "dd (reading alone)");
