@@ -5,16 +5,12 @@
 #include <string.h>
 
 #include "core/report_internal.h"
+#include "report_fixture.h"
 #include "testutil.h"
 
-#define X8(s)     s s s s s s s s
 #define DIGEST1   X8("aaaaaaaa")
 #define DIGEST2   X8("bbbbbbbb")
 #define EXPECTED2 X8("cccccccc")
-#define KEY_ID    X8("dddddddd")
-#define NONCE     "00112233445566778899aabbccddeeff"
-#define REPORT_ID "urn:uuid:5f0c8a4e-1b7d-4c1e-9a53-2f7d3c0b9e61"
-#define ISSUED_AT 1795836655 /* 2026-11-28T03:30:55Z */
 
 #define REGION1                                                                               \
     "{\"address\":\"0x1000\",\"description\":\"Llama weights shard 0\",\"digestAlgorithm\":"  \
@@ -57,22 +53,12 @@ static pqcha_err add_claim(pqcha_report *rep, const char *id, const char *desc, 
 }
 
 static pqcha_report *make_report(void) {
-    pqcha_report *rep = NULL;
-    if (pqcha__report_new(&rep) != PQCHA_OK) return NULL;
-    int ok = pqcha__report_set_string(&rep->report_id, REPORT_ID) == PQCHA_OK &&
-             pqcha__report_set_string(&rep->workload_id, "model-serving-1") == PQCHA_OK &&
-             pqcha__report_set_string(&rep->platform, "file") == PQCHA_OK &&
-             pqcha__report_set_string(&rep->nonce_hex, NONCE) == PQCHA_OK;
-    memcpy(rep->signer_key_id, KEY_ID, sizeof rep->signer_key_id);
-    rep->signer_alg = PQCHA_ML_DSA_65;
-    rep->sequence = 7;
-    rep->issued_at = ISSUED_AT;
-    rep->expires_at = ISSUED_AT + 300;
-    ok = ok &&
-         add_claim(rep, "model-weights-0", "Llama weights shard 0", 0x1000, 128, PQCHA_PROT_RO,
-                   0xaa, ISSUED_AT, NULL) == PQCHA_OK &&
-         add_claim(rep, "config", "", 0, 0, PQCHA_PROT_RW, 0xbb, ISSUED_AT - 5, EXPECTED2) ==
-             PQCHA_OK;
+    pqcha_report *rep = fixture_report_header();
+    if (rep == NULL) return NULL;
+    int ok = add_claim(rep, "model-weights-0", "Llama weights shard 0", 0x1000, 128, PQCHA_PROT_RO,
+                       0xaa, ISSUED_AT, NULL) == PQCHA_OK &&
+             add_claim(rep, "config", "", 0, 0, PQCHA_PROT_RW, 0xbb, ISSUED_AT - 5, EXPECTED2) ==
+                 PQCHA_OK;
     if (!ok) {
         pqcha_report_free(rep);
         return NULL;

@@ -14,14 +14,10 @@
 #include "core/statement_write.h"
 #include "core/tensor.h"
 #include "reference.h"
+#include "report_fixture.h"
 #include "testutil.h"
 
-#define X8(s)      s s s s s s s s
 #define EXPECTED   X8("cccccccc")
-#define KEY_ID     X8("dddddddd")
-#define NONCE      "00112233445566778899aabbccddeeff"
-#define REPORT_ID  "urn:uuid:5f0c8a4e-1b7d-4c1e-9a53-2f7d3c0b9e61"
-#define ISSUED_AT  1795836655                       /* 2026-11-28T03:30:55Z */
 #define TREE_SIZE  (3u * PQCHA_TREE_LEAF_SIZE + 5u) /* 4 leaves: level 0, 4 nodes */
 #define MAX_SAFE   PQCHA_MAX_SAFE_INTEGER
 #define CONTEXT    40
@@ -96,25 +92,6 @@ static void check_both_error(const pqcha_report *rep, pqcha_err want) {
 }
 
 /* ---- building reports ---- */
-
-static pqcha_report *new_report(void) {
-    pqcha_report *rep = NULL;
-    if (pqcha__report_new(&rep) != PQCHA_OK) return NULL;
-    int ok = pqcha__report_set_string(&rep->report_id, REPORT_ID) == PQCHA_OK &&
-             pqcha__report_set_string(&rep->workload_id, "model-serving-1") == PQCHA_OK &&
-             pqcha__report_set_string(&rep->platform, "file") == PQCHA_OK &&
-             pqcha__report_set_string(&rep->nonce_hex, NONCE) == PQCHA_OK;
-    memcpy(rep->signer_key_id, KEY_ID, sizeof rep->signer_key_id);
-    rep->signer_alg = PQCHA_ML_DSA_65;
-    rep->sequence = 7;
-    rep->issued_at = ISSUED_AT;
-    rep->expires_at = ISSUED_AT + 300;
-    if (!ok) {
-        pqcha_report_free(rep);
-        return NULL;
-    }
-    return rep;
-}
 
 typedef struct claim_spec {
     const char *id, *description;
@@ -254,7 +231,7 @@ static void test_golden(void) {
         "\"https://pqcha.dev/attestation/memory/v1\",\"subject\":[{\"digest\":{\"sha3-256\":"
         "\"" X8("aaaaaaaa") "\"},\"name\":\"model-weights-0\"},{\"digest\":{\"sha3-256\":"
                             "\"" X8("bbbbbbbb") "\"},\"name\":\"config\"}]}";
-    pqcha_report *rep = new_report();
+    pqcha_report *rep = fixture_report_header();
     REQUIRE(rep != NULL);
     claim_spec a = plain_spec("model-weights-0");
     a.description = "Llama weights shard 0";
@@ -277,7 +254,7 @@ static void test_golden(void) {
 /* Claims with each optional field, alone and together (claim_mask), and
  * each kind of evidence. */
 static pqcha_report *optional_fields_report(unsigned claim_mask, int evidence) {
-    pqcha_report *rep = new_report();
+    pqcha_report *rep = fixture_report_header();
     if (rep == NULL) return NULL;
     claim_spec plain = plain_spec("plain"), expected = plain_spec("expected"),
                mapped = plain_spec("mapped"), deleted = plain_spec("deleted");
@@ -372,7 +349,7 @@ static void test_every_byte_class(void) {
         all[n++] = (char)c;
     }
     memcpy(all + n, CLEAN_TEXT, sizeof CLEAN_TEXT);
-    pqcha_report *rep = new_report();
+    pqcha_report *rep = fixture_report_header();
     REQUIRE(rep != NULL);
     CHECK_OK(add_segments_claim(rep, all, 0));
     CHECK_OK(pqcha__report_set_string(&rep->workload_id, all));
@@ -394,7 +371,7 @@ static void test_every_byte_class(void) {
     /* One byte class at a time, in each kind of string. */
     for (int c = 1; c < 0x80; c++) {
         char name[4] = {'t', (char)c, 'z', 0};
-        rep = new_report();
+        rep = fixture_report_header();
         REQUIRE(rep != NULL);
         CHECK_OK(add_segments_claim(rep, name, c & 1));
         CHECK_OK(pqcha__report_set_string(&rep->nonce_hex, name));
@@ -408,7 +385,7 @@ static void test_region_text(void) {
     static const char *const texts[] = {
         "\"",       "\\", "/", "\\\"/\\\\//\"\"", "\xc3\xa9", "\xe2\x80\xa8", "\xf0\x9f\x98\x80",
         CLEAN_TEXT, " x "};
-    pqcha_report *rep = new_report();
+    pqcha_report *rep = fixture_report_header();
     REQUIRE(rep != NULL);
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         claim_spec s = plain_spec(texts[i]);
@@ -429,7 +406,7 @@ static void test_numbers(void) {
     static const uint64_t sequences[] = {0,         1, MAX_SAFE, INT64_MAX, (uint64_t)INT64_MAX + 1,
                                          UINT64_MAX};
     for (size_t i = 0; i < sizeof sequences / sizeof sequences[0]; i++) {
-        pqcha_report *rep = new_report();
+        pqcha_report *rep = fixture_report_header();
         REQUIRE(rep != NULL);
         rep->sequence = sequences[i];
         claim_spec s = plain_spec("r");
@@ -447,7 +424,7 @@ static void test_numbers(void) {
                    {0x10, 16, 16},
                    {0xf, 1, 9},
                    {0x123456789abcdef0, 4096, 1u << 31}};
-    pqcha_report *rep = new_report();
+    pqcha_report *rep = fixture_report_header();
     REQUIRE(rep != NULL);
     for (size_t i = 0; i < sizeof extents / sizeof extents[0]; i++) {
         claim_spec s = plain_spec("r");
@@ -479,7 +456,7 @@ static void test_algorithms(void) {
                                                PQCHA_DIGEST_K12, PQCHA_DIGEST_SHA3_256_SEGMENTS};
     static const pqcha_sig_alg sigs[] = {PQCHA_ML_DSA_44, PQCHA_ML_DSA_65, PQCHA_ML_DSA_87};
     for (size_t s = 0; s < sizeof sigs / sizeof sigs[0]; s++) {
-        pqcha_report *rep = new_report();
+        pqcha_report *rep = fixture_report_header();
         REQUIRE(rep != NULL);
         rep->signer_alg = sigs[s];
         for (size_t d = 0; d < sizeof digests / sizeof digests[0]; d++) {
@@ -646,7 +623,7 @@ static pqcha_err set_rand_evidence(pqcha_report *rep) {
 static pqcha_report *rand_report(void) {
     char workload[4 * 20 + 1], platform[4 * 8 + 1];
     static const pqcha_sig_alg sigs[] = {PQCHA_ML_DSA_44, PQCHA_ML_DSA_65, PQCHA_ML_DSA_87};
-    pqcha_report *rep = new_report();
+    pqcha_report *rep = fixture_report_header();
     if (rep == NULL) return NULL;
     pqcha_err err = pqcha__report_set_string(&rep->workload_id, rand_text(workload, 20, 0, 0));
     if (err == PQCHA_OK)
@@ -700,7 +677,7 @@ static void test_round_trip(void) {
 /* ---- errors ---- */
 
 static pqcha_report *two_claim_report(void) {
-    pqcha_report *rep = new_report();
+    pqcha_report *rep = fixture_report_header();
     claim_spec a = plain_spec("a"), b = plain_spec("b");
     if (rep != NULL && (add_spec(rep, &a) != PQCHA_OK || add_spec(rep, &b) != PQCHA_OK)) {
         pqcha_report_free(rep);
@@ -788,7 +765,7 @@ static void test_named_errors(void) {
 
 /* An empty report is the unchecked encoder's business to write. */
 static void test_empty_report(void) {
-    pqcha_report *rep = new_report();
+    pqcha_report *rep = fixture_report_header();
     REQUIRE(rep != NULL);
     char *text = encode_both(rep, "empty");
     CHECK(text && strstr(text, "\"regions\":[],") && strstr(text, "\"subject\":[]}"));
