@@ -114,7 +114,15 @@ typedef enum pqcha_err {
     PQCHA_ERR_DEVICE_BUSY = 89,      /* the TEE stayed busy (EBUSY, EINTR...) past retries */
     PQCHA_ERR_EVIDENCE_CHANGED = 90, /* configfs-tsm generation moved: another writer raced */
 
-    PQCHA_ERR_LAST_ = 91 /* not an error; one past the highest value */
+    /* challenges kept by a verifier service (pqcha_verify_challenged) */
+    PQCHA_ERR_NONCE_UNKNOWN = 100, /* not a challenge issued for this workload */
+    PQCHA_ERR_NONCE_USED = 101,    /* the challenge was already answered by another report */
+    PQCHA_ERR_NONCE_EXPIRED = 102, /* the challenge expired before the report arrived */
+    /* the verifier service's store */
+    PQCHA_ERR_STORE = 110,        /* the database failed or cannot be reached */
+    PQCHA_ERR_STORE_SCHEMA = 111, /* the database's schema is newer than this build's */
+
+    PQCHA_ERR_LAST_ = 112 /* not an error; one past the highest value */
 } pqcha_err;
 
 /* A one-line English description; never NULL, "unknown error" for unknown values. */

@@ -99,6 +99,25 @@ PQCHA_MUST_CHECK
 pqcha_err pqcha_verify(pqcha_result **out, const pqcha_verifier *v, const char *envelope,
                        size_t len);
 
+/* For a verifier that keeps many outstanding challenges at once (a service
+ * answering many workloads): instead of one expected nonce, check(ctx,
+ * workload_id, nonce_hex) says whether the report's nonce is a challenge
+ * issued for the report's workload, still open. It is called at most once,
+ * from the calling thread, and only for an authentic report (trusted key,
+ * valid signature, fresh), so an unauthenticated report never learns or
+ * uses up a challenge. It returns OK, or the error the "nonce" check fails
+ * with: NONCE_UNKNOWN, NONCE_USED or NONCE_EXPIRED (verdict REJECTED); any
+ * other error (its store failed) abandons verification and is returned with
+ * *out NULL. A nonce given with pqcha_verifier_expect_nonce is not used;
+ * key-binding hardware evidence must bind the report's accepted nonce.
+ * Returns: as pqcha_verify, plus NONCE_UNKNOWN, NONCE_USED, NONCE_EXPIRED,
+ * and with *out NULL INVALID_ARGUMENT (check NULL) or check's own error. */
+typedef pqcha_err (*pqcha_nonce_check_fn)(void *ctx, const char *workload_id,
+                                          const char *nonce_hex);
+PQCHA_MUST_CHECK
+pqcha_err pqcha_verify_challenged(pqcha_result **out, const pqcha_verifier *v, const char *envelope,
+                                  size_t len, pqcha_nonce_check_fn check, void *ctx);
+
 /* A result never changes: any number of threads may read it at once. Its
  * strings are borrowed, valid until pqcha_result_free. A NULL result reads
  * as MALFORMED (never VALID), with error INVALID_ARGUMENT. */

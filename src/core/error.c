@@ -92,6 +92,13 @@ static const error_entry error_table[PQCHA_ERR_LAST_] = {
     [PQCHA_ERR_DEVICE_BUSY] = {"DEVICE_BUSY", "the TEE's evidence provider stayed busy"},
     [PQCHA_ERR_EVIDENCE_CHANGED] = {"EVIDENCE_CHANGED",
                                     "another writer changed the configfs-tsm request"},
+    [PQCHA_ERR_NONCE_UNKNOWN] = {"NONCE_UNKNOWN",
+                                 "the nonce is not a challenge issued for this workload"},
+    [PQCHA_ERR_NONCE_USED] = {"NONCE_USED", "the challenge was already answered by another report"},
+    [PQCHA_ERR_NONCE_EXPIRED] = {"NONCE_EXPIRED",
+                                 "the challenge expired before the report arrived"},
+    [PQCHA_ERR_STORE] = {"STORE", "the database failed or cannot be reached"},
+    [PQCHA_ERR_STORE_SCHEMA] = {"STORE_SCHEMA", "the database's schema is newer than this build's"},
 };
 
 /* Any value a caller holds, also one outside the enum (a cast int). */

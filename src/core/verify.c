@@ -53,6 +53,13 @@ typedef struct verify_ctx {
     int64_t now;
     int64_t max_skew;
     int64_t max_lifetime;
+    /* pqcha_verify_challenged: who says whether the report's nonce is an
+     * outstanding challenge. challenge: the nonce the report must answer
+     * (the verifier's, or the report's own once the callback accepted it),
+     * which key-binding evidence must bind too. */
+    pqcha_nonce_check_fn nonce_check;
+    void *nonce_check_ctx;
+    const char *challenge;
 } verify_ctx;
 
 /* Out of memory: the result is abandoned. Stopping as well keeps every
@@ -274,7 +281,30 @@ static int nonce_equal(const char *a, const char *b) {
     return len == strlen(b) && pqcha__ct_equal(a, b, len);
 }
 
+/* The service's form: a callback knows the outstanding challenges. It is
+ * asked only about an authentic report (the checks before this one passed),
+ * so that no one but the key's holder learns or spends a challenge. */
+static void check_nonce_by_callback(verify_ctx *c) {
+    static const char expected[] = "an outstanding challenge for the workload";
+    if (c->stopped) {
+        skip(c, "nonce", expected);
+        return;
+    }
+    pqcha_err err = c->nonce_check(c->nonce_check_ctx, c->rep->workload_id, c->rep->nonce_hex);
+    if (err != PQCHA_OK && err != PQCHA_ERR_NONCE_UNKNOWN && err != PQCHA_ERR_NONCE_USED &&
+        err != PQCHA_ERR_NONCE_EXPIRED) {
+        abandon(c, err); /* the callback could not tell (its store failed) */
+        return;
+    }
+    if (err == PQCHA_OK) c->challenge = c->rep->nonce_hex;
+    conclude(c, "nonce", err, PQCHA_VERDICT_REJECTED, expected, c->rep->nonce_hex);
+}
+
 static void check_nonce(verify_ctx *c) {
+    if (c->nonce_check) {
+        check_nonce_by_callback(c);
+        return;
+    }
     const char *challenge = c->v->nonce_hex;
     if (!challenge) {
         /* Not a failure: without a challenge, freshness rests on the clock alone. */
@@ -342,7 +372,7 @@ static void check_evidence(verify_ctx *c) {
         return;
     }
     pqcha__evidence_context ctx = {c->workload->evidence, c->v->evidence, c->key,
-                                   c->v->nonce_hex,       c->rep,         c->env.payload,
+                                   c->challenge,          c->rep,         c->env.payload,
                                    c->env.payload_len,    c->now};
     pqcha__evidence_outcome o;
     pqcha_err err = pqcha__verify_report_evidence(&o, &ctx);
@@ -643,14 +673,17 @@ static void run_checks(verify_ctx *c, const char *envelope, size_t len) {
     check_regions(c);
 }
 
-pqcha_err pqcha_verify(pqcha_result **out, const pqcha_verifier *v, const char *envelope,
-                       size_t len) {
+static pqcha_err verify_with(pqcha_result **out, const pqcha_verifier *v, const char *envelope,
+                             size_t len, pqcha_nonce_check_fn nonce_check, void *nonce_check_ctx) {
     if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
     if (!v || (!envelope && len != 0)) return PQCHA_ERR_INVALID_ARGUMENT;
     verify_ctx c;
     memset(&c, 0, sizeof c);
     c.v = v;
+    c.nonce_check = nonce_check;
+    c.nonce_check_ctx = nonce_check_ctx;
+    c.challenge = nonce_check ? NULL : v->nonce_hex;
     c.res = calloc(1, sizeof *c.res);
     if (!c.res) return PQCHA_ERR_NO_MEMORY;
     c.res->verdict = PQCHA_VERDICT_VALID;
@@ -671,4 +704,18 @@ pqcha_err pqcha_verify(pqcha_result **out, const pqcha_verifier *v, const char *
     }
     *out = c.res;
     return c.res->error;
+}
+
+pqcha_err pqcha_verify(pqcha_result **out, const pqcha_verifier *v, const char *envelope,
+                       size_t len) {
+    return verify_with(out, v, envelope, len, NULL, NULL);
+}
+
+pqcha_err pqcha_verify_challenged(pqcha_result **out, const pqcha_verifier *v, const char *envelope,
+                                  size_t len, pqcha_nonce_check_fn check, void *ctx) {
+    if (!check) {
+        if (out) *out = NULL;
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    }
+    return verify_with(out, v, envelope, len, check, ctx);
 }

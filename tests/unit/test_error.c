@@ -87,6 +87,11 @@ static const char *declared_name(int value) {
     case PQCHA_ERR_NO_EVIDENCE: return "NO_EVIDENCE";
     case PQCHA_ERR_DEVICE_BUSY: return "DEVICE_BUSY";
     case PQCHA_ERR_EVIDENCE_CHANGED: return "EVIDENCE_CHANGED";
+    case PQCHA_ERR_NONCE_UNKNOWN: return "NONCE_UNKNOWN";
+    case PQCHA_ERR_NONCE_USED: return "NONCE_USED";
+    case PQCHA_ERR_NONCE_EXPIRED: return "NONCE_EXPIRED";
+    case PQCHA_ERR_STORE: return "STORE";
+    case PQCHA_ERR_STORE_SCHEMA: return "STORE_SCHEMA";
     case PQCHA_ERR_LAST_: return NULL; /* one past the highest value, not an error */
     }
     return NULL;

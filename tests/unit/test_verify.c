@@ -610,6 +610,100 @@ static void test_replayed_report_with_new_challenge(void) {
     free(env);
 }
 
+/* ---- pqcha_verify_challenged: a service's many outstanding challenges ---- */
+typedef struct challenge_book {
+    pqcha_err answer;
+    int calls;
+    char workload[64], nonce[160];
+} challenge_book;
+
+static pqcha_err ask_book(void *ctx, const char *workload_id, const char *nonce_hex) {
+    challenge_book *book = ctx;
+    book->calls++;
+    snprintf(book->workload, sizeof book->workload, "%s", workload_id);
+    snprintf(book->nonce, sizeof book->nonce, "%s", nonce_hex);
+    return book->answer;
+}
+
+static pqcha_result *verify_with_book(const char *env, challenge_book *book, pqcha_err *err) {
+    pqcha_policy *policy = standard_policy();
+    pqcha_verifier *v = make_verifier(policy, NONCE_B); /* not used by the callback form */
+    pqcha_result *r = NULL;
+    *err = pqcha_verify_challenged(&r, v, env, strlen(env), ask_book, book);
+    pqcha_verifier_free(v);
+    pqcha_policy_free(policy);
+    return r;
+}
+
+static void test_challenge_callback_decides_the_nonce(void) {
+    t_report rep;
+    default_report(&rep);
+    char *env = signed_report(&rep);
+    static const pqcha_err answers[] = {PQCHA_OK, PQCHA_ERR_NONCE_UNKNOWN, PQCHA_ERR_NONCE_USED,
+                                        PQCHA_ERR_NONCE_EXPIRED};
+    for (size_t a = 0; a < sizeof answers / sizeof answers[0]; a++) {
+        challenge_book book = {answers[a], 0, "", ""};
+        pqcha_err err;
+        pqcha_result *r = verify_with_book(env, &book, &err);
+        REQUIRE(r != NULL);
+        CHECK_ERR(err, answers[a]);
+        CHECK(book.calls == 1);
+        CHECK_STR(book.workload, rep.workload);
+        CHECK_STR(book.nonce, NONCE_A);
+        size_t i = find_check(r, "nonce");
+        REQUIRE(i != SIZE_MAX);
+        CHECK(pqcha_result_check_status(r, i) ==
+              (answers[a] == PQCHA_OK ? PQCHA_CHECK_PASS : PQCHA_CHECK_FAIL));
+        CHECK_STR(pqcha_result_check_found(r, i), NONCE_A);
+        CHECK(pqcha_result_verdict(r) ==
+              (answers[a] == PQCHA_OK ? PQCHA_VERDICT_VALID : PQCHA_VERDICT_REJECTED));
+        pqcha_result_free(r);
+    }
+    free(env);
+}
+
+static void test_challenge_callback_never_sees_forgeries(void) {
+    t_report rep;
+    default_report(&rep);
+    char *payload = payload_json(&rep);
+    char *forged = forge_envelope(attacker_key(), pqcha_key_id(victim_key()), payload);
+    challenge_book book = {PQCHA_OK, 0, "", ""};
+    pqcha_err err;
+    pqcha_result *r = verify_with_book(forged, &book, &err);
+    REQUIRE(r != NULL);
+    CHECK(book.calls == 0); /* a forged report neither learns nor spends a challenge */
+    CHECK(pqcha_result_verdict(r) == PQCHA_VERDICT_REJECTED);
+    size_t i = find_check(r, "nonce");
+    REQUIRE(i != SIZE_MAX);
+    CHECK(pqcha_result_check_status(r, i) == PQCHA_CHECK_SKIPPED);
+    pqcha_result_free(r);
+    free(forged);
+    free(payload);
+}
+
+static pqcha_err store_down(void *ctx, const char *workload_id, const char *nonce_hex) {
+    (void)ctx, (void)workload_id, (void)nonce_hex;
+    return PQCHA_ERR_STORE;
+}
+
+static void test_challenge_callback_failure_abandons(void) {
+    t_report rep;
+    default_report(&rep);
+    char *env = signed_report(&rep);
+    pqcha_policy *policy = standard_policy();
+    pqcha_verifier *v = make_verifier(policy, NULL);
+    pqcha_result *r = (pqcha_result *)1;
+    CHECK_ERR(pqcha_verify_challenged(&r, v, env, strlen(env), store_down, NULL), PQCHA_ERR_STORE);
+    CHECK(r == NULL);
+    r = (pqcha_result *)1;
+    CHECK_ERR(pqcha_verify_challenged(&r, v, env, strlen(env), NULL, NULL),
+              PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK(r == NULL);
+    pqcha_verifier_free(v);
+    pqcha_policy_free(policy);
+    free(env);
+}
+
 static void test_no_challenge_skips_nonce(void) {
     t_report rep;
     default_report(&rep);
@@ -1251,19 +1345,22 @@ TEST_MAIN(TEST(test_valid_report), TEST(test_signature_tamper_detected),
           TEST(test_attacker_keyid), TEST(test_self_consistent_untrusted_report),
           TEST(test_attester_expected_digest_ignored), TEST(test_nonce_mismatch),
           TEST(test_replayed_report_with_new_challenge), TEST(test_no_challenge_skips_nonce),
-          TEST(test_missing_expiry_is_malformed), TEST(test_timestamp_without_zone),
-          TEST(test_issued_in_future), TEST(test_lifetime_too_long),
-          TEST(test_issued_within_skew_is_valid), TEST(test_skew_and_lifetime_overrides),
-          TEST(test_bad_signature_hides_drift), TEST(test_empty_report),
-          TEST(test_duplicate_region), TEST(test_duplicate_region_without_policy),
-          TEST(test_missing_required_region), TEST(test_missing_region_outranks_drift),
-          TEST(test_unexpected_region), TEST(test_extra_region_allowed),
-          TEST(test_subject_name_mismatch), TEST(test_signer_algorithm_mismatch),
-          TEST(test_signer_key_id_mismatch), TEST(test_uppercase_hex_digest),
-          TEST(test_uppercase_keyid), TEST(test_non_canonical_base64_payload),
-          TEST(test_whitespace_in_base64), TEST(test_algorithm_not_allowed),
-          TEST(test_signature_length_for_pinned_algorithm), TEST(test_unknown_workload),
-          TEST(test_platform_mismatch), TEST(test_authenticity_only_without_policy),
-          TEST(test_check_list_valid), TEST(test_check_list_signature_failure),
-          TEST(test_result_json), TEST(test_result_report_null_when_untrusted),
-          TEST(test_replaced_policy_drops_its_keys), TEST(test_garbage_and_misuse))
+          TEST(test_challenge_callback_decides_the_nonce),
+          TEST(test_challenge_callback_never_sees_forgeries),
+          TEST(test_challenge_callback_failure_abandons), TEST(test_missing_expiry_is_malformed),
+          TEST(test_timestamp_without_zone), TEST(test_issued_in_future),
+          TEST(test_lifetime_too_long), TEST(test_issued_within_skew_is_valid),
+          TEST(test_skew_and_lifetime_overrides), TEST(test_bad_signature_hides_drift),
+          TEST(test_empty_report), TEST(test_duplicate_region),
+          TEST(test_duplicate_region_without_policy), TEST(test_missing_required_region),
+          TEST(test_missing_region_outranks_drift), TEST(test_unexpected_region),
+          TEST(test_extra_region_allowed), TEST(test_subject_name_mismatch),
+          TEST(test_signer_algorithm_mismatch), TEST(test_signer_key_id_mismatch),
+          TEST(test_uppercase_hex_digest), TEST(test_uppercase_keyid),
+          TEST(test_non_canonical_base64_payload), TEST(test_whitespace_in_base64),
+          TEST(test_algorithm_not_allowed), TEST(test_signature_length_for_pinned_algorithm),
+          TEST(test_unknown_workload), TEST(test_platform_mismatch),
+          TEST(test_authenticity_only_without_policy), TEST(test_check_list_valid),
+          TEST(test_check_list_signature_failure), TEST(test_result_json),
+          TEST(test_result_report_null_when_untrusted), TEST(test_replaced_policy_drops_its_keys),
+          TEST(test_garbage_and_misuse))
