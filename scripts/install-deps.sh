@@ -17,6 +17,12 @@ required=(
   libclang-rt-14-dev  # libFuzzer and sanitizer runtimes for clang 14
   clang-format      # the house style (.clang-format), checked by make check
   binutils          # readelf, nm: the hardening and layering tests
+  libsqlite3-dev    # the verifier service's embedded store (pqcha serve --db sqlite:)
+  libpq-dev         # the verifier service's PostgreSQL store
+  postgresql        # a throw-away PostgreSQL server the store tests start themselves
+  libmicrohttpd-dev # pqcha serve's HTTP server
+  libcurl4-openssl-dev  # pqcha agent's HTTP client, and serve's webhooks
+  chromium          # the dashboard's test, in real headless Chromium
 )
 optional_node=(nodejs npm)  # ML-DSA interop test with @noble/post-quantum
 # make bench only (install-deps.sh --bench): the peer users compare with.

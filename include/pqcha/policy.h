@@ -30,6 +30,8 @@ typedef struct pqcha_policy pqcha_policy;
  * MALFORMED, INCONSISTENT_CLAIMS, UNSUPPORTED_ALGORITHM. */
 PQCHA_MUST_CHECK
 pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len);
+/* 1 if the policy has an entry for the workload, else 0 (also for NULL). */
+int pqcha_policy_has_workload(const pqcha_policy *p, const char *workload_id);
 /* Trusted public keys listed in the policy; borrowed, valid until p is freed. */
 size_t pqcha_policy_trusted_key_count(const pqcha_policy *p);
 const pqcha_key *pqcha_policy_trusted_key(const pqcha_policy *p, size_t i);

@@ -174,6 +174,10 @@ int64_t pqcha__policy_max_lifetime(const pqcha_policy *p) {
     return p ? p->max_lifetime : PQCHA_DEFAULT_MAX_LIFETIME_SECONDS;
 }
 
+int pqcha_policy_has_workload(const pqcha_policy *p, const char *workload_id) {
+    return p && workload_id && pqcha__policy_find_workload(p, workload_id) != NULL;
+}
+
 size_t pqcha_policy_trusted_key_count(const pqcha_policy *p) {
     return p ? p->key_count : 0;
 }

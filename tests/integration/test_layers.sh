@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The library's layers hold: src/base < src/core < src/io < src/runtime, and
-# the CLI sees only the public headers. A file may use its own layer and the
+# the CLI and the verifier service (src/service, the daemons' code outside
+# libpqcha) see only the public headers. A file may use its own layer and the
 # ones below it. Checked on what the compiler saw (each object file's
 # undefined pqcha symbols, resolved to the object that defines them) and on
 # the #include lines, so that neither a call nor a header crosses upwards;
@@ -23,6 +24,8 @@ def layer_of(path):
 defined, used = {}, {}
 for c_file in glob.glob(os.path.join(source, "src", "*", "*.c")):
     layer, name = layer_of(c_file), os.path.basename(c_file)
+    if layer not in order:
+        continue  # src/service: checked below, as a user of the public API
     obj = os.path.join(objects, layer, name + ".o")
     if not os.path.exists(obj):
         problems.append("no object file for %s/%s (build first)" % (layer, name))
@@ -75,14 +78,29 @@ for cycle in cycles:
 include = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 for path in glob.glob(os.path.join(source, "src", "*", "*.[ch]")):
     layer = layer_of(path)
+    if layer not in order:
+        continue
     for target in include.findall(open(path, encoding="utf-8").read()):
         first = target.split("/")[0]
         if "/" in target and first in order and order.index(first) > order.index(layer):
             problems.append("%s includes %s, a higher layer" % (os.path.relpath(path, source), target))
-for path in glob.glob(os.path.join(source, "tools", "*", "*.[ch]")):
+for path in glob.glob(os.path.join(source, "tools", "*", "*.[ch]")) + \
+        glob.glob(os.path.join(source, "src", "service", "*.[ch]")):
     for target in include.findall(open(path, encoding="utf-8").read()):
         if target.split("/")[0] in order:
             problems.append("%s includes the internal %s" % (os.path.relpath(path, source), target))
+
+# 4. The service's objects call libpqcha through its public API only.
+service_objects = os.path.join(build, "CMakeFiles", "pqcha_service.dir", "src", "service")
+for c_file in glob.glob(os.path.join(source, "src", "service", "*.c")):
+    obj = os.path.join(service_objects, os.path.basename(c_file) + ".o")
+    if not os.path.exists(obj):
+        problems.append("no object file for service/%s (build first)" % os.path.basename(c_file))
+        continue
+    for line in subprocess.run(["nm", obj], capture_output=True, text=True, check=True).stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == "U" and parts[1].startswith("pqcha__"):
+            problems.append("service/%s uses the library's internal %s" % (os.path.basename(c_file), parts[1]))
 
 if problems:
     print("FAIL: layering:\n  " + "\n  ".join(problems))

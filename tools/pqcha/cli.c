@@ -753,3 +753,25 @@ void cli_region_spec_clear(struct cli_region_spec *spec) {
     free(spec->path);
     memset(spec, 0, sizeof(*spec));
 }
+
+/* ---- policies ---- */
+
+pqcha_policy *cli_load_policy(const char *path) {
+    pqcha_policy *policy = NULL;
+    char *json = NULL;
+    size_t len = 0;
+    pqcha_err err = cli_read_file(path, PQCHA_MAX_POLICY_LEN, &json, &len);
+
+    if (err == PQCHA_OK) err = pqcha_policy_parse(&policy, json, len);
+    free(json);
+    if (err != PQCHA_OK) {
+        char what[1100];
+        snprintf(what, sizeof what, "policy %.1000s", path);
+        cli_error(what, err,
+                  pqcha_error_is_malformed(err)
+                      ? "see docs/FORMAT.md section 6, or write one with 'pqcha policy'"
+                      : cli_hint_for(err));
+        return NULL;
+    }
+    return policy;
+}

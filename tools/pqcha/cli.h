@@ -33,6 +33,7 @@ int cli_watch_main(int argc, char **argv);
 int cli_policy_main(int argc, char **argv);
 int cli_manifest_main(int argc, char **argv);
 int cli_evidence_main(int argc, char **argv);
+int cli_serve_main(int argc, char **argv);
 
 /* ---- diagnostics ---- */
 #if defined(__GNUC__)
@@ -58,6 +59,8 @@ void cli_print_escaped(FILE *out, const char *text);
 const char *cli_escaped(const char *text);
 /* Reads and parses a manifest file; NULL after printing why. */
 pqcha_manifest *cli_load_manifest(const char *path);
+/* Reads and parses a policy file; NULL after printing why. */
+pqcha_policy *cli_load_policy(const char *path);
 /* "pqcha: <message>" */
 void cli_errorf(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* "pqcha: warning: <message>" */
@@ -106,7 +109,7 @@ pqcha_err cli_read_file(const char *path, size_t cap, char **out, size_t *out_le
  * watch write them) end with a newline. */
 size_t cli_trim_trailing_space(const char *text, size_t len);
 /* Writes data to path (replacing it; mode from umask) or to stdout when path
- * is NULL or "-". Returns 0 on success, after printing the error otherwise. */
+ * is NULL or "-". Returns 1 on success, 0 after printing the error. */
 int cli_write_output(const char *path, const char *data, size_t len);
 /* 1 if path names an existing file (or symlink), else 0. */
 int cli_path_exists(const char *path);

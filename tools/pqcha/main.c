@@ -24,6 +24,7 @@ static const struct subcommand subcommands[] = {
     {"manifest", cli_manifest_main, "List model files' digests and tensor tables"},
     {"evidence", cli_evidence_main,
      "Get, show or verify AMD SEV-SNP / Intel TDX hardware evidence"},
+    {"serve", cli_serve_main, "Run the verifier service: challenges, reports, history (HTTP)"},
 };
 
 #define SUBCOMMAND_COUNT (sizeof subcommands / sizeof subcommands[0])

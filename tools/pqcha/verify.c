@@ -181,26 +181,6 @@ static int parse_verify_args(struct verify_options *o, int argc, char **argv) {
 
 /* ---- the verifier ---- */
 
-static pqcha_policy *load_policy(const char *path) {
-    pqcha_policy *policy = NULL;
-    char *json = NULL;
-    size_t len = 0;
-    pqcha_err err = cli_read_file(path, PQCHA_MAX_POLICY_LEN, &json, &len);
-
-    if (err == PQCHA_OK) err = pqcha_policy_parse(&policy, json, len);
-    free(json);
-    if (err != PQCHA_OK) {
-        char what[1100];
-        snprintf(what, sizeof what, "policy %.1000s", path);
-        cli_error(what, err,
-                  pqcha_error_is_malformed(err)
-                      ? "see docs/FORMAT.md section 6, or write one with 'pqcha policy'"
-                      : cli_hint_for(err));
-        return NULL;
-    }
-    return policy;
-}
-
 static int trust_keys(pqcha_verifier *v, const struct verify_options *o) {
     size_t i;
     for (i = 0; i < o->trust_count; i++) {
@@ -255,7 +235,7 @@ static pqcha_verifier *build_verifier(const struct verify_options *o, pqcha_poli
     }
     if (!trust_keys(v, o)) goto fail;
     if (o->policy_path != NULL) {
-        *policy = load_policy(o->policy_path);
+        *policy = cli_load_policy(o->policy_path);
         if (*policy == NULL) goto fail;
         if ((err = pqcha_verifier_set_policy(v, *policy)) != PQCHA_OK) {
             cli_error(o->policy_path, err, NULL);

@@ -1,0 +1,378 @@
+/* http.c — libmicrohttpd glue for the verifier service.
+ *
+ * A request's body is gathered into a buffer of its own, capped by its
+ * endpoint (a report: 16 MiB; anything else: 4 KiB) and by a budget shared
+ * by every connection (max_buffered), so that many slow uploads cannot
+ * exhaust memory; a Content-Length over the cap is refused before any body
+ * is read. libmicrohttpd closes connections idle or slower than the
+ * timeout and caps how many are open at once. */
+#include "service/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pqcha/crypto.h"
+#include "service/try.h"
+
+#define DEFAULT_THREADS     2u
+#define DEFAULT_CONNECTIONS 1000u
+#define DEFAULT_TIMEOUT     10u
+#define DEFAULT_BUFFERED    ((size_t)256 << 20)
+#define WORKLOAD_PREFIX     "/v1/workloads/"
+#define REPORTS_SUFFIX      "/reports"
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    service *svc;
+    char *token;
+    size_t max_buffered;
+    atomic_size_t buffered; /* body bytes held by every connection */
+    uint16_t port;
+    int fd;
+};
+
+/* One request's state between libmicrohttpd's calls. */
+typedef struct request {
+    char *body;
+    size_t len, cap, limit;
+    int refused; /* a reply was queued before the body: drop what comes */
+} request;
+
+/* ---- replies ---- */
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, service_reply *r) {
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(r->body_len, r->body, MHD_RESPMEM_MUST_FREE);
+    if (!response) {
+        service_reply_clear(r);
+        return MHD_NO;
+    }
+    r->body = NULL; /* libmicrohttpd frees it */
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result ok = MHD_queue_response(c, r->status, response);
+    MHD_destroy_response(response);
+    return ok;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *name,
+                                  const char *message) {
+    service_reply r;
+    memset(&r, 0, sizeof r);
+    if (service_error_reply(&r, status, name, message) != PQCHA_OK) return MHD_NO;
+    return send_reply(c, &r);
+}
+
+static enum MHD_Result send_service(struct MHD_Connection *c, pqcha_err err, service_reply *r) {
+    if (err != PQCHA_OK) {
+        service_reply_clear(r);
+        return send_error(c, 500, pqcha_error_name(err), pqcha_strerror(err));
+    }
+    return send_reply(c, r);
+}
+
+/* ---- authorisation and limits ---- */
+
+static int constant_time_equal(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char diff = (unsigned char)(la != lb);
+    for (size_t i = 0; i < la && i < lb; i++)
+        diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+static int authorised(const http_server *h, struct MHD_Connection *c, const char *url) {
+    if (!h->token || strcmp(url, "/healthz") == 0) return 1;
+    const char *header =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    static const char scheme[] = "Bearer ";
+    if (!header || strncmp(header, scheme, sizeof scheme - 1) != 0) return 0;
+    return constant_time_equal(header + sizeof scheme - 1, h->token);
+}
+
+static size_t body_limit(const char *url) {
+    return strcmp(url, "/v1/reports") == 0 ? SERVICE_MAX_REPORT_BYTES : SERVICE_MAX_REQUEST_BYTES;
+}
+
+static int is_json(struct MHD_Connection *c) {
+    const char *type =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    static const char json[] = "application/json";
+    if (!type || strncasecmp(type, json, sizeof json - 1) != 0) return 0;
+    char next = type[sizeof json - 1];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+/* A declared Content-Length over the limit: refused before reading. */
+static int declared_too_large(struct MHD_Connection *c, size_t limit) {
+    const char *length =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!length) return 0;
+    char *end;
+    unsigned long long n = strtoull(length, &end, 10);
+    return *end != '\0' || n > limit;
+}
+
+/* Takes len more bytes of body into the request's buffer: 0 if over its
+ * limit or the shared budget. */
+static int gather(http_server *h, request *rq, const char *data, size_t len) {
+    if (len > rq->limit - rq->len) return 0;
+    if (rq->len + len > rq->cap) {
+        size_t cap = rq->cap ? rq->cap : 4096;
+        while (cap < rq->len + len)
+            cap *= 2;
+        if (cap > rq->limit) cap = rq->limit;
+        size_t grow = cap - rq->cap;
+        if (atomic_fetch_add(&h->buffered, grow) + grow > h->max_buffered) {
+            atomic_fetch_sub(&h->buffered, grow);
+            return 0;
+        }
+        char *bigger = realloc(rq->body, cap);
+        if (!bigger) {
+            atomic_fetch_sub(&h->buffered, grow);
+            return 0;
+        }
+        rq->body = bigger;
+        rq->cap = cap;
+    }
+    memcpy(rq->body + rq->len, data, len);
+    rq->len += len;
+    return 1;
+}
+
+static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode why) {
+    (void)c, (void)why;
+    http_server *h = cls;
+    request *rq = *con_cls;
+    if (!rq) return;
+    atomic_fetch_sub(&h->buffered, rq->cap);
+    free(rq->body);
+    free(rq);
+    *con_cls = NULL;
+}
+
+/* ---- routing ---- */
+
+static const char *query(struct MHD_Connection *c, const char *key) {
+    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* GET /v1/workloads/{id} and /v1/workloads/{id}/reports. */
+static enum MHD_Result route_workload(http_server *h, struct MHD_Connection *c, const char *url) {
+    service_reply r;
+    const char *id = url + strlen(WORKLOAD_PREFIX);
+    size_t len = strlen(id), suffix = strlen(REPORTS_SUFFIX);
+    if (len > suffix && strcmp(id + len - suffix, REPORTS_SUFFIX) == 0) {
+        char *workload = strndup(id, len - suffix);
+        if (!workload) return MHD_NO;
+        pqcha_err err =
+            service_list_reports(h->svc, workload, query(c, "since"), query(c, "limit"), &r);
+        free(workload);
+        return send_service(c, err, &r);
+    }
+    if (len == 0) return send_error(c, 404, "NOT_FOUND", "no such endpoint");
+    return send_service(c, service_get_workload(h->svc, id, &r), &r);
+}
+
+static enum MHD_Result route_get(http_server *h, struct MHD_Connection *c, const char *url) {
+    service_reply r;
+    if (strcmp(url, "/healthz") == 0) return send_service(c, service_health(h->svc, &r), &r);
+    if (strcmp(url, "/metrics") == 0) return send_service(c, service_metrics(h->svc, &r), &r);
+    if (strcmp(url, "/v1/workloads") == 0)
+        return send_service(c, service_list_workloads(h->svc, &r), &r);
+    if (strcmp(url, "/v1/events") == 0)
+        return send_service(c,
+                            service_list_events(h->svc, query(c, "workload"), query(c, "after"),
+                                                query(c, "limit"), &r),
+                            &r);
+    if (strncmp(url, WORKLOAD_PREFIX, strlen(WORKLOAD_PREFIX)) == 0)
+        return route_workload(h, c, url);
+    return send_error(c, 404, "NOT_FOUND", "no such endpoint");
+}
+
+static enum MHD_Result route_post(http_server *h, struct MHD_Connection *c, const char *url,
+                                  const request *rq) {
+    service_reply r;
+    const char *body = rq->body ? rq->body : "";
+    if (strcmp(url, "/v1/challenge") == 0)
+        return send_service(c, service_challenge(h->svc, body, rq->len, &r), &r);
+    return send_service(c, service_submit_report(h->svc, body, rq->len, &r), &r);
+}
+
+static int is_post_endpoint(const char *url) {
+    return strcmp(url, "/v1/challenge") == 0 || strcmp(url, "/v1/reports") == 0;
+}
+
+/* The first call for a request, headers only: refuse what can be refused
+ * before any body is read. Returns 1 when a refusal was queued. */
+static int refuse_early(http_server *h, struct MHD_Connection *c, const char *url,
+                        const char *method, enum MHD_Result *result) {
+    unsigned status = 0;
+    int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
+    if (!authorised(h, c, url)) {
+        status = 401;
+        *result = send_error(c, 401, "UNAUTHORIZED", "a valid bearer token is required");
+    } else if (post != is_post_endpoint(url) || (!post && !get)) {
+        status = 405;
+        *result = send_error(c, 405, "METHOD_NOT_ALLOWED",
+                             is_post_endpoint(url) ? "use POST" : "use GET");
+    } else if (post && !is_json(c)) {
+        status = 415;
+        *result = send_error(c, 415, "UNSUPPORTED_MEDIA_TYPE", "send application/json");
+    } else if (post && declared_too_large(c, body_limit(url))) {
+        status = 413;
+        *result = send_error(c, 413, "TOO_LARGE", "the body is over this endpoint's limit");
+    }
+    if (status) service_count_refusal(h->svc, status);
+    return status != 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
+    (void)version;
+    http_server *h = cls;
+    request *rq = *con_cls;
+    if (!rq) {
+        rq = calloc(1, sizeof *rq);
+        if (!rq) return MHD_NO;
+        *con_cls = rq;
+        rq->limit = body_limit(url);
+        enum MHD_Result result = MHD_YES;
+        if (refuse_early(h, c, url, method, &result)) rq->refused = 1;
+        return result;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (rq->refused || gather(h, rq, upload_data, n)) return MHD_YES;
+        rq->refused = 1;
+        service_count_refusal(h->svc, 413);
+        return send_error(c, 413, "TOO_LARGE", "the body is over this endpoint's limit");
+    }
+    if (rq->refused) return MHD_YES;
+    if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) return route_post(h, c, url, rq);
+    return route_get(h, c, url);
+}
+
+/* ---- listening ---- */
+
+/* "HOST:PORT" or "[HOST]:PORT" into a bound, listening socket. */
+static pqcha_err listen_on(const char *address, int *fd, char *why, size_t why_len) {
+    char host[256];
+    const char *colon = strrchr(address, ':');
+    if (!colon || colon == address || (size_t)(colon - address) >= sizeof host) {
+        snprintf(why, why_len, "listen address must be HOST:PORT, not %s", address);
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    }
+    size_t host_len = (size_t)(colon - address);
+    if (address[0] == '[' && address[host_len - 1] == ']') {
+        memcpy(host, address + 1, host_len - 2);
+        host[host_len - 2] = '\0';
+    } else {
+        memcpy(host, address, host_len);
+        host[host_len] = '\0';
+    }
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int rc = getaddrinfo(host, colon + 1, &hints, &ai);
+    if (rc != 0) {
+        snprintf(why, why_len, "%s: %s", address, gai_strerror(rc));
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    }
+    *fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    int on = 1;
+    if (*fd < 0 || setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        bind(*fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(*fd, 1024) != 0) {
+        snprintf(why, why_len, "cannot listen on %s: %s", address, strerror(errno));
+        if (*fd >= 0) close(*fd);
+        freeaddrinfo(ai);
+        return PQCHA_ERR_IO;
+    }
+    freeaddrinfo(ai);
+    return PQCHA_OK;
+}
+
+static uint16_t bound_port(int fd) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return 0;
+    if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static struct MHD_Daemon *start_daemon(http_server *h, const http_options *o) {
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
+    int tls = o->tls_cert_pem && o->tls_key_pem;
+    if (tls) flags |= MHD_USE_TLS;
+    unsigned threads = o->threads ? o->threads : DEFAULT_THREADS;
+    unsigned limit = o->max_connections ? o->max_connections : DEFAULT_CONNECTIONS;
+    unsigned timeout = o->timeout_seconds ? o->timeout_seconds : DEFAULT_TIMEOUT;
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, h->fd,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+                            limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                            MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                            MHD_OPTION_HTTPS_MEM_CERT, tls ? o->tls_cert_pem : NULL,
+                            MHD_OPTION_HTTPS_MEM_KEY, tls ? o->tls_key_pem : NULL, MHD_OPTION_END);
+}
+
+pqcha_err http_start(http_server **out, service *svc, const http_options *o, char *why,
+                     size_t why_len) {
+    if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (!svc || !o || !o->listen || (!o->tls_cert_pem != !o->tls_key_pem))
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    http_server *h = calloc(1, sizeof *h);
+    if (!h) return PQCHA_ERR_NO_MEMORY;
+    h->svc = svc;
+    h->max_buffered = o->max_buffered ? o->max_buffered : DEFAULT_BUFFERED;
+    h->token = o->token ? strdup(o->token) : NULL;
+    pqcha_err err = o->token && !h->token ? PQCHA_ERR_NO_MEMORY : PQCHA_OK;
+    if (err == PQCHA_OK) err = listen_on(o->listen, &h->fd, why, why_len);
+    if (err == PQCHA_OK) {
+        h->port = bound_port(h->fd);
+        h->daemon = start_daemon(h, o);
+        if (!h->daemon) {
+            snprintf(why, why_len, "the HTTP server did not start (TLS key or certificate?)");
+            close(h->fd);
+            err = PQCHA_ERR_IO;
+        }
+    }
+    if (err != PQCHA_OK) {
+        free(h->token);
+        free(h);
+        return err;
+    }
+    *out = h;
+    return PQCHA_OK;
+}
+
+uint16_t http_port(const http_server *h) {
+    return h ? h->port : 0;
+}
+
+void http_stop(http_server *h) {
+    if (!h) return;
+    MHD_stop_daemon(h->daemon);
+    close(h->fd);
+    if (h->token) {
+        pqcha_wipe(h->token, strlen(h->token));
+        free(h->token);
+    }
+    free(h);
+}

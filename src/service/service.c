@@ -1,0 +1,634 @@
+/* service.c — the verifier service's requests (service.h), over the store
+ * and libpqcha's verifier. */
+#include "service/service.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "pqcha/verify.h"
+#include "service/metrics.h"
+#include "service/try.h"
+
+#define NONCE_BYTES   32u
+#define DEFAULT_LIMIT 100u
+
+/* A policy and the verifier built from it, shared by the requests that
+ * started while it was current (service_set_policy swaps it). */
+typedef struct policy_ref {
+    pqcha_policy *policy;
+    pqcha_verifier *verifier;
+    unsigned users; /* requests holding it, plus one while it is current */
+} policy_ref;
+
+struct service {
+    store *db;
+    metrics *metrics;
+    int64_t challenge_ttl, stale_after;
+    int64_t (*clock)(void);
+    pthread_mutex_t lock; /* guards current and every policy_ref's users */
+    policy_ref *current;
+    service_event_fn on_event;
+    void *on_event_ctx;
+};
+
+static int64_t system_clock(void) {
+    return (int64_t)time(NULL);
+}
+
+/* ---- life cycle ---- */
+
+pqcha_err service_create(service **out, store *db, const service_options *options) {
+    if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (!db) return PQCHA_ERR_INVALID_ARGUMENT;
+    service *s = calloc(1, sizeof *s);
+    if (!s) return PQCHA_ERR_NO_MEMORY;
+    if (metrics_create(&s->metrics) != PQCHA_OK) {
+        free(s);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    s->db = db;
+    s->challenge_ttl = options && options->challenge_ttl > 0 ? options->challenge_ttl
+                                                             : SERVICE_DEFAULT_CHALLENGE_TTL;
+    s->stale_after =
+        !options || options->stale_after == 0 ? SERVICE_DEFAULT_STALE_AFTER : options->stale_after;
+    s->clock = options && options->clock ? options->clock : system_clock;
+    pthread_mutex_init(&s->lock, NULL);
+    *out = s;
+    return PQCHA_OK;
+}
+
+static void policy_ref_free(policy_ref *p) {
+    if (!p) return;
+    pqcha_verifier_free(p->verifier);
+    pqcha_policy_free(p->policy);
+    free(p);
+}
+
+static policy_ref *acquire_policy(service *s) {
+    pthread_mutex_lock(&s->lock);
+    policy_ref *p = s->current;
+    if (p) p->users++;
+    pthread_mutex_unlock(&s->lock);
+    return p;
+}
+
+static void release_policy(service *s, policy_ref *p) {
+    if (!p) return;
+    pthread_mutex_lock(&s->lock);
+    int last = --p->users == 0;
+    pthread_mutex_unlock(&s->lock);
+    if (last) policy_ref_free(p);
+}
+
+void service_free(service *s) {
+    if (!s) return;
+    release_policy(s, s->current);
+    metrics_free(s->metrics);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+static pqcha_err build_verifier(pqcha_verifier **out, const pqcha_policy *policy) {
+    if (pqcha_policy_trusted_key_count(policy) == 0) return PQCHA_ERR_BAD_POLICY;
+    SERVICE_TRY(pqcha_verifier_create(out));
+    pqcha_err err = pqcha_verifier_set_policy(*out, policy);
+    if (err != PQCHA_OK) {
+        pqcha_verifier_free(*out);
+        *out = NULL;
+    }
+    return err;
+}
+
+pqcha_err service_set_policy(service *s, pqcha_policy *policy) {
+    if (!s || !policy) {
+        pqcha_policy_free(policy);
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    }
+    policy_ref *fresh = calloc(1, sizeof *fresh);
+    pqcha_err err = fresh ? build_verifier(&fresh->verifier, policy) : PQCHA_ERR_NO_MEMORY;
+    if (err != PQCHA_OK) {
+        free(fresh);
+        pqcha_policy_free(policy);
+        return err;
+    }
+    fresh->policy = policy;
+    fresh->users = 1;
+    pthread_mutex_lock(&s->lock);
+    policy_ref *old = s->current;
+    s->current = fresh;
+    pthread_mutex_unlock(&s->lock);
+    release_policy(s, old);
+    return PQCHA_OK;
+}
+
+void service_set_event_hook(service *s, service_event_fn fn, void *ctx) {
+    s->on_event = fn;
+    s->on_event_ctx = ctx;
+}
+
+void service_count_refusal(service *s, unsigned status) {
+    metrics_count_refusal(s->metrics, status);
+}
+
+/* ---- replies ---- */
+
+void service_reply_clear(service_reply *r) {
+    if (!r) return;
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+static pqcha_err reply_text(service_reply *out, unsigned status, const char *type, char *body) {
+    if (!body) return PQCHA_ERR_NO_MEMORY;
+    out->status = status;
+    out->content_type = type;
+    out->body = body;
+    out->body_len = strlen(body);
+    return PQCHA_OK;
+}
+
+/* Replies with a JSON value (reference taken over). */
+static pqcha_err reply_json(service_reply *out, unsigned status, json_t *value) {
+    char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+    json_decref(value);
+    return reply_text(out, status, "application/json", text);
+}
+
+pqcha_err service_error_reply(service_reply *out, unsigned status, const char *name,
+                              const char *message) {
+    return reply_json(out, status, json_pack("{s:s, s:s}", "error", name, "message", message));
+}
+
+static pqcha_err store_failed(service *s, service_reply *out) {
+    metrics_count_store_error(s->metrics);
+    return service_error_reply(out, 503, "STORE", "the verifier's database is unavailable");
+}
+
+static void format_time(char out[32], int64_t t) {
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 32, "1970-01-01T00:00:00Z");
+}
+
+/* A JSON string of a Unix time, RFC 3339 UTC. */
+static json_t *json_time(int64_t t) {
+    char text[32];
+    format_time(text, t);
+    return json_string(text);
+}
+
+/* ---- challenges ---- */
+
+/* A workload id as the library accepts it: 1..128 bytes, no control
+ * characters (the policy's rule; anything else cannot be in the policy). */
+static int workload_id_ok(const char *id) {
+    size_t len = strlen(id);
+    if (len == 0 || len > SERVICE_MAX_WORKLOAD_ID) return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f) return 0;
+    return 1;
+}
+
+/* The workload of a challenge request: {"workload": ID}, nothing else. */
+static const char *requested_workload(json_t *request) {
+    const char *id = json_string_value(json_object_get(request, "workload"));
+    if (!json_is_object(request) || json_object_size(request) != 1 || !id) return NULL;
+    return workload_id_ok(id) ? id : NULL;
+}
+
+static pqcha_err new_nonce(char hex[2 * NONCE_BYTES + 1]) {
+    uint8_t bytes[NONCE_BYTES];
+    if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes) return PQCHA_ERR_RNG;
+    pqcha_hex_encode(hex, bytes, sizeof bytes);
+    return PQCHA_OK;
+}
+
+static int policy_knows(service *s, const char *workload) {
+    policy_ref *p = acquire_policy(s);
+    int known = p && pqcha_policy_has_workload(p->policy, workload);
+    release_policy(s, p);
+    return known;
+}
+
+static pqcha_err issue_challenge(service *s, const char *workload, service_reply *out) {
+    char nonce[2 * NONCE_BYTES + 1];
+    if (new_nonce(nonce) != PQCHA_OK)
+        return service_error_reply(out, 500, "RNG", "no randomness for a nonce");
+    int64_t now = s->clock(), expires = now + s->challenge_ttl;
+    if (store_add_challenge(s->db, nonce, workload, now, expires) != PQCHA_OK)
+        return store_failed(s, out);
+    return reply_json(out, 200,
+                      json_pack("{s:s, s:s, s:o}", "workload", workload, "nonce", nonce,
+                                "expiresAt", json_time(expires)));
+}
+
+pqcha_err service_challenge(service *s, const char *json, size_t len, service_reply *out) {
+    memset(out, 0, sizeof *out);
+    json_error_t error;
+    json_t *request = json_loadb(json, len, JSON_REJECT_DUPLICATES, &error);
+    const char *workload = request ? requested_workload(request) : NULL;
+    pqcha_err err;
+    if (!workload)
+        err = service_error_reply(out, 400, "BAD_REQUEST",
+                                  "expected {\"workload\": ID}, ID 1-128 bytes without controls");
+    else if (!policy_knows(s, workload))
+        err = service_error_reply(out, 404, "UNKNOWN_WORKLOAD", "the policy has no such workload");
+    else
+        err = issue_challenge(s, workload, out);
+    json_decref(request);
+    return err;
+}
+
+/* ---- reports ---- */
+
+/* What the nonce callback learnt, and whether it must answer "used" (the
+ * second pass after another report consumed the challenge first). */
+typedef struct challenge_lookup {
+    service *s;
+    int64_t now;
+    int force_used;
+    int accepted;
+} challenge_lookup;
+
+static pqcha_err look_up_challenge(void *ctx, const char *workload, const char *nonce_hex) {
+    challenge_lookup *l = ctx;
+    if (l->force_used) return PQCHA_ERR_NONCE_USED;
+    pqcha_err err = store_check_challenge(l->s->db, nonce_hex, workload, l->now);
+    l->accepted = err == PQCHA_OK;
+    return err;
+}
+
+static double elapsed_since(const struct timespec *start) {
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    return (double)(end.tv_sec - start->tv_sec) + (double)(end.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* One submission: the body, its verification, and what is stored of it. */
+typedef struct submission {
+    const char *body;
+    size_t len;
+    char digest[65];
+    pqcha_result *result;
+    char *result_json;
+    pqcha_report *unverified; /* what an unauthenticated report claims */
+    const pqcha_report *report;
+    challenge_lookup lookup;
+} submission;
+
+static void submission_clear_verification(submission *sub) {
+    pqcha_result_free(sub->result);
+    free(sub->result_json);
+    pqcha_report_free(sub->unverified);
+    sub->result = NULL;
+    sub->result_json = NULL;
+    sub->unverified = NULL;
+    sub->report = NULL;
+}
+
+static pqcha_err verify_submission(service *s, const policy_ref *p, submission *sub) {
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    pqcha_err err = pqcha_verify_challenged(&sub->result, p->verifier, sub->body, sub->len,
+                                            look_up_challenge, &sub->lookup);
+    if (!sub->result) return err == PQCHA_OK ? PQCHA_ERR_INTERNAL : err;
+    metrics_count_report(s->metrics, pqcha_result_verdict(sub->result),
+                         pqcha_result_error(sub->result), elapsed_since(&start));
+    SERVICE_TRY(pqcha_result_to_json(&sub->result_json, sub->result));
+    sub->report = pqcha_result_report(sub->result);
+    if (!sub->report &&
+        pqcha_report_decode_unverified(&sub->unverified, sub->body, sub->len) == PQCHA_OK)
+        sub->report = sub->unverified;
+    return PQCHA_OK;
+}
+
+/* For the event timeline: the verdict and where memory drifted. */
+static char *detail_of(const pqcha_result *r) {
+    json_t *drift = json_array(), *tensors = json_array();
+    for (size_t i = 0; i < pqcha_result_drift_count(r) && i < 32; i++)
+        json_array_append_new(drift, json_string(pqcha_result_drift_region(r, i)));
+    for (size_t i = 0; i < pqcha_result_span_count(r); i++)
+        for (size_t t = 0; t < pqcha_result_span_tensor_count(r, i); t++)
+            if (json_array_size(tensors) < 32)
+                json_array_append_new(tensors, json_string(pqcha_result_span_tensor(r, i, t)));
+    json_t *detail = json_pack(
+        "{s:s, s:s, s:o, s:o}", "verdict", pqcha_verdict_name(pqcha_result_verdict(r)), "error",
+        pqcha_error_name(pqcha_result_error(r)), "drift", drift, "tensors", tensors);
+    char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    json_decref(detail);
+    return text;
+}
+
+static pqcha_err commit_submission(service *s, const submission *sub, store_commit *commit) {
+    const pqcha_result *r = sub->result;
+    pqcha_verdict verdict = pqcha_result_verdict(r);
+    report_outcome outcome =
+        report_outcome_of(verdict, pqcha_result_error(r), pqcha_result_report(r) != NULL);
+    char *detail = detail_of(r);
+    if (!detail) return PQCHA_ERR_NO_MEMORY;
+    store_report row = {
+        sub->digest,
+        pqcha_report_id(sub->report),
+        pqcha_report_workload_id(sub->report),
+        outcome != OUTCOME_IGNORED && sub->lookup.accepted ? pqcha_report_nonce(sub->report) : NULL,
+        sub->lookup.now,
+        pqcha_verdict_name(verdict),
+        pqcha_error_name(pqcha_result_error(r)),
+        outcome,
+        sub->result_json,
+        detail,
+        sub->body,
+        sub->len};
+    pqcha_err err = store_commit_report(s->db, &row, commit);
+    free(detail);
+    return err;
+}
+
+static void announce(service *s, const submission *sub, const store_commit *c) {
+    if (!c->transitioned) return;
+    metrics_count_transition(s->metrics, c->to);
+    if (!s->on_event) return;
+    char *detail = detail_of(sub->result);
+    store_event_row event = {c->event_seq,
+                             pqcha_report_workload_id(sub->report),
+                             sub->lookup.now,
+                             c->from,
+                             c->to,
+                             sub->digest,
+                             detail ? detail : "{}"};
+    s->on_event(s->on_event_ctx, &event);
+    free(detail);
+}
+
+/* Verifies and stores; a second pass when another report consumed the
+ * challenge between the check and the commit (it is then a replay). */
+static pqcha_err verify_and_store(service *s, const policy_ref *p, submission *sub,
+                                  store_commit *commit) {
+    pqcha_err err = PQCHA_OK;
+    for (int pass = 0; pass < 2; pass++) {
+        sub->lookup.force_used = pass > 0;
+        sub->lookup.accepted = 0;
+        submission_clear_verification(sub);
+        SERVICE_TRY(verify_submission(s, p, sub));
+        if (pqcha_result_verdict(sub->result) == PQCHA_VERDICT_MALFORMED || !sub->report)
+            return PQCHA_OK; /* nothing to attribute it to: answered, not stored */
+        err = commit_submission(s, sub, commit);
+        if (err != PQCHA_ERR_NONCE_USED) return err;
+    }
+    return err;
+}
+
+static pqcha_err answer_submission(service *s, const submission *sub, store_commit *commit,
+                                   service_reply *out) {
+    if (commit->duplicate) {
+        char *stored = commit->stored_result_json;
+        commit->stored_result_json = NULL;
+        return reply_text(out, 200, "application/json", stored);
+    }
+    announce(s, sub, commit);
+    int unreadable = pqcha_result_verdict(sub->result) == PQCHA_VERDICT_MALFORMED || !sub->report;
+    return reply_text(out, unreadable ? 400 : 200, "application/json", strdup(sub->result_json));
+}
+
+static pqcha_err submit_with_policy(service *s, const policy_ref *p, submission *sub,
+                                    service_reply *out) {
+    store_commit commit;
+    memset(&commit, 0, sizeof commit);
+    pqcha_err err = verify_and_store(s, p, sub, &commit);
+    if (err == PQCHA_ERR_STORE) {
+        err = store_failed(s, out);
+    } else if (err == PQCHA_OK) {
+        err = answer_submission(s, sub, &commit, out);
+    }
+    store_commit_clear(&commit);
+    return err;
+}
+
+static pqcha_err digest_hex(char out[65], const char *body, size_t len) {
+    uint8_t digest[32];
+    SERVICE_TRY(pqcha_digest(digest, sizeof digest, PQCHA_DIGEST_SHA3_256, body, len, 1));
+    pqcha_hex_encode(out, digest, sizeof digest);
+    return PQCHA_OK;
+}
+
+pqcha_err service_submit_report(service *s, const char *body, size_t len, service_reply *out) {
+    memset(out, 0, sizeof *out);
+    if (len > SERVICE_MAX_REPORT_BYTES) {
+        metrics_count_refusal(s->metrics, 413);
+        return service_error_reply(out, 413, "TOO_LARGE", "a report is at most 16 MiB");
+    }
+    policy_ref *p = acquire_policy(s);
+    if (!p) return service_error_reply(out, 503, "NO_POLICY", "no policy is loaded");
+    submission sub;
+    memset(&sub, 0, sizeof sub);
+    sub.body = body;
+    sub.len = len;
+    sub.lookup.s = s;
+    sub.lookup.now = s->clock();
+    pqcha_err err = digest_hex(sub.digest, body, len);
+    if (err == PQCHA_OK) err = submit_with_policy(s, p, &sub, out);
+    if (err != PQCHA_OK && err != PQCHA_ERR_NO_MEMORY && !out->body)
+        err = service_error_reply(out, 500, pqcha_error_name(err), pqcha_strerror(err));
+    submission_clear_verification(&sub);
+    release_policy(s, p);
+    return err;
+}
+
+/* ---- queries ---- */
+
+static json_t *workload_json(const store_workload_row *row) {
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:I, s:{s:s, s:s, s:s}}", "id", row->id, "state",
+                     workload_state_name(row->state), "stateSince", json_time(row->state_since),
+                     "lastSeen", json_time(row->last_seen), "lastCounted",
+                     json_time(row->last_counted), "reportCount", (json_int_t)row->report_count,
+                     "lastReport", "digest", row->last_digest, "id", row->last_report_id, "verdict",
+                     row->last_verdict);
+}
+
+static int add_workload(void *ctx, const store_workload_row *row) {
+    json_t *item = workload_json(row);
+    return !item || json_array_append_new(ctx, item) != 0;
+}
+
+pqcha_err service_list_workloads(service *s, service_reply *out) {
+    memset(out, 0, sizeof *out);
+    json_t *list = json_array();
+    if (!list) return PQCHA_ERR_NO_MEMORY;
+    if (store_each_workload(s->db, add_workload, list) != PQCHA_OK) {
+        json_decref(list);
+        return store_failed(s, out);
+    }
+    return reply_json(out, 200, json_pack("{s:o}", "workloads", list));
+}
+
+static int keep_workload(void *ctx, const store_workload_row *row) {
+    json_t **item = ctx;
+    *item = workload_json(row);
+    return 1;
+}
+
+pqcha_err service_get_workload(service *s, const char *id, service_reply *out) {
+    memset(out, 0, sizeof *out);
+    json_t *item = NULL;
+    pqcha_err err = store_get_workload(s->db, id, keep_workload, &item);
+    if (err == PQCHA_ERR_NOT_FOUND)
+        return service_error_reply(out, 404, "NOT_FOUND", "no report of this workload was stored");
+    if (err != PQCHA_OK) return store_failed(s, out);
+    return item ? reply_json(out, 200, item) : PQCHA_ERR_NO_MEMORY;
+}
+
+/* A decimal in [min, max]; 0 if it is not one. */
+static int parse_number(const char *text, long long min, long long max, long long *out) {
+    char *end;
+    if (!text || !*text || *text == '-' || *text == '+' || *text == ' ') return 0;
+    long long value = strtoll(text, &end, 10);
+    if (*end != '\0' || value < min || value > max) return 0;
+    *out = value;
+    return 1;
+}
+
+/* since= : Unix seconds, or RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ". */
+static int parse_since(const char *text, int64_t *out) {
+    long long seconds;
+    if (!text) {
+        *out = 0;
+        return 1;
+    }
+    if (parse_number(text, 0, 253402300799LL, &seconds)) {
+        *out = seconds;
+        return 1;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int used = 0;
+    if (strlen(text) != 20 ||
+        sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6 ||
+        used != 20 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *out = (int64_t)timegm(&tm);
+    return 1;
+}
+
+static int parse_limit(const char *text, unsigned *out) {
+    long long value = DEFAULT_LIMIT;
+    if (text && !parse_number(text, 1, STORE_MAX_LIMIT, &value)) return 0;
+    *out = (unsigned)value;
+    return 1;
+}
+
+static int add_report(void *ctx, const store_report_row *row) {
+    json_t *result = json_loads(row->result_json, 0, NULL);
+    json_t *item =
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o*}", "seq", (json_int_t)row->seq,
+                  "digest", row->digest, "reportId", row->report_id, "verdict", row->verdict,
+                  "error", row->error_name, "outcome", report_outcome_name(row->outcome),
+                  "receivedAt", json_time(row->received_at), "result", result);
+    return !item || json_array_append_new(ctx, item) != 0;
+}
+
+pqcha_err service_list_reports(service *s, const char *id, const char *since, const char *limit,
+                               service_reply *out) {
+    memset(out, 0, sizeof *out);
+    int64_t from;
+    unsigned count;
+    if (!parse_since(since, &from) || !parse_limit(limit, &count))
+        return service_error_reply(out, 400, "BAD_REQUEST",
+                                   "since: Unix seconds or YYYY-MM-DDTHH:MM:SSZ; limit: 1-1000");
+    json_t *list = json_array();
+    if (!list) return PQCHA_ERR_NO_MEMORY;
+    if (store_each_report(s->db, id, from, count, add_report, list) != PQCHA_OK) {
+        json_decref(list);
+        return store_failed(s, out);
+    }
+    return reply_json(out, 200, json_pack("{s:s, s:o}", "workload", id, "reports", list));
+}
+
+static json_t *event_json(const store_event_row *row) {
+    json_t *detail = json_loads(row->detail_json, 0, NULL);
+    return json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:o*}", "seq", (json_int_t)row->seq,
+                     "workload", row->workload, "at", json_time(row->at), "from",
+                     workload_state_name(row->from), "to", workload_state_name(row->to), "digest",
+                     row->digest, "detail", detail);
+}
+
+static int add_event(void *ctx, const store_event_row *row) {
+    json_t *item = event_json(row);
+    return !item || json_array_append_new(ctx, item) != 0;
+}
+
+pqcha_err service_list_events(service *s, const char *workload, const char *after,
+                              const char *limit, service_reply *out) {
+    memset(out, 0, sizeof *out);
+    long long after_seq = 0;
+    unsigned count;
+    if ((after && !parse_number(after, 0, INT64_MAX, &after_seq)) || !parse_limit(limit, &count))
+        return service_error_reply(out, 400, "BAD_REQUEST",
+                                   "after: an event sequence number; limit: 1-1000");
+    json_t *list = json_array();
+    if (!list) return PQCHA_ERR_NO_MEMORY;
+    if (store_each_event(s->db, workload, after_seq, count, add_event, list) != PQCHA_OK) {
+        json_decref(list);
+        return store_failed(s, out);
+    }
+    return reply_json(out, 200, json_pack("{s:o}", "events", list));
+}
+
+pqcha_err service_health(service *s, service_reply *out) {
+    memset(out, 0, sizeof *out);
+    int store_ok = store_ping(s->db) == PQCHA_OK;
+    policy_ref *p = acquire_policy(s);
+    int policy_ok = p != NULL;
+    release_policy(s, p);
+    int ok = store_ok && policy_ok;
+    return reply_json(out, ok ? 200 : 503,
+                      json_pack("{s:s, s:s, s:s, s:b}", "status", ok ? "ok" : "unavailable",
+                                "store", store_ok ? "ok" : "unreachable", "storeKind",
+                                store_kind(s->db), "policyLoaded", policy_ok));
+}
+
+pqcha_err service_metrics(service *s, service_reply *out) {
+    memset(out, 0, sizeof *out);
+    uint64_t states[WORKLOAD_STATE_COUNT];
+    int known = store_count_states(s->db, states) == PQCHA_OK;
+    if (!known) metrics_count_store_error(s->metrics);
+    char *text;
+    size_t len;
+    SERVICE_TRY(metrics_render(s->metrics, known ? states : NULL, &text, &len));
+    out->status = 200;
+    out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    out->body = text;
+    out->body_len = len;
+    return PQCHA_OK;
+}
+
+/* ---- periodic work ---- */
+
+static int stale_marked(void *ctx, const store_event_row *event) {
+    service *s = ctx;
+    metrics_count_transition(s->metrics, event->to);
+    if (s->on_event) s->on_event(s->on_event_ctx, event);
+    return 0;
+}
+
+pqcha_err service_tick(service *s) {
+    int64_t now = s->clock();
+    pqcha_err err = PQCHA_OK;
+    if (s->stale_after > 0)
+        err = store_mark_stale(s->db, now - s->stale_after, now, stale_marked, s);
+    /* A used challenge is kept until it expires, which is what refuses a
+     * replay; after that the report's own nonce check refuses it. */
+    if (err == PQCHA_OK) err = store_prune_challenges(s->db, now, NULL);
+    if (err != PQCHA_OK) metrics_count_store_error(s->metrics);
+    return err;
+}

@@ -1,0 +1,85 @@
+/* service.h — the verifier service, without HTTP: hands out challenges,
+ * verifies reports against the current policy, stores every verdict and
+ * moves each workload's state (state.h), answers queries, keeps metrics.
+ * http.c maps requests onto these calls and replies onto HTTP; the tests
+ * call them directly too. docs/API.md is the user's view.
+ *
+ * Every call may come from any thread at once. Replies carry an HTTP
+ * status and a body (JSON, or Prometheus text for metrics). */
+#ifndef PQCHA_SERVICE_SERVICE_H
+#define PQCHA_SERVICE_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha/policy.h"
+#include "service/store.h"
+
+#define SERVICE_DEFAULT_CHALLENGE_TTL 300         /* seconds */
+#define SERVICE_DEFAULT_STALE_AFTER   600         /* seconds; 0: never stale */
+#define SERVICE_MAX_REPORT_BYTES      (16u << 20) /* as the library's envelope cap */
+#define SERVICE_MAX_REQUEST_BYTES     4096u       /* any other request body */
+#define SERVICE_MAX_WORKLOAD_ID       128u
+
+typedef struct service_options {
+    int64_t challenge_ttl;  /* seconds a challenge stays open; 0: the default */
+    int64_t stale_after;    /* seconds without a report that counts; 0: the default, <0: never */
+    int64_t (*clock)(void); /* Unix seconds; NULL: time() (tests set their own) */
+} service_options;
+
+typedef struct service service;
+
+/* A state transition, as the event hook sees it after the commit. */
+typedef void (*service_event_fn)(void *ctx, const store_event_row *event);
+
+/* db stays the caller's and must outlive the service.
+ * Returns: OK, INVALID_ARGUMENT, NO_MEMORY. */
+pqcha_err service_create(service **out, store *db, const service_options *options);
+void service_free(service *s);
+
+/* Installs a finished policy (taken over, also on failure) and a verifier
+ * built from it: its trusted keys. Requests in flight finish with the
+ * previous one, which is freed after the last of them.
+ * Returns: OK, INVALID_ARGUMENT, BAD_POLICY (a policy that trusts no key),
+ * NO_MEMORY, or the verifier's error. */
+pqcha_err service_set_policy(service *s, pqcha_policy *policy);
+
+/* Called for every stored transition, after its commit (a webhook). */
+void service_set_event_hook(service *s, service_event_fn fn, void *ctx);
+
+typedef struct service_reply {
+    unsigned status;          /* HTTP status */
+    const char *content_type; /* static */
+    char *body;               /* malloc'd */
+    size_t body_len;
+} service_reply;
+void service_reply_clear(service_reply *r);
+
+/* Each fills *out (status and body) and returns OK, or NO_MEMORY with *out
+ * empty. Errors the client or the store caused are replies, not returns. */
+pqcha_err service_challenge(service *s, const char *json, size_t len, service_reply *out);
+pqcha_err service_submit_report(service *s, const char *body, size_t len, service_reply *out);
+pqcha_err service_list_workloads(service *s, service_reply *out);
+pqcha_err service_get_workload(service *s, const char *id, service_reply *out);
+/* since: RFC 3339 UTC or Unix seconds (NULL: from the start); limit: 1..1000
+ * (NULL: 100). */
+pqcha_err service_list_reports(service *s, const char *id, const char *since, const char *limit,
+                               service_reply *out);
+/* Events of every workload (workload NULL) or one, after a sequence number. */
+pqcha_err service_list_events(service *s, const char *workload, const char *after,
+                              const char *limit, service_reply *out);
+pqcha_err service_health(service *s, service_reply *out);
+pqcha_err service_metrics(service *s, service_reply *out);
+/* An error reply of the service's shape: {"error": NAME, "message": TEXT}. */
+pqcha_err service_error_reply(service_reply *out, unsigned status, const char *name,
+                              const char *message);
+
+/* Periodic work: marks stale workloads, prunes expired challenges.
+ * Returns: OK, STORE. */
+pqcha_err service_tick(service *s);
+
+/* Counts a request refused before it reached the service (HTTP layer:
+ * oversized, wrong type, unauthorised), for the metrics. */
+void service_count_refusal(service *s, unsigned status);
+
+#endif

@@ -1,0 +1,163 @@
+/* store.h — what the verifier service must not forget: challenges, used
+ * nonces, reports with their verdicts, per-workload state and its events.
+ *
+ * One interface, two back ends: SQLite (one file, WAL; the embedded default)
+ * and PostgreSQL through libpq (several verifier instances share one fleet).
+ * Both keep the same schema (docs/API.md, "Storage"), versioned by
+ * store_schema_version and migrated forward when a store is opened.
+ *
+ * A store handle may be used by any number of threads at once (each back
+ * end serialises or pools its connections). Every function returns
+ * PQCHA_ERR_STORE when the database fails or is unreachable, and the
+ * handle stays usable: the next call reconnects if it can. Text arguments
+ * are NUL-terminated UTF-8; rows passed to callbacks are valid only during
+ * the call. */
+#ifndef PQCHA_SERVICE_STORE_H
+#define PQCHA_SERVICE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pqcha/error.h"
+#include "service/state.h"
+
+typedef struct store store;
+
+/* The schema this build reads and writes. A database with a newer one is
+ * refused (PQCHA_ERR_STORE_SCHEMA) rather than written in a way the newer
+ * build would misread. */
+#define STORE_SCHEMA_VERSION 1
+
+/* Opens "sqlite:PATH" (created if absent, 0600) or "postgresql://..." /
+ * "postgres://..." (a libpq URI) and migrates its schema to
+ * STORE_SCHEMA_VERSION. why (why_len bytes, may be NULL) receives the
+ * database's own message on failure.
+ * Returns: OK, INVALID_ARGUMENT (unknown scheme), STORE (cannot open or
+ * migrate), STORE_SCHEMA (a newer schema), NO_MEMORY. */
+pqcha_err store_open(store **out, const char *url, char *why, size_t why_len);
+void store_close(store *s);
+
+/* "sqlite" or "postgresql". */
+const char *store_kind(const store *s);
+
+/* A cheap round trip to the database: OK, or STORE. */
+pqcha_err store_ping(store *s);
+
+/* ---- challenges ----
+ * A challenge is single-use: a report consumes it when it is stored
+ * (store_commit_report). Used challenges are kept until they expire, so a
+ * replayed report is refused even with the right nonce. */
+
+/* Returns: OK, FILE_EXISTS (the nonce was issued before), STORE. */
+pqcha_err store_add_challenge(store *s, const char *nonce_hex, const char *workload,
+                              int64_t issued_at, int64_t expires_at);
+
+/* What a report carrying nonce_hex for workload may claim, as of now.
+ * Returns: OK (issued for this workload, unused, not expired),
+ * NONCE_UNKNOWN (never issued, or issued for another workload, or already
+ * pruned), NONCE_USED, NONCE_EXPIRED, STORE. Reads only. */
+pqcha_err store_check_challenge(store *s, const char *nonce_hex, const char *workload, int64_t now);
+
+/* Deletes challenges that expired before `before`; *deleted (may be NULL)
+ * receives how many. Returns: OK, STORE. */
+pqcha_err store_prune_challenges(store *s, int64_t before, uint64_t *deleted);
+
+/* ---- reports ---- */
+typedef struct store_report {
+    const char *digest;      /* lowercase hex SHA3-256 of the exact body: identity */
+    const char *report_id;   /* the statement's id ("" if it could not be read) */
+    const char *workload;    /* the statement's workload id ("" if unreadable) */
+    const char *nonce_hex;   /* the challenge to consume, or NULL for none */
+    int64_t received_at;     /* Unix seconds */
+    const char *verdict;     /* pqcha_verdict_name() */
+    const char *error_name;  /* pqcha_error_name() of the deciding error */
+    report_outcome outcome;  /* what the report says about its workload (state.h) */
+    const char *result_json; /* the verification result, as pqcha verify --json */
+    const char *detail_json; /* for the event timeline: drifted regions and tensors */
+    const char *body;        /* the report as received */
+    size_t body_len;
+} store_report;
+
+/* What store_commit_report did. */
+typedef struct store_commit {
+    int duplicate;            /* the same body was stored before: nothing written */
+    char *stored_result_json; /* when duplicate: the result stored then (caller frees) */
+    int transitioned;         /* the workload's state changed (an event was stored) */
+    workload_state from, to;  /* when transitioned */
+    int64_t event_seq;        /* when transitioned: the event's sequence number */
+} store_commit;
+
+/* In one transaction: consumes the challenge (when r->nonce_hex is set: the
+ * caller sets it only for a report that counts, so that no one but the
+ * key's holder can use up a workload's challenge), stores the report and,
+ * when its outcome counts (not OUTCOME_IGNORED), creates or updates its
+ * workload, moves its state (state_after_report) and records a transition
+ * as an event. An ignored report is stored but touches no workload. A
+ * report whose digest is already stored writes nothing and returns the
+ * result stored the first time (idempotent delivery).
+ * Returns: OK (committed durably, or duplicate), NONCE_USED (the challenge
+ * was consumed by another report since it was checked, or expired:
+ * nothing written; verify again), STORE, NO_MEMORY. */
+pqcha_err store_commit_report(store *s, const store_report *r, store_commit *out);
+void store_commit_clear(store_commit *c);
+
+/* ---- queries ---- */
+typedef struct store_workload_row {
+    const char *id;
+    workload_state state;
+    int64_t state_since;     /* when it entered the state */
+    const char *last_digest; /* the last report stored for it */
+    const char *last_report_id;
+    const char *last_verdict;
+    int64_t last_seen;    /* when the last report arrived */
+    int64_t last_counted; /* when the last report that counts (outcome) arrived */
+    uint64_t report_count;
+} store_workload_row;
+
+typedef struct store_report_row {
+    int64_t seq;
+    const char *digest, *report_id, *workload, *verdict, *error_name;
+    report_outcome outcome;
+    int64_t received_at;
+    const char *result_json;
+} store_report_row;
+
+typedef struct store_event_row {
+    int64_t seq;
+    const char *workload;
+    int64_t at;
+    workload_state from, to;
+    const char *digest;      /* the report that caused it; "" for a stale mark */
+    const char *detail_json; /* "{}" when none */
+} store_event_row;
+
+/* Callbacks return 0 to go on, nonzero to stop (the function then returns OK). */
+typedef int (*store_workload_fn)(void *ctx, const store_workload_row *row);
+typedef int (*store_report_fn)(void *ctx, const store_report_row *row);
+typedef int (*store_event_fn)(void *ctx, const store_event_row *row);
+
+/* Every workload, by id. Returns: OK, STORE. */
+pqcha_err store_each_workload(store *s, store_workload_fn fn, void *ctx);
+/* One workload. Returns: OK, NOT_FOUND, STORE. */
+pqcha_err store_get_workload(store *s, const char *id, store_workload_fn fn, void *ctx);
+/* A workload's reports received at or after `since`, oldest first, at most
+ * limit (1..STORE_MAX_LIMIT). Returns: OK, INVALID_ARGUMENT, STORE. */
+pqcha_err store_each_report(store *s, const char *workload, int64_t since, unsigned limit,
+                            store_report_fn fn, void *ctx);
+/* Events (all workloads when workload is NULL) with seq > after_seq, oldest
+ * first, at most limit. Returns: OK, INVALID_ARGUMENT, STORE. */
+pqcha_err store_each_event(store *s, const char *workload, int64_t after_seq, unsigned limit,
+                           store_event_fn fn, void *ctx);
+#define STORE_MAX_LIMIT 1000u
+
+/* How many workloads are in each state (counts[WORKLOAD_STATE_COUNT]).
+ * Returns: OK, STORE. */
+pqcha_err store_count_states(store *s, uint64_t counts[WORKLOAD_STATE_COUNT]);
+
+/* Marks stale every workload whose state can go stale (state.h) and whose
+ * last report that counts arrived before `cutoff`, each with an event at
+ * `now`; fn (may
+ * be NULL) sees each event after the commit. Returns: OK, STORE. */
+pqcha_err store_mark_stale(store *s, int64_t cutoff, int64_t now, store_event_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,585 @@
+/* store_sqlite.c — the embedded store: one SQLite file in WAL mode.
+ *
+ * One connection, used under a mutex: SQLite admits one writer at a time
+ * anyway, and verification (the expensive part of a request) happens
+ * outside the store. synchronous=FULL makes every commit durable before
+ * it returns (a 2xx answer means the report survives a power cut).
+ * BEGIN IMMEDIATE takes the write lock up front, so a transaction that
+ * reads then writes never fails half-way on a lock another process
+ * (a second `pqcha serve` on the same file) took meanwhile; busy_timeout
+ * makes such a process wait instead of failing. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "service/store_internal.h"
+#include "service/try.h"
+
+typedef struct sqlite_store {
+    sqlite3 *db;
+    pthread_mutex_t lock;
+} sqlite_store;
+
+/* Step i takes the schema from version i to i + 1. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+    "CREATE TABLE challenges (nonce TEXT PRIMARY KEY, workload TEXT NOT NULL,"
+    " issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_by TEXT);"
+    "CREATE INDEX challenges_expiry ON challenges (expires_at);"
+    "CREATE TABLE workloads (id TEXT PRIMARY KEY, state TEXT NOT NULL,"
+    " state_since INTEGER NOT NULL, last_digest TEXT NOT NULL, last_report_id TEXT NOT NULL,"
+    " last_verdict TEXT NOT NULL, last_seen INTEGER NOT NULL,"
+    " last_counted INTEGER NOT NULL DEFAULT 0, report_count INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE reports (seq INTEGER PRIMARY KEY AUTOINCREMENT, digest TEXT NOT NULL UNIQUE,"
+    " report_id TEXT NOT NULL, workload TEXT NOT NULL, received_at INTEGER NOT NULL,"
+    " verdict TEXT NOT NULL, error TEXT NOT NULL, outcome TEXT NOT NULL, result TEXT NOT NULL,"
+    " body BLOB NOT NULL);"
+    "CREATE INDEX reports_by_workload ON reports (workload, received_at, seq);"
+    "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, workload TEXT NOT NULL,"
+    " at INTEGER NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL,"
+    " digest TEXT NOT NULL, detail TEXT NOT NULL);"
+    "CREATE INDEX events_by_workload ON events (workload, seq);",
+};
+
+/* ---- statements ----
+ * Parameters are given by a type string: 's' text, 'i' int64, 'b' blob
+ * (a pointer, then its size_t length). */
+
+static int bind_all(sqlite3_stmt *st, const char *types, va_list ap) {
+    int rc = SQLITE_OK;
+    for (int i = 0; types[i] && rc == SQLITE_OK; i++) {
+        if (types[i] == 's') {
+            rc = sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_STATIC);
+        } else if (types[i] == 'i') {
+            rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+        } else {
+            const void *blob = va_arg(ap, const void *);
+            size_t len = va_arg(ap, size_t);
+            rc = sqlite3_bind_blob64(st, i + 1, blob ? blob : "", len, SQLITE_STATIC);
+        }
+    }
+    return rc == SQLITE_OK;
+}
+
+static pqcha_err prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, ...) {
+    *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) return PQCHA_ERR_STORE;
+    va_list ap;
+    va_start(ap, types);
+    int ok = bind_all(*st, types, ap);
+    va_end(ap);
+    if (ok) return PQCHA_OK;
+    sqlite3_finalize(*st);
+    *st = NULL;
+    return PQCHA_ERR_STORE;
+}
+
+/* Runs a prepared statement that returns no rows and finalizes it;
+ * *changes (may be NULL) gets how many rows it changed. */
+static pqcha_err run(sqlite3 *db, sqlite3_stmt *st, int64_t *changes) {
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return PQCHA_ERR_STORE;
+    if (changes) *changes = sqlite3_changes64(db);
+    return PQCHA_OK;
+}
+
+static pqcha_err exec_sql(sqlite3 *db, const char *sql) {
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? PQCHA_OK : PQCHA_ERR_STORE;
+}
+
+/* Ends the transaction: commits when everything went well, else rolls back. */
+static pqcha_err finish(sqlite3 *db, pqcha_err err) {
+    if (err == PQCHA_OK) err = exec_sql(db, "COMMIT");
+    if (err != PQCHA_OK) (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}
+
+static const char *column_text(sqlite3_stmt *st, int i) {
+    const unsigned char *text = sqlite3_column_text(st, i);
+    return text ? (const char *)text : "";
+}
+
+static sqlite_store *lock(void *impl) {
+    sqlite_store *s = impl;
+    pthread_mutex_lock(&s->lock);
+    return s;
+}
+
+static pqcha_err unlock(sqlite_store *s, pqcha_err err) {
+    pthread_mutex_unlock(&s->lock);
+    return err;
+}
+
+/* ---- opening ---- */
+
+/* SQLite creates the file with the umask's permissions, and its -wal and
+ * -shm files copy the main file's: creating it 0600 first keeps reports
+ * and nonces readable only by the service's user. */
+static pqcha_err create_private(const char *path) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return PQCHA_ERR_STORE;
+    close(fd);
+    return PQCHA_OK;
+}
+
+static pqcha_err schema_version(sqlite3 *db, int64_t *version) {
+    sqlite3_stmt *st;
+    *version = 0;
+    SERVICE_TRY(exec_sql(db, "CREATE TABLE IF NOT EXISTS pqcha_schema (version INTEGER NOT NULL)"));
+    SERVICE_TRY(prepare(db, &st, "SELECT version FROM pqcha_schema", ""));
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *version = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) return exec_sql(db, "INSERT INTO pqcha_schema VALUES (0)");
+    return rc == SQLITE_ROW ? PQCHA_OK : PQCHA_ERR_STORE;
+}
+
+static pqcha_err migrate_in_transaction(sqlite3 *db) {
+    int64_t version;
+    SERVICE_TRY(schema_version(db, &version));
+    if (version > STORE_SCHEMA_VERSION) return PQCHA_ERR_STORE_SCHEMA;
+    for (int64_t step = version; step < STORE_SCHEMA_VERSION; step++) {
+        sqlite3_stmt *st;
+        SERVICE_TRY(exec_sql(db, migrations[step]));
+        SERVICE_TRY(prepare(db, &st, "UPDATE pqcha_schema SET version = ?", "i", step + 1));
+        SERVICE_TRY(run(db, st, NULL));
+    }
+    return PQCHA_OK;
+}
+
+static pqcha_err migrate(sqlite3 *db) {
+    SERVICE_TRY(exec_sql(db, "BEGIN IMMEDIATE"));
+    return finish(db, migrate_in_transaction(db));
+}
+
+static pqcha_err configure(sqlite3 *db) {
+    sqlite3_busy_timeout(db, 5000);
+    SERVICE_TRY(exec_sql(db, "PRAGMA journal_mode=WAL"));
+    SERVICE_TRY(exec_sql(db, "PRAGMA synchronous=FULL"));
+    return migrate(db);
+}
+
+static pqcha_err sqlite_open(void **impl, const char *path, char *why, size_t why_len) {
+    if (path[0] == '\0') {
+        store_explain(why, why_len, "sqlite: needs a file path (sqlite:PATH)");
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    }
+    sqlite_store *s = calloc(1, sizeof *s);
+    if (!s) return PQCHA_ERR_NO_MEMORY;
+    pqcha_err err = create_private(path);
+    if (err == PQCHA_OK &&
+        sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+            SQLITE_OK)
+        err = PQCHA_ERR_STORE;
+    if (err == PQCHA_OK) err = configure(s->db);
+    if (err != PQCHA_OK) {
+        store_explain(why, why_len, s->db ? sqlite3_errmsg(s->db) : "cannot create the file");
+        sqlite3_close(s->db);
+        free(s);
+        return err;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    *impl = s;
+    return PQCHA_OK;
+}
+
+static void sqlite_close(void *impl) {
+    sqlite_store *s = impl;
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+static pqcha_err sqlite_ping(void *impl) {
+    sqlite_store *s = lock(impl);
+    return unlock(s, exec_sql(s->db, "SELECT 1"));
+}
+
+/* ---- challenges ---- */
+
+static pqcha_err sqlite_add_challenge(void *impl, const char *nonce_hex, const char *workload,
+                                      int64_t issued_at, int64_t expires_at) {
+    sqlite_store *s = lock(impl);
+    sqlite3_stmt *st;
+    pqcha_err err = prepare(s->db, &st,
+                            "INSERT INTO challenges (nonce, workload, issued_at, expires_at)"
+                            " VALUES (?, ?, ?, ?)",
+                            "ssii", nonce_hex, workload, issued_at, expires_at);
+    if (err == PQCHA_OK) {
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        err = rc == SQLITE_DONE         ? PQCHA_OK
+              : rc == SQLITE_CONSTRAINT ? PQCHA_ERR_FILE_EXISTS /* the nonce's primary key */
+                                        : PQCHA_ERR_STORE;
+    }
+    return unlock(s, err);
+}
+
+static pqcha_err sqlite_check_challenge(void *impl, const char *nonce_hex, const char *workload,
+                                        int64_t now) {
+    sqlite_store *s = lock(impl);
+    sqlite3_stmt *st;
+    pqcha_err err = prepare(s->db, &st,
+                            "SELECT used_by IS NOT NULL, expires_at <= ? FROM challenges"
+                            " WHERE nonce = ? AND workload = ?",
+                            "iss", now, nonce_hex, workload);
+    if (err == PQCHA_OK) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            err = PQCHA_ERR_NONCE_UNKNOWN;
+        else if (rc != SQLITE_ROW)
+            err = PQCHA_ERR_STORE;
+        else if (sqlite3_column_int(st, 0))
+            err = PQCHA_ERR_NONCE_USED;
+        else if (sqlite3_column_int(st, 1))
+            err = PQCHA_ERR_NONCE_EXPIRED;
+        sqlite3_finalize(st);
+    }
+    return unlock(s, err);
+}
+
+static pqcha_err sqlite_prune_challenges(void *impl, int64_t before, uint64_t *deleted) {
+    sqlite_store *s = lock(impl);
+    sqlite3_stmt *st;
+    int64_t changes = 0;
+    pqcha_err err = prepare(s->db, &st, "DELETE FROM challenges WHERE expires_at < ?", "i", before);
+    if (err == PQCHA_OK) err = run(s->db, st, &changes);
+    *deleted = (uint64_t)changes;
+    return unlock(s, err);
+}
+
+/* ---- reports ---- */
+
+/* The result stored for digest, if any: *found says whether there was one. */
+static pqcha_err stored_result(sqlite3 *db, const char *digest, store_commit *out) {
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st, "SELECT result FROM reports WHERE digest = ?", "s", digest));
+    int rc = sqlite3_step(st);
+    pqcha_err err = rc == SQLITE_ROW || rc == SQLITE_DONE ? PQCHA_OK : PQCHA_ERR_STORE;
+    if (rc == SQLITE_ROW) {
+        out->duplicate = 1;
+        out->stored_result_json = strdup(column_text(st, 0));
+        if (!out->stored_result_json) err = PQCHA_ERR_NO_MEMORY;
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+static pqcha_err consume_challenge(sqlite3 *db, const store_report *r) {
+    sqlite3_stmt *st;
+    int64_t changes = 0;
+    SERVICE_TRY(prepare(db, &st,
+                        "UPDATE challenges SET used_by = ? WHERE nonce = ? AND workload = ?"
+                        " AND used_by IS NULL AND expires_at > ?",
+                        "sssi", r->digest, r->nonce_hex, r->workload, r->received_at));
+    SERVICE_TRY(run(db, st, &changes));
+    return changes == 1 ? PQCHA_OK : PQCHA_ERR_NONCE_USED;
+}
+
+static pqcha_err insert_report(sqlite3 *db, const store_report *r) {
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st,
+                        "INSERT INTO reports (digest, report_id, workload, received_at, verdict,"
+                        " error, outcome, result, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "sssissssb", r->digest, r->report_id, r->workload, r->received_at,
+                        r->verdict, r->error_name, report_outcome_name(r->outcome), r->result_json,
+                        (const void *)r->body, r->body_len));
+    return run(db, st, NULL);
+}
+
+/* The workload's state before this report (unknown when it is new). */
+static pqcha_err current_state(sqlite3 *db, const char *workload, workload_state *state) {
+    sqlite3_stmt *st;
+    *state = WORKLOAD_UNKNOWN;
+    SERVICE_TRY(prepare(db, &st, "SELECT state FROM workloads WHERE id = ?", "s", workload));
+    int rc = sqlite3_step(st);
+    pqcha_err err = rc == SQLITE_DONE ? PQCHA_OK : PQCHA_ERR_STORE;
+    if (rc == SQLITE_ROW && workload_state_parse(column_text(st, 0), state) == PQCHA_OK)
+        err = PQCHA_OK;
+    sqlite3_finalize(st);
+    return err;
+}
+
+static pqcha_err upsert_workload(sqlite3 *db, const store_report *r, workload_state next) {
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(
+        db, &st,
+        "INSERT INTO workloads (id, state, state_since, last_digest, last_report_id,"
+        " last_verdict, last_seen, last_counted, report_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+        " ?3, ?3, 1) ON CONFLICT (id) DO UPDATE SET state_since = CASE WHEN state = ?2"
+        " THEN state_since ELSE ?3 END, state = ?2, last_digest = ?4, last_report_id = ?5,"
+        " last_verdict = ?6, last_seen = ?3, last_counted = ?3, report_count = report_count + 1",
+        "ssisss", r->workload, workload_state_name(next), r->received_at, r->digest, r->report_id,
+        r->verdict));
+    return run(db, st, NULL);
+}
+
+static pqcha_err insert_event(sqlite3 *db, const char *workload, int64_t at, workload_state from,
+                              workload_state to, const char *digest, const char *detail,
+                              int64_t *seq) {
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st,
+                        "INSERT INTO events (workload, at, from_state, to_state, digest, detail)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        "sissss", workload, at, workload_state_name(from), workload_state_name(to),
+                        digest, detail));
+    SERVICE_TRY(run(db, st, NULL));
+    *seq = sqlite3_last_insert_rowid(db);
+    return PQCHA_OK;
+}
+
+static pqcha_err move_workload(sqlite3 *db, const store_report *r, store_commit *out) {
+    workload_state from, to;
+    SERVICE_TRY(current_state(db, r->workload, &from));
+    to = state_after_report(from, r->outcome);
+    SERVICE_TRY(upsert_workload(db, r, to));
+    if (to == from) return PQCHA_OK;
+    out->transitioned = 1;
+    out->from = from;
+    out->to = to;
+    return insert_event(db, r->workload, r->received_at, from, to, r->digest, r->detail_json,
+                        &out->event_seq);
+}
+
+static pqcha_err commit_in_transaction(sqlite3 *db, const store_report *r, store_commit *out) {
+    SERVICE_TRY(stored_result(db, r->digest, out));
+    if (out->duplicate) return PQCHA_OK;
+    if (r->nonce_hex) SERVICE_TRY(consume_challenge(db, r));
+    SERVICE_TRY(insert_report(db, r));
+    if (r->outcome == OUTCOME_IGNORED) return PQCHA_OK;
+    return move_workload(db, r, out);
+}
+
+static pqcha_err sqlite_commit_report(void *impl, const store_report *r, store_commit *out) {
+    sqlite_store *s = lock(impl);
+    pqcha_err err = exec_sql(s->db, "BEGIN IMMEDIATE");
+    if (err == PQCHA_OK) err = finish(s->db, commit_in_transaction(s->db, r, out));
+    return unlock(s, err);
+}
+
+/* ---- queries ---- */
+
+static void read_workload(sqlite3_stmt *st, store_workload_row *row) {
+    row->id = column_text(st, 0);
+    if (workload_state_parse(column_text(st, 1), &row->state) != PQCHA_OK)
+        row->state = WORKLOAD_STATE_COUNT;
+    row->state_since = sqlite3_column_int64(st, 2);
+    row->last_digest = column_text(st, 3);
+    row->last_report_id = column_text(st, 4);
+    row->last_verdict = column_text(st, 5);
+    row->last_seen = sqlite3_column_int64(st, 6);
+    row->last_counted = sqlite3_column_int64(st, 7);
+    row->report_count = (uint64_t)sqlite3_column_int64(st, 8);
+}
+
+#define WORKLOAD_COLUMNS                                                                   \
+    "SELECT id, state, state_since, last_digest, last_report_id, last_verdict, last_seen," \
+    " last_counted, report_count FROM workloads"
+
+static pqcha_err sqlite_each_workload(void *impl, const char *id, store_workload_fn fn, void *ctx,
+                                      int *found) {
+    sqlite_store *s = lock(impl);
+    sqlite3_stmt *st;
+    pqcha_err err = id ? prepare(s->db, &st, WORKLOAD_COLUMNS " WHERE id = ?", "s", id)
+                       : prepare(s->db, &st, WORKLOAD_COLUMNS " ORDER BY id", "");
+    int rc = SQLITE_DONE;
+    while (err == PQCHA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_workload_row row;
+        read_workload(st, &row);
+        if (row.state == WORKLOAD_STATE_COUNT) {
+            err = PQCHA_ERR_STORE; /* a state this build does not know: not our schema */
+            break;
+        }
+        *found = 1;
+        if (fn(ctx, &row)) break;
+    }
+    if (err == PQCHA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
+    sqlite3_finalize(st);
+    return unlock(s, err);
+}
+
+static pqcha_err sqlite_each_report(void *impl, const char *workload, int64_t since, unsigned limit,
+                                    store_report_fn fn, void *ctx) {
+    sqlite_store *s = lock(impl);
+    sqlite3_stmt *st;
+    pqcha_err err = prepare(s->db, &st,
+                            "SELECT seq, digest, report_id, workload, verdict, error, outcome,"
+                            " received_at, result FROM reports WHERE workload = ? AND"
+                            " received_at >= ? ORDER BY received_at, seq LIMIT ?",
+                            "sii", workload, since, (int64_t)limit);
+    int rc = SQLITE_DONE;
+    while (err == PQCHA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_report_row row = {sqlite3_column_int64(st, 0),
+                                column_text(st, 1),
+                                column_text(st, 2),
+                                column_text(st, 3),
+                                column_text(st, 4),
+                                column_text(st, 5),
+                                OUTCOME_IGNORED,
+                                sqlite3_column_int64(st, 7),
+                                column_text(st, 8)};
+        err = report_outcome_parse(column_text(st, 6), &row.outcome) == PQCHA_OK ? PQCHA_OK
+                                                                                 : PQCHA_ERR_STORE;
+        if (err != PQCHA_OK || fn(ctx, &row)) break;
+    }
+    if (err == PQCHA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
+    sqlite3_finalize(st);
+    return unlock(s, err);
+}
+
+static pqcha_err read_event(sqlite3_stmt *st, store_event_row *row) {
+    row->seq = sqlite3_column_int64(st, 0);
+    row->workload = column_text(st, 1);
+    row->at = sqlite3_column_int64(st, 2);
+    row->digest = column_text(st, 5);
+    row->detail_json = column_text(st, 6);
+    if (workload_state_parse(column_text(st, 3), &row->from) != PQCHA_OK ||
+        workload_state_parse(column_text(st, 4), &row->to) != PQCHA_OK)
+        return PQCHA_ERR_STORE;
+    return PQCHA_OK;
+}
+
+#define EVENT_COLUMNS "SELECT seq, workload, at, from_state, to_state, digest, detail FROM events"
+
+static pqcha_err sqlite_each_event(void *impl, const char *workload, int64_t after_seq,
+                                   unsigned limit, store_event_fn fn, void *ctx) {
+    sqlite_store *s = lock(impl);
+    sqlite3_stmt *st;
+    pqcha_err err =
+        workload ? prepare(s->db, &st,
+                           EVENT_COLUMNS " WHERE workload = ? AND seq > ? ORDER BY seq LIMIT ?",
+                           "sii", workload, after_seq, (int64_t)limit)
+                 : prepare(s->db, &st, EVENT_COLUMNS " WHERE seq > ? ORDER BY seq LIMIT ?", "ii",
+                           after_seq, (int64_t)limit);
+    int rc = SQLITE_DONE;
+    while (err == PQCHA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_event_row row;
+        err = read_event(st, &row);
+        if (err != PQCHA_OK || fn(ctx, &row)) break;
+    }
+    if (err == PQCHA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
+    sqlite3_finalize(st);
+    return unlock(s, err);
+}
+
+static pqcha_err sqlite_count_states(void *impl, uint64_t counts[WORKLOAD_STATE_COUNT]) {
+    sqlite_store *s = lock(impl);
+    sqlite3_stmt *st;
+    pqcha_err err = prepare(s->db, &st, "SELECT state, count(*) FROM workloads GROUP BY state", "");
+    int rc = SQLITE_DONE;
+    while (err == PQCHA_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        workload_state state;
+        if (workload_state_parse(column_text(st, 0), &state) != PQCHA_OK) {
+            err = PQCHA_ERR_STORE;
+            break;
+        }
+        counts[state] = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    if (err == PQCHA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
+    sqlite3_finalize(st);
+    return unlock(s, err);
+}
+
+/* ---- staleness ---- */
+
+/* The events of one mark_stale pass, kept until the commit. */
+typedef struct stale_events {
+    store_event_row *rows;
+    char **ids;
+    size_t count, cap;
+} stale_events;
+
+static pqcha_err remember_stale(stale_events *ev, const char *id, workload_state from,
+                                int64_t now) {
+    if (ev->count == ev->cap) {
+        size_t cap = ev->cap ? ev->cap * 2 : 16;
+        store_event_row *rows = realloc(ev->rows, cap * sizeof *rows);
+        if (!rows) return PQCHA_ERR_NO_MEMORY;
+        ev->rows = rows;
+        char **ids = realloc(ev->ids, cap * sizeof *ids);
+        if (!ids) return PQCHA_ERR_NO_MEMORY;
+        ev->ids = ids;
+        ev->cap = cap;
+    }
+    char *copy = strdup(id);
+    if (!copy) return PQCHA_ERR_NO_MEMORY;
+    ev->ids[ev->count] = copy;
+    ev->rows[ev->count] = (store_event_row){0, copy, now, from, WORKLOAD_STALE, "", "{}"};
+    ev->count++;
+    return PQCHA_OK;
+}
+
+static void stale_events_free(stale_events *ev) {
+    for (size_t i = 0; i < ev->count; i++)
+        free(ev->ids[i]);
+    free(ev->ids);
+    free(ev->rows);
+}
+
+static pqcha_err find_stale(sqlite3 *db, int64_t cutoff, int64_t now, stale_events *ev) {
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st,
+                        "SELECT id, state FROM workloads WHERE state IN ('trusted', 'drifted',"
+                        " 'rejected') AND last_counted < ? ORDER BY id",
+                        "i", cutoff));
+    pqcha_err err = PQCHA_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        workload_state from;
+        err = workload_state_parse(column_text(st, 1), &from) == PQCHA_OK ? PQCHA_OK
+                                                                          : PQCHA_ERR_STORE;
+        if (err == PQCHA_OK) err = remember_stale(ev, column_text(st, 0), from, now);
+        if (err != PQCHA_OK) break;
+    }
+    if (err == PQCHA_OK && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
+    sqlite3_finalize(st);
+    return err;
+}
+
+static pqcha_err mark_stale_in_transaction(sqlite3 *db, int64_t cutoff, int64_t now,
+                                           stale_events *ev) {
+    SERVICE_TRY(find_stale(db, cutoff, now, ev));
+    for (size_t i = 0; i < ev->count; i++) {
+        store_event_row *e = &ev->rows[i];
+        sqlite3_stmt *st;
+        SERVICE_TRY(prepare(db, &st,
+                            "UPDATE workloads SET state = 'stale', state_since = ? WHERE id = ?",
+                            "is", now, e->workload));
+        SERVICE_TRY(run(db, st, NULL));
+        SERVICE_TRY(insert_event(db, e->workload, now, e->from, e->to, "", "{}", &e->seq));
+    }
+    return PQCHA_OK;
+}
+
+static pqcha_err sqlite_mark_stale(void *impl, int64_t cutoff, int64_t now, store_event_fn fn,
+                                   void *ctx) {
+    sqlite_store *s = lock(impl);
+    stale_events ev = {0};
+    pqcha_err err = exec_sql(s->db, "BEGIN IMMEDIATE");
+    if (err == PQCHA_OK) err = finish(s->db, mark_stale_in_transaction(s->db, cutoff, now, &ev));
+    unlock(s, err);
+    for (size_t i = 0; err == PQCHA_OK && fn && i < ev.count; i++)
+        if (fn(ctx, &ev.rows[i])) break;
+    stale_events_free(&ev);
+    return err;
+}
+
+const store_ops store_sqlite_ops = {
+    "sqlite",
+    sqlite_open,
+    sqlite_close,
+    sqlite_ping,
+    sqlite_add_challenge,
+    sqlite_check_challenge,
+    sqlite_prune_challenges,
+    sqlite_commit_report,
+    sqlite_each_workload,
+    sqlite_each_report,
+    sqlite_each_event,
+    sqlite_count_states,
+    sqlite_mark_stale,
+};

@@ -1,0 +1,547 @@
+/* test_store.c — the store suite, one for both back ends: SQLite (a new file
+ * per test) by default, PostgreSQL when PQCHA_TEST_STORE_URL names one
+ * (tests/service/with_postgres.sh starts a throw-away cluster for it). On a
+ * shared database each test uses workload ids and nonces of its own. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "service/store.h"
+#include "testutil.h"
+
+static unsigned test_counter;
+static char unique_tag[64];
+
+/* A store for one test, and a tag that makes this test's ids its own. */
+static store *open_test_store(void) {
+    const char *url = getenv("PQCHA_TEST_STORE_URL");
+    char path[4200];
+    test_counter++;
+    snprintf(unique_tag, sizeof unique_tag, "%ld-%u", (long)getpid(), test_counter);
+    if (!url || !*url) {
+        snprintf(path, sizeof path, "sqlite:%s/store-%u.db", testutil_tmpdir(), test_counter);
+        url = path;
+    }
+    store *s = NULL;
+    char why[256];
+    pqcha_err err = store_open(&s, url, why, sizeof why);
+    if (err != PQCHA_OK)
+        fprintf(stderr, "  cannot open %s: %s (%s)\n", url, why, pqcha_error_name(err));
+    return s;
+}
+
+static const char *id(const char *name) {
+    static char buffers[8][128];
+    static unsigned next;
+    char *out = buffers[next++ % 8];
+    snprintf(out, 128, "%s-%s", name, unique_tag);
+    return out;
+}
+
+/* A nonce of this test: 32 hex digits from the tag and a number. */
+static const char *nonce(unsigned n) {
+    static char buffers[4][65];
+    static unsigned next;
+    char *out = buffers[next++ % 4];
+    snprintf(out, 65, "%08x%08x%016x", (unsigned)getpid(), test_counter, n);
+    return out;
+}
+
+static store_report a_report(const char *digest, const char *workload, report_outcome outcome,
+                             int64_t at) {
+    static const char *const verdicts[] = {"valid", "drift", "rejected", "rejected"};
+    store_report r = {digest,
+                      "report-1",
+                      workload,
+                      NULL,
+                      at,
+                      verdicts[outcome],
+                      outcome == OUTCOME_VALID ? "OK" : "MEMORY_DRIFT",
+                      outcome,
+                      "{\"verdict\":\"x\"}",
+                      "{\"regions\":[\"weights\"]}",
+                      "\x01\x00\x02",
+                      3};
+    return r;
+}
+
+static pqcha_err commit(store *s, const store_report *r, store_commit *c) {
+    return store_commit_report(s, r, c);
+}
+
+/* ---- opening ---- */
+
+static void test_open_rejects_unknown_schemes(void) {
+    store *s = (store *)1;
+    char why[128];
+    CHECK_ERR(store_open(&s, "mysql://x", why, sizeof why), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK(s == NULL);
+    CHECK(strstr(why, "sqlite:") != NULL);
+    CHECK_ERR(store_open(&s, "sqlite:", why, sizeof why), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(store_open(&s, NULL, NULL, 0), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(store_open(NULL, "sqlite:x", NULL, 0), PQCHA_ERR_INVALID_ARGUMENT);
+    char path[4200];
+    snprintf(path, sizeof path, "sqlite:%s/no/such/dir/x.db", testutil_tmpdir());
+    CHECK_ERR(store_open(&s, path, why, sizeof why), PQCHA_ERR_STORE);
+}
+
+static void test_open_reports_kind_and_pings(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    const char *url = getenv("PQCHA_TEST_STORE_URL");
+    CHECK_STR(store_kind(s), url && *url ? "postgresql" : "sqlite");
+    CHECK_OK(store_ping(s));
+    store_close(s);
+}
+
+/* ---- challenges ---- */
+
+static void test_challenge_lifecycle(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    const char *w = id("w"), *n = nonce(1);
+    CHECK_OK(store_add_challenge(s, n, w, 1000, 1300));
+    CHECK_ERR(store_add_challenge(s, n, w, 1000, 1300), PQCHA_ERR_FILE_EXISTS);
+    CHECK_ERR(store_add_challenge(s, nonce(9), w, 1000, 999), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_OK(store_check_challenge(s, n, w, 1299));
+    CHECK_ERR(store_check_challenge(s, n, w, 1300), PQCHA_ERR_NONCE_EXPIRED);
+    CHECK_ERR(store_check_challenge(s, n, id("other"), 1100), PQCHA_ERR_NONCE_UNKNOWN);
+    CHECK_ERR(store_check_challenge(s, nonce(2), w, 1100), PQCHA_ERR_NONCE_UNKNOWN);
+
+    store_report r = a_report(id("digest-a"), w, OUTCOME_VALID, 1100);
+    r.nonce_hex = n;
+    store_commit c;
+    CHECK_OK(commit(s, &r, &c));
+    CHECK(!c.duplicate);
+    store_commit_clear(&c);
+    CHECK_ERR(store_check_challenge(s, n, w, 1100), PQCHA_ERR_NONCE_USED);
+    /* A second report answering the same challenge: refused, nothing stored. */
+    store_report again = a_report(id("digest-b"), w, OUTCOME_VALID, 1100);
+    again.nonce_hex = n;
+    CHECK_ERR(commit(s, &again, &c), PQCHA_ERR_NONCE_USED);
+    CHECK(!c.duplicate && c.stored_result_json == NULL);
+    store_close(s);
+}
+
+static void test_commit_refuses_expired_or_foreign_challenges(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    const char *w = id("w");
+    CHECK_OK(store_add_challenge(s, nonce(1), w, 1000, 1300));
+    store_report late = a_report(id("late"), w, OUTCOME_VALID, 1300);
+    late.nonce_hex = nonce(1);
+    store_commit c;
+    CHECK_ERR(commit(s, &late, &c), PQCHA_ERR_NONCE_USED);
+    store_report foreign = a_report(id("foreign"), id("other"), OUTCOME_VALID, 1100);
+    foreign.nonce_hex = nonce(1);
+    CHECK_ERR(commit(s, &foreign, &c), PQCHA_ERR_NONCE_USED);
+    /* Neither was stored: the same digest can still be committed. */
+    late.nonce_hex = NULL;
+    CHECK_OK(commit(s, &late, &c));
+    CHECK(!c.duplicate);
+    store_commit_clear(&c);
+    store_close(s);
+}
+
+static void test_prune_keeps_unexpired_challenges(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    const char *w = id("w");
+    CHECK_OK(store_add_challenge(s, nonce(1), w, 100, 200));
+    CHECK_OK(store_add_challenge(s, nonce(2), w, 100, 400));
+    uint64_t deleted = 99;
+    CHECK_OK(store_prune_challenges(s, 300, &deleted));
+    CHECK(deleted >= 1); /* on a shared database, older tests' challenges too */
+    CHECK_ERR(store_check_challenge(s, nonce(1), w, 150), PQCHA_ERR_NONCE_UNKNOWN);
+    CHECK_OK(store_check_challenge(s, nonce(2), w, 150));
+    CHECK_OK(store_prune_challenges(s, 300, NULL));
+    store_close(s);
+}
+
+/* ---- reports and state ---- */
+
+typedef struct seen_workload {
+    int calls;
+    workload_state state;
+    int64_t since, last_seen, last_counted;
+    uint64_t count;
+    char last_digest[128], last_verdict[32];
+} seen_workload;
+
+static int remember_workload(void *ctx, const store_workload_row *row) {
+    seen_workload *w = ctx;
+    w->calls++;
+    w->state = row->state;
+    w->since = row->state_since;
+    w->last_seen = row->last_seen;
+    w->last_counted = row->last_counted;
+    w->count = row->report_count;
+    snprintf(w->last_digest, sizeof w->last_digest, "%s", row->last_digest);
+    snprintf(w->last_verdict, sizeof w->last_verdict, "%s", row->last_verdict);
+    return 0;
+}
+
+static seen_workload workload_now(store *s, const char *w) {
+    seen_workload seen;
+    memset(&seen, 0, sizeof seen);
+    seen.state = WORKLOAD_STATE_COUNT;
+    pqcha_err err = store_get_workload(s, w, remember_workload, &seen);
+    if (err != PQCHA_OK) seen.calls = -1;
+    return seen;
+}
+
+static void test_state_moves_with_reports_and_events_record_it(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    const char *w = id("w");
+    store_commit c;
+    static const struct {
+        report_outcome outcome;
+        int transitions;
+        workload_state from, to;
+    } steps[] = {
+        {OUTCOME_VALID, 1, WORKLOAD_UNKNOWN, WORKLOAD_TRUSTED},
+        {OUTCOME_VALID, 0, WORKLOAD_TRUSTED, WORKLOAD_TRUSTED},
+        {OUTCOME_DRIFT, 1, WORKLOAD_TRUSTED, WORKLOAD_DRIFTED},
+        {OUTCOME_IGNORED, 0, WORKLOAD_DRIFTED, WORKLOAD_DRIFTED},
+        {OUTCOME_VALID, 1, WORKLOAD_DRIFTED, WORKLOAD_TRUSTED},
+        {OUTCOME_REJECTED, 1, WORKLOAD_TRUSTED, WORKLOAD_REJECTED},
+    };
+    int64_t first_event = 0;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        char digest[32];
+        snprintf(digest, sizeof digest, "step-%zu", i);
+        store_report r = a_report(id(digest), w, steps[i].outcome, 2000 + (int64_t)i);
+        CHECK_OK(commit(s, &r, &c));
+        CHECK(c.transitioned == steps[i].transitions);
+        if (c.transitioned) {
+            CHECK(c.from == steps[i].from && c.to == steps[i].to);
+            CHECK(c.event_seq > 0);
+            if (!first_event) first_event = c.event_seq;
+        }
+        store_commit_clear(&c);
+        seen_workload now = workload_now(s, w);
+        CHECK(now.calls == 1 && now.state == steps[i].to);
+    }
+    seen_workload last = workload_now(s, w);
+    CHECK(last.count == 5); /* the ignored report is not the workload's */
+    CHECK(last.since == 2005 && last.last_seen == 2005 && last.last_counted == 2005);
+    CHECK_STR(last.last_verdict, "rejected");
+    CHECK_STR(last.last_digest, id("step-5"));
+    store_close(s);
+}
+
+static void test_ignored_reports_create_no_workload(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    const char *w = id("forged");
+    store_report r = a_report(id("forged-digest"), w, OUTCOME_IGNORED, 3000);
+    store_commit c;
+    CHECK_OK(commit(s, &r, &c));
+    CHECK(!c.transitioned);
+    store_commit_clear(&c);
+    CHECK_ERR(store_get_workload(s, w, remember_workload, &(seen_workload){0}),
+              PQCHA_ERR_NOT_FOUND);
+    store_close(s);
+}
+
+static void test_same_report_is_stored_once_and_answered_the_same(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    const char *w = id("w");
+    store_report r = a_report(id("once"), w, OUTCOME_VALID, 4000);
+    r.result_json = "{\"verdict\":\"valid\",\"first\":true}";
+    store_commit c;
+    CHECK_OK(commit(s, &r, &c));
+    CHECK(!c.duplicate && c.stored_result_json == NULL);
+    store_commit_clear(&c);
+    r.result_json = "{\"verdict\":\"valid\",\"first\":false}";
+    r.received_at = 4001;
+    CHECK_OK(commit(s, &r, &c));
+    CHECK(c.duplicate && !c.transitioned);
+    CHECK_STR(c.stored_result_json, "{\"verdict\":\"valid\",\"first\":true}");
+    store_commit_clear(&c);
+    CHECK(workload_now(s, w).count == 1);
+    store_close(s);
+}
+
+typedef struct seen_reports {
+    int count;
+    int64_t times[16];
+    char digests[16][96];
+    report_outcome outcomes[16];
+    int stop_after;
+} seen_reports;
+
+static int remember_report(void *ctx, const store_report_row *row) {
+    seen_reports *seen = ctx;
+    if (seen->count < 16) {
+        seen->times[seen->count] = row->received_at;
+        seen->outcomes[seen->count] = row->outcome;
+        snprintf(seen->digests[seen->count], sizeof seen->digests[0], "%s", row->digest);
+    }
+    seen->count++;
+    return seen->stop_after && seen->count >= seen->stop_after;
+}
+
+static void test_reports_list_since_and_limit_in_order(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    const char *w = id("w");
+    static const int64_t times[] = {5003, 5001, 5002, 5004};
+    store_commit c;
+    for (size_t i = 0; i < 4; i++) {
+        char digest[32];
+        snprintf(digest, sizeof digest, "r%lld", (long long)times[i]);
+        store_report r =
+            a_report(id(digest), w, i == 3 ? OUTCOME_IGNORED : OUTCOME_DRIFT, times[i]);
+        CHECK_OK(commit(s, &r, &c));
+        store_commit_clear(&c);
+    }
+    seen_reports seen = {0};
+    CHECK_OK(store_each_report(s, w, 5002, 10, remember_report, &seen));
+    REQUIRE(seen.count == 3);
+    CHECK(seen.times[0] == 5002 && seen.times[1] == 5003 && seen.times[2] == 5004);
+    CHECK(seen.outcomes[0] == OUTCOME_DRIFT && seen.outcomes[2] == OUTCOME_IGNORED);
+    CHECK_STR(seen.digests[0], id("r5002"));
+    memset(&seen, 0, sizeof seen);
+    CHECK_OK(store_each_report(s, w, 0, 2, remember_report, &seen));
+    CHECK(seen.count == 2 && seen.times[0] == 5001 && seen.times[1] == 5002);
+    memset(&seen, 0, sizeof seen);
+    seen.stop_after = 1;
+    CHECK_OK(store_each_report(s, w, 0, 10, remember_report, &seen));
+    CHECK(seen.count == 1);
+    CHECK_ERR(store_each_report(s, w, 0, 0, remember_report, &seen), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(store_each_report(s, w, 0, STORE_MAX_LIMIT + 1, remember_report, &seen),
+              PQCHA_ERR_INVALID_ARGUMENT);
+    store_close(s);
+}
+
+typedef struct seen_events {
+    int count;
+    int64_t seqs[16];
+    workload_state from[16], to[16];
+    char details[16][64];
+} seen_events;
+
+static int remember_event(void *ctx, const store_event_row *row) {
+    seen_events *seen = ctx;
+    if (seen->count < 16) {
+        seen->seqs[seen->count] = row->seq;
+        seen->from[seen->count] = row->from;
+        seen->to[seen->count] = row->to;
+        snprintf(seen->details[seen->count], sizeof seen->details[0], "%s", row->detail_json);
+    }
+    seen->count++;
+    return 0;
+}
+
+static void test_events_list_after_a_sequence_number(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    const char *w = id("w");
+    store_commit c;
+    store_report r = a_report(id("e1"), w, OUTCOME_VALID, 6000);
+    CHECK_OK(commit(s, &r, &c));
+    int64_t first = c.event_seq;
+    store_commit_clear(&c);
+    r = a_report(id("e2"), w, OUTCOME_DRIFT, 6001);
+    r.detail_json = "{\"tensors\":[\"blk.0\"]}";
+    CHECK_OK(commit(s, &r, &c));
+    store_commit_clear(&c);
+    seen_events seen = {0};
+    CHECK_OK(store_each_event(s, w, 0, 10, remember_event, &seen));
+    REQUIRE(seen.count == 2);
+    CHECK(seen.seqs[0] == first && seen.seqs[1] > first);
+    CHECK(seen.from[1] == WORKLOAD_TRUSTED && seen.to[1] == WORKLOAD_DRIFTED);
+    CHECK_STR(seen.details[1], "{\"tensors\":[\"blk.0\"]}");
+    memset(&seen, 0, sizeof seen);
+    CHECK_OK(store_each_event(s, w, first, 10, remember_event, &seen));
+    CHECK(seen.count == 1);
+    memset(&seen, 0, sizeof seen);
+    CHECK_OK(store_each_event(s, NULL, first - 1, 1, remember_event, &seen));
+    CHECK(seen.count == 1 && seen.seqs[0] == first);
+    CHECK_ERR(store_each_event(s, w, 0, 0, remember_event, &seen), PQCHA_ERR_INVALID_ARGUMENT);
+    store_close(s);
+}
+
+static void test_stale_marks_only_quiet_workloads(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    const char *quiet = id("quiet"), *busy = id("busy");
+    store_commit c;
+    store_report r = a_report(id("q"), quiet, OUTCOME_DRIFT, 7000);
+    CHECK_OK(commit(s, &r, &c));
+    store_commit_clear(&c);
+    r = a_report(id("b"), busy, OUTCOME_VALID, 7100);
+    CHECK_OK(commit(s, &r, &c));
+    store_commit_clear(&c);
+    seen_events seen = {0};
+    /* Events of other tests' workloads on a shared database are filtered out below. */
+    CHECK_OK(store_mark_stale(s, 7050, 7200, remember_event, &seen));
+    CHECK(seen.count >= 1);
+    CHECK(workload_now(s, quiet).state == WORKLOAD_STALE);
+    CHECK(workload_now(s, quiet).since == 7200);
+    CHECK(workload_now(s, busy).state == WORKLOAD_TRUSTED);
+    memset(&seen, 0, sizeof seen);
+    CHECK_OK(store_each_event(s, quiet, 0, 10, remember_event, &seen));
+    REQUIRE(seen.count == 2);
+    CHECK(seen.from[1] == WORKLOAD_DRIFTED && seen.to[1] == WORKLOAD_STALE);
+    /* A stale workload does not go stale again; a valid report brings it back. */
+    memset(&seen, 0, sizeof seen);
+    CHECK_OK(store_mark_stale(s, 7050, 7300, NULL, NULL));
+    CHECK_OK(store_each_event(s, quiet, 0, 10, remember_event, &seen));
+    CHECK(seen.count == 2);
+    r = a_report(id("q2"), quiet, OUTCOME_VALID, 7400);
+    CHECK_OK(commit(s, &r, &c));
+    CHECK(c.transitioned && c.from == WORKLOAD_STALE && c.to == WORKLOAD_TRUSTED);
+    store_commit_clear(&c);
+    store_close(s);
+}
+
+typedef struct state_counts {
+    const char *prefix;
+    int seen;
+} state_counts;
+
+static void test_counts_by_state(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    uint64_t before[WORKLOAD_STATE_COUNT], after[WORKLOAD_STATE_COUNT];
+    CHECK_OK(store_count_states(s, before));
+    store_commit c;
+    store_report r = a_report(id("c1"), id("one"), OUTCOME_VALID, 8000);
+    CHECK_OK(commit(s, &r, &c));
+    store_commit_clear(&c);
+    r = a_report(id("c2"), id("two"), OUTCOME_DRIFT, 8000);
+    CHECK_OK(commit(s, &r, &c));
+    store_commit_clear(&c);
+    CHECK_OK(store_count_states(s, after));
+    CHECK(after[WORKLOAD_TRUSTED] == before[WORKLOAD_TRUSTED] + 1);
+    CHECK(after[WORKLOAD_DRIFTED] == before[WORKLOAD_DRIFTED] + 1);
+    CHECK(after[WORKLOAD_REJECTED] == before[WORKLOAD_REJECTED]);
+    store_close(s);
+}
+
+static int count_mine(void *ctx, const store_workload_row *row) {
+    state_counts *counts = ctx;
+    if (strncmp(row->id, counts->prefix, strlen(counts->prefix)) == 0) counts->seen++;
+    return 0;
+}
+
+static void test_every_workload_is_listed(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    store_commit c;
+    for (int i = 0; i < 3; i++) {
+        char name[32], digest[32];
+        snprintf(name, sizeof name, "list%d", i);
+        snprintf(digest, sizeof digest, "list-digest%d", i);
+        store_report r = a_report(id(digest), id(name), OUTCOME_VALID, 9000);
+        CHECK_OK(commit(s, &r, &c));
+        store_commit_clear(&c);
+    }
+    state_counts counts = {"list", 0};
+    CHECK_OK(store_each_workload(s, count_mine, &counts));
+    CHECK(counts.seen >= 3);
+    CHECK_ERR(store_get_workload(s, id("absent"), remember_workload, &(seen_workload){0}),
+              PQCHA_ERR_NOT_FOUND);
+    store_close(s);
+}
+
+static void test_invalid_arguments(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    store_commit c;
+    store_report r = a_report(id("x"), id("w"), OUTCOME_VALID, 1);
+    r.digest = NULL;
+    CHECK_ERR(commit(s, &r, &c), PQCHA_ERR_INVALID_ARGUMENT);
+    r = a_report(id("x"), id("w"), (report_outcome)7, 1);
+    CHECK_ERR(commit(s, &r, &c), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(store_commit_report(s, NULL, &c), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(store_commit_report(s, &r, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(store_add_challenge(NULL, "00", "w", 1, 2), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(store_check_challenge(s, NULL, "w", 1), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(store_each_workload(s, NULL, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(store_ping(NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    store_close(s);
+    store_close(NULL);
+}
+
+/* ---- SQLite only: the file itself ---- */
+
+static int using_sqlite(void) {
+    const char *url = getenv("PQCHA_TEST_STORE_URL");
+    return !url || !*url;
+}
+
+static void test_sqlite_file_is_private_and_survives_reopening(void) {
+    if (!using_sqlite()) return;
+    char path[4200], url[4300];
+    snprintf(path, sizeof path, "%s/reopen.db", testutil_tmpdir());
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    store *s = NULL;
+    REQUIRE(store_open(&s, url, NULL, 0) == PQCHA_OK);
+    store_commit c;
+    store_report r = a_report("kept", "w", OUTCOME_DRIFT, 10);
+    CHECK_OK(commit(s, &r, &c));
+    store_commit_clear(&c);
+    store_close(s);
+    struct stat st;
+    REQUIRE(stat(path, &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    REQUIRE(store_open(&s, url, NULL, 0) == PQCHA_OK);
+    CHECK(workload_now(s, "w").state == WORKLOAD_DRIFTED);
+    CHECK_OK(commit(s, &r, &c));
+    CHECK(c.duplicate);
+    store_commit_clear(&c);
+    store_close(s);
+}
+
+static void test_sqlite_newer_schema_is_refused(void) {
+    if (!using_sqlite()) return;
+    char path[4200], url[4300];
+    snprintf(path, sizeof path, "%s/newer.db", testutil_tmpdir());
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    store *s = NULL;
+    REQUIRE(store_open(&s, url, NULL, 0) == PQCHA_OK);
+    store_close(s);
+    sqlite3 *db;
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "UPDATE pqcha_schema SET version = version + 1", NULL, NULL, NULL) ==
+          SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_ERR(store_open(&s, url, NULL, 0), PQCHA_ERR_STORE_SCHEMA);
+    CHECK(s == NULL);
+}
+
+static void test_sqlite_not_a_database(void) {
+    if (!using_sqlite()) return;
+    char path[4200], url[4300];
+    snprintf(path, sizeof path, "%s/garbage.db", testutil_tmpdir());
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    for (int i = 0; i < 200; i++)
+        fputs("this is not a database. ", f);
+    fclose(f);
+    store *s = NULL;
+    char why[256];
+    CHECK_ERR(store_open(&s, url, why, sizeof why), PQCHA_ERR_STORE);
+    CHECK(strstr(why, "not a database") != NULL);
+}
+
+TEST_MAIN(TEST(test_open_rejects_unknown_schemes), TEST(test_open_reports_kind_and_pings),
+          TEST(test_challenge_lifecycle), TEST(test_commit_refuses_expired_or_foreign_challenges),
+          TEST(test_prune_keeps_unexpired_challenges),
+          TEST(test_state_moves_with_reports_and_events_record_it),
+          TEST(test_ignored_reports_create_no_workload),
+          TEST(test_same_report_is_stored_once_and_answered_the_same),
+          TEST(test_reports_list_since_and_limit_in_order),
+          TEST(test_events_list_after_a_sequence_number),
+          TEST(test_stale_marks_only_quiet_workloads), TEST(test_counts_by_state),
+          TEST(test_every_workload_is_listed), TEST(test_invalid_arguments),
+          TEST(test_sqlite_file_is_private_and_survives_reopening),
+          TEST(test_sqlite_newer_schema_is_refused), TEST(test_sqlite_not_a_database))

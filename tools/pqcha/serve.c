@@ -1,0 +1,339 @@
+/* serve.c — "pqcha serve": the verifier service (src/service) as a daemon:
+ * options, the policy file and its reload on SIGHUP, the store, the HTTP
+ * front, periodic work, and a clean stop on SIGTERM/SIGINT. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "service/http.h"
+#include "service/service.h"
+
+#define SERVE_CMD       "serve"
+#define MAX_TOKEN_BYTES 4096u
+#define MAX_PEM_BYTES   (1u << 20)
+
+static const char serve_help[] =
+    "Usage: pqcha serve --policy POLICY.json --db sqlite:PATH|postgresql://...\n"
+    "                   [--listen HOST:PORT] [--token-file FILE] [options]\n"
+    "\n"
+    "Runs the verifier service over HTTP/1.1 (docs/API.md): hands out single-use\n"
+    "challenges (POST /v1/challenge), verifies reports against the policy and\n"
+    "stores each with its verdict before answering (POST /v1/reports), keeps every\n"
+    "workload's state (unknown, trusted, drifted, rejected, stale) and its history\n"
+    "(GET /v1/workloads, /v1/workloads/ID, /v1/workloads/ID/reports, /v1/events),\n"
+    "and answers /healthz and /metrics (Prometheus). Reports are signed: their\n"
+    "integrity never depends on TLS.\n"
+    "\n"
+    "SIGHUP reloads the policy file (a policy that does not load is refused and\n"
+    "the running one kept); SIGTERM or SIGINT stops after the requests in flight.\n"
+    "\n"
+    "Options:\n"
+    "  -p, --policy FILE         the verifier policy (trusted keys, workloads, regions)\n"
+    "      --db URL              sqlite:PATH (one file, created 0600) or a PostgreSQL\n"
+    "                            URI postgresql://USER@HOST/DB (several instances may\n"
+    "                            share one)\n"
+    "  -l, --listen HOST:PORT    address to listen on (default 127.0.0.1:8650; port 0\n"
+    "                            picks a free one, see --port-file)\n"
+    "      --token-file FILE     require 'Authorization: Bearer TOKEN' (the file's\n"
+    "                            first line) on every endpoint but /healthz\n"
+    "      --tls-cert FILE       serve HTTPS with this certificate chain (PEM) ...\n"
+    "      --tls-key FILE        ... and its private key (PEM)\n"
+    "      --challenge-ttl SECONDS  how long a challenge stays open (default 300)\n"
+    "      --stale-after SECONDS    a workload with no report that counts for this\n"
+    "                            long becomes stale (default 600; 0: never)\n"
+    "      --tick SECONDS        how often to look for stale workloads and expired\n"
+    "                            challenges (default 5)\n"
+    "      --threads N           request threads (default 2)\n"
+    "      --max-connections N   open connections at most (default 1000)\n"
+    "      --timeout SECONDS     close a connection idle or slow this long (default 10)\n"
+    "      --port-file FILE      write the port listened on to FILE once ready\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "Exit codes: 0 stopped by a signal; 4 bad option, policy, database or address.\n";
+
+struct serve_options {
+    const char *policy_path, *db_url, *listen, *token_file, *tls_cert, *tls_key, *port_file;
+    uint64_t challenge_ttl, stale_after, tick, threads, max_connections, timeout;
+    int stale_given;
+};
+
+enum {
+    OPT_DB = 256,
+    OPT_TOKEN_FILE,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+    OPT_CHALLENGE_TTL,
+    OPT_STALE_AFTER,
+    OPT_TICK,
+    OPT_THREADS,
+    OPT_MAX_CONNECTIONS,
+    OPT_TIMEOUT,
+    OPT_PORT_FILE
+};
+
+static int parse_number_option(struct serve_options *o, int opt, const char *arg) {
+    static const struct {
+        int opt;
+        const char *name;
+        uint64_t max;
+        size_t offset;
+    } numbers[] = {
+        {OPT_CHALLENGE_TTL, "--challenge-ttl", 86400,
+         offsetof(struct serve_options, challenge_ttl)},
+        {OPT_STALE_AFTER, "--stale-after", 31536000, offsetof(struct serve_options, stale_after)},
+        {OPT_TICK, "--tick", 3600, offsetof(struct serve_options, tick)},
+        {OPT_THREADS, "--threads", 64, offsetof(struct serve_options, threads)},
+        {OPT_MAX_CONNECTIONS, "--max-connections", 100000,
+         offsetof(struct serve_options, max_connections)},
+        {OPT_TIMEOUT, "--timeout", 3600, offsetof(struct serve_options, timeout)},
+    };
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        if (numbers[i].opt != opt) continue;
+        uint64_t *field = (uint64_t *)((char *)o + numbers[i].offset);
+        if (!cli_option_u64(SERVE_CMD, numbers[i].name, arg, numbers[i].max, field)) return 0;
+        if (opt == OPT_STALE_AFTER) o->stale_given = 1;
+        if (*field == 0 && opt != OPT_STALE_AFTER)
+            return cli_usage_error(SERVE_CMD, "%s must be at least 1", numbers[i].name), 0;
+        return 1;
+    }
+    return 0;
+}
+
+static int parse_serve_option(struct serve_options *o, int opt, const char *arg) {
+    switch (opt) {
+    case 'p': o->policy_path = arg; return 1;
+    case 'l': o->listen = arg; return 1;
+    case OPT_DB: o->db_url = arg; return 1;
+    case OPT_TOKEN_FILE: o->token_file = arg; return 1;
+    case OPT_TLS_CERT: o->tls_cert = arg; return 1;
+    case OPT_TLS_KEY: o->tls_key = arg; return 1;
+    case OPT_PORT_FILE: o->port_file = arg; return 1;
+    default: return parse_number_option(o, opt, arg);
+    }
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_serve_args(struct serve_options *o, int argc, char **argv) {
+    static const struct option options[] = {
+        {"policy", required_argument, NULL, 'p'},
+        {"listen", required_argument, NULL, 'l'},
+        {"db", required_argument, NULL, OPT_DB},
+        {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+        {"challenge-ttl", required_argument, NULL, OPT_CHALLENGE_TTL},
+        {"stale-after", required_argument, NULL, OPT_STALE_AFTER},
+        {"tick", required_argument, NULL, OPT_TICK},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"port-file", required_argument, NULL, OPT_PORT_FILE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "p:l:h", options, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(serve_help, stdout);
+            return cli_finish_stdout(CLI_EXIT_OK);
+        }
+        if (opt == '?' || !parse_serve_option(o, opt, optarg)) return cli_try_help(SERVE_CMD);
+    }
+    if (optind < argc) return cli_usage_error(SERVE_CMD, "unexpected argument '%s'", argv[optind]);
+    if (!o->policy_path) return cli_usage_error(SERVE_CMD, "--policy FILE is required");
+    if (!o->db_url) return cli_usage_error(SERVE_CMD, "--db URL is required");
+    if (!o->tls_cert != !o->tls_key)
+        return cli_usage_error(SERVE_CMD, "--tls-cert and --tls-key go together");
+    return -1;
+}
+
+/* ---- secrets and files ---- */
+
+/* The token: the file's first line. A token others can read is no secret. */
+static char *read_token(const char *path) {
+    char *text = NULL;
+    size_t len = 0;
+    struct stat st;
+    pqcha_err err = cli_read_file(path, MAX_TOKEN_BYTES, &text, &len);
+    if (err != PQCHA_OK) {
+        cli_error(path, err, NULL);
+        return NULL;
+    }
+    if (stat(path, &st) == 0 && (st.st_mode & 0077))
+        cli_warnf("%s is readable by group or others; chmod 600 it", cli_escaped(path));
+    text[strcspn(text, "\r\n")] = '\0';
+    if (strlen(text) < 16) {
+        cli_errorf("%s: the token must be at least 16 characters", cli_escaped(path));
+        pqcha_free_secret(text, len);
+        return NULL;
+    }
+    return text;
+}
+
+static char *read_pem(const char *path) {
+    char *text = NULL;
+    size_t len = 0;
+    pqcha_err err = cli_read_file(path, MAX_PEM_BYTES, &text, &len);
+    if (err != PQCHA_OK) cli_error(path, err, NULL);
+    return text;
+}
+
+static int write_port_file(const char *path, uint16_t port) {
+    char text[16];
+    int n = snprintf(text, sizeof text, "%u\n", (unsigned)port);
+    return cli_write_output(path, text, (size_t)n);
+}
+
+/* A thousand connections need more descriptors than the usual soft limit. */
+static void raise_descriptor_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+/* ---- running ---- */
+
+static int install_policy(service *svc, const char *path) {
+    pqcha_policy *policy = cli_load_policy(path);
+    if (!policy) return 0;
+    pqcha_err err = service_set_policy(svc, policy);
+    if (err != PQCHA_OK) {
+        cli_error(path, err,
+                  err == PQCHA_ERR_BAD_POLICY ? "the policy must list trustedKeys" : NULL);
+        return 0;
+    }
+    return 1;
+}
+
+static void log_event(void *ctx, const store_event_row *e) {
+    (void)ctx;
+    char at[32];
+    time_t t = (time_t)e->at;
+    struct tm tm;
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    /* The workload id came from a report: escaped before it reaches a terminal. */
+    fprintf(stderr, "pqcha serve: %s workload %s: %s -> %s\n", at, cli_escaped(e->workload),
+            workload_state_name(e->from), workload_state_name(e->to));
+}
+
+static void reload(service *svc, const char *path) {
+    if (install_policy(svc, path))
+        fprintf(stderr, "pqcha serve: reloaded policy %s\n", cli_escaped(path));
+    else
+        cli_errorf("the new policy %s was refused; still serving the previous one",
+                   cli_escaped(path));
+}
+
+/* Waits for signals; does the periodic work between them. */
+static void run_until_stopped(service *svc, const struct serve_options *o, const sigset_t *set) {
+    struct timespec tick = {(time_t)o->tick, 0};
+    for (;;) {
+        int sig = sigtimedwait(set, NULL, &tick);
+        if (sig == SIGHUP) {
+            reload(svc, o->policy_path);
+        } else if (sig == SIGTERM || sig == SIGINT) {
+            fprintf(stderr, "pqcha serve: stopping\n");
+            return;
+        } else if (sig < 0 && errno == EAGAIN) {
+            if (service_tick(svc) != PQCHA_OK)
+                cli_warnf("periodic work failed: the database is unavailable");
+        }
+    }
+}
+
+struct serve_secrets {
+    char *token, *cert, *key;
+};
+
+static void free_secrets(struct serve_secrets *s) {
+    if (s->token) pqcha_free_secret(s->token, strlen(s->token));
+    if (s->key) pqcha_free_secret(s->key, strlen(s->key));
+    free(s->cert);
+}
+
+static int load_secrets(struct serve_secrets *s, const struct serve_options *o) {
+    if (o->token_file && !(s->token = read_token(o->token_file))) return 0;
+    if (o->tls_cert && !(s->cert = read_pem(o->tls_cert))) return 0;
+    if (o->tls_key && !(s->key = read_pem(o->tls_key))) return 0;
+    return 1;
+}
+
+static int serve_with(service *svc, const struct serve_options *o, const sigset_t *set) {
+    struct serve_secrets secrets = {NULL, NULL, NULL};
+    int status = CLI_EXIT_USAGE;
+    http_server *http = NULL;
+    char why[512] = "";
+    if (load_secrets(&secrets, o)) {
+        http_options ho = {o->listen,
+                           secrets.token,
+                           (unsigned)o->threads,
+                           (unsigned)o->max_connections,
+                           (unsigned)o->timeout,
+                           0,
+                           secrets.cert,
+                           secrets.key};
+        pqcha_err err = http_start(&http, svc, &ho, why, sizeof why);
+        if (err != PQCHA_OK) cli_errorf("%s", cli_escaped(why));
+    }
+    if (http && (!o->port_file || write_port_file(o->port_file, http_port(http)))) {
+        fprintf(stderr, "pqcha serve: listening on %s://%s (port %u), policy %s\n",
+                secrets.cert ? "https" : "http", cli_escaped(o->listen), (unsigned)http_port(http),
+                cli_escaped(o->policy_path));
+        run_until_stopped(svc, o, set);
+        status = CLI_EXIT_OK;
+    }
+    http_stop(http);
+    free_secrets(&secrets);
+    return status;
+}
+
+static int serve(const struct serve_options *o, const sigset_t *set) {
+    store *db = NULL;
+    service *svc = NULL;
+    char why[512] = "";
+    pqcha_err err = store_open(&db, o->db_url, why, sizeof why);
+    if (err != PQCHA_OK) {
+        cli_errorf("database %s: %s%s%s", cli_escaped(o->db_url), pqcha_strerror(err),
+                   why[0] ? ": " : "", cli_escaped(why));
+        return CLI_EXIT_USAGE;
+    }
+    service_options so = {(int64_t)o->challenge_ttl,
+                          o->stale_given && o->stale_after == 0 ? -1 : (int64_t)o->stale_after,
+                          NULL};
+    int status = CLI_EXIT_USAGE;
+    if (service_create(&svc, db, &so) == PQCHA_OK && install_policy(svc, o->policy_path)) {
+        service_set_event_hook(svc, log_event, NULL);
+        fprintf(stderr, "pqcha serve: store %s (%s)\n", store_kind(db), cli_escaped(o->db_url));
+        status = serve_with(svc, o, set);
+    }
+    service_free(svc);
+    store_close(db);
+    return status;
+}
+
+int cli_serve_main(int argc, char **argv) {
+    struct serve_options o = {
+        NULL, NULL, "127.0.0.1:8650", NULL, NULL, NULL, NULL, 0, 0, 5, 2, 1000, 10, 0};
+    int status = parse_serve_args(&o, argc, argv);
+    if (status >= 0) return status;
+    /* Blocked before any thread starts, so every thread inherits the mask
+     * and the signals wait for sigtimedwait in this one. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    raise_descriptor_limit();
+    return serve(&o, &set);
+}
