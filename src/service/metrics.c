@@ -171,7 +171,20 @@ static void render_health(text *t, const metrics *m, int store_up) {
                  (unsigned long long)m->refusals[s]);
 }
 
-pqcha_err metrics_render(metrics *m, const uint64_t *states, char **out, size_t *out_len) {
+static void render_webhook(text *t, const webhook_stats *w) {
+    emit(t,
+         "# HELP pqcha_webhook_events_total Events sent to the webhook, by outcome.\n"
+         "# TYPE pqcha_webhook_events_total counter\n"
+         "pqcha_webhook_events_total{outcome=\"delivered\"} %llu\n"
+         "pqcha_webhook_events_total{outcome=\"dropped\"} %llu\n"
+         "# HELP pqcha_webhook_retries_total Webhook attempts that failed and were retried.\n"
+         "# TYPE pqcha_webhook_retries_total counter\npqcha_webhook_retries_total %llu\n",
+         (unsigned long long)w->delivered, (unsigned long long)w->dropped,
+         (unsigned long long)w->retried);
+}
+
+pqcha_err metrics_render(metrics *m, const uint64_t *states, const webhook_stats *hook,
+                         char **out, size_t *out_len) {
     text t = {malloc(4096), 0, 4096, 0};
     if (!t.data) return PQCHA_ERR_NO_MEMORY;
     pthread_mutex_lock(&m->lock);
@@ -180,6 +193,7 @@ pqcha_err metrics_render(metrics *m, const uint64_t *states, char **out, size_t 
     render_workloads(&t, m, states);
     render_health(&t, m, states != NULL);
     pthread_mutex_unlock(&m->lock);
+    if (hook) render_webhook(&t, hook);
     if (t.failed) {
         free(t.data);
         return PQCHA_ERR_NO_MEMORY;

@@ -10,6 +10,7 @@
 
 #include "pqcha/verify.h"
 #include "service/state.h"
+#include "service/webhook.h"
 
 typedef struct metrics metrics;
 
@@ -25,7 +26,9 @@ void metrics_count_store_error(metrics *m);
 void metrics_count_refusal(metrics *m, unsigned http_status);
 
 /* The exposition text. states: workloads by state, or NULL when the store
- * could not say (then the gauge is left out and pqcha_store_up is 0). */
-pqcha_err metrics_render(metrics *m, const uint64_t *states, char **out, size_t *out_len);
+ * could not say (then the gauge is left out and pqcha_store_up is 0);
+ * hook: the webhook's counters, or NULL when none is configured. */
+pqcha_err metrics_render(metrics *m, const uint64_t *states, const webhook_stats *hook,
+                         char **out, size_t *out_len);
 
 #endif

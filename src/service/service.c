@@ -34,6 +34,7 @@ struct service {
     policy_ref *current;
     service_event_fn on_event;
     void *on_event_ctx;
+    webhook *webhook;
 };
 
 static int64_t system_clock(void) {
@@ -130,6 +131,17 @@ pqcha_err service_set_policy(service *s, pqcha_policy *policy) {
 void service_set_event_hook(service *s, service_event_fn fn, void *ctx) {
     s->on_event = fn;
     s->on_event_ctx = ctx;
+}
+
+void service_set_webhook(service *s, webhook *w) {
+    s->webhook = w;
+}
+
+/* A stored transition: counted, logged, sent to the webhook. */
+static void publish(service *s, const store_event_row *event) {
+    metrics_count_transition(s->metrics, event->to);
+    if (s->on_event) s->on_event(s->on_event_ctx, event);
+    if (s->webhook) webhook_enqueue(s->webhook, event);
 }
 
 void service_count_refusal(service *s, unsigned status) {
@@ -353,8 +365,6 @@ static pqcha_err commit_submission(service *s, const submission *sub, store_comm
 
 static void announce(service *s, const submission *sub, const store_commit *c) {
     if (!c->transitioned) return;
-    metrics_count_transition(s->metrics, c->to);
-    if (!s->on_event) return;
     char *detail = detail_of(sub->result);
     store_event_row event = {c->event_seq,
                              pqcha_report_workload_id(sub->report),
@@ -363,7 +373,7 @@ static void announce(service *s, const submission *sub, const store_commit *c) {
                              c->to,
                              sub->digest,
                              detail ? detail : "{}"};
-    s->on_event(s->on_event_ctx, &event);
+    publish(s, &event);
     free(detail);
 }
 
@@ -562,6 +572,13 @@ static json_t *event_json(const store_event_row *row) {
                      row->digest, "detail", detail);
 }
 
+char *service_event_text(const store_event_row *row) {
+    json_t *item = event_json(row);
+    char *text = item ? json_dumps(item, JSON_COMPACT) : NULL;
+    json_decref(item);
+    return text;
+}
+
 static int add_event(void *ctx, const store_event_row *row) {
     json_t *item = event_json(row);
     return !item || json_array_append_new(ctx, item) != 0;
@@ -604,7 +621,10 @@ pqcha_err service_metrics(service *s, service_reply *out) {
     if (!known) metrics_count_store_error(s->metrics);
     char *text;
     size_t len;
-    SERVICE_TRY(metrics_render(s->metrics, known ? states : NULL, &text, &len));
+    webhook_stats hook;
+    if (s->webhook) webhook_stats_get(s->webhook, &hook);
+    SERVICE_TRY(
+        metrics_render(s->metrics, known ? states : NULL, s->webhook ? &hook : NULL, &text, &len));
     out->status = 200;
     out->content_type = "text/plain; version=0.0.4; charset=utf-8";
     out->body = text;
@@ -615,9 +635,7 @@ pqcha_err service_metrics(service *s, service_reply *out) {
 /* ---- periodic work ---- */
 
 static int stale_marked(void *ctx, const store_event_row *event) {
-    service *s = ctx;
-    metrics_count_transition(s->metrics, event->to);
-    if (s->on_event) s->on_event(s->on_event_ctx, event);
+    publish(ctx, event);
     return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "pqcha/policy.h"
 #include "service/store.h"
+#include "service/webhook.h"
 
 #define SERVICE_DEFAULT_CHALLENGE_TTL 300         /* seconds */
 #define SERVICE_DEFAULT_STALE_AFTER   600         /* seconds; 0: never stale */
@@ -44,8 +45,11 @@ void service_free(service *s);
  * NO_MEMORY, or the verifier's error. */
 pqcha_err service_set_policy(service *s, pqcha_policy *policy);
 
-/* Called for every stored transition, after its commit (a webhook). */
+/* Called for every stored transition, after its commit (e.g. to log it). */
 void service_set_event_hook(service *s, service_event_fn fn, void *ctx);
+/* Every transition is also queued for w (borrowed; it must outlive s, or
+ * be unset with NULL first), and /metrics shows its counters. */
+void service_set_webhook(service *s, webhook *w);
 
 typedef struct service_reply {
     unsigned status;          /* HTTP status */
@@ -73,6 +77,10 @@ pqcha_err service_metrics(service *s, service_reply *out);
 /* An error reply of the service's shape: {"error": NAME, "message": TEXT}. */
 pqcha_err service_error_reply(service_reply *out, unsigned status, const char *name,
                               const char *message);
+
+/* An event as GET /v1/events lists it (compact JSON, malloc'd), or NULL
+ * when memory runs out. */
+char *service_event_text(const store_event_row *row);
 
 /* Periodic work: marks stale workloads, prunes expired challenges.
  * Returns: OK, STORE. */

@@ -1,6 +1,7 @@
 /* serve.c — "pqcha serve": the verifier service (src/service) as a daemon:
  * options, the policy file and its reload on SIGHUP, the store, the HTTP
  * front, periodic work, and a clean stop on SIGTERM/SIGINT. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -45,6 +46,9 @@ static const char serve_help[] =
     "                            first line) on every endpoint but /healthz\n"
     "      --tls-cert FILE       serve HTTPS with this certificate chain (PEM) ...\n"
     "      --tls-key FILE        ... and its private key (PEM)\n"
+    "      --webhook URL         POST every workload state change to URL (JSON, as\n"
+    "                            GET /v1/events lists it), retried with backoff\n"
+    "      --webhook-token-file FILE  send the file's first line as its bearer token\n"
     "      --challenge-ttl SECONDS  how long a challenge stays open (default 300)\n"
     "      --stale-after SECONDS    a workload with no report that counts for this\n"
     "                            long becomes stale (default 600; 0: never)\n"
@@ -60,6 +64,7 @@ static const char serve_help[] =
 
 struct serve_options {
     const char *policy_path, *db_url, *listen, *token_file, *tls_cert, *tls_key, *port_file;
+    const char *webhook_url, *webhook_token_file;
     uint64_t challenge_ttl, stale_after, tick, threads, max_connections, timeout;
     int stale_given;
 };
@@ -75,7 +80,9 @@ enum {
     OPT_THREADS,
     OPT_MAX_CONNECTIONS,
     OPT_TIMEOUT,
-    OPT_PORT_FILE
+    OPT_PORT_FILE,
+    OPT_WEBHOOK,
+    OPT_WEBHOOK_TOKEN_FILE
 };
 
 static int parse_number_option(struct serve_options *o, int opt, const char *arg) {
@@ -115,6 +122,8 @@ static int parse_serve_option(struct serve_options *o, int opt, const char *arg)
     case OPT_TLS_CERT: o->tls_cert = arg; return 1;
     case OPT_TLS_KEY: o->tls_key = arg; return 1;
     case OPT_PORT_FILE: o->port_file = arg; return 1;
+    case OPT_WEBHOOK: o->webhook_url = arg; return 1;
+    case OPT_WEBHOOK_TOKEN_FILE: o->webhook_token_file = arg; return 1;
     default: return parse_number_option(o, opt, arg);
     }
 }
@@ -135,6 +144,8 @@ static int parse_serve_args(struct serve_options *o, int argc, char **argv) {
         {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"port-file", required_argument, NULL, OPT_PORT_FILE},
+        {"webhook", required_argument, NULL, OPT_WEBHOOK},
+        {"webhook-token-file", required_argument, NULL, OPT_WEBHOOK_TOKEN_FILE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -151,6 +162,11 @@ static int parse_serve_args(struct serve_options *o, int argc, char **argv) {
     if (!o->db_url) return cli_usage_error(SERVE_CMD, "--db URL is required");
     if (!o->tls_cert != !o->tls_key)
         return cli_usage_error(SERVE_CMD, "--tls-cert and --tls-key go together");
+    if (o->webhook_token_file && !o->webhook_url)
+        return cli_usage_error(SERVE_CMD, "--webhook-token-file needs --webhook URL");
+    if (o->webhook_url && strncmp(o->webhook_url, "http://", 7) != 0 &&
+        strncmp(o->webhook_url, "https://", 8) != 0)
+        return cli_usage_error(SERVE_CMD, "--webhook needs an http:// or https:// URL");
     return -1;
 }
 
@@ -251,11 +267,12 @@ static void run_until_stopped(service *svc, const struct serve_options *o, const
 }
 
 struct serve_secrets {
-    char *token, *cert, *key;
+    char *token, *cert, *key, *webhook_token;
 };
 
 static void free_secrets(struct serve_secrets *s) {
     if (s->token) pqcha_free_secret(s->token, strlen(s->token));
+    if (s->webhook_token) pqcha_free_secret(s->webhook_token, strlen(s->webhook_token));
     if (s->key) pqcha_free_secret(s->key, strlen(s->key));
     free(s->cert);
 }
@@ -264,11 +281,32 @@ static int load_secrets(struct serve_secrets *s, const struct serve_options *o) 
     if (o->token_file && !(s->token = read_token(o->token_file))) return 0;
     if (o->tls_cert && !(s->cert = read_pem(o->tls_cert))) return 0;
     if (o->tls_key && !(s->key = read_pem(o->tls_key))) return 0;
+    if (o->webhook_token_file && !(s->webhook_token = read_token(o->webhook_token_file))) return 0;
     return 1;
 }
 
+static int start_webhook(service *svc, const struct serve_options *o, const char *token,
+                         webhook **hook) {
+    pqcha_err err = webhook_start(hook, o->webhook_url, token, 0);
+    if (err != PQCHA_OK) {
+        cli_error("webhook", err, NULL);
+        return 0;
+    }
+    service_set_webhook(svc, *hook);
+    return 1;
+}
+
+static void stop_webhook(webhook *hook) {
+    if (!hook) return;
+    webhook_stats stats;
+    webhook_stop(hook, &stats);
+    if (stats.dropped > 0)
+        cli_warnf("webhook: %llu events were not delivered (GET /v1/events has them all)",
+                  (unsigned long long)stats.dropped);
+}
+
 static int serve_with(service *svc, const struct serve_options *o, const sigset_t *set) {
-    struct serve_secrets secrets = {NULL, NULL, NULL};
+    struct serve_secrets secrets = {NULL, NULL, NULL, NULL};
     int status = CLI_EXIT_USAGE;
     http_server *http = NULL;
     char why[512] = "";
@@ -284,6 +322,11 @@ static int serve_with(service *svc, const struct serve_options *o, const sigset_
         pqcha_err err = http_start(&http, svc, &ho, why, sizeof why);
         if (err != PQCHA_OK) cli_errorf("%s", cli_escaped(why));
     }
+    webhook *hook = NULL;
+    if (http && o->webhook_url && !start_webhook(svc, o, secrets.webhook_token, &hook)) {
+        http_stop(http);
+        http = NULL;
+    }
     if (http && (!o->port_file || write_port_file(o->port_file, http_port(http)))) {
         fprintf(stderr, "pqcha serve: listening on %s://%s (port %u), policy %s\n",
                 secrets.cert ? "https" : "http", cli_escaped(o->listen), (unsigned)http_port(http),
@@ -291,7 +334,9 @@ static int serve_with(service *svc, const struct serve_options *o, const sigset_
         run_until_stopped(svc, o, set);
         status = CLI_EXIT_OK;
     }
-    http_stop(http);
+    http_stop(http); /* no request runs after this: the webhook can go */
+    service_set_webhook(svc, NULL);
+    stop_webhook(hook);
     free_secrets(&secrets);
     return status;
 }
@@ -321,8 +366,11 @@ static int serve(const struct serve_options *o, const sigset_t *set) {
 }
 
 int cli_serve_main(int argc, char **argv) {
-    struct serve_options o = {
-        NULL, NULL, "127.0.0.1:8650", NULL, NULL, NULL, NULL, 0, 0, 5, 2, 1000, 10, 0};
+    struct serve_options o = {.listen = "127.0.0.1:8650",
+                              .tick = 5,
+                              .threads = 2,
+                              .max_connections = 1000,
+                              .timeout = 10};
     int status = parse_serve_args(&o, argc, argv);
     if (status >= 0) return status;
     /* Blocked before any thread starts, so every thread inherits the mask
@@ -334,6 +382,7 @@ int cli_serve_main(int argc, char **argv) {
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: the webhook's */
     raise_descriptor_limit();
     return serve(&o, &set);
 }
