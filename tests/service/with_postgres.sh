@@ -103,6 +103,24 @@ started=1
   die "createdb failed" "$dir/createdb.log"
 
 export PQCHA_TEST_STORE_URL="postgresql:///pqcha_test?host=$dir&user=pqcha"
+# For tests of a database that goes away and comes back: "$PQCHA_TEST_PG_CTL
+# stop" stops the cluster at once (as a crash would), "... start" starts it.
+{
+  printf '#!/usr/bin/env bash\nset -euo pipefail\n'
+  printf 'case "$1" in\n'
+  printf '  stop) args=(-m immediate stop) ;;\n'
+  printf '  start) args=(-l %q -w -t 60 start) ;;\n' "$dir/log"
+  printf '  *) echo "usage: pgctl stop|start" >&2; exit 2 ;;\nesac\n'
+  printf 'cd %q\n' "$dir"
+  if [ "$as_root" -eq 1 ]; then
+    printf 'exec setpriv --reuid=nobody --regid=nogroup --init-groups -- '
+  else
+    printf 'exec '
+  fi
+  printf '%q -D %q "${args[@]}" >/dev/null\n' "$bindir/pg_ctl" "$dir/data"
+} >"$dir/pgctl"
+chmod 755 "$dir/pgctl"
+export PQCHA_TEST_PG_CTL="$dir/pgctl"
 echo "with_postgres: $("$bindir/postgres" --version | sed 's/^postgres (PostgreSQL) /PostgreSQL /')" \
   "on $dir"
 
