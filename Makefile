@@ -28,6 +28,8 @@ demo: build
 bench: build
 	@scripts/install-deps.sh --bench || echo "bench: b3sum missing; its rows are skipped" >&2
 	@$(BUILD)/pqcha_bench $(BENCH_ARGS)
+	@echo
+	@PQCHA_PG_DURABLE=1 tests/service/with_postgres.sh $(BUILD)/pqcha_bench_server $(SERVER_BENCH_ARGS)
 
 check: deps
 	@scripts/check.sh

@@ -5,8 +5,11 @@
  * Connections: a pool of up to POOL_SIZE, each opened when first needed and
  * used by one thread at a time (a libpq connection is not shareable), under
  * a mutex and a condition variable that a thread waits on while all are
- * busy. Verification is done outside the store, so a few connections keep
- * up with the HTTP thread pool without a server-side backend per thread.
+ * busy. Verification is done outside the store, but every commit waits for
+ * PostgreSQL's WAL flush: with POOL_SIZE commits in flight at once, the
+ * server flushes them together (its own group commit), which is what lets
+ * a busy verifier keep up. Fewer connections than HTTP threads still keep
+ * an instance from holding a backend per request thread.
  * Callbacks run after the connection is back in the pool (a PGresult
  * outlives its connection), so a callback may call the store itself.
  *
@@ -35,7 +38,7 @@
 #include "service/store_internal.h"
 #include "service/try.h"
 
-#define POOL_SIZE 4
+#define POOL_SIZE 16
 /* Tries of a transaction that PostgreSQL aborted to break a deadlock or a
  * serialisation conflict, or that lost the race to store the same report. */
 #define TRANSACTION_ATTEMPTS 4

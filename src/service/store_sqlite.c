@@ -19,9 +19,28 @@
 #include "service/store_internal.h"
 #include "service/try.h"
 
-typedef struct sqlite_store {
+/* A connection and the mutex that gives it to one thread at a time. */
+typedef struct connection {
     sqlite3 *db;
     pthread_mutex_t lock;
+} connection;
+
+/* A write waiting for the next group commit (batch_commit). */
+typedef struct pending_write {
+    pqcha_err (*run)(sqlite3 *db, void *arg);
+    void *arg;
+    pqcha_err err;
+    int done;
+    struct pending_write *next;
+} pending_write;
+
+typedef struct sqlite_store {
+    connection writer; /* writes, in group commits */
+    connection reader; /* reads: in WAL mode they never wait for a commit */
+    pthread_mutex_t queue_lock;
+    pthread_cond_t queue_done;
+    pending_write *queue;
+    int committing; /* a thread is running a group commit */
 } sqlite_store;
 
 /* Step i takes the schema from version i to i + 1. */
@@ -64,24 +83,40 @@ static int bind_all(sqlite3_stmt *st, const char *types, va_list ap) {
     return rc == SQLITE_OK;
 }
 
+/* The connection's idle statement of this SQL, if one was prepared before:
+ * statements are kept (SQLITE_PREPARE_PERSISTENT) and reset after use, so
+ * each SQL text is parsed once per connection. */
+static sqlite3_stmt *cached(sqlite3 *db, const char *sql) {
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
+        if (!sqlite3_stmt_busy(st) && strcmp(sqlite3_sql(st), sql) == 0) return st;
+    return NULL;
+}
+
+/* Gives a statement back to the cache. */
+static void done(sqlite3_stmt *st) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
 static pqcha_err prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql, const char *types, ...) {
-    *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) return PQCHA_ERR_STORE;
+    *st = cached(db, sql);
+    if (!*st && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+        return PQCHA_ERR_STORE;
     va_list ap;
     va_start(ap, types);
     int ok = bind_all(*st, types, ap);
     va_end(ap);
     if (ok) return PQCHA_OK;
-    sqlite3_finalize(*st);
+    done(*st);
     *st = NULL;
     return PQCHA_ERR_STORE;
 }
 
-/* Runs a prepared statement that returns no rows and finalizes it;
+/* Runs a prepared statement that returns no rows and gives it back;
  * *changes (may be NULL) gets how many rows it changed. */
 static pqcha_err run(sqlite3 *db, sqlite3_stmt *st, int64_t *changes) {
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(st);
     if (rc != SQLITE_DONE) return PQCHA_ERR_STORE;
     if (changes) *changes = sqlite3_changes64(db);
     return PQCHA_OK;
@@ -103,14 +138,20 @@ static const char *column_text(sqlite3_stmt *st, int i) {
     return text ? (const char *)text : "";
 }
 
-static sqlite_store *lock(void *impl) {
-    sqlite_store *s = impl;
-    pthread_mutex_lock(&s->lock);
-    return s;
+static connection *lock_writer(void *impl) {
+    connection *c = &((sqlite_store *)impl)->writer;
+    pthread_mutex_lock(&c->lock);
+    return c;
 }
 
-static pqcha_err unlock(sqlite_store *s, pqcha_err err) {
-    pthread_mutex_unlock(&s->lock);
+static connection *lock_reader(void *impl) {
+    connection *c = &((sqlite_store *)impl)->reader;
+    pthread_mutex_lock(&c->lock);
+    return c;
+}
+
+static pqcha_err unlock(connection *c, pqcha_err err) {
+    pthread_mutex_unlock(&c->lock);
     return err;
 }
 
@@ -133,7 +174,7 @@ static pqcha_err schema_version(sqlite3 *db, int64_t *version) {
     SERVICE_TRY(prepare(db, &st, "SELECT version FROM pqcha_schema", ""));
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *version = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    done(st);
     if (rc == SQLITE_DONE) return exec_sql(db, "INSERT INTO pqcha_schema VALUES (0)");
     return rc == SQLITE_ROW ? PQCHA_OK : PQCHA_ERR_STORE;
 }
@@ -163,6 +204,31 @@ static pqcha_err configure(sqlite3 *db) {
     return migrate(db);
 }
 
+static pqcha_err open_connection(connection *c, const char *path) {
+    pthread_mutex_init(&c->lock, NULL);
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK)
+        return PQCHA_ERR_STORE;
+    return configure(c->db);
+}
+
+static void close_connection(connection *c) {
+    sqlite3_stmt *st;
+    while (c->db && (st = sqlite3_next_stmt(c->db, NULL)) != NULL)
+        sqlite3_finalize(st);
+    sqlite3_close(c->db);
+    pthread_mutex_destroy(&c->lock);
+}
+
+static void sqlite_close(void *impl) {
+    sqlite_store *s = impl;
+    close_connection(&s->reader);
+    close_connection(&s->writer);
+    pthread_cond_destroy(&s->queue_done);
+    pthread_mutex_destroy(&s->queue_lock);
+    free(s);
+}
+
 static pqcha_err sqlite_open(void **impl, const char *path, char *why, size_t why_len) {
     if (path[0] == '\0') {
         store_explain(why, why_len, "sqlite: needs a file path (sqlite:PATH)");
@@ -170,58 +236,121 @@ static pqcha_err sqlite_open(void **impl, const char *path, char *why, size_t wh
     }
     sqlite_store *s = calloc(1, sizeof *s);
     if (!s) return PQCHA_ERR_NO_MEMORY;
+    pthread_mutex_init(&s->queue_lock, NULL);
+    pthread_cond_init(&s->queue_done, NULL);
     pqcha_err err = create_private(path);
-    if (err == PQCHA_OK &&
-        sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-            SQLITE_OK)
-        err = PQCHA_ERR_STORE;
-    if (err == PQCHA_OK) err = configure(s->db);
+    if (err == PQCHA_OK) err = open_connection(&s->writer, path);
+    if (err == PQCHA_OK) err = open_connection(&s->reader, path);
     if (err != PQCHA_OK) {
-        store_explain(why, why_len, s->db ? sqlite3_errmsg(s->db) : "cannot create the file");
-        sqlite3_close(s->db);
-        free(s);
+        sqlite3 *failed = s->reader.db ? s->reader.db : s->writer.db;
+        store_explain(why, why_len, failed ? sqlite3_errmsg(failed) : "cannot create the file");
+        sqlite_close(s);
         return err;
     }
-    pthread_mutex_init(&s->lock, NULL);
     *impl = s;
     return PQCHA_OK;
 }
 
-static void sqlite_close(void *impl) {
-    sqlite_store *s = impl;
-    sqlite3_close(s->db);
-    pthread_mutex_destroy(&s->lock);
-    free(s);
+static pending_write *reverse(pending_write *list) {
+    pending_write *reversed = NULL;
+    while (list) {
+        pending_write *next = list->next;
+        list->next = reversed;
+        reversed = list;
+        list = next;
+    }
+    return reversed;
+}
+
+/* ---- group commit ----
+ * Every commit waits for the disk (synchronous=FULL), so writes that arrive
+ * together are committed together: the first waiting thread takes every
+ * write queued so far, runs each in a savepoint of one transaction (a write
+ * that fails rolls back alone) and commits them with one disk flush; the
+ * others wait for their result. Nothing is answered before its commit. */
+
+static void run_batch(connection *c, pending_write *batch) {
+    pqcha_err err = exec_sql(c->db, "BEGIN IMMEDIATE");
+    for (pending_write *w = batch; w; w = w->next) {
+        if (err != PQCHA_OK) {
+            w->err = err;
+            continue;
+        }
+        w->err = exec_sql(c->db, "SAVEPOINT one_write");
+        if (w->err == PQCHA_OK) w->err = w->run(c->db, w->arg);
+        if (w->err != PQCHA_OK) (void)exec_sql(c->db, "ROLLBACK TO one_write");
+        if (exec_sql(c->db, "RELEASE one_write") != PQCHA_OK) err = PQCHA_ERR_STORE;
+    }
+    if (err == PQCHA_OK)
+        err = finish(c->db, PQCHA_OK);
+    else
+        (void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    for (pending_write *w = batch; err != PQCHA_OK && w; w = w->next)
+        w->err = PQCHA_ERR_STORE;
+}
+
+static pqcha_err write_in_group(sqlite_store *s, pqcha_err (*apply)(sqlite3 *, void *), void *arg) {
+    pending_write me = {apply, arg, PQCHA_OK, 0, NULL};
+    pthread_mutex_lock(&s->queue_lock);
+    me.next = s->queue;
+    s->queue = &me;
+    while (!me.done) {
+        if (s->committing) {
+            pthread_cond_wait(&s->queue_done, &s->queue_lock);
+            continue;
+        }
+        s->committing = 1;
+        pending_write *batch = reverse(s->queue); /* oldest first */
+        s->queue = NULL;
+        pthread_mutex_unlock(&s->queue_lock);
+        connection *c = lock_writer(s);
+        run_batch(c, batch);
+        unlock(c, PQCHA_OK);
+        pthread_mutex_lock(&s->queue_lock);
+        for (pending_write *w = batch; w; w = w->next)
+            w->done = 1;
+        s->committing = 0;
+        pthread_cond_broadcast(&s->queue_done);
+    }
+    pthread_mutex_unlock(&s->queue_lock);
+    return me.err;
 }
 
 static pqcha_err sqlite_ping(void *impl) {
-    sqlite_store *s = lock(impl);
+    connection *s = lock_reader(impl);
     return unlock(s, exec_sql(s->db, "SELECT 1"));
 }
 
 /* ---- challenges ---- */
 
+typedef struct challenge_args {
+    const char *nonce_hex, *workload;
+    int64_t issued_at, expires_at;
+} challenge_args;
+
+static pqcha_err insert_challenge(sqlite3 *db, void *arg) {
+    const challenge_args *a = arg;
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st,
+                        "INSERT INTO challenges (nonce, workload, issued_at, expires_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        "ssii", a->nonce_hex, a->workload, a->issued_at, a->expires_at));
+    int rc = sqlite3_step(st);
+    done(st);
+    return rc == SQLITE_DONE         ? PQCHA_OK
+           : rc == SQLITE_CONSTRAINT ? PQCHA_ERR_FILE_EXISTS /* the nonce's primary key */
+                                     : PQCHA_ERR_STORE;
+}
+
 static pqcha_err sqlite_add_challenge(void *impl, const char *nonce_hex, const char *workload,
                                       int64_t issued_at, int64_t expires_at) {
-    sqlite_store *s = lock(impl);
-    sqlite3_stmt *st;
-    pqcha_err err = prepare(s->db, &st,
-                            "INSERT INTO challenges (nonce, workload, issued_at, expires_at)"
-                            " VALUES (?, ?, ?, ?)",
-                            "ssii", nonce_hex, workload, issued_at, expires_at);
-    if (err == PQCHA_OK) {
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        err = rc == SQLITE_DONE         ? PQCHA_OK
-              : rc == SQLITE_CONSTRAINT ? PQCHA_ERR_FILE_EXISTS /* the nonce's primary key */
-                                        : PQCHA_ERR_STORE;
-    }
-    return unlock(s, err);
+    challenge_args a = {nonce_hex, workload, issued_at, expires_at};
+    return write_in_group(impl, insert_challenge, &a);
 }
 
 static pqcha_err sqlite_check_challenge(void *impl, const char *nonce_hex, const char *workload,
                                         int64_t now) {
-    sqlite_store *s = lock(impl);
+    connection *s = lock_reader(impl);
     sqlite3_stmt *st;
     pqcha_err err = prepare(s->db, &st,
                             "SELECT used_by IS NOT NULL, expires_at <= ? FROM challenges"
@@ -237,13 +366,13 @@ static pqcha_err sqlite_check_challenge(void *impl, const char *nonce_hex, const
             err = PQCHA_ERR_NONCE_USED;
         else if (sqlite3_column_int(st, 1))
             err = PQCHA_ERR_NONCE_EXPIRED;
-        sqlite3_finalize(st);
+        done(st);
     }
     return unlock(s, err);
 }
 
 static pqcha_err sqlite_prune_challenges(void *impl, int64_t before, uint64_t *deleted) {
-    sqlite_store *s = lock(impl);
+    connection *s = lock_writer(impl);
     sqlite3_stmt *st;
     int64_t changes = 0;
     pqcha_err err = prepare(s->db, &st, "DELETE FROM challenges WHERE expires_at < ?", "i", before);
@@ -265,7 +394,7 @@ static pqcha_err stored_result(sqlite3 *db, const char *digest, store_commit *ou
         out->stored_result_json = strdup(column_text(st, 0));
         if (!out->stored_result_json) err = PQCHA_ERR_NO_MEMORY;
     }
-    sqlite3_finalize(st);
+    done(st);
     return err;
 }
 
@@ -300,7 +429,7 @@ static pqcha_err current_state(sqlite3 *db, const char *workload, workload_state
     pqcha_err err = rc == SQLITE_DONE ? PQCHA_OK : PQCHA_ERR_STORE;
     if (rc == SQLITE_ROW && workload_state_parse(column_text(st, 0), state) == PQCHA_OK)
         err = PQCHA_OK;
-    sqlite3_finalize(st);
+    done(st);
     return err;
 }
 
@@ -354,11 +483,23 @@ static pqcha_err commit_in_transaction(sqlite3 *db, const store_report *r, store
     return move_workload(db, r, out);
 }
 
+typedef struct commit_args {
+    const store_report *r;
+    store_commit *out;
+} commit_args;
+
+static pqcha_err commit_one(sqlite3 *db, void *arg) {
+    commit_args *a = arg;
+    pqcha_err err = commit_in_transaction(db, a->r, a->out);
+    if (err != PQCHA_OK) store_commit_clear(a->out); /* its savepoint is rolled back */
+    return err;
+}
+
 static pqcha_err sqlite_commit_report(void *impl, const store_report *r, store_commit *out) {
-    sqlite_store *s = lock(impl);
-    pqcha_err err = exec_sql(s->db, "BEGIN IMMEDIATE");
-    if (err == PQCHA_OK) err = finish(s->db, commit_in_transaction(s->db, r, out));
-    return unlock(s, err);
+    commit_args a = {r, out};
+    pqcha_err err = write_in_group(impl, commit_one, &a);
+    if (err != PQCHA_OK) store_commit_clear(out);
+    return err;
 }
 
 /* ---- queries ---- */
@@ -382,7 +523,7 @@ static void read_workload(sqlite3_stmt *st, store_workload_row *row) {
 
 static pqcha_err sqlite_each_workload(void *impl, const char *id, store_workload_fn fn, void *ctx,
                                       int *found) {
-    sqlite_store *s = lock(impl);
+    connection *s = lock_reader(impl);
     sqlite3_stmt *st;
     pqcha_err err = id ? prepare(s->db, &st, WORKLOAD_COLUMNS " WHERE id = ?", "s", id)
                        : prepare(s->db, &st, WORKLOAD_COLUMNS " ORDER BY id", "");
@@ -398,13 +539,13 @@ static pqcha_err sqlite_each_workload(void *impl, const char *id, store_workload
         if (fn(ctx, &row)) break;
     }
     if (err == PQCHA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
-    sqlite3_finalize(st);
+    done(st);
     return unlock(s, err);
 }
 
 static pqcha_err sqlite_each_report(void *impl, const char *workload, int64_t since, unsigned limit,
                                     store_report_fn fn, void *ctx) {
-    sqlite_store *s = lock(impl);
+    connection *s = lock_reader(impl);
     sqlite3_stmt *st;
     pqcha_err err = prepare(s->db, &st,
                             "SELECT seq, digest, report_id, workload, verdict, error, outcome,"
@@ -427,7 +568,7 @@ static pqcha_err sqlite_each_report(void *impl, const char *workload, int64_t si
         if (err != PQCHA_OK || fn(ctx, &row)) break;
     }
     if (err == PQCHA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
-    sqlite3_finalize(st);
+    done(st);
     return unlock(s, err);
 }
 
@@ -447,7 +588,7 @@ static pqcha_err read_event(sqlite3_stmt *st, store_event_row *row) {
 
 static pqcha_err sqlite_each_event(void *impl, const char *workload, int64_t after_seq,
                                    unsigned limit, store_event_fn fn, void *ctx) {
-    sqlite_store *s = lock(impl);
+    connection *s = lock_reader(impl);
     sqlite3_stmt *st;
     pqcha_err err =
         workload ? prepare(s->db, &st,
@@ -462,12 +603,12 @@ static pqcha_err sqlite_each_event(void *impl, const char *workload, int64_t aft
         if (err != PQCHA_OK || fn(ctx, &row)) break;
     }
     if (err == PQCHA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
-    sqlite3_finalize(st);
+    done(st);
     return unlock(s, err);
 }
 
 static pqcha_err sqlite_count_states(void *impl, uint64_t counts[WORKLOAD_STATE_COUNT]) {
-    sqlite_store *s = lock(impl);
+    connection *s = lock_reader(impl);
     sqlite3_stmt *st;
     pqcha_err err = prepare(s->db, &st, "SELECT state, count(*) FROM workloads GROUP BY state", "");
     int rc = SQLITE_DONE;
@@ -480,7 +621,7 @@ static pqcha_err sqlite_count_states(void *impl, uint64_t counts[WORKLOAD_STATE_
         counts[state] = (uint64_t)sqlite3_column_int64(st, 1);
     }
     if (err == PQCHA_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
-    sqlite3_finalize(st);
+    done(st);
     return unlock(s, err);
 }
 
@@ -536,7 +677,7 @@ static pqcha_err find_stale(sqlite3 *db, int64_t cutoff, int64_t now, stale_even
         if (err != PQCHA_OK) break;
     }
     if (err == PQCHA_OK && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
-    sqlite3_finalize(st);
+    done(st);
     return err;
 }
 
@@ -557,7 +698,7 @@ static pqcha_err mark_stale_in_transaction(sqlite3 *db, int64_t cutoff, int64_t 
 
 static pqcha_err sqlite_mark_stale(void *impl, int64_t cutoff, int64_t now, store_event_fn fn,
                                    void *ctx) {
-    sqlite_store *s = lock(impl);
+    connection *s = lock_writer(impl);
     stale_events ev = {0};
     pqcha_err err = exec_sql(s->db, "BEGIN IMMEDIATE");
     if (err == PQCHA_OK) err = finish(s->db, mark_stale_in_transaction(s->db, cutoff, now, &ev));
