@@ -183,8 +183,8 @@ static void render_webhook(text *t, const webhook_stats *w) {
          (unsigned long long)w->retried);
 }
 
-pqcha_err metrics_render(metrics *m, const uint64_t *states, const webhook_stats *hook,
-                         char **out, size_t *out_len) {
+pqcha_err metrics_render(metrics *m, const uint64_t *states, const webhook_stats *hook, char **out,
+                         size_t *out_len) {
     text t = {malloc(4096), 0, 4096, 0};
     if (!t.data) return PQCHA_ERR_NO_MEMORY;
     pthread_mutex_lock(&m->lock);

@@ -28,7 +28,7 @@ void metrics_count_refusal(metrics *m, unsigned http_status);
 /* The exposition text. states: workloads by state, or NULL when the store
  * could not say (then the gauge is left out and pqcha_store_up is 0);
  * hook: the webhook's counters, or NULL when none is configured. */
-pqcha_err metrics_render(metrics *m, const uint64_t *states, const webhook_stats *hook,
-                         char **out, size_t *out_len);
+pqcha_err metrics_render(metrics *m, const uint64_t *states, const webhook_stats *hook, char **out,
+                         size_t *out_len);
 
 #endif

@@ -26,5 +26,12 @@ if hits=$(grep -nE "$forbidden" "$PQCHA_SOURCE"/src/*/*.c | grep -v '^\s*//' ); 
   echo "FAIL: library code prints, exits or reads the environment:"; echo "$hits"; status=1
 fi
 
+# The pqcha executable carries a private static OpenSSL next to libpq's and
+# libcurl's shared one: none of its OpenSSL symbols may be visible to them.
+if leaked=$(nm -D --defined-only "$PQCHA" | grep -E ' (EVP|OSSL|OPENSSL|SSL|CRYPTO|ERR|BIO|X509)_'); then
+  echo "FAIL: pqcha exports OpenSSL symbols that libpq or libcurl would bind to:"
+  head -5 <<<"$leaked"; status=1
+fi
+
 [ "$status" -eq 0 ] && echo "ok: $(wc -l <<<"$exported") exported symbols, all public and declared; no I/O side channels in src/"
 exit "$status"

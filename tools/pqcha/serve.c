@@ -54,7 +54,9 @@ static const char serve_help[] =
     "                            long becomes stale (default 600; 0: never)\n"
     "      --tick SECONDS        how often to look for stale workloads and expired\n"
     "                            challenges (default 5)\n"
-    "      --threads N           request threads (default 2)\n"
+    "      --threads N           request threads (default 16: a request waits for its\n"
+    "                            commit, and commits arriving together share a disk\n"
+    "                            flush)\n"
     "      --max-connections N   open connections at most (default 1000)\n"
     "      --timeout SECONDS     close a connection idle or slow this long (default 10)\n"
     "      --port-file FILE      write the port listened on to FILE once ready\n"
@@ -368,7 +370,7 @@ static int serve(const struct serve_options *o, const sigset_t *set) {
 int cli_serve_main(int argc, char **argv) {
     struct serve_options o = {.listen = "127.0.0.1:8650",
                               .tick = 5,
-                              .threads = 2,
+                              .threads = 16,
                               .max_connections = 1000,
                               .timeout = 10};
     int status = parse_serve_args(&o, argc, argv);
