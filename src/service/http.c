@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "pqcha/crypto.h"
+#include "service/assets.h"
 #include "service/try.h"
 
 #define DEFAULT_THREADS     2u
@@ -81,6 +82,49 @@ static enum MHD_Result send_service(struct MHD_Connection *c, pqcha_err err, ser
     return send_reply(c, r);
 }
 
+/* ---- the dashboard's files (src/service/dashboard) ---- */
+
+/* The page at "/" and its files by name; NULL for any other path. */
+static const service_asset *find_asset(const char *url) {
+    if (strcmp(url, "/") == 0) url = "/index.html";
+    for (size_t i = 0; i < service_asset_count; i++)
+        if (strcmp(url, service_assets[i].path) == 0) return &service_assets[i];
+    return NULL;
+}
+
+static int has_suffix(const char *s, const char *suffix) {
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+/* The page may run only its own script and style, fetch only this server,
+ * and not be framed; a form never sends the token anywhere. */
+static const char dashboard_csp[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
+
+/* Compiled-in data: served without the token (it holds no data; the page
+ * sends the token with each API call). */
+static enum MHD_Result send_asset(struct MHD_Connection *c, const service_asset *a) {
+    struct MHD_Response *response = MHD_create_response_from_buffer(
+        a->size, (void *)(uintptr_t)a->data, MHD_RESPMEM_PERSISTENT);
+    if (!response) return MHD_NO;
+    const char *type = has_suffix(a->path, ".html")  ? "text/html; charset=utf-8"
+                       : has_suffix(a->path, ".css") ? "text/css; charset=utf-8"
+                       : has_suffix(a->path, ".js")  ? "text/javascript; charset=utf-8"
+                                                     : "application/octet-stream";
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(response, "X-Frame-Options", "DENY");
+    MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(response, "Content-Security-Policy", dashboard_csp);
+    enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, response);
+    MHD_destroy_response(response);
+    return ok;
+}
+
 /* ---- authorisation and limits ---- */
 
 static int constant_time_equal(const char *a, const char *b) {
@@ -92,7 +136,10 @@ static int constant_time_equal(const char *a, const char *b) {
 }
 
 static int authorised(const http_server *h, struct MHD_Connection *c, const char *url) {
-    if (!h->token || strcmp(url, "/healthz") == 0) return 1;
+    /* A browser asks for /favicon.ico by itself: answered 404, not 401. */
+    if (!h->token || strcmp(url, "/healthz") == 0 || strcmp(url, "/favicon.ico") == 0 ||
+        find_asset(url))
+        return 1;
     const char *header =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     static const char scheme[] = "Bearer ";
@@ -187,6 +234,8 @@ static enum MHD_Result route_workload(http_server *h, struct MHD_Connection *c, 
 
 static enum MHD_Result route_get(http_server *h, struct MHD_Connection *c, const char *url) {
     service_reply r;
+    const service_asset *asset = find_asset(url);
+    if (asset) return send_asset(c, asset);
     if (strcmp(url, "/healthz") == 0) return send_service(c, service_health(h->svc, &r), &r);
     if (strcmp(url, "/metrics") == 0) return send_service(c, service_metrics(h->svc, &r), &r);
     if (strcmp(url, "/v1/workloads") == 0)
