@@ -57,7 +57,7 @@ static store_report a_report(const char *digest, const char *workload, report_ou
                       workload,
                       NULL,
                       at,
-                      verdicts[outcome],
+                      (unsigned)outcome < 4 ? verdicts[outcome] : "invalid",
                       outcome == OUTCOME_VALID ? "OK" : "MEMORY_DRIFT",
                       outcome,
                       "{\"verdict\":\"x\"}",
