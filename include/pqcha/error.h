@@ -99,6 +99,8 @@ typedef enum pqcha_err {
     PQCHA_ERR_NO_SPACE = 74,        /* no space left on the device (or quota exceeded) */
     PQCHA_ERR_IS_DIRECTORY = 75,    /* a directory where a file is needed */
     PQCHA_ERR_READ_ONLY = 76,       /* a read-only file system */
+    PQCHA_ERR_IN_USE = 77,          /* locked by another process (one owner at a time) */
+    PQCHA_ERR_NOT_DIRECTORY = 78,   /* a file where a directory is needed */
 
     /* hardware evidence (AMD SEV-SNP, Intel TDX): verification */
     PQCHA_ERR_EVIDENCE_SIGNATURE = 80, /* the report's or quote's signature does not verify */
@@ -130,6 +132,13 @@ const char *pqcha_strerror(pqcha_err err);
 
 /* The enumerator's name without the prefix, e.g. "BAD_SIGNATURE"; "UNKNOWN" for unknown values. */
 const char *pqcha_error_name(pqcha_err err);
+
+/* The error for a failed system call's errno, as the library reports it:
+ * FILE_EXISTS, NOT_FOUND (also ENOTDIR: a path through a non-directory),
+ * PERMISSION, NO_SPACE (also EDQUOT), IS_DIRECTORY, READ_ONLY, NO_MEMORY;
+ * IO for any other. For tools and daemons built on libpqcha, so that a
+ * cause reads the same in every message. */
+pqcha_err pqcha_error_from_errno(int e);
 
 /* 1 if err means the input was malformed (10-39), else 0. */
 int pqcha_error_is_malformed(pqcha_err err);

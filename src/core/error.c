@@ -1,6 +1,7 @@
 /* error.c — names and descriptions of pqcha_err values (one table, one place). */
 #include "pqcha/error.h"
 
+#include <errno.h>
 #include <stddef.h>
 
 typedef struct error_entry {
@@ -92,6 +93,8 @@ static const error_entry error_table[PQCHA_ERR_LAST_] = {
     [PQCHA_ERR_DEVICE_BUSY] = {"DEVICE_BUSY", "the TEE's evidence provider stayed busy"},
     [PQCHA_ERR_EVIDENCE_CHANGED] = {"EVIDENCE_CHANGED",
                                     "another writer changed the configfs-tsm request"},
+    [PQCHA_ERR_IN_USE] = {"IN_USE", "in use: locked by another process"},
+    [PQCHA_ERR_NOT_DIRECTORY] = {"NOT_DIRECTORY", "not a directory"},
     [PQCHA_ERR_NONCE_UNKNOWN] = {"NONCE_UNKNOWN",
                                  "the nonce is not a challenge issued for this workload"},
     [PQCHA_ERR_NONCE_USED] = {"NONCE_USED", "the challenge was already answered by another report"},
@@ -116,6 +119,22 @@ const char *pqcha_strerror(pqcha_err err) {
 const char *pqcha_error_name(pqcha_err err) {
     const error_entry *e = lookup(err);
     return e ? e->name : "UNKNOWN";
+}
+
+pqcha_err pqcha_error_from_errno(int e) {
+    switch (e) {
+    case EEXIST: return PQCHA_ERR_FILE_EXISTS;
+    case ENOENT:
+    case ENOTDIR: return PQCHA_ERR_NOT_FOUND;
+    case EACCES:
+    case EPERM: return PQCHA_ERR_PERMISSION;
+    case ENOSPC:
+    case EDQUOT: return PQCHA_ERR_NO_SPACE;
+    case EISDIR: return PQCHA_ERR_IS_DIRECTORY;
+    case EROFS: return PQCHA_ERR_READ_ONLY;
+    case ENOMEM: return PQCHA_ERR_NO_MEMORY;
+    default: return PQCHA_ERR_IO;
+    }
 }
 
 int pqcha_error_is_malformed(pqcha_err err) {

@@ -7,19 +7,8 @@
 #include <unistd.h>
 
 pqcha_err pqcha__errno_to_err(int e, pqcha_err otherwise) {
-    switch (e) {
-    case EEXIST: return PQCHA_ERR_FILE_EXISTS;
-    case ENOENT:
-    case ENOTDIR: return PQCHA_ERR_NOT_FOUND;
-    case EACCES:
-    case EPERM: return PQCHA_ERR_PERMISSION;
-    case ENOSPC:
-    case EDQUOT: return PQCHA_ERR_NO_SPACE;
-    case EISDIR: return PQCHA_ERR_IS_DIRECTORY;
-    case EROFS: return PQCHA_ERR_READ_ONLY;
-    case ENOMEM: return PQCHA_ERR_NO_MEMORY;
-    default: return otherwise;
-    }
+    pqcha_err err = pqcha_error_from_errno(e);
+    return err == PQCHA_ERR_IO ? otherwise : err;
 }
 
 pqcha_err pqcha__open_regular_file(int *fd_out, uint64_t *size_out, const char *path,

@@ -170,10 +170,11 @@ static int declared_too_large(struct MHD_Connection *c, size_t limit) {
     return *end != '\0' || n > limit;
 }
 
-/* Takes len more bytes of body into the request's buffer: 0 if over its
- * limit or the shared budget. */
-static int gather(http_server *h, request *rq, const char *data, size_t len) {
-    if (len > rq->limit - rq->len) return 0;
+/* Takes len more bytes of body into the request's buffer. Returns 0, or the
+ * refusal: 413 past the endpoint's limit, 503 when the budget shared by
+ * every connection is spent (busy, not too large: send it again later). */
+static unsigned gather(http_server *h, request *rq, const char *data, size_t len) {
+    if (len > rq->limit - rq->len) return 413;
     if (rq->len + len > rq->cap) {
         size_t cap = rq->cap ? rq->cap : 4096;
         while (cap < rq->len + len)
@@ -182,19 +183,19 @@ static int gather(http_server *h, request *rq, const char *data, size_t len) {
         size_t grow = cap - rq->cap;
         if (atomic_fetch_add(&h->buffered, grow) + grow > h->max_buffered) {
             atomic_fetch_sub(&h->buffered, grow);
-            return 0;
+            return 503;
         }
         char *bigger = realloc(rq->body, cap);
         if (!bigger) {
             atomic_fetch_sub(&h->buffered, grow);
-            return 0;
+            return 503;
         }
         rq->body = bigger;
         rq->cap = cap;
     }
     memcpy(rq->body + rq->len, data, len);
     rq->len += len;
-    return 1;
+    return 0;
 }
 
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -306,9 +307,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (rq->refused || gather(h, rq, upload_data, n)) return MHD_YES;
+        unsigned refusal = rq->refused ? 0 : gather(h, rq, upload_data, n);
+        if (refusal == 0) return MHD_YES;
         rq->refused = 1;
-        service_count_refusal(h->svc, 413);
+        service_count_refusal(h->svc, refusal);
+        if (refusal == 503)
+            return send_error(c, 503, "BUSY", "too many request bodies at once; send it again");
         return send_error(c, 413, "TOO_LARGE", "the body is over this endpoint's limit");
     }
     if (rq->refused) return MHD_YES;

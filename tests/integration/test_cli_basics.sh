@@ -3,7 +3,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-commands="keygen pubkey hash attest verify inspect watch policy"
+commands="keygen pubkey hash attest verify inspect watch policy serve agent"
 
 expect_exit 0 "$PQCHA" --help
 for cmd in $commands; do assert_contains out "$cmd"; done

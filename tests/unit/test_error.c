@@ -2,6 +2,7 @@
  * value has its own row (its enumerator's name and a description of its
  * own), every other value, gaps between the ranges included, gets the
  * fallback, and the malformed range is the one the header gives. */
+#include <errno.h>
 #include <limits.h>
 
 #include "testutil.h"
@@ -87,6 +88,8 @@ static const char *declared_name(int value) {
     case PQCHA_ERR_NO_EVIDENCE: return "NO_EVIDENCE";
     case PQCHA_ERR_DEVICE_BUSY: return "DEVICE_BUSY";
     case PQCHA_ERR_EVIDENCE_CHANGED: return "EVIDENCE_CHANGED";
+    case PQCHA_ERR_IN_USE: return "IN_USE";
+    case PQCHA_ERR_NOT_DIRECTORY: return "NOT_DIRECTORY";
     case PQCHA_ERR_NONCE_UNKNOWN: return "NONCE_UNKNOWN";
     case PQCHA_ERR_NONCE_USED: return "NONCE_USED";
     case PQCHA_ERR_NONCE_EXPIRED: return "NONCE_EXPIRED";
@@ -182,6 +185,26 @@ static void test_malformed_range(void) {
         CHECK(pqcha_error_is_malformed((pqcha_err)e) == (e >= 10 && e <= 39));
 }
 
-TEST_MAIN(TEST(test_every_declared_value_has_its_row),
+static void test_errno_mapping(void) {
+    static const struct {
+        int e;
+        pqcha_err want;
+    } cases[] = {{EEXIST, PQCHA_ERR_FILE_EXISTS},
+                 {ENOENT, PQCHA_ERR_NOT_FOUND},
+                 {ENOTDIR, PQCHA_ERR_NOT_FOUND},
+                 {EACCES, PQCHA_ERR_PERMISSION},
+                 {EPERM, PQCHA_ERR_PERMISSION},
+                 {ENOSPC, PQCHA_ERR_NO_SPACE},
+                 {EDQUOT, PQCHA_ERR_NO_SPACE},
+                 {EISDIR, PQCHA_ERR_IS_DIRECTORY},
+                 {EROFS, PQCHA_ERR_READ_ONLY},
+                 {ENOMEM, PQCHA_ERR_NO_MEMORY},
+                 {EIO, PQCHA_ERR_IO},
+                 {0, PQCHA_ERR_IO}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK_ERR(pqcha_error_from_errno(cases[i].e), cases[i].want);
+}
+
+TEST_MAIN(TEST(test_errno_mapping), TEST(test_every_declared_value_has_its_row),
           TEST(test_names_and_descriptions_are_distinct), TEST(test_known_values),
           TEST(test_unknown_values), TEST(test_malformed_range))

@@ -202,18 +202,7 @@ int cli_option_time(const char *cmd, const char *text, int64_t *out) {
 /* As the library maps them (fileio.c), so that a cause is named the same
  * way wherever it is met. */
 pqcha_err cli_error_from_errno(int e) {
-    switch (e) {
-    case ENOENT:
-    case ENOTDIR: return PQCHA_ERR_NOT_FOUND;
-    case ENOMEM: return PQCHA_ERR_NO_MEMORY;
-    case EACCES:
-    case EPERM: return PQCHA_ERR_PERMISSION;
-    case ENOSPC:
-    case EDQUOT: return PQCHA_ERR_NO_SPACE;
-    case EISDIR: return PQCHA_ERR_IS_DIRECTORY;
-    case EROFS: return PQCHA_ERR_READ_ONLY;
-    default: return PQCHA_ERR_IO;
-    }
+    return pqcha_error_from_errno(e);
 }
 
 /* Reads fd to the end into a growing buffer, failing beyond cap bytes. */

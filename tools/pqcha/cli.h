@@ -34,6 +34,7 @@ int cli_policy_main(int argc, char **argv);
 int cli_manifest_main(int argc, char **argv);
 int cli_evidence_main(int argc, char **argv);
 int cli_serve_main(int argc, char **argv);
+int cli_agent_main(int argc, char **argv);
 
 /* ---- diagnostics ---- */
 #if defined(__GNUC__)

@@ -25,6 +25,7 @@ static const struct subcommand subcommands[] = {
     {"evidence", cli_evidence_main,
      "Get, show or verify AMD SEV-SNP / Intel TDX hardware evidence"},
     {"serve", cli_serve_main, "Run the verifier service: challenges, reports, history (HTTP)"},
+    {"agent", cli_agent_main, "Attest on a schedule and deliver reports to a verifier service"},
 };
 
 #define SUBCOMMAND_COUNT (sizeof subcommands / sizeof subcommands[0])

@@ -157,7 +157,7 @@ static int parse_serve_args(struct serve_options *o, int argc, char **argv) {
     while ((opt = getopt_long(argc, argv, "p:l:h", options, NULL)) != -1) {
         if (opt == 'h') {
             fputs(serve_help, stdout);
-            return cli_finish_stdout(CLI_EXIT_OK);
+            return CLI_EXIT_OK; /* main flushes it */
         }
         if (opt == '?' || !parse_serve_option(o, opt, optarg)) return cli_try_help(SERVE_CMD);
     }

@@ -1,0 +1,958 @@
+/* agent.c — "pqcha agent": the verifier service's counterpart on the
+ * attested machine. Each round it delivers what the spool holds, gets a
+ * challenge, attests, spools the report and delivers it; SIGHUP reloads the
+ * configuration file, SIGTERM/SIGINT stop after the round in progress.
+ *
+ * The configuration is the same options as "pqcha attest" (the attester is
+ * built by attester_setup.c from them) plus where to deliver and where to
+ * keep what cannot be delivered yet (src/service/client.h, spool.h). */
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "attester_setup.h"
+#include "service/client.h"
+#include "service/spool.h"
+
+#define AGENT_CMD           "agent"
+#define MAX_CONFIG_BYTES    (1u << 20)
+#define MAX_SECONDS         (7 * 24 * 3600)
+#define DEFAULT_INTERVAL_MS 10000
+#define DEFAULT_MAX_REPORTS 1000
+#define DEFAULT_MAX_BYTES   (100u << 20)
+#define BACKOFF_BASE_MS     1000
+#define BACKOFF_CAP_MS      300000
+#define NS_PER_MS           1000000
+
+static const char agent_help[] =
+    "Usage: pqcha agent --config FILE [--rounds N | --once] [--interval SECONDS]\n"
+    "\n"
+    "Attests a workload every interval and delivers each report to a verifier\n"
+    "service ('pqcha serve'). A round: deliver what the spool holds, oldest first;\n"
+    "get a challenge (POST /v1/challenge); measure and sign a report answering it;\n"
+    "put the report in the spool; POST it (/v1/reports); remove it from the spool\n"
+    "once the verifier has stored it. One line per round on stderr names the\n"
+    "verifier's verdict.\n"
+    "\n"
+    "Nothing measured is lost to an outage: a report the verifier did not take\n"
+    "stays in the spool (each one file, written and fsync'd before it is sent)\n"
+    "and is delivered when the verifier is back, oldest first, retried with\n"
+    "exponential backoff and full jitter between rounds. A report sent again after\n"
+    "a kill is stored once: the verifier knows a report by its digest. When the\n"
+    "verifier is unreachable the round still attests, with a random nonce: such a\n"
+    "report proves no freshness (it answers no challenge), so the verifier stores\n"
+    "it as not counting, but the measurement is on record. The spool is bounded\n"
+    "(maxReports, maxBytes): past a bound the oldest reports are dropped, and\n"
+    "counted (in the spool's file 'dropped' and on each line).\n"
+    "\n"
+    "The verifier's answer decides what happens to a report: 2xx delivered (whatever\n"
+    "the verdict); 400, 415, or 413 for a report over 16 MiB, refused for good\n"
+    "(unreadable, not JSON, too large), so removed, counted and logged; anything\n"
+    "else kept and sent again: no answer, 5xx, a 413 for a smaller report (a proxy's\n"
+    "limit), 401/403 (a token to be fixed), 404, redirects (never followed).\n"
+    "\n"
+    "SIGHUP reloads the configuration between rounds (one that does not load is\n"
+    "refused, loudly, and the running one kept). SIGTERM or SIGINT stops after the\n"
+    "round in progress.\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE         the configuration (JSON, below; required)\n"
+    "  -n, --rounds N            stop after N rounds (default: until a signal)\n"
+    "  -1, --once                one round: --rounds 1\n"
+    "  -i, --interval SECONDS    override the configuration's interval\n"
+    "  -h, --help                show this help\n"
+    "\n"
+    "Configuration: one JSON object; unknown keys, duplicate keys and wrong types\n"
+    "are refused. Relative paths are relative to the file's directory.\n"
+    "  \"verifier\": URL          the service's base URL, http:// or https:// (required)\n"
+    "  \"tokenFile\": FILE        its bearer token: the file's first line\n"
+    "  \"caFile\": FILE           PEM CA certificates for an https:// verifier\n"
+    "  \"interval\": SECONDS      between round starts (default 10; 0: back to back)\n"
+    "  \"connectTimeout\", \"timeout\": SECONDS\n"
+    "                           per request: to connect (5), in all (30)\n"
+    "  \"spool\": {\"dir\": DIR, \"maxReports\": N, \"maxBytes\": N}\n"
+    "                           where undelivered reports wait (dir required;\n"
+    "                           created 0700; one agent per dir; defaults 1000 and\n"
+    "                           104857600)\n"
+    "  \"key\", \"workload\"        as attest's --key and --workload (required)\n"
+    "  \"platform\": NAME         file or process (the default with \"pid\"): where\n"
+    "                           the regions are read; or auto, amd-sev-snp,\n"
+    "                           intel-tdx: hardware evidence in every report\n"
+    "                           (attest's --platform)\n"
+    "  \"regions\": [\"ID=FILE[@OFFSET+LENGTH]\", ...]   attest's --region\n"
+    "  \"pid\": PID, \"map\": [...], \"range\": [...], \"readonlyFiles\": BOOL,\n"
+    "  \"manifest\": FILE, \"noTensors\": BOOL, \"ttl\": SECONDS, \"expect\": [...],\n"
+    "  \"digest\": ALG, \"threads\": N, \"binding\", \"tsmRoot\", \"device\", \"privlevel\"\n"
+    "                           as attest's options of those names\n"
+    "Measuring another process's memory needs its uid or CAP_SYS_PTRACE.\n"
+    "\n"
+    "Exit codes: 0 stopped by a signal, or --rounds/--once done with every report\n"
+    "delivered; 4 bad option or configuration, unreadable key or region, a spool\n"
+    "that cannot be opened, or (--rounds/--once) a round that made no report, a\n"
+    "report refused or lost, or reports left undelivered (they wait in the spool\n"
+    "for the next run).\n";
+
+/* ---- the configuration ---- */
+
+struct agent_config {
+    char *verifier;
+    char *token_file, *ca_file, *spool_dir;
+    int64_t interval_ms, connect_timeout_ms, timeout_ms;
+    spool_limits limits;
+    struct attester_options attester;
+    char **strings; /* what attester points into */
+    size_t string_count;
+};
+
+struct config_parser {
+    struct agent_config *cfg;
+    const char *path;
+    char *dir; /* the file's directory, for relative paths; NULL: it has none */
+};
+
+static void config_free(struct agent_config *c) {
+    attester_options_free(&c->attester);
+    for (size_t i = 0; i < c->string_count; i++)
+        free(c->strings[i]);
+    free(c->strings);
+    free(c->verifier);
+    free(c->token_file);
+    free(c->ca_file);
+    free(c->spool_dir);
+    memset(c, 0, sizeof *c);
+}
+
+static int config_error(const struct config_parser *p, const char *fmt, ...) CLI_PRINTF(2, 3);
+static int config_error(const struct config_parser *p, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "pqcha %s: %s: ", AGENT_CMD, cli_escaped(p->path));
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 0;
+}
+
+/* Keeps a string for as long as the configuration (the attester's options
+ * point into it); NULL after reporting no memory. */
+static const char *keep(struct config_parser *p, char *text) {
+    char **grown =
+        text ? realloc(p->cfg->strings, (p->cfg->string_count + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        free(text);
+        config_error(p, "out of memory");
+        return NULL;
+    }
+    p->cfg->strings = grown;
+    grown[p->cfg->string_count++] = text;
+    return text;
+}
+
+static char *joined(const char *dir, const char *prefix, size_t prefix_len, const char *path) {
+    size_t len = prefix_len + (dir ? strlen(dir) + 1 : 0) + strlen(path) + 1;
+    char *out = malloc(len);
+    if (out)
+        snprintf(out, len, "%.*s%s%s%s", (int)prefix_len, prefix, dir ? dir : "", dir ? "/" : "",
+                 path);
+    return out;
+}
+
+/* A path as written in the file: relative ones are relative to the file.
+ * prefix_len bytes of text before the path are kept as they are ("ID="). */
+static char *resolved(const struct config_parser *p, const char *text, size_t prefix_len) {
+    const char *path = text + prefix_len;
+    return joined(path[0] == '/' ? NULL : p->dir, text, prefix_len, path);
+}
+
+static int seconds_ms(json_t *value, int64_t *out) {
+    if (json_is_integer(value)) {
+        json_int_t s = json_integer_value(value);
+        if (s < 0 || s > MAX_SECONDS) return 0;
+        *out = (int64_t)s * 1000;
+        return 1;
+    }
+    double s = json_real_value(value);
+    if (!json_is_real(value) || !(s >= 0.0 && s <= (double)MAX_SECONDS)) return 0;
+    *out = (int64_t)(s * 1000.0 + 0.5);
+    return 1;
+}
+
+static int count_value(json_t *value, uint64_t *out) {
+    if (!json_is_integer(value) || json_integer_value(value) < 0) return 0;
+    *out = (uint64_t)json_integer_value(value);
+    return 1;
+}
+
+/* ---- keys handed to the attester's option parser ---- */
+
+enum key_kind {
+    KEY_TEXT,    /* a string */
+    KEY_PATH,    /* a string naming a file */
+    KEY_TEXTS,   /* an array of strings */
+    KEY_REGIONS, /* an array of "ID=FILE..." */
+    KEY_MAPS,    /* an array of "[ID=]GLOB", a GLOB with '/' and no wildcard being a path */
+    KEY_NUMBER,  /* a non-negative integer */
+    KEY_FLAG     /* a boolean: the option when true */
+};
+
+struct attester_key {
+    const char *name;
+    enum key_kind kind;
+    int opt;
+};
+
+static const struct attester_key attester_keys[] = {
+    {"key", KEY_PATH, 'k'},
+    {"workload", KEY_TEXT, 'w'},
+    {"regions", KEY_REGIONS, 'r'},
+    {"pid", KEY_NUMBER, ATTESTER_OPT_PID},
+    {"map", KEY_MAPS, ATTESTER_OPT_MAP},
+    {"range", KEY_TEXTS, ATTESTER_OPT_RANGE},
+    {"readonlyFiles", KEY_FLAG, ATTESTER_OPT_READONLY_FILES},
+    {"manifest", KEY_PATH, ATTESTER_OPT_MANIFEST},
+    {"noTensors", KEY_FLAG, ATTESTER_OPT_NO_TENSORS},
+    {"ttl", KEY_NUMBER, ATTESTER_OPT_TTL},
+    {"expect", KEY_TEXTS, ATTESTER_OPT_EXPECT},
+    {"digest", KEY_TEXT, ATTESTER_OPT_DIGEST},
+    {"threads", KEY_NUMBER, ATTESTER_OPT_THREADS},
+    {"binding", KEY_TEXT, ATTESTER_OPT_BINDING},
+    {"tsmRoot", KEY_PATH, ATTESTER_OPT_TSM_ROOT},
+    {"device", KEY_PATH, ATTESTER_OPT_DEVICE},
+    {"privlevel", KEY_NUMBER, ATTESTER_OPT_PRIVLEVEL},
+};
+
+/* One option for the attester; its parser prints what is wrong, this says
+ * where in the file. */
+static int feed(struct config_parser *p, const char *key, int opt, const char *value) {
+    if (attester_option(&p->cfg->attester, AGENT_CMD, opt, value) == 1) return 1;
+    return config_error(p, "the value of \"%s\" above is refused", key);
+}
+
+/* Where the path starts in a value: at 0 for a file key; after "ID=" in a
+ * region (ID=FILE...) or a map ([ID=]GLOB); SIZE_MAX where there is none to
+ * resolve (plain text, a region without '=', a map that is a glob rather
+ * than a path: one with '/' and no wildcard is found by device and inode). */
+static size_t path_offset(enum key_kind kind, const char *text) {
+    if (kind == KEY_PATH) return 0;
+    const char *equals = strchr(text, '=');
+    size_t offset = equals ? (size_t)(equals - text + 1) : 0;
+    if (kind == KEY_REGIONS) return equals ? offset : SIZE_MAX;
+    const char *glob = text + offset;
+    int is_path = strchr(glob, '/') != NULL && strpbrk(glob, "*?[") == NULL;
+    return kind == KEY_MAPS && is_path ? offset : SIZE_MAX;
+}
+
+static int feed_string(struct config_parser *p, const struct attester_key *k, const char *text) {
+    size_t offset = path_offset(k->kind, text);
+    const char *value = keep(p, offset != SIZE_MAX ? resolved(p, text, offset) : strdup(text));
+    return value && feed(p, k->name, k->opt, value);
+}
+
+static int feed_array(struct config_parser *p, const struct attester_key *k, json_t *array) {
+    size_t i;
+    json_t *item;
+    if (!json_is_array(array))
+        return config_error(p, "\"%s\": expected an array of strings", k->name);
+    json_array_foreach(array, i, item) {
+        if (!json_is_string(item))
+            return config_error(p, "\"%s\"[%zu]: expected a string", k->name, i);
+        if (!feed_string(p, k, json_string_value(item))) return 0;
+    }
+    return 1;
+}
+
+static int feed_key(struct config_parser *p, const struct attester_key *k, json_t *value) {
+    char number[32];
+    uint64_t n;
+    switch (k->kind) {
+    case KEY_TEXT:
+    case KEY_PATH:
+        if (!json_is_string(value)) return config_error(p, "\"%s\": expected a string", k->name);
+        return feed_string(p, k, json_string_value(value));
+    case KEY_NUMBER:
+        if (!count_value(value, &n))
+            return config_error(p, "\"%s\": expected a non-negative integer", k->name);
+        snprintf(number, sizeof number, "%llu", (unsigned long long)n);
+        return feed(p, k->name, k->opt, number);
+    case KEY_FLAG:
+        if (!json_is_boolean(value))
+            return config_error(p, "\"%s\": expected true or false", k->name);
+        return json_is_false(value) || feed(p, k->name, k->opt, NULL);
+    default: return feed_array(p, k, value);
+    }
+}
+
+/* "platform": where the regions are read (file, process), or the TEE whose
+ * evidence every report carries. */
+static int set_platform(struct config_parser *p, json_t *value) {
+    static const char *const tees[] = {"auto", "amd-sev-snp", "intel-tdx"};
+    const char *name = json_string_value(value);
+    if (name && strcmp(name, "file") == 0) return feed(p, "platform", ATTESTER_OPT_BACKEND, "file");
+    if (name && strcmp(name, "process") == 0)
+        return feed(p, "platform", ATTESTER_OPT_BACKEND, "process");
+    for (size_t i = 0; name && i < sizeof tees / sizeof tees[0]; i++)
+        if (strcmp(name, tees[i]) == 0) return feed(p, "platform", ATTESTER_OPT_PLATFORM, tees[i]);
+    return config_error(p, "\"platform\": expected file, process, auto, amd-sev-snp or intel-tdx");
+}
+
+/* ---- the agent's own keys ---- */
+
+static int set_string(struct config_parser *p, const char *key, json_t *value, int is_path,
+                      char **out) {
+    const char *text = json_string_value(value);
+    if (!text || !*text) return config_error(p, "\"%s\": expected a non-empty string", key);
+    *out = is_path ? resolved(p, text, 0) : strdup(text);
+    return *out ? 1 : config_error(p, "out of memory");
+}
+
+static int set_seconds(struct config_parser *p, const char *key, json_t *value, int64_t *out,
+                       int zero_ok) {
+    if (!seconds_ms(value, out) || (!zero_ok && *out == 0))
+        return config_error(p, "\"%s\": expected %s seconds (at most a week), e.g. 10 or 0.5", key,
+                            zero_ok ? "a number of" : "a positive number of");
+    return 1;
+}
+
+static int set_spool(struct config_parser *p, json_t *object) {
+    const char *key;
+    json_t *value;
+    if (!json_is_object(object)) return config_error(p, "\"spool\": expected an object");
+    json_object_foreach(object, key, value) {
+        uint64_t *limit = strcmp(key, "maxReports") == 0 ? &p->cfg->limits.max_reports
+                          : strcmp(key, "maxBytes") == 0 ? &p->cfg->limits.max_bytes
+                                                         : NULL;
+        if (strcmp(key, "dir") == 0) {
+            if (!set_string(p, "spool.dir", value, 1, &p->cfg->spool_dir)) return 0;
+        } else if (!limit) {
+            return config_error(p, "unknown key \"spool.%s\"", cli_escaped(key));
+        } else if (!count_value(value, limit) || *limit == 0) {
+            return config_error(p, "\"spool.%s\": expected a positive integer", key);
+        }
+    }
+    return p->cfg->spool_dir ? 1 : config_error(p, "\"spool\": missing \"dir\"");
+}
+
+static int set_agent_key(struct config_parser *p, const char *key, json_t *value) {
+    struct agent_config *c = p->cfg;
+    if (strcmp(key, "verifier") == 0) return set_string(p, key, value, 0, &c->verifier);
+    if (strcmp(key, "tokenFile") == 0) return set_string(p, key, value, 1, &c->token_file);
+    if (strcmp(key, "caFile") == 0) return set_string(p, key, value, 1, &c->ca_file);
+    if (strcmp(key, "interval") == 0) return set_seconds(p, key, value, &c->interval_ms, 1);
+    if (strcmp(key, "connectTimeout") == 0)
+        return set_seconds(p, key, value, &c->connect_timeout_ms, 0);
+    if (strcmp(key, "timeout") == 0) return set_seconds(p, key, value, &c->timeout_ms, 0);
+    if (strcmp(key, "spool") == 0) return set_spool(p, value);
+    if (strcmp(key, "platform") == 0) return set_platform(p, value);
+    return config_error(p, "unknown key \"%s\"", cli_escaped(key));
+}
+
+static int set_key(struct config_parser *p, const char *key, json_t *value) {
+    for (size_t i = 0; i < sizeof attester_keys / sizeof attester_keys[0]; i++)
+        if (strcmp(key, attester_keys[i].name) == 0) return feed_key(p, &attester_keys[i], value);
+    return set_agent_key(p, key, value);
+}
+
+static int check_required(struct config_parser *p) {
+    const struct agent_config *c = p->cfg;
+    if (!c->verifier) return config_error(p, "missing \"verifier\" (the service's URL)");
+    if (!c->attester.key_path) return config_error(p, "missing \"key\" (the signing key)");
+    if (!c->attester.workload) return config_error(p, "missing \"workload\"");
+    if (!c->spool_dir) return config_error(p, "missing \"spool\": {\"dir\": DIR}");
+    if (strncmp(c->verifier, "http://", 7) != 0 && strncmp(c->verifier, "https://", 8) != 0)
+        return config_error(p, "\"verifier\": expected an http:// or https:// URL");
+    if (attester_options_check(&p->cfg->attester, AGENT_CMD) == CLI_EXIT_OK) return 1;
+    return config_error(p, "refused (the options named above are its keys: --region is "
+                           "\"regions\", --backend and --platform are \"platform\", "
+                           "--readonly-files \"readonlyFiles\", the others have their names)");
+}
+
+static int parse_document(struct config_parser *p, const char *text, size_t len) {
+    json_error_t error;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
+    if (!root)
+        return config_error(p, "line %d, column %d: %s", error.line, error.column,
+                            cli_escaped(error.text));
+    int ok = json_is_object(root) ? 1 : config_error(p, "expected a JSON object");
+    const char *key;
+    json_t *value;
+    json_object_foreach(root, key, value) {
+        if (ok) ok = set_key(p, key, value);
+    }
+    json_decref(root);
+    return ok && check_required(p);
+}
+
+/* Reads and checks the file; 1, or 0 after saying what is wrong. */
+static int config_load(struct agent_config *c, const char *path) {
+    struct config_parser p = {c, path, NULL};
+    char *text = NULL;
+    size_t len = 0;
+    memset(c, 0, sizeof *c);
+    attester_options_init(&c->attester);
+    c->interval_ms = DEFAULT_INTERVAL_MS;
+    c->limits.max_reports = DEFAULT_MAX_REPORTS;
+    c->limits.max_bytes = DEFAULT_MAX_BYTES;
+    const char *slash = strrchr(path, '/');
+    if (slash) p.dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+    pqcha_err err =
+        !slash || p.dir ? cli_read_file(path, MAX_CONFIG_BYTES, &text, &len) : PQCHA_ERR_NO_MEMORY;
+    int ok = err == PQCHA_OK;
+    if (!ok) cli_error(path, err, err == PQCHA_ERR_PERMISSION ? cli_file_permission_hint : NULL);
+    if (ok) ok = parse_document(&p, text, len);
+    free(text);
+    free(p.dir);
+    return ok;
+}
+
+/* ---- what a configuration builds ---- */
+
+struct agent_parts {
+    struct attester_setup setup;
+    client *http;
+    spool *queue;
+};
+
+/* The token: the file's first line. One others can read is no secret. */
+static char *read_token(const char *path) {
+    char *text = NULL;
+    size_t len = 0;
+    struct stat st;
+    pqcha_err err = cli_read_file(path, CLIENT_MAX_TOKEN_BYTES + 2, &text, &len);
+    if (err != PQCHA_OK) {
+        cli_error(path, err, err == PQCHA_ERR_PERMISSION ? cli_file_permission_hint : NULL);
+        return NULL;
+    }
+    if (stat(path, &st) == 0 && (st.st_mode & 0077))
+        cli_warnf("%s is readable by group or others; chmod 600 it", cli_escaped(path));
+    text[strcspn(text, "\r\n")] = '\0';
+    int printable = text[0] != '\0';
+    for (const char *c = text; *c; c++)
+        printable = printable && *c > ' ' && *c < 0x7f;
+    if (printable) return text;
+    cli_errorf("%s: the first line must be the token: printable ASCII without spaces",
+               cli_escaped(path));
+    pqcha_free_secret(text, len);
+    return NULL;
+}
+
+static int open_client(struct agent_parts *parts, const struct agent_config *c) {
+    char *token = c->token_file ? read_token(c->token_file) : NULL;
+    if (c->token_file && !token) return 0;
+    client_options o = {c->verifier, token, c->ca_file, c->connect_timeout_ms, c->timeout_ms};
+    pqcha_err err = client_create(&parts->http, &o);
+    if (token) pqcha_free_secret(token, strlen(token));
+    if (err == PQCHA_ERR_INVALID_ARGUMENT) {
+        cli_errorf("\"verifier\" %s: expected http[s]://HOST[:PORT][/PATH] without spaces or "
+                   "control characters",
+                   cli_escaped(c->verifier));
+        return 0;
+    }
+    if (err != PQCHA_OK) cli_error("HTTP client", err, NULL);
+    return err == PQCHA_OK;
+}
+
+static void spool_error(const char *dir, pqcha_err err) {
+    if (err == PQCHA_ERR_IN_USE)
+        cli_errorf("spool %s: in use by another pqcha agent (one agent per spool directory)",
+                   cli_escaped(dir));
+    else if (err == PQCHA_ERR_NOT_DIRECTORY)
+        cli_errorf("spool %s: exists and is not a directory", cli_escaped(dir));
+    else if (err == PQCHA_ERR_MALFORMED)
+        cli_errorf("spool %s: its file 'dropped' is not a count; remove it", cli_escaped(dir));
+    else
+        cli_error(dir, err, err == PQCHA_ERR_PERMISSION ? cli_file_permission_hint : NULL);
+}
+
+/* The same directory as the spool held open (however it is spelled). */
+static int same_dir(const spool *held, const char *dir) {
+    struct stat a, b;
+    return held && stat(spool_dir(held), &a) == 0 && stat(dir, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
+/* The spool: the one held (new bounds) when the directory is the same. */
+static int open_spool(struct agent_parts *parts, const struct agent_config *c, spool *held) {
+    if (same_dir(held, c->spool_dir)) {
+        parts->queue = held;
+        return spool_set_limits(held, &c->limits) == PQCHA_OK;
+    }
+    pqcha_err err = spool_open(&parts->queue, c->spool_dir, &c->limits);
+    if (err != PQCHA_OK) spool_error(c->spool_dir, err);
+    return err == PQCHA_OK;
+}
+
+/* The attester continues the sequence numbers of the one it replaces. */
+static int build_parts(struct agent_parts *parts, struct agent_config *c, uint64_t sequence,
+                       spool *held) {
+    memset(parts, 0, sizeof *parts);
+    c->attester.have_sequence = 1;
+    c->attester.sequence = sequence;
+    return attester_setup_build(&parts->setup, &c->attester, AGENT_CMD) == CLI_EXIT_OK &&
+           open_client(parts, c) && open_spool(parts, c, held);
+}
+
+/* keep_queue: the spool carries over to the parts that replace these. */
+static void free_parts(struct agent_parts *parts, int keep_queue) {
+    attester_setup_free(&parts->setup);
+    client_free(parts->http);
+    if (!keep_queue) spool_close(parts->queue);
+    memset(parts, 0, sizeof *parts);
+}
+
+/* ---- the running agent ---- */
+
+struct agent {
+    struct agent_config cfg;
+    struct agent_parts parts;
+    const char *config_path;
+    int64_t interval_override_ms; /* --interval; -1: none */
+    uint64_t sequence;            /* reports made: the next one's sequence number */
+    uint64_t rounds, failed_rounds, delivered, refused, lost;
+    unsigned failures;     /* deliveries failed in a row, for the backoff */
+    int64_t next_retry_ns; /* when to try the spool again between rounds; 0: not due */
+    int reload_requested, stop_requested;
+    sigset_t signals; /* SIGTERM, SIGINT, SIGHUP: blocked, taken with sigtimedwait */
+};
+
+/* What one delivery came to, for the round's line. */
+struct outcome {
+    client_delivery delivery;
+    int answered;   /* the verifier answered, whatever it said */
+    char text[700]; /* "verdict valid (OK)", "HTTP 401 UNAUTHORIZED", "no answer: ..." */
+};
+
+static int stop_pending(const struct agent *a) {
+    sigset_t pending;
+    if (a->stop_requested) return 1;
+    return sigpending(&pending) == 0 &&
+           (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
+}
+
+/* Server-provided strings are escaped before they reach the terminal. */
+static void describe_answer(struct outcome *o, pqcha_err err, const client_answer *ans) {
+    o->answered = ans->status != 0;
+    if (err != PQCHA_OK || ans->status == 0) {
+        snprintf(o->text, sizeof o->text, "no answer: %s",
+                 err == PQCHA_OK || err == PQCHA_ERR_IO ? cli_escaped(ans->why)
+                                                        : pqcha_strerror(err));
+        return;
+    }
+    json_t *root = ans->truncated ? NULL : json_loadb(ans->body, ans->body_len, 0, NULL);
+    const char *verdict = json_string_value(json_object_get(root, "verdict"));
+    const char *name = json_string_value(json_object_get(root, "errorName"));
+    const char *error = json_string_value(json_object_get(root, "error"));
+    if (ans->status >= 200 && ans->status <= 299 && verdict) {
+        char first[400];
+        snprintf(first, sizeof first, "%s", cli_escaped(verdict));
+        snprintf(o->text, sizeof o->text, "verdict %s (%s)", first, name ? cli_escaped(name) : "?");
+    } else {
+        snprintf(o->text, sizeof o->text, "HTTP %ld %s", ans->status,
+                 error     ? cli_escaped(error)
+                 : verdict ? cli_escaped(verdict)
+                           : "");
+    }
+    json_decref(root);
+}
+
+static struct outcome deliver(struct agent *a, const char *report, size_t len) {
+    struct outcome o;
+    client_answer ans;
+    pqcha_err err = client_post_report(a->parts.http, report, len, &ans);
+    o.delivery = client_delivery_of(err, &ans, len);
+    describe_answer(&o, err, &ans);
+    client_answer_clear(&ans);
+    if (o.delivery == CLIENT_RETRY) {
+        a->failures++;
+    } else {
+        a->failures = 0;
+        a->next_retry_ns = 0;
+    }
+    if (o.delivery == CLIENT_DELIVERED) a->delivered++;
+    if (o.delivery == CLIENT_REFUSED) {
+        a->refused++;
+        cli_errorf("the verifier refused a report for good (%s): removed from the spool", o.text);
+    }
+    return o;
+}
+
+static void remove_delivered(struct agent *a, uint64_t id) {
+    pqcha_err err = spool_remove(a->parts.queue, id);
+    if (err != PQCHA_OK)
+        cli_warnf("spool %s: a delivered report could not be removed (%s); it will be sent again",
+                  cli_escaped(spool_dir(a->parts.queue)), pqcha_strerror(err));
+}
+
+/* Delivers the spool oldest first, stopping at the first report to send
+ * again (or a stop signal); *answered tells whether the verifier answered
+ * at all. Returns how many were delivered. */
+static unsigned drain(struct agent *a, int *answered, struct outcome *last) {
+    unsigned done = 0;
+    uint64_t id;
+    *answered = 1;
+    while (!stop_pending(a) && spool_oldest(a->parts.queue, &id) == PQCHA_OK) {
+        char *report = NULL;
+        size_t len = 0;
+        pqcha_err err = spool_read(a->parts.queue, id, &report, &len);
+        if (err == PQCHA_ERR_NOT_FOUND) {
+            remove_delivered(a, id); /* gone behind our back: nothing to send */
+            continue;
+        }
+        if (err == PQCHA_ERR_TOO_LARGE) {
+            /* Not put there by an agent: no verifier would take it. */
+            a->refused++;
+            cli_errorf("spool %s: a file above %u MiB is no report: removed",
+                       cli_escaped(spool_dir(a->parts.queue)), SPOOL_MAX_REPORT_BYTES >> 20);
+            remove_delivered(a, id);
+            continue;
+        }
+        if (err != PQCHA_OK) {
+            cli_warnf("spool %s: a report cannot be read (%s)",
+                      cli_escaped(spool_dir(a->parts.queue)), pqcha_strerror(err));
+            return done;
+        }
+        *last = deliver(a, report, len);
+        free(report);
+        if (last->delivery == CLIENT_RETRY) {
+            *answered = last->answered;
+            return done;
+        }
+        remove_delivered(a, id);
+        done += last->delivery == CLIENT_DELIVERED;
+    }
+    return done;
+}
+
+/* The challenge for this round into nonce, or "" and why not (the round
+ * then attests with a random nonce, which proves no freshness). Returns
+ * whether the verifier answered. */
+static int get_challenge(struct agent *a, char *nonce, int64_t *expires, char *why, size_t cap) {
+    client_answer ans;
+    struct outcome o;
+    pqcha_err err = client_challenge(a->parts.http, a->cfg.attester.workload, nonce, expires, &ans);
+    describe_answer(&o, err, &ans);
+    client_answer_clear(&ans);
+    if (err == PQCHA_OK && o.answered && nonce[0]) return 1;
+    if (err == PQCHA_ERR_MALFORMED) snprintf(o.text, sizeof o.text, "not a challenge");
+    snprintf(why, cap, o.answered ? "random nonce (no challenge: %s)" : "%s", o.text);
+    nonce[0] = '\0';
+    return o.answered;
+}
+
+struct round_line {
+    char nonce_note[800]; /* why the report answers no challenge, or "";
+                           * with the verifier unreachable: why */
+    char result[1000];    /* what became of the report */
+    unsigned backlog;     /* spooled reports delivered first */
+};
+
+static void print_round(const struct agent *a, uint64_t round, const struct round_line *l) {
+    char workload[300];
+    snprintf(workload, sizeof workload, "%s", cli_escaped(a->cfg.attester.workload));
+    fprintf(stderr, "pqcha %s: round %llu: workload %s: %s%s%s", AGENT_CMD,
+            (unsigned long long)round, workload, l->result, l->nonce_note[0] ? "; " : "",
+            l->nonce_note);
+    if (l->backlog)
+        fprintf(stderr, "; %u spooled report%s delivered", l->backlog, l->backlog == 1 ? "" : "s");
+    fprintf(stderr, "; spool %zu, dropped %llu\n", spool_count(a->parts.queue),
+            (unsigned long long)spool_dropped(a->parts.queue));
+}
+
+/* A challenge obtained before measuring may expire during it: worth saying,
+ * since the report then does not count. */
+static void warn_if_expired(int64_t expires, int64_t started) {
+    int64_t now = (int64_t)time(NULL);
+    if (expires == 0 || now <= expires) return;
+    cli_warnf("the challenge expired before the report was ready (the round took %llds by "
+              "this machine's clock): the report will not count; raise the verifier's "
+              "--challenge-ttl",
+              (long long)(now - started));
+}
+
+/* The report of this round: spooled first, so that a kill after the POST
+ * only makes it be sent again; then sent unless the verifier is known to be
+ * unreachable. */
+static void keep_and_send(struct agent *a, const char *report, size_t len, int reachable,
+                          struct round_line *line) {
+    uint64_t id = 0;
+    pqcha_err err = spool_put(a->parts.queue, report, len, &id);
+    if (err != PQCHA_OK)
+        cli_errorf("spool %s: cannot keep the report (%s); sending it without a copy",
+                   cli_escaped(spool_dir(a->parts.queue)), pqcha_strerror(err));
+    if (!reachable && err == PQCHA_OK) {
+        a->failures++; /* a delivery that failed, for the backoff */
+        snprintf(line->result, sizeof line->result, "kept in the spool: %s", line->nonce_note);
+        snprintf(line->nonce_note, sizeof line->nonce_note, "random nonce");
+        return;
+    }
+    struct outcome o = deliver(a, report, len);
+    if (o.delivery != CLIENT_RETRY && err == PQCHA_OK) remove_delivered(a, id);
+    if (o.delivery == CLIENT_RETRY && err != PQCHA_OK) a->lost++;
+    snprintf(line->result, sizeof line->result, "%s%s",
+             o.delivery == CLIENT_DELIVERED ? ""
+             : o.delivery == CLIENT_REFUSED ? "refused: "
+             : err == PQCHA_OK              ? "kept in the spool: "
+                                            : "LOST: ",
+             o.text);
+}
+
+static void run_round(struct agent *a, uint64_t round) {
+    struct round_line line;
+    struct outcome last = {CLIENT_RETRY, 0, ""};
+    char nonce[2 * PQCHA_MAX_NONCE_BYTES + 1] = "";
+    int64_t expires = 0, started = (int64_t)time(NULL);
+    int reachable;
+    memset(&line, 0, sizeof line);
+    a->rounds++;
+    /* The backlog first: a challenge got before a long delivery could expire. */
+    line.backlog = drain(a, &reachable, &last);
+    if (reachable)
+        reachable = get_challenge(a, nonce, &expires, line.nonce_note, sizeof line.nonce_note);
+    else
+        snprintf(line.nonce_note, sizeof line.nonce_note, "%s", last.text);
+    char *report = NULL;
+    size_t len = 0;
+    pqcha_err err =
+        pqcha_attester_attest(a->parts.setup.attester, nonce[0] ? nonce : NULL, &report, &len);
+    if (err != PQCHA_OK) {
+        attester_report_error(&a->parts.setup, AGENT_CMD, err);
+        a->failed_rounds++;
+        snprintf(line.result, sizeof line.result, "no report (%s)", pqcha_strerror(err));
+    } else {
+        a->sequence++;
+        warn_if_expired(expires, started);
+        keep_and_send(a, report, len, reachable, &line);
+        pqcha_free(report);
+    }
+    print_round(a, round, &line);
+}
+
+/* ---- between rounds ---- */
+
+/* A uniformly random delay in [0, limit] ms: full jitter. */
+static int64_t jitter_ms(int64_t limit) {
+    uint64_t r = 0;
+    if (limit <= 0) return 0;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) r = (uint64_t)cli_monotonic_ns();
+    return (int64_t)(r % ((uint64_t)limit + 1));
+}
+
+/* After a failed delivery: try again in a random part of an exponentially
+ * growing window, at most the interval (a round drains anyway). */
+static void schedule_retry(struct agent *a, int64_t interval_ms) {
+    int64_t window = BACKOFF_BASE_MS;
+    for (unsigned i = 1; i < a->failures && window < BACKOFF_CAP_MS; i++)
+        window *= 2;
+    if (window > BACKOFF_CAP_MS) window = BACKOFF_CAP_MS;
+    if (window > interval_ms) window = interval_ms;
+    a->next_retry_ns = cli_monotonic_ns() + jitter_ms(window) * NS_PER_MS;
+}
+
+static void retry_spool(struct agent *a, int64_t interval_ms) {
+    int answered;
+    struct outcome last;
+    unsigned done = drain(a, &answered, &last);
+    a->next_retry_ns = 0;
+    if (done)
+        fprintf(stderr, "pqcha %s: %u spooled report%s delivered; spool %zu\n", AGENT_CMD, done,
+                done == 1 ? "" : "s", spool_count(a->parts.queue));
+    if (a->failures > 0 && spool_count(a->parts.queue) > 0) schedule_retry(a, interval_ms);
+}
+
+static int64_t effective_interval(const struct agent *a) {
+    return a->interval_override_ms >= 0 ? a->interval_override_ms : a->cfg.interval_ms;
+}
+
+static void reload(struct agent *a) {
+    struct agent_config fresh;
+    struct agent_parts parts;
+    memset(&parts, 0, sizeof parts);
+    a->reload_requested = 0;
+    if (!config_load(&fresh, a->config_path) ||
+        !build_parts(&parts, &fresh, a->sequence, a->parts.queue)) {
+        cli_errorf("the new configuration %s was refused; still running the previous one",
+                   cli_escaped(a->config_path));
+        free_parts(&parts, parts.queue == a->parts.queue);
+        config_free(&fresh);
+        return;
+    }
+    if (parts.queue != a->parts.queue && spool_count(a->parts.queue) > 0)
+        cli_warnf("the previous spool %s still holds %zu reports, which this agent no longer "
+                  "delivers",
+                  cli_escaped(spool_dir(a->parts.queue)), spool_count(a->parts.queue));
+    free_parts(&a->parts, parts.queue == a->parts.queue);
+    config_free(&a->cfg);
+    a->parts = parts;
+    a->cfg = fresh;
+    a->failures = 0; /* a fixed token or URL is worth trying at once */
+    a->next_retry_ns = spool_count(a->parts.queue) > 0 ? cli_monotonic_ns() : 0;
+    fprintf(stderr, "pqcha %s: reloaded %s\n", AGENT_CMD, cli_escaped(a->config_path));
+}
+
+/* Takes the signals that arrived; waits up to timeout_ns for one. */
+static void take_signals(struct agent *a, int64_t timeout_ns) {
+    struct timespec ts = {(time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000)};
+    int sig = sigtimedwait(&a->signals, NULL, &ts);
+    while (sig > 0) {
+        if (sig == SIGHUP) a->reload_requested = 1;
+        if (sig == SIGTERM || sig == SIGINT) a->stop_requested = 1;
+        struct timespec zero = {0, 0};
+        sig = sigtimedwait(&a->signals, NULL, &zero);
+    }
+}
+
+/* Round slots: t0, t0 + interval, ...; an overrun skips slots, never makes
+ * them up. */
+struct schedule {
+    int64_t t0, slot, interval_ns;
+};
+
+static void schedule_start(struct schedule *s, int64_t interval_ms) {
+    s->t0 = cli_monotonic_ns();
+    s->slot = 0;
+    s->interval_ns = interval_ms * NS_PER_MS;
+}
+
+static int64_t schedule_next(struct schedule *s) {
+    int64_t now = cli_monotonic_ns();
+    if (s->interval_ns == 0) return now;
+    int64_t due = (now - s->t0) / s->interval_ns + 1;
+    s->slot = due > s->slot + 1 ? due : s->slot + 1;
+    return s->t0 + s->slot * s->interval_ns;
+}
+
+/* Waits for the next round, retrying the spool meanwhile; reloads on
+ * SIGHUP (a new interval starts a new schedule). 0: stop. */
+static int wait_for_round(struct agent *a, struct schedule *s) {
+    int64_t start = schedule_next(s);
+    for (;;) {
+        if (a->reload_requested) {
+            int64_t before = effective_interval(a);
+            reload(a);
+            if (effective_interval(a) != before) {
+                schedule_start(s, effective_interval(a));
+                start = schedule_next(s);
+            }
+        }
+        if (a->stop_requested) return 0;
+        int64_t now = cli_monotonic_ns();
+        if (a->next_retry_ns && now >= a->next_retry_ns && now < start)
+            retry_spool(a, effective_interval(a));
+        now = cli_monotonic_ns();
+        if (now >= start) return 1;
+        int64_t wake = a->next_retry_ns && a->next_retry_ns < start ? a->next_retry_ns : start;
+        take_signals(a, wake > now ? wake - now : 0);
+    }
+}
+
+static int run(struct agent *a, uint64_t max_rounds) {
+    struct schedule s;
+    schedule_start(&s, effective_interval(a));
+    for (uint64_t round = 1;; round++) {
+        run_round(a, round);
+        if (max_rounds && round >= max_rounds) break;
+        take_signals(a, 0);
+        if (a->failures > 0 && spool_count(a->parts.queue) > 0)
+            schedule_retry(a, effective_interval(a));
+        if (!wait_for_round(a, &s)) break;
+    }
+    size_t waiting = spool_count(a->parts.queue);
+    fprintf(stderr,
+            "pqcha %s: stopping after %llu round%s: %llu delivered, %llu refused, %llu lost, "
+            "%zu waiting in the spool\n",
+            AGENT_CMD, (unsigned long long)a->rounds, a->rounds == 1 ? "" : "s",
+            (unsigned long long)a->delivered, (unsigned long long)a->refused,
+            (unsigned long long)a->lost, waiting);
+    if (!max_rounds || a->stop_requested) return CLI_EXIT_OK;
+    return a->failed_rounds == 0 && a->refused == 0 && a->lost == 0 && waiting == 0
+               ? CLI_EXIT_OK
+               : CLI_EXIT_USAGE;
+}
+
+/* ---- the command ---- */
+
+struct agent_args {
+    const char *config;
+    uint64_t rounds;
+    int64_t interval_ms; /* -1: the configuration's */
+};
+
+/* -1 to go on, or an exit status. */
+static int parse_args(struct agent_args *args, int argc, char **argv) {
+    static const struct option options[] = {
+        {"config", required_argument, NULL, 'c'}, {"rounds", required_argument, NULL, 'n'},
+        {"once", no_argument, NULL, '1'},         {"interval", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:n:1i:h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'c': args->config = optarg; break;
+        case 'n':
+            if (!cli_option_u64(AGENT_CMD, "--rounds", optarg, UINT64_MAX, &args->rounds))
+                return CLI_EXIT_USAGE;
+            if (args->rounds == 0) return cli_usage_error(AGENT_CMD, "--rounds must be at least 1");
+            break;
+        case '1': args->rounds = 1; break;
+        case 'i':
+            if (!cli_parse_seconds_ms(optarg, &args->interval_ms))
+                return cli_usage_error(AGENT_CMD,
+                                       "--interval '%s': expected seconds, e.g. 10 or 0.5",
+                                       cli_escaped(optarg));
+            break;
+        case 'h': fputs(agent_help, stdout); return CLI_EXIT_OK; /* main flushes it */
+        default: return cli_try_help(AGENT_CMD);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(AGENT_CMD, "unexpected argument '%s'", cli_escaped(argv[optind]));
+    if (!args->config) return cli_usage_error(AGENT_CMD, "--config FILE is required");
+    return -1;
+}
+
+static int start(struct agent *a, uint64_t rounds) {
+    if (!config_load(&a->cfg, a->config_path)) return CLI_EXIT_USAGE;
+    if (!build_parts(&a->parts, &a->cfg, 0, NULL)) return CLI_EXIT_USAGE;
+    char verifier[1100];
+    snprintf(verifier, sizeof verifier, "%s", cli_escaped(a->cfg.verifier));
+    fprintf(stderr,
+            "pqcha %s: workload %s, verifier %s, every %.3gs; spool %s holds %zu report%s "
+            "(dropped so far: %llu)\n",
+            AGENT_CMD, cli_escaped(a->cfg.attester.workload), verifier,
+            (double)effective_interval(a) / 1000.0, cli_escaped(spool_dir(a->parts.queue)),
+            spool_count(a->parts.queue), spool_count(a->parts.queue) == 1 ? "" : "s",
+            (unsigned long long)spool_dropped(a->parts.queue));
+    return run(a, rounds);
+}
+
+int cli_agent_main(int argc, char **argv) {
+    struct agent_args args = {NULL, 0, -1};
+    int status = parse_args(&args, argc, argv);
+    if (status >= 0) return status;
+    struct agent a;
+    memset(&a, 0, sizeof a);
+    a.config_path = args.config;
+    a.interval_override_ms = args.interval_ms;
+    /* Blocked before any thread starts (hashing, name resolution), so that
+     * every thread inherits the mask and the signals wait for this one at
+     * a round's end: a round is never cut in half. */
+    sigemptyset(&a.signals);
+    sigaddset(&a.signals, SIGTERM);
+    sigaddset(&a.signals, SIGINT);
+    sigaddset(&a.signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &a.signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (client_global_init() != PQCHA_OK) {
+        cli_errorf("libcurl could not be initialised");
+        return CLI_EXIT_USAGE;
+    }
+    status = start(&a, args.rounds);
+    free_parts(&a.parts, 0);
+    config_free(&a.cfg);
+    client_global_cleanup();
+    return status;
+}
