@@ -1,6 +1,7 @@
 # pqcha — a thin wrapper around CMake. The two commands a newcomer needs:
 #   make demo    generate a key, attest a model file, verify, tamper, verify again;
-#                then verify a real SEV-SNP report and TDX quote against the shipped roots
+#                then verify a real SEV-SNP report and TDX quote against the shipped roots;
+#                then an agent reports a live process to pqcha serve (dashboard screenshots)
 #   make check   build and run every test (unit, integration, interop, ASan+UBSan, fuzz)
 #   make format  apply the house style (.clang-format) to every C file
 #   make bench   measure hashing, attest/verify and ML-DSA side by side (docs/PERFORMANCE.md)
@@ -24,6 +25,7 @@ build: deps
 demo: build
 	@scripts/demo.sh $(BUILD)/pqcha
 	@scripts/demo-evidence.sh $(BUILD)/pqcha
+	@scripts/demo-service.sh $(BUILD)/pqcha
 
 bench: build
 	@scripts/install-deps.sh --bench || echo "bench: b3sum missing; its rows are skipped" >&2

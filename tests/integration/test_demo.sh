@@ -21,4 +21,12 @@ else
   echo "note: llama.cpp was not available; the demo ran with the stand-in"
 fi
 assert_contains out "demo complete"
-echo "ok: make demo, with the stand-in and with llama.cpp"
+
+# Part 3: an agent reports a live process to a verifier service; tampering
+# turns the workload drifted, with dashboard screenshots where Chromium is.
+expect_exit 0 "$PQCHA_SOURCE/scripts/demo-service.sh" "$PQCHA"
+assert_contains out "verdict valid (OK)"
+assert_contains out "trusted -> drifted, tensors blk.0.attn_q.weight"
+assert_contains out "service demo complete"
+if command -v chromium >/dev/null; then assert_contains out "dashboard screenshot: "; fi
+echo "ok: make demo, with the stand-in and with llama.cpp, and the service part"
