@@ -293,6 +293,7 @@ typedef struct submission {
     pqcha_report *unverified; /* what an unauthenticated report claims */
     const pqcha_report *report;
     challenge_lookup lookup;
+    double verify_seconds;
 } submission;
 
 static void submission_clear_verification(submission *sub) {
@@ -305,14 +306,13 @@ static void submission_clear_verification(submission *sub) {
     sub->report = NULL;
 }
 
-static pqcha_err verify_submission(service *s, const policy_ref *p, submission *sub) {
+static pqcha_err verify_submission(const policy_ref *p, submission *sub) {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     pqcha_err err = pqcha_verify_challenged(&sub->result, p->verifier, sub->body, sub->len,
                                             look_up_challenge, &sub->lookup);
     if (!sub->result) return err == PQCHA_OK ? PQCHA_ERR_INTERNAL : err;
-    metrics_count_report(s->metrics, pqcha_result_verdict(sub->result),
-                         pqcha_result_error(sub->result), elapsed_since(&start));
+    sub->verify_seconds = elapsed_since(&start);
     SERVICE_TRY(pqcha_result_to_json(&sub->result_json, sub->result));
     sub->report = pqcha_result_report(sub->result);
     if (!sub->report &&
@@ -386,7 +386,7 @@ static pqcha_err verify_and_store(service *s, const policy_ref *p, submission *s
         sub->lookup.force_used = pass > 0;
         sub->lookup.accepted = 0;
         submission_clear_verification(sub);
-        SERVICE_TRY(verify_submission(s, p, sub));
+        SERVICE_TRY(verify_submission(p, sub));
         if (pqcha_result_verdict(sub->result) == PQCHA_VERDICT_MALFORMED || !sub->report)
             return PQCHA_OK; /* nothing to attribute it to: answered, not stored */
         err = commit_submission(s, sub, commit);
@@ -412,6 +412,9 @@ static pqcha_err submit_with_policy(service *s, const policy_ref *p, submission 
     store_commit commit;
     memset(&commit, 0, sizeof commit);
     pqcha_err err = verify_and_store(s, p, sub, &commit);
+    if (sub->result && err == PQCHA_OK) /* once per request, with the verdict answered */
+        metrics_count_report(s->metrics, pqcha_result_verdict(sub->result),
+                             pqcha_result_error(sub->result), sub->verify_seconds);
     if (err == PQCHA_ERR_STORE) {
         err = store_failed(s, out);
     } else if (err == PQCHA_OK) {
