@@ -421,8 +421,7 @@ uint16_t http_port(const http_server *h) {
 
 void http_stop(http_server *h) {
     if (!h) return;
-    MHD_stop_daemon(h->daemon);
-    close(h->fd);
+    MHD_stop_daemon(h->daemon); /* closes the listening socket it was given */
     if (h->token) {
         pqcha_wipe(h->token, strlen(h->token));
         free(h->token);
