@@ -80,6 +80,7 @@ expect_status 200
 [ "$(json_get 'j["verdict"]')" = drift ] || fail "tampered memory was not reported as drift"
 http GET "$url/v1/workloads/$workload"
 [ "$(json_get 'j["state"]')" = drifted ] || fail "workload not drifted after drift"
+assert_contains srv.log "workload $workload: trusted -> drifted"  # the operator's log
 http GET "$url/v1/events?workload=$workload"
 expect_status 200
 [ "$(json_get '[(e["from"], e["to"]) for e in j["events"]]')" = "[('unknown', 'trusted'), ('trusted', 'drifted')]" ] ||

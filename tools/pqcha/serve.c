@@ -234,15 +234,20 @@ static int install_policy(service *svc, const char *path) {
     return 1;
 }
 
+/* Called from the request threads: one locked line each, escaped without
+ * cli_escaped's shared buffers. */
 static void log_event(void *ctx, const store_event_row *e) {
     (void)ctx;
     char at[32];
     time_t t = (time_t)e->at;
     struct tm tm;
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    flockfile(stderr);
+    fprintf(stderr, "pqcha serve: %s workload ", at);
     /* The workload id came from a report: escaped before it reaches a terminal. */
-    fprintf(stderr, "pqcha serve: %s workload %s: %s -> %s\n", at, cli_escaped(e->workload),
-            workload_state_name(e->from), workload_state_name(e->to));
+    cli_print_escaped(stderr, e->workload);
+    fprintf(stderr, ": %s -> %s\n", workload_state_name(e->from), workload_state_name(e->to));
+    funlockfile(stderr);
 }
 
 static void reload(service *svc, const char *path) {
