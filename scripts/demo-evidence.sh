@@ -13,7 +13,8 @@ PQCHA=${1:-${PQCHA:-}}
 [ -n "$PQCHA" ] || { echo "usage: $0 PATH/TO/pqcha (or set PQCHA)" >&2; exit 2; }
 case "$PQCHA" in /*) ;; *) PQCHA="$PWD/$PQCHA" ;; esac
 [ -x "$PQCHA" ] || { echo "demo: $PQCHA is not an executable" >&2; exit 2; }
-data="$(cd "$(dirname "$0")/.." && pwd)/tests/data/hw"
+source_dir=$(cd "$(dirname "$0")/.." && pwd)
+data="$source_dir/tests/data/hw"
 # 2025-10-01: the Milan VCEK runs 2023-04-03..2030-04-03, the quote's PCK
 # certificate 2023-02-07..2030-02-07.
 now=2025-10-01T00:00:00Z
@@ -23,16 +24,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 ln -s "$data/snp" "$data/tdx" .   # short relative names in the commands shown
 
-if [ -t 1 ]; then b=$'\e[1m' ok=$'\e[32m' bad=$'\e[31m' n=$'\e[0m'; else b="" ok="" bad="" n=""; fi
-count=0
-
-# heading TITLE [LINE...]
-heading() {
-  count=$((count + 1))
-  printf '\n%s== %d. %s%s\n' "$b" "$count" "$1" "$n"
-  shift
-  [ $# -eq 0 ] || printf '   %s\n' "$@"
-}
+. "$source_dir/scripts/demo-lib.sh"
 
 # Passed checks, one per line in pqcha's output, joined into a few lines.
 join_passes() {

@@ -34,15 +34,8 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 
-if [ -t 1 ]; then b=$'\e[1m' ok=$'\e[32m' bad=$'\e[31m' n=$'\e[0m'; else b="" ok="" bad="" n=""; fi
-count=0
-heading() {
-  count=$((count + 1))
-  printf '\n%s== service %d. %s%s\n' "$b" "$count" "$1" "$n"
-  shift
-  local line
-  for line in "$@"; do printf '   %s\n' "$line"; done
-}
+DEMO_PART="service "
+. "$source_dir/scripts/demo-lib.sh"
 die() {
   printf '%sDEMO FAILED: %s%s\n' "$bad" "$1" "$n" >&2
   [ -z "${2:-}" ] || { echo "--- $2:" >&2; tail -n 20 "$2" >&2; }

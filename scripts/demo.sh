@@ -31,23 +31,14 @@ source_dir=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/pqcha-demo.XXXXXX")
 sim_pid=""
 cleanup() {
-  [ -z "$sim_pid" ] || kill -9 "$sim_pid" 2>/dev/null || true
+  # Waited for with stderr closed: bash would report the kill ("Killed").
+  [ -z "$sim_pid" ] || { kill -9 "$sim_pid"; wait "$sim_pid"; } 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 cd "$work"
 
-if [ -t 1 ]; then bold=$'\e[1m'; green=$'\e[32m'; red=$'\e[31m'; reset=$'\e[0m'
-else bold=""; green=""; red=""; reset=""; fi
-step_number=0
-
-step() {
-  step_number=$((step_number + 1))
-  printf '\n%s== %d. %s%s\n' "$bold" "$step_number" "$1" "$reset"
-  shift
-  local line
-  for line in "$@"; do printf '   %s\n' "$line"; done
-}
+. "$source_dir/scripts/demo-lib.sh"
 
 # run EXIT_CODE pqcha ARGS...: shows the command and its output (the first
 # $SHOW lines if set), and stops the demo unless it exits with EXIT_CODE.
@@ -55,22 +46,22 @@ step() {
 run() {
   local want=$1 rc=0
   shift
-  printf '%s$ pqcha' "$bold"
+  printf '%s$ pqcha' "$b"
   printf ' %q' "$@"
-  printf '%s\n' "$reset"
+  printf '%s\n' "$n"
   "$PQCHA" "$@" >last.out 2>&1 || rc=$?
   sed -n "1,${SHOW:-100000}p" last.out | sed 's/^/   /'
   if [ "$(wc -l <last.out)" -gt "${SHOW:-100000}" ]; then printf '   [...]\n'; fi
   if [ "$rc" -ne "$want" ]; then
-    printf '%sDEMO FAILED: expected exit %d, got %d%s\n' "$red" "$want" "$rc" "$reset" >&2
+    printf '%sDEMO FAILED: expected exit %d, got %d%s\n' "$bad" "$want" "$rc" "$n" >&2
     exit 1
   fi
-  printf '   %s-> exit %d, as expected%s\n' "$green" "$rc" "$reset"
+  printf '   %s-> exit %d, as expected%s\n' "$ok" "$rc" "$n"
 }
 
 expect_output() {
   grep -qF -- "$1" last.out || {
-    printf '%sDEMO FAILED: the output lacks "%s"%s\n' "$red" "$1" "$reset" >&2
+    printf '%sDEMO FAILED: the output lacks "%s"%s\n' "$bad" "$1" "$n" >&2
     exit 1
   }
 }
@@ -129,7 +120,7 @@ start_server() {
       ready*) return 0 ;;
     esac
   done
-  printf '%sDEMO FAILED: the server did not start%s\n' "$red" "$reset" >&2
+  printf '%sDEMO FAILED: the server did not start%s\n' "$bad" "$n" >&2
   exit 1
 }
 
@@ -161,33 +152,33 @@ print(f"   wrote 16 bytes at {base + where:#x}: file offset {where:#x}, inside t
 PY
 }
 
-printf '%spqcha demo%s in %s\n' "$bold" "$reset" "$work"
+printf '%spqcha demo%s in %s\n' "$b" "$n" "$work"
 run 0 --version
 
-step "The attester gets an ML-DSA-65 key pair." \
+heading "The attester gets an ML-DSA-65 key pair." \
      "The private key stays with the workload (mode 0600); the verifier pins the public key."
 run 0 keygen --algorithm ML-DSA-65 -o attester.pem
 ls -l attester.pem attester.pub.pem | sed 's/^/   /'
 
-step "The inference server." 
+heading "The inference server." 
 choose_server
 
-step "A model to protect: a small llama-architecture GGUF file (generated; the same bytes" \
+heading "A model to protect: a small llama-architecture GGUF file (generated; the same bytes" \
      "every run), whose header fills more than a page, as real vocabularies do."
 make_model
 SHOW=12 run 0 manifest model.gguf -o manifest.json
 printf '   %s tensors, each with its own digest\n' "$(wc -l <tensors.txt)"
 
-step "The verifier's reference values: the manifest (tensor table and digests) and the" \
+heading "The verifier's reference values: the manifest (tensor table and digests) and the" \
      "trusted public key go into its policy. Nothing in a report can change them."
 run 0 policy --workload llama-demo --trust attester.pub.pem --manifest manifest.json -o policy.json
 
-step "The server maps the model into its memory: from the page that holds the first" \
+heading "The server maps the model into its memory: from the page that holds the first" \
      "tensor, its header pages unmapped, as llama.cpp does."
 start_server
 grep 'model\.gguf$' "/proc/$sim_pid/maps" | awk '{printf "   pid '"$sim_pid"': %s %s file offset 0x%s\n", $1, $2, $3}'
 
-step "The verifier sends a fresh challenge; the attester measures the server's memory by PID" \
+heading "The verifier sends a fresh challenge; the attester measures the server's memory by PID" \
      "(process_vm_readv, hashed in parallel lanes) and signs the report with ML-DSA-65."
 nonce=$(fresh_nonce)
 run 0 attest --key attester.pem --workload llama-demo --pid "$sim_pid" --map model.gguf \
@@ -195,14 +186,14 @@ run 0 attest --key attester.pem --workload llama-demo --pid "$sim_pid" --map mod
 SHOW=19 run 0 inspect report.json
 expect_output "UNVERIFIED"
 
-step "The verifier checks trust, the ML-DSA signature, freshness, the nonce and the memory," \
+heading "The verifier checks trust, the ML-DSA signature, freshness, the nonce and the memory," \
      "tensor by tensor against its manifest."
 run 0 verify --policy policy.json --nonce "$nonce" report.json
 expect_output "VALID"
 
 target=blk.0.attn_q.weight
 [ -z "$engine_dir" ] || target=output_norm.weight
-step "Tampering: a malicious host changes bytes of one tensor the server computes with."
+heading "Tampering: a malicious host changes bytes of one tensor the server computes with."
 tamper_tensor "$target"
 if [ -n "$engine_dir" ]; then
   echo generate >&4
@@ -210,7 +201,7 @@ if [ -n "$engine_dir" ]; then
   printf '   llama.cpp now generates %s\n' "$line"
 fi
 
-step "The next report is still authentic, but the memory drifted: exit 1," \
+heading "The next report is still authentic, but the memory drifted: exit 1," \
      "naming the region and exactly the tensor that changed."
 nonce=$(fresh_nonce)
 run 0 attest --key attester.pem --workload llama-demo --pid "$sim_pid" --map model.gguf \
@@ -219,11 +210,11 @@ run 1 verify --policy policy.json --nonce "$nonce" drifted.json
 expect_output "DRIFT in 1 region: model.gguf"
 expect_output "$target"
 
-step "Replay: the old, clean report answers a new challenge. Rejected: exit 2."
+heading "Replay: the old, clean report answers a new challenge. Rejected: exit 2."
 run 2 verify --policy policy.json --nonce "$(fresh_nonce)" report.json
 expect_output "REJECTED"
 
-step "Impersonation: someone with another key signs a clean-looking report." \
+heading "Impersonation: someone with another key signs a clean-looking report." \
      "The verifier does not trust that key: exit 2."
 run 0 keygen -o intruder.pem
 nonce=$(fresh_nonce)
@@ -233,4 +224,4 @@ run 2 verify --policy policy.json --nonce "$nonce" forged.json
 expect_output "REJECTED: signed by a key that is not trusted"
 
 printf '\n%s%sdemo complete: valid (0), tensor-level drift (1), replay and untrusted key rejected (2).%s\n' \
-  "$bold" "$green" "$reset"
+  "$b" "$ok" "$n"

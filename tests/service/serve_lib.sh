@@ -25,7 +25,7 @@ start_server() {
 stop_server() {
   kill "-${2:-TERM}" "$1" 2>/dev/null || true
   local status=0
-  wait "$1" || status=$?
+  wait "$1" 2>/dev/null || status=$?  # (no "Killed" report from bash)
   return "$status"
 }
 
@@ -63,6 +63,23 @@ r = conn.getresponse()
 open("status", "w").write("%d\n" % r.status)
 open("body", "wb").write(r.read())
 PY
+}
+
+# new_token: a bearer token of this run in ./token (0600), exported as TOKEN
+# for http to send.
+new_token() {
+  printf 'token-%s-0123456789abcdef\n' "$$" >token && chmod 600 token
+  export TOKEN
+  TOKEN=$(cat token)
+}
+
+# challenge WORKLOAD NAME: a nonce for WORKLOAD from the server at $url,
+# into NAME.nonce.
+challenge() {
+  printf '{"workload": "%s"}' "$1" >req.json
+  http POST "$url/v1/challenge" req.json
+  expect_status 200
+  json_get 'j["nonce"]' >"$2.nonce"
 }
 
 expect_status() {

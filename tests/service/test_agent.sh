@@ -35,9 +35,7 @@ for path in sys.argv[2:]:
     merged["workloads"].update(json.load(open(path))["workloads"])
 json.dump(merged, open("policy.json", "w"), indent=1)
 PY
-printf 'token-%s-0123456789abcdef\n' "$$" >token && chmod 600 token
-export TOKEN
-TOKEN=$(cat token)
+new_token
 
 # Configurations live in conf/ and name everything relative to it, while the
 # agent runs from the work directory: relative paths are the file's.

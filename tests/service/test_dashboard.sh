@@ -46,19 +46,11 @@ python3 "$PQCHA_SOURCE/tests/helpers/make_models.py" --safetensors weights.safet
 workload="dashboard-$$-$RANDOM" # its own id, also on a shared PostgreSQL database
 "$PQCHA" policy --workload "$workload" --trust signer.pub.pem --platform file \
   --manifest manifest.json -o policy.json
-printf 'token-%s-0123456789abcdef\n' "$$" >token && chmod 600 token
-export TOKEN
-TOKEN=$(cat token)
+new_token
 
 start_server srv "$db" --token-file token
 url=$srv_url
 
-challenge() {
-  printf '{"workload": "%s"}' "$workload" >req.json
-  http POST "$url/v1/challenge" req.json
-  expect_status 200
-  json_get 'j["nonce"]' >"$1.nonce"
-}
 attest() {
   "$PQCHA" attest --key signer.pem --workload "$workload" \
     --region weights.safetensors=weights.safetensors "$@"
@@ -273,7 +265,7 @@ PY
 }
 
 # ---- a valid report: the workload is shown trusted ----
-challenge c1
+challenge "$workload" c1
 attest --nonce "$(cat c1.nonce)" -o r1.json
 http POST "$url/v1/reports" r1.json
 expect_status 200
@@ -293,7 +285,7 @@ tampered=$(python3 -c 'import json; t = json.load(open("tables.json"))["safetens
 w = max(t, key=lambda x: x["size"]); print(w["name"], w["offset"] + w["size"] // 2)')
 tensor=${tampered% *}
 printf '\xff' | dd of=weights.safetensors bs=1 seek="${tampered#* }" conv=notrunc status=none
-challenge c2
+challenge "$workload" c2
 attest --nonce "$(cat c2.nonce)" -o r2.json
 http POST "$url/v1/reports" r2.json
 expect_status 200

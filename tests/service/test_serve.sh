@@ -14,24 +14,15 @@ python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 7 + 3) % 251 for i in
 workload="serving-$$-$RANDOM"  # its own id, also on a shared PostgreSQL database
 "$PQCHA" policy --workload "$workload" --trust signer.pub.pem --platform file \
   --region weights=weights.bin -o policy.json
-printf 'token-%s-0123456789abcdef\n' "$$" >token && chmod 600 token
-export TOKEN
-TOKEN=$(cat token)
+new_token
 
 start_server srv "$db" --token-file token
 url=$srv_url
 
-# challenge NAME: a nonce for the workload into NAME.nonce.
-challenge() {
-  printf '{"workload": "%s"}' "$workload" >req.json
-  http POST "$url/v1/challenge" req.json
-  expect_status 200
-  json_get 'j["nonce"]' >"$1.nonce"
-}
 attest() { "$PQCHA" attest --key signer.pem --workload "$workload" --region weights=weights.bin "$@"; }
 
 # ---- the happy path: challenge, attest, post → valid, trusted ----
-challenge c1
+challenge "$workload" c1
 attest --nonce "$(cat c1.nonce)" -o r1.json
 http POST "$url/v1/reports" r1.json
 expect_status 200
@@ -63,7 +54,7 @@ http GET "$url/v1/workloads/$workload"
 
 # A report signed by a key the policy does not trust: rejected, moves nothing.
 "$PQCHA" keygen -o stranger.pem >/dev/null
-challenge c2
+challenge "$workload" c2
 "$PQCHA" attest --key stranger.pem --workload "$workload" --region weights=weights.bin \
   --nonce "$(cat c2.nonce)" -o forged.json
 http POST "$url/v1/reports" forged.json
@@ -167,7 +158,7 @@ until grep -q 'was refused' srv2.log; do sleep 0.05; done
 cp policy.good policy.json
 kill -HUP "$srv2_pid"
 until grep -q 'reloaded policy' srv2.log; do sleep 0.05; done
-challenge c3
+challenge "$workload" c3
 attest --nonce "$(cat c3.nonce)" -o r3.json
 http POST "$url/v1/reports" r3.json
 [ "$(json_get 'j["verdict"]')" = drift ] || fail "reloaded policy lost"

@@ -87,11 +87,9 @@ PY
 
 # ---- the database goes away and comes back (PostgreSQL) ----
 if [ -n "${PQCHA_TEST_PG_CTL:-}" ]; then
-  printf '{"workload": "%s-0"}' "$prefix" >req.json
-  http POST "$url/v1/challenge" req.json
-  expect_status 200
+  challenge "$prefix-0" c1
   "$PQCHA" attest --key signer.pem --workload "$prefix-0" --region weights=weights.bin \
-    --nonce "$(json_get 'j["nonce"]')" -o fresh.json
+    --nonce "$(cat c1.nonce)" -o fresh.json
   "$PQCHA_TEST_PG_CTL" stop
   http POST "$url/v1/reports" fresh.json
   expect_status 503

@@ -44,11 +44,9 @@ start_server srv "$db" --webhook "http://127.0.0.1:$(cat hook.port)/events" \
   --webhook-token-file hook.token
 url=$srv_url
 
-printf '{"workload": "%s"}' "$workload" >req.json
-http POST "$url/v1/challenge" req.json
-expect_status 200
+challenge "$workload" c1
 "$PQCHA" attest --key signer.pem --workload "$workload" --region weights=weights.bin \
-  --nonce "$(json_get 'j["nonce"]')" -o r1.json
+  --nonce "$(cat c1.nonce)" -o r1.json
 http POST "$url/v1/reports" r1.json
 expect_status 200
 
