@@ -24,7 +24,7 @@
 #include "service/assets.h"
 #include "service/try.h"
 
-#define DEFAULT_THREADS     2u
+#define DEFAULT_THREADS     16u
 #define DEFAULT_CONNECTIONS 1000u
 #define DEFAULT_TIMEOUT     10u
 #define DEFAULT_BUFFERED    ((size_t)256 << 20)

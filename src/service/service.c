@@ -290,6 +290,7 @@ typedef struct submission {
     char digest[65];
     pqcha_result *result;
     char *result_json;
+    char *detail_json;        /* for the event timeline (detail_of) */
     pqcha_report *unverified; /* what an unauthenticated report claims */
     const pqcha_report *report;
     challenge_lookup lookup;
@@ -299,9 +300,11 @@ typedef struct submission {
 static void submission_clear_verification(submission *sub) {
     pqcha_result_free(sub->result);
     free(sub->result_json);
+    free(sub->detail_json);
     pqcha_report_free(sub->unverified);
     sub->result = NULL;
     sub->result_json = NULL;
+    sub->detail_json = NULL;
     sub->unverified = NULL;
     sub->report = NULL;
 }
@@ -338,13 +341,13 @@ static char *detail_of(const pqcha_result *r) {
     return text;
 }
 
-static pqcha_err commit_submission(service *s, const submission *sub, store_commit *commit) {
+static pqcha_err commit_submission(service *s, submission *sub, store_commit *commit) {
     const pqcha_result *r = sub->result;
     pqcha_verdict verdict = pqcha_result_verdict(r);
     report_outcome outcome =
         report_outcome_of(verdict, pqcha_result_error(r), pqcha_result_report(r) != NULL);
-    char *detail = detail_of(r);
-    if (!detail) return PQCHA_ERR_NO_MEMORY;
+    sub->detail_json = detail_of(r);
+    if (!sub->detail_json) return PQCHA_ERR_NO_MEMORY;
     store_report row = {
         sub->digest,
         pqcha_report_id(sub->report),
@@ -355,26 +358,19 @@ static pqcha_err commit_submission(service *s, const submission *sub, store_comm
         pqcha_error_name(pqcha_result_error(r)),
         outcome,
         sub->result_json,
-        detail,
+        sub->detail_json,
         sub->body,
         sub->len};
-    pqcha_err err = store_commit_report(s->db, &row, commit);
-    free(detail);
-    return err;
+    return store_commit_report(s->db, &row, commit);
 }
 
 static void announce(service *s, const submission *sub, const store_commit *c) {
     if (!c->transitioned) return;
-    char *detail = detail_of(sub->result);
-    store_event_row event = {c->event_seq,
-                             pqcha_report_workload_id(sub->report),
-                             sub->lookup.now,
-                             c->from,
-                             c->to,
-                             sub->digest,
-                             detail ? detail : "{}"};
+    store_event_row event = {c->event_seq,    pqcha_report_workload_id(sub->report),
+                             sub->lookup.now, c->from,
+                             c->to,           sub->digest,
+                             sub->detail_json};
     publish(s, &event);
-    free(detail);
 }
 
 /* Verifies and stores; a second pass when another report consumed the

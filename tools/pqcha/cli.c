@@ -370,26 +370,41 @@ int cli_path_exists(const char *path) {
     return lstat(path, &st) == 0;
 }
 
-/* ---- manifests ---- */
+/* ---- manifests and policies ---- */
+
+/* "pqcha: KIND PATH: why", with a hint: the format's section for a
+ * malformed file, else the error's own hint. */
+static void document_error(const char *kind, const char *path, pqcha_err err,
+                           const char *format_hint) {
+    char what[1100];
+    snprintf(what, sizeof what, "%s %.1000s", kind, path);
+    cli_error(what, err, pqcha_error_is_malformed(err) ? format_hint : cli_hint_for(err));
+}
 
 pqcha_manifest *cli_load_manifest(const char *path) {
     pqcha_manifest *m = NULL;
     char *json = NULL;
     size_t len = 0;
     pqcha_err err = cli_read_file(path, PQCHA_MAX_MANIFEST_LEN, &json, &len);
-
     if (err == PQCHA_OK) err = pqcha_manifest_parse(&m, json, len);
     free(json);
-    if (err != PQCHA_OK) {
-        char what[1100];
-        snprintf(what, sizeof what, "manifest %.1000s", path);
-        cli_error(what, err,
-                  pqcha_error_is_malformed(err)
-                      ? "see docs/FORMAT.md section 8, or write one with 'pqcha manifest'"
-                      : cli_hint_for(err));
-        return NULL;
-    }
+    if (err != PQCHA_OK)
+        document_error("manifest", path, err,
+                       "see docs/FORMAT.md section 8, or write one with 'pqcha manifest'");
     return m;
+}
+
+pqcha_policy *cli_load_policy(const char *path) {
+    pqcha_policy *policy = NULL;
+    char *json = NULL;
+    size_t len = 0;
+    pqcha_err err = cli_read_file(path, PQCHA_MAX_POLICY_LEN, &json, &len);
+    if (err == PQCHA_OK) err = pqcha_policy_parse(&policy, json, len);
+    free(json);
+    if (err != PQCHA_OK)
+        document_error("policy", path, err,
+                       "see docs/FORMAT.md section 6, or write one with 'pqcha policy'");
+    return policy;
 }
 
 /* ---- text from untrusted input ---- */
@@ -741,26 +756,4 @@ void cli_region_spec_clear(struct cli_region_spec *spec) {
     free(spec->id);
     free(spec->path);
     memset(spec, 0, sizeof(*spec));
-}
-
-/* ---- policies ---- */
-
-pqcha_policy *cli_load_policy(const char *path) {
-    pqcha_policy *policy = NULL;
-    char *json = NULL;
-    size_t len = 0;
-    pqcha_err err = cli_read_file(path, PQCHA_MAX_POLICY_LEN, &json, &len);
-
-    if (err == PQCHA_OK) err = pqcha_policy_parse(&policy, json, len);
-    free(json);
-    if (err != PQCHA_OK) {
-        char what[1100];
-        snprintf(what, sizeof what, "policy %.1000s", path);
-        cli_error(what, err,
-                  pqcha_error_is_malformed(err)
-                      ? "see docs/FORMAT.md section 6, or write one with 'pqcha policy'"
-                      : cli_hint_for(err));
-        return NULL;
-    }
-    return policy;
 }
