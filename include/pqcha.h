@@ -3,7 +3,7 @@
 #ifndef PQCHA_H
 #define PQCHA_H
 
-#define PQCHA_VERSION_STRING "0.1.0"
+#define PQCHA_VERSION_STRING "0.2.0"
 
 #include "pqcha/attest.h"
 #include "pqcha/backend.h"
@@ -20,7 +20,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-/* The library's version, e.g. "0.1.0", and the OpenSSL it was built with. */
+/* The library's version, e.g. "0.2.0", and the OpenSSL it was built with. */
 const char *pqcha_version(void);
 const char *pqcha_crypto_version(void);
 #ifdef __cplusplus

@@ -10,7 +10,7 @@ for cmd in $commands; do assert_contains out "$cmd"; done
 expect_exit 0 "$PQCHA" -h
 
 expect_exit 0 "$PQCHA" --version
-assert_contains out "pqcha 0.1.0"
+assert_contains out "pqcha 0.2.0"
 assert_contains out "OpenSSL 3."
 
 for cmd in $commands; do

@@ -7,17 +7,6 @@
 
 #include "testutil.h"
 
-/* Writes len bytes to a file in the test directory; returns its path. */
-static const char *write_file(const char *name, const void *data, size_t len) {
-    static char path[4200];
-    snprintf(path, sizeof path, "%s/%s", testutil_tmpdir(), name);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) return NULL;
-    size_t ok = len == 0 || fwrite(data, 1, len, f) == len;
-    if (fclose(f) != 0 || !ok) return NULL;
-    return path;
-}
-
 static pqcha_backend *file_backend(void) {
     pqcha_backend *b = NULL;
     CHECK_OK(pqcha_backend_create(&b, "file"));
@@ -49,7 +38,7 @@ static void sha3_hex(char out[65], const void *data, size_t len) {
 }
 
 static void test_whole_file(void) {
-    const char *path = write_file("whole.bin", "\x00\x01\x02\x03", 4);
+    const char *path = testutil_write_file("whole.bin", "\x00\x01\x02\x03", 4);
     pqcha_backend *b = file_backend();
     REQUIRE(path && b);
     CHECK_OK(pqcha_file_backend_add(b, "w", "weights", path, 0, 0));
@@ -69,7 +58,7 @@ static void test_whole_file(void) {
 
 static void test_byte_range(void) {
     const char *text = "0123456789abcdef";
-    const char *path = write_file("range.bin", text, 16);
+    const char *path = testutil_write_file("range.bin", text, 16);
     pqcha_backend *b = file_backend();
     REQUIRE(path && b);
     CHECK_OK(pqcha_file_backend_add(b, "w", "middle", path, 4, 6));
@@ -86,7 +75,7 @@ static void test_byte_range(void) {
 }
 
 static void test_length_zero_means_to_end(void) {
-    const char *path = write_file("tail.bin", "0123456789", 10);
+    const char *path = testutil_write_file("tail.bin", "0123456789", 10);
     pqcha_backend *b = file_backend();
     REQUIRE(path && b);
     CHECK_OK(pqcha_file_backend_add(b, "w", "tail", path, 7, 0));
@@ -102,7 +91,7 @@ static void test_length_zero_means_to_end(void) {
 }
 
 static void test_range_beyond_eof(void) {
-    const char *path = write_file("short.bin", "0123456789", 10);
+    const char *path = testutil_write_file("short.bin", "0123456789", 10);
     pqcha_backend *b = file_backend();
     REQUIRE(path && b);
     CHECK_ERR(pqcha_file_backend_add(b, "w", "r", path, 11, 0), PQCHA_ERR_OUT_OF_RANGE);
@@ -132,7 +121,7 @@ static void test_missing_file(void) {
 }
 
 static void test_truncated_after_add(void) {
-    const char *path = write_file("shrinks.bin", "0123456789", 10);
+    const char *path = testutil_write_file("shrinks.bin", "0123456789", 10);
     pqcha_backend *b = file_backend();
     REQUIRE(path && b);
     CHECK_OK(pqcha_file_backend_add(b, "w", "r", path, 2, 0));
@@ -142,7 +131,7 @@ static void test_truncated_after_add(void) {
     char hex[65];
     CHECK_ERR(digest_hex(hex, b, r), PQCHA_ERR_REGION_CHANGED);
     /* Growing back restores it; bytes past the range do not matter. */
-    CHECK(write_file("shrinks.bin", "0123456789+extra", 16) != NULL);
+    CHECK(testutil_write_file("shrinks.bin", "0123456789+extra", 16) != NULL);
     char want[65];
     sha3_hex(want, "23456789", 8);
     CHECK_OK(digest_hex(hex, b, r));
@@ -152,7 +141,7 @@ static void test_truncated_after_add(void) {
 }
 
 static void test_file_removed_after_add(void) {
-    const char *path = write_file("vanishes.bin", "abc", 3);
+    const char *path = testutil_write_file("vanishes.bin", "abc", 3);
     pqcha_backend *b = file_backend();
     REQUIRE(path && b);
     CHECK_OK(pqcha_file_backend_add(b, "w", "r", path, 0, 0));
@@ -177,7 +166,7 @@ static void test_multi_mib_file(void) {
         x ^= x << 5;
         data[i] = (uint8_t)x;
     }
-    const char *path = write_file("big.bin", data, size);
+    const char *path = testutil_write_file("big.bin", data, size);
     pqcha_backend *b = file_backend();
     REQUIRE(path && b);
     CHECK_OK(pqcha_file_backend_add(b, "w", "big", path, 0, 0));
@@ -194,7 +183,7 @@ static void test_multi_mib_file(void) {
 }
 
 static void test_regions_per_workload_in_order(void) {
-    const char *path = write_file("two.bin", "abcdef", 6);
+    const char *path = testutil_write_file("two.bin", "abcdef", 6);
     pqcha_backend *b = file_backend();
     REQUIRE(path && b);
     CHECK_OK(pqcha_file_backend_add(b, "w", "second-half", path, 3, 3));

@@ -50,20 +50,10 @@ static uint8_t *pattern_bytes(uint64_t n) {
     return b;
 }
 
-static const char *write_file(const char *name, const uint8_t *data, uint64_t len) {
-    static char path[4200];
-    snprintf(path, sizeof path, "%s/%s", testutil_tmpdir(), name);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) return NULL;
-    int ok = len == 0 || fwrite(data, 1, (size_t)len, f) == len;
-    if (fclose(f) != 0 || !ok) return NULL;
-    return path;
-}
-
 /* A file of size pattern bytes; its path, or NULL. */
 static const char *pattern_file(const char *name, uint64_t size) {
     uint8_t *bytes = pattern_bytes(size);
-    const char *path = bytes != NULL ? write_file(name, bytes, size) : NULL;
+    const char *path = bytes != NULL ? testutil_write_file(name, bytes, size) : NULL;
     free(bytes);
     return path;
 }
@@ -84,7 +74,7 @@ static pqcha_err stream_file(const char *path, uint64_t offset, uint64_t size, c
 }
 
 static void check_range(const uint8_t *bytes, uint64_t file_len, uint64_t offset, uint64_t size) {
-    const char *path = write_file("range.bin", bytes, file_len);
+    const char *path = testutil_write_file("range.bin", bytes, file_len);
     REQUIRE(path != NULL);
     collected c = {0};
     uint8_t got[PQCHA_SHA3_256_LEN], want[PQCHA_SHA3_256_LEN];
@@ -125,7 +115,7 @@ static void test_exactly_one_piece(void) {
 }
 
 static void test_empty_range_reads_nothing(void) {
-    const char *path = write_file("empty.bin", NULL, 0);
+    const char *path = testutil_write_file("empty.bin", NULL, 0);
     REQUIRE(path != NULL);
     int fd = open(path, O_RDONLY);
     REQUIRE(fd >= 0);
@@ -202,7 +192,7 @@ static void test_file_backend_digests_match_memory(void) {
     uint64_t size = RING + 3 * PIECE + 12345;
     uint8_t *bytes = pattern_bytes(size);
     REQUIRE(bytes != NULL);
-    const char *path = write_file("backend.bin", bytes, size);
+    const char *path = testutil_write_file("backend.bin", bytes, size);
     REQUIRE(path != NULL);
     pqcha_backend *b = NULL;
     CHECK_OK(pqcha_backend_create(&b, "file"));

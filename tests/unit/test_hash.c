@@ -97,7 +97,7 @@ static void test_digest_algorithm_names(void) {
 
 static void test_versions(void) {
     CHECK_STR(pqcha_version(), PQCHA_VERSION_STRING);
-    CHECK_STR(pqcha_version(), "0.1.0");
+    CHECK_STR(pqcha_version(), "0.2.0");
     const char *crypto = pqcha_crypto_version();
     CHECK(crypto != NULL && strncmp(crypto, "OpenSSL 3.", 10) == 0);
 }

@@ -168,6 +168,18 @@ static inline const char *testutil_tmpdir(void) {
     return path;
 }
 
+/* Writes len bytes to a file named `name` in the test's directory; its
+ * path (valid until the next call), or NULL. */
+static inline const char *testutil_write_file(const char *name, const void *data, size_t len) {
+    static char path[4200];
+    snprintf(path, sizeof path, "%s/%s", testutil_tmpdir(), name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) return NULL;
+    int ok = len == 0 || fwrite(data, 1, len, f) == len;
+    if (fclose(f) != 0 || !ok) return NULL;
+    return path;
+}
+
 /* A directory of the source tree: under $PQCHA_SOURCE (set by ctest), or,
  * for a test run by hand, next to this file's own source. */
 static inline const char *testutil_source_path(const char *relative) {

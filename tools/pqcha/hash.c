@@ -11,9 +11,6 @@
 
 #include "cli.h"
 
-/* Large enough that every thread of the parallel digests gets whole batches of leaves. */
-#define HASH_CHUNK_BYTES (8u * 1024u * 1024u)
-
 /* The algorithm and threads chosen on the command line (one per process). */
 /* A check line is a digest, two spaces and a name of at most PATH_MAX bytes,
  * escaped: anything longer is no check line. */
@@ -47,127 +44,32 @@ static const char hash_help[] =
     "not match, a listed file could not be read, or a line was not understood;\n"
     "4 bad option or a FILE/CHECKFILE that cannot be read.\n";
 
-/* The identity and extent of a regular file, to tell whether it changed
- * while it was read. */
-struct file_state {
-    int regular;
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime;
-};
-
-static void file_state_of(int fd, struct file_state *fs) {
-    struct stat st;
-    memset(fs, 0, sizeof(*fs));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return;
-    fs->regular = 1;
-    fs->dev = st.st_dev;
-    fs->ino = st.st_ino;
-    fs->size = st.st_size;
-    fs->mtime = st.st_mtim;
-}
-
-/* A regular file that was truncated, extended or rewritten while it was read
- * gets no digest: it would be a digest of neither version. */
-static int file_unchanged(const struct file_state *before, const struct file_state *after,
-                          uint64_t bytes_read) {
-    return !before->regular ||
-           (after->regular && after->dev == before->dev && after->ino == before->ino &&
-            after->size == before->size && (uint64_t)after->size == bytes_read &&
-            after->mtime.tv_sec == before->mtime.tv_sec &&
-            after->mtime.tv_nsec == before->mtime.tv_nsec);
-}
-
-/* Where the bytes of one input go: the hasher, the count and the progress line. */
+/* The progress line of one input, advanced as the library hashes it. */
 struct hash_feed {
-    pqcha_hasher *hasher;
     struct cli_progress *progress;
     uint64_t total;
 };
 
-static pqcha_err feed_bytes(void *ctx, const uint8_t *data, size_t len) {
-    struct hash_feed *feed = ctx;
-    pqcha_err err = pqcha_hasher_update(feed->hasher, data, len);
-    if (err != PQCHA_OK) return err;
-    feed->total += (uint64_t)len;
-    cli_progress_advance(feed->progress, (uint64_t)len);
-    return PQCHA_OK;
-}
-
-/* Standard input, pipes, devices and files whose size says nothing (/proc):
- * read and hashed in turn. */
-static pqcha_err read_into(int fd, struct hash_feed *feed) {
-    uint8_t *chunk = malloc(HASH_CHUNK_BYTES);
-    pqcha_err err = chunk == NULL ? PQCHA_ERR_NO_MEMORY : PQCHA_OK;
-    while (err == PQCHA_OK) {
-        ssize_t n = read(fd, chunk, HASH_CHUNK_BYTES);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            err = n < 0 ? cli_error_from_errno(errno) : PQCHA_OK;
-            break;
-        }
-        err = feed_bytes(feed, chunk, (size_t)n);
-    }
-    free(chunk);
-    return err;
-}
-
-/* The hasher's progress, drawn as the threads hash the file. */
 static void hashed_so_far(void *ctx, uint64_t bytes_done) {
     struct hash_feed *feed = ctx;
     cli_progress_advance(feed->progress, bytes_done - feed->total);
     feed->total = bytes_done;
 }
 
-/* A regular file is hashed through the library's "file" backend, whose
- * hashing threads each read the part they hash (docs/PERFORMANCE.md,
- * "Files"). It reopens the file as /proc/self/fd/N, so it reads the very
- * file fd is, not whatever the name points at by now. Returns 0, having
- * read nothing, where that is not possible (no /proc): the caller reads fd. */
-static int read_by_backend(int fd, uint64_t size, struct hash_feed *feed, pqcha_err *err) {
-    pqcha_backend *backend = NULL;
-    pqcha_region **regions = NULL;
-    size_t count = 0;
-    char path[64];
-
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    if (pqcha_backend_create(&backend, "file") != PQCHA_OK) return 0;
-    if (pqcha_file_backend_add(backend, "hash", "input", path, 0, size) != PQCHA_OK ||
-        pqcha_backend_list_regions(backend, "hash", &regions, &count) != PQCHA_OK || count != 1) {
-        pqcha_region_list_free(regions, count);
-        pqcha_backend_free(backend);
-        return 0;
-    }
-    *err = pqcha_hasher_set_progress(feed->hasher, hashed_so_far, feed);
-    if (*err == PQCHA_OK) *err = pqcha_backend_hash(backend, "hash", regions[0], feed->hasher);
-    pqcha_region_list_free(regions, count);
-    pqcha_backend_free(backend);
-    return 1;
-}
-
-/* Streams fd through the hasher, drawing progress for large regular files. */
+/* The digest of fd (pqcha_digest_fd: regular files by the hashing threads,
+ * anything else read in turn), drawing progress for large regular files. */
 static pqcha_err digest_fd(int fd, const char *label, char hex[HASH_HEX_LEN + 1]) {
     uint8_t digest[PQCHA_SHA3_256_LEN];
     struct cli_progress progress;
-    struct file_state before, after;
-    struct hash_feed feed = {NULL, &progress, 0};
+    struct hash_feed feed = {&progress, 0};
+    struct stat st;
+    int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     pqcha_err err;
 
-    err = pqcha_hasher_create(&feed.hasher, hash_alg);
-    if (err == PQCHA_OK) err = pqcha_hasher_set_threads(feed.hasher, hash_threads);
-    file_state_of(fd, &before);
-    cli_progress_begin(&progress, label, before.regular ? (uint64_t)before.size : 0);
-    if (err == PQCHA_OK && !(before.regular && before.size > 0 &&
-                             read_by_backend(fd, (uint64_t)before.size, &feed, &err)))
-        err = read_into(fd, &feed);
+    cli_progress_begin(&progress, label, regular ? (uint64_t)st.st_size : 0);
+    err = pqcha_digest_fd(digest, sizeof digest, hash_alg, fd, hash_threads, hashed_so_far, &feed);
     cli_progress_end(&progress);
-    file_state_of(fd, &after);
-    if (err == PQCHA_OK && !file_unchanged(&before, &after, feed.total))
-        err = PQCHA_ERR_REGION_CHANGED;
-    if (err == PQCHA_OK) err = pqcha_hasher_final(feed.hasher, digest, sizeof digest);
     if (err == PQCHA_OK) pqcha_hex_encode(hex, digest, sizeof digest);
-    pqcha_hasher_free(feed.hasher);
     return err;
 }
 
