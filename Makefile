@@ -4,7 +4,8 @@
 #                then an agent reports a live process to pqcha serve (dashboard screenshots)
 #   make check   build and run every test (unit, integration, interop, ASan+UBSan, fuzz)
 #   make format  apply the house style (.clang-format) to every C file
-#   make bench   measure hashing, attest/verify and ML-DSA side by side (docs/PERFORMANCE.md)
+#   make bench   measure hashing, attest/verify, ML-DSA, the server and the Python binding
+#                side by side (docs/PERFORMANCE.md)
 # Both install missing Debian packages (as root) and, on systems whose OpenSSL
 # is older than 3.5, build a private static libcrypto 3.5 into ~/.cache/pqcha.
 
@@ -32,6 +33,8 @@ bench: build
 	@$(BUILD)/pqcha_bench $(BENCH_ARGS)
 	@echo
 	@PQCHA_PG_DURABLE=1 tests/service/with_postgres.sh $(BUILD)/pqcha_bench_server $(SERVER_BENCH_ARGS)
+	@echo
+	@/usr/bin/python3 bench/python_bench.py --build $(BUILD)
 
 check: deps
 	@scripts/check.sh

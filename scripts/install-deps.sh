@@ -23,6 +23,10 @@ required=(
   libmicrohttpd-dev # pqcha serve's HTTP server
   libcurl4-openssl-dev  # pqcha agent's HTTP client, and serve's webhooks
   chromium          # the dashboard's test, in real headless Chromium
+  python3-pytest    # the Python bindings' tests (bindings/python)
+  python3-venv      # the bindings' install test: pip install into a fresh venv, offline
+  python3-setuptools  # the bindings' build backend (pyproject.toml)
+  python3-wheel     # ... which needs it to build the wheel pip installs
 )
 optional_node=(nodejs npm)  # ML-DSA interop test with @noble/post-quantum
 # make bench only (install-deps.sh --bench): the peer users compare with.
