@@ -15,6 +15,7 @@
 #include "pqcha/policy.h"
 #include "pqcha/report.h"
 #include "pqcha/tee.h"
+#include "pqcha/tlog.h"
 #include "pqcha/verify.h"
 
 #ifdef __cplusplus

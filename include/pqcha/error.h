@@ -9,6 +9,8 @@
  *    40-59  verification refused an authentic-looking object
  *    60-69  backends (where region bytes come from)
  *    70-79  files and keys on disk
+ *    80-99  hardware evidence; 100-119 a verifier service's challenges and store
+ *   120-139  the transparency log (pqcha/tlog.h): proofs, tiles, checkpoints, notes
  */
 #ifndef PQCHA_ERROR_H
 #define PQCHA_ERROR_H
@@ -124,7 +126,23 @@ typedef enum pqcha_err {
     PQCHA_ERR_STORE = 110,        /* the database failed or cannot be reached */
     PQCHA_ERR_STORE_SCHEMA = 111, /* the database's schema is newer than this build's */
 
-    PQCHA_ERR_LAST_ = 112 /* not an error; one past the highest value */
+    /* the transparency log (pqcha/tlog.h) */
+    PQCHA_ERR_LOG_PROOF = 120, /* an inclusion or consistency proof does not lead to the root */
+    PQCHA_ERR_LOG_PROOF_SIZE = 121, /* a proof with the wrong number of hashes for its sizes */
+    PQCHA_ERR_LOG_FORK = 122,       /* two trees of the same size with different roots */
+    PQCHA_ERR_LOG_ROLLBACK = 123,   /* a tree smaller than one already seen */
+    PQCHA_ERR_LOG_TILE = 124,       /* a tile that does not match the tree or its entries */
+    PQCHA_ERR_LOG_TILE_SIZE = 125,  /* a tile whose length is not its width's (truncated) */
+    PQCHA_ERR_LOG_TILE_PATH = 126,  /* not a tile path (tile/<L>/<N>[.p/<W>]) */
+    PQCHA_ERR_LOG_BUNDLE = 127,     /* an entry bundle truncated or with the wrong entry count */
+    PQCHA_ERR_LOG_CHECKPOINT = 128, /* a checkpoint body without its lines, or a bad root */
+    PQCHA_ERR_LOG_TREE_SIZE = 129,  /* a tree size that is not canonical decimal or too large */
+    PQCHA_ERR_LOG_TEXT = 130,       /* a note that is not UTF-8 or holds a control character */
+    PQCHA_ERR_LOG_NOTE = 131,       /* a signed note without its blank line or signature lines */
+    PQCHA_ERR_LOG_ORIGIN = 132,     /* a checkpoint of another log (origin) */
+    PQCHA_ERR_LOG_WITNESSES = 133,  /* fewer valid cosignatures than required */
+
+    PQCHA_ERR_LAST_ = 134 /* not an error; one past the highest value */
 } pqcha_err;
 
 /* A one-line English description; never NULL, "unknown error" for unknown values. */

@@ -102,6 +102,27 @@ static const error_entry error_table[PQCHA_ERR_LAST_] = {
                                  "the challenge expired before the report arrived"},
     [PQCHA_ERR_STORE] = {"STORE", "the database failed or cannot be reached"},
     [PQCHA_ERR_STORE_SCHEMA] = {"STORE_SCHEMA", "the database's schema is newer than this build's"},
+    [PQCHA_ERR_LOG_PROOF] = {"LOG_PROOF", "the log proof does not lead to the tree's root"},
+    [PQCHA_ERR_LOG_PROOF_SIZE] =
+        {"LOG_PROOF_SIZE", "the log proof has the wrong number of hashes for its tree sizes"},
+    [PQCHA_ERR_LOG_FORK] = {"LOG_FORK",
+                            "the log forked: two trees of the same size with different roots"},
+    [PQCHA_ERR_LOG_ROLLBACK] = {"LOG_ROLLBACK",
+                                "the log rolled back: a tree smaller than one already seen"},
+    [PQCHA_ERR_LOG_TILE] = {"LOG_TILE", "a log tile does not match the tree or its entries"},
+    [PQCHA_ERR_LOG_TILE_SIZE] = {"LOG_TILE_SIZE",
+                                 "a log tile's length is not its width's (truncated tile)"},
+    [PQCHA_ERR_LOG_TILE_PATH] = {"LOG_TILE_PATH", "not a log tile path"},
+    [PQCHA_ERR_LOG_BUNDLE] = {"LOG_BUNDLE",
+                              "an entry bundle is truncated or has the wrong number of entries"},
+    [PQCHA_ERR_LOG_CHECKPOINT] = {"LOG_CHECKPOINT", "malformed checkpoint"},
+    [PQCHA_ERR_LOG_TREE_SIZE] = {"LOG_TREE_SIZE",
+                                 "the tree size is not canonical decimal or is too large"},
+    [PQCHA_ERR_LOG_TEXT] = {"LOG_TEXT",
+                            "the note is not UTF-8 or holds a control character (a CR...)"},
+    [PQCHA_ERR_LOG_NOTE] = {"LOG_NOTE", "malformed signed note or signature line"},
+    [PQCHA_ERR_LOG_ORIGIN] = {"LOG_ORIGIN", "the checkpoint is for another log (origin)"},
+    [PQCHA_ERR_LOG_WITNESSES] = {"LOG_WITNESSES", "fewer valid witness cosignatures than required"},
 };
 
 /* Any value a caller holds, also one outside the enum (a cast int). */

@@ -95,6 +95,20 @@ static const char *declared_name(int value) {
     case PQCHA_ERR_NONCE_EXPIRED: return "NONCE_EXPIRED";
     case PQCHA_ERR_STORE: return "STORE";
     case PQCHA_ERR_STORE_SCHEMA: return "STORE_SCHEMA";
+    case PQCHA_ERR_LOG_PROOF: return "LOG_PROOF";
+    case PQCHA_ERR_LOG_PROOF_SIZE: return "LOG_PROOF_SIZE";
+    case PQCHA_ERR_LOG_FORK: return "LOG_FORK";
+    case PQCHA_ERR_LOG_ROLLBACK: return "LOG_ROLLBACK";
+    case PQCHA_ERR_LOG_TILE: return "LOG_TILE";
+    case PQCHA_ERR_LOG_TILE_SIZE: return "LOG_TILE_SIZE";
+    case PQCHA_ERR_LOG_TILE_PATH: return "LOG_TILE_PATH";
+    case PQCHA_ERR_LOG_BUNDLE: return "LOG_BUNDLE";
+    case PQCHA_ERR_LOG_CHECKPOINT: return "LOG_CHECKPOINT";
+    case PQCHA_ERR_LOG_TREE_SIZE: return "LOG_TREE_SIZE";
+    case PQCHA_ERR_LOG_TEXT: return "LOG_TEXT";
+    case PQCHA_ERR_LOG_NOTE: return "LOG_NOTE";
+    case PQCHA_ERR_LOG_ORIGIN: return "LOG_ORIGIN";
+    case PQCHA_ERR_LOG_WITNESSES: return "LOG_WITNESSES";
     case PQCHA_ERR_LAST_: return NULL; /* one past the highest value, not an error */
     }
     return NULL;
@@ -159,6 +173,8 @@ static void test_known_values(void) {
     CHECK(PQCHA_ERR_BAD_SIGNATURE == 40);
     CHECK(PQCHA_ERR_MEMORY_DRIFT == 46);
     CHECK(PQCHA_ERR_UNKNOWN_BACKEND == 60);
+    CHECK(PQCHA_ERR_LOG_PROOF == 120);
+    CHECK(PQCHA_ERR_LOG_WITNESSES == 133);
     CHECK_STR(pqcha_error_name(PQCHA_ERR_UNTRUSTED_KEY), "UNTRUSTED_KEY");
     CHECK_STR(pqcha_strerror(PQCHA_OK), "success");
     CHECK_STR(pqcha_strerror(PQCHA_ERR_DEVICE_NOT_PRESENT), "platform device not present");

@@ -141,6 +141,21 @@ class Code(enum.IntEnum):
     # the verifier service's store
     STORE = 110
     STORE_SCHEMA = 111
+    # the transparency log
+    LOG_PROOF = 120
+    LOG_PROOF_SIZE = 121
+    LOG_FORK = 122
+    LOG_ROLLBACK = 123
+    LOG_TILE = 124
+    LOG_TILE_SIZE = 125
+    LOG_TILE_PATH = 126
+    LOG_BUNDLE = 127
+    LOG_CHECKPOINT = 128
+    LOG_TREE_SIZE = 129
+    LOG_TEXT = 130
+    LOG_NOTE = 131
+    LOG_ORIGIN = 132
+    LOG_WITNESSES = 133
 
 
 def _library_text(code: int) -> Optional[str]:

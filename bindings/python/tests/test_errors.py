@@ -45,6 +45,8 @@ class TestClasses(unittest.TestCase):
         (Code.EVIDENCE_CHANGED, pqcha.EvidenceError),
         (Code.NONCE_USED, pqcha.ChallengeError),
         (Code.STORE_SCHEMA, pqcha.StoreError),
+        (Code.LOG_PROOF, pqcha.TransparencyLogError),
+        (Code.LOG_WITNESSES, pqcha.TransparencyLogError),
     ]
 
     def test_class_by_range(self):
