@@ -122,6 +122,26 @@ const uint8_t *pqcha_hasher_nodes(const pqcha_hasher *h); /* 32 bytes per node, 
  * Returns: OK, INVALID_ARGUMENT (out NULL, data NULL with len > 0), NO_MEMORY, CRYPTO. */
 PQCHA_MUST_CHECK
 pqcha_err pqcha_sha3_256(uint8_t out[PQCHA_SHA3_256_LEN], const void *data, size_t len);
+
+/* One-shot SHA-256 (FIPS 180-4): what transparency-log entries name reports
+ * by (docs/FORMAT.md section 9). No region is digested with it.
+ * Returns: OK, INVALID_ARGUMENT (out NULL, data NULL with len > 0), NO_MEMORY, CRYPTO. */
+#define PQCHA_SHA256_LEN 32
+PQCHA_MUST_CHECK
+pqcha_err pqcha_sha256(uint8_t out[PQCHA_SHA256_LEN], const void *data, size_t len);
+
+/* Canonical base64 (RFC 4648 section 4, padded; FORMAT.md section 1).
+ * Encode: a new NUL-terminated string of *out_len (may be NULL) characters.
+ * Returns: OK, INVALID_ARGUMENT (out NULL, in NULL with len > 0), TOO_LARGE, NO_MEMORY. */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_base64_encode(char **out, size_t *out_len, const uint8_t *in, size_t len);
+/* Decode len characters of text, strictly (no whitespace, padding required,
+ * zero pad bits), into a new buffer of at most max_out bytes (one spare NUL
+ * byte after them). Returns: OK, INVALID_ARGUMENT (NULL), BAD_BASE64,
+ * TOO_LARGE (more than max_out bytes), NO_MEMORY. */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_base64_decode(uint8_t **out, size_t *out_len, const char *text, size_t len,
+                              size_t max_out);
 /* One-shot digest of any algorithm with the given threads (see pqcha_hasher_set_threads).
  * Returns: OK, INVALID_ARGUMENT (also out_len below the algorithm's length),
  * UNSUPPORTED_ALGORITHM, NO_MEMORY, CRYPTO. */

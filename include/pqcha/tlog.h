@@ -17,6 +17,7 @@
 
 #include "pqcha/crypto.h"
 #include "pqcha/error.h"
+#include "pqcha/verify.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -352,6 +353,109 @@ void pqcha_note_verifier_free(pqcha_note_verifier *v);
 PQCHA_MUST_CHECK
 pqcha_err pqcha_note_verify(size_t *verified, const pqcha_note *n, const pqcha_note_verifier *v,
                             size_t required);
+
+/* ---- pqcha's log files: entries, receipts, consistency proofs ----
+ * What a pqcha log puts in its entries, what an acknowledgement carries
+ * (a receipt) and a consistency proof as a file: strict JSON (FORMAT.md
+ * 9.8-9.10). Decoders reject unknown and duplicate fields, wrong types and
+ * anything over its cap, each with its own code. */
+
+#define PQCHA_TLOG_ENTRY_MAX_LEN 4096         /* an entry's JSON */
+#define PQCHA_TLOG_FILE_MAX_LEN  (256 * 1024) /* a receipt or consistency proof file */
+#define PQCHA_TLOG_RECEIPT_MAX_NOTE \
+    (64 * 1024) /* the checkpoint a receipt carries: a log and a dozen witnesses */
+#define PQCHA_TLOG_ENTRY_VERSION 1
+
+/* The fields of a log entry: one report the log's verifier accepted for
+ * storage, and its verdict. */
+typedef struct pqcha_tlog_entry_fields {
+    int64_t received_at;   /* Unix seconds: when the verifier received the report */
+    const char *workload;  /* the report's workload (an identifier) */
+    const char *report_id; /* the report's id; NULL or "": none */
+    uint8_t envelope_sha256[PQCHA_TLOG_HASH_LEN]; /* pqcha_sha256 of the envelope's bytes */
+    const char *signer; /* the signing key's id (64 lowercase hex); NULL or "": none */
+    pqcha_verdict verdict;
+    pqcha_err error; /* the deciding error: OK exactly when the verdict is valid */
+    uint8_t policy_sha256[PQCHA_TLOG_HASH_LEN]; /* SHA-256 of the policy file in force */
+} pqcha_tlog_entry_fields;
+
+/* The entry's bytes: compact JSON, keys in the order of FORMAT.md 9.8, one
+ * spelling per entry (NUL-terminated; free with pqcha_free).
+ * Returns: OK, INVALID_ARGUMENT (NULL; a verdict outside the enum, an
+ * error without a name), OUT_OF_RANGE (a time before 1970 or after 9999),
+ * BAD_IDENTIFIER (the workload, or a report id, that
+ * pqcha_identifier_check refuses), BAD_HEX (a signer that is not 64
+ * lowercase hex), INCONSISTENT_CLAIMS (verdict valid with an error, or
+ * another verdict with OK), TOO_LARGE, NO_MEMORY. */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_tlog_entry_encode(char **out, size_t *out_len, const pqcha_tlog_entry_fields *f);
+
+typedef struct pqcha_tlog_entry pqcha_tlog_entry;
+/* Parses an entry, strictly: only what pqcha_tlog_entry_encode writes.
+ * Returns: OK, INVALID_ARGUMENT, TOO_LARGE (over PQCHA_TLOG_ENTRY_MAX_LEN),
+ * JSON_SYNTAX, JSON_TOO_COMPLEX, JSON_DUPLICATE_KEY, WRONG_TYPE (not an
+ * object; a member of another type), UNKNOWN_FIELD, MISSING_FIELD,
+ * OUT_OF_RANGE (v not 1), BAD_TIMESTAMP (also with a fraction) and
+ * TIMESTAMP_NO_ZONE (receivedAt), BAD_IDENTIFIER (workload, reportId, a
+ * verdict or an error that is not one of pqcha's names), BAD_HEX
+ * (envelopeSha256, signer, policySha256), INCONSISTENT_CLAIMS (verdict and
+ * error disagree), MALFORMED (valid otherwise, but not the one spelling:
+ * whitespace, key order, escapes), NO_MEMORY. */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_tlog_entry_parse(pqcha_tlog_entry **out, const char *text, size_t len);
+/* The parsed fields; strings borrowed from e ("" for none), valid until
+ * pqcha_tlog_entry_free. */
+const pqcha_tlog_entry_fields *pqcha_tlog_entry_get(const pqcha_tlog_entry *e);
+void pqcha_tlog_entry_free(pqcha_tlog_entry *e);
+
+/* A receipt: entry index of the tree of tree_size leaves, its inclusion
+ * proof (count hashes) and, optionally, the entry's bytes (entry NULL:
+ * none) and the signed checkpoint the proof leads to (checkpoint NULL:
+ * none). Compact JSON, NUL-terminated; free with pqcha_free.
+ * Returns: OK, INVALID_ARGUMENT (NULL), OUT_OF_RANGE (index >= tree_size,
+ * tree_size above PQCHA_TLOG_MAX_SIZE), TOO_LARGE (more than
+ * PQCHA_TLOG_MAX_PROOF_HASHES hashes, an entry over
+ * PQCHA_TLOG_MAX_ENTRY_LEN, a checkpoint over PQCHA_TLOG_RECEIPT_MAX_NOTE),
+ * LOG_TEXT (a checkpoint that is not note text), NO_MEMORY. */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_tlog_receipt_encode(char **out, size_t *out_len, uint64_t index, uint64_t tree_size,
+                                    const uint8_t *entry, size_t entry_len, const uint8_t *proof,
+                                    size_t count, const char *checkpoint, size_t checkpoint_len);
+
+typedef struct pqcha_tlog_receipt pqcha_tlog_receipt;
+/* Parses a receipt (or a proof file: a receipt without entry or
+ * checkpoint). Returns: OK, INVALID_ARGUMENT, TOO_LARGE (over
+ * PQCHA_TLOG_FILE_MAX_LEN, or a member over its cap), the JSON errors as
+ * pqcha_tlog_entry_parse, OUT_OF_RANGE, BAD_BASE64, LOG_PROOF_SIZE (a
+ * proof hash that is not 32 bytes), LOG_TEXT, NO_MEMORY. */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_tlog_receipt_parse(pqcha_tlog_receipt **out, const char *text, size_t len);
+uint64_t pqcha_tlog_receipt_index(const pqcha_tlog_receipt *r);
+uint64_t pqcha_tlog_receipt_tree_size(const pqcha_tlog_receipt *r);
+/* The proof's hashes, concatenated (NULL when *count is 0). */
+const uint8_t *pqcha_tlog_receipt_proof(const pqcha_tlog_receipt *r, size_t *count);
+/* The entry's bytes, or NULL (*len 0) when the receipt carries none. */
+const uint8_t *pqcha_tlog_receipt_entry(const pqcha_tlog_receipt *r, size_t *len);
+/* The signed checkpoint's text (NUL-terminated), or NULL when none. */
+const char *pqcha_tlog_receipt_checkpoint(const pqcha_tlog_receipt *r, size_t *len);
+void pqcha_tlog_receipt_free(pqcha_tlog_receipt *r);
+
+/* A consistency proof file: from the tree of old_size leaves to the tree
+ * of new_size. Returns: OK, INVALID_ARGUMENT, OUT_OF_RANGE (old_size >
+ * new_size, new_size above PQCHA_TLOG_MAX_SIZE), TOO_LARGE (more than
+ * PQCHA_TLOG_MAX_PROOF_HASHES hashes), NO_MEMORY. */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_tlog_consistency_encode(char **out, size_t *out_len, uint64_t old_size,
+                                        uint64_t new_size, const uint8_t *proof, size_t count);
+
+typedef struct pqcha_tlog_consistency pqcha_tlog_consistency;
+/* Returns: as pqcha_tlog_receipt_parse (without LOG_TEXT). */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_tlog_consistency_parse(pqcha_tlog_consistency **out, const char *text, size_t len);
+uint64_t pqcha_tlog_consistency_old_size(const pqcha_tlog_consistency *c);
+uint64_t pqcha_tlog_consistency_new_size(const pqcha_tlog_consistency *c);
+const uint8_t *pqcha_tlog_consistency_hashes(const pqcha_tlog_consistency *c, size_t *count);
+void pqcha_tlog_consistency_free(pqcha_tlog_consistency *c);
 
 #ifdef __cplusplus
 }
