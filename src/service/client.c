@@ -152,9 +152,8 @@ static size_t on_body(char *data, size_t size, size_t count, void *ctx) {
     return n;
 }
 
-static void set_request_options(client *c, const char *url, const char *body, size_t len,
-                                client_answer *a) {
-    CURL *h = c->curl;
+void client_curl_reset(void *curl, const char *url) {
+    CURL *h = curl;
     curl_easy_reset(h); /* options only: the open connection is kept */
     curl_easy_setopt(h, CURLOPT_URL, url);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -163,7 +162,13 @@ static void set_request_options(client *c, const char *url, const char *body, si
     curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* the agent owns its signals */
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* the caller owns its signals */
+}
+
+static void set_request_options(client *c, const char *url, const char *body, size_t len,
+                                client_answer *a) {
+    CURL *h = c->curl;
+    client_curl_reset(h, url);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

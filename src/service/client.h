@@ -57,6 +57,10 @@ typedef struct client_answer {
     char why[256]; /* with no answer: libcurl's reason (connection refused, timeout...) */
 } client_answer;
 void client_answer_clear(client_answer *a);
+/* Resets a libcurl easy handle (a CURL *; its connection stays open) to one
+ * request of url with the rules every pqcha HTTP client keeps: http:// and
+ * https:// only, redirects never followed, no signals. */
+void client_curl_reset(void *curl, const char *url);
 
 /* POST /v1/challenge {"workload": ID}. nonce is set to "" first.
  * Returns: OK (an answer came: with status 200, nonce holds the challenge

@@ -1,7 +1,8 @@
 /* http.c — libmicrohttpd glue for the verifier service.
  *
  * A request's body is gathered into a buffer of its own, capped by its
- * endpoint (a report: 16 MiB; anything else: 4 KiB) and by a budget shared
+ * endpoint (a report: 16 MiB; a cosigned checkpoint: 256 KiB; anything
+ * else: 4 KiB) and by a budget shared
  * by every connection (max_buffered), so that many slow uploads cannot
  * exhaust memory; a Content-Length over the cap is refused before any body
  * is read. libmicrohttpd closes connections idle or slower than the
@@ -30,6 +31,10 @@
 #define DEFAULT_BUFFERED    ((size_t)256 << 20)
 #define WORKLOAD_PREFIX     "/v1/workloads/"
 #define REPORTS_SUFFIX      "/reports"
+/* The transparency log is public: no token (its tiles are meant to be
+ * mirrored, and witnesses' cosignatures are checked by their signatures). */
+#define LOG_PREFIX      "/v1/log/"
+#define COSIGNATURE_URL "/v1/log/cosignature"
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -59,7 +64,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, service_reply *r) {
     }
     r->body = NULL; /* libmicrohttpd frees it */
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            r->cache_control ? r->cache_control : "no-store");
     MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
     enum MHD_Result ok = MHD_queue_response(c, r->status, response);
     MHD_destroy_response(response);
@@ -138,7 +144,7 @@ static int constant_time_equal(const char *a, const char *b) {
 static int authorised(const http_server *h, struct MHD_Connection *c, const char *url) {
     /* A browser asks for /favicon.ico by itself: answered 404, not 401. */
     if (!h->token || strcmp(url, "/healthz") == 0 || strcmp(url, "/favicon.ico") == 0 ||
-        find_asset(url))
+        find_asset(url) || strncmp(url, LOG_PREFIX, strlen(LOG_PREFIX)) == 0)
         return 1;
     const char *header =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -148,6 +154,7 @@ static int authorised(const http_server *h, struct MHD_Connection *c, const char
 }
 
 static size_t body_limit(const char *url) {
+    if (strcmp(url, COSIGNATURE_URL) == 0) return TLOG_MAX_COSIGNATURE_BYTES;
     return strcmp(url, "/v1/reports") == 0 ? SERVICE_MAX_REPORT_BYTES : SERVICE_MAX_REQUEST_BYTES;
 }
 
@@ -158,6 +165,12 @@ static int is_json(struct MHD_Connection *c) {
     if (!type || strncasecmp(type, json, sizeof json - 1) != 0) return 0;
     char next = type[sizeof json - 1];
     return next == '\0' || next == ';' || next == ' ';
+}
+
+/* Every body is JSON but a cosigned checkpoint: a signed note, text as a
+ * witness sends it (any type is taken: its signatures are what counts). */
+static int takes_json(const char *url) {
+    return strcmp(url, COSIGNATURE_URL) != 0;
 }
 
 /* A declared Content-Length over the limit: refused before reading. */
@@ -248,6 +261,8 @@ static enum MHD_Result route_get(http_server *h, struct MHD_Connection *c, const
                             &r);
     if (strncmp(url, WORKLOAD_PREFIX, strlen(WORKLOAD_PREFIX)) == 0)
         return route_workload(h, c, url);
+    if (strncmp(url, LOG_PREFIX, strlen(LOG_PREFIX)) == 0)
+        return send_service(c, service_log_get(h->svc, url + strlen(LOG_PREFIX), &r), &r);
     return send_error(c, 404, "NOT_FOUND", "no such endpoint");
 }
 
@@ -257,11 +272,14 @@ static enum MHD_Result route_post(http_server *h, struct MHD_Connection *c, cons
     const char *body = rq->body ? rq->body : "";
     if (strcmp(url, "/v1/challenge") == 0)
         return send_service(c, service_challenge(h->svc, body, rq->len, &r), &r);
+    if (strcmp(url, COSIGNATURE_URL) == 0)
+        return send_service(c, service_log_cosign(h->svc, body, rq->len, &r), &r);
     return send_service(c, service_submit_report(h->svc, body, rq->len, &r), &r);
 }
 
 static int is_post_endpoint(const char *url) {
-    return strcmp(url, "/v1/challenge") == 0 || strcmp(url, "/v1/reports") == 0;
+    return strcmp(url, "/v1/challenge") == 0 || strcmp(url, "/v1/reports") == 0 ||
+           strcmp(url, COSIGNATURE_URL) == 0;
 }
 
 /* The first call for a request, headers only: refuse what can be refused
@@ -278,7 +296,7 @@ static int refuse_early(http_server *h, struct MHD_Connection *c, const char *ur
         status = 405;
         *result = send_error(c, 405, "METHOD_NOT_ALLOWED",
                              is_post_endpoint(url) ? "use POST" : "use GET");
-    } else if (post && !is_json(c)) {
+    } else if (post && takes_json(url) && !is_json(c)) {
         status = 415;
         *result = send_error(c, 415, "UNSUPPORTED_MEDIA_TYPE", "send application/json");
     } else if (post && declared_too_large(c, body_limit(url))) {

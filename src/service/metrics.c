@@ -183,8 +183,28 @@ static void render_webhook(text *t, const webhook_stats *w) {
          (unsigned long long)w->retried);
 }
 
-pqcha_err metrics_render(metrics *m, const uint64_t *states, const webhook_stats *hook, char **out,
-                         size_t *out_len) {
+static void render_log(text *t, const metrics_log *l) {
+    if (l->size_known)
+        emit(t,
+             "# HELP pqcha_log_entries Entries in the transparency log's tree (the whole store).\n"
+             "# TYPE pqcha_log_entries gauge\npqcha_log_entries %llu\n",
+             (unsigned long long)l->size);
+    emit(t,
+         "# HELP pqcha_log_checkpoints_total Checkpoints this instance signed (one per"
+         " acknowledged batch) and published (GET /v1/log/checkpoint).\n"
+         "# TYPE pqcha_log_checkpoints_total counter\n"
+         "pqcha_log_checkpoints_total{event=\"signed\"} %llu\n"
+         "pqcha_log_checkpoints_total{event=\"published\"} %llu\n"
+         "# HELP pqcha_log_cosignatures_total Witness cosignatures posted, by outcome.\n"
+         "# TYPE pqcha_log_cosignatures_total counter\n"
+         "pqcha_log_cosignatures_total{outcome=\"accepted\"} %llu\n"
+         "pqcha_log_cosignatures_total{outcome=\"refused\"} %llu\n",
+         (unsigned long long)l->checkpoints_signed, (unsigned long long)l->checkpoints_published,
+         (unsigned long long)l->cosignatures_accepted, (unsigned long long)l->cosignatures_refused);
+}
+
+pqcha_err metrics_render(metrics *m, const uint64_t *states, const webhook_stats *hook,
+                         const metrics_log *log, char **out, size_t *out_len) {
     text t = {malloc(4096), 0, 4096, 0};
     if (!t.data) return PQCHA_ERR_NO_MEMORY;
     pthread_mutex_lock(&m->lock);
@@ -194,6 +214,7 @@ pqcha_err metrics_render(metrics *m, const uint64_t *states, const webhook_stats
     render_health(&t, m, states != NULL);
     pthread_mutex_unlock(&m->lock);
     if (hook) render_webhook(&t, hook);
+    if (log) render_log(&t, log);
     if (t.failed) {
         free(t.data);
         return PQCHA_ERR_NO_MEMORY;

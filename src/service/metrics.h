@@ -25,10 +25,19 @@ void metrics_count_transition(metrics *m, workload_state to);
 void metrics_count_store_error(metrics *m);
 void metrics_count_refusal(metrics *m, unsigned http_status);
 
+/* The transparency log's numbers (log.h counts them). */
+typedef struct metrics_log {
+    int size_known; /* the store answered */
+    uint64_t size;
+    uint64_t checkpoints_signed, checkpoints_published;
+    uint64_t cosignatures_accepted, cosignatures_refused;
+} metrics_log;
+
 /* The exposition text. states: workloads by state, or NULL when the store
  * could not say (then the gauge is left out and pqcha_store_up is 0);
- * hook: the webhook's counters, or NULL when none is configured. */
-pqcha_err metrics_render(metrics *m, const uint64_t *states, const webhook_stats *hook, char **out,
-                         size_t *out_len);
+ * hook: the webhook's counters, or NULL when none is configured; log: the
+ * transparency log's, or NULL when there is none. */
+pqcha_err metrics_render(metrics *m, const uint64_t *states, const webhook_stats *hook,
+                         const metrics_log *log, char **out, size_t *out_len);
 
 #endif

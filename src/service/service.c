@@ -1,5 +1,5 @@
-/* service.c — the verifier service's requests (service.h), over the store
- * and libpqcha's verifier. */
+/* service.c — the verifier service's requests (service.h), over the store,
+ * libpqcha's verifier and, when it keeps one, the transparency log (log.h). */
 #include "service/service.h"
 
 #include <jansson.h>
@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "pqcha/tlog.h"
 #include "pqcha/verify.h"
 #include "service/metrics.h"
 #include "service/try.h"
@@ -22,7 +23,8 @@
 typedef struct policy_ref {
     pqcha_policy *policy;
     pqcha_verifier *verifier;
-    unsigned users; /* requests holding it, plus one while it is current */
+    uint8_t sha256[PQCHA_SHA256_LEN]; /* of the policy's bytes: log entries name it */
+    unsigned users;                   /* requests holding it, plus one while it is current */
 } policy_ref;
 
 struct service {
@@ -35,6 +37,7 @@ struct service {
     service_event_fn on_event;
     void *on_event_ctx;
     webhook *webhook;
+    tlog *log; /* NULL: no transparency log */
 };
 
 static int64_t system_clock(void) {
@@ -106,14 +109,33 @@ static pqcha_err build_verifier(pqcha_verifier **out, const pqcha_policy *policy
     return err;
 }
 
+/* A policy built in memory has no file: it is named by its canonical JSON. */
+static pqcha_err canonical_policy_sha256(uint8_t out[PQCHA_SHA256_LEN],
+                                         const pqcha_policy *policy) {
+    char *json = NULL;
+    size_t len = 0;
+    SERVICE_TRY(pqcha_policy_to_json(&json, &len, policy));
+    pqcha_err err = pqcha_sha256(out, json, len);
+    pqcha_free(json);
+    return err;
+}
+
 pqcha_err service_set_policy(service *s, pqcha_policy *policy) {
+    return service_set_policy_file(s, policy, NULL);
+}
+
+pqcha_err service_set_policy_file(service *s, pqcha_policy *policy,
+                                  const uint8_t sha256[PQCHA_SHA256_LEN]) {
     if (!s || !policy) {
         pqcha_policy_free(policy);
         return PQCHA_ERR_INVALID_ARGUMENT;
     }
     policy_ref *fresh = calloc(1, sizeof *fresh);
     pqcha_err err = fresh ? build_verifier(&fresh->verifier, policy) : PQCHA_ERR_NO_MEMORY;
+    if (err == PQCHA_OK && sha256) memcpy(fresh->sha256, sha256, sizeof fresh->sha256);
+    if (err == PQCHA_OK && !sha256) err = canonical_policy_sha256(fresh->sha256, policy);
     if (err != PQCHA_OK) {
+        if (fresh) pqcha_verifier_free(fresh->verifier);
         free(fresh);
         pqcha_policy_free(policy);
         return err;
@@ -137,6 +159,10 @@ void service_set_webhook(service *s, webhook *w) {
     s->webhook = w;
 }
 
+void service_set_log(service *s, tlog *log) {
+    s->log = log;
+}
+
 /* A stored transition: counted, logged, sent to the webhook. */
 static void publish(service *s, const store_event_row *event) {
     metrics_count_transition(s->metrics, event->to);
@@ -146,35 +172,6 @@ static void publish(service *s, const store_event_row *event) {
 
 void service_count_refusal(service *s, unsigned status) {
     metrics_count_refusal(s->metrics, status);
-}
-
-/* ---- replies ---- */
-
-void service_reply_clear(service_reply *r) {
-    if (!r) return;
-    free(r->body);
-    memset(r, 0, sizeof *r);
-}
-
-static pqcha_err reply_text(service_reply *out, unsigned status, const char *type, char *body) {
-    if (!body) return PQCHA_ERR_NO_MEMORY;
-    out->status = status;
-    out->content_type = type;
-    out->body = body;
-    out->body_len = strlen(body);
-    return PQCHA_OK;
-}
-
-/* Replies with a JSON value (reference taken over). */
-static pqcha_err reply_json(service_reply *out, unsigned status, json_t *value) {
-    char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
-    json_decref(value);
-    return reply_text(out, status, "application/json", text);
-}
-
-pqcha_err service_error_reply(service_reply *out, unsigned status, const char *name,
-                              const char *message) {
-    return reply_json(out, status, json_pack("{s:s, s:s}", "error", name, "message", message));
 }
 
 static pqcha_err store_failed(service *s, service_reply *out) {
@@ -236,9 +233,9 @@ static pqcha_err issue_challenge(service *s, const char *workload, service_reply
     int64_t now = s->clock(), expires = now + s->challenge_ttl;
     if (store_add_challenge(s->db, nonce, workload, now, expires) != PQCHA_OK)
         return store_failed(s, out);
-    return reply_json(out, 200,
-                      json_pack("{s:s, s:s, s:o}", "workload", workload, "nonce", nonce,
-                                "expiresAt", json_time(expires)));
+    return service_reply_json(out, 200,
+                              json_pack("{s:s, s:s, s:o}", "workload", workload, "nonce", nonce,
+                                        "expiresAt", json_time(expires)));
 }
 
 pqcha_err service_challenge(service *s, const char *json, size_t len, service_reply *out) {
@@ -293,6 +290,10 @@ typedef struct submission {
     char *detail_json;        /* for the event timeline (detail_of) */
     pqcha_report *unverified; /* what an unauthenticated report claims */
     const pqcha_report *report;
+    uint8_t envelope_sha256[PQCHA_SHA256_LEN];          /* with a log: names the report */
+    char envelope_sha256_hex[2 * PQCHA_SHA256_LEN + 1]; /* ... as the store keeps it */
+    char *entry;                                        /* with a log: its entry */
+    size_t entry_len;
     challenge_lookup lookup;
     double verify_seconds;
 } submission;
@@ -302,11 +303,14 @@ static void submission_clear_verification(submission *sub) {
     free(sub->result_json);
     free(sub->detail_json);
     pqcha_report_free(sub->unverified);
+    pqcha_free(sub->entry);
     sub->result = NULL;
     sub->result_json = NULL;
     sub->detail_json = NULL;
     sub->unverified = NULL;
     sub->report = NULL;
+    sub->entry = NULL;
+    sub->entry_len = 0;
 }
 
 static pqcha_err verify_submission(const policy_ref *p, submission *sub) {
@@ -341,13 +345,33 @@ static char *detail_of(const pqcha_result *r) {
     return text;
 }
 
-static pqcha_err commit_submission(service *s, submission *sub, store_commit *commit) {
+/* The report's log entry: what was received when, and what was decided
+ * under which policy. */
+static pqcha_err entry_of(const policy_ref *p, submission *sub) {
+    pqcha_tlog_entry_fields f;
+    memset(&f, 0, sizeof f);
+    f.received_at = sub->lookup.now;
+    f.workload = pqcha_report_workload_id(sub->report);
+    f.report_id = pqcha_report_id(sub->report);
+    memcpy(f.envelope_sha256, sub->envelope_sha256, sizeof f.envelope_sha256);
+    f.signer = pqcha_report_signer_key_id(sub->report);
+    f.verdict = pqcha_result_verdict(sub->result);
+    f.error = pqcha_result_error(sub->result);
+    memcpy(f.policy_sha256, p->sha256, sizeof f.policy_sha256);
+    pqcha_free(sub->entry);
+    sub->entry = NULL;
+    return pqcha_tlog_entry_encode(&sub->entry, &sub->entry_len, &f);
+}
+
+static pqcha_err commit_submission(service *s, const policy_ref *p, submission *sub,
+                                   store_commit *commit) {
     const pqcha_result *r = sub->result;
     pqcha_verdict verdict = pqcha_result_verdict(r);
     report_outcome outcome =
         report_outcome_of(verdict, pqcha_result_error(r), pqcha_result_report(r) != NULL);
     sub->detail_json = detail_of(r);
     if (!sub->detail_json) return PQCHA_ERR_NO_MEMORY;
+    if (s->log) SERVICE_TRY(entry_of(p, sub));
     store_report row = {
         sub->digest,
         pqcha_report_id(sub->report),
@@ -360,7 +384,10 @@ static pqcha_err commit_submission(service *s, submission *sub, store_commit *co
         sub->result_json,
         sub->detail_json,
         sub->body,
-        sub->len};
+        sub->len,
+        (const uint8_t *)sub->entry,
+        sub->entry_len,
+        sub->envelope_sha256_hex};
     return store_commit_report(s->db, &row, commit);
 }
 
@@ -385,28 +412,60 @@ static pqcha_err verify_and_store(service *s, const policy_ref *p, submission *s
         SERVICE_TRY(verify_submission(p, sub));
         if (pqcha_result_verdict(sub->result) == PQCHA_VERDICT_MALFORMED || !sub->report)
             return PQCHA_OK; /* nothing to attribute it to: answered, not stored */
-        err = commit_submission(s, sub, commit);
+        err = commit_submission(s, p, sub, commit);
         if (err != PQCHA_ERR_NONCE_USED) return err;
     }
     return err;
 }
 
+/* The result with the receipt as its member "log": the result's bytes are
+ * kept as they are (a repeated report is answered with the stored ones). */
+static char *with_receipt(const char *result, const char *receipt) {
+    size_t len = strlen(result);
+    while (len > 0 && (result[len - 1] == ' ' || result[len - 1] == '\n'))
+        len--;
+    if (len < 2 || result[len - 1] != '}') return NULL;
+    int empty = len == 2;
+    size_t size = len + strlen(receipt) + sizeof ",\"log\":";
+    char *out = malloc(size);
+    if (out)
+        snprintf(out, size, "%.*s%s\"log\":%s}", (int)(len - 1), result, empty ? "" : ",", receipt);
+    return out;
+}
+
+/* The answer's body: the result, with the receipt when the report is in
+ * the log. NULL: out of memory, or *failed holds why there is no receipt. */
+static char *answer_body(service *s, const submission *sub, const store_commit *commit,
+                         const char *result, pqcha_err *failed) {
+    *failed = PQCHA_OK;
+    if (!s->log || commit->log_index < 0) return strdup(result);
+    const uint8_t *entry = commit->duplicate ? NULL : (const uint8_t *)sub->entry;
+    char *receipt = NULL;
+    *failed = tlog_receipt(s->log, (uint64_t)commit->log_index, entry, sub->entry_len, &receipt);
+    char *body = *failed == PQCHA_OK ? with_receipt(result, receipt) : NULL;
+    if (*failed == PQCHA_OK && !body) *failed = PQCHA_ERR_NO_MEMORY;
+    pqcha_free(receipt);
+    return body;
+}
+
 static pqcha_err answer_submission(service *s, const submission *sub, store_commit *commit,
                                    service_reply *out) {
-    if (commit->duplicate) {
-        char *stored = commit->stored_result_json;
-        commit->stored_result_json = NULL;
-        return reply_text(out, 200, "application/json", stored);
-    }
-    announce(s, sub, commit);
+    const char *result = commit->duplicate ? commit->stored_result_json : sub->result_json;
+    pqcha_err failed;
+    if (!commit->duplicate) announce(s, sub, commit);
+    char *body = answer_body(s, sub, commit, result, &failed);
+    if (!body && failed != PQCHA_OK && failed != PQCHA_ERR_NO_MEMORY)
+        return store_failed(s, out); /* stored; its receipt when it is sent again */
     int unreadable = pqcha_result_verdict(sub->result) == PQCHA_VERDICT_MALFORMED || !sub->report;
-    return reply_text(out, unreadable ? 400 : 200, "application/json", strdup(sub->result_json));
+    return service_reply_text(out, unreadable && !commit->duplicate ? 400 : 200, "application/json",
+                              body);
 }
 
 static pqcha_err submit_with_policy(service *s, const policy_ref *p, submission *sub,
                                     service_reply *out) {
     store_commit commit;
     memset(&commit, 0, sizeof commit);
+    commit.log_index = -1; /* an unreadable report is not stored */
     pqcha_err err = verify_and_store(s, p, sub, &commit);
     if (sub->result && err == PQCHA_OK) /* once per request, with the verdict answered */
         metrics_count_report(s->metrics, pqcha_result_verdict(sub->result),
@@ -442,6 +501,9 @@ pqcha_err service_submit_report(service *s, const char *body, size_t len, servic
     sub.lookup.s = s;
     sub.lookup.now = s->clock();
     pqcha_err err = digest_hex(sub.digest, body, len);
+    if (err == PQCHA_OK && s->log) err = pqcha_sha256(sub.envelope_sha256, body, len);
+    if (err == PQCHA_OK && s->log)
+        pqcha_hex_encode(sub.envelope_sha256_hex, sub.envelope_sha256, PQCHA_SHA256_LEN);
     if (err == PQCHA_OK) err = submit_with_policy(s, p, &sub, out);
     if (err != PQCHA_OK && err != PQCHA_ERR_NO_MEMORY && !out->body)
         err = service_error_reply(out, 500, pqcha_error_name(err), pqcha_strerror(err));
@@ -474,7 +536,7 @@ pqcha_err service_list_workloads(service *s, service_reply *out) {
         json_decref(list);
         return store_failed(s, out);
     }
-    return reply_json(out, 200, json_pack("{s:o}", "workloads", list));
+    return service_reply_json(out, 200, json_pack("{s:o}", "workloads", list));
 }
 
 static int keep_workload(void *ctx, const store_workload_row *row) {
@@ -490,7 +552,7 @@ pqcha_err service_get_workload(service *s, const char *id, service_reply *out) {
     if (err == PQCHA_ERR_NOT_FOUND)
         return service_error_reply(out, 404, "NOT_FOUND", "no report of this workload was stored");
     if (err != PQCHA_OK) return store_failed(s, out);
-    return item ? reply_json(out, 200, item) : PQCHA_ERR_NO_MEMORY;
+    return item ? service_reply_json(out, 200, item) : PQCHA_ERR_NO_MEMORY;
 }
 
 /* A decimal in [min, max]; 0 if it is not one. */
@@ -560,7 +622,7 @@ pqcha_err service_list_reports(service *s, const char *id, const char *since, co
         json_decref(list);
         return store_failed(s, out);
     }
-    return reply_json(out, 200, json_pack("{s:s, s:o}", "workload", id, "reports", list));
+    return service_reply_json(out, 200, json_pack("{s:s, s:o}", "workload", id, "reports", list));
 }
 
 static json_t *event_json(const store_event_row *row) {
@@ -597,7 +659,7 @@ pqcha_err service_list_events(service *s, const char *workload, const char *afte
         json_decref(list);
         return store_failed(s, out);
     }
-    return reply_json(out, 200, json_pack("{s:o}", "events", list));
+    return service_reply_json(out, 200, json_pack("{s:o}", "events", list));
 }
 
 pqcha_err service_health(service *s, service_reply *out) {
@@ -607,10 +669,10 @@ pqcha_err service_health(service *s, service_reply *out) {
     int policy_ok = p != NULL;
     release_policy(s, p);
     int ok = store_ok && policy_ok;
-    return reply_json(out, ok ? 200 : 503,
-                      json_pack("{s:s, s:s, s:s, s:b}", "status", ok ? "ok" : "unavailable",
-                                "store", store_ok ? "ok" : "unreachable", "storeKind",
-                                store_kind(s->db), "policyLoaded", policy_ok));
+    return service_reply_json(out, ok ? 200 : 503,
+                              json_pack("{s:s, s:s, s:s, s:b}", "status", ok ? "ok" : "unavailable",
+                                        "store", store_ok ? "ok" : "unreachable", "storeKind",
+                                        store_kind(s->db), "policyLoaded", policy_ok));
 }
 
 pqcha_err service_metrics(service *s, service_reply *out) {
@@ -622,8 +684,18 @@ pqcha_err service_metrics(service *s, service_reply *out) {
     size_t len;
     webhook_stats hook;
     if (s->webhook) webhook_stats_get(s->webhook, &hook);
-    SERVICE_TRY(
-        metrics_render(s->metrics, known ? states : NULL, s->webhook ? &hook : NULL, &text, &len));
+    metrics_log log = {0, 0, 0, 0, 0, 0};
+    if (s->log) {
+        tlog_stats stats;
+        tlog_stats_get(s->log, &stats);
+        log.size_known = store_log_size(s->db, &log.size) == PQCHA_OK;
+        log.checkpoints_signed = stats.checkpoints_signed;
+        log.checkpoints_published = stats.checkpoints_published;
+        log.cosignatures_accepted = stats.cosignatures_accepted;
+        log.cosignatures_refused = stats.cosignatures_refused;
+    }
+    SERVICE_TRY(metrics_render(s->metrics, known ? states : NULL, s->webhook ? &hook : NULL,
+                               s->log ? &log : NULL, &text, &len));
     out->status = 200;
     out->content_type = "text/plain; version=0.0.4; charset=utf-8";
     out->body = text;
@@ -646,6 +718,31 @@ pqcha_err service_tick(service *s) {
     /* A used challenge is kept until it expires, which is what refuses a
      * replay; after that the report's own nonce check refuses it. */
     if (err == PQCHA_OK) err = store_prune_challenges(s->db, now, NULL);
+    if (err != PQCHA_OK) metrics_count_store_error(s->metrics);
+    return err;
+}
+
+/* ---- the transparency log ---- */
+
+pqcha_err service_log_get(service *s, const char *path, service_reply *out) {
+    memset(out, 0, sizeof *out);
+    if (!s->log) return service_error_reply(out, 404, "NOT_FOUND", "this server keeps no log");
+    pqcha_err err = tlog_get(s->log, path, out);
+    if (err == PQCHA_OK && out->status == 503) metrics_count_store_error(s->metrics);
+    return err;
+}
+
+pqcha_err service_log_cosign(service *s, const char *body, size_t len, service_reply *out) {
+    memset(out, 0, sizeof *out);
+    if (!s->log) return service_error_reply(out, 404, "NOT_FOUND", "this server keeps no log");
+    pqcha_err err = tlog_cosign(s->log, body, len, out);
+    if (err == PQCHA_OK && out->status == 503) metrics_count_store_error(s->metrics);
+    return err;
+}
+
+pqcha_err service_log_tick(service *s) {
+    if (!s->log) return PQCHA_OK;
+    pqcha_err err = tlog_tick(s->log);
     if (err != PQCHA_OK) metrics_count_store_error(s->metrics);
     return err;
 }

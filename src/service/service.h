@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "pqcha/policy.h"
+#include "service/log.h"
+#include "service/reply.h"
 #include "service/store.h"
 #include "service/webhook.h"
 
@@ -40,24 +42,26 @@ void service_free(service *s);
 
 /* Installs a finished policy (taken over, also on failure) and a verifier
  * built from it: its trusted keys. Requests in flight finish with the
- * previous one, which is freed after the last of them.
+ * previous one, which is freed after the last of them. sha256 is the
+ * SHA-256 of the policy file's bytes, which log entries name;
+ * service_set_policy, for a policy built in memory, uses that of its
+ * canonical JSON (pqcha_policy_to_json).
  * Returns: OK, INVALID_ARGUMENT, BAD_POLICY (a policy that trusts no key),
  * NO_MEMORY, or the verifier's error. */
 pqcha_err service_set_policy(service *s, pqcha_policy *policy);
+pqcha_err service_set_policy_file(service *s, pqcha_policy *policy,
+                                  const uint8_t sha256[PQCHA_SHA256_LEN]);
 
 /* Called for every stored transition, after its commit (e.g. to log it). */
 void service_set_event_hook(service *s, service_event_fn fn, void *ctx);
 /* Every transition is also queued for w (borrowed; it must outlive s, or
  * be unset with NULL first), and /metrics shows its counters. */
 void service_set_webhook(service *s, webhook *w);
-
-typedef struct service_reply {
-    unsigned status;          /* HTTP status */
-    const char *content_type; /* static */
-    char *body;               /* malloc'd */
-    size_t body_len;
-} service_reply;
-void service_reply_clear(service_reply *r);
+/* Keeps the transparency log in l (borrowed; it must outlive s, or be unset
+ * with NULL first, and use the same store): every stored report is appended,
+ * its answer carries its receipt (the member "log"), and the log's
+ * endpoints answer. */
+void service_set_log(service *s, tlog *l);
 
 /* Each fills *out (status and body) and returns OK, or NO_MEMORY with *out
  * empty. Errors the client or the store caused are replies, not returns. */
@@ -74,9 +78,6 @@ pqcha_err service_list_events(service *s, const char *workload, const char *afte
                               const char *limit, service_reply *out);
 pqcha_err service_health(service *s, service_reply *out);
 pqcha_err service_metrics(service *s, service_reply *out);
-/* An error reply of the service's shape: {"error": NAME, "message": TEXT}. */
-pqcha_err service_error_reply(service_reply *out, unsigned status, const char *name,
-                              const char *message);
 
 /* An event as GET /v1/events lists it (compact JSON, malloc'd), or NULL
  * when memory runs out. */
@@ -85,6 +86,12 @@ char *service_event_text(const store_event_row *row);
 /* Periodic work: marks stale workloads, prunes expired challenges.
  * Returns: OK, STORE. */
 pqcha_err service_tick(service *s);
+/* The log's periodic work (tlog_tick): every few seconds. Returns: OK, STORE. */
+pqcha_err service_log_tick(service *s);
+
+/* GET /v1/log/PATH and POST /v1/log/cosignature (log.h; 404 without a log). */
+pqcha_err service_log_get(service *s, const char *path, service_reply *out);
+pqcha_err service_log_cosign(service *s, const char *body, size_t len, service_reply *out);
 
 /* Counts a request refused before it reached the service (HTTP layer:
  * oversized, wrong type, unauthorised), for the metrics. */

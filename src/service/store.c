@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pqcha/tlog.h"
 #include "service/store_internal.h"
+#include "service/try.h"
 
 struct store {
     const store_ops *ops;
@@ -84,15 +86,26 @@ pqcha_err store_prune_challenges(store *s, int64_t before, uint64_t *deleted) {
     return s->ops->prune_challenges(s->impl, before, deleted ? deleted : &ignored);
 }
 
+/* 64 lowercase hex digits: how the log names a report. */
+static int sha256_hex_ok(const char *text) {
+    if (!text || strlen(text) != 64) return 0;
+    for (size_t i = 0; i < 64; i++)
+        if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f'))) return 0;
+    return 1;
+}
+
 static int report_args_ok(const store_report *r) {
     return r && r->digest && r->report_id && r->workload && r->verdict && r->error_name &&
            r->result_json && r->detail_json && (r->body || r->body_len == 0) &&
-           (unsigned)r->outcome <= OUTCOME_IGNORED;
+           (unsigned)r->outcome <= OUTCOME_IGNORED &&
+           (!r->log_entry ||
+            (r->log_entry_len <= PQCHA_TLOG_MAX_ENTRY_LEN && sha256_hex_ok(r->envelope_sha256)));
 }
 
 pqcha_err store_commit_report(store *s, const store_report *r, store_commit *out) {
     if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
     memset(out, 0, sizeof *out);
+    out->log_index = -1;
     if (!s || !report_args_ok(r)) return PQCHA_ERR_INVALID_ARGUMENT;
     pqcha_err err = s->ops->commit_report(s->impl, r, out);
     if (err != PQCHA_OK) store_commit_clear(out);
@@ -103,6 +116,7 @@ void store_commit_clear(store_commit *c) {
     if (!c) return;
     free(c->stored_result_json);
     memset(c, 0, sizeof *c);
+    c->log_index = -1;
 }
 
 pqcha_err store_each_workload(store *s, store_workload_fn fn, void *ctx) {
@@ -141,4 +155,78 @@ pqcha_err store_count_states(store *s, uint64_t counts[WORKLOAD_STATE_COUNT]) {
 pqcha_err store_mark_stale(store *s, int64_t cutoff, int64_t now, store_event_fn fn, void *ctx) {
     if (!s) return PQCHA_ERR_INVALID_ARGUMENT;
     return s->ops->mark_stale(s->impl, cutoff, now, fn, ctx);
+}
+
+/* ---- the transparency log ---- */
+
+pqcha_err store_log_complete_tiles(uint64_t old_size, uint64_t new_size, store_hashes_read_fn read,
+                                   store_hash_write_fn write, void *ctx) {
+    uint8_t below[PQCHA_TLOG_TILE_MAX_BYTES], hash[PQCHA_TLOG_HASH_LEN];
+    uint64_t span = PQCHA_TLOG_TILE_WIDTH; /* leaves under one hash of this level */
+    for (unsigned level = 1; span <= new_size; level++) {
+        for (uint64_t k = old_size / span; k < new_size / span; k++) {
+            SERVICE_TRY(
+                read(ctx, level - 1, k * PQCHA_TLOG_TILE_WIDTH, PQCHA_TLOG_TILE_WIDTH, below));
+            SERVICE_TRY(pqcha_tlog_root_of_hashes(hash, below, PQCHA_TLOG_TILE_WIDTH));
+            SERVICE_TRY(write(ctx, level, k, hash));
+        }
+        if (span > PQCHA_TLOG_MAX_SIZE / PQCHA_TLOG_TILE_WIDTH) break;
+        span *= PQCHA_TLOG_TILE_WIDTH;
+    }
+    return PQCHA_OK;
+}
+
+pqcha_err store_log_size(store *s, uint64_t *size) {
+    if (size) *size = 0;
+    if (!s || !size) return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->log_size(s->impl, size);
+}
+
+pqcha_err store_log_hashes(store *s, unsigned level, uint64_t from, unsigned count, uint8_t *out) {
+    if (!s || !out || count == 0 || count > PQCHA_TLOG_TILE_WIDTH || level > 7 ||
+        from > PQCHA_TLOG_MAX_SIZE - count)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->log_hashes(s->impl, level, from, count, out);
+}
+
+pqcha_err store_log_entries(store *s, uint64_t from, unsigned count, store_entry_fn fn, void *ctx) {
+    if (!s || !fn || count == 0 || count > STORE_MAX_LIMIT || from > PQCHA_TLOG_MAX_SIZE - count)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->log_entries(s->impl, from, count, fn, ctx);
+}
+
+pqcha_err store_log_report(store *s, const char *envelope_sha256, store_bytes_fn fn, void *ctx) {
+    if (!s || !fn || !sha256_hex_ok(envelope_sha256)) return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->log_report(s->impl, envelope_sha256, fn, ctx);
+}
+
+pqcha_err store_log_add_checkpoint(store *s, uint64_t size, const uint8_t root[32],
+                                   const char *note, int64_t signed_at, store_checkpoint_fn fn,
+                                   void *ctx) {
+    if (!s || !root || !note || size > PQCHA_TLOG_MAX_SIZE) return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->log_add_checkpoint(s->impl, size, root, note, signed_at, fn, ctx);
+}
+
+pqcha_err store_log_checkpoint(store *s, store_checkpoint_pick pick, uint64_t size,
+                               store_checkpoint_fn fn, void *ctx) {
+    if (!s || !fn || (unsigned)pick > STORE_CHECKPOINT_PUBLISHED || size > PQCHA_TLOG_MAX_SIZE)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->log_checkpoint(s->impl, pick, size, fn, ctx);
+}
+
+pqcha_err store_log_publish(store *s, uint64_t size, int64_t at) {
+    if (!s || size > PQCHA_TLOG_MAX_SIZE) return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->log_publish(s->impl, size, at);
+}
+
+pqcha_err store_log_add_cosignature(store *s, uint64_t size, const char *witness,
+                                    const char *line) {
+    if (!s || !witness || !*witness || !line || size > PQCHA_TLOG_MAX_SIZE)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->log_add_cosignature(s->impl, size, witness, line);
+}
+
+pqcha_err store_log_each_cosignature(store *s, uint64_t size, store_cosignature_fn fn, void *ctx) {
+    if (!s || !fn || size > PQCHA_TLOG_MAX_SIZE) return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->log_each_cosignature(s->impl, size, fn, ctx);
 }

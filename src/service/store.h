@@ -1,5 +1,7 @@
 /* store.h — what the verifier service must not forget: challenges, used
- * nonces, reports with their verdicts, per-workload state and its events.
+ * nonces, reports with their verdicts, per-workload state and its events,
+ * and the transparency log of the reports (entries, tile hashes, signed
+ * checkpoints and witnesses' cosignatures).
  *
  * One interface, two back ends: SQLite (one file, WAL; the embedded default)
  * and PostgreSQL through libpq (several verifier instances share one fleet).
@@ -26,7 +28,7 @@ typedef struct store store;
 /* The schema this build reads and writes. A database with a newer one is
  * refused (PQCHA_ERR_STORE_SCHEMA) rather than written in a way the newer
  * build would misread. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Opens "sqlite:PATH" (created if absent, 0600) or "postgresql://..." /
  * "postgres://..." (a libpq URI) and migrates its schema to
@@ -76,6 +78,11 @@ typedef struct store_report {
     const char *detail_json; /* for the event timeline: drifted regions and tensors */
     const char *body;        /* the report as received */
     size_t body_len;
+    /* The transparency-log entry appended with the report (NULL: none), and
+     * the lowercase hex SHA-256 of body, which names the entry's report. */
+    const uint8_t *log_entry;
+    size_t log_entry_len;
+    const char *envelope_sha256;
 } store_report;
 
 /* What store_commit_report did. */
@@ -85,6 +92,7 @@ typedef struct store_commit {
     int transitioned;         /* the workload's state changed (an event was stored) */
     workload_state from, to;  /* when transitioned */
     int64_t event_seq;        /* when transitioned: the event's sequence number */
+    int64_t log_index;        /* the report's entry in the log; -1: it has none */
 } store_commit;
 
 /* In one transaction: consumes the challenge (when r->nonce_hex is set: the
@@ -95,6 +103,10 @@ typedef struct store_commit {
  * as an event. An ignored report is stored but touches no workload. A
  * report whose digest is already stored writes nothing and returns the
  * result stored the first time (idempotent delivery).
+ * With r->log_entry, the entry is appended to the log in the same
+ * transaction (a duplicate's own entry is kept; one stored before the log
+ * existed gets this one), and out->log_index is its index once it is in
+ * the tree: when this returns OK, the tree holds it durably.
  * Returns: OK (committed durably, or duplicate), NONCE_USED (the challenge
  * was consumed by another report since it was checked, or expired:
  * nothing written; verify again), STORE, NO_MEMORY. */
@@ -159,5 +171,66 @@ pqcha_err store_count_states(store *s, uint64_t counts[WORKLOAD_STATE_COUNT]);
  * `now`; fn (may
  * be NULL) sees each event after the commit. Returns: OK, STORE. */
 pqcha_err store_mark_stale(store *s, int64_t cutoff, int64_t now, store_event_fn fn, void *ctx);
+
+/* ---- the transparency log (docs/API.md, "Transparency log") ----
+ * Entries get consecutive indices from 0. The hashes of the tree's tiles
+ * (docs/FORMAT.md 9.3) are stored as they complete: tile level 0 holds the
+ * entries' leaf hashes, tile level L >= 1 the hash of each complete subtree
+ * of 256^L leaves, so that any tile is one range read. Everything here
+ * reads what is committed. */
+
+/* How many entries the tree holds. Returns: OK, STORE. */
+pqcha_err store_log_size(store *s, uint64_t *size);
+
+/* count hashes of tile level `level` from index `from` (level 0: leaf
+ * hashes), 32 bytes each, into out. Returns: OK, INVALID_ARGUMENT,
+ * NOT_FOUND (the tree does not hold them all yet), STORE. */
+pqcha_err store_log_hashes(store *s, unsigned level, uint64_t from, unsigned count, uint8_t *out);
+
+/* Entries from index `from` on, count of them (1..STORE_MAX_LIMIT), in
+ * order. Returns: OK, INVALID_ARGUMENT, NOT_FOUND (fewer in the tree), STORE. */
+typedef int (*store_entry_fn)(void *ctx, uint64_t index, const uint8_t *entry, size_t len);
+pqcha_err store_log_entries(store *s, uint64_t from, unsigned count, store_entry_fn fn, void *ctx);
+
+/* The bytes of the report whose log entry names it by envelope_sha256
+ * (lowercase hex). Returns: OK, NOT_FOUND (no such report in the tree), STORE. */
+typedef void (*store_bytes_fn)(void *ctx, const void *data, size_t len);
+pqcha_err store_log_report(store *s, const char *envelope_sha256, store_bytes_fn fn, void *ctx);
+
+typedef struct store_checkpoint_row {
+    uint64_t size;
+    const uint8_t *root; /* 32 bytes */
+    const char *note;    /* the signed checkpoint, as the log signed it */
+    int64_t signed_at;
+    int64_t published_at; /* 0: not published (given with an acknowledgement only) */
+} store_checkpoint_row;
+typedef void (*store_checkpoint_fn)(void *ctx, const store_checkpoint_row *row);
+
+/* Keeps a signed checkpoint, unless one of that size is kept already (the
+ * first stays: every instance of a fleet then serves the same bytes); fn
+ * sees the one kept. Returns: OK, INVALID_ARGUMENT, STORE. */
+pqcha_err store_log_add_checkpoint(store *s, uint64_t size, const uint8_t root[32],
+                                   const char *note, int64_t signed_at, store_checkpoint_fn fn,
+                                   void *ctx);
+
+typedef enum store_checkpoint_pick {
+    STORE_CHECKPOINT_OF_SIZE,   /* the one of the given size */
+    STORE_CHECKPOINT_LATEST,    /* the largest kept */
+    STORE_CHECKPOINT_PUBLISHED, /* the largest published */
+} store_checkpoint_pick;
+/* Returns: OK, NOT_FOUND, STORE. */
+pqcha_err store_log_checkpoint(store *s, store_checkpoint_pick pick, uint64_t size,
+                               store_checkpoint_fn fn, void *ctx);
+/* Marks the checkpoint of that size published at `at` (kept if it already
+ * was). Returns: OK, NOT_FOUND, STORE. */
+pqcha_err store_log_publish(store *s, uint64_t size, int64_t at);
+
+/* A witness's cosignature line ("— name base64\n") of the checkpoint of
+ * that size, replacing the witness's earlier one. Returns: OK,
+ * INVALID_ARGUMENT, NOT_FOUND (no such checkpoint), STORE. */
+pqcha_err store_log_add_cosignature(store *s, uint64_t size, const char *witness, const char *line);
+/* Its cosignature lines, by witness name. Returns: OK, STORE. */
+typedef void (*store_cosignature_fn)(void *ctx, const char *witness, const char *line);
+pqcha_err store_log_each_cosignature(store *s, uint64_t size, store_cosignature_fn fn, void *ctx);
 
 #endif

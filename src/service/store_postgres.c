@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pqcha/tlog.h"
 #include "service/store_internal.h"
 #include "service/try.h"
 
@@ -60,6 +61,9 @@ typedef struct pg_store {
     pthread_mutex_t lock;
     pthread_cond_t slot_freed;
     pg_slot slots[POOL_SIZE];
+    /* One thread of this instance appends waiting entries to the tree at a
+     * time; the others then find theirs appended (the log's group commit). */
+    pthread_mutex_t log_lock;
 } pg_store;
 
 /* One operation's use of one pooled connection. */
@@ -97,7 +101,27 @@ static const char *const schema_v1[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = {schema_v1};
+/* The transparency log. An entry is stored with its report and waits
+ * (idx NULL) until appended to the tree, in order of seq, by a second
+ * transaction that holds log_head's row: instances sharing the database
+ * append one after the other, each taking every entry waiting. */
+static const char *const schema_v2[] = {
+    "CREATE TABLE log_entries (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " idx BIGINT UNIQUE, digest TEXT NOT NULL UNIQUE, envelope_sha256 TEXT NOT NULL UNIQUE,"
+    " entry BYTEA NOT NULL, leaf_hash BYTEA NOT NULL)",
+    "CREATE INDEX log_entries_waiting ON log_entries (seq) WHERE idx IS NULL",
+    "CREATE TABLE log_hashes (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL,"
+    " PRIMARY KEY (level, idx))",
+    "CREATE TABLE log_head (id INTEGER PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL)",
+    "INSERT INTO log_head VALUES (1, 0)",
+    "CREATE TABLE log_checkpoints (size BIGINT PRIMARY KEY, root BYTEA NOT NULL,"
+    " note TEXT NOT NULL, signed_at BIGINT NOT NULL, published_at BIGINT)",
+    "CREATE TABLE log_cosignatures (size BIGINT NOT NULL, witness TEXT NOT NULL,"
+    " line TEXT NOT NULL, PRIMARY KEY (size, witness))",
+    NULL,
+};
+
+static const char *const *const migrations[] = {schema_v1, schema_v2};
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
                "one migration step per schema version");
 
@@ -395,6 +419,158 @@ static pqcha_err migrate(pg_session *ss) {
     return err;
 }
 
+/* ---- the transparency log: appending ---- */
+
+/* A bytea column (text format: "\x" and hex) as new bytes for PQfreemem;
+ * NULL for SQL NULL or no memory. */
+static unsigned char *column_blob(const PGresult *res, int row, int col, size_t *len) {
+    *len = 0;
+    if (PQgetisnull(res, row, col)) return NULL;
+    return PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, col), len);
+}
+
+/* Exactly len bytes of a bytea column into out. */
+static int column_bytes(const PGresult *res, int row, int col, uint8_t *out, size_t len) {
+    size_t n;
+    unsigned char *bytes = column_blob(res, row, col, &n);
+    int ok = bytes && n == len;
+    if (ok) memcpy(out, bytes, len);
+    PQfreemem(bytes);
+    return ok;
+}
+
+/* count hashes of a tile level from `from` (level 0: the leaf hashes), as
+ * one row: how many there are, and their bytes. Read in the appending
+ * transaction (ss, which sees its own writes), or in a session of its own
+ * (ss NULL, db). */
+static pqcha_err stored_hashes(pg_session *ss, pg_store *db, unsigned level, uint64_t from,
+                               unsigned count, uint8_t *out) {
+    pg_int text[3];
+    const char *values[] = {int_text(&text[0], (int64_t)from),
+                            int_text(&text[1], (int64_t)(from + count)),
+                            int_text(&text[2], (int64_t)level)};
+    const char *sql = level == 0 ? "SELECT count(*), string_agg(leaf_hash, ''::bytea ORDER BY idx)"
+                                   " FROM log_entries WHERE idx >= $1 AND idx < $2"
+                                 : "SELECT count(*), string_agg(hash, ''::bytea ORDER BY idx)"
+                                   " FROM log_hashes WHERE idx >= $1 AND idx < $2 AND level = $3";
+    int n = level == 0 ? 2 : 3;
+    PGresult *res;
+    SERVICE_TRY(ss ? exec_text(ss, sql, n, values, &res) : query(db, sql, n, values, &res));
+    int64_t rows = -1;
+    pqcha_err err =
+        PQntuples(res) == 1 && column_i64(res, 0, 0, &rows) ? PQCHA_OK : PQCHA_ERR_STORE;
+    if (err == PQCHA_OK && rows != (int64_t)count) err = PQCHA_ERR_NOT_FOUND;
+    if (err == PQCHA_OK && !column_bytes(res, 0, 1, out, (size_t)count * PQCHA_TLOG_HASH_LEN))
+        err = PQCHA_ERR_STORE;
+    PQclear(res);
+    return err;
+}
+
+static pqcha_err session_hashes(void *ctx, unsigned level, uint64_t from, unsigned count,
+                                uint8_t *out) {
+    return stored_hashes(ctx, NULL, level, from, count, out);
+}
+
+static pqcha_err session_hash_write(void *ctx, unsigned level, uint64_t index,
+                                    const uint8_t hash[32]) {
+    pg_int l, i;
+    const char *values[] = {int_text(&l, level), int_text(&i, (int64_t)index), (const char *)hash};
+    const int lengths[] = {0, 0, PQCHA_TLOG_HASH_LEN};
+    const int formats[] = {0, 0, 1};
+    return exec_params(ctx, "INSERT INTO log_hashes (level, idx, hash) VALUES ($1, $2, $3)", 3,
+                       values, lengths, formats, NULL);
+}
+
+/* Up to a thousand waiting entries take the next indices, in order of seq. */
+static const char append_sql[] =
+    "WITH waiting AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM log_entries"
+    " WHERE idx IS NULL ORDER BY seq LIMIT 1000)"
+    " UPDATE log_entries AS e SET idx = $1::bigint + waiting.n - 1 FROM waiting"
+    " WHERE e.seq = waiting.seq";
+
+static pqcha_err append_batch_steps(pg_session *ss, int64_t *appended) {
+    PGresult *res;
+    int64_t old = -1;
+    pg_int size;
+    SERVICE_TRY(exec_text(ss, "SELECT size FROM log_head WHERE id = 1 FOR UPDATE", 0, NULL, &res));
+    int ok = PQntuples(res) == 1 && column_i64(res, 0, 0, &old) && old >= 0;
+    PQclear(res);
+    if (!ok) return PQCHA_ERR_STORE;
+    const char *values[] = {int_text(&size, old)};
+    SERVICE_TRY(exec_text(ss, append_sql, 1, values, &res));
+    *appended = rows_changed(res);
+    PQclear(res);
+    if (*appended == 0) return PQCHA_OK;
+    SERVICE_TRY(store_log_complete_tiles((uint64_t)old, (uint64_t)(old + *appended), session_hashes,
+                                         session_hash_write, ss));
+    values[0] = int_text(&size, old + *appended);
+    return exec_text(ss, "UPDATE log_head SET size = $1 WHERE id = 1", 1, values, NULL);
+}
+
+/* One batch in a transaction of its own, tried again when PostgreSQL
+ * aborted it to break a deadlock. */
+static pqcha_err append_batch(pg_session *ss, int64_t *appended) {
+    pqcha_err err = PQCHA_ERR_STORE;
+    for (int attempt = 0; attempt < TRANSACTION_ATTEMPTS; attempt++) {
+        *appended = 0;
+        ss->sqlstate[0] = '\0';
+        SERVICE_TRY(exec_plain(ss, "BEGIN"));
+        err = append_batch_steps(ss, appended);
+        if (err == PQCHA_OK) err = exec_plain(ss, "COMMIT");
+        if (err == PQCHA_OK) break;
+        roll_back(ss);
+        if (!lost_to_concurrency(ss)) break;
+    }
+    return err;
+}
+
+/* The index of a report's entry; *found is 0 while it waits. */
+static pqcha_err entry_index(pg_session *ss, const char *digest, int64_t *index, int *found) {
+    PGresult *res;
+    const char *values[] = {digest};
+    SERVICE_TRY(exec_text(ss, "SELECT idx FROM log_entries WHERE digest = $1", 1, values, &res));
+    pqcha_err err = PQntuples(res) == 1 ? PQCHA_OK : PQCHA_ERR_STORE;
+    *found = err == PQCHA_OK && column_i64(res, 0, 0, index);
+    PQclear(res);
+    return err;
+}
+
+/* Appends the waiting entries to the tree: all of them (digest NULL), or
+ * until that report's entry has its index, in *index. One thread of this
+ * instance at a time, so that the others find theirs appended by it. */
+static pqcha_err append_waiting(pg_session *ss, const char *digest, int64_t *index) {
+    pthread_mutex_lock(&ss->db->log_lock);
+    pqcha_err err = PQCHA_OK;
+    for (;;) {
+        int found = 0;
+        int64_t appended = 0;
+        if (digest) err = entry_index(ss, digest, index, &found);
+        if (err != PQCHA_OK || found) break;
+        err = append_batch(ss, &appended);
+        if (err != PQCHA_OK || appended > 0) continue;
+        if (digest) err = PQCHA_ERR_STORE; /* waiting, yet not among the waiting */
+        break;
+    }
+    pthread_mutex_unlock(&ss->db->log_lock);
+    return err;
+}
+
+/* In the report's transaction: its entry, waiting for an index (a report
+ * stored again keeps the entry it has). */
+static pqcha_err add_entry(pg_session *ss, const store_report *r) {
+    uint8_t leaf[PQCHA_TLOG_HASH_LEN];
+    if (r->log_entry_len > INT_MAX) return PQCHA_ERR_STORE;
+    SERVICE_TRY(pqcha_tlog_leaf_hash(leaf, r->log_entry, r->log_entry_len));
+    const char *values[] = {r->digest, r->envelope_sha256, (const char *)r->log_entry,
+                            (const char *)leaf};
+    const int lengths[] = {0, 0, (int)r->log_entry_len, PQCHA_TLOG_HASH_LEN};
+    const int formats[] = {0, 0, 1, 1};
+    return exec_params(ss,
+                       "INSERT INTO log_entries (digest, envelope_sha256, entry, leaf_hash)"
+                       " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                       4, values, lengths, formats, NULL);
+}
+
 static void pg_close(void *impl) {
     pg_store *db = impl;
     if (!db) return;
@@ -402,6 +578,7 @@ static void pg_close(void *impl) {
         PQfinish(db->slots[i].conn);
     pthread_cond_destroy(&db->slot_freed);
     pthread_mutex_destroy(&db->lock);
+    pthread_mutex_destroy(&db->log_lock);
     free(db->url);
     free(db);
 }
@@ -417,6 +594,7 @@ static pqcha_err pg_open(void **impl, const char *url, char *why, size_t why_len
     db->url = strdup(url);
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->slot_freed, NULL);
+    pthread_mutex_init(&db->log_lock, NULL);
     if (!db->url) {
         pg_close(db);
         return PQCHA_ERR_NO_MEMORY;
@@ -427,6 +605,8 @@ static pqcha_err pg_open(void **impl, const char *url, char *why, size_t why_len
     pqcha_err err = session_open(db, &ss);
     if (err == PQCHA_OK) {
         err = migrate(&ss);
+        /* Entries a crash left waiting join the tree now, not at the next report. */
+        if (err == PQCHA_OK) err = append_waiting(&ss, NULL, NULL);
         session_close(&ss);
     }
     if (err != PQCHA_OK) {
@@ -641,7 +821,7 @@ static pqcha_err move_workload(pg_session *ss, const store_report *r, store_comm
 static pqcha_err commit_steps(pg_session *ss, const store_report *r, store_commit *out,
                               int *again) {
     SERVICE_TRY(find_stored(ss, r->digest, out));
-    if (out->duplicate) return PQCHA_OK;
+    if (out->duplicate) return r->log_entry ? add_entry(ss, r) : PQCHA_OK;
     if (r->nonce_hex) {
         int consumed;
         SERVICE_TRY(consume_challenge(ss, r, &consumed));
@@ -650,7 +830,7 @@ static pqcha_err commit_steps(pg_session *ss, const store_report *r, store_commi
          * the SQLite store, which serialises writers, would have said. */
         if (!consumed) SERVICE_TRY(find_stored(ss, r->digest, out));
         if (!consumed && !out->duplicate) return PQCHA_ERR_NONCE_USED;
-        if (out->duplicate) return PQCHA_OK;
+        if (out->duplicate) return r->log_entry ? add_entry(ss, r) : PQCHA_OK;
     }
     int inserted;
     SERVICE_TRY(insert_report(ss, r, &inserted));
@@ -658,6 +838,7 @@ static pqcha_err commit_steps(pg_session *ss, const store_report *r, store_commi
         *again = 1;
         return PQCHA_OK;
     }
+    if (r->log_entry) SERVICE_TRY(add_entry(ss, r));
     if (r->outcome == OUTCOME_IGNORED) return PQCHA_OK;
     return move_workload(ss, r, out);
 }
@@ -685,6 +866,8 @@ static pqcha_err pg_commit_report(void *impl, const store_report *r, store_commi
         if (!again) break;
         err = PQCHA_ERR_STORE; /* unless the next attempt settles it */
     }
+    /* Committed: the entry joins the tree before the report is answered. */
+    if (err == PQCHA_OK && r->log_entry) err = append_waiting(&ss, r->digest, &out->log_index);
     session_close(&ss);
     return err;
 }
@@ -867,6 +1050,173 @@ static pqcha_err pg_mark_stale(void *impl, int64_t cutoff, int64_t now, store_ev
     return err;
 }
 
+/* ---- the transparency log: reading and checkpoints ---- */
+
+static pqcha_err pg_log_size(void *impl, uint64_t *size) {
+    PGresult *res;
+    int64_t n = -1;
+    SERVICE_TRY(query(impl, "SELECT size FROM log_head WHERE id = 1", 0, NULL, &res));
+    int ok = PQntuples(res) == 1 && column_i64(res, 0, 0, &n) && n >= 0;
+    PQclear(res);
+    *size = ok ? (uint64_t)n : 0;
+    return ok ? PQCHA_OK : PQCHA_ERR_STORE;
+}
+
+static pqcha_err pg_log_hashes(void *impl, unsigned level, uint64_t from, unsigned count,
+                               uint8_t *out) {
+    return stored_hashes(NULL, impl, level, from, count, out);
+}
+
+/* Passes each row's bytea (column col) to fn with the row's index (column 0). */
+static pqcha_err pass_entries(const PGresult *res, store_entry_fn fn, void *ctx) {
+    for (int i = 0; i < PQntuples(res); i++) {
+        int64_t index;
+        size_t len;
+        unsigned char *entry = column_blob(res, i, 1, &len);
+        if (!entry || !column_i64(res, i, 0, &index)) {
+            PQfreemem(entry);
+            return PQCHA_ERR_STORE;
+        }
+        int stop = fn(ctx, (uint64_t)index, entry, len);
+        PQfreemem(entry);
+        if (stop) break;
+    }
+    return PQCHA_OK;
+}
+
+static pqcha_err pg_log_entries(void *impl, uint64_t from, unsigned count, store_entry_fn fn,
+                                void *ctx) {
+    PGresult *res;
+    pg_int start, end;
+    const char *values[] = {int_text(&start, (int64_t)from),
+                            int_text(&end, (int64_t)(from + count))};
+    SERVICE_TRY(query(impl,
+                      "SELECT idx, entry FROM log_entries WHERE idx >= $1 AND idx < $2"
+                      " ORDER BY idx",
+                      2, values, &res));
+    pqcha_err err = PQntuples(res) == (int)count ? pass_entries(res, fn, ctx) : PQCHA_ERR_NOT_FOUND;
+    PQclear(res);
+    return err;
+}
+
+static pqcha_err pg_log_report(void *impl, const char *envelope_sha256, store_bytes_fn fn,
+                               void *ctx) {
+    PGresult *res;
+    const char *values[] = {envelope_sha256};
+    SERVICE_TRY(query(impl,
+                      "SELECT r.body FROM log_entries AS e JOIN reports AS r ON"
+                      " r.digest = e.digest WHERE e.envelope_sha256 = $1 AND e.idx IS NOT NULL",
+                      1, values, &res));
+    pqcha_err err = PQntuples(res) == 1 ? PQCHA_OK : PQCHA_ERR_NOT_FOUND;
+    size_t len = 0;
+    unsigned char *body = err == PQCHA_OK ? column_blob(res, 0, 0, &len) : NULL;
+    if (err == PQCHA_OK && !body) err = PQCHA_ERR_STORE;
+    if (err == PQCHA_OK) fn(ctx, body, len);
+    PQfreemem(body);
+    PQclear(res);
+    return err;
+}
+
+#define CHECKPOINT_COLUMNS \
+    "SELECT size, root, note, signed_at, coalesce(published_at, 0) FROM log_checkpoints"
+
+static pqcha_err pg_log_checkpoint(void *impl, store_checkpoint_pick pick, uint64_t size,
+                                   store_checkpoint_fn fn, void *ctx) {
+    PGresult *res;
+    pg_int size_text;
+    const char *values[] = {int_text(&size_text, (int64_t)size)};
+    if (pick == STORE_CHECKPOINT_OF_SIZE)
+        SERVICE_TRY(query(impl, CHECKPOINT_COLUMNS " WHERE size = $1", 1, values, &res));
+    else if (pick == STORE_CHECKPOINT_LATEST)
+        SERVICE_TRY(query(impl, CHECKPOINT_COLUMNS " ORDER BY size DESC LIMIT 1", 0, NULL, &res));
+    else
+        SERVICE_TRY(query(impl,
+                          CHECKPOINT_COLUMNS " WHERE published_at IS NOT NULL ORDER BY size DESC"
+                                             " LIMIT 1",
+                          0, NULL, &res));
+    pqcha_err err = PQntuples(res) == 1 ? PQCHA_OK : PQCHA_ERR_NOT_FOUND;
+    uint8_t root[PQCHA_TLOG_HASH_LEN];
+    int64_t n = 0;
+    store_checkpoint_row row = {0, root, NULL, 0, 0};
+    if (err == PQCHA_OK &&
+        !(column_i64(res, 0, 0, &n) && n >= 0 && column_bytes(res, 0, 1, root, sizeof root) &&
+          column_i64(res, 0, 3, &row.signed_at) && column_i64(res, 0, 4, &row.published_at)))
+        err = PQCHA_ERR_STORE;
+    if (err == PQCHA_OK) {
+        row.size = (uint64_t)n;
+        row.note = PQgetvalue(res, 0, 2);
+        fn(ctx, &row);
+    }
+    PQclear(res);
+    return err;
+}
+
+static pqcha_err pg_log_add_checkpoint(void *impl, uint64_t size, const uint8_t root[32],
+                                       const char *note, int64_t signed_at, store_checkpoint_fn fn,
+                                       void *ctx) {
+    char root_hex[2 * PQCHA_TLOG_HASH_LEN + 1];
+    pg_int size_text, at;
+    pqcha_hex_encode(root_hex, root, PQCHA_TLOG_HASH_LEN);
+    const char *values[] = {int_text(&size_text, (int64_t)size), root_hex, note,
+                            int_text(&at, signed_at)};
+    SERVICE_TRY(query(impl,
+                      "INSERT INTO log_checkpoints (size, root, note, signed_at) VALUES"
+                      " ($1, decode($2, 'hex'), $3, $4) ON CONFLICT (size) DO NOTHING",
+                      4, values, NULL));
+    return fn ? pg_log_checkpoint(impl, STORE_CHECKPOINT_OF_SIZE, size, fn, ctx) : PQCHA_OK;
+}
+
+/* One statement: publishes, and forgets the unpublished checkpoints below
+ * (given with acknowledgements, whose receivers keep them). */
+static const char publish_sql[] =
+    "WITH published AS (UPDATE log_checkpoints SET published_at = coalesce(published_at,"
+    " $2::bigint) WHERE size = $1::bigint RETURNING size),"
+    " forgotten AS (DELETE FROM log_checkpoints WHERE published_at IS NULL AND size < $1::bigint"
+    " AND EXISTS (SELECT 1 FROM published) RETURNING size),"
+    " unsigned_too AS (DELETE FROM log_cosignatures WHERE size IN (SELECT size FROM forgotten))"
+    " SELECT count(*) FROM published";
+
+static pqcha_err pg_log_publish(void *impl, uint64_t size, int64_t at) {
+    PGresult *res;
+    pg_int size_text, at_text;
+    int64_t n = 0;
+    const char *values[] = {int_text(&size_text, (int64_t)size), int_text(&at_text, at)};
+    SERVICE_TRY(query(impl, publish_sql, 2, values, &res));
+    int ok = PQntuples(res) == 1 && column_i64(res, 0, 0, &n);
+    PQclear(res);
+    return !ok ? PQCHA_ERR_STORE : n == 1 ? PQCHA_OK : PQCHA_ERR_NOT_FOUND;
+}
+
+static pqcha_err pg_log_add_cosignature(void *impl, uint64_t size, const char *witness,
+                                        const char *line) {
+    PGresult *res;
+    pg_int size_text;
+    const char *values[] = {int_text(&size_text, (int64_t)size), witness, line};
+    SERVICE_TRY(query(impl,
+                      "INSERT INTO log_cosignatures (size, witness, line) SELECT size, $2, $3"
+                      " FROM log_checkpoints WHERE size = $1 ON CONFLICT (size, witness)"
+                      " DO UPDATE SET line = excluded.line",
+                      3, values, &res));
+    int64_t n = rows_changed(res);
+    PQclear(res);
+    return n == 1 ? PQCHA_OK : PQCHA_ERR_NOT_FOUND;
+}
+
+static pqcha_err pg_log_each_cosignature(void *impl, uint64_t size, store_cosignature_fn fn,
+                                         void *ctx) {
+    PGresult *res;
+    pg_int size_text;
+    const char *values[] = {int_text(&size_text, (int64_t)size)};
+    SERVICE_TRY(query(impl,
+                      "SELECT witness, line FROM log_cosignatures WHERE size = $1"
+                      " ORDER BY witness COLLATE \"C\"",
+                      1, values, &res));
+    for (int i = 0; i < PQntuples(res); i++)
+        fn(ctx, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+    PQclear(res);
+    return PQCHA_OK;
+}
+
 const store_ops store_postgres_ops = {
     "postgresql",
     pg_open,
@@ -881,4 +1231,13 @@ const store_ops store_postgres_ops = {
     pg_each_event,
     pg_count_states,
     pg_mark_stale,
+    pg_log_size,
+    pg_log_hashes,
+    pg_log_entries,
+    pg_log_report,
+    pg_log_add_checkpoint,
+    pg_log_checkpoint,
+    pg_log_publish,
+    pg_log_add_cosignature,
+    pg_log_each_cosignature,
 };

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pqcha/tlog.h"
 #include "service/store_internal.h"
 #include "service/try.h"
 
@@ -61,6 +62,21 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " at INTEGER NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL,"
     " digest TEXT NOT NULL, detail TEXT NOT NULL);"
     "CREATE INDEX events_by_workload ON events (workload, seq);",
+    /* 2: the transparency log. An entry has its index (idx) once it is in
+     * the tree; seq orders entries waiting for one (the PostgreSQL store
+     * appends in a second transaction; this one at once). */
+    "CREATE TABLE log_entries (seq INTEGER PRIMARY KEY AUTOINCREMENT, idx INTEGER UNIQUE,"
+    " digest TEXT NOT NULL UNIQUE, envelope_sha256 TEXT NOT NULL UNIQUE, entry BLOB NOT NULL,"
+    " leaf_hash BLOB NOT NULL);"
+    "CREATE INDEX log_entries_waiting ON log_entries (seq) WHERE idx IS NULL;"
+    "CREATE TABLE log_hashes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+    " PRIMARY KEY (level, idx)) WITHOUT ROWID;"
+    "CREATE TABLE log_head (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL);"
+    "INSERT INTO log_head VALUES (1, 0);"
+    "CREATE TABLE log_checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL,"
+    " note TEXT NOT NULL, signed_at INTEGER NOT NULL, published_at INTEGER);"
+    "CREATE TABLE log_cosignatures (size INTEGER NOT NULL, witness TEXT NOT NULL,"
+    " line TEXT NOT NULL, PRIMARY KEY (size, witness));",
 };
 
 /* ---- statements ----
@@ -474,11 +490,102 @@ static pqcha_err move_workload(sqlite3 *db, const store_report *r, store_commit 
                         &out->event_seq);
 }
 
+/* ---- the transparency log: appending ----
+ * One writer at a time (the group commit), so an entry takes the next
+ * index in the transaction that stores its report. */
+
+static pqcha_err log_head_size(sqlite3 *db, uint64_t *size) {
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st, "SELECT size FROM log_head", ""));
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    done(st);
+    if (n < 0) return PQCHA_ERR_STORE;
+    *size = (uint64_t)n;
+    return PQCHA_OK;
+}
+
+/* count hashes of a tile level from `from`: leaf hashes at level 0. */
+static pqcha_err read_hashes(void *ctx, unsigned level, uint64_t from, unsigned count,
+                             uint8_t *out) {
+    sqlite3 *db = ctx;
+    sqlite3_stmt *st;
+    int64_t start = (int64_t)from, end = (int64_t)(from + count);
+    if (level == 0)
+        SERVICE_TRY(prepare(db, &st,
+                            "SELECT leaf_hash FROM log_entries WHERE idx >= ? AND idx < ?"
+                            " ORDER BY idx",
+                            "ii", start, end));
+    else
+        SERVICE_TRY(prepare(db, &st,
+                            "SELECT hash FROM log_hashes WHERE level = ? AND idx >= ? AND idx < ?"
+                            " ORDER BY idx",
+                            "iii", (int64_t)level, start, end));
+    unsigned n = 0;
+    int rc = SQLITE_DONE;
+    pqcha_err err = PQCHA_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == count || sqlite3_column_bytes(st, 0) != PQCHA_TLOG_HASH_LEN) {
+            err = PQCHA_ERR_STORE;
+            break;
+        }
+        memcpy(out + (size_t)n++ * PQCHA_TLOG_HASH_LEN, sqlite3_column_blob(st, 0),
+               PQCHA_TLOG_HASH_LEN);
+    }
+    if (err == PQCHA_OK && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
+    done(st);
+    if (err == PQCHA_OK && n != count) err = PQCHA_ERR_NOT_FOUND;
+    return err;
+}
+
+static pqcha_err write_hash(void *ctx, unsigned level, uint64_t index, const uint8_t hash[32]) {
+    sqlite3 *db = ctx;
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st, "INSERT INTO log_hashes (level, idx, hash) VALUES (?, ?, ?)",
+                        "iib", (int64_t)level, (int64_t)index, (const void *)hash,
+                        (size_t)PQCHA_TLOG_HASH_LEN));
+    return run(db, st, NULL);
+}
+
+static pqcha_err append_entry(sqlite3 *db, const store_report *r, int64_t *index) {
+    uint8_t leaf[PQCHA_TLOG_HASH_LEN];
+    uint64_t size;
+    sqlite3_stmt *st;
+    SERVICE_TRY(pqcha_tlog_leaf_hash(leaf, r->log_entry, r->log_entry_len));
+    SERVICE_TRY(log_head_size(db, &size));
+    if (size >= PQCHA_TLOG_MAX_SIZE) return PQCHA_ERR_STORE;
+    SERVICE_TRY(prepare(db, &st,
+                        "INSERT INTO log_entries (idx, digest, envelope_sha256, entry, leaf_hash)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        "issbb", (int64_t)size, r->digest, r->envelope_sha256,
+                        (const void *)r->log_entry, r->log_entry_len, (const void *)leaf,
+                        sizeof leaf));
+    SERVICE_TRY(run(db, st, NULL));
+    SERVICE_TRY(store_log_complete_tiles(size, size + 1, read_hashes, write_hash, db));
+    SERVICE_TRY(prepare(db, &st, "UPDATE log_head SET size = ?", "i", (int64_t)(size + 1)));
+    SERVICE_TRY(run(db, st, NULL));
+    *index = (int64_t)size;
+    return PQCHA_OK;
+}
+
+/* A stored report's entry, appended now if it has none (it was stored
+ * before the log was kept). */
+static pqcha_err logged_index(sqlite3 *db, const store_report *r, int64_t *index) {
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st, "SELECT idx FROM log_entries WHERE digest = ?", "s", r->digest));
+    int rc = sqlite3_step(st);
+    int found = rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER;
+    if (found) *index = sqlite3_column_int64(st, 0);
+    done(st);
+    if (found) return PQCHA_OK;
+    return rc == SQLITE_DONE ? append_entry(db, r, index) : PQCHA_ERR_STORE;
+}
+
 static pqcha_err commit_in_transaction(sqlite3 *db, const store_report *r, store_commit *out) {
     SERVICE_TRY(stored_result(db, r->digest, out));
-    if (out->duplicate) return PQCHA_OK;
+    if (out->duplicate) return r->log_entry ? logged_index(db, r, &out->log_index) : PQCHA_OK;
     if (r->nonce_hex) SERVICE_TRY(consume_challenge(db, r));
     SERVICE_TRY(insert_report(db, r));
+    if (r->log_entry) SERVICE_TRY(append_entry(db, r, &out->log_index));
     if (r->outcome == OUTCOME_IGNORED) return PQCHA_OK;
     return move_workload(db, r, out);
 }
@@ -709,6 +816,184 @@ static pqcha_err sqlite_mark_stale(void *impl, int64_t cutoff, int64_t now, stor
     return err;
 }
 
+/* ---- the transparency log: reading and checkpoints ---- */
+
+static pqcha_err sqlite_log_size(void *impl, uint64_t *size) {
+    connection *c = lock_reader(impl);
+    return unlock(c, log_head_size(c->db, size));
+}
+
+static pqcha_err sqlite_log_hashes(void *impl, unsigned level, uint64_t from, unsigned count,
+                                   uint8_t *out) {
+    connection *c = lock_reader(impl);
+    return unlock(c, read_hashes(c->db, level, from, count, out));
+}
+
+static pqcha_err sqlite_log_entries(void *impl, uint64_t from, unsigned count, store_entry_fn fn,
+                                    void *ctx) {
+    connection *c = lock_reader(impl);
+    sqlite3_stmt *st;
+    uint64_t size = 0;
+    pqcha_err err = log_head_size(c->db, &size);
+    if (err == PQCHA_OK && size < from + count) err = PQCHA_ERR_NOT_FOUND;
+    if (err == PQCHA_OK)
+        err = prepare(c->db, &st,
+                      "SELECT idx, entry FROM log_entries WHERE idx >= ? AND idx < ? ORDER BY idx",
+                      "ii", (int64_t)from, (int64_t)(from + count));
+    if (err != PQCHA_OK) return unlock(c, err);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *entry = sqlite3_column_blob(st, 1);
+        if (fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), entry ? entry : "",
+               (size_t)sqlite3_column_bytes(st, 1)))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
+    done(st);
+    return unlock(c, err);
+}
+
+static pqcha_err sqlite_log_report(void *impl, const char *envelope_sha256, store_bytes_fn fn,
+                                   void *ctx) {
+    connection *c = lock_reader(impl);
+    sqlite3_stmt *st;
+    pqcha_err err =
+        prepare(c->db, &st,
+                "SELECT r.body FROM log_entries AS e JOIN reports AS r ON"
+                " r.digest = e.digest WHERE e.envelope_sha256 = ? AND e.idx IS NOT NULL",
+                "s", envelope_sha256);
+    if (err != PQCHA_OK) return unlock(c, err);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const void *body = sqlite3_column_blob(st, 0);
+        fn(ctx, body ? body : "", (size_t)sqlite3_column_bytes(st, 0));
+    }
+    err = rc == SQLITE_ROW ? PQCHA_OK : rc == SQLITE_DONE ? PQCHA_ERR_NOT_FOUND : PQCHA_ERR_STORE;
+    done(st);
+    return unlock(c, err);
+}
+
+typedef struct checkpoint_args {
+    uint64_t size;
+    const uint8_t *root;
+    const char *note;
+    int64_t at;
+    const char *witness, *line;
+} checkpoint_args;
+
+static pqcha_err insert_checkpoint(sqlite3 *db, void *arg) {
+    const checkpoint_args *a = arg;
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st,
+                        "INSERT INTO log_checkpoints (size, root, note, signed_at)"
+                        " VALUES (?, ?, ?, ?) ON CONFLICT (size) DO NOTHING",
+                        "ibsi", (int64_t)a->size, (const void *)a->root,
+                        (size_t)PQCHA_TLOG_HASH_LEN, a->note, a->at));
+    return run(db, st, NULL);
+}
+
+#define CHECKPOINT_COLUMNS "SELECT size, root, note, signed_at, published_at FROM log_checkpoints"
+
+static pqcha_err sqlite_log_checkpoint(void *impl, store_checkpoint_pick pick, uint64_t size,
+                                       store_checkpoint_fn fn, void *ctx) {
+    connection *c = lock_reader(impl);
+    sqlite3_stmt *st;
+    pqcha_err err =
+        pick == STORE_CHECKPOINT_OF_SIZE
+            ? prepare(c->db, &st, CHECKPOINT_COLUMNS " WHERE size = ?", "i", (int64_t)size)
+        : pick == STORE_CHECKPOINT_LATEST
+            ? prepare(c->db, &st, CHECKPOINT_COLUMNS " ORDER BY size DESC LIMIT 1", "")
+            : prepare(c->db, &st,
+                      CHECKPOINT_COLUMNS " WHERE published_at IS NOT NULL ORDER BY size DESC"
+                                         " LIMIT 1",
+                      "");
+    if (err != PQCHA_OK) return unlock(c, err);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == PQCHA_TLOG_HASH_LEN) {
+        store_checkpoint_row row = {(uint64_t)sqlite3_column_int64(st, 0),
+                                    sqlite3_column_blob(st, 1), column_text(st, 2),
+                                    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+        fn(ctx, &row);
+    }
+    err = rc == SQLITE_DONE ? PQCHA_ERR_NOT_FOUND
+          : rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == PQCHA_TLOG_HASH_LEN
+              ? PQCHA_OK
+              : PQCHA_ERR_STORE;
+    done(st);
+    return unlock(c, err);
+}
+
+static pqcha_err sqlite_log_add_checkpoint(void *impl, uint64_t size, const uint8_t root[32],
+                                           const char *note, int64_t signed_at,
+                                           store_checkpoint_fn fn, void *ctx) {
+    checkpoint_args a = {size, root, note, signed_at, NULL, NULL};
+    SERVICE_TRY(write_in_group(impl, insert_checkpoint, &a));
+    return fn ? sqlite_log_checkpoint(impl, STORE_CHECKPOINT_OF_SIZE, size, fn, ctx) : PQCHA_OK;
+}
+
+/* Publishing a checkpoint forgets the unpublished ones below it: they were
+ * given with acknowledgements, whose receivers keep them. */
+static pqcha_err publish_checkpoint(sqlite3 *db, void *arg) {
+    const checkpoint_args *a = arg;
+    sqlite3_stmt *st;
+    int64_t changes = 0, size = (int64_t)a->size;
+    SERVICE_TRY(prepare(db, &st,
+                        "UPDATE log_checkpoints SET published_at = coalesce(published_at, ?)"
+                        " WHERE size = ?",
+                        "ii", a->at, size));
+    SERVICE_TRY(run(db, st, &changes));
+    if (changes == 0) return PQCHA_ERR_NOT_FOUND;
+    SERVICE_TRY(prepare(db, &st,
+                        "DELETE FROM log_cosignatures WHERE size IN (SELECT size FROM"
+                        " log_checkpoints WHERE published_at IS NULL AND size < ?)",
+                        "i", size));
+    SERVICE_TRY(run(db, st, NULL));
+    SERVICE_TRY(prepare(
+        db, &st, "DELETE FROM log_checkpoints WHERE published_at IS NULL AND size < ?", "i", size));
+    return run(db, st, NULL);
+}
+
+static pqcha_err sqlite_log_publish(void *impl, uint64_t size, int64_t at) {
+    checkpoint_args a = {size, NULL, NULL, at, NULL, NULL};
+    return write_in_group(impl, publish_checkpoint, &a);
+}
+
+static pqcha_err insert_cosignature(sqlite3 *db, void *arg) {
+    const checkpoint_args *a = arg;
+    sqlite3_stmt *st;
+    int64_t changes = 0;
+    SERVICE_TRY(prepare(db, &st,
+                        "INSERT INTO log_cosignatures (size, witness, line) SELECT size, ?, ?"
+                        " FROM log_checkpoints WHERE size = ? ON CONFLICT (size, witness)"
+                        " DO UPDATE SET line = excluded.line",
+                        "ssi", a->witness, a->line, (int64_t)a->size));
+    SERVICE_TRY(run(db, st, &changes));
+    return changes == 1 ? PQCHA_OK : PQCHA_ERR_NOT_FOUND;
+}
+
+static pqcha_err sqlite_log_add_cosignature(void *impl, uint64_t size, const char *witness,
+                                            const char *line) {
+    checkpoint_args a = {size, NULL, NULL, 0, witness, line};
+    return write_in_group(impl, insert_cosignature, &a);
+}
+
+static pqcha_err sqlite_log_each_cosignature(void *impl, uint64_t size, store_cosignature_fn fn,
+                                             void *ctx) {
+    connection *c = lock_reader(impl);
+    sqlite3_stmt *st;
+    pqcha_err err = prepare(c->db, &st,
+                            "SELECT witness, line FROM log_cosignatures WHERE size = ?"
+                            " ORDER BY witness",
+                            "i", (int64_t)size);
+    if (err != PQCHA_OK) return unlock(c, err);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ctx, column_text(st, 0), column_text(st, 1));
+    if (rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
+    done(st);
+    return unlock(c, err);
+}
+
 const store_ops store_sqlite_ops = {
     "sqlite",
     sqlite_open,
@@ -723,4 +1008,13 @@ const store_ops store_sqlite_ops = {
     sqlite_each_event,
     sqlite_count_states,
     sqlite_mark_stale,
+    sqlite_log_size,
+    sqlite_log_hashes,
+    sqlite_log_entries,
+    sqlite_log_report,
+    sqlite_log_add_checkpoint,
+    sqlite_log_checkpoint,
+    sqlite_log_publish,
+    sqlite_log_add_cosignature,
+    sqlite_log_each_cosignature,
 };

@@ -88,3 +88,12 @@ expect_status() {
 
 # json_get EXPR: evaluates a Python expression over the JSON body (as j).
 json_get() { python3 -c "import json,sys; j=json.load(open('body')); print($1)"; }
+
+# The transparency log's tests: log_check (tests/service/log_check.py, the
+# independent checker) and log_keys (a report signer and the log's key:
+# signer.pem, logkey.pem and their .pub.pem).
+log_check() { python3 "$PQCHA_SOURCE/tests/service/log_check.py" "$@"; }
+log_keys() {
+  "$PQCHA" keygen -o signer.pem >/dev/null
+  "$PQCHA" keygen -o logkey.pem >/dev/null
+}

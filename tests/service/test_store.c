@@ -1,7 +1,8 @@
 /* test_store.c — the store suite, one for both back ends: SQLite (a new file
  * per test) by default, PostgreSQL when PQCHA_TEST_STORE_URL names one
  * (tests/service/with_postgres.sh starts a throw-away cluster for it). On a
- * shared database each test uses workload ids and nonces of its own. */
+ * shared database each test uses workload ids and nonces of its own, and
+ * the log's tests count from the size the log has when they start. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,10 @@ static store_report a_report(const char *digest, const char *workload, report_ou
                       "{\"verdict\":\"x\"}",
                       "{\"regions\":[\"weights\"]}",
                       "\x01\x00\x02",
-                      3};
+                      3,
+                      NULL,
+                      0,
+                      NULL};
     return r;
 }
 
@@ -470,6 +474,293 @@ static void test_invalid_arguments(void) {
     store_close(NULL);
 }
 
+/* ---- the transparency log ---- */
+
+/* A report with a log entry: the entry is "entry:" and the digest, the
+ * envelope's SHA-256 the SHA-256 of the digest (unique per test). */
+typedef struct logged {
+    store_report r;
+    char entry[160];
+    char sha256[65];
+} logged;
+
+static void logged_report(logged *l, const char *digest, const char *workload) {
+    uint8_t sum[PQCHA_SHA256_LEN];
+    l->r = a_report(digest, workload, OUTCOME_IGNORED, 12000);
+    snprintf(l->entry, sizeof l->entry, "entry:%s", digest);
+    if (pqcha_sha256(sum, digest, strlen(digest)) != PQCHA_OK) abort();
+    pqcha_hex_encode(l->sha256, sum, sizeof sum);
+    l->r.log_entry = (const uint8_t *)l->entry;
+    l->r.log_entry_len = strlen(l->entry);
+    l->r.envelope_sha256 = l->sha256;
+}
+
+static uint64_t log_size_now(store *s) {
+    uint64_t size = UINT64_MAX;
+    CHECK_OK(store_log_size(s, &size));
+    return size;
+}
+
+static int64_t commit_logged(store *s, const char *digest) {
+    logged l;
+    store_commit c;
+    logged_report(&l, digest, id("lw"));
+    pqcha_err err = commit(s, &l.r, &c);
+    CHECK_OK(err);
+    int64_t index = c.log_index;
+    store_commit_clear(&c);
+    return err == PQCHA_OK ? index : -2;
+}
+
+typedef struct seen_entry {
+    uint64_t index;
+    char bytes[160];
+    int count;
+} seen_entry;
+
+static int remember_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len) {
+    seen_entry *e = ctx;
+    e->index = index;
+    snprintf(e->bytes, sizeof e->bytes, "%.*s", (int)len, (const char *)entry);
+    e->count++;
+    return 0;
+}
+
+static void test_log_appends_with_the_report_once(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    uint64_t before = log_size_now(s);
+    int64_t first = commit_logged(s, id("log-a"));
+    CHECK(first == (int64_t)before);
+    CHECK(commit_logged(s, id("log-b")) == first + 1);
+    CHECK(log_size_now(s) == before + 2);
+    /* The same report again: its index, nothing appended. */
+    CHECK(commit_logged(s, id("log-a")) == first);
+    CHECK(log_size_now(s) == before + 2);
+    seen_entry e = {0, "", 0};
+    CHECK_OK(store_log_entries(s, (uint64_t)first, 1, remember_entry, &e));
+    char expected[160];
+    snprintf(expected, sizeof expected, "entry:%s", id("log-a"));
+    CHECK(e.count == 1 && e.index == (uint64_t)first);
+    CHECK_STR(e.bytes, expected);
+    store_close(s);
+}
+
+static void test_log_refused_commit_appends_nothing(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    const char *w = id("w");
+    CHECK_OK(store_add_challenge(s, nonce(1), w, 1000, 1300));
+    logged one, two;
+    logged_report(&one, id("used-1"), w);
+    logged_report(&two, id("used-2"), w);
+    one.r.nonce_hex = two.r.nonce_hex = nonce(1);
+    one.r.received_at = two.r.received_at = 1100;
+    store_commit c;
+    uint64_t before = log_size_now(s);
+    CHECK_OK(commit(s, &one.r, &c));
+    store_commit_clear(&c);
+    CHECK_ERR(commit(s, &two.r, &c), PQCHA_ERR_NONCE_USED);
+    CHECK(c.log_index == -1);
+    CHECK(log_size_now(s) == before + 1);
+    store_close(s);
+}
+
+static void test_log_takes_a_report_stored_before_it(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    logged l;
+    store_commit c;
+    logged_report(&l, id("early"), id("w"));
+    store_report plain = l.r;
+    plain.log_entry = NULL;
+    plain.envelope_sha256 = NULL;
+    uint64_t before = log_size_now(s);
+    CHECK_OK(commit(s, &plain, &c));
+    CHECK(c.log_index == -1);
+    store_commit_clear(&c);
+    CHECK(log_size_now(s) == before);
+    CHECK_OK(commit(s, &l.r, &c)); /* sent again once the log is kept */
+    CHECK(c.duplicate && c.log_index == (int64_t)before);
+    store_commit_clear(&c);
+    CHECK(log_size_now(s) == before + 1);
+    store_close(s);
+}
+
+static void leaf_of(uint8_t out[PQCHA_TLOG_HASH_LEN], const char *digest) {
+    char entry[160];
+    snprintf(entry, sizeof entry, "entry:%s", digest);
+    if (pqcha_tlog_leaf_hash(out, (const uint8_t *)entry, strlen(entry)) != PQCHA_OK) abort();
+}
+
+static pqcha_err read_stored_tile(void *ctx, unsigned level, uint64_t index, unsigned width,
+                                  uint8_t *out, size_t *out_len) {
+    *out_len = (size_t)width * PQCHA_TLOG_HASH_LEN;
+    return store_log_hashes(ctx, level, index * 256, width, out);
+}
+
+/* Past a multiple of 256 entries: the level-1 hash of the completed tile
+ * is stored, and every tile the tree has reads back. */
+static void test_log_stores_the_tiles(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    uint64_t start = log_size_now(s);
+    uint64_t target = (start / 256 + 1) * 256 + 3;
+    for (uint64_t i = start; i < target; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "tile-%llu", (unsigned long long)i);
+        REQUIRE(commit_logged(s, id(name)) == (int64_t)i);
+    }
+    uint64_t tile = target / 256 - 1; /* the tile just completed */
+    static uint8_t hashes[256 * PQCHA_TLOG_HASH_LEN];
+    uint8_t expected[PQCHA_TLOG_HASH_LEN], level1[PQCHA_TLOG_HASH_LEN];
+    CHECK_OK(store_log_hashes(s, 0, tile * 256, 256, hashes));
+    for (uint64_t i = start > tile * 256 ? start : tile * 256; i < tile * 256 + 256; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "tile-%llu", (unsigned long long)i);
+        leaf_of(expected, id(name));
+        CHECK(memcmp(hashes + (i - tile * 256) * PQCHA_TLOG_HASH_LEN, expected,
+                     PQCHA_TLOG_HASH_LEN) == 0);
+    }
+    CHECK_OK(pqcha_tlog_root_of_hashes(expected, hashes, 256));
+    CHECK_OK(store_log_hashes(s, 1, tile, 1, level1));
+    CHECK(memcmp(level1, expected, sizeof level1) == 0);
+    /* Only what the tree holds. */
+    CHECK_OK(store_log_hashes(s, 0, target - 3, 3, hashes));
+    CHECK_ERR(store_log_hashes(s, 0, target - 3, 4, hashes), PQCHA_ERR_NOT_FOUND);
+    CHECK_ERR(store_log_hashes(s, 1, tile + 1, 1, hashes), PQCHA_ERR_NOT_FOUND);
+    CHECK_ERR(store_log_hashes(s, 0, 0, 257, hashes), PQCHA_ERR_INVALID_ARGUMENT);
+    seen_entry e = {0, "", 0};
+    CHECK_ERR(store_log_entries(s, target - 1, 2, remember_entry, &e), PQCHA_ERR_NOT_FOUND);
+    /* Proofs and roots from the stored tiles: the root of all the leaves. */
+    uint8_t *leaves = malloc(target * PQCHA_TLOG_HASH_LEN);
+    REQUIRE(leaves != NULL);
+    for (uint64_t from = 0; from < target; from += 256) {
+        unsigned n = target - from < 256 ? (unsigned)(target - from) : 256;
+        CHECK_OK(store_log_hashes(s, 0, from, n, leaves + from * PQCHA_TLOG_HASH_LEN));
+    }
+    uint8_t from_leaves[PQCHA_TLOG_HASH_LEN], from_tiles[PQCHA_TLOG_HASH_LEN];
+    CHECK_OK(pqcha_tlog_root_of_hashes(from_leaves, leaves, target));
+    pqcha_tlog_tiles tiles = {read_stored_tile, s, target};
+    CHECK_OK(pqcha_tlog_tree_root(from_tiles, target, pqcha_tlog_tiles_node, &tiles));
+    CHECK(memcmp(from_leaves, from_tiles, sizeof from_tiles) == 0);
+    CHECK_OK(pqcha_tlog_tiles_verify(target, from_leaves, read_stored_tile, s));
+    free(leaves);
+    store_close(s);
+}
+
+typedef struct seen_checkpoint {
+    int calls;
+    uint64_t size;
+    int64_t signed_at, published_at;
+    char note[64];
+} seen_checkpoint;
+
+static void remember_checkpoint(void *ctx, const store_checkpoint_row *row) {
+    seen_checkpoint *c = ctx;
+    c->calls++;
+    c->size = row->size;
+    c->signed_at = row->signed_at;
+    c->published_at = row->published_at;
+    snprintf(c->note, sizeof c->note, "%s", row->note);
+}
+
+typedef struct seen_lines {
+    int count;
+    char lines[4][64];
+} seen_lines;
+
+static void remember_line(void *ctx, const char *witness, const char *line) {
+    seen_lines *l = ctx;
+    if (l->count < 4) snprintf(l->lines[l->count], sizeof l->lines[0], "%s:%s", witness, line);
+    l->count++;
+}
+
+static void test_log_keeps_checkpoints_and_cosignatures(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    static const uint8_t root[32] = {1, 2, 3};
+    /* Sizes of this test alone: far above what other tests append. */
+    uint64_t base = ((uint64_t)getpid() << 20) + ((uint64_t)test_counter << 8);
+    seen_checkpoint c = {0, 0, 0, 0, ""};
+    CHECK_OK(store_log_add_checkpoint(s, base + 1, root, "first", 50, remember_checkpoint, &c));
+    CHECK(c.calls == 1 && c.size == base + 1 && c.published_at == 0);
+    CHECK_STR(c.note, "first");
+    /* The first of a size stays (another instance's signature of it). */
+    CHECK_OK(store_log_add_checkpoint(s, base + 1, root, "second", 51, remember_checkpoint, &c));
+    CHECK(c.calls == 2 && c.signed_at == 50);
+    CHECK_STR(c.note, "first");
+    CHECK_OK(store_log_add_checkpoint(s, base + 2, root, "two", 52, NULL, NULL));
+    CHECK_OK(store_log_add_checkpoint(s, base + 3, root, "three", 53, NULL, NULL));
+    CHECK_OK(store_log_checkpoint(s, STORE_CHECKPOINT_LATEST, 0, remember_checkpoint, &c));
+    CHECK(c.size >= base + 3);
+    CHECK_OK(store_log_checkpoint(s, STORE_CHECKPOINT_OF_SIZE, base + 2, remember_checkpoint, &c));
+    CHECK_STR(c.note, "two");
+    CHECK_ERR(store_log_checkpoint(s, STORE_CHECKPOINT_OF_SIZE, base + 9, remember_checkpoint, &c),
+              PQCHA_ERR_NOT_FOUND);
+    /* Cosignatures: one line per witness, the latest kept. */
+    CHECK_OK(store_log_add_cosignature(s, base + 1, "w1", "old line\n"));
+    CHECK_OK(store_log_add_cosignature(s, base + 1, "w1", "line one\n"));
+    CHECK_OK(store_log_add_cosignature(s, base + 1, "w0", "line zero\n"));
+    CHECK_ERR(store_log_add_cosignature(s, base + 9, "w1", "x\n"), PQCHA_ERR_NOT_FOUND);
+    seen_lines lines = {0, {""}};
+    CHECK_OK(store_log_each_cosignature(s, base + 1, remember_line, &lines));
+    CHECK(lines.count == 2);
+    CHECK_STR(lines.lines[0], "w0:line zero\n");
+    CHECK_STR(lines.lines[1], "w1:line one\n");
+    /* Publishing: the published one is served; those below it and not
+     * published are forgotten with their cosignatures; once published, a
+     * checkpoint keeps its time. */
+    CHECK_OK(store_log_publish(s, base + 2, 60));
+    CHECK_OK(store_log_publish(s, base + 2, 70));
+    CHECK_OK(store_log_checkpoint(s, STORE_CHECKPOINT_PUBLISHED, 0, remember_checkpoint, &c));
+    CHECK(c.size == base + 2 && c.published_at == 60);
+    CHECK_ERR(store_log_checkpoint(s, STORE_CHECKPOINT_OF_SIZE, base + 1, remember_checkpoint, &c),
+              PQCHA_ERR_NOT_FOUND);
+    memset(&lines, 0, sizeof lines);
+    CHECK_OK(store_log_each_cosignature(s, base + 1, remember_line, &lines));
+    CHECK(lines.count == 0);
+    CHECK_OK(store_log_checkpoint(s, STORE_CHECKPOINT_OF_SIZE, base + 3, remember_checkpoint, &c));
+    CHECK_ERR(store_log_publish(s, base + 9, 80), PQCHA_ERR_NOT_FOUND);
+    store_close(s);
+}
+
+typedef struct seen_body {
+    char bytes[16];
+    size_t len;
+    int calls;
+} seen_body;
+
+static void remember_body(void *ctx, const void *data, size_t len) {
+    seen_body *b = ctx;
+    b->calls++;
+    b->len = len;
+    memcpy(b->bytes, data, len < sizeof b->bytes ? len : sizeof b->bytes);
+}
+
+static void test_log_serves_reports_by_sha256(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    logged l;
+    store_commit c;
+    logged_report(&l, id("served"), id("w"));
+    CHECK_OK(commit(s, &l.r, &c));
+    store_commit_clear(&c);
+    seen_body b = {"", 0, 0};
+    CHECK_OK(store_log_report(s, l.sha256, remember_body, &b));
+    CHECK(b.calls == 1 && b.len == 3 && memcmp(b.bytes, "\x01\x00\x02", 3) == 0);
+    char absent[65];
+    memset(absent, '0', 64);
+    absent[64] = '\0';
+    CHECK_ERR(store_log_report(s, absent, remember_body, &b), PQCHA_ERR_NOT_FOUND);
+    CHECK_ERR(store_log_report(s, "ABC", remember_body, &b), PQCHA_ERR_INVALID_ARGUMENT);
+    /* An entry needs the report's SHA-256, in lowercase hex. */
+    l.r.digest = id("served-2");
+    l.r.envelope_sha256 = "xyz";
+    CHECK_ERR(commit(s, &l.r, &c), PQCHA_ERR_INVALID_ARGUMENT);
+    store_close(s);
+}
+
 /* ---- SQLite only: the file itself ---- */
 
 static int using_sqlite(void) {
@@ -477,11 +768,16 @@ static int using_sqlite(void) {
     return !url || !*url;
 }
 
+/* A SQLite file of this name in the test's directory, and its URL. */
+static void sqlite_file(const char *name, char path[4200], char url[4300]) {
+    snprintf(path, 4200, "%s/%s", testutil_tmpdir(), name);
+    snprintf(url, 4300, "sqlite:%s", path);
+}
+
 static void test_sqlite_file_is_private_and_survives_reopening(void) {
     if (!using_sqlite()) return;
     char path[4200], url[4300];
-    snprintf(path, sizeof path, "%s/reopen.db", testutil_tmpdir());
-    snprintf(url, sizeof url, "sqlite:%s", path);
+    sqlite_file("reopen.db", path, url);
     store *s = NULL;
     REQUIRE(store_open(&s, url, NULL, 0) == PQCHA_OK);
     store_commit c;
@@ -503,8 +799,7 @@ static void test_sqlite_file_is_private_and_survives_reopening(void) {
 static void test_sqlite_newer_schema_is_refused(void) {
     if (!using_sqlite()) return;
     char path[4200], url[4300];
-    snprintf(path, sizeof path, "%s/newer.db", testutil_tmpdir());
-    snprintf(url, sizeof url, "sqlite:%s", path);
+    sqlite_file("newer.db", path, url);
     store *s = NULL;
     REQUIRE(store_open(&s, url, NULL, 0) == PQCHA_OK);
     store_close(s);
@@ -517,11 +812,42 @@ static void test_sqlite_newer_schema_is_refused(void) {
     CHECK(s == NULL);
 }
 
+/* A database of schema 1 (before the log) is migrated: its reports stay,
+ * and the log starts empty. */
+static void test_sqlite_migrates_a_database_without_log(void) {
+    if (!using_sqlite()) return;
+    char path[4200], url[4300];
+    sqlite_file("schema1.db", path, url);
+    store *s = NULL;
+    REQUIRE(store_open(&s, url, NULL, 0) == PQCHA_OK);
+    store_commit c;
+    store_report r = a_report("old", "w", OUTCOME_VALID, 10);
+    CHECK_OK(commit(s, &r, &c));
+    store_commit_clear(&c);
+    store_close(s);
+    sqlite3 *db;
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db,
+                       "DROP TABLE log_entries; DROP TABLE log_hashes; DROP TABLE log_head;"
+                       " DROP TABLE log_checkpoints; DROP TABLE log_cosignatures;"
+                       " UPDATE pqcha_schema SET version = 1",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    REQUIRE(store_open(&s, url, NULL, 0) == PQCHA_OK);
+    CHECK(workload_now(s, "w").state == WORKLOAD_TRUSTED);
+    CHECK(log_size_now(s) == 0);
+    logged l;
+    logged_report(&l, "old", "w");
+    CHECK_OK(commit(s, &l.r, &c));
+    CHECK(c.duplicate && c.log_index == 0);
+    store_commit_clear(&c);
+    store_close(s);
+}
+
 static void test_sqlite_not_a_database(void) {
     if (!using_sqlite()) return;
     char path[4200], url[4300];
-    snprintf(path, sizeof path, "%s/garbage.db", testutil_tmpdir());
-    snprintf(url, sizeof url, "sqlite:%s", path);
+    sqlite_file("garbage.db", path, url);
     FILE *f = fopen(path, "w");
     REQUIRE(f != NULL);
     for (int i = 0; i < 200; i++)
@@ -543,5 +869,11 @@ TEST_MAIN(TEST(test_open_rejects_unknown_schemes), TEST(test_open_reports_kind_a
           TEST(test_events_list_after_a_sequence_number),
           TEST(test_stale_marks_only_quiet_workloads), TEST(test_counts_by_state),
           TEST(test_every_workload_is_listed), TEST(test_invalid_arguments),
+          TEST(test_log_appends_with_the_report_once),
+          TEST(test_log_refused_commit_appends_nothing),
+          TEST(test_log_takes_a_report_stored_before_it), TEST(test_log_stores_the_tiles),
+          TEST(test_log_keeps_checkpoints_and_cosignatures),
+          TEST(test_log_serves_reports_by_sha256),
+          TEST(test_sqlite_migrates_a_database_without_log),
           TEST(test_sqlite_file_is_private_and_survives_reopening),
           TEST(test_sqlite_newer_schema_is_refused), TEST(test_sqlite_not_a_database))

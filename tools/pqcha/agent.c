@@ -4,8 +4,9 @@
  * configuration file, SIGTERM/SIGINT stop after the round in progress.
  *
  * The configuration is the same options as "pqcha attest" (the attester is
- * built by attester_setup.c from them) plus where to deliver and where to
- * keep what cannot be delivered yet (src/service/client.h, spool.h). */
+ * built by attester_setup.c from them) plus where to deliver, where to
+ * keep what cannot be delivered yet (src/service/client.h, spool.h) and
+ * where to keep the transparency log's receipts of what was delivered. */
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 
 #include "attester_setup.h"
+#include "line_file.h"
 #include "service/client.h"
 #include "service/spool.h"
 
@@ -56,6 +58,15 @@ static const char agent_help[] =
     "else kept and sent again: no answer, 5xx, a 413 for a smaller report (a proxy's\n"
     "limit), 401/403 (a token to be fixed), 404, redirects (never followed).\n"
     "\n"
+    "With \"receipts\", the receipt a verifier keeping a transparency log (serve\n"
+    "--log-key) gives with each answer is appended to that file, one JSON line per\n"
+    "delivered report, as 'pqcha log verify-inclusion --receipt' reads it: the\n"
+    "agent's proof that its report was logged. Each is checked first (its entry\n"
+    "names the report's bytes, its proof leads to its checkpoint's root); an answer\n"
+    "without a receipt, or one that does not check, is reported loudly and kept\n"
+    "as it came. A receipt that cannot be written keeps the report in the spool:\n"
+    "sent again, it gets the same receipt.\n"
+    "\n"
     "SIGHUP reloads the configuration between rounds (one that does not load is\n"
     "refused, loudly, and the running one kept). SIGTERM or SIGINT stops after the\n"
     "round in progress.\n"
@@ -75,6 +86,8 @@ static const char agent_help[] =
     "  \"interval\": SECONDS      between round starts (default 10; 0: back to back)\n"
     "  \"connectTimeout\", \"timeout\": SECONDS\n"
     "                           per request: to connect (5), in all (30)\n"
+    "  \"receipts\": FILE         append the log's receipt of each delivered report\n"
+    "                           (one JSON line each; created 0644)\n"
     "  \"spool\": {\"dir\": DIR, \"maxReports\": N, \"maxBytes\": N}\n"
     "                           where undelivered reports wait (dir required;\n"
     "                           created 0700; one agent per dir; defaults 1000 and\n"
@@ -101,7 +114,7 @@ static const char agent_help[] =
 
 struct agent_config {
     char *verifier;
-    char *token_file, *ca_file, *spool_dir;
+    char *token_file, *ca_file, *spool_dir, *receipts;
     int64_t interval_ms, connect_timeout_ms, timeout_ms;
     spool_limits limits;
     struct attester_options attester;
@@ -124,6 +137,7 @@ static void config_free(struct agent_config *c) {
     free(c->token_file);
     free(c->ca_file);
     free(c->spool_dir);
+    free(c->receipts);
     memset(c, 0, sizeof *c);
 }
 
@@ -342,6 +356,7 @@ static int set_agent_key(struct config_parser *p, const char *key, json_t *value
     if (strcmp(key, "verifier") == 0) return set_string(p, key, value, 0, &c->verifier);
     if (strcmp(key, "tokenFile") == 0) return set_string(p, key, value, 1, &c->token_file);
     if (strcmp(key, "caFile") == 0) return set_string(p, key, value, 1, &c->ca_file);
+    if (strcmp(key, "receipts") == 0) return set_string(p, key, value, 1, &c->receipts);
     if (strcmp(key, "interval") == 0) return set_seconds(p, key, value, &c->interval_ms, 1);
     if (strcmp(key, "connectTimeout") == 0)
         return set_seconds(p, key, value, &c->connect_timeout_ms, 0);
@@ -415,6 +430,7 @@ struct agent_parts {
     struct attester_setup setup;
     client *http;
     spool *queue;
+    struct line_file receipts; /* fd -1: none kept */
 };
 
 /* The token: the file's first line. One others can read is no secret. */
@@ -492,8 +508,10 @@ static int build_parts(struct agent_parts *parts, struct agent_config *c, uint64
     memset(parts, 0, sizeof *parts);
     c->attester.have_sequence = 1;
     c->attester.sequence = sequence;
+    parts->receipts.fd = -1;
     return attester_setup_build(&parts->setup, &c->attester, AGENT_CMD) == CLI_EXIT_OK &&
-           open_client(parts, c) && open_spool(parts, c, held);
+           open_client(parts, c) && open_spool(parts, c, held) &&
+           (!c->receipts || line_file_open(&parts->receipts, c->receipts));
 }
 
 /* keep_queue: the spool carries over to the parts that replace these. */
@@ -501,7 +519,11 @@ static void free_parts(struct agent_parts *parts, int keep_queue) {
     attester_setup_free(&parts->setup);
     client_free(parts->http);
     if (!keep_queue) spool_close(parts->queue);
+    pqcha_err closed = parts->receipts.fd >= 0 ? line_file_close(&parts->receipts) : PQCHA_OK;
+    if (closed != PQCHA_OK)
+        cli_warnf("%s: %s", cli_escaped(parts->receipts.name), pqcha_strerror(closed));
     memset(parts, 0, sizeof *parts);
+    parts->receipts.fd = -1;
 }
 
 /* ---- the running agent ---- */
@@ -513,6 +535,7 @@ struct agent {
     int64_t interval_override_ms; /* --interval; -1: none */
     uint64_t sequence;            /* reports made: the next one's sequence number */
     uint64_t rounds, failed_rounds, delivered, refused, lost;
+    uint64_t unreceipted;  /* delivered with a receipts file, but without a receipt that checks */
     unsigned failures;     /* deliveries failed in a row, for the backoff */
     int64_t next_retry_ns; /* when to try the spool again between rounds; 0: not due */
     int reload_requested, stop_requested;
@@ -559,12 +582,91 @@ static void describe_answer(struct outcome *o, pqcha_err err, const client_answe
     json_decref(root);
 }
 
+/* ---- receipts ---- */
+
+/* Whether a receipt proves this report's inclusion in the tree of its own
+ * checkpoint: its entry names the report's bytes and its proof leads to
+ * the checkpoint's root (the checkpoint's signature is the log's key's
+ * business: pqcha log verify-inclusion). *index: the entry's. */
+static pqcha_err check_receipt(const char *report, size_t len, const char *text, uint64_t *index) {
+    pqcha_tlog_receipt *r = NULL;
+    pqcha_tlog_entry *e = NULL;
+    pqcha_note *n = NULL;
+    pqcha_checkpoint *cp = NULL;
+    uint8_t sum[PQCHA_SHA256_LEN], leaf[PQCHA_TLOG_HASH_LEN];
+    size_t entry_len = 0, note_len = 0, count = 0;
+    pqcha_err err = pqcha_tlog_receipt_parse(&r, text, strlen(text));
+    const uint8_t *entry = r ? pqcha_tlog_receipt_entry(r, &entry_len) : NULL;
+    const char *note = r ? pqcha_tlog_receipt_checkpoint(r, &note_len) : NULL;
+    if (err == PQCHA_OK && (!entry || !note)) err = PQCHA_ERR_MISSING_FIELD;
+    if (err == PQCHA_OK) err = pqcha_tlog_entry_parse(&e, (const char *)entry, entry_len);
+    if (err == PQCHA_OK) err = pqcha_sha256(sum, report, len);
+    if (err == PQCHA_OK && memcmp(pqcha_tlog_entry_get(e)->envelope_sha256, sum, sizeof sum) != 0)
+        err = PQCHA_ERR_LOG_PROOF; /* a receipt of another report */
+    if (err == PQCHA_OK) err = pqcha_note_parse(&n, note, note_len);
+    if (err == PQCHA_OK)
+        err = pqcha_checkpoint_parse(&cp, pqcha_note_text(n), pqcha_note_text_length(n));
+    if (err == PQCHA_OK && pqcha_checkpoint_size(cp) != pqcha_tlog_receipt_tree_size(r))
+        err = PQCHA_ERR_LOG_PROOF;
+    if (err == PQCHA_OK) err = pqcha_tlog_leaf_hash(leaf, entry, entry_len);
+    const uint8_t *proof = err == PQCHA_OK ? pqcha_tlog_receipt_proof(r, &count) : NULL;
+    if (err == PQCHA_OK)
+        err = pqcha_tlog_verify_inclusion(leaf, pqcha_tlog_receipt_index(r),
+                                          pqcha_checkpoint_size(cp), proof, count,
+                                          pqcha_checkpoint_root(cp));
+    if (err == PQCHA_OK) *index = pqcha_tlog_receipt_index(r);
+    pqcha_checkpoint_free(cp);
+    pqcha_note_free(n);
+    pqcha_tlog_entry_free(e);
+    pqcha_tlog_receipt_free(r);
+    return err;
+}
+
+/* The receipt in a delivered report's answer, checked and appended to the
+ * receipts file. Returns 0 when it could not be written: the report stays
+ * in the spool, and its next delivery brings the same receipt. */
+static int keep_receipt(struct agent *a, const char *report, size_t len, const client_answer *ans,
+                        struct outcome *o) {
+    json_t *root = ans->truncated ? NULL : json_loadb(ans->body, ans->body_len, 0, NULL);
+    json_t *log = json_object_get(root, "log");
+    char *line = json_is_object(log) ? json_dumps(log, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(root);
+    size_t used = strlen(o->text);
+    if (!line) {
+        a->unreceipted++;
+        snprintf(o->text + used, sizeof o->text - used, "; NO RECEIPT in the answer");
+        return 1;
+    }
+    uint64_t index = 0;
+    pqcha_err checked = check_receipt(report, len, line, &index);
+    if (checked == PQCHA_OK) {
+        snprintf(o->text + used, sizeof o->text - used, "; log entry %llu",
+                 (unsigned long long)index);
+    } else {
+        a->unreceipted++;
+        snprintf(o->text + used, sizeof o->text - used,
+                 "; its RECEIPT DOES NOT PROVE it was logged (%s), kept as it came",
+                 pqcha_error_name(checked));
+    }
+    size_t line_len = strlen(line);
+    line[line_len] = '\n'; /* json_dumps's NUL: the line ends in one write */
+    pqcha_err err = line_file_append(&a->parts.receipts, line, line_len + 1);
+    free(line);
+    if (err == PQCHA_OK) return 1;
+    cli_errorf("%s: the receipt cannot be written (%s): the report stays in the spool",
+               cli_escaped(a->parts.receipts.name), pqcha_strerror(err));
+    return 0;
+}
+
 static struct outcome deliver(struct agent *a, const char *report, size_t len) {
     struct outcome o;
     client_answer ans;
     pqcha_err err = client_post_report(a->parts.http, report, len, &ans);
     o.delivery = client_delivery_of(err, &ans, len);
     describe_answer(&o, err, &ans);
+    if (o.delivery == CLIENT_DELIVERED && a->parts.receipts.is_file &&
+        !keep_receipt(a, report, len, &ans, &o))
+        o.delivery = CLIENT_RETRY;
     client_answer_clear(&ans);
     if (o.delivery == CLIENT_RETRY) {
         a->failures++;
@@ -867,6 +969,9 @@ static int run(struct agent *a, uint64_t max_rounds) {
             AGENT_CMD, (unsigned long long)a->rounds, a->rounds == 1 ? "" : "s",
             (unsigned long long)a->delivered, (unsigned long long)a->refused,
             (unsigned long long)a->lost, waiting);
+    if (a->unreceipted)
+        cli_warnf("%llu delivered report%s came without a receipt that proves it was logged",
+                  (unsigned long long)a->unreceipted, a->unreceipted == 1 ? "" : "s");
     if (!max_rounds || a->stop_requested) return CLI_EXIT_OK;
     return a->failed_rounds == 0 && a->refused == 0 && a->lost == 0 && waiting == 0
                ? CLI_EXIT_OK

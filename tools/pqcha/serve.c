@@ -1,6 +1,7 @@
 /* serve.c — "pqcha serve": the verifier service (src/service) as a daemon:
- * options, the policy file and its reload on SIGHUP, the store, the HTTP
- * front, periodic work, and a clean stop on SIGTERM/SIGINT. */
+ * options, the policy file and its reload on SIGHUP, the store, the
+ * transparency log, the HTTP front, periodic work, and a clean stop on
+ * SIGTERM/SIGINT. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #define SERVE_CMD       "serve"
 #define MAX_TOKEN_BYTES 4096u
 #define MAX_PEM_BYTES   (1u << 20)
+#define LOG_TICK_MS     1000 /* how often to look whether a checkpoint is due */
 
 static const char serve_help[] =
     "Usage: pqcha serve --policy POLICY.json --db sqlite:PATH|postgresql://...\n"
@@ -33,6 +35,14 @@ static const char serve_help[] =
     "and the timeline of their changes is at /. Reports are signed: their\n"
     "integrity never depends on TLS.\n"
     "\n"
+    "With --log-key, every stored report is also appended, in the same transaction,\n"
+    "to a post-quantum transparency log (RFC 9162 tree, C2SP tiles and checkpoints,\n"
+    "ML-DSA signed notes): each answer carries the report's receipt (its entry, an\n"
+    "inclusion proof and a checkpoint signed after the commit), and the log is\n"
+    "public at /v1/log/checkpoint, /v1/log/tile/..., /v1/log/report/SHA256\n"
+    "(no token needed), with witnesses' cosignatures taken at\n"
+    "POST /v1/log/cosignature.\n"
+    "\n"
     "SIGHUP reloads the policy file (a policy that does not load is refused and\n"
     "the running one kept); SIGTERM or SIGINT stops after the requests in flight.\n"
     "\n"
@@ -44,8 +54,9 @@ static const char serve_help[] =
     "  -l, --listen HOST:PORT    address to listen on (default 127.0.0.1:8650; port 0\n"
     "                            picks a free one, see --port-file)\n"
     "      --token-file FILE     require 'Authorization: Bearer TOKEN' (the file's\n"
-    "                            first line) on every endpoint but /healthz and the\n"
-    "                            dashboard's page (open http://HOST:PORT/#token=TOKEN)\n"
+    "                            first line) on every endpoint but /healthz, the\n"
+    "                            public /v1/log/... and the dashboard's page (open\n"
+    "                            http://HOST:PORT/#token=TOKEN)\n"
     "      --tls-cert FILE       serve HTTPS with this certificate chain (PEM) ...\n"
     "      --tls-key FILE        ... and its private key (PEM)\n"
     "      --webhook URL         POST every workload state change to URL (JSON, as\n"
@@ -62,6 +73,17 @@ static const char serve_help[] =
     "      --max-connections N   open connections at most (default 1000)\n"
     "      --timeout SECONDS     close a connection idle or slow this long (default 10)\n"
     "      --port-file FILE      write the port listened on to FILE once ready\n"
+    "      --log-key KEY.pem     keep a transparency log, its checkpoints signed with\n"
+    "                            this ML-DSA private key (pqcha keygen)\n"
+    "      --log-origin ORIGIN   the log's name, required with --log-key: the first\n"
+    "                            line of its checkpoints and their key name, e.g.\n"
+    "                            example.com/pqcha-log (no spaces, no '+')\n"
+    "      --log-witness NAME=PUB.pem  accept and serve the cosignatures of this\n"
+    "                            witness (repeatable, up to 32)\n"
+    "      --log-checkpoint-interval SECONDS  publish a new checkpoint at most and,\n"
+    "                            while the log grows, at least this often (default\n"
+    "                            10; 0: every one); answers always carry one\n"
+    "                            signed after their commit\n"
     "  -h, --help                show this help\n"
     "\n"
     "Exit codes: 0 stopped by a signal; 4 bad option, policy, database or address.\n";
@@ -69,7 +91,10 @@ static const char serve_help[] =
 struct serve_options {
     const char *policy_path, *db_url, *listen, *token_file, *tls_cert, *tls_key, *port_file;
     const char *webhook_url, *webhook_token_file;
-    uint64_t challenge_ttl, stale_after, tick, threads, max_connections, timeout;
+    const char *log_key, *log_origin;
+    const char *log_witnesses[TLOG_MAX_WITNESSES]; /* NAME=PUB.pem */
+    size_t log_witness_count;
+    uint64_t challenge_ttl, stale_after, tick, threads, max_connections, timeout, log_interval;
     int stale_given;
 };
 
@@ -86,7 +111,11 @@ enum {
     OPT_TIMEOUT,
     OPT_PORT_FILE,
     OPT_WEBHOOK,
-    OPT_WEBHOOK_TOKEN_FILE
+    OPT_WEBHOOK_TOKEN_FILE,
+    OPT_LOG_KEY,
+    OPT_LOG_ORIGIN,
+    OPT_LOG_WITNESS,
+    OPT_LOG_INTERVAL
 };
 
 static int parse_number_option(struct serve_options *o, int opt, const char *arg) {
@@ -104,13 +133,15 @@ static int parse_number_option(struct serve_options *o, int opt, const char *arg
         {OPT_MAX_CONNECTIONS, "--max-connections", 100000,
          offsetof(struct serve_options, max_connections)},
         {OPT_TIMEOUT, "--timeout", 3600, offsetof(struct serve_options, timeout)},
+        {OPT_LOG_INTERVAL, "--log-checkpoint-interval", 86400,
+         offsetof(struct serve_options, log_interval)},
     };
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
         if (numbers[i].opt != opt) continue;
         uint64_t *field = (uint64_t *)((char *)o + numbers[i].offset);
         if (!cli_option_u64(SERVE_CMD, numbers[i].name, arg, numbers[i].max, field)) return 0;
         if (opt == OPT_STALE_AFTER) o->stale_given = 1;
-        if (*field == 0 && opt != OPT_STALE_AFTER)
+        if (*field == 0 && opt != OPT_STALE_AFTER && opt != OPT_LOG_INTERVAL)
             return cli_usage_error(SERVE_CMD, "%s must be at least 1", numbers[i].name), 0;
         return 1;
     }
@@ -128,6 +159,17 @@ static int parse_serve_option(struct serve_options *o, int opt, const char *arg)
     case OPT_PORT_FILE: o->port_file = arg; return 1;
     case OPT_WEBHOOK: o->webhook_url = arg; return 1;
     case OPT_WEBHOOK_TOKEN_FILE: o->webhook_token_file = arg; return 1;
+    case OPT_LOG_KEY: o->log_key = arg; return 1;
+    case OPT_LOG_ORIGIN: o->log_origin = arg; return 1;
+    case OPT_LOG_WITNESS:
+        if (o->log_witness_count == TLOG_MAX_WITNESSES)
+            return cli_usage_error(SERVE_CMD, "at most %d --log-witness", TLOG_MAX_WITNESSES), 0;
+        if (!strchr(arg, '=') || arg[0] == '=')
+            return cli_usage_error(SERVE_CMD, "--log-witness '%s': expected NAME=PUB.pem",
+                                   cli_escaped(arg)),
+                   0;
+        o->log_witnesses[o->log_witness_count++] = arg;
+        return 1;
     default: return parse_number_option(o, opt, arg);
     }
 }
@@ -150,6 +192,10 @@ static int parse_serve_args(struct serve_options *o, int argc, char **argv) {
         {"port-file", required_argument, NULL, OPT_PORT_FILE},
         {"webhook", required_argument, NULL, OPT_WEBHOOK},
         {"webhook-token-file", required_argument, NULL, OPT_WEBHOOK_TOKEN_FILE},
+        {"log-key", required_argument, NULL, OPT_LOG_KEY},
+        {"log-origin", required_argument, NULL, OPT_LOG_ORIGIN},
+        {"log-witness", required_argument, NULL, OPT_LOG_WITNESS},
+        {"log-checkpoint-interval", required_argument, NULL, OPT_LOG_INTERVAL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -171,6 +217,10 @@ static int parse_serve_args(struct serve_options *o, int argc, char **argv) {
     if (o->webhook_url && strncmp(o->webhook_url, "http://", 7) != 0 &&
         strncmp(o->webhook_url, "https://", 8) != 0)
         return cli_usage_error(SERVE_CMD, "--webhook needs an http:// or https:// URL");
+    if (!o->log_key != !o->log_origin)
+        return cli_usage_error(SERVE_CMD, "--log-key and --log-origin go together");
+    if (!o->log_key && o->log_witness_count)
+        return cli_usage_error(SERVE_CMD, "--log-witness needs --log-key");
     return -1;
 }
 
@@ -222,10 +272,30 @@ static void raise_descriptor_limit(void) {
 
 /* ---- running ---- */
 
+/* The policy file, read once: parsed, and its bytes' SHA-256, which the
+ * log's entries name. */
+static pqcha_policy *load_policy(const char *path, uint8_t sha256[PQCHA_SHA256_LEN]) {
+    pqcha_policy *policy = NULL;
+    char *json = NULL, what[1100];
+    size_t len = 0;
+    pqcha_err err = cli_read_file(path, PQCHA_MAX_POLICY_LEN, &json, &len);
+    if (err == PQCHA_OK) err = pqcha_sha256(sha256, json, len);
+    if (err == PQCHA_OK) err = pqcha_policy_parse(&policy, json, len);
+    free(json);
+    if (err == PQCHA_OK) return policy;
+    snprintf(what, sizeof what, "policy %.1000s", path);
+    cli_error(what, err,
+              pqcha_error_is_malformed(err)
+                  ? "see docs/FORMAT.md section 6, or write one with 'pqcha policy'"
+                  : cli_hint_for(err));
+    return NULL;
+}
+
 static int install_policy(service *svc, const char *path) {
-    pqcha_policy *policy = cli_load_policy(path);
+    uint8_t sha256[PQCHA_SHA256_LEN];
+    pqcha_policy *policy = load_policy(path, sha256);
     if (!policy) return 0;
-    pqcha_err err = service_set_policy(svc, policy);
+    pqcha_err err = service_set_policy_file(svc, policy, sha256);
     if (err != PQCHA_OK) {
         cli_error(path, err,
                   err == PQCHA_ERR_BAD_POLICY ? "the policy must list trustedKeys" : NULL);
@@ -258,19 +328,46 @@ static void reload(service *svc, const char *path) {
                    cli_escaped(path));
 }
 
-/* Waits for signals; does the periodic work between them. */
+static int64_t now_ms(void) {
+    return cli_monotonic_ns() / 1000000;
+}
+
+/* The log's periodic work: a failure is said once, not every second. */
+static void log_tick(service *svc, int *failing) {
+    pqcha_err err = service_log_tick(svc);
+    if (err != PQCHA_OK && !*failing)
+        cli_warnf("the transparency log cannot publish a checkpoint: %s", pqcha_strerror(err));
+    else if (err == PQCHA_OK && *failing)
+        fprintf(stderr, "pqcha serve: the transparency log publishes again\n");
+    *failing = err != PQCHA_OK;
+}
+
+/* Waits for signals; does the periodic work between them: every --tick
+ * seconds the service's, every second the log's. */
 static void run_until_stopped(service *svc, const struct serve_options *o, const sigset_t *set) {
-    struct timespec tick = {(time_t)o->tick, 0};
+    int64_t next_tick = now_ms() + (int64_t)o->tick * 1000, next_log = now_ms() + LOG_TICK_MS;
+    int log_failing = 0;
     for (;;) {
-        int sig = sigtimedwait(set, NULL, &tick);
+        int64_t due = o->log_key && next_log < next_tick ? next_log : next_tick;
+        int64_t wait = due - now_ms();
+        if (wait < 0) wait = 0;
+        struct timespec timeout = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L};
+        int sig = sigtimedwait(set, NULL, &timeout);
         if (sig == SIGHUP) {
             reload(svc, o->policy_path);
         } else if (sig == SIGTERM || sig == SIGINT) {
             fprintf(stderr, "pqcha serve: stopping\n");
             return;
-        } else if (sig < 0 && errno == EAGAIN) {
+        }
+        int64_t now = now_ms();
+        if (now >= next_tick) {
             if (service_tick(svc) != PQCHA_OK)
                 cli_warnf("periodic work failed: the database is unavailable");
+            next_tick = now + (int64_t)o->tick * 1000;
+        }
+        if (o->log_key && now >= next_log) {
+            log_tick(svc, &log_failing);
+            next_log = now + LOG_TICK_MS;
         }
     }
 }
@@ -350,9 +447,87 @@ static int serve_with(service *svc, const struct serve_options *o, const sigset_
     return status;
 }
 
+/* ---- the transparency log ---- */
+
+static int add_witnesses(tlog *log, const struct serve_options *o) {
+    for (size_t i = 0; i < o->log_witness_count; i++) {
+        const char *arg = o->log_witnesses[i], *eq = strchr(arg, '=');
+        char *name = strndup(arg, (size_t)(eq - arg));
+        pqcha_key *key = name ? cli_load_key(eq + 1, CLI_KEY_PUBLIC) : NULL;
+        pqcha_err err = key ? tlog_add_witness(log, name, key) : PQCHA_OK;
+        if (err != PQCHA_OK)
+            cli_errorf("--log-witness %s: %s", cli_escaped(arg),
+                       err == PQCHA_ERR_INVALID_ARGUMENT
+                           ? "a witness named twice, or named as the log's origin"
+                           : pqcha_strerror(err));
+        pqcha_key_free(key);
+        free(name);
+        if (!key || err != PQCHA_OK) return 0;
+    }
+    return 1;
+}
+
+static void explain_log_start(pqcha_err err, uint64_t size) {
+    if (err == PQCHA_ERR_LOG_FORK)
+        cli_errorf("the database's transparency log does not give the root of its own checkpoint "
+                   "of size %llu: its tree was altered; restore it from a backup",
+                   (unsigned long long)size);
+    else if (err == PQCHA_ERR_UNTRUSTED_KEY || err == PQCHA_ERR_BAD_SIGNATURE ||
+             err == PQCHA_ERR_LOG_ORIGIN)
+        cli_errorf("the database's transparency log was signed with another key or for another "
+                   "origin (checkpoint of size %llu): use them, or another database",
+                   (unsigned long long)size);
+    else
+        cli_error("transparency log", err, NULL);
+}
+
+/* The log of this store, checked and started; NULL after saying why. */
+static tlog *open_log(store *db, const struct serve_options *o) {
+    pqcha_key *key = cli_load_key(o->log_key, CLI_KEY_PRIVATE);
+    if (!key) return NULL;
+    tlog *log = NULL;
+    tlog_options lo = {o->log_origin, (int64_t)o->log_interval, NULL};
+    pqcha_err err = tlog_create(&log, db, key, &lo);
+    if (err != PQCHA_OK) {
+        if (err == PQCHA_ERR_BAD_IDENTIFIER)
+            cli_errorf("--log-origin %s: a key name: 1-255 bytes, no spaces, no '+'",
+                       cli_escaped(o->log_origin));
+        else
+            cli_error(o->log_key, err, NULL);
+        return NULL;
+    }
+    uint64_t size = 0;
+    if (!add_witnesses(log, o)) {
+        tlog_free(log);
+        return NULL;
+    }
+    err = tlog_start(log, &size);
+    if (err != PQCHA_OK) {
+        explain_log_start(err, size);
+        tlog_free(log);
+        return NULL;
+    }
+    (void)store_log_size(db, &size);
+    fprintf(stderr, "pqcha serve: transparency log %s, %llu entries, %zu witness%s\n",
+            cli_escaped(o->log_origin), (unsigned long long)size, o->log_witness_count,
+            o->log_witness_count == 1 ? "" : "es");
+    return log;
+}
+
+/* A store that keeps a log, served without one: what is stored now is not
+ * in it, which its readers would take for the operator's choice. */
+static void warn_if_log_left_out(store *db) {
+    uint64_t size = 0;
+    if (store_log_size(db, &size) == PQCHA_OK && size > 0)
+        cli_warnf("this database keeps a transparency log of %llu entries; without --log-key, "
+                  "the reports stored now are left out of it",
+                  (unsigned long long)size);
+}
+
 static int serve(const struct serve_options *o, const sigset_t *set) {
     store *db = NULL;
     service *svc = NULL;
+    tlog *log = NULL;
     char why[512] = "";
     pqcha_err err = store_open(&db, o->db_url, why, sizeof why);
     if (err != PQCHA_OK) {
@@ -364,12 +539,17 @@ static int serve(const struct serve_options *o, const sigset_t *set) {
                           o->stale_given && o->stale_after == 0 ? -1 : (int64_t)o->stale_after,
                           NULL};
     int status = CLI_EXIT_USAGE;
-    if (service_create(&svc, db, &so) == PQCHA_OK && install_policy(svc, o->policy_path)) {
+    if (service_create(&svc, db, &so) == PQCHA_OK && install_policy(svc, o->policy_path) &&
+        (!o->log_key || (log = open_log(db, o)) != NULL)) {
         service_set_event_hook(svc, log_event, NULL);
+        service_set_log(svc, log);
+        if (!log) warn_if_log_left_out(db);
         fprintf(stderr, "pqcha serve: store %s (%s)\n", store_kind(db), cli_escaped(o->db_url));
         status = serve_with(svc, o, set);
+        service_set_log(svc, NULL);
     }
     service_free(svc);
+    tlog_free(log);
     store_close(db);
     return status;
 }
@@ -379,7 +559,8 @@ int cli_serve_main(int argc, char **argv) {
                               .tick = 5,
                               .threads = 16,
                               .max_connections = 1000,
-                              .timeout = 10};
+                              .timeout = 10,
+                              .log_interval = TLOG_DEFAULT_INTERVAL};
     int status = parse_serve_args(&o, argc, argv);
     if (status >= 0) return status;
     /* Blocked before any thread starts, so every thread inherits the mask

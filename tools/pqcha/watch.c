@@ -1,13 +1,11 @@
 /* watch.c — "pqcha watch": continuous attestation, one report per line. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attester_setup.h"
+#include "line_file.h"
 
 #define WATCH_CMD "watch"
 
@@ -40,94 +38,13 @@ static const char watch_help[] =
     "no such process or no permission to read it, a failed round (e.g. the\n"
     "process exited or remapped a region), or an output error.\n";
 
+/* The report log: one whole line per report, or none (line_file.h). */
 struct watch_output {
-    int fd;           /* standard output, or FILE opened for appending */
-    const char *name; /* for messages: the file, or "standard output" */
-    int is_file;      /* lines are locked, checked and fsync'd */
+    struct line_file out;
     unsigned long reports;
     unsigned long failed_rounds;
     int write_failed;
 };
-
-/* ---- the report log: one whole line per report, or none ---- */
-
-/* Where the last complete line ends: the file is cut back to it. Reads
- * backwards in blocks, so a long torn tail costs no more than reading it. */
-static int find_last_newline(int fd, off_t size, off_t *end) {
-    char block[4096];
-    off_t at = size;
-    while (at > 0) {
-        size_t n = at < (off_t)sizeof block ? (size_t)at : sizeof block;
-        at -= (off_t)n;
-        if (pread(fd, block, n, at) != (ssize_t)n) return 0;
-        while (n > 0)
-            if (block[--n] == '\n') {
-                *end = at + (off_t)n + 1;
-                return 1;
-            }
-    }
-    *end = 0;
-    return 1;
-}
-
-/* A line torn by a kill, a full disk or an I/O error of an earlier run is
- * removed before anything is appended after it. */
-static int repair_torn_tail(const struct watch_output *w) {
-    struct stat st;
-    char last;
-    off_t end = 0;
-    if (fstat(w->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return 1;
-    if (pread(w->fd, &last, 1, st.st_size - 1) != 1) return 0;
-    if (last == '\n') return 1;
-    if (!find_last_newline(w->fd, st.st_size, &end) || ftruncate(w->fd, end) != 0 ||
-        fsync(w->fd) != 0)
-        return 0;
-    cli_warnf("%s: removed a torn last line of %lld bytes left by an interrupted run",
-              cli_escaped(w->name), (long long)(st.st_size - end));
-    return 1;
-}
-
-static int open_output(struct watch_output *w, const char *path) {
-    int ok;
-    w->fd =
-        open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644); /* read: the tail */
-    if (w->fd < 0) {
-        cli_error(path, cli_error_from_errno(errno), NULL);
-        return 0;
-    }
-    w->name = path;
-    w->is_file = 1;
-    /* Locked, so that a second watcher appending to the same file never
-     * sees (and cuts) a line in the middle of being written. */
-    ok = flock(w->fd, LOCK_EX) == 0 && repair_torn_tail(w);
-    if (!ok) cli_error(path, cli_error_from_errno(errno), NULL);
-    flock(w->fd, LOCK_UN);
-    return ok;
-}
-
-/* One line in one write(), under the lock: concurrent watchers never
- * interleave. A short write (a full disk) is cut back off, so the file ends
- * with a whole line either way; the line is fsync'd before the next round. */
-static pqcha_err append_line(const struct watch_output *w, const char *line, size_t len) {
-    struct stat st;
-    ssize_t n;
-    pqcha_err err = PQCHA_OK;
-    if (!w->is_file) {
-        n = write(w->fd, line, len);
-        return n == (ssize_t)len ? PQCHA_OK : n < 0 ? cli_error_from_errno(errno) : PQCHA_ERR_IO;
-    }
-    if (flock(w->fd, LOCK_EX) != 0 || fstat(w->fd, &st) != 0) return cli_error_from_errno(errno);
-    n = write(w->fd, line, len);
-    if (n != (ssize_t)len) {
-        err = n < 0 ? cli_error_from_errno(errno) : PQCHA_ERR_NO_SPACE;
-        if (ftruncate(w->fd, st.st_size) != 0)
-            cli_warnf("%s: could not remove a partly written line", cli_escaped(w->name));
-    } else if (fsync(w->fd) != 0) {
-        err = cli_error_from_errno(errno);
-    }
-    flock(w->fd, LOCK_UN);
-    return err;
-}
 
 /* Set while a run is in progress, so that the signal handler can stop it. */
 static pqcha_continuous *volatile watch_running;
@@ -157,11 +74,11 @@ static void on_report(void *ctx, uint64_t round, const char *envelope, size_t le
     if (w->write_failed) return;
     cli_buf_append_n(&line, envelope, len);
     cli_buf_append(&line, "\n");
-    err = line.failed ? PQCHA_ERR_NO_MEMORY : append_line(w, line.data, line.len);
+    err = line.failed ? PQCHA_ERR_NO_MEMORY : line_file_append(&w->out, line.data, line.len);
     cli_buf_free(&line);
     if (err != PQCHA_OK) {
         w->write_failed = 1;
-        cli_error(w->name, err, NULL);
+        cli_error(w->out.name, err, NULL);
         if (watch_running != NULL) pqcha_continuous_stop(watch_running);
         return;
     }
@@ -184,16 +101,15 @@ struct watch_limits {
 
 static int run_watch(struct attester_setup *s, const struct watch_limits *limits,
                      const char *nonce) {
-    struct watch_output w = {STDOUT_FILENO, "standard output", 0, 0, 0, 0};
+    struct watch_output w = {{-1, NULL, 0}, 0, 0, 0};
     pqcha_continuous *c = NULL;
     pqcha_err err;
 
     fflush(stdout); /* reports bypass stdio: nothing may be left in its buffer */
+    line_file_stdout(&w.out);
     if (limits->output != NULL && strcmp(limits->output, "-") != 0 &&
-        !open_output(&w, limits->output)) {
-        if (w.fd >= 0) close(w.fd);
+        !line_file_open(&w.out, limits->output))
         return CLI_EXIT_USAGE;
-    }
     err = pqcha_continuous_create(&c, s->attester, limits->interval_ms);
     if (err == PQCHA_OK) err = pqcha_continuous_set_callbacks(c, on_report, on_round_error, &w);
     if (err == PQCHA_OK && nonce != NULL) err = pqcha_continuous_set_nonce(c, nonce);
@@ -209,8 +125,9 @@ static int run_watch(struct attester_setup *s, const struct watch_limits *limits
     }
     if (err != PQCHA_OK) cli_error(WATCH_CMD, err, NULL);
     if (c != NULL) pqcha_continuous_free(c);
-    if (w.is_file && close(w.fd) != 0 && !w.write_failed) {
-        cli_error(w.name, cli_error_from_errno(errno), NULL);
+    pqcha_err closed = line_file_close(&w.out);
+    if (closed != PQCHA_OK && !w.write_failed) {
+        cli_error(w.out.name, closed, NULL);
         w.write_failed = 1;
     }
     if (w.failed_rounds > 0)
