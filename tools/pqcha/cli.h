@@ -35,6 +35,8 @@ int cli_manifest_main(int argc, char **argv);
 int cli_evidence_main(int argc, char **argv);
 int cli_serve_main(int argc, char **argv);
 int cli_agent_main(int argc, char **argv);
+int cli_log_main(int argc, char **argv);
+int cli_witness_main(int argc, char **argv);
 
 /* ---- diagnostics ---- */
 #if defined(__GNUC__)

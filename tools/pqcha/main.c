@@ -26,6 +26,8 @@ static const struct subcommand subcommands[] = {
      "Get, show or verify AMD SEV-SNP / Intel TDX hardware evidence"},
     {"serve", cli_serve_main, "Run the verifier service: challenges, reports, history (HTTP)"},
     {"agent", cli_agent_main, "Attest on a schedule and deliver reports to a verifier service"},
+    {"log", cli_log_main, "Check a transparency log offline: inclusion, consistency, audit"},
+    {"witness", cli_witness_main, "Cosign a transparency log's checkpoints once proved consistent"},
 };
 
 #define SUBCOMMAND_COUNT (sizeof subcommands / sizeof subcommands[0])
