@@ -36,6 +36,7 @@ struct tlog {
     pqcha_key *key;
     char *origin;
     int64_t interval;
+    uint64_t entries;
     int64_t (*clock)(void);
     witness witnesses[TLOG_MAX_WITNESSES];
     size_t witness_count;
@@ -79,6 +80,7 @@ pqcha_err tlog_create(tlog **out, store *db, pqcha_key *key, const tlog_options 
     l->db = db;
     l->key = key;
     l->interval = o->interval;
+    l->entries = o->entries;
     l->clock = o->clock ? o->clock : system_clock;
     pthread_mutex_init(&l->lock, NULL);
     *out = l;
@@ -241,8 +243,11 @@ static pqcha_err ensure_latest(tlog *l, uint64_t min_size) {
     return err;
 }
 
+/* Under l->lock: at least once per interval, and as soon as the tree grew
+ * by `entries` since the published checkpoint. */
 static int publication_due(const tlog *l, int64_t now) {
-    return !l->have_published || l->interval == 0 || now - l->published_at >= l->interval;
+    return !l->have_published || l->interval == 0 || now - l->published_at >= l->interval ||
+           (l->entries > 0 && l->latest_size - l->published_size >= l->entries);
 }
 
 /* Under l->lock: publishes the latest checkpoint, if it is newer than the

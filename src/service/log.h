@@ -7,8 +7,9 @@
  * durably stored and before any of them is answered, the first answer to
  * need one signs a checkpoint of the whole committed tree, which every
  * answer of that batch carries (tlog_receipt). One checkpoint is
- * *published* (GET /v1/log/checkpoint) at most once per interval and, while
- * the tree grows, at least once per interval (tlog_tick), so that witnesses
+ * *published* (GET /v1/log/checkpoint) while the tree grows at least once
+ * per interval (tlog_tick) and as soon as it grew by `entries`, otherwise at
+ * most once per interval, so that witnesses
  * have time to cosign it; their cosignatures (tlog_cosign) are served with
  * it. Proofs and roots come from the stored tiles, never from all leaves.
  *
@@ -23,7 +24,8 @@
 #include "service/reply.h"
 #include "service/store.h"
 
-#define TLOG_DEFAULT_INTERVAL 10 /* seconds between published checkpoints */
+#define TLOG_DEFAULT_INTERVAL 10   /* seconds between published checkpoints */
+#define TLOG_DEFAULT_ENTRIES  1000 /* ... or entries, whichever comes first */
 #define TLOG_MAX_WITNESSES    32
 /* A cosigned checkpoint POSTed by a witness: a signed note. */
 #define TLOG_MAX_COSIGNATURE_BYTES (256u << 10)
@@ -34,6 +36,8 @@ typedef struct tlog_options {
     const char *origin;     /* the log's name: checkpoints' first line and key name */
     int64_t interval;       /* seconds between published checkpoints; 0: every one */
     int64_t (*clock)(void); /* Unix seconds; NULL: time() */
+    uint64_t entries;       /* also publish once the tree grew by this many entries
+                               since the published checkpoint; 0: by time only */
 } tlog_options;
 
 /* key: the log's private key, taken over (also on failure). db stays the

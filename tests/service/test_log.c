@@ -58,20 +58,23 @@ typedef struct fixture {
     store *db;
     service *svc;
     tlog *log;
+    uint64_t entries; /* tlog_options.entries of the fixture's log */
     uint8_t policy_sha256[PQCHA_SHA256_LEN];
 } fixture;
 
 static pqcha_err open_log(fixture *f, const pqcha_key *key, const char *origin, int64_t interval) {
-    tlog_options o = {origin, interval, test_clock};
+    tlog_options o = {origin, interval, test_clock, f->entries};
     SERVICE_TRY(tlog_create(&f->log, f->db, log_key_copy(key), &o));
     SERVICE_TRY(tlog_add_witness(f->log, WITNESS, witness_key()));
     return tlog_start(f->log, NULL);
 }
 
-static int fixture_open(fixture *f, int64_t interval) {
+/* A fixture whose log publishes per interval and per `entries` entries. */
+static int fixture_open_entries(fixture *f, int64_t interval, uint64_t entries) {
     static unsigned n;
     char url[4300];
     memset(f, 0, sizeof *f);
+    f->entries = entries;
     snprintf(f->path, sizeof f->path, "%s/log-%u.db", testutil_tmpdir(), ++n);
     snprintf(url, sizeof url, "sqlite:%s", f->path);
     fake_now = (int64_t)time(NULL);
@@ -90,6 +93,10 @@ static int fixture_open(fixture *f, int64_t interval) {
         return 0;
     service_set_log(f->svc, f->log);
     return 1;
+}
+
+static int fixture_open(fixture *f, int64_t interval) {
+    return fixture_open_entries(f, interval, 0);
 }
 
 static void fixture_close(fixture *f) {
@@ -514,6 +521,35 @@ static void test_one_checkpoint_is_published_per_interval(void) {
     fixture_close(&f);
 }
 
+/* Posts one fresh report; 1 if it was answered with a receipt. */
+static int post_fresh(fixture *f) {
+    size_t len;
+    char *env = fresh_report(weights, &len);
+    answer a = post(f, env, len);
+    int ok = a.receipt != NULL;
+    free(a.receipt);
+    pqcha_free(env);
+    return ok;
+}
+
+/* However long the interval, a log that grew by `entries` publishes at once. */
+static void test_a_checkpoint_is_published_every_m_entries(void) {
+    fixture f;
+    REQUIRE(fixture_open_entries(&f, 3600, 3));
+    CHECK(published_size(&f) == 0);
+    CHECK(post_fresh(&f) && post_fresh(&f));
+    CHECK(published_size(&f) == 0); /* two entries, within the hour */
+    CHECK(post_fresh(&f));
+    CHECK(published_size(&f) == 3); /* the third: published without waiting */
+    CHECK(post_fresh(&f));
+    CHECK_OK(service_log_tick(f.svc));
+    CHECK(published_size(&f) == 3); /* one more: waits for the interval or two more */
+    fake_now += 3600;
+    CHECK_OK(service_log_tick(f.svc));
+    CHECK(published_size(&f) == 4);
+    fixture_close(&f);
+}
+
 /* ---- starting on a store that has a log ---- */
 
 static void test_start_refuses_another_log_or_an_altered_tree(void) {
@@ -548,7 +584,7 @@ static void test_start_refuses_another_log_or_an_altered_tree(void) {
                        NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
     uint64_t size = 0;
-    tlog_options o = {ORIGIN, 0, test_clock};
+    tlog_options o = {ORIGIN, 0, test_clock, 0};
     CHECK_OK(tlog_create(&f.log, f.db, log_key_copy(log_key()), &o));
     CHECK_ERR(tlog_start(f.log, &size), PQCHA_ERR_LOG_FORK);
     CHECK(size == 3);
@@ -559,7 +595,7 @@ static void test_bad_arguments_and_no_log(void) {
     fixture f;
     REQUIRE(fixture_open(&f, 0));
     tlog *l = (tlog *)1;
-    tlog_options o = {"has space", 0, NULL};
+    tlog_options o = {"has space", 0, NULL, 0};
     CHECK_ERR(tlog_create(&l, f.db, log_key_copy(log_key()), &o), PQCHA_ERR_BAD_IDENTIFIER);
     CHECK(l == NULL);
     o.origin = ORIGIN;
@@ -586,5 +622,6 @@ TEST_MAIN(TEST(test_every_answer_carries_a_receipt_that_verifies),
           TEST(test_served_tiles_and_bundles_give_the_published_root),
           TEST(test_witness_cosignatures_are_checked_and_served),
           TEST(test_one_checkpoint_is_published_per_interval),
+          TEST(test_a_checkpoint_is_published_every_m_entries),
           TEST(test_start_refuses_another_log_or_an_altered_tree),
           TEST(test_bad_arguments_and_no_log))

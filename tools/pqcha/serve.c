@@ -84,6 +84,8 @@ static const char serve_help[] =
     "                            while the log grows, at least this often (default\n"
     "                            10; 0: every one); answers always carry one\n"
     "                            signed after their commit\n"
+    "      --log-checkpoint-entries N  publish one also as soon as the log grew by\n"
+    "                            N entries (default 1000; 0: by time only)\n"
     "  -h, --help                show this help\n"
     "\n"
     "Exit codes: 0 stopped by a signal; 4 bad option, policy, database or address.\n";
@@ -94,7 +96,8 @@ struct serve_options {
     const char *log_key, *log_origin;
     const char *log_witnesses[TLOG_MAX_WITNESSES]; /* NAME=PUB.pem */
     size_t log_witness_count;
-    uint64_t challenge_ttl, stale_after, tick, threads, max_connections, timeout, log_interval;
+    uint64_t challenge_ttl, stale_after, tick, threads, max_connections, timeout, log_interval,
+        log_entries;
     int stale_given;
 };
 
@@ -115,7 +118,8 @@ enum {
     OPT_LOG_KEY,
     OPT_LOG_ORIGIN,
     OPT_LOG_WITNESS,
-    OPT_LOG_INTERVAL
+    OPT_LOG_INTERVAL,
+    OPT_LOG_ENTRIES
 };
 
 static int parse_number_option(struct serve_options *o, int opt, const char *arg) {
@@ -135,13 +139,16 @@ static int parse_number_option(struct serve_options *o, int opt, const char *arg
         {OPT_TIMEOUT, "--timeout", 3600, offsetof(struct serve_options, timeout)},
         {OPT_LOG_INTERVAL, "--log-checkpoint-interval", 86400,
          offsetof(struct serve_options, log_interval)},
+        {OPT_LOG_ENTRIES, "--log-checkpoint-entries", 1000000000,
+         offsetof(struct serve_options, log_entries)},
     };
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
         if (numbers[i].opt != opt) continue;
         uint64_t *field = (uint64_t *)((char *)o + numbers[i].offset);
         if (!cli_option_u64(SERVE_CMD, numbers[i].name, arg, numbers[i].max, field)) return 0;
         if (opt == OPT_STALE_AFTER) o->stale_given = 1;
-        if (*field == 0 && opt != OPT_STALE_AFTER && opt != OPT_LOG_INTERVAL)
+        if (*field == 0 && opt != OPT_STALE_AFTER && opt != OPT_LOG_INTERVAL &&
+            opt != OPT_LOG_ENTRIES)
             return cli_usage_error(SERVE_CMD, "%s must be at least 1", numbers[i].name), 0;
         return 1;
     }
@@ -196,6 +203,7 @@ static int parse_serve_args(struct serve_options *o, int argc, char **argv) {
         {"log-origin", required_argument, NULL, OPT_LOG_ORIGIN},
         {"log-witness", required_argument, NULL, OPT_LOG_WITNESS},
         {"log-checkpoint-interval", required_argument, NULL, OPT_LOG_INTERVAL},
+        {"log-checkpoint-entries", required_argument, NULL, OPT_LOG_ENTRIES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -486,7 +494,7 @@ static tlog *open_log(store *db, const struct serve_options *o) {
     pqcha_key *key = cli_load_key(o->log_key, CLI_KEY_PRIVATE);
     if (!key) return NULL;
     tlog *log = NULL;
-    tlog_options lo = {o->log_origin, (int64_t)o->log_interval, NULL};
+    tlog_options lo = {o->log_origin, (int64_t)o->log_interval, NULL, o->log_entries};
     pqcha_err err = tlog_create(&log, db, key, &lo);
     if (err != PQCHA_OK) {
         if (err == PQCHA_ERR_BAD_IDENTIFIER)
@@ -560,7 +568,8 @@ int cli_serve_main(int argc, char **argv) {
                               .threads = 16,
                               .max_connections = 1000,
                               .timeout = 10,
-                              .log_interval = TLOG_DEFAULT_INTERVAL};
+                              .log_interval = TLOG_DEFAULT_INTERVAL,
+                              .log_entries = TLOG_DEFAULT_ENTRIES};
     int status = parse_serve_args(&o, argc, argv);
     if (status >= 0) return status;
     /* Blocked before any thread starts, so every thread inherits the mask
