@@ -12,7 +12,10 @@
  * 6. digesting a mapping in another process (the "process" backend) against
  *    digesting the same bytes in this process's own memory;
  * 7. a model-shaped region measured tensor by tensor (sha3-256-segments)
- *    against the plain tree digest of the same bytes.
+ *    against the plain tree digest of the same bytes;
+ * 8. the transparency log's core at 10^6 entries, simulated in memory:
+ *    appends per second (leaf hash and tile upkeep), proof sizes, and the
+ *    time of a root, an inclusion and a consistency proof from tiles.
  * Each figure is the best of --repeat runs (the least disturbed by neighbours).
  * Nothing here asserts a time: the tests never depend on speed. */
 #include <fcntl.h>
@@ -53,18 +56,17 @@ enum {
     SECTION_FILES = 1u << 2,
     SECTION_REPORTS = 1u << 3, /* ML-DSA, attest and verify */
     SECTION_COLD = 1u << 4,    /* files not in the page cache (root only) */
-    SECTION_ALL = (1u << 5) - 1
+    SECTION_LOG = 1u << 5,     /* the transparency log's core, 10^6 entries */
+    SECTION_ALL = (1u << 6) - 1
 };
 
 static unsigned parse_sections(const char *list) {
     static const struct {
         const char *name;
         unsigned bit;
-    } names[] = {{"hashing", SECTION_HASHING},
-                 {"process", SECTION_PROCESS},
-                 {"files", SECTION_FILES},
-                 {"reports", SECTION_REPORTS},
-                 {"cold", SECTION_COLD}};
+    } names[] = {{"hashing", SECTION_HASHING}, {"process", SECTION_PROCESS},
+                 {"files", SECTION_FILES},     {"reports", SECTION_REPORTS},
+                 {"cold", SECTION_COLD},       {"log", SECTION_LOG}};
     unsigned bits = 0;
     char copy[128];
     snprintf(copy, sizeof copy, "%s", list);
@@ -83,7 +85,7 @@ typedef struct row {
     char section[32];
     char name[96];
     double value;     /* GB/s for throughput rows, milliseconds for latency rows */
-    const char *unit; /* "GB/s" or "ms" */
+    const char *unit; /* "GB/s", "ms", or "k/s" (thousands per second) */
     double ratio;     /* against the section's baseline; 0 when not applicable */
     char ratio_to[48];
 } row;
@@ -791,6 +793,110 @@ static void bench_files(const options *o, const uint8_t *data, size_t len, unsig
 
 /* ---- output ---- */
 
+/* ---- 8. the transparency log's core, at 10^6 entries ---- */
+
+#define LOG_ENTRIES    1000000u
+#define LOG_TILE_WIDTH 256u
+#define LOG_TILE_ROWS  4u /* tile levels 0..3 cover 2^32 leaves */
+
+/* A log's stored hashes, in memory: row L holds the hashes of tree level
+ * 8L (the leaves, then each full 256-wide tile's hash one level up), which
+ * is what a log keeps and what its tiles are cut from. */
+typedef struct mem_log {
+    uint8_t *rows[LOG_TILE_ROWS];
+    uint64_t counts[LOG_TILE_ROWS];
+} mem_log;
+
+static pqcha_err mem_log_tile(void *ctx, unsigned level, uint64_t index, unsigned width,
+                              uint8_t *out, size_t *out_len) {
+    const mem_log *log = ctx;
+    uint64_t first = index * LOG_TILE_WIDTH;
+    if (level >= LOG_TILE_ROWS || first + width > log->counts[level]) return PQCHA_ERR_NOT_FOUND;
+    memcpy(out, log->rows[level] + first * 32, (size_t)width * 32);
+    *out_len = (size_t)width * 32;
+    return PQCHA_OK;
+}
+
+/* Appends one entry: its leaf hash, and each tile it completes hashed into
+ * the row above (what pqcha serve does in the entry's transaction). */
+static void mem_log_append(mem_log *log, const uint8_t *entry, size_t len) {
+    pqcha_err err = pqcha_tlog_leaf_hash(log->rows[0] + log->counts[0] * 32, entry, len);
+    if (err) fail("leaf hash", err);
+    log->counts[0]++;
+    for (unsigned l = 0; l + 1 < LOG_TILE_ROWS && log->counts[l] % LOG_TILE_WIDTH == 0; l++) {
+        const uint8_t *tile = log->rows[l] + (log->counts[l] - LOG_TILE_WIDTH) * 32;
+        if ((err = pqcha_tlog_root_of_hashes(log->rows[l + 1] + log->counts[l + 1] * 32, tile,
+                                             LOG_TILE_WIDTH)))
+            fail("tile hash", err);
+        log->counts[l + 1]++;
+    }
+}
+
+static void bench_log(const options *o) {
+    mem_log log = {{NULL}, {0}};
+    for (unsigned l = 0; l < LOG_TILE_ROWS; l++)
+        log.rows[l] = malloc((size_t)(LOG_ENTRIES + 1) * 32);
+    char entry[512];
+    double t0 = now_seconds();
+    for (uint64_t i = 0; i < LOG_ENTRIES; i++) {
+        /* An entry of pqcha serve's size and shape (FORMAT.md 9.8). */
+        int n =
+            snprintf(entry, sizeof entry,
+                     "{\"v\":1,\"receivedAt\":\"2026-12-01T10:00:00Z\",\"workload\":"
+                     "\"serving-%" PRIu64 "\",\"reportId\":\"urn:uuid:%016" PRIx64 "\","
+                     "\"envelopeSha256\":\"%064" PRIx64 "\",\"signer\":\"%064" PRIx64 "\","
+                     "\"verdict\":\"valid\",\"error\":\"OK\",\"policySha256\":\"%064" PRIx64 "\"}",
+                     i % 100, i, i, i, i);
+        mem_log_append(&log, (const uint8_t *)entry, (size_t)n);
+    }
+    double append_s = now_seconds() - t0;
+    add_row("log", "appends (leaf hash + tiles), 10^6 entries", LOG_ENTRIES / append_s / 1e3, "k/s",
+            0, NULL);
+
+    pqcha_tlog_tiles tiles = {mem_log_tile, &log, LOG_ENTRIES};
+    uint8_t root[32];
+    double best_root = 1e9, best_incl = 1e9, best_cons = 1e9, best_verify = 1e9;
+    size_t incl_count = 0, cons_count = 0;
+    for (int r = 0; r < o->repeat * 10; r++) {
+        uint8_t *proof = NULL, leaf[32];
+        uint64_t index = (uint64_t)r * 99991u % LOG_ENTRIES;
+        double a = now_seconds();
+        pqcha_err err = pqcha_tlog_tree_root(root, LOG_ENTRIES, pqcha_tlog_tiles_node, &tiles);
+        double b = now_seconds();
+        if (!err)
+            err = pqcha_tlog_inclusion_proof(&proof, &incl_count, index, LOG_ENTRIES,
+                                             pqcha_tlog_tiles_node, &tiles);
+        double c = now_seconds();
+        memcpy(leaf, log.rows[0] + index * 32, 32);
+        if (!err)
+            err = pqcha_tlog_verify_inclusion(leaf, index, LOG_ENTRIES, proof, incl_count, root);
+        double d = now_seconds();
+        pqcha_free(proof);
+        proof = NULL;
+        if (!err)
+            err = pqcha_tlog_consistency_proof(&proof, &cons_count, LOG_ENTRIES / 2 + 7,
+                                               LOG_ENTRIES, pqcha_tlog_tiles_node, &tiles);
+        double e = now_seconds();
+        pqcha_free(proof);
+        if (err) fail("log proofs", err);
+        if (b - a < best_root) best_root = b - a;
+        if (c - b < best_incl) best_incl = c - b;
+        if (d - c < best_verify) best_verify = d - c;
+        if (e - d < best_cons) best_cons = e - d;
+    }
+    add_row("log", "root of 10^6 entries from tiles", best_root * 1e3, "ms", 0, NULL);
+    char name[96];
+    snprintf(name, sizeof name, "inclusion proof from tiles (%zu hashes, %zu B)", incl_count,
+             incl_count * 32);
+    add_row("log", name, best_incl * 1e3, "ms", 0, NULL);
+    add_row("log", "inclusion proof verified", best_verify * 1e3, "ms", 0, NULL);
+    snprintf(name, sizeof name, "consistency proof 500007 -> 10^6 (%zu hashes, %zu B)", cons_count,
+             cons_count * 32);
+    add_row("log", name, best_cons * 1e3, "ms", 0, NULL);
+    for (unsigned l = 0; l < LOG_TILE_ROWS; l++)
+        free(log.rows[l]);
+}
+
 static void print_table(unsigned cpus, size_t len) {
     printf("pqcha %s benchmark: %u CPUs, Keccak %s, %zu MiB buffer, %s\n\n", pqcha_version(), cpus,
            pqcha_keccak_implementation(), len >> 20, pqcha_crypto_version());
@@ -822,7 +928,7 @@ static void print_json(unsigned cpus, size_t len) {
 
 static void usage(void) {
     fprintf(stderr, "usage: pqcha_bench [--json] [--size MiB] [--repeat N] [--leaf-sweep]\n"
-                    "                   [--only hashing,process,files,reports,cold]\n"
+                    "                   [--only hashing,process,files,reports,cold,log]\n"
                     "Measures memory bandwidth, hashing, attest/verify and ML-DSA side by side;\n"
                     "see docs/PERFORMANCE.md.\n");
 }
@@ -870,6 +976,7 @@ int main(int argc, char **argv) {
     if (o.sections & SECTION_COLD) bench_cold(&o, data, len, cpus);
     free(data);
     if (o.sections & SECTION_REPORTS) bench_reports(&o, cpus);
+    if (o.sections & SECTION_LOG) bench_log(&o);
 
     if (o.json)
         print_json(cpus, len);

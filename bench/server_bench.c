@@ -23,6 +23,7 @@
 
 #include "pqcha.h"
 #include "service/http.h"
+#include "service/log.h"
 #include "service/service.h"
 
 #define WORKLOAD   "bench-workload"
@@ -272,10 +273,36 @@ static double submit_directly(const bench *b, service *svc) {
     return (double)b->count / elapsed;
 }
 
+/* The transparency log on the same store (pqcha serve --log-key), as
+ * served by default: a key of its own, a checkpoint signed for every
+ * committed batch (receipts need one), one published per interval. */
+static tlog *start_log(store *db) {
+    pqcha_key *log_key = NULL;
+    tlog *log = NULL;
+    tlog_options lo = {"bench.example/pqcha-log", TLOG_DEFAULT_INTERVAL, NULL,
+                       TLOG_DEFAULT_ENTRIES};
+    MUST(pqcha_key_generate(&log_key, PQCHA_ML_DSA_65), "log key");
+    MUST(tlog_create(&log, db, log_key, &lo), "log");
+    MUST(tlog_start(log, NULL), "log start");
+    return log;
+}
+
+/* HTTP posts of fresh reports: the rate and latencies. */
+static served serve_reports(bench *b, service *svc) {
+    http_server *http;
+    char why[512];
+    make_reports(b, svc);
+    http_options ho = {"127.0.0.1:0", NULL, b->clients, 0, 0, 0, NULL, NULL};
+    MUST(http_start(&http, svc, &ho, why, sizeof why), "http");
+    served s = post_all(b, http_port(http));
+    http_stop(http);
+    free_reports(b);
+    return s;
+}
+
 static void run_store(bench *b, const char *url, double bare_clients_rate) {
     store *db;
     service *svc;
-    http_server *http;
     char why[512];
     pqcha_err err = store_open(&db, url, why, sizeof why);
     if (err != PQCHA_OK) {
@@ -289,17 +316,22 @@ static void run_store(bench *b, const char *url, double bare_clients_rate) {
     free_reports(b);
     printf("| the service without HTTP, %s store, %u threads | %.0f reports/s | | %.2f× |\n",
            store_kind(db), b->clients, direct, direct / bare_clients_rate);
-    make_reports(b, svc);
-    http_options ho = {"127.0.0.1:0", NULL, b->clients, 0, 0, 0, NULL, NULL};
-    MUST(http_start(&http, svc, &ho, why, sizeof why), "http");
-    served s = post_all(b, http_port(http));
-    http_stop(http);
+    served s = serve_reports(b, svc);
     printf("| pqcha serve, %s store, %u clients | %.0f reports/s | %.2f / %.2f / %.2f ms | "
            "%.2f× |\n",
            store_kind(db), b->clients, s.rate, s.p50 * 1e3, s.p90 * 1e3, s.p99 * 1e3,
            s.rate / bare_clients_rate);
     fflush(stdout);
-    free_reports(b);
+    tlog *log = start_log(db);
+    service_set_log(svc, log);
+    served logged = serve_reports(b, svc);
+    printf("| pqcha serve with its transparency log, %s store, %u clients | %.0f reports/s | "
+           "%.2f / %.2f / %.2f ms | %.2f× (%.2f× without the log) |\n",
+           store_kind(db), b->clients, logged.rate, logged.p50 * 1e3, logged.p90 * 1e3,
+           logged.p99 * 1e3, logged.rate / bare_clients_rate, logged.rate / s.rate);
+    fflush(stdout);
+    service_set_log(svc, NULL);
+    tlog_free(log);
     service_free(svc);
     store_close(db);
 }

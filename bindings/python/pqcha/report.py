@@ -156,7 +156,6 @@ class Report:
     def _deferred(cls, raw: bytes) -> "Report":
         """A report of an envelope the library just made: decoded on first use."""
         self = cls.__new__(cls)
-        self.envelope = raw.decode("utf-8")
         self._raw = raw
         self._decoded = False
         return self
@@ -169,8 +168,16 @@ class Report:
         return raw
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for attributes not set yet: those of a deferred report.
-        if name.startswith("__") or self.__dict__.get("_decoded", True) or "envelope" not in self.__dict__:
+        # Only reached for attributes not set yet: those of a deferred report,
+        # whose text is decoded when first asked for (a verifier takes the
+        # bytes as they are: a large report is not decoded twice for nothing).
+        fields = self.__dict__
+        if name.startswith("__") or "_raw" not in fields:
+            raise AttributeError(name)
+        if name == "envelope":
+            fields["envelope"] = fields["_raw"].decode("utf-8")
+            return fields["envelope"]
+        if fields.get("_decoded", True):
             raise AttributeError(name)
         data = self._envelope_bytes()
         out = c_void_p()
