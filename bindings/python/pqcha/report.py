@@ -190,7 +190,6 @@ class Report:
         return getattr(self, name)
 
     def _fill(self, rep: int) -> None:
-        envelope = self.envelope
         self.id = _lib.text(_L.pqcha_report_id(rep))
         self.workload_id = _lib.text(_L.pqcha_report_workload_id(rep))
         self.platform = _lib.text(_L.pqcha_report_platform(rep))
@@ -204,7 +203,7 @@ class Report:
         segmented = any(
             _L.pqcha_report_region_digest_alg(rep, i) == _SEGMENTS for i in range(count)
         )
-        segments = _segments_by_region(envelope.encode("utf-8")) if segmented else None
+        segments = _segments_by_region(self._envelope_bytes()) if segmented else None
         self.regions = [region_from_handle(rep, i, segments) for i in range(count)]
         self.evidence_platform = _lib.opt_text(_L.pqcha_report_evidence_platform(rep))
         self.evidence_binding = _lib.opt_text(_L.pqcha_report_evidence_binding(rep))
@@ -278,7 +277,7 @@ class Report:
 
     def payload(self) -> Dict[str, Any]:
         """The signed payload (the in-toto statement) as a dict, NOT verified."""
-        return _payload_of(self.envelope.encode("utf-8"))
+        return _payload_of(self._envelope_bytes())
 
     def save(self, path: PathArg, force: bool = True) -> None:
         """Writes the envelope to path atomically and durably (mode 0644).
@@ -286,7 +285,7 @@ class Report:
         force=False refuses an existing file with FileError (FILE_EXISTS).
         """
         p = _lib.cpath(path)
-        data = self.envelope.encode("utf-8")
+        data = self._envelope_bytes()
         check(_L.pqcha_file_write_atomic(p, data, len(data), 0o644, 1 if force else 0), os.fsdecode(p))
 
     def __str__(self) -> str:
