@@ -13,14 +13,15 @@
  * 32 clients by default: a fleet's agents report concurrently, and a
  * server's commits are grouped (one disk flush for the reports that arrive
  * together), so its rate depends on how many arrive at once. */
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "http_load.h"
 #include "pqcha.h"
 #include "service/http.h"
 #include "service/log.h"
@@ -47,6 +48,13 @@ static double now_seconds(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double process_cpu_seconds(void) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 static void die(const char *what, pqcha_err err) {
@@ -119,6 +127,31 @@ static void free_reports(bench *b) {
         pqcha_free(b->reports[i].text);
 }
 
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct served {
+    double rate, p50, p90, p99;
+    double server_cpu, client_cpu; /* CPU seconds per report */
+} served;
+
+/* Rate, and CPU per report, of `threads` threads running fn over the
+ * reports (each its share). */
+static served run_threads(void *(*fn)(void *), void *jobs, size_t job_size, unsigned threads,
+                          size_t count) {
+    pthread_t tids[64];
+    double start = now_seconds(), cpu = process_cpu_seconds();
+    for (unsigned t = 0; t < threads; t++)
+        pthread_create(&tids[t], NULL, fn, (char *)jobs + t * job_size);
+    for (unsigned t = 0; t < threads; t++)
+        pthread_join(tids[t], NULL);
+    double elapsed = now_seconds() - start;
+    served s = {(double)count / elapsed, 0, 0, 0, (process_cpu_seconds() - cpu) / (double)count, 0};
+    return s;
+}
+
 /* ---- bare verification, on as many threads as clients ---- */
 
 typedef struct bare_job {
@@ -145,92 +178,46 @@ static void *bare_worker(void *arg) {
     return NULL;
 }
 
-static double bare_rate(const bench *b, const pqcha_policy *policy, unsigned threads) {
+static served bare_rate(const bench *b, const pqcha_policy *policy, unsigned threads) {
     pqcha_verifier *v;
     MUST(pqcha_verifier_create(&v), "verifier");
     MUST(pqcha_verifier_set_policy(v, policy), "verifier policy");
-    pthread_t tids[64];
     bare_job jobs[64];
-    double start = now_seconds();
-    for (unsigned t = 0; t < threads; t++) {
-        jobs[t] = (bare_job){b, v, t, threads, 0};
-        pthread_create(&tids[t], NULL, bare_worker, &jobs[t]);
-    }
+    if (threads > 64) threads = 64;
     for (unsigned t = 0; t < threads; t++)
-        pthread_join(tids[t], NULL);
-    double elapsed = now_seconds() - start;
+        jobs[t] = (bare_job){b, v, t, threads, 0};
+    served s = run_threads(bare_worker, jobs, sizeof *jobs, threads, b->count);
     for (unsigned t = 0; t < threads; t++)
         if (jobs[t].failed) die("a bare verification failed", PQCHA_ERR_INTERNAL);
     pqcha_verifier_free(v);
-    return (double)b->count / elapsed;
+    return s;
 }
 
 /* ---- through the server ---- */
 
-typedef struct client_job {
-    const bench *b;
-    char url[128];
-    size_t first, step;
-    double *latencies; /* per report */
-    int failed;
-} client_job;
-
-static size_t keep_reply(char *data, size_t size, size_t n, void *ctx) {
-    (void)data, (void)ctx;
-    return size * n;
-}
-
-static void *client_worker(void *arg) {
-    client_job *job = arg;
-    CURL *curl = curl_easy_init(); /* one connection, kept alive, like an agent's */
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    /* No "Expect: 100-continue" round trip before each body, as pqcha agent. */
-    headers = curl_slist_append(headers, "Expect:");
-    curl_easy_setopt(curl, CURLOPT_URL, job->url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep_reply);
-    for (size_t i = job->first; i < job->b->count; i += job->step) {
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, job->b->reports[i].text);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)job->b->reports[i].len);
-        double start = now_seconds();
-        long status = 0;
-        if (curl_easy_perform(curl) != CURLE_OK ||
-            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK || status != 200)
-            job->failed = 1;
-        job->latencies[i] = now_seconds() - start;
-    }
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    return NULL;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct served {
-    double rate, p50, p90, p99;
-} served;
-
+/* Every report POSTed once by the load generator (one thread, `clients`
+ * keep-alive connections each with one report in flight, as a fleet's
+ * agents post); the server's CPU is the process's less the generator's. */
 static served post_all(const bench *b, uint16_t port) {
     double *latencies = calloc(b->count, sizeof *latencies);
-    pthread_t tids[64];
-    client_job jobs[64];
-    double start = now_seconds();
-    for (unsigned t = 0; t < b->clients; t++) {
-        jobs[t] = (client_job){b, "", t, b->clients, latencies, 0};
-        snprintf(jobs[t].url, sizeof jobs[t].url, "http://127.0.0.1:%u/v1/reports", port);
-        pthread_create(&tids[t], NULL, client_worker, &jobs[t]);
-    }
-    for (unsigned t = 0; t < b->clients; t++)
-        pthread_join(tids[t], NULL);
-    double elapsed = now_seconds() - start;
-    for (unsigned t = 0; t < b->clients; t++)
-        if (jobs[t].failed) die("a report was not answered 200", PQCHA_ERR_INTERNAL);
+    http_load_body *bodies = calloc(b->count, sizeof *bodies);
+    for (size_t i = 0; i < b->count; i++)
+        bodies[i] = (http_load_body){b->reports[i].text, b->reports[i].len};
+    http_load_run run;
+    double cpu = process_cpu_seconds();
+    if (http_load_post(port, "/v1/reports", bodies, b->count, b->clients, 200, latencies, &run) !=
+            0 ||
+        run.failed)
+        die("a report was not answered 200", PQCHA_ERR_INTERNAL);
+    cpu = process_cpu_seconds() - cpu;
     qsort(latencies, b->count, sizeof *latencies, compare_doubles);
-    served s = {(double)b->count / elapsed, latencies[b->count / 2], latencies[b->count * 9 / 10],
-                latencies[b->count * 99 / 100]};
+    served s = {(double)b->count / run.elapsed,
+                latencies[b->count / 2],
+                latencies[b->count * 9 / 10],
+                latencies[b->count * 99 / 100],
+                (cpu - run.cpu_seconds) / (double)b->count,
+                run.cpu_seconds / (double)b->count};
+    free(bodies);
     free(latencies);
     return s;
 }
@@ -257,20 +244,15 @@ static void *direct_worker(void *arg) {
     return NULL;
 }
 
-static double submit_directly(const bench *b, service *svc) {
-    pthread_t tids[64];
+static served submit_directly(const bench *b, service *svc) {
     direct_job jobs[64];
-    double start = now_seconds();
-    for (unsigned t = 0; t < b->clients; t++) {
-        jobs[t] = (direct_job){b, svc, t, b->clients, 0};
-        pthread_create(&tids[t], NULL, direct_worker, &jobs[t]);
-    }
-    for (unsigned t = 0; t < b->clients; t++)
-        pthread_join(tids[t], NULL);
-    double elapsed = now_seconds() - start;
-    for (unsigned t = 0; t < b->clients; t++)
+    unsigned threads = b->clients > 64 ? 64 : b->clients;
+    for (unsigned t = 0; t < threads; t++)
+        jobs[t] = (direct_job){b, svc, t, threads, 0};
+    served s = run_threads(direct_worker, jobs, sizeof *jobs, threads, b->count);
+    for (unsigned t = 0; t < threads; t++)
         if (jobs[t].failed) die("a report was not answered 200", PQCHA_ERR_INTERNAL);
-    return (double)b->count / elapsed;
+    return s;
 }
 
 /* The transparency log on the same store (pqcha serve --log-key), as
@@ -292,7 +274,7 @@ static served serve_reports(bench *b, service *svc) {
     http_server *http;
     char why[512];
     make_reports(b, svc);
-    http_options ho = {"127.0.0.1:0", NULL, b->clients, 0, 0, 0, NULL, NULL};
+    http_options ho = {"127.0.0.1:0", NULL, 0, 0, 0, 0, NULL, NULL};
     MUST(http_start(&http, svc, &ho, why, sizeof why), "http");
     served s = post_all(b, http_port(http));
     http_stop(http);
@@ -300,10 +282,26 @@ static served serve_reports(bench *b, service *svc) {
     return s;
 }
 
-static void run_store(bench *b, const char *url, double bare_clients_rate) {
+/* One row: the rate, its latencies when it has them, the CPU a report
+ * costs (and, through HTTP, what the load generator spent besides). */
+static void print_row(const char *path, const served *s, const served *bare) {
+    char latency[64] = "", cpu[64];
+    if (s->p50 > 0)
+        snprintf(latency, sizeof latency, "%.1f / %.1f / %.1f ms", s->p50 * 1e3, s->p90 * 1e3,
+                 s->p99 * 1e3);
+    snprintf(cpu, sizeof cpu, "%.3f ms", s->server_cpu * 1e3);
+    if (s->client_cpu > 0)
+        snprintf(cpu + strlen(cpu), sizeof cpu - strlen(cpu), " (+ %.3f ms clients)",
+                 s->client_cpu * 1e3);
+    printf("| %s | %.0f reports/s | %s | %s | %.2f× |\n", path, s->rate, latency, cpu,
+           s->rate / bare->rate);
+    fflush(stdout);
+}
+
+static void run_store(bench *b, const char *url, const served *bare) {
     store *db;
     service *svc;
-    char why[512];
+    char why[512], path[256];
     pqcha_err err = store_open(&db, url, why, sizeof why);
     if (err != PQCHA_OK) {
         fprintf(stderr, "pqcha_bench_server: %s: %s\n", url, why);
@@ -312,24 +310,20 @@ static void run_store(bench *b, const char *url, double bare_clients_rate) {
     MUST(service_create(&svc, db, NULL), "service");
     MUST(service_set_policy(svc, make_policy(b)), "service policy");
     make_reports(b, svc);
-    double direct = submit_directly(b, svc);
+    served direct = submit_directly(b, svc);
     free_reports(b);
-    printf("| the service without HTTP, %s store, %u threads | %.0f reports/s | | %.2f× |\n",
-           store_kind(db), b->clients, direct, direct / bare_clients_rate);
+    snprintf(path, sizeof path, "the service without HTTP, %s, %u threads", store_kind(db),
+             b->clients);
+    print_row(path, &direct, bare);
     served s = serve_reports(b, svc);
-    printf("| pqcha serve, %s store, %u clients | %.0f reports/s | %.2f / %.2f / %.2f ms | "
-           "%.2f× |\n",
-           store_kind(db), b->clients, s.rate, s.p50 * 1e3, s.p90 * 1e3, s.p99 * 1e3,
-           s.rate / bare_clients_rate);
-    fflush(stdout);
+    snprintf(path, sizeof path, "`pqcha serve`, %s, %u connections", store_kind(db), b->clients);
+    print_row(path, &s, bare);
     tlog *log = start_log(db);
     service_set_log(svc, log);
     served logged = serve_reports(b, svc);
-    printf("| pqcha serve with its transparency log, %s store, %u clients | %.0f reports/s | "
-           "%.2f / %.2f / %.2f ms | %.2f× (%.2f× without the log) |\n",
-           store_kind(db), b->clients, logged.rate, logged.p50 * 1e3, logged.p90 * 1e3,
-           logged.p99 * 1e3, logged.rate / bare_clients_rate, logged.rate / s.rate);
-    fflush(stdout);
+    snprintf(path, sizeof path, "`pqcha serve` with its log, %s, %u connections (%.2f× without)",
+             store_kind(db), b->clients, logged.rate / s.rate);
+    print_row(path, &logged, bare);
     service_set_log(svc, NULL);
     tlog_free(log);
     service_free(svc);
@@ -356,7 +350,7 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    if (b.count < 100 || b.clients == 0 || b.clients > 64) return 2;
+    if (b.count < 100 || b.clients == 0 || b.clients > 1024) return 2;
     if (db_count == 0) {
         const char *tmp = getenv("TMPDIR");
         snprintf(sqlite_url, sizeof sqlite_url, "sqlite:%s/pqcha-bench-%ld.db", tmp ? tmp : "/tmp",
@@ -365,7 +359,6 @@ int main(int argc, char **argv) {
         const char *pg = getenv("PQCHA_TEST_STORE_URL");
         if (pg && *pg) dbs[db_count++] = pg;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     MUST(pqcha_key_generate(&b.key, PQCHA_ML_DSA_65), "keygen");
     MUST(pqcha_key_public_copy(&b.public_key, b.key), "public key");
     for (size_t i = 0; i < REGION_LEN; i++)
@@ -381,24 +374,25 @@ int main(int argc, char **argv) {
     MUST(service_set_policy(svc, make_policy(&b)), "policy");
     make_reports(&b, svc);
     pqcha_policy *policy = make_policy(&b);
-    double bare_one = bare_rate(&b, policy, 1);
-    double bare_clients = bare_rate(&b, policy, b.clients);
+    served bare_one = bare_rate(&b, policy, 1);
+    served bare_clients = bare_rate(&b, policy, b.clients);
     free_reports(&b);
     service_free(svc);
     store_close(db);
     pqcha_policy_free(policy);
 
-    printf("Verifier service: %zu reports of one 4 KiB region (ML-DSA-65), %u clients each on\n"
-           "one keep-alive connection; latency p50 / p90 / p99; ratio to bare verify on %u "
-           "threads\n\n",
+    printf("Verifier service: %zu reports of one 4 KiB region (ML-DSA-65); through HTTP, %u\n"
+           "keep-alive connections each with one report in flight, driven by one load-generator\n"
+           "thread; latency p50 / p90 / p99; CPU per report of the server (process CPU less the\n"
+           "generator's); ratio to bare verify on %u threads\n\n",
            b.count, b.clients, b.clients);
-    printf("| path | rate | latency | vs bare |\n|---|---:|---:|---:|\n");
-    printf("| bare pqcha_verify, 1 thread | %.0f reports/s | | |\n", bare_one);
-    printf("| bare pqcha_verify, %u threads | %.0f reports/s | | 1.00× |\n", b.clients,
-           bare_clients);
-    fflush(stdout);
+    printf("| path | rate | latency | CPU per report | vs bare |\n|---|---:|---:|---:|---:|\n");
+    char label[128];
+    print_row("bare `pqcha_verify`, 1 thread", &bare_one, &bare_clients);
+    snprintf(label, sizeof label, "bare `pqcha_verify`, %u threads", b.clients);
+    print_row(label, &bare_clients, &bare_clients);
     for (size_t i = 0; i < db_count; i++)
-        run_store(&b, dbs[i], bare_clients);
+        run_store(&b, dbs[i], &bare_clients);
     if (strcmp(dbs[0], sqlite_url) == 0) {
         const char *path = sqlite_url + strlen("sqlite:");
         char side[4300];
@@ -411,6 +405,5 @@ int main(int argc, char **argv) {
     free(b.reports);
     pqcha_key_free(b.key);
     pqcha_key_free(b.public_key);
-    curl_global_cleanup();
     return 0;
 }
