@@ -6,7 +6,12 @@
  * by every connection (max_buffered), so that many slow uploads cannot
  * exhaust memory; a Content-Length over the cap is refused before any body
  * is read. libmicrohttpd closes connections idle or slower than the
- * timeout and caps how many are open at once. */
+ * timeout and caps how many are open at once.
+ *
+ * A few libmicrohttpd threads read and write the network and never wait:
+ * a POST (which waits for its commit) is handed to a pool of request
+ * threads (workers.h) with its connection suspended, and resumed with the
+ * answer. */
 #include "service/http.h"
 
 #include <arpa/inet.h>
@@ -24,8 +29,10 @@
 #include "pqcha/crypto.h"
 #include "service/assets.h"
 #include "service/try.h"
+#include "service/workers.h"
 
-#define DEFAULT_THREADS     16u
+#define DEFAULT_THREADS     32u
+#define MAX_NETWORK_THREADS 8u
 #define DEFAULT_CONNECTIONS 1000u
 #define DEFAULT_TIMEOUT     10u
 #define DEFAULT_BUFFERED    ((size_t)256 << 20)
@@ -38,6 +45,7 @@
 
 struct http_server {
     struct MHD_Daemon *daemon;
+    workers *pool; /* runs the POSTs */
     service *svc;
     char *token;
     size_t max_buffered;
@@ -46,11 +54,20 @@ struct http_server {
     int fd;
 };
 
+typedef enum post_endpoint { POST_REPORT, POST_CHALLENGE, POST_COSIGNATURE } post_endpoint;
+
 /* One request's state between libmicrohttpd's calls. */
 typedef struct request {
     char *body;
     size_t len, cap, limit;
     int refused; /* a reply was queued before the body: drop what comes */
+    /* A POST while a request thread answers it (its connection suspended): */
+    http_server *h;
+    struct MHD_Connection *connection;
+    post_endpoint endpoint;
+    int answered; /* reply and err hold the answer to send */
+    pqcha_err err;
+    service_reply reply;
 } request;
 
 /* ---- replies ---- */
@@ -218,6 +235,7 @@ static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     request *rq = *con_cls;
     if (!rq) return;
     atomic_fetch_sub(&h->buffered, rq->cap);
+    service_reply_clear(&rq->reply); /* closed before its answer was sent */
     free(rq->body);
     free(rq);
     *con_cls = NULL;
@@ -266,15 +284,39 @@ static enum MHD_Result route_get(http_server *h, struct MHD_Connection *c, const
     return send_error(c, 404, "NOT_FOUND", "no such endpoint");
 }
 
-static enum MHD_Result route_post(http_server *h, struct MHD_Connection *c, const char *url,
-                                  const request *rq) {
-    service_reply r;
+static post_endpoint post_endpoint_of(const char *url) {
+    if (strcmp(url, "/v1/challenge") == 0) return POST_CHALLENGE;
+    if (strcmp(url, COSIGNATURE_URL) == 0) return POST_COSIGNATURE;
+    return POST_REPORT;
+}
+
+/* A request thread's job: the service's answer to a POST, then the
+ * connection resumed to send it (rq is not touched after: the connection
+ * may close and free it at once). */
+static void answer_post(void *job) {
+    request *rq = job;
+    service *svc = rq->h->svc;
     const char *body = rq->body ? rq->body : "";
-    if (strcmp(url, "/v1/challenge") == 0)
-        return send_service(c, service_challenge(h->svc, body, rq->len, &r), &r);
-    if (strcmp(url, COSIGNATURE_URL) == 0)
-        return send_service(c, service_log_cosign(h->svc, body, rq->len, &r), &r);
-    return send_service(c, service_submit_report(h->svc, body, rq->len, &r), &r);
+    if (rq->endpoint == POST_CHALLENGE)
+        rq->err = service_challenge(svc, body, rq->len, &rq->reply);
+    else if (rq->endpoint == POST_COSIGNATURE)
+        rq->err = service_log_cosign(svc, body, rq->len, &rq->reply);
+    else
+        rq->err = service_submit_report(svc, body, rq->len, &rq->reply);
+    rq->answered = 1;
+    MHD_resume_connection(rq->connection);
+}
+
+/* Suspends the connection and hands the POST to a request thread (or
+ * answers it in this one while the server stops). */
+static enum MHD_Result dispatch_post(http_server *h, struct MHD_Connection *c, const char *url,
+                                     request *rq) {
+    rq->h = h;
+    rq->connection = c;
+    rq->endpoint = post_endpoint_of(url);
+    MHD_suspend_connection(c);
+    if (!workers_submit(h->pool, rq)) answer_post(rq);
+    return MHD_YES;
 }
 
 static int is_post_endpoint(const char *url) {
@@ -334,7 +376,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return send_error(c, 413, "TOO_LARGE", "the body is over this endpoint's limit");
     }
     if (rq->refused) return MHD_YES;
-    if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) return route_post(h, c, url, rq);
+    if (rq->answered) return send_service(c, rq->err, &rq->reply);
+    if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) return dispatch_post(h, c, url, rq);
     return route_get(h, c, url);
 }
 
@@ -386,11 +429,18 @@ static uint16_t bound_port(int fd) {
     return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+/* As many network threads as CPUs (they only move bytes), 2-8. */
+static unsigned network_threads(void) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 2) return 2;
+    return cpus > (long)MAX_NETWORK_THREADS ? MAX_NETWORK_THREADS : (unsigned)cpus;
+}
+
 static struct MHD_Daemon *start_daemon(http_server *h, const http_options *o) {
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
     int tls = o->tls_cert_pem && o->tls_key_pem;
     if (tls) flags |= MHD_USE_TLS;
-    unsigned threads = o->threads ? o->threads : DEFAULT_THREADS;
+    unsigned threads = network_threads();
     unsigned limit = o->max_connections ? o->max_connections : DEFAULT_CONNECTIONS;
     unsigned timeout = o->timeout_seconds ? o->timeout_seconds : DEFAULT_TIMEOUT;
     return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, h->fd,
@@ -416,11 +466,19 @@ pqcha_err http_start(http_server **out, service *svc, const http_options *o, cha
     pqcha_err err = o->token && !h->token ? PQCHA_ERR_NO_MEMORY : PQCHA_OK;
     if (err == PQCHA_OK) err = listen_on(o->listen, &h->fd, why, why_len);
     if (err == PQCHA_OK) {
+        err = workers_create(&h->pool, o->threads ? o->threads : DEFAULT_THREADS, answer_post);
+        if (err != PQCHA_OK) {
+            snprintf(why, why_len, "cannot start the request threads");
+            close(h->fd);
+        }
+    }
+    if (err == PQCHA_OK) {
         h->port = bound_port(h->fd);
         h->daemon = start_daemon(h, o);
         if (!h->daemon) {
             snprintf(why, why_len, "the HTTP server did not start (TLS key or certificate?)");
             close(h->fd);
+            workers_free(h->pool);
             err = PQCHA_ERR_IO;
         }
     }
@@ -439,6 +497,10 @@ uint16_t http_port(const http_server *h) {
 
 void http_stop(http_server *h) {
     if (!h) return;
+    /* The POSTs in the request threads' queue are answered first (a POST
+     * arriving meanwhile is answered by its network thread), so that no
+     * connection is left suspended when the daemon stops. */
+    workers_free(h->pool);
     MHD_stop_daemon(h->daemon); /* closes the listening socket it was given */
     if (h->token) {
         pqcha_wipe(h->token, strlen(h->token));

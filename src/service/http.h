@@ -10,10 +10,10 @@
 #include "service/service.h"
 
 typedef struct http_options {
-    const char *listen;       /* "HOST:PORT", "[V6]:PORT"; port 0 picks a free one */
-    const char *token;        /* bearer token every endpoint needs but /healthz and the dashboard's
+    const char *listen; /* "HOST:PORT", "[V6]:PORT"; port 0 picks a free one */
+    const char *token;  /* bearer token every endpoint needs but /healthz and the dashboard's
                         * files (they hold no data); NULL: none */
-    unsigned threads;         /* request threads; 0: 16 (a request waits for its commit) */
+    unsigned threads;   /* threads verifying and storing POSTs; 0: 32 (each waits for its commit) */
     unsigned max_connections; /* 0: 1000 */
     unsigned timeout_seconds; /* idle or slow connection closed after; 0: 10 */
     size_t max_buffered;      /* request bodies held at once, all connections; 0: 256 MiB */

@@ -67,9 +67,9 @@ static const char serve_help[] =
     "                            long becomes stale (default 600; 0: never)\n"
     "      --tick SECONDS        how often to look for stale workloads and expired\n"
     "                            challenges (default 5)\n"
-    "      --threads N           request threads (default 16: a request waits for its\n"
-    "                            commit, and commits arriving together share a disk\n"
-    "                            flush)\n"
+    "      --threads N           threads that verify and store POSTs (default 32: a\n"
+    "                            request waits for its commit, and commits arriving\n"
+    "                            together share a disk flush)\n"
     "      --max-connections N   open connections at most (default 1000)\n"
     "      --timeout SECONDS     close a connection idle or slow this long (default 10)\n"
     "      --port-file FILE      write the port listened on to FILE once ready\n"
@@ -133,7 +133,7 @@ static int parse_number_option(struct serve_options *o, int opt, const char *arg
          offsetof(struct serve_options, challenge_ttl)},
         {OPT_STALE_AFTER, "--stale-after", 31536000, offsetof(struct serve_options, stale_after)},
         {OPT_TICK, "--tick", 3600, offsetof(struct serve_options, tick)},
-        {OPT_THREADS, "--threads", 64, offsetof(struct serve_options, threads)},
+        {OPT_THREADS, "--threads", 1024, offsetof(struct serve_options, threads)},
         {OPT_MAX_CONNECTIONS, "--max-connections", 100000,
          offsetof(struct serve_options, max_connections)},
         {OPT_TIMEOUT, "--timeout", 3600, offsetof(struct serve_options, timeout)},
@@ -565,7 +565,7 @@ static int serve(const struct serve_options *o, const sigset_t *set) {
 int cli_serve_main(int argc, char **argv) {
     struct serve_options o = {.listen = "127.0.0.1:8650",
                               .tick = 5,
-                              .threads = 16,
+                              .threads = 32,
                               .max_connections = 1000,
                               .timeout = 10,
                               .log_interval = TLOG_DEFAULT_INTERVAL,
