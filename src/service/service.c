@@ -12,6 +12,7 @@
 
 #include "pqcha/tlog.h"
 #include "pqcha/verify.h"
+#include "service/challenge_cache.h"
 #include "service/metrics.h"
 #include "service/try.h"
 
@@ -37,7 +38,8 @@ struct service {
     service_event_fn on_event;
     void *on_event_ctx;
     webhook *webhook;
-    tlog *log; /* NULL: no transparency log */
+    tlog *log;                   /* NULL: no transparency log */
+    challenge_cache *challenges; /* issued here: checked without the store */
 };
 
 static int64_t system_clock(void) {
@@ -52,7 +54,9 @@ pqcha_err service_create(service **out, store *db, const service_options *option
     if (!db) return PQCHA_ERR_INVALID_ARGUMENT;
     service *s = calloc(1, sizeof *s);
     if (!s) return PQCHA_ERR_NO_MEMORY;
-    if (metrics_create(&s->metrics) != PQCHA_OK) {
+    if (metrics_create(&s->metrics) != PQCHA_OK ||
+        challenge_cache_create(&s->challenges) != PQCHA_OK) {
+        metrics_free(s->metrics);
         free(s);
         return PQCHA_ERR_NO_MEMORY;
     }
@@ -94,6 +98,7 @@ void service_free(service *s) {
     if (!s) return;
     release_policy(s, s->current);
     metrics_free(s->metrics);
+    challenge_cache_free(s->challenges);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -233,6 +238,7 @@ static pqcha_err issue_challenge(service *s, const char *workload, service_reply
     int64_t now = s->clock(), expires = now + s->challenge_ttl;
     if (store_add_challenge(s->db, nonce, workload, now, expires) != PQCHA_OK)
         return store_failed(s, out);
+    challenge_cache_put(s->challenges, nonce, workload, expires);
     return service_reply_json(out, 200,
                               json_pack("{s:s, s:s, s:o}", "workload", workload, "nonce", nonce,
                                         "expiresAt", json_time(expires)));
@@ -269,6 +275,10 @@ typedef struct challenge_lookup {
 static pqcha_err look_up_challenge(void *ctx, const char *workload, const char *nonce_hex) {
     challenge_lookup *l = ctx;
     if (l->force_used) return PQCHA_ERR_NONCE_USED;
+    if (challenge_cache_open(l->s->challenges, nonce_hex, workload, l->now)) {
+        l->accepted = 1; /* the commit consumes it, or finds it used after all */
+        return PQCHA_OK;
+    }
     pqcha_err err = store_check_challenge(l->s->db, nonce_hex, workload, l->now);
     l->accepted = err == PQCHA_OK;
     return err;
@@ -413,6 +423,9 @@ static pqcha_err verify_and_store(service *s, const policy_ref *p, submission *s
         if (pqcha_result_verdict(sub->result) == PQCHA_VERDICT_MALFORMED || !sub->report)
             return PQCHA_OK; /* nothing to attribute it to: answered, not stored */
         err = commit_submission(s, p, sub, commit);
+        /* Consumed, or found used, or in doubt: the store answers from now. */
+        if (sub->lookup.accepted)
+            challenge_cache_forget(s->challenges, pqcha_report_nonce(sub->report));
         if (err != PQCHA_ERR_NONCE_USED) return err;
     }
     return err;

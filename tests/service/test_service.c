@@ -123,6 +123,36 @@ static void test_expired_challenge_is_refused_and_moves_nothing(void) {
     fixture_close(&f);
 }
 
+/* A second report answering a used challenge is a replay, whether this
+ * instance saw the first one (its own memory of the challenge is dropped)
+ * or another instance on the same store consumed it (only the store knows:
+ * the commit finds it used and the result says so). */
+static void test_second_report_on_a_used_challenge_is_a_replay(void) {
+    fixture f;
+    REQUIRE(fixture_open(&f, 0));
+    char nonce[128], verdict[32], error[48];
+    new_challenge(&f, nonce);
+    CHECK(submit(&f, weights, nonce, verdict, error) == 200);
+    CHECK_STR(verdict, "valid");
+    CHECK(submit(&f, weights, nonce, verdict, error) == 200);
+    CHECK_STR(verdict, "rejected");
+    CHECK_STR(error, "NONCE_USED");
+
+    fixture other = f; /* a second instance: the same store, its own memory */
+    service_options o = {120, 0, test_clock};
+    REQUIRE(service_create(&other.svc, f.db, &o) == PQCHA_OK);
+    REQUIRE(service_set_policy(other.svc, policy_for(weights, sizeof weights, signer_public())) ==
+            PQCHA_OK);
+    new_challenge(&f, nonce); /* issued by the first instance */
+    CHECK(submit(&other, weights, nonce, verdict, error) == 200);
+    CHECK_STR(verdict, "valid");
+    CHECK(submit(&f, weights, nonce, verdict, error) == 200);
+    CHECK_STR(verdict, "rejected");
+    CHECK_STR(error, "NONCE_USED");
+    service_free(other.svc);
+    fixture_close(&f);
+}
+
 static void test_drift_then_stale_then_trusted_again(void) {
     fixture f;
     REQUIRE(fixture_open(&f, 300));
@@ -261,6 +291,7 @@ static void test_metrics_count_what_happened(void) {
 
 TEST_MAIN(TEST(test_challenge_then_valid_report_trusts_the_workload),
           TEST(test_expired_challenge_is_refused_and_moves_nothing),
+          TEST(test_second_report_on_a_used_challenge_is_a_replay),
           TEST(test_drift_then_stale_then_trusted_again), TEST(test_stale_never_when_disabled),
           TEST(test_challenges_for_unknown_or_malformed_requests),
           TEST(test_reload_changes_the_reference_and_refuses_keyless_policies),
