@@ -3,7 +3,7 @@
  * side by side with bare pqcha_verify on the same reports in the same run
  * (docs/PERFORMANCE.md, "The verifier service").
  *
- *   pqcha_bench_server [--reports N] [--clients C] [--db URL]...
+ *   pqcha_bench_server [--reports N] [--clients C] [--repeat R] [--db URL]...
  *
  * Without --db it measures a SQLite file in $TMPDIR, and PostgreSQL too when
  * PQCHA_TEST_STORE_URL names one (make bench starts a throw-away cluster
@@ -42,6 +42,7 @@ typedef struct bench {
     report *reports;
     size_t count;
     unsigned clients;
+    unsigned repeat; /* each row is the best of this many runs */
 } bench;
 
 static double now_seconds(void) {
@@ -298,6 +299,28 @@ static void print_row(const char *path, const served *s, const served *bare) {
     fflush(stdout);
 }
 
+/* The run least disturbed by the machine's neighbours: the fastest. */
+static served best_of(served a, served b) {
+    return b.rate > a.rate ? b : a;
+}
+
+static served direct_best(bench *b, service *svc) {
+    served best = {0};
+    for (unsigned i = 0; i < b->repeat; i++) {
+        make_reports(b, svc);
+        best = best_of(best, submit_directly(b, svc));
+        free_reports(b);
+    }
+    return best;
+}
+
+static served served_best(bench *b, service *svc) {
+    served best = {0};
+    for (unsigned i = 0; i < b->repeat; i++)
+        best = best_of(best, serve_reports(b, svc));
+    return best;
+}
+
 static void run_store(bench *b, const char *url, const served *bare) {
     store *db;
     service *svc;
@@ -309,18 +332,16 @@ static void run_store(bench *b, const char *url, const served *bare) {
     }
     MUST(service_create(&svc, db, NULL), "service");
     MUST(service_set_policy(svc, make_policy(b)), "service policy");
-    make_reports(b, svc);
-    served direct = submit_directly(b, svc);
-    free_reports(b);
+    served direct = direct_best(b, svc);
     snprintf(path, sizeof path, "the service without HTTP, %s, %u threads", store_kind(db),
              b->clients);
     print_row(path, &direct, bare);
-    served s = serve_reports(b, svc);
+    served s = served_best(b, svc);
     snprintf(path, sizeof path, "`pqcha serve`, %s, %u connections", store_kind(db), b->clients);
     print_row(path, &s, bare);
     tlog *log = start_log(db);
     service_set_log(svc, log);
-    served logged = serve_reports(b, svc);
+    served logged = served_best(b, svc);
     snprintf(path, sizeof path, "`pqcha serve` with its log, %s, %u connections (%.2f× without)",
              store_kind(db), b->clients, logged.rate / s.rate);
     print_row(path, &logged, bare);
@@ -337,20 +358,23 @@ int main(int argc, char **argv) {
     char sqlite_url[4200];
     b.count = 2000;
     b.clients = 32;
+    b.repeat = 3;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--reports") == 0 && i + 1 < argc)
             b.count = (size_t)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            b.repeat = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc)
             b.clients = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc && db_count < MAX_DBS)
             dbs[db_count++] = argv[++i];
         else {
-            fprintf(stderr,
-                    "usage: pqcha_bench_server [--reports N] [--clients C] [--db URL]...\n");
+            fprintf(stderr, "usage: pqcha_bench_server [--reports N] [--clients C] [--repeat R] "
+                            "[--db URL]...\n");
             return 2;
         }
     }
-    if (b.count < 100 || b.clients == 0 || b.clients > 1024) return 2;
+    if (b.count < 100 || b.clients == 0 || b.clients > 1024 || b.repeat == 0) return 2;
     if (db_count == 0) {
         const char *tmp = getenv("TMPDIR");
         snprintf(sqlite_url, sizeof sqlite_url, "sqlite:%s/pqcha-bench-%ld.db", tmp ? tmp : "/tmp",
@@ -374,8 +398,11 @@ int main(int argc, char **argv) {
     MUST(service_set_policy(svc, make_policy(&b)), "policy");
     make_reports(&b, svc);
     pqcha_policy *policy = make_policy(&b);
-    served bare_one = bare_rate(&b, policy, 1);
-    served bare_clients = bare_rate(&b, policy, b.clients);
+    served bare_one = {0}, bare_clients = {0};
+    for (unsigned i = 0; i < b.repeat; i++) {
+        bare_one = best_of(bare_one, bare_rate(&b, policy, 1));
+        bare_clients = best_of(bare_clients, bare_rate(&b, policy, b.clients));
+    }
     free_reports(&b);
     service_free(svc);
     store_close(db);
@@ -384,8 +411,8 @@ int main(int argc, char **argv) {
     printf("Verifier service: %zu reports of one 4 KiB region (ML-DSA-65); through HTTP, %u\n"
            "keep-alive connections each with one report in flight, driven by one load-generator\n"
            "thread; latency p50 / p90 / p99; CPU per report of the server (process CPU less the\n"
-           "generator's); ratio to bare verify on %u threads\n\n",
-           b.count, b.clients, b.clients);
+           "generator's); ratio to bare verify on %u threads; each row the best of %u runs\n\n",
+           b.count, b.clients, b.clients, b.repeat);
     printf("| path | rate | latency | CPU per report | vs bare |\n|---|---:|---:|---:|---:|\n");
     char label[128];
     print_row("bare `pqcha_verify`, 1 thread", &bare_one, &bare_clients);

@@ -6,8 +6,9 @@
  * regions, more than signing it. This writer produces the same bytes as the
  * former tree encoder (jansson 2.14, JSON_COMPACT | JSON_SORT_KEYS, UTF-8 as
  * is): the keys of every object are written by hand in the order strcmp
- * sorts them, and strings are escaped exactly as jansson escapes them.
- * tests/unit/test_statement_write.c holds it to that, byte for byte. */
+ * sorts them, and strings are escaped exactly as jansson escapes them (the
+ * shared writer, json_write.h). tests/unit/test_statement_write.c holds it
+ * to that, byte for byte. */
 #ifndef PQCHA_STATEMENT_WRITE_H
 #define PQCHA_STATEMENT_WRITE_H
 

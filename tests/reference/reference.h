@@ -1,7 +1,8 @@
 /* reference.h — the former tree-based (jansson) decoders and encoder of
- * the envelope and the statement, as the reference the tests and the
- * differential fuzz target hold the library's single-pass ones to
- * (reference_decoders.c, reference_encoder.c). */
+ * the envelope and the statement, and the encoder of a verification
+ * result, as the reference the tests and the differential fuzz target hold
+ * the library's single-pass ones to (reference_decoders.c,
+ * reference_encoder.c, reference_result_json.c). */
 #ifndef PQCHA_REFERENCE_H
 #define PQCHA_REFERENCE_H
 
@@ -17,5 +18,8 @@ pqcha_err reference_statement_decode(pqcha_report **out, const uint8_t *payload,
 /* What pqcha__statement_encode_unchecked was: the statement, no rules
  * checked, through a jansson tree dumped compact with sorted keys. */
 pqcha_err reference_statement_encode(char **out, size_t *out_len, const pqcha_report *rep);
+/* What pqcha_result_to_json was: a jansson tree of the result, dumped
+ * compact and ASCII with sorted keys. */
+pqcha_err reference_result_to_json(char **out, const pqcha_result *r);
 
 #endif
