@@ -5,11 +5,10 @@
  * Connections: a pool of up to POOL_SIZE, each opened when first needed and
  * used by one thread at a time (a libpq connection is not shareable), under
  * a mutex and a condition variable that a thread waits on while all are
- * busy. Verification is done outside the store, but every commit waits for
- * PostgreSQL's WAL flush: with POOL_SIZE commits in flight at once, the
- * server flushes them together (its own group commit), which is what lets
- * a busy verifier keep up. Fewer connections than HTTP threads still keep
- * an instance from holding a backend per request thread.
+ * busy. Verification is done outside the store; commits go through one
+ * connection at a time (a group's, below) and reads through the others.
+ * Fewer connections than HTTP threads keep an instance from holding a
+ * backend per request thread.
  * Callbacks run after the connection is back in the pool (a PGresult
  * outlives its connection), so a callback may call the store itself.
  *
@@ -25,7 +24,44 @@
  * Transactions run at READ COMMITTED: every write that depends on a read
  * is either conditional in one statement (the challenge's used_by, the
  * report's digest) or made under a row lock (the workload's row), so
- * concurrent instances serialise where they must and nowhere else. */
+ * concurrent instances serialise where they must and nowhere else.
+ *
+ * Committing: one round trip, shared by the reports that arrive together.
+ * A report's transaction is one server-side function (COMMIT_FUNCTION,
+ * PL/pgSQL) running the statements a client would send one by one, each
+ * still seeing what committed before it, with their conditions and row
+ * locks unchanged; the state machine stays in C, which passes the
+ * function the transition table for the report's outcome. Called alone,
+ * the call is its own transaction, committed when its answer arrives. A
+ * report's row locks (its workload's) are held until the commit's WAL
+ * flush, so reports for one workload would commit one flush at a time: an
+ * instance therefore commits in groups (as the SQLite store does), one
+ * leader thread sending up to GROUP_MAX queued calls in one libpq pipeline
+ * ended by one Sync: one implicit transaction, one flush. A call that
+ * fails (a deadlock, a lost race for a digest, a state this build does
+ * not know) rolls its whole group back, and each report of it is then
+ * committed alone, tried again up to TRANSACTION_ATTEMPTS times after a
+ * deadlock or a lost race. Groups lock workloads' rows in id order, so
+ * that two instances' groups wait for each other there rather than
+ * deadlock; between instances, the statements' conditions and locks
+ * serialise as they did statement by statement. A group (or a lone call)
+ * that fails on a pooled connection that proves dead is sent again, each
+ * report alone, on a fresh connection: a report the first attempt did
+ * commit is then found and answered as a duplicate, as a client retrying
+ * after a lost answer would be.
+ * Appending to the log, in a transaction of its own once the group is
+ * committed (the next group may commit meanwhile), costs two round trips
+ * (one message that locks log_head, numbers the waiting entries and grows
+ * the head, then the COMMIT; the tile hashes between, one time in 256) and
+ * one to read the group's indices.
+ *
+ * The function is created at open, under the migration lock and in its
+ * transaction, when absent: instances opening one database at once create
+ * it once. Its name carries a number that changes with its body or
+ * signature, never the schema version (which SQLite shares): instances of
+ * two builds on one database each call their own. A role that may not
+ * create functions can use a database once a role that may has opened it
+ * with this build. */
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -64,6 +100,12 @@ typedef struct pg_store {
     /* One thread of this instance appends waiting entries to the tree at a
      * time; the others then find theirs appended (the log's group commit). */
     pthread_mutex_t log_lock;
+    /* Reports waiting for the next group commit, oldest first, and whether
+     * a leader is committing a group. */
+    pthread_mutex_t queue_lock;
+    pthread_cond_t queue_done;
+    struct pending_commit *queue, *queue_tail;
+    int committing;
 } pg_store;
 
 /* One operation's use of one pooled connection. */
@@ -129,6 +171,95 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
  * the second finds the schema current. The key, 0x7071636861000001 ("pqcha"
  * then 1), never changes, so that every version of pqcha takes the same lock. */
 #define MIGRATION_LOCK_SQL "SELECT pg_advisory_xact_lock(8102366504571371521)"
+
+/* A report's whole transaction as one statement, run by the server: one
+ * round trip rather than one per statement. Each of its statements sees
+ * what committed before it (a VOLATILE function at READ COMMITTED takes a
+ * snapshot per statement), as a client's statements would:
+ * - the report's digest is looked up; a duplicate writes nothing but its
+ *   log entry and is answered with the result stored then;
+ * - the challenge is consumed by one conditional UPDATE, whose row lock
+ *   makes a concurrent report answering it wait and then find it used
+ *   (by this same report, committed meanwhile: a duplicate after all;
+ *   else "nonce_used", nothing written);
+ * - the report is inserted; losing the race for its digest to a
+ *   transaction that committed meanwhile raises serialization_failure,
+ *   so that everything rolls back and the client tries again (and then
+ *   finds the duplicate);
+ * - its log entry waits for an index; a report that counts creates its
+ *   workload if new (as states_[1], unknown), locks the workload's row,
+ *   moves it through the transition table the client passes (after_[i]:
+ *   the state after this report from states_[i]), and records a move as
+ *   an event.
+ * A state this build does not know raises, as reading it did before.
+ * The name carries a number that changes whenever the body or the
+ * signature does: a database shared by instances of two builds (an
+ * upgrade in progress) then holds both, each build calling its own. */
+#define COMMIT_FUNCTION "pqcha_commit_report_1"
+#define COMMIT_FUNCTION_SIGNATURE                                                           \
+    COMMIT_FUNCTION "(text, text, text, text, bigint, text, text, text, text, text, bytea," \
+                    " boolean, text[], text[], bytea, text, bytea)"
+static const char commit_function_sql[] =
+    "CREATE FUNCTION " COMMIT_FUNCTION "(digest_ text, report_id_ text,"
+    " workload_ text, nonce_ text, at_ bigint, verdict_ text, error_ text, outcome_ text,"
+    " result_ text, detail_ text, body_ bytea, counts_ boolean, states_ text[], after_ text[],"
+    " entry_ bytea, envelope_ text, leaf_ bytea, OUT status_ text, OUT stored_ text,"
+    " OUT seq_ bigint, OUT from_ text, OUT to_ text)\n"
+    "LANGUAGE plpgsql VOLATILE AS $pqcha$\n"
+    "DECLARE\n"
+    "  since_ bigint;\n"
+    "BEGIN\n"
+    "  status_ := 'stored';\n"
+    "  SELECT result INTO stored_ FROM reports WHERE digest = digest_;\n"
+    "  IF stored_ IS NULL AND nonce_ IS NOT NULL THEN\n"
+    "    UPDATE challenges SET used_by = digest_ WHERE nonce = nonce_ AND workload = workload_\n"
+    "      AND used_by IS NULL AND expires_at > at_;\n"
+    "    IF NOT FOUND THEN\n"
+    "      SELECT result INTO stored_ FROM reports WHERE digest = digest_;\n"
+    "      IF stored_ IS NULL THEN\n"
+    "        status_ := 'nonce_used';\n"
+    "        RETURN;\n"
+    "      END IF;\n"
+    "    END IF;\n"
+    "  END IF;\n"
+    "  IF stored_ IS NOT NULL THEN\n"
+    "    status_ := 'duplicate';\n"
+    "  ELSE\n"
+    "    INSERT INTO reports (digest, report_id, workload, received_at, verdict, error, outcome,\n"
+    "      result, body) VALUES (digest_, report_id_, workload_, at_, verdict_, error_, outcome_,\n"
+    "      result_, body_) ON CONFLICT (digest) DO NOTHING;\n"
+    "    IF NOT FOUND THEN\n"
+    "      RAISE EXCEPTION 'report % was stored meanwhile', digest_\n"
+    "        USING ERRCODE = 'serialization_failure';\n"
+    "    END IF;\n"
+    "  END IF;\n"
+    "  IF entry_ IS NOT NULL THEN\n"
+    "    INSERT INTO log_entries (digest, envelope_sha256, entry, leaf_hash)\n"
+    "      VALUES (digest_, envelope_, entry_, leaf_) ON CONFLICT DO NOTHING;\n"
+    "  END IF;\n"
+    "  IF stored_ IS NOT NULL OR NOT counts_ THEN\n"
+    "    RETURN;\n"
+    "  END IF;\n"
+    "  INSERT INTO workloads (id, state, state_since, last_digest, last_report_id, last_verdict,\n"
+    "    last_seen) VALUES (workload_, states_[1], at_, '', '', '', at_)\n"
+    "    ON CONFLICT (id) DO NOTHING;\n"
+    "  SELECT state, state_since INTO from_, since_ FROM workloads WHERE id = workload_\n"
+    "    FOR UPDATE;\n"
+    "  to_ := after_[array_position(states_, from_)];\n"
+    "  IF to_ IS NULL THEN\n"
+    "    RAISE EXCEPTION 'workload % is in state %, unknown to this build', workload_, from_;\n"
+    "  END IF;\n"
+    "  UPDATE workloads SET state = to_,\n"
+    "    state_since = CASE WHEN to_ = from_ THEN since_ ELSE at_ END, last_digest = digest_,\n"
+    "    last_report_id = report_id_, last_verdict = verdict_, last_seen = at_,\n"
+    "    last_counted = at_, report_count = report_count + 1 WHERE id = workload_;\n"
+    "  IF to_ <> from_ THEN\n"
+    "    INSERT INTO events (workload, at, from_state, to_state, digest, detail)\n"
+    "      VALUES (workload_, at_, from_, to_, digest_, detail_) RETURNING seq INTO seq_;\n"
+    "  END IF;\n"
+    "END\n"
+    "$pqcha$";
+_Static_assert(WORKLOAD_UNKNOWN == 0, "states_[1] is the state of a new workload");
 
 /* ---- text in and out ---- */
 
@@ -273,8 +404,11 @@ static void session_close(pg_session *ss) {
 
 /* ---- statements ---- */
 
+/* Without parameters, by the simple protocol, which also takes several
+ * statements in one message (one round trip, as append_script). */
 static PGresult *send_statement(pg_session *ss, const char *sql, int n, const char *const *values,
                                 const int *lengths, const int *formats) {
+    if (n == 0) return PQexec(ss->conn, sql);
     return PQexecParams(ss->conn, sql, n, NULL, values, lengths, formats, 0);
 }
 
@@ -289,8 +423,9 @@ static int succeeded(const PGresult *res) {
  * the pool). Rarely the server ran and committed it, then died before
  * answering; every first statement tolerates running twice: BEGIN and
  * reads trivially, add_challenge finds its own row (inserted_by_us),
- * prune_challenges counts fewer and mark_stale passes fewer events to its
- * callback (the events themselves are stored). */
+ * prune_challenges counts fewer, mark_stale passes fewer events to its
+ * callback (the events themselves are stored), and a report's commit
+ * finds the report stored (a duplicate). */
 static int worth_resending(const pg_session *ss) {
     return !ss->sent && !ss->fresh && PQstatus(ss->conn) == CONNECTION_BAD;
 }
@@ -392,6 +527,21 @@ static pqcha_err schema_version(pg_session *ss, int64_t *version) {
     return PQCHA_OK;
 }
 
+/* Under the migration lock, in its transaction: the function is created
+ * when absent and never replaced (its body never changes under its name,
+ * and it may belong to another role). An instance waiting for the lock
+ * finds it once the first commits. Only created when absent, as the
+ * tables, so that a role that may not create it can use a database
+ * that a role that may opened once with this build. */
+static pqcha_err create_functions(pg_session *ss) {
+    PGresult *res;
+    const char *values[] = {COMMIT_FUNCTION_SIGNATURE};
+    SERVICE_TRY(exec_text(ss, "SELECT to_regprocedure($1) IS NULL", 1, values, &res));
+    int absent = PQntuples(res) == 1 && column_true(res, 0, 0);
+    PQclear(res);
+    return absent ? exec_plain(ss, commit_function_sql) : PQCHA_OK;
+}
+
 static pqcha_err migrate_in_transaction(pg_session *ss) {
     int64_t version;
     SERVICE_TRY(schema_version(ss, &version));
@@ -408,7 +558,7 @@ static pqcha_err migrate_in_transaction(pg_session *ss) {
         const char *values[] = {int_text(&next, step + 1)};
         SERVICE_TRY(exec_text(ss, "UPDATE pqcha_schema SET version = $1", 1, values, NULL));
     }
-    return PQCHA_OK;
+    return create_functions(ss);
 }
 
 static pqcha_err migrate(pg_session *ss) {
@@ -481,30 +631,46 @@ static pqcha_err session_hash_write(void *ctx, unsigned level, uint64_t index,
                        values, lengths, formats, NULL);
 }
 
-/* Up to a thousand waiting entries take the next indices, in order of seq. */
-static const char append_sql[] =
-    "WITH waiting AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM log_entries"
+/* One message, hence one round trip: opens the transaction, takes
+ * log_head's row (instances append one after the other), gives up to
+ * APPEND_LIMIT waiting entries the next indices in order of seq, and grows
+ * the head by as many. Each statement sees what committed before it, so
+ * those numbered are exactly the entries still waiting once the lock is
+ * held, from the size it guards. The last returns the old size and how
+ * many were appended. The waiting entries are read by a plain scan of
+ * their partial index, which marks the index entries of those appended
+ * before (dead once committed) as dead as it passes them: a bitmap scan,
+ * which the planner may prefer, does not, and would visit every entry
+ * appended since the table was last vacuumed, each append slower than
+ * the one before. */
+#define APPEND_LIMIT 1000
+static const char append_script[] =
+    "BEGIN;"
+    " SET LOCAL enable_bitmapscan = off;"
+    " SELECT size FROM log_head WHERE id = 1 FOR UPDATE;"
+    " WITH waiting AS (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM log_entries"
     " WHERE idx IS NULL ORDER BY seq LIMIT 1000)"
-    " UPDATE log_entries AS e SET idx = $1::bigint + waiting.n - 1 FROM waiting"
-    " WHERE e.seq = waiting.seq";
+    " UPDATE log_entries AS e SET idx = (SELECT size FROM log_head WHERE id = 1) + waiting.n - 1"
+    " FROM waiting WHERE e.seq = waiting.seq;"
+    " WITH added AS (SELECT count(*) AS n FROM log_entries WHERE idx >= (SELECT size FROM"
+    " log_head WHERE id = 1)),"
+    " grown AS (UPDATE log_head SET size = size + added.n FROM added WHERE id = 1"
+    " AND added.n > 0)"
+    " SELECT h.size, added.n FROM log_head AS h, added WHERE h.id = 1";
 
+/* The batch, then the tile hashes it completes (rarely: one in 256
+ * entries), in one transaction: the tree never holds entries without them. */
 static pqcha_err append_batch_steps(pg_session *ss, int64_t *appended) {
     PGresult *res;
     int64_t old = -1;
-    pg_int size;
-    SERVICE_TRY(exec_text(ss, "SELECT size FROM log_head WHERE id = 1 FOR UPDATE", 0, NULL, &res));
-    int ok = PQntuples(res) == 1 && column_i64(res, 0, 0, &old) && old >= 0;
+    SERVICE_TRY(exec_text(ss, append_script, 0, NULL, &res));
+    int ok = PQntuples(res) == 1 && column_i64(res, 0, 0, &old) && old >= 0 &&
+             column_i64(res, 0, 1, appended) && *appended >= 0 && *appended <= APPEND_LIMIT;
     PQclear(res);
     if (!ok) return PQCHA_ERR_STORE;
-    const char *values[] = {int_text(&size, old)};
-    SERVICE_TRY(exec_text(ss, append_sql, 1, values, &res));
-    *appended = rows_changed(res);
-    PQclear(res);
     if (*appended == 0) return PQCHA_OK;
-    SERVICE_TRY(store_log_complete_tiles((uint64_t)old, (uint64_t)(old + *appended), session_hashes,
-                                         session_hash_write, ss));
-    values[0] = int_text(&size, old + *appended);
-    return exec_text(ss, "UPDATE log_head SET size = $1 WHERE id = 1", 1, values, NULL);
+    return store_log_complete_tiles((uint64_t)old, (uint64_t)(old + *appended), session_hashes,
+                                    session_hash_write, ss);
 }
 
 /* One batch in a transaction of its own, tried again when PostgreSQL
@@ -514,7 +680,6 @@ static pqcha_err append_batch(pg_session *ss, int64_t *appended) {
     for (int attempt = 0; attempt < TRANSACTION_ATTEMPTS; attempt++) {
         *appended = 0;
         ss->sqlstate[0] = '\0';
-        SERVICE_TRY(exec_plain(ss, "BEGIN"));
         err = append_batch_steps(ss, appended);
         if (err == PQCHA_OK) err = exec_plain(ss, "COMMIT");
         if (err == PQCHA_OK) break;
@@ -524,51 +689,15 @@ static pqcha_err append_batch(pg_session *ss, int64_t *appended) {
     return err;
 }
 
-/* The index of a report's entry; *found is 0 while it waits. */
-static pqcha_err entry_index(pg_session *ss, const char *digest, int64_t *index, int *found) {
-    PGresult *res;
-    const char *values[] = {digest};
-    SERVICE_TRY(exec_text(ss, "SELECT idx FROM log_entries WHERE digest = $1", 1, values, &res));
-    pqcha_err err = PQntuples(res) == 1 ? PQCHA_OK : PQCHA_ERR_STORE;
-    *found = err == PQCHA_OK && column_i64(res, 0, 0, index);
-    PQclear(res);
-    return err;
-}
-
-/* Appends the waiting entries to the tree: all of them (digest NULL), or
- * until that report's entry has its index, in *index. One thread of this
- * instance at a time, so that the others find theirs appended by it. */
-static pqcha_err append_waiting(pg_session *ss, const char *digest, int64_t *index) {
-    pthread_mutex_lock(&ss->db->log_lock);
-    pqcha_err err = PQCHA_OK;
-    for (;;) {
-        int found = 0;
-        int64_t appended = 0;
-        if (digest) err = entry_index(ss, digest, index, &found);
-        if (err != PQCHA_OK || found) break;
-        err = append_batch(ss, &appended);
-        if (err != PQCHA_OK || appended > 0) continue;
-        if (digest) err = PQCHA_ERR_STORE; /* waiting, yet not among the waiting */
-        break;
-    }
-    pthread_mutex_unlock(&ss->db->log_lock);
-    return err;
-}
-
-/* In the report's transaction: its entry, waiting for an index (a report
- * stored again keeps the entry it has). */
-static pqcha_err add_entry(pg_session *ss, const store_report *r) {
-    uint8_t leaf[PQCHA_TLOG_HASH_LEN];
-    if (r->log_entry_len > INT_MAX) return PQCHA_ERR_STORE;
-    SERVICE_TRY(pqcha_tlog_leaf_hash(leaf, r->log_entry, r->log_entry_len));
-    const char *values[] = {r->digest, r->envelope_sha256, (const char *)r->log_entry,
-                            (const char *)leaf};
-    const int lengths[] = {0, 0, (int)r->log_entry_len, PQCHA_TLOG_HASH_LEN};
-    const int formats[] = {0, 0, 1, 1};
-    return exec_params(ss,
-                       "INSERT INTO log_entries (digest, envelope_sha256, entry, leaf_hash)"
-                       " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                       4, values, lengths, formats, NULL);
+/* Appends every waiting entry to the tree: a batch short of APPEND_LIMIT
+ * took all that were waiting when it ran, so every entry committed before
+ * the call is in the tree after it. The caller holds log_lock. */
+static pqcha_err append_all(pg_session *ss) {
+    int64_t appended;
+    do
+        SERVICE_TRY(append_batch(ss, &appended));
+    while (appended == APPEND_LIMIT);
+    return PQCHA_OK;
 }
 
 static void pg_close(void *impl) {
@@ -579,6 +708,8 @@ static void pg_close(void *impl) {
     pthread_cond_destroy(&db->slot_freed);
     pthread_mutex_destroy(&db->lock);
     pthread_mutex_destroy(&db->log_lock);
+    pthread_cond_destroy(&db->queue_done);
+    pthread_mutex_destroy(&db->queue_lock);
     free(db->url);
     free(db);
 }
@@ -595,6 +726,8 @@ static pqcha_err pg_open(void **impl, const char *url, char *why, size_t why_len
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->slot_freed, NULL);
     pthread_mutex_init(&db->log_lock, NULL);
+    pthread_mutex_init(&db->queue_lock, NULL);
+    pthread_cond_init(&db->queue_done, NULL);
     if (!db->url) {
         pg_close(db);
         return PQCHA_ERR_NO_MEMORY;
@@ -606,7 +739,11 @@ static pqcha_err pg_open(void **impl, const char *url, char *why, size_t why_len
     if (err == PQCHA_OK) {
         err = migrate(&ss);
         /* Entries a crash left waiting join the tree now, not at the next report. */
-        if (err == PQCHA_OK) err = append_waiting(&ss, NULL, NULL);
+        if (err == PQCHA_OK) {
+            pthread_mutex_lock(&db->log_lock);
+            err = append_all(&ss);
+            pthread_mutex_unlock(&db->log_lock);
+        }
         session_close(&ss);
     }
     if (err != PQCHA_OK) {
@@ -687,189 +824,359 @@ static pqcha_err pg_prune_challenges(void *impl, int64_t before, uint64_t *delet
 
 /* ---- reports ---- */
 
-/* The result stored for the report's digest, if there is one. */
-static pqcha_err find_stored(pg_session *ss, const char *digest, store_commit *out) {
-    PGresult *res;
-    const char *values[] = {digest};
-    SERVICE_TRY(exec_text(ss, "SELECT result FROM reports WHERE digest = $1", 1, values, &res));
-    pqcha_err err = PQCHA_OK;
-    if (PQntuples(res) > 0) {
-        out->duplicate = 1;
-        out->stored_result_json = strdup(PQgetvalue(res, 0, 0));
-        if (!out->stored_result_json) err = PQCHA_ERR_NO_MEMORY;
+/* The parameters of COMMIT_FUNCTION's call, as text (or binary: the body,
+ * the entry and its leaf hash). The workload's state machine stays in C
+ * (state.h): the function is given, for this report's outcome, the state
+ * after it from each state, as two arrays in workload_state's order. */
+typedef struct commit_call {
+    pg_int at;
+    char states[128];
+    char after[128];
+    uint8_t leaf[PQCHA_TLOG_HASH_LEN];
+    const char *values[17];
+    int lengths[17];
+    int formats[17];
+} commit_call;
+
+static void states_literal(char *buf, size_t len, const report_outcome *outcome) {
+    size_t n = (size_t)snprintf(buf, len, "{");
+    for (int i = 0; i < WORKLOAD_STATE_COUNT && n < len; i++) {
+        workload_state s =
+            outcome ? state_after_report((workload_state)i, *outcome) : (workload_state)i;
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "," : "", workload_state_name(s));
     }
-    PQclear(res);
-    return err;
+    if (n < len) snprintf(buf + n, len - n, "}");
 }
 
-/* Marks the challenge used by this report, if it is still unused and
- * unexpired; a concurrent report answering it waits on the row's lock and
- * then finds it used. */
-static pqcha_err consume_challenge(pg_session *ss, const store_report *r, int *consumed) {
-    PGresult *res;
-    pg_int at;
-    const char *values[] = {r->nonce_hex, r->workload, r->digest, int_text(&at, r->received_at)};
-    SERVICE_TRY(exec_text(ss,
-                          "UPDATE challenges SET used_by = $3 WHERE nonce = $1 AND workload = $2"
-                          " AND used_by IS NULL AND expires_at > $4",
-                          4, values, &res));
-    *consumed = rows_changed(res) == 1;
-    PQclear(res);
-    return PQCHA_OK;
-}
-
-/* *inserted is 0 when another transaction stored the same digest first. */
-static pqcha_err insert_report(pg_session *ss, const store_report *r, int *inserted) {
-    if (r->body_len > INT_MAX) return PQCHA_ERR_STORE; /* beyond what libpq can send */
-    PGresult *res;
-    pg_int at;
+static pqcha_err prepare_commit(commit_call *c, const store_report *r) {
+    /* Beyond what libpq can send. */
+    if (r->body_len > INT_MAX || r->log_entry_len > INT_MAX) return PQCHA_ERR_STORE;
+    if (r->log_entry) SERVICE_TRY(pqcha_tlog_leaf_hash(c->leaf, r->log_entry, r->log_entry_len));
+    states_literal(c->states, sizeof c->states, NULL);
+    states_literal(c->after, sizeof c->after, &r->outcome);
     /* A NULL binary parameter would be SQL NULL; an empty body is "". */
     const char *values[] = {r->digest,
                             r->report_id,
                             r->workload,
-                            int_text(&at, r->received_at),
+                            r->nonce_hex,
+                            int_text(&c->at, r->received_at),
                             r->verdict,
                             r->error_name,
                             report_outcome_name(r->outcome),
                             r->result_json,
-                            r->body ? r->body : ""};
-    const int lengths[] = {0, 0, 0, 0, 0, 0, 0, 0, (int)r->body_len};
-    const int formats[] = {0, 0, 0, 0, 0, 0, 0, 0, 1};
-    SERVICE_TRY(exec_params(ss,
-                            "INSERT INTO reports (digest, report_id, workload, received_at,"
-                            " verdict, error, outcome, result, body) VALUES ($1, $2, $3, $4, $5,"
-                            " $6, $7, $8, $9) ON CONFLICT (digest) DO NOTHING",
-                            9, values, lengths, formats, &res));
-    *inserted = rows_changed(res) == 1;
-    PQclear(res);
+                            r->detail_json,
+                            r->body ? r->body : "",
+                            r->outcome == OUTCOME_IGNORED ? "f" : "t",
+                            c->states,
+                            c->after,
+                            (const char *)r->log_entry,
+                            r->log_entry ? r->envelope_sha256 : NULL,
+                            r->log_entry ? (const char *)c->leaf : NULL};
+    _Static_assert(sizeof values == sizeof c->values, "one value per parameter");
+    memcpy(c->values, values, sizeof values);
+    memset(c->lengths, 0, sizeof c->lengths);
+    memset(c->formats, 0, sizeof c->formats);
+    c->lengths[10] = (int)r->body_len;
+    c->lengths[14] = (int)r->log_entry_len;
+    c->lengths[16] = PQCHA_TLOG_HASH_LEN;
+    c->formats[10] = c->formats[14] = c->formats[16] = 1;
     return PQCHA_OK;
 }
 
-/* The workload's state and since when, its row created (as unknown) if it
- * is new and locked until the commit, so that concurrent reports for one
- * workload move it one after the other. */
-static pqcha_err lock_workload(pg_session *ss, const store_report *r, workload_state *state,
-                               int64_t *since) {
-    PGresult *res;
-    pg_int at;
-    const char *add[] = {r->workload, workload_state_name(WORKLOAD_UNKNOWN),
-                         int_text(&at, r->received_at)};
-    SERVICE_TRY(exec_text(ss,
-                          "INSERT INTO workloads (id, state, state_since, last_digest,"
-                          " last_report_id, last_verdict, last_seen) VALUES ($1, $2, $3, '', '',"
-                          " '', $3) ON CONFLICT (id) DO NOTHING",
-                          3, add, NULL));
-    SERVICE_TRY(exec_text(ss, "SELECT state, state_since FROM workloads WHERE id = $1 FOR UPDATE",
-                          1, add, &res));
-    int ok = PQntuples(res) == 1 && column_state(res, 0, 0, state) && column_i64(res, 0, 1, since);
-    PQclear(res);
-    return ok ? PQCHA_OK : PQCHA_ERR_STORE;
-}
+static const char commit_call_sql[] =
+    "SELECT status_, stored_, seq_, from_, to_ FROM " COMMIT_FUNCTION "($1::text, $2::text,"
+    " $3::text, $4::text, $5::bigint, $6::text, $7::text, $8::text, $9::text, $10::text,"
+    " $11::bytea, $12::boolean, $13::text[], $14::text[], $15::bytea, $16::text, $17::bytea)";
 
-static pqcha_err update_workload(pg_session *ss, const store_report *r, workload_state state,
-                                 int64_t since) {
-    pg_int since_text, at;
-    const char *values[] = {r->workload,
-                            workload_state_name(state),
-                            int_text(&since_text, since),
-                            r->digest,
-                            r->report_id,
-                            r->verdict,
-                            int_text(&at, r->received_at)};
-    return exec_text(ss,
-                     "UPDATE workloads SET state = $2, state_since = $3, last_digest = $4,"
-                     " last_report_id = $5, last_verdict = $6, last_seen = $7, last_counted = $7,"
-                     " report_count = report_count + 1 WHERE id = $1",
-                     7, values, NULL);
-}
-
-static pqcha_err insert_event(pg_session *ss, const store_report *r, workload_state from,
-                              workload_state to, int64_t *seq) {
-    PGresult *res;
-    pg_int at;
-    const char *values[] = {r->workload,
-                            int_text(&at, r->received_at),
-                            workload_state_name(from),
-                            workload_state_name(to),
-                            r->digest,
-                            r->detail_json};
-    SERVICE_TRY(exec_text(ss,
-                          "INSERT INTO events (workload, at, from_state, to_state, digest, detail)"
-                          " VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
-                          6, values, &res));
-    int ok = PQntuples(res) == 1 && column_i64(res, 0, 0, seq);
-    PQclear(res);
-    return ok ? PQCHA_OK : PQCHA_ERR_STORE;
-}
-
-static pqcha_err move_workload(pg_session *ss, const store_report *r, store_commit *out) {
-    workload_state from;
-    int64_t since;
-    SERVICE_TRY(lock_workload(ss, r, &from, &since));
-    workload_state to = state_after_report(from, r->outcome);
-    SERVICE_TRY(update_workload(ss, r, to, to == from ? since : r->received_at));
-    if (to == from) return PQCHA_OK;
-    SERVICE_TRY(insert_event(ss, r, from, to, &out->event_seq));
+/* What the function answered, into out. */
+static pqcha_err read_commit(const PGresult *res, store_commit *out) {
+    if (PQntuples(res) != 1) return PQCHA_ERR_STORE;
+    const char *status = PQgetvalue(res, 0, 0);
+    if (strcmp(status, "nonce_used") == 0) return PQCHA_ERR_NONCE_USED;
+    if (strcmp(status, "duplicate") == 0) {
+        out->duplicate = 1;
+        out->stored_result_json = strdup(PQgetvalue(res, 0, 1));
+        return out->stored_result_json ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+    }
+    if (strcmp(status, "stored") != 0) return PQCHA_ERR_STORE;
+    if (PQgetisnull(res, 0, 2)) return PQCHA_OK; /* no transition */
     out->transitioned = 1;
-    out->from = from;
-    out->to = to;
-    return PQCHA_OK;
+    return column_i64(res, 0, 2, &out->event_seq) && column_state(res, 0, 3, &out->from) &&
+                   column_state(res, 0, 4, &out->to)
+               ? PQCHA_OK
+               : PQCHA_ERR_STORE;
 }
 
-/* The body of commit_report's transaction. *again: roll back and start over
- * (another transaction stored this digest first: the next try finds it). */
-static pqcha_err commit_steps(pg_session *ss, const store_report *r, store_commit *out,
-                              int *again) {
-    SERVICE_TRY(find_stored(ss, r->digest, out));
-    if (out->duplicate) return r->log_entry ? add_entry(ss, r) : PQCHA_OK;
-    if (r->nonce_hex) {
-        int consumed;
-        SERVICE_TRY(consume_challenge(ss, r, &consumed));
-        /* Used by the same report committed meanwhile by another instance
-         * (each statement sees what committed before it): a duplicate, as
-         * the SQLite store, which serialises writers, would have said. */
-        if (!consumed) SERVICE_TRY(find_stored(ss, r->digest, out));
-        if (!consumed && !out->duplicate) return PQCHA_ERR_NONCE_USED;
-        if (out->duplicate) return r->log_entry ? add_entry(ss, r) : PQCHA_OK;
-    }
-    int inserted;
-    SERVICE_TRY(insert_report(ss, r, &inserted));
-    if (!inserted) {
-        *again = 1;
-        return PQCHA_OK;
-    }
-    if (r->log_entry) SERVICE_TRY(add_entry(ss, r));
-    if (r->outcome == OUTCOME_IGNORED) return PQCHA_OK;
-    return move_workload(ss, r, out);
-}
-
-static pqcha_err commit_attempt(pg_session *ss, const store_report *r, store_commit *out,
-                                int *again) {
-    *again = 0;
+/* The whole transaction is the function's one statement: committed (or
+ * rolled back) by the time its answer arrives. */
+static pqcha_err commit_once(pg_session *ss, const commit_call *c, store_commit *out) {
+    PGresult *res;
     ss->sqlstate[0] = '\0'; /* a failure of an earlier attempt says nothing of this one */
-    SERVICE_TRY(exec_plain(ss, "BEGIN"));
-    pqcha_err err = commit_steps(ss, r, out, again);
-    if (err == PQCHA_OK && !*again) err = exec_plain(ss, "COMMIT");
-    if (err != PQCHA_OK || *again) roll_back(ss);
-    if (err == PQCHA_ERR_STORE && lost_to_concurrency(ss)) *again = 1;
+    SERVICE_TRY(exec_params(ss, commit_call_sql, 17, c->values, c->lengths, c->formats, &res));
+    pqcha_err err = read_commit(res, out);
+    PQclear(res);
     return err;
+}
+
+/* A report waiting for the next group commit, on its thread's stack: the
+ * leader that takes it must not touch it once it is done. */
+typedef struct pending_commit {
+    const store_report *r;
+    store_commit *out;
+    commit_call call;
+    pqcha_err err;
+    int taken; /* a leader has it */
+    int done;  /* answered: its thread may return */
+    struct pending_commit *next;
+} pending_commit;
+
+/* One report in a transaction of its own, tried again after a deadlock or
+ * the race for its digest lost (the next try finds it). */
+static void commit_alone(pg_session *ss, pending_commit *p) {
+    p->err = PQCHA_ERR_STORE;
+    for (int attempt = 0; attempt < TRANSACTION_ATTEMPTS; attempt++) {
+        store_commit_clear(p->out);
+        p->err = commit_once(ss, &p->call, p->out);
+        if (p->err != PQCHA_ERR_STORE || !lost_to_concurrency(ss)) break;
+    }
+}
+
+/* ---- group commit ----
+ * Every commit waits for PostgreSQL's WAL flush, and reports for one
+ * workload wait for each other's (its row stays locked until the flush):
+ * alone, they commit one flush at a time. So reports that arrive together
+ * commit together: the first waiting thread becomes the leader, takes up
+ * to GROUP_MAX queued reports and sends their calls in one pipeline ended
+ * by one Sync, which makes them one implicit transaction: one round trip,
+ * one flush. If any call fails, the server rolls the whole transaction
+ * back, and each report is then committed alone (as all are without
+ * pipelines: libpq < 14). The next leader may start as soon as the group
+ * is committed, while this one appends its entries to the log. Nothing is
+ * answered before its commit. */
+#define GROUP_MAX 64
+
+#ifdef LIBPQ_HAS_PIPELINING
+/* Sends every report's call, then the Sync. */
+static int send_group(PGconn *conn, pending_commit **group, int n) {
+    if (!PQenterPipelineMode(conn)) return 0;
+    for (int i = 0; i < n; i++) {
+        const commit_call *c = &group[i]->call;
+        if (!PQsendQueryParams(conn, commit_call_sql, 17, NULL, c->values, c->lengths, c->formats,
+                               0))
+            return 0;
+    }
+    return PQpipelineSync(conn);
+}
+
+/* Each call's answer, in order, then the Sync's: 1 when all succeeded and
+ * the transaction committed. A result out of order (a broken connection)
+ * stops the reading: the caller resets the connection. */
+static int collect_group(pg_session *ss, pending_commit **group, int n) {
+    int ok = 1;
+    for (int i = 0; i < n; i++) {
+        PGresult *res = PQgetResult(ss->conn);
+        if (!res) return 0;
+        if (ok && PQresultStatus(res) == PGRES_TUPLES_OK)
+            group[i]->err = read_commit(res, group[i]->out);
+        else if (ok) {
+            ok = 0; /* the failure; the calls after it were skipped */
+            remember_failure(ss, res);
+        }
+        PQclear(res);
+        res = PQgetResult(ss->conn); /* the end of this call's results */
+        if (res) {
+            PQclear(res);
+            return 0;
+        }
+    }
+    PGresult *sync = PQgetResult(ss->conn);
+    ok = ok && sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    return ok;
+}
+
+/* 1 when the group committed in one transaction. */
+static int commit_pipelined(pg_session *ss, pending_commit **group, int n) {
+    for (int i = 0; i < n; i++)
+        store_commit_clear(group[i]->out);
+    int ok = send_group(ss->conn, group, n) && collect_group(ss, group, n);
+    /* A connection that broke, or whose pipeline could not be closed, starts
+     * over (it was reset when taken, or never used). Whether the group
+     * committed is then unknown: alone, each report finds itself stored
+     * if it did, and is answered as a duplicate. */
+    if (!PQexitPipelineMode(ss->conn) || PQstatus(ss->conn) != CONNECTION_OK) {
+        PQreset(ss->conn);
+        ss->fresh = 1;
+    }
+    ss->sent = 1;
+    return ok;
+}
+#endif
+
+static void commit_group(pg_session *ss, pending_commit **group, int n) {
+#ifdef LIBPQ_HAS_PIPELINING
+    /* One call needs no pipeline. */
+    if (n > 1 && commit_pipelined(ss, group, n)) return;
+#endif
+    for (int i = 0; i < n; i++)
+        commit_alone(ss, group[i]);
+}
+
+/* A text[] literal of the group's digests, or NULL without memory. */
+static char *digest_array(pending_commit **group, int n) {
+    size_t len = 3;
+    for (int i = 0; i < n; i++)
+        len += 2 * strlen(group[i]->r->digest) + 3;
+    char *out = malloc(len), *p = out;
+    if (!out) return NULL;
+    *p++ = '{';
+    for (int i = 0; i < n; i++) {
+        if (i) *p++ = ',';
+        *p++ = '"';
+        for (const char *d = group[i]->r->digest; *d; d++) {
+            if (*d == '"' || *d == '\\') *p++ = '\\';
+            *p++ = *d;
+        }
+        *p++ = '"';
+    }
+    *p++ = '}';
+    *p = '\0';
+    return out;
+}
+
+/* The indices the group's entries have; *missing: how many have none. */
+static pqcha_err read_indices(pg_session *ss, pending_commit **group, int n, int *missing) {
+    char *digests = digest_array(group, n);
+    if (!digests) return PQCHA_ERR_NO_MEMORY;
+    PGresult *res;
+    const char *values[] = {digests};
+    pqcha_err err = exec_text(ss,
+                              "SELECT digest, idx FROM log_entries WHERE digest = ANY ($1::text[])"
+                              " AND idx IS NOT NULL",
+                              1, values, &res);
+    free(digests);
+    SERVICE_TRY(err);
+    *missing = 0;
+    for (int i = 0; i < n; i++) {
+        for (int row = 0; row < PQntuples(res); row++)
+            if (strcmp(PQgetvalue(res, row, 0), group[i]->r->digest) == 0 &&
+                !column_i64(res, row, 1, &group[i]->out->log_index))
+                err = PQCHA_ERR_STORE;
+        if (group[i]->out->log_index < 0) ++*missing;
+    }
+    PQclear(res);
+    return err;
+}
+
+/* The group's entries (committed) join the tree before their reports are
+ * answered. One thread of this instance appends at a time; one that had to
+ * wait first looks whether the one before appended its entries too. */
+static void append_group(pg_session *ss, pending_commit **group, int n) {
+    pg_store *db = ss->db;
+    int waited = pthread_mutex_trylock(&db->log_lock) != 0;
+    if (waited) pthread_mutex_lock(&db->log_lock);
+    int missing = n;
+    pqcha_err err = waited ? read_indices(ss, group, n, &missing) : PQCHA_OK;
+    if (err == PQCHA_OK && missing > 0) err = append_all(ss);
+    if (err == PQCHA_OK && missing > 0) err = read_indices(ss, group, n, &missing);
+    pthread_mutex_unlock(&db->log_lock);
+    for (int i = 0; i < n; i++)
+        /* Still waiting after append_all: another entry holds its place
+         * (the same envelope under another digest). */
+        if (err != PQCHA_OK || group[i]->out->log_index < 0) group[i]->err = PQCHA_ERR_STORE;
+}
+
+/* Once the group is committed (release): gives the lead up, marks done
+ * those that need no more, and keeps those whose entries must join the
+ * log at the front of the group; returns how many are kept. Otherwise
+ * marks all done. */
+static int finish(pg_store *db, pending_commit **group, int n, int release) {
+    int kept = 0;
+    pthread_mutex_lock(&db->queue_lock);
+    if (release) db->committing = 0;
+    for (int i = 0; i < n; i++) {
+        pending_commit *p = group[i];
+        if (release && p->err == PQCHA_OK && p->r->log_entry)
+            group[kept++] = p;
+        else
+            p->done = 1;
+    }
+    pthread_cond_broadcast(&db->queue_done);
+    pthread_mutex_unlock(&db->queue_lock);
+    return kept;
+}
+
+/* Reports for one workload in a row, workloads in one order: two instances'
+ * groups lock the workloads' rows in the same order rather than deadlock. */
+static int by_workload(const void *a, const void *b) {
+    const store_report *x = (*(pending_commit *const *)a)->r;
+    const store_report *y = (*(pending_commit *const *)b)->r;
+    int c = strcmp(x->workload, y->workload);
+    return c ? c : strcmp(x->digest, y->digest);
+}
+
+static void lead_group(pg_store *db, pending_commit **group, int n) {
+    qsort(group, (size_t)n, sizeof *group, by_workload);
+    pg_session ss;
+    pqcha_err err = session_open(db, &ss);
+    if (err != PQCHA_OK) {
+        for (int i = 0; i < n; i++)
+            group[i]->err = err;
+        finish(db, group, n, 1);
+        return;
+    }
+    commit_group(&ss, group, n);
+    int logged = finish(db, group, n, 1);
+    if (logged > 0) {
+        append_group(&ss, group, logged);
+        finish(db, group, logged, 0);
+    }
+    session_close(&ss);
+}
+
+/* The oldest queued reports, up to GROUP_MAX, taken off the queue. */
+static int take_group(pg_store *db, pending_commit **group) {
+    int n = 0;
+    while (db->queue && n < GROUP_MAX) {
+        pending_commit *p = db->queue;
+        db->queue = p->next;
+        p->taken = 1;
+        group[n++] = p;
+    }
+    if (!db->queue) db->queue_tail = NULL;
+    return n;
+}
+
+static pqcha_err commit_in_group(pg_store *db, pending_commit *me) {
+    pthread_mutex_lock(&db->queue_lock);
+    if (db->queue_tail)
+        db->queue_tail->next = me;
+    else
+        db->queue = me;
+    db->queue_tail = me;
+    while (!me->done) {
+        if (me->taken || db->committing) {
+            pthread_cond_wait(&db->queue_done, &db->queue_lock);
+            continue;
+        }
+        pending_commit *group[GROUP_MAX];
+        int n = take_group(db, group);
+        db->committing = 1;
+        pthread_mutex_unlock(&db->queue_lock);
+        lead_group(db, group, n);
+        pthread_mutex_lock(&db->queue_lock);
+    }
+    pthread_mutex_unlock(&db->queue_lock);
+    return me->err;
 }
 
 static pqcha_err pg_commit_report(void *impl, const store_report *r, store_commit *out) {
-    pg_session ss;
-    SERVICE_TRY(session_open(impl, &ss));
-    pqcha_err err = PQCHA_ERR_STORE;
-    for (int attempt = 0; attempt < TRANSACTION_ATTEMPTS; attempt++) {
-        int again;
-        store_commit_clear(out);
-        err = commit_attempt(&ss, r, out, &again);
-        if (!again) break;
-        err = PQCHA_ERR_STORE; /* unless the next attempt settles it */
-    }
-    /* Committed: the entry joins the tree before the report is answered. */
-    if (err == PQCHA_OK && r->log_entry) err = append_waiting(&ss, r->digest, &out->log_index);
-    session_close(&ss);
-    return err;
+    pending_commit me;
+    memset(&me, 0, sizeof me);
+    me.r = r;
+    me.out = out;
+    SERVICE_TRY(prepare_commit(&me.call, r));
+    return commit_in_group(impl, &me);
 }
 
 /* ---- queries ---- */

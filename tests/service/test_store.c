@@ -3,6 +3,8 @@
  * (tests/service/with_postgres.sh starts a throw-away cluster for it). On a
  * shared database each test uses workload ids and nonces of its own, and
  * the log's tests count from the size the log has when they start. */
+#include <libpq-fe.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +17,10 @@
 static unsigned test_counter;
 static char unique_tag[64];
 
-/* A store for one test, and a tag that makes this test's ids its own. */
-static store *open_test_store(void) {
+/* The test's store opened again: a second instance sharing its database. */
+static store *open_same_store(void) {
     const char *url = getenv("PQCHA_TEST_STORE_URL");
     char path[4200];
-    test_counter++;
-    snprintf(unique_tag, sizeof unique_tag, "%ld-%u", (long)getpid(), test_counter);
     if (!url || !*url) {
         snprintf(path, sizeof path, "sqlite:%s/store-%u.db", testutil_tmpdir(), test_counter);
         url = path;
@@ -31,6 +31,13 @@ static store *open_test_store(void) {
     if (err != PQCHA_OK)
         fprintf(stderr, "  cannot open %s: %s (%s)\n", url, why, pqcha_error_name(err));
     return s;
+}
+
+/* A store for one test, and a tag that makes this test's ids its own. */
+static store *open_test_store(void) {
+    test_counter++;
+    snprintf(unique_tag, sizeof unique_tag, "%ld-%u", (long)getpid(), test_counter);
+    return open_same_store();
 }
 
 static const char *id(const char *name) {
@@ -774,6 +781,215 @@ static void sqlite_file(const char *name, char path[4200], char url[4300]) {
     snprintf(url, 4300, "sqlite:%s", path);
 }
 
+/* ---- concurrent commits ----
+ * Both back ends commit reports that arrive together in one transaction,
+ * and two instances may share a database; whatever the grouping, the
+ * outcome is that of one commit after another. The racers alternate
+ * between two handles on the test's database. */
+
+#define RACERS 12
+
+typedef struct racer {
+    store *s;
+    pthread_barrier_t *start;
+    logged l;
+    char digest[96], result[32];
+    pqcha_err err;
+    store_commit c;
+} racer;
+
+static void *race(void *arg) {
+    racer *r = arg;
+    pthread_barrier_wait(r->start);
+    r->err = commit(r->s, &r->l.r, &r->c);
+    return NULL;
+}
+
+/* Each racer's report, logged, for workload w, with a result of its own. */
+static void line_up(racer *racers, store *const stores[2], const char *digest_name, int same_digest,
+                    const char *w) {
+    memset(racers, 0, RACERS * sizeof *racers);
+    for (int i = 0; i < RACERS; i++) {
+        racer *r = &racers[i];
+        char name[64];
+        snprintf(name, sizeof name, "%s-%d", digest_name, same_digest ? 0 : i);
+        snprintf(r->digest, sizeof r->digest, "%s", id(name));
+        snprintf(r->result, sizeof r->result, "{\"racer\":%d}", i);
+        r->s = stores[i % 2];
+        logged_report(&r->l, r->digest, w);
+        r->l.r.outcome = OUTCOME_VALID;
+        r->l.r.result_json = r->result;
+    }
+}
+
+static void run_racers(racer *racers) {
+    pthread_barrier_t start;
+    pthread_t threads[RACERS];
+    pthread_barrier_init(&start, NULL, RACERS);
+    for (int i = 0; i < RACERS; i++) {
+        racers[i].start = &start;
+        if (pthread_create(&threads[i], NULL, race, &racers[i]) != 0) abort();
+    }
+    for (int i = 0; i < RACERS; i++)
+        pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&start);
+}
+
+static void clear_racers(racer *racers) {
+    for (int i = 0; i < RACERS; i++)
+        store_commit_clear(&racers[i].c);
+}
+
+static void test_concurrent_reports_are_each_stored_and_logged(void) {
+    store *s = open_test_store(), *other = open_same_store();
+    REQUIRE(s != NULL && other != NULL);
+    store *const stores[2] = {s, other};
+    char w[128], nonces[RACERS][65];
+    snprintf(w, sizeof w, "%s", id("crowd"));
+    uint64_t before = log_size_now(s);
+    racer racers[RACERS];
+    line_up(racers, stores, "crowd", 0, w);
+    for (int i = 0; i < RACERS; i++) {
+        snprintf(nonces[i], sizeof nonces[i], "%s", nonce((unsigned)i));
+        CHECK_OK(store_add_challenge(s, nonces[i], w, 11000, 13000));
+        racers[i].l.r.nonce_hex = nonces[i];
+    }
+    run_racers(racers);
+    int transitions = 0;
+    uint64_t indices = 0; /* a bit per index taken */
+    for (int i = 0; i < RACERS; i++) {
+        racer *r = &racers[i];
+        CHECK_OK(r->err);
+        CHECK(!r->c.duplicate);
+        transitions += r->c.transitioned;
+        int64_t at = r->c.log_index - (int64_t)before;
+        CHECK(at >= 0 && at < RACERS);
+        if (at >= 0 && at < RACERS) indices |= 1ull << at;
+    }
+    CHECK(transitions == 1); /* unknown to trusted, by whichever came first */
+    CHECK(indices == (1ull << RACERS) - 1);
+    CHECK(log_size_now(s) == before + RACERS);
+    seen_workload now = workload_now(s, w);
+    CHECK(now.state == WORKLOAD_TRUSTED && now.count == RACERS);
+    clear_racers(racers);
+    store_close(other);
+    store_close(s);
+}
+
+static void test_concurrent_deliveries_of_one_report_store_it_once(void) {
+    store *s = open_test_store(), *other = open_same_store();
+    REQUIRE(s != NULL && other != NULL);
+    store *const stores[2] = {s, other};
+    char w[128];
+    snprintf(w, sizeof w, "%s", id("echo"));
+    uint64_t before = log_size_now(s);
+    racer racers[RACERS];
+    line_up(racers, stores, "echo", 1, w);
+    run_racers(racers);
+    int stored = 0, first = -1;
+    for (int i = 0; i < RACERS; i++) {
+        CHECK_OK(racers[i].err);
+        CHECK(racers[i].c.log_index == (int64_t)before);
+        if (!racers[i].c.duplicate) {
+            stored++;
+            first = i;
+        }
+    }
+    REQUIRE(stored == 1);
+    for (int i = 0; i < RACERS; i++)
+        if (racers[i].c.duplicate) CHECK_STR(racers[i].c.stored_result_json, racers[first].result);
+    CHECK(log_size_now(s) == before + 1);
+    CHECK(workload_now(s, w).count == 1);
+    clear_racers(racers);
+    store_close(other);
+    store_close(s);
+}
+
+static void test_concurrent_answers_to_one_challenge_store_one(void) {
+    store *s = open_test_store(), *other = open_same_store();
+    REQUIRE(s != NULL && other != NULL);
+    store *const stores[2] = {s, other};
+    char w[128], n[65];
+    snprintf(w, sizeof w, "%s", id("rivals"));
+    snprintf(n, sizeof n, "%s", nonce(1));
+    CHECK_OK(store_add_challenge(s, n, w, 11000, 13000));
+    uint64_t before = log_size_now(s);
+    racer racers[RACERS];
+    line_up(racers, stores, "rival", 0, w);
+    for (int i = 0; i < RACERS; i++)
+        racers[i].l.r.nonce_hex = n;
+    run_racers(racers);
+    int stored = 0;
+    for (int i = 0; i < RACERS; i++) {
+        if (racers[i].err == PQCHA_OK) {
+            stored++;
+            CHECK(!racers[i].c.duplicate && racers[i].c.log_index == (int64_t)before);
+        } else {
+            CHECK_ERR(racers[i].err, PQCHA_ERR_NONCE_USED);
+        }
+    }
+    CHECK(stored == 1);
+    CHECK(log_size_now(s) == before + 1);
+    CHECK(workload_now(s, w).count == 1);
+    clear_racers(racers);
+    store_close(other);
+    store_close(s);
+}
+
+/* Puts a workload of the test's database in a state no build knows, as a
+ * newer build might: a report for it then fails (STORE). */
+static void set_unknown_state(const char *workload) {
+    static const char sql[] = "UPDATE workloads SET state = 'from-the-future' WHERE id = ";
+    char statement[512];
+    if (using_sqlite()) {
+        char path[4200];
+        sqlite3 *db;
+        snprintf(path, sizeof path, "%s/store-%u.db", testutil_tmpdir(), test_counter);
+        REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+        snprintf(statement, sizeof statement, "%s'%s'", sql, workload);
+        CHECK(sqlite3_exec(db, statement, NULL, NULL, NULL) == SQLITE_OK);
+        CHECK(sqlite3_changes(db) == 1);
+        sqlite3_close(db);
+        return;
+    }
+    PGconn *conn = PQconnectdb(getenv("PQCHA_TEST_STORE_URL"));
+    REQUIRE(PQstatus(conn) == CONNECTION_OK);
+    snprintf(statement, sizeof statement, "%s'%s'", sql, workload);
+    PGresult *res = PQexec(conn, statement);
+    CHECK(PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdTuples(res), "1") == 0);
+    PQclear(res);
+    PQfinish(conn);
+}
+
+/* A report that fails does not take the others committed with it down. */
+static void test_concurrent_reports_fail_alone(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    store *const stores[2] = {s, s};
+    char w[128], odd[128];
+    snprintf(w, sizeof w, "%s", id("steady"));
+    snprintf(odd, sizeof odd, "%s", id("odd"));
+    store_report first = a_report(id("odd-first"), odd, OUTCOME_VALID, 11000);
+    store_commit c;
+    CHECK_OK(commit(s, &first, &c));
+    store_commit_clear(&c);
+    set_unknown_state(odd);
+    uint64_t before = log_size_now(s);
+    racer racers[RACERS];
+    line_up(racers, stores, "steady", 0, w);
+    racers[0].l.r.workload = odd;
+    run_racers(racers);
+    CHECK_ERR(racers[0].err, PQCHA_ERR_STORE);
+    for (int i = 1; i < RACERS; i++) {
+        CHECK_OK(racers[i].err);
+        CHECK(!racers[i].c.duplicate && racers[i].c.log_index >= (int64_t)before);
+    }
+    CHECK(log_size_now(s) == before + RACERS - 1);
+    CHECK(workload_now(s, w).count == RACERS - 1);
+    clear_racers(racers);
+    store_close(s);
+}
+
 static void test_sqlite_file_is_private_and_survives_reopening(void) {
     if (!using_sqlite()) return;
     char path[4200], url[4300];
@@ -859,21 +1075,22 @@ static void test_sqlite_not_a_database(void) {
     CHECK(strstr(why, "not a database") != NULL);
 }
 
-TEST_MAIN(TEST(test_open_rejects_unknown_schemes), TEST(test_open_reports_kind_and_pings),
-          TEST(test_challenge_lifecycle), TEST(test_commit_refuses_expired_or_foreign_challenges),
-          TEST(test_prune_keeps_unexpired_challenges),
-          TEST(test_state_moves_with_reports_and_events_record_it),
-          TEST(test_ignored_reports_create_no_workload),
-          TEST(test_same_report_is_stored_once_and_answered_the_same),
-          TEST(test_reports_list_since_and_limit_in_order),
-          TEST(test_events_list_after_a_sequence_number),
-          TEST(test_stale_marks_only_quiet_workloads), TEST(test_counts_by_state),
-          TEST(test_every_workload_is_listed), TEST(test_invalid_arguments),
-          TEST(test_log_appends_with_the_report_once),
-          TEST(test_log_refused_commit_appends_nothing),
-          TEST(test_log_takes_a_report_stored_before_it), TEST(test_log_stores_the_tiles),
-          TEST(test_log_keeps_checkpoints_and_cosignatures),
-          TEST(test_log_serves_reports_by_sha256),
-          TEST(test_sqlite_migrates_a_database_without_log),
-          TEST(test_sqlite_file_is_private_and_survives_reopening),
-          TEST(test_sqlite_newer_schema_is_refused), TEST(test_sqlite_not_a_database))
+TEST_MAIN(
+    TEST(test_open_rejects_unknown_schemes), TEST(test_open_reports_kind_and_pings),
+    TEST(test_challenge_lifecycle), TEST(test_commit_refuses_expired_or_foreign_challenges),
+    TEST(test_prune_keeps_unexpired_challenges),
+    TEST(test_state_moves_with_reports_and_events_record_it),
+    TEST(test_ignored_reports_create_no_workload),
+    TEST(test_same_report_is_stored_once_and_answered_the_same),
+    TEST(test_reports_list_since_and_limit_in_order),
+    TEST(test_events_list_after_a_sequence_number), TEST(test_stale_marks_only_quiet_workloads),
+    TEST(test_counts_by_state), TEST(test_every_workload_is_listed), TEST(test_invalid_arguments),
+    TEST(test_log_appends_with_the_report_once), TEST(test_log_refused_commit_appends_nothing),
+    TEST(test_log_takes_a_report_stored_before_it), TEST(test_log_stores_the_tiles),
+    TEST(test_log_keeps_checkpoints_and_cosignatures), TEST(test_log_serves_reports_by_sha256),
+    TEST(test_concurrent_reports_are_each_stored_and_logged),
+    TEST(test_concurrent_deliveries_of_one_report_store_it_once),
+    TEST(test_concurrent_answers_to_one_challenge_store_one),
+    TEST(test_concurrent_reports_fail_alone), TEST(test_sqlite_migrates_a_database_without_log),
+    TEST(test_sqlite_file_is_private_and_survives_reopening),
+    TEST(test_sqlite_newer_schema_is_refused), TEST(test_sqlite_not_a_database))
