@@ -497,11 +497,13 @@ uint16_t http_port(const http_server *h) {
 
 void http_stop(http_server *h) {
     if (!h) return;
-    /* The POSTs in the request threads' queue are answered first (a POST
-     * arriving meanwhile is answered by its network thread), so that no
-     * connection is left suspended when the daemon stops. */
-    workers_free(h->pool);
+    /* The POSTs in the request threads' queue are answered first, so that no
+     * connection is left suspended when the daemon stops; one arriving from
+     * then on is answered by its network thread (the pool refuses it but
+     * stays valid until the daemon's threads are gone). */
+    workers_stop(h->pool);
     MHD_stop_daemon(h->daemon); /* closes the listening socket it was given */
+    workers_free(h->pool);
     if (h->token) {
         pqcha_wipe(h->token, strlen(h->token));
         free(h->token);

@@ -88,7 +88,7 @@ int workers_submit(workers *w, void *job) {
     return accepted;
 }
 
-void workers_free(workers *w) {
+void workers_stop(workers *w) {
     if (!w) return;
     pthread_mutex_lock(&w->lock);
     w->stopping = 1;
@@ -96,6 +96,12 @@ void workers_free(workers *w) {
     pthread_mutex_unlock(&w->lock);
     for (unsigned i = 0; i < w->count; i++)
         pthread_join(w->threads[i], NULL);
+    w->count = 0; /* joined: a second stop has nothing to wait for */
+}
+
+void workers_free(workers *w) {
+    if (!w) return;
+    workers_stop(w);
     pthread_cond_destroy(&w->ready);
     pthread_mutex_destroy(&w->lock);
     free(w->threads);

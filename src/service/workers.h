@@ -17,10 +17,13 @@ typedef void (*workers_fn)(void *job);
  * the order submitted. Returns: OK, INVALID_ARGUMENT, NO_MEMORY, INTERNAL
  * (a thread could not start). */
 pqcha_err workers_create(workers **out, unsigned threads, workers_fn fn);
-/* Queues a job. Returns 1, or 0 once workers_free began or when out of
+/* Queues a job. Returns 1, or 0 once workers_stop began or when out of
  * memory (the caller then runs the job itself). */
 int workers_submit(workers *w, void *job);
-/* Runs every job already queued, stops the threads, frees. */
+/* Runs every job already queued and stops the threads; from then on
+ * workers_submit refuses every job, until workers_free. Idempotent. */
+void workers_stop(workers *w);
+/* workers_stop, then frees. */
 void workers_free(workers *w);
 
 #endif

@@ -1,6 +1,7 @@
 /* test_workers.c — the request threads' pool (service/workers.h): jobs run
  * once each, in order on one thread, all of them before workers_free
- * returns, and a job offered once stopping began is handed back. */
+ * returns, and a job offered once stopping began is handed back, by a pool
+ * that stays valid until freed. */
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -94,6 +95,30 @@ static void test_submit_once_stopping_is_refused_and_queue_drained(void) {
     sem_destroy(&gate);
 }
 
+static int ran_after_stop;
+
+static void mark_run(void *job) {
+    (void)job;
+    ran_after_stop++;
+}
+
+/* Stopped, the pool refuses jobs but stays usable until it is freed (the
+ * HTTP front's network threads may still offer one). */
+static void test_stopped_pool_refuses_until_freed(void) {
+    static int job;
+    workers *w = NULL;
+    ran_after_stop = 0;
+    REQUIRE(workers_create(&w, 2, mark_run) == PQCHA_OK);
+    CHECK(workers_submit(w, &job) == 1);
+    workers_stop(w);
+    CHECK(ran_after_stop == 1); /* queued before the stop: run by it */
+    CHECK(workers_submit(w, &job) == 0);
+    workers_stop(w); /* again: nothing to wait for */
+    CHECK(workers_submit(w, &job) == 0);
+    workers_free(w);
+    CHECK(ran_after_stop == 1);
+}
+
 static void never_called(void *job) {
     (void)job;
 }
@@ -110,4 +135,4 @@ static void test_invalid_arguments(void) {
 
 TEST_MAIN(TEST(test_one_thread_runs_jobs_in_order), TEST(test_many_threads_run_each_job_once),
           TEST(test_submit_once_stopping_is_refused_and_queue_drained),
-          TEST(test_invalid_arguments))
+          TEST(test_stopped_pool_refuses_until_freed), TEST(test_invalid_arguments))
