@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "http_load.h"
 
+#include "bench_clock.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,10 +16,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_CONNECTIONS 4096
@@ -43,19 +43,6 @@ typedef struct load {
     http_load_run *run;
     int epoll;
 } load;
-
-static double now_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(void) {
-    struct rusage u;
-    getrusage(RUSAGE_THREAD, &u);
-    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 static int connect_to(uint16_t port) {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
@@ -88,7 +75,7 @@ static void start_request(load *l, conn *c) {
                                    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
                                    l->path, l->bodies[c->request].len);
     c->sent = 0;
-    c->started = now_seconds();
+    c->started = bench_now_seconds();
     watch(l, c, EPOLLOUT);
 }
 
@@ -165,7 +152,7 @@ static void read_some(load *l, conn *c) {
             return;
         }
         if (want && c->in_len == want) {
-            l->latencies[c->request] = now_seconds() - c->started;
+            l->latencies[c->request] = bench_now_seconds() - c->started;
             if (status != l->expected_status) l->run->failed++;
             l->answered++;
             start_request(l, c);
@@ -214,10 +201,10 @@ int http_load_post(uint16_t port, const char *path, const http_load_body *bodies
         conns[i].fd = -1;
     memset(run, 0, sizeof *run);
     int rc = l.epoll >= 0 && conns ? open_all(&l, conns, connections, port) : -1;
-    double start = now_seconds(), cpu = cpu_seconds();
+    double start = bench_now_seconds(), cpu = bench_cpu_seconds(RUSAGE_THREAD);
     if (rc == 0) drive(&l, conns, connections);
-    run->elapsed = now_seconds() - start;
-    run->cpu_seconds = cpu_seconds() - cpu;
+    run->elapsed = bench_now_seconds() - start;
+    run->cpu_seconds = bench_cpu_seconds(RUSAGE_THREAD) - cpu;
     run->failed += count - l.answered;
     for (unsigned i = 0; conns && i < connections; i++) {
         if (conns[i].fd >= 0) close(conns[i].fd);

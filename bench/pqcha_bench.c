@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "base/pool.h"
+#include "bench_clock.h"
 #include "core/keccak.h"
 #include "core/parhash.h"
 #include "core/segments.h"
@@ -92,12 +93,6 @@ typedef struct row {
 
 static row rows[128];
 static size_t nrows;
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void add_row(const char *section, const char *name, double value, const char *unit,
                     double baseline, const char *ratio_to) {
@@ -161,7 +156,7 @@ static double bandwidth(const uint8_t *data, size_t len, unsigned threads) {
     scan_job jobs[64];
     if (threads > 64) threads = 64;
     size_t part = len / threads;
-    double t0 = now_seconds();
+    double t0 = bench_now_seconds();
     for (unsigned i = 0; i < threads; i++) {
         jobs[i] = (scan_job){data + i * part, part, 0};
         if (i > 0) pthread_create(&tids[i], NULL, scan_thread, &jobs[i]);
@@ -169,7 +164,7 @@ static double bandwidth(const uint8_t *data, size_t len, unsigned threads) {
     scan_thread(&jobs[0]);
     for (unsigned i = 1; i < threads; i++)
         pthread_join(tids[i], NULL);
-    double t = now_seconds() - t0;
+    double t = bench_now_seconds() - t0;
     volatile uint64_t keep = 0;
     for (unsigned i = 0; i < threads; i++)
         keep ^= jobs[i].sink;
@@ -200,7 +195,7 @@ typedef struct hash_case {
 static double run_hash(void *arg) {
     hash_case *hc = arg;
     uint8_t out[32];
-    double t0 = now_seconds();
+    double t0 = bench_now_seconds();
     if (hc->alg == PQCHA_DIGEST_SHA3_256) {
         if (pqcha_digest(out, sizeof out, hc->alg, hc->data, hc->len, 1) != PQCHA_OK) return 0;
     } else {
@@ -212,7 +207,7 @@ static double run_hash(void *arg) {
         pqcha__parhash_final(ph, out);
         pqcha__parhash_free(ph);
     }
-    return (double)hc->len / (now_seconds() - t0) / 1e9;
+    return (double)hc->len / (bench_now_seconds() - t0) / 1e9;
 }
 
 static double hash_rate(const options *o, hash_case hc) {
@@ -302,7 +297,7 @@ static double run_segments(void *arg) {
     pqcha__segment *seg = NULL;
     size_t n = 0;
     uint8_t root[PQCHA_SHA3_256_LEN];
-    double t0 = now_seconds();
+    double t0 = bench_now_seconds();
     pqcha__segment_hasher *sh = NULL;
     int ok = pqcha__segments_layout(&seg, &n, 0, sc->len, sc->tensors, sc->count) == PQCHA_OK &&
              pqcha__segment_hasher_new(&sh, seg, n, sc->threads) == PQCHA_OK;
@@ -312,7 +307,7 @@ static double run_segments(void *arg) {
         ok = pqcha__segment_hasher_update(sh, sc->data + off, chunk) == PQCHA_OK;
     }
     ok = ok && pqcha__segment_hasher_final(sh, root) == PQCHA_OK;
-    double rate = ok ? (double)sc->len / (now_seconds() - t0) / 1e9 : 0;
+    double rate = ok ? (double)sc->len / (bench_now_seconds() - t0) / 1e9 : 0;
     pqcha__segment_hasher_free(sh);
     pqcha__segments_free(seg, n);
     return rate;
@@ -376,11 +371,11 @@ typedef struct remote_case {
 static double run_remote(void *arg) {
     remote_case *rc = arg;
     uint8_t out[32];
-    double t0 = now_seconds();
+    double t0 = bench_now_seconds();
     if (pqcha_backend_digest(rc->backend, "bench", rc->region, PQCHA_DIGEST_SHA3_256_TREE,
                              rc->threads, out, sizeof out) != PQCHA_OK)
         return 0;
-    return (double)pqcha_region_size(rc->region) / (now_seconds() - t0) / 1e9;
+    return (double)pqcha_region_size(rc->region) / (bench_now_seconds() - t0) / 1e9;
 }
 
 static void bench_process(const options *o, const uint8_t *data, size_t len, unsigned cpus) {
@@ -507,12 +502,12 @@ static void bench_shape(const options *o, const shape *s, const pqcha_key *key, 
     for (int i = 0; i < o->repeat; i++) {
         char *env = NULL;
         size_t env_len = 0;
-        double t0 = now_seconds();
+        double t0 = bench_now_seconds();
         if ((err = pqcha_attester_attest(attester, NULL, &env, &env_len))) fail("attest", err);
-        double t1 = now_seconds();
+        double t1 = bench_now_seconds();
         pqcha_result *result = NULL;
         err = pqcha_verify(&result, verifier, env, env_len);
-        double t2 = now_seconds();
+        double t2 = bench_now_seconds();
         if (err) fail("verify", err);
         pqcha_result_free(result);
         pqcha_free(env);
@@ -541,12 +536,12 @@ static void bench_mldsa(const options *o, const pqcha_key *key, double *sign_ms,
     for (int i = 0; i < n; i++) {
         uint8_t *sig = NULL;
         size_t sig_len = 0;
-        double t0 = now_seconds();
+        double t0 = bench_now_seconds();
         pqcha_err err = pqcha_sign(&sig, &sig_len, key, msg, sizeof msg);
-        double t1 = now_seconds();
+        double t1 = bench_now_seconds();
         if (err) fail("sign", err);
         err = pqcha_verify_signature(key, msg, sizeof msg, sig, sig_len);
-        double t2 = now_seconds();
+        double t2 = bench_now_seconds();
         if (err) fail("verify signature", err);
         pqcha_free(sig);
         if (t1 - t0 < best_sign) best_sign = t1 - t0;
@@ -576,7 +571,7 @@ static void bench_reports(const options *o, unsigned cpus) {
  * file: each command's rate over the file, best of --repeat. 0 when the
  * command could not run (not installed, or it failed). */
 static double run_command(char *const argv[], size_t bytes) {
-    double t0 = now_seconds();
+    double t0 = bench_now_seconds();
     pid_t pid = fork();
     if (pid == 0) {
         int null = open("/dev/null", O_WRONLY);
@@ -588,7 +583,7 @@ static double run_command(char *const argv[], size_t bytes) {
     if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
         WEXITSTATUS(status) != 0)
         return 0;
-    return (double)bytes / (now_seconds() - t0) / 1e9;
+    return (double)bytes / (bench_now_seconds() - t0) / 1e9;
 }
 
 typedef struct command_case {
@@ -837,7 +832,7 @@ static void bench_log(const options *o) {
     for (unsigned l = 0; l < LOG_TILE_ROWS; l++)
         log.rows[l] = malloc((size_t)(LOG_ENTRIES + 1) * 32);
     char entry[512];
-    double t0 = now_seconds();
+    double t0 = bench_now_seconds();
     for (uint64_t i = 0; i < LOG_ENTRIES; i++) {
         /* An entry of pqcha serve's size and shape (FORMAT.md 9.8). */
         int n =
@@ -849,7 +844,7 @@ static void bench_log(const options *o) {
                      i % 100, i, i, i, i);
         mem_log_append(&log, (const uint8_t *)entry, (size_t)n);
     }
-    double append_s = now_seconds() - t0;
+    double append_s = bench_now_seconds() - t0;
     add_row("log", "appends (leaf hash + tiles), 10^6 entries", LOG_ENTRIES / append_s / 1e3, "k/s",
             0, NULL);
 
@@ -860,23 +855,23 @@ static void bench_log(const options *o) {
     for (int r = 0; r < o->repeat * 10; r++) {
         uint8_t *proof = NULL, leaf[32];
         uint64_t index = (uint64_t)r * 99991u % LOG_ENTRIES;
-        double a = now_seconds();
+        double a = bench_now_seconds();
         pqcha_err err = pqcha_tlog_tree_root(root, LOG_ENTRIES, pqcha_tlog_tiles_node, &tiles);
-        double b = now_seconds();
+        double b = bench_now_seconds();
         if (!err)
             err = pqcha_tlog_inclusion_proof(&proof, &incl_count, index, LOG_ENTRIES,
                                              pqcha_tlog_tiles_node, &tiles);
-        double c = now_seconds();
+        double c = bench_now_seconds();
         memcpy(leaf, log.rows[0] + index * 32, 32);
         if (!err)
             err = pqcha_tlog_verify_inclusion(leaf, index, LOG_ENTRIES, proof, incl_count, root);
-        double d = now_seconds();
+        double d = bench_now_seconds();
         pqcha_free(proof);
         proof = NULL;
         if (!err)
             err = pqcha_tlog_consistency_proof(&proof, &cons_count, LOG_ENTRIES / 2 + 7,
                                                LOG_ENTRIES, pqcha_tlog_tiles_node, &tiles);
-        double e = now_seconds();
+        double e = bench_now_seconds();
         pqcha_free(proof);
         if (err) fail("log proofs", err);
         if (b - a < best_root) best_root = b - a;

@@ -17,10 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "http_load.h"
 #include "pqcha.h"
 #include "service/http.h"
@@ -30,6 +29,9 @@
 #define WORKLOAD   "bench-workload"
 #define MAX_DBS    4
 #define REGION_LEN 4096
+/* Threads of the bare and service-alone rows: --clients, at most this (the
+ * HTTP rows take up to 1024 connections from one thread). */
+#define MAX_THREADS 64
 
 typedef struct report {
     char *text;
@@ -44,19 +46,6 @@ typedef struct bench {
     unsigned clients;
     unsigned repeat; /* each row is the best of this many runs */
 } bench;
-
-static double now_seconds(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static double process_cpu_seconds(void) {
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 static void die(const char *what, pqcha_err err) {
     fprintf(stderr, "pqcha_bench_server: %s: %s\n", what, pqcha_strerror(err));
@@ -142,15 +131,24 @@ typedef struct served {
  * reports (each its share). */
 static served run_threads(void *(*fn)(void *), void *jobs, size_t job_size, unsigned threads,
                           size_t count) {
-    pthread_t tids[64];
-    double start = now_seconds(), cpu = process_cpu_seconds();
+    pthread_t tids[MAX_THREADS];
+    double start = bench_now_seconds(), cpu = bench_cpu_seconds(RUSAGE_SELF);
     for (unsigned t = 0; t < threads; t++)
         pthread_create(&tids[t], NULL, fn, (char *)jobs + t * job_size);
     for (unsigned t = 0; t < threads; t++)
         pthread_join(tids[t], NULL);
-    double elapsed = now_seconds() - start;
-    served s = {(double)count / elapsed, 0, 0, 0, (process_cpu_seconds() - cpu) / (double)count, 0};
+    double elapsed = bench_now_seconds() - start;
+    served s = {(double)count / elapsed,
+                0,
+                0,
+                0,
+                (bench_cpu_seconds(RUSAGE_SELF) - cpu) / (double)count,
+                0};
     return s;
+}
+
+static unsigned worker_threads(const bench *b) {
+    return b->clients > MAX_THREADS ? MAX_THREADS : b->clients;
 }
 
 /* ---- bare verification, on as many threads as clients ---- */
@@ -183,8 +181,7 @@ static served bare_rate(const bench *b, const pqcha_policy *policy, unsigned thr
     pqcha_verifier *v;
     MUST(pqcha_verifier_create(&v), "verifier");
     MUST(pqcha_verifier_set_policy(v, policy), "verifier policy");
-    bare_job jobs[64];
-    if (threads > 64) threads = 64;
+    bare_job jobs[MAX_THREADS];
     for (unsigned t = 0; t < threads; t++)
         jobs[t] = (bare_job){b, v, t, threads, 0};
     served s = run_threads(bare_worker, jobs, sizeof *jobs, threads, b->count);
@@ -205,12 +202,12 @@ static served post_all(const bench *b, uint16_t port) {
     for (size_t i = 0; i < b->count; i++)
         bodies[i] = (http_load_body){b->reports[i].text, b->reports[i].len};
     http_load_run run;
-    double cpu = process_cpu_seconds();
+    double cpu = bench_cpu_seconds(RUSAGE_SELF);
     if (http_load_post(port, "/v1/reports", bodies, b->count, b->clients, 200, latencies, &run) !=
             0 ||
         run.failed)
         die("a report was not answered 200", PQCHA_ERR_INTERNAL);
-    cpu = process_cpu_seconds() - cpu;
+    cpu = bench_cpu_seconds(RUSAGE_SELF) - cpu;
     qsort(latencies, b->count, sizeof *latencies, compare_doubles);
     served s = {(double)b->count / run.elapsed,
                 latencies[b->count / 2],
@@ -246,8 +243,8 @@ static void *direct_worker(void *arg) {
 }
 
 static served submit_directly(const bench *b, service *svc) {
-    direct_job jobs[64];
-    unsigned threads = b->clients > 64 ? 64 : b->clients;
+    direct_job jobs[MAX_THREADS];
+    unsigned threads = worker_threads(b);
     for (unsigned t = 0; t < threads; t++)
         jobs[t] = (direct_job){b, svc, t, threads, 0};
     served s = run_threads(direct_worker, jobs, sizeof *jobs, threads, b->count);
@@ -334,7 +331,7 @@ static void run_store(bench *b, const char *url, const served *bare) {
     MUST(service_set_policy(svc, make_policy(b)), "service policy");
     served direct = direct_best(b, svc);
     snprintf(path, sizeof path, "the service without HTTP, %s, %u threads", store_kind(db),
-             b->clients);
+             worker_threads(b));
     print_row(path, &direct, bare);
     served s = served_best(b, svc);
     snprintf(path, sizeof path, "`pqcha serve`, %s, %u connections", store_kind(db), b->clients);
@@ -401,7 +398,7 @@ int main(int argc, char **argv) {
     served bare_one = {0}, bare_clients = {0};
     for (unsigned i = 0; i < b.repeat; i++) {
         bare_one = best_of(bare_one, bare_rate(&b, policy, 1));
-        bare_clients = best_of(bare_clients, bare_rate(&b, policy, b.clients));
+        bare_clients = best_of(bare_clients, bare_rate(&b, policy, worker_threads(&b)));
     }
     free_reports(&b);
     service_free(svc);
@@ -412,11 +409,11 @@ int main(int argc, char **argv) {
            "keep-alive connections each with one report in flight, driven by one load-generator\n"
            "thread; latency p50 / p90 / p99; CPU per report of the server (process CPU less the\n"
            "generator's); ratio to bare verify on %u threads; each row the best of %u runs\n\n",
-           b.count, b.clients, b.clients, b.repeat);
+           b.count, b.clients, worker_threads(&b), b.repeat);
     printf("| path | rate | latency | CPU per report | vs bare |\n|---|---:|---:|---:|---:|\n");
     char label[128];
     print_row("bare `pqcha_verify`, 1 thread", &bare_one, &bare_clients);
-    snprintf(label, sizeof label, "bare `pqcha_verify`, %u threads", b.clients);
+    snprintf(label, sizeof label, "bare `pqcha_verify`, %u threads", worker_threads(&b));
     print_row(label, &bare_clients, &bare_clients);
     for (size_t i = 0; i < db_count; i++)
         run_store(&b, dbs[i], &bare_clients);
