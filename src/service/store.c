@@ -112,6 +112,21 @@ pqcha_err store_commit_report(store *s, const store_report *r, store_commit *out
     return err;
 }
 
+void store_commit_report_async(store *s, const store_report *r, store_commit *out,
+                               store_done_fn done, void *ctx) {
+    if (!s || !s->ops->commit_report_async || !out || !report_args_ok(r)) {
+        done(ctx, store_commit_report(s, r, out));
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    out->log_index = -1;
+    s->ops->commit_report_async(s->impl, r, out, done, ctx);
+}
+
+int store_commits_in_background(const store *s) {
+    return s && s->ops->commit_report_async != NULL;
+}
+
 void store_commit_clear(store_commit *c) {
     if (!c) return;
     free(c->stored_result_json);

@@ -113,6 +113,20 @@ typedef struct store_commit {
 pqcha_err store_commit_report(store *s, const store_report *r, store_commit *out);
 void store_commit_clear(store_commit *c);
 
+/* store_commit_report without waiting for it, for a caller with better to
+ * do than wait (a network thread): queues the commit, and done(ctx, err)
+ * later receives what store_commit_report would have returned, with *out
+ * filled the same way. r, what it points to, and out must stay valid
+ * until then. done runs on a thread of the store's (keep it short), or,
+ * with a back end that cannot commit in the background
+ * (store_commits_in_background), in this call before it returns. */
+typedef void (*store_done_fn)(void *ctx, pqcha_err err);
+void store_commit_report_async(store *s, const store_report *r, store_commit *out,
+                               store_done_fn done, void *ctx);
+/* Whether store_commit_report_async returns before its commit: SQLite (its
+ * writer thread commits, another thread flushes); not PostgreSQL. */
+int store_commits_in_background(const store *s);
+
 /* ---- queries ---- */
 typedef struct store_workload_row {
     const char *id;

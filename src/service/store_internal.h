@@ -18,6 +18,9 @@ typedef struct store_ops {
                                  int64_t now);
     pqcha_err (*prune_challenges)(void *impl, int64_t before, uint64_t *deleted);
     pqcha_err (*commit_report)(void *impl, const store_report *r, store_commit *out);
+    /* NULL: store_commit_report_async commits in the caller's thread. */
+    void (*commit_report_async)(void *impl, const store_report *r, store_commit *out,
+                                store_done_fn done, void *ctx);
     pqcha_err (*each_workload)(void *impl, const char *id_or_null, store_workload_fn fn, void *ctx,
                                int *found);
     pqcha_err (*each_report)(void *impl, const char *workload, int64_t since, unsigned limit,

@@ -1533,6 +1533,7 @@ const store_ops store_postgres_ops = {
     pg_check_challenge,
     pg_prune_challenges,
     pg_commit_report,
+    NULL,
     pg_each_workload,
     pg_each_report,
     pg_each_event,

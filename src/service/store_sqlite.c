@@ -1,9 +1,11 @@
 /* store_sqlite.c — the embedded store: one SQLite file in WAL mode.
  *
- * One connection, used under a mutex: SQLite admits one writer at a time
- * anyway, and verification (the expensive part of a request) happens
- * outside the store. synchronous=FULL makes every commit durable before
- * it returns (a 2xx answer means the report survives a power cut).
+ * Two connections: one for reads, used under a mutex (in WAL mode reads
+ * never wait for a commit), and one that only the writer thread uses
+ * (sqlite_writer.h): SQLite admits one writer at a time anyway, and
+ * verification (the expensive part of a request) happens outside the
+ * store. Every write waits for its group's flush, so a call that returns
+ * OK is durable (a 2xx answer means the report survives a power cut).
  * BEGIN IMMEDIATE takes the write lock up front, so a transaction that
  * reads then writes never fails half-way on a lock another process
  * (a second `pqcha serve` on the same file) took meanwhile; busy_timeout
@@ -12,11 +14,13 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "pqcha/tlog.h"
+#include "service/sqlite_writer.h"
 #include "service/store_internal.h"
 #include "service/try.h"
 
@@ -26,22 +30,9 @@ typedef struct connection {
     pthread_mutex_t lock;
 } connection;
 
-/* A write waiting for the next group commit (batch_commit). */
-typedef struct pending_write {
-    pqcha_err (*run)(sqlite3 *db, void *arg);
-    void *arg;
-    pqcha_err err;
-    int done;
-    struct pending_write *next;
-} pending_write;
-
 typedef struct sqlite_store {
-    connection writer; /* writes, in group commits */
-    connection reader; /* reads: in WAL mode they never wait for a commit */
-    pthread_mutex_t queue_lock;
-    pthread_cond_t queue_done;
-    pending_write *queue;
-    int committing; /* a thread is running a group commit */
+    sqlite_writer *writer; /* every write, in group commits */
+    connection reader;     /* reads: in WAL mode they never wait for a commit */
 } sqlite_store;
 
 /* Step i takes the schema from version i to i + 1. */
@@ -163,12 +154,6 @@ static const char *column_text(sqlite3_stmt *st, int i) {
     return text ? (const char *)text : "";
 }
 
-static connection *lock_writer(void *impl) {
-    connection *c = &((sqlite_store *)impl)->writer;
-    pthread_mutex_lock(&c->lock);
-    return c;
-}
-
 static connection *lock_reader(void *impl) {
     connection *c = &((sqlite_store *)impl)->reader;
     pthread_mutex_lock(&c->lock);
@@ -238,20 +223,40 @@ static pqcha_err open_connection(connection *c, const char *path) {
 }
 
 static void close_connection(connection *c) {
-    sqlite3_stmt *st;
-    while (c->db && (st = sqlite3_next_stmt(c->db, NULL)) != NULL)
-        sqlite3_finalize(st);
-    sqlite3_close(c->db);
+    sqlite_close_connection(c->db);
     pthread_mutex_destroy(&c->lock);
 }
 
 static void sqlite_close(void *impl) {
     sqlite_store *s = impl;
     close_connection(&s->reader);
-    close_connection(&s->writer);
-    pthread_cond_destroy(&s->queue_done);
-    pthread_mutex_destroy(&s->queue_lock);
+    sqlite_writer_stop(s->writer);
     free(s);
+}
+
+/* The writer's own connection, handed to its thread. */
+static pqcha_err start_writer(sqlite_store *s, const char *path, char *why, size_t why_len) {
+    sqlite3 *db = NULL;
+    pqcha_err err =
+        sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) == SQLITE_OK
+            ? configure(db)
+            : PQCHA_ERR_STORE;
+    if (err != PQCHA_OK) {
+        store_explain(why, why_len, db ? sqlite3_errmsg(db) : "cannot open the file");
+        sqlite_close_connection(db);
+        return err;
+    }
+    size_t size = strlen(path) + sizeof "-wal";
+    char *wal = malloc(size);
+    if (!wal) {
+        sqlite_close_connection(db);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    snprintf(wal, size, "%s-wal", path);
+    err = sqlite_writer_start(&s->writer, db, wal);
+    if (err == PQCHA_ERR_STORE) store_explain(why, why_len, "cannot open the write-ahead log");
+    free(wal);
+    return err;
 }
 
 static pqcha_err sqlite_open(void **impl, const char *path, char *why, size_t why_len) {
@@ -261,14 +266,16 @@ static pqcha_err sqlite_open(void **impl, const char *path, char *why, size_t wh
     }
     sqlite_store *s = calloc(1, sizeof *s);
     if (!s) return PQCHA_ERR_NO_MEMORY;
-    pthread_mutex_init(&s->queue_lock, NULL);
-    pthread_cond_init(&s->queue_done, NULL);
     pqcha_err err = create_private(path);
-    if (err == PQCHA_OK) err = open_connection(&s->writer, path);
-    if (err == PQCHA_OK) err = open_connection(&s->reader, path);
+    if (err != PQCHA_OK) store_explain(why, why_len, "cannot create the file");
+    if (err == PQCHA_OK) err = start_writer(s, path, why, why_len);
+    if (err == PQCHA_OK) {
+        err = open_connection(&s->reader, path);
+        if (err != PQCHA_OK)
+            store_explain(why, why_len,
+                          s->reader.db ? sqlite3_errmsg(s->reader.db) : "cannot open the file");
+    }
     if (err != PQCHA_OK) {
-        sqlite3 *failed = s->reader.db ? s->reader.db : s->writer.db;
-        store_explain(why, why_len, failed ? sqlite3_errmsg(failed) : "cannot create the file");
         sqlite_close(s);
         return err;
     }
@@ -276,72 +283,13 @@ static pqcha_err sqlite_open(void **impl, const char *path, char *why, size_t wh
     return PQCHA_OK;
 }
 
-static pending_write *reverse(pending_write *list) {
-    pending_write *reversed = NULL;
-    while (list) {
-        pending_write *next = list->next;
-        list->next = reversed;
-        reversed = list;
-        list = next;
-    }
-    return reversed;
-}
-
-/* ---- group commit ----
- * Every commit waits for the disk (synchronous=FULL), so writes that arrive
- * together are committed together: the first waiting thread takes every
- * write queued so far, runs each in a savepoint of one transaction (a write
- * that fails rolls back alone) and commits them with one disk flush; the
- * others wait for their result. Nothing is answered before its commit. */
-
-static void run_batch(connection *c, pending_write *batch) {
-    pqcha_err err = run_sql(c->db, "BEGIN IMMEDIATE");
-    for (pending_write *w = batch; w; w = w->next) {
-        if (err != PQCHA_OK) {
-            w->err = err;
-            continue;
-        }
-        w->err = run_sql(c->db, "SAVEPOINT one_write");
-        if (w->err == PQCHA_OK) w->err = w->run(c->db, w->arg);
-        if (w->err != PQCHA_OK) (void)run_sql(c->db, "ROLLBACK TO one_write");
-        if (run_sql(c->db, "RELEASE one_write") != PQCHA_OK) err = PQCHA_ERR_STORE;
-    }
-    if (err == PQCHA_OK)
-        err = finish(c->db, PQCHA_OK);
-    else
-        (void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-    for (pending_write *w = batch; err != PQCHA_OK && w; w = w->next)
-        w->err = PQCHA_ERR_STORE;
-}
-
-static pqcha_err write_in_group(sqlite_store *s, pqcha_err (*apply)(sqlite3 *, void *), void *arg) {
-    pending_write me = {apply, arg, PQCHA_OK, 0, NULL};
-    pthread_mutex_lock(&s->queue_lock);
-    me.next = s->queue;
-    s->queue = &me;
-    while (!me.done) {
-        if (s->committing) {
-            pthread_cond_wait(&s->queue_done, &s->queue_lock);
-            continue;
-        }
-        s->committing = 1;
-        pending_write *batch = reverse(s->queue); /* oldest first */
-        s->queue = NULL;
-        pthread_mutex_unlock(&s->queue_lock);
-        connection *c = lock_writer(s);
-        run_batch(c, batch);
-        unlock(c, PQCHA_OK);
-        pthread_mutex_lock(&s->queue_lock);
-        for (pending_write *w = batch; w; w = w->next)
-            w->done = 1;
-        s->committing = 0;
-        pthread_cond_broadcast(&s->queue_done);
-    }
-    pthread_mutex_unlock(&s->queue_lock);
-    return me.err;
+/* Every write goes through the writer thread, and returns after its flush. */
+static pqcha_err write_in_group(void *impl, pqcha_err (*apply)(sqlite3 *, void *), void *arg) {
+    return sqlite_writer_run(((sqlite_store *)impl)->writer, apply, arg);
 }
 
 static pqcha_err sqlite_ping(void *impl) {
+    if (sqlite_writer_broken(((sqlite_store *)impl)->writer)) return PQCHA_ERR_STORE;
     connection *s = lock_reader(impl);
     return unlock(s, exec_sql(s->db, "SELECT 1"));
 }
@@ -396,14 +344,22 @@ static pqcha_err sqlite_check_challenge(void *impl, const char *nonce_hex, const
     return unlock(s, err);
 }
 
-static pqcha_err sqlite_prune_challenges(void *impl, int64_t before, uint64_t *deleted) {
-    connection *s = lock_writer(impl);
+typedef struct prune_args {
+    int64_t before, deleted;
+} prune_args;
+
+static pqcha_err delete_expired(sqlite3 *db, void *arg) {
+    prune_args *a = arg;
     sqlite3_stmt *st;
-    int64_t changes = 0;
-    pqcha_err err = prepare(s->db, &st, "DELETE FROM challenges WHERE expires_at < ?", "i", before);
-    if (err == PQCHA_OK) err = run(s->db, st, &changes);
-    *deleted = (uint64_t)changes;
-    return unlock(s, err);
+    SERVICE_TRY(prepare(db, &st, "DELETE FROM challenges WHERE expires_at < ?", "i", a->before));
+    return run(db, st, &a->deleted);
+}
+
+static pqcha_err sqlite_prune_challenges(void *impl, int64_t before, uint64_t *deleted) {
+    prune_args a = {before, 0};
+    pqcha_err err = write_in_group(impl, delete_expired, &a);
+    *deleted = err == PQCHA_OK ? (uint64_t)a.deleted : 0;
+    return err;
 }
 
 /* ---- reports ---- */
@@ -618,6 +574,37 @@ static pqcha_err sqlite_commit_report(void *impl, const store_report *r, store_c
     return err;
 }
 
+/* A commit queued by store_commit_report_async, until its flush. */
+typedef struct queued_commit {
+    sqlite_write job;
+    commit_args args;
+    store_done_fn on_done;
+    void *ctx;
+} queued_commit;
+
+static void commit_flushed(void *ctx, pqcha_err err) {
+    queued_commit *q = ctx;
+    store_done_fn on_done = q->on_done;
+    void *done_ctx = q->ctx;
+    if (err != PQCHA_OK) store_commit_clear(q->args.out);
+    free(q);
+    on_done(done_ctx, err);
+}
+
+static void sqlite_commit_report_async(void *impl, const store_report *r, store_commit *out,
+                                       store_done_fn on_done, void *ctx) {
+    queued_commit *q = malloc(sizeof *q);
+    if (!q) {
+        on_done(ctx, PQCHA_ERR_NO_MEMORY);
+        return;
+    }
+    q->args = (commit_args){r, out};
+    q->job = (sqlite_write){commit_one, &q->args, commit_flushed, q, PQCHA_OK, NULL};
+    q->on_done = on_done;
+    q->ctx = ctx;
+    sqlite_writer_submit(((sqlite_store *)impl)->writer, &q->job);
+}
+
 /* ---- queries ---- */
 
 static void read_workload(sqlite3_stmt *st, store_workload_row *row) {
@@ -812,13 +799,21 @@ static pqcha_err mark_stale_in_transaction(sqlite3 *db, int64_t cutoff, int64_t 
     return PQCHA_OK;
 }
 
+typedef struct stale_args {
+    int64_t cutoff, now;
+    stale_events ev;
+} stale_args;
+
+static pqcha_err mark_stale_write(sqlite3 *db, void *arg) {
+    stale_args *a = arg;
+    return mark_stale_in_transaction(db, a->cutoff, a->now, &a->ev);
+}
+
 static pqcha_err sqlite_mark_stale(void *impl, int64_t cutoff, int64_t now, store_event_fn fn,
                                    void *ctx) {
-    connection *s = lock_writer(impl);
-    stale_events ev = {0};
-    pqcha_err err = exec_sql(s->db, "BEGIN IMMEDIATE");
-    if (err == PQCHA_OK) err = finish(s->db, mark_stale_in_transaction(s->db, cutoff, now, &ev));
-    unlock(s, err);
+    stale_args a = {cutoff, now, {0}};
+    pqcha_err err = write_in_group(impl, mark_stale_write, &a);
+    stale_events ev = a.ev;
     for (size_t i = 0; err == PQCHA_OK && fn && i < ev.count; i++)
         if (fn(ctx, &ev.rows[i])) break;
     stale_events_free(&ev);
@@ -1012,6 +1007,7 @@ const store_ops store_sqlite_ops = {
     sqlite_check_challenge,
     sqlite_prune_challenges,
     sqlite_commit_report,
+    sqlite_commit_report_async,
     sqlite_each_workload,
     sqlite_each_report,
     sqlite_each_event,

@@ -990,6 +990,110 @@ static void test_concurrent_reports_fail_alone(void) {
     store_close(s);
 }
 
+/* ---- commits in the background (store_commit_report_async) ---- */
+
+typedef struct landing {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    unsigned landed;
+} landing;
+
+typedef struct queued {
+    landing *landing;
+    char digest[96];
+    store_report r;
+    store_commit c;
+    pqcha_err err;
+    int calls;
+} queued;
+
+static void landed(void *ctx, pqcha_err err) {
+    queued *q = ctx;
+    pthread_mutex_lock(&q->landing->lock);
+    q->err = err;
+    q->calls++;
+    q->landing->landed++;
+    pthread_cond_signal(&q->landing->cond);
+    pthread_mutex_unlock(&q->landing->lock);
+}
+
+static void wait_landed(landing *l, unsigned count) {
+    pthread_mutex_lock(&l->lock);
+    while (l->landed < count)
+        pthread_cond_wait(&l->cond, &l->lock);
+    pthread_mutex_unlock(&l->lock);
+}
+
+#define QUEUED 120u
+
+/* Many commits queued from one thread without waiting: each lands once
+ * with what store_commit_report would have said, a report delivered twice
+ * in flight is stored once, and the workload counts every other one. */
+static void test_background_commits_each_land_once(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    CHECK(store_commits_in_background(s) == using_sqlite());
+    static queued q[QUEUED];
+    landing l = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    char w[128];
+    snprintf(w, sizeof w, "%s", id("w"));
+    for (unsigned i = 0; i < QUEUED; i++) {
+        memset(&q[i], 0, sizeof q[i]);
+        q[i].landing = &l;
+        /* every tenth delivery repeats the one before it */
+        snprintf(q[i].digest, sizeof q[i].digest, "%s-%u", id("queued"), i % 10 == 9 ? i - 1 : i);
+        q[i].r = a_report(q[i].digest, w, OUTCOME_VALID, 100 + i);
+        store_commit_report_async(s, &q[i].r, &q[i].c, landed, &q[i]);
+    }
+    wait_landed(&l, QUEUED);
+    unsigned duplicates = 0;
+    for (unsigned i = 0; i < QUEUED; i++) {
+        CHECK(q[i].calls == 1);
+        CHECK_OK(q[i].err);
+        CHECK(q[i].c.duplicate == (i % 10 == 9));
+        if (q[i].c.duplicate) CHECK_STR(q[i].c.stored_result_json, "{\"verdict\":\"x\"}");
+        duplicates += (unsigned)q[i].c.duplicate;
+        store_commit_clear(&q[i].c);
+    }
+    CHECK(duplicates == QUEUED / 10);
+    CHECK(workload_now(s, w).count == (int)(QUEUED - QUEUED / 10));
+    store_close(s);
+}
+
+/* A refusal lands like an answer: the challenge's second user hears
+ * NONCE_USED, and nothing of it is stored. */
+static void test_background_commit_refusals_land(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    char w[128];
+    snprintf(w, sizeof w, "%s", id("w"));
+    CHECK_OK(store_add_challenge(s, nonce(1), w, 1000, 2000));
+    landing l = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    static queued q[2];
+    for (unsigned i = 0; i < 2; i++) {
+        memset(&q[i], 0, sizeof q[i]);
+        q[i].landing = &l;
+        snprintf(q[i].digest, sizeof q[i].digest, "%s-%u", id("answer"), i);
+        q[i].r = a_report(q[i].digest, w, OUTCOME_VALID, 1100);
+        q[i].r.nonce_hex = nonce(1);
+        store_commit_report_async(s, &q[i].r, &q[i].c, landed, &q[i]);
+    }
+    wait_landed(&l, 2);
+    CHECK_OK(q[0].err);
+    CHECK_ERR(q[1].err, PQCHA_ERR_NONCE_USED);
+    CHECK(!q[1].c.duplicate && q[1].c.stored_result_json == NULL);
+    store_commit_clear(&q[0].c);
+    CHECK(workload_now(s, w).count == 1);
+    /* Arguments are checked as for store_commit_report, and answered at once. */
+    q[0].calls = 0;
+    store_report bad = q[0].r;
+    bad.digest = NULL;
+    store_commit_report_async(s, &bad, &q[0].c, landed, &q[0]);
+    CHECK(q[0].calls == 1);
+    CHECK_ERR(q[0].err, PQCHA_ERR_INVALID_ARGUMENT);
+    store_close(s);
+}
+
 static void test_sqlite_file_is_private_and_survives_reopening(void) {
     if (!using_sqlite()) return;
     char path[4200], url[4300];
@@ -1091,6 +1195,7 @@ TEST_MAIN(
     TEST(test_concurrent_reports_are_each_stored_and_logged),
     TEST(test_concurrent_deliveries_of_one_report_store_it_once),
     TEST(test_concurrent_answers_to_one_challenge_store_one),
-    TEST(test_concurrent_reports_fail_alone), TEST(test_sqlite_migrates_a_database_without_log),
+    TEST(test_concurrent_reports_fail_alone), TEST(test_background_commits_each_land_once),
+    TEST(test_background_commit_refusals_land), TEST(test_sqlite_migrates_a_database_without_log),
     TEST(test_sqlite_file_is_private_and_survives_reopening),
     TEST(test_sqlite_newer_schema_is_refused), TEST(test_sqlite_not_a_database))
