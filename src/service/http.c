@@ -8,10 +8,14 @@
  * is read. libmicrohttpd closes connections idle or slower than the
  * timeout and caps how many are open at once.
  *
- * A few libmicrohttpd threads read and write the network and never wait:
- * a POST (which waits for its commit) is handed to a pool of request
- * threads (workers.h) with its connection suspended, and resumed with the
- * answer. */
+ * A few libmicrohttpd threads read and write the network and never wait.
+ * A report is verified in its network thread when the store commits in
+ * the background (SQLite): the connection is suspended while the store
+ * commits and flushes, and resumed to send the answer, so no thread waits
+ * for the disk and no report crosses threads but to the store's. Any
+ * other POST (and a report, with PostgreSQL or a transparency log, whose
+ * answers wait) is handed to a pool of request threads (workers.h) with
+ * its connection suspended, and resumed with the answer. */
 #include "service/http.h"
 
 #include <arpa/inet.h>
@@ -19,6 +23,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +50,13 @@
 
 struct http_server {
     struct MHD_Daemon *daemon;
-    workers *pool; /* runs the POSTs */
+    workers *pool; /* runs the POSTs that wait */
+    /* Reports whose commits are in flight (their connections suspended),
+     * so that stopping waits for them; while stopping, none starts. */
+    pthread_mutex_t flight_lock;
+    pthread_cond_t flight_landed;
+    unsigned in_flight;
+    int stopping;
     service *svc;
     char *token;
     size_t max_buffered;
@@ -55,6 +66,9 @@ struct http_server {
 };
 
 typedef enum post_endpoint { POST_REPORT, POST_CHALLENGE, POST_COSIGNATURE } post_endpoint;
+
+/* A report verified in its network thread, while the store commits it. */
+enum { NOT_COMMITTING, COMMITTING, ORPHANED /* closed meanwhile: the commit's end frees it */ };
 
 /* One request's state between libmicrohttpd's calls. */
 typedef struct request {
@@ -68,6 +82,8 @@ typedef struct request {
     int answered; /* reply and err hold the answer to send */
     pqcha_err err;
     service_reply reply;
+    service_pending *pending; /* a report committed in the background */
+    atomic_int stage;         /* of that commit */
 } request;
 
 /* ---- replies ---- */
@@ -228,17 +244,22 @@ static unsigned gather(http_server *h, request *rq, const char *data, size_t len
     return 0;
 }
 
+static void request_free(http_server *h, request *rq) {
+    atomic_fetch_sub(&h->buffered, rq->cap);
+    service_reply_clear(&rq->reply); /* closed before its answer was sent */
+    service_submit_cancel(rq->pending);
+    free(rq->body);
+    free(rq);
+}
+
 static void request_done(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode why) {
     (void)c, (void)why;
-    http_server *h = cls;
     request *rq = *con_cls;
     if (!rq) return;
-    atomic_fetch_sub(&h->buffered, rq->cap);
-    service_reply_clear(&rq->reply); /* closed before its answer was sent */
-    free(rq->body);
-    free(rq);
     *con_cls = NULL;
+    int committing = COMMITTING;
+    if (!atomic_compare_exchange_strong(&rq->stage, &committing, ORPHANED)) request_free(cls, rq);
 }
 
 /* ---- routing ---- */
@@ -307,15 +328,79 @@ static void answer_post(void *job) {
     MHD_resume_connection(rq->connection);
 }
 
-/* Suspends the connection and hands the POST to a request thread (or
- * answers it in this one while the server stops). */
+static void flight_landed(http_server *h) {
+    pthread_mutex_lock(&h->flight_lock);
+    if (--h->in_flight == 0) pthread_cond_broadcast(&h->flight_landed);
+    pthread_mutex_unlock(&h->flight_lock);
+}
+
+/* The store's thread: the report is committed (or not); its network thread
+ * gives the answer. */
+static void report_committed(void *ctx) {
+    request *rq = ctx;
+    http_server *h = rq->h;
+    int committing = COMMITTING;
+    if (atomic_compare_exchange_strong(&rq->stage, &committing, NOT_COMMITTING))
+        MHD_resume_connection(rq->connection); /* rq is not touched after */
+    else
+        request_free(h, rq); /* its connection is gone */
+    flight_landed(h);
+}
+
+/* Whether a report may start in this thread (not while stopping). */
+static int take_off(http_server *h) {
+    pthread_mutex_lock(&h->flight_lock);
+    int go = !h->stopping;
+    if (go) h->in_flight++;
+    pthread_mutex_unlock(&h->flight_lock);
+    return go;
+}
+
+/* Verifies here (the first pass, or again as a replay), and the connection
+ * (suspended) waits for the commit. */
+static void start_report(http_server *h, request *rq, int first) {
+    atomic_store(&rq->stage, COMMITTING);
+    if (first)
+        rq->err = service_submit_start(h->svc, rq->body ? rq->body : "", rq->len, report_committed,
+                                       rq, &rq->pending, &rq->reply);
+    else
+        rq->err = service_submit_finish(&rq->pending, &rq->reply);
+    if (rq->pending) return;
+    rq->answered = 1; /* answered at once: nothing was queued */
+    atomic_store(&rq->stage, NOT_COMMITTING);
+    MHD_resume_connection(rq->connection);
+    flight_landed(h);
+}
+
+/* Suspends the connection and starts a report here, or hands the POST to
+ * a request thread (or answers it in this one while the server stops). */
 static enum MHD_Result dispatch_post(http_server *h, struct MHD_Connection *c, const char *url,
                                      request *rq) {
     rq->h = h;
     rq->connection = c;
     rq->endpoint = post_endpoint_of(url);
     MHD_suspend_connection(c);
-    if (!workers_submit(h->pool, rq)) answer_post(rq);
+    if (rq->endpoint == POST_REPORT && service_submits_in_background(h->svc) && take_off(h))
+        start_report(h, rq, 1);
+    else if (!workers_submit(h->pool, rq))
+        answer_post(rq);
+    return MHD_YES;
+}
+
+/* After the commit: the answer, or the report verified and queued once
+ * more (another report took its challenge meanwhile: it is a replay). */
+static enum MHD_Result finish_report(http_server *h, struct MHD_Connection *c, request *rq) {
+    if (!service_submit_again(rq->pending)) {
+        pqcha_err err = service_submit_finish(&rq->pending, &rq->reply);
+        return send_service(c, err, &rq->reply);
+    }
+    if (!take_off(h)) {
+        service_submit_cancel(rq->pending);
+        rq->pending = NULL;
+        return send_error(c, 503, "STOPPING", "the server is stopping; send it again");
+    }
+    MHD_suspend_connection(c);
+    start_report(h, rq, 0);
     return MHD_YES;
 }
 
@@ -376,6 +461,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return send_error(c, 413, "TOO_LARGE", "the body is over this endpoint's limit");
     }
     if (rq->refused) return MHD_YES;
+    if (rq->pending) return finish_report(h, c, rq);
     if (rq->answered) return send_service(c, rq->err, &rq->reply);
     if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) return dispatch_post(h, c, url, rq);
     return route_get(h, c, url);
@@ -452,6 +538,16 @@ static struct MHD_Daemon *start_daemon(http_server *h, const http_options *o) {
                             MHD_OPTION_HTTPS_MEM_KEY, tls ? o->tls_key_pem : NULL, MHD_OPTION_END);
 }
 
+static void http_free(http_server *h) {
+    if (h->token) {
+        pqcha_wipe(h->token, strlen(h->token));
+        free(h->token);
+    }
+    pthread_cond_destroy(&h->flight_landed);
+    pthread_mutex_destroy(&h->flight_lock);
+    free(h);
+}
+
 pqcha_err http_start(http_server **out, service *svc, const http_options *o, char *why,
                      size_t why_len) {
     if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
@@ -461,6 +557,8 @@ pqcha_err http_start(http_server **out, service *svc, const http_options *o, cha
     http_server *h = calloc(1, sizeof *h);
     if (!h) return PQCHA_ERR_NO_MEMORY;
     h->svc = svc;
+    pthread_mutex_init(&h->flight_lock, NULL);
+    pthread_cond_init(&h->flight_landed, NULL);
     h->max_buffered = o->max_buffered ? o->max_buffered : DEFAULT_BUFFERED;
     h->token = o->token ? strdup(o->token) : NULL;
     pqcha_err err = o->token && !h->token ? PQCHA_ERR_NO_MEMORY : PQCHA_OK;
@@ -483,8 +581,7 @@ pqcha_err http_start(http_server **out, service *svc, const http_options *o, cha
         }
     }
     if (err != PQCHA_OK) {
-        free(h->token);
-        free(h);
+        http_free(h);
         return err;
     }
     *out = h;
@@ -495,18 +592,25 @@ uint16_t http_port(const http_server *h) {
     return h ? h->port : 0;
 }
 
+/* Waits until no report is being committed, and lets none start. */
+static void land_all(http_server *h) {
+    pthread_mutex_lock(&h->flight_lock);
+    h->stopping = 1;
+    while (h->in_flight > 0)
+        pthread_cond_wait(&h->flight_landed, &h->flight_lock);
+    pthread_mutex_unlock(&h->flight_lock);
+}
+
 void http_stop(http_server *h) {
     if (!h) return;
-    /* The POSTs in the request threads' queue are answered first, so that no
-     * connection is left suspended when the daemon stops; one arriving from
-     * then on is answered by its network thread (the pool refuses it but
-     * stays valid until the daemon's threads are gone). */
+    /* The reports being committed land, and the POSTs in the request
+     * threads' queue are answered, before the daemon stops, so that no
+     * connection is left suspended; one arriving from then on is answered
+     * by its network thread (the pool refuses it but stays valid until the
+     * daemon's threads are gone). */
+    land_all(h);
     workers_stop(h->pool);
     MHD_stop_daemon(h->daemon); /* closes the listening socket it was given */
     workers_free(h->pool);
-    if (h->token) {
-        pqcha_wipe(h->token, strlen(h->token));
-        free(h->token);
-    }
-    free(h);
+    http_free(h);
 }

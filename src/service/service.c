@@ -373,8 +373,8 @@ static pqcha_err entry_of(const policy_ref *p, submission *sub) {
     return pqcha_tlog_entry_encode(&sub->entry, &sub->entry_len, &f);
 }
 
-static pqcha_err commit_submission(service *s, const policy_ref *p, submission *sub,
-                                   store_commit *commit) {
+/* The report's row, as the store keeps it (pointing into sub). */
+static pqcha_err row_of(service *s, const policy_ref *p, submission *sub, store_report *row) {
     const pqcha_result *r = sub->result;
     pqcha_verdict verdict = pqcha_result_verdict(r);
     report_outcome outcome =
@@ -382,7 +382,7 @@ static pqcha_err commit_submission(service *s, const policy_ref *p, submission *
     sub->detail_json = detail_of(r);
     if (!sub->detail_json) return PQCHA_ERR_NO_MEMORY;
     if (s->log) SERVICE_TRY(entry_of(p, sub));
-    store_report row = {
+    *row = (store_report){
         sub->digest,
         pqcha_report_id(sub->report),
         pqcha_report_workload_id(sub->report),
@@ -398,7 +398,7 @@ static pqcha_err commit_submission(service *s, const policy_ref *p, submission *
         (const uint8_t *)sub->entry,
         sub->entry_len,
         sub->envelope_sha256_hex};
-    return store_commit_report(s->db, &row, commit);
+    return PQCHA_OK;
 }
 
 static void announce(service *s, const submission *sub, const store_commit *c) {
@@ -408,27 +408,6 @@ static void announce(service *s, const submission *sub, const store_commit *c) {
                              c->to,           sub->digest,
                              sub->detail_json};
     publish(s, &event);
-}
-
-/* Verifies and stores; a second pass when another report consumed the
- * challenge between the check and the commit (it is then a replay). */
-static pqcha_err verify_and_store(service *s, const policy_ref *p, submission *sub,
-                                  store_commit *commit) {
-    pqcha_err err = PQCHA_OK;
-    for (int pass = 0; pass < 2; pass++) {
-        sub->lookup.force_used = pass > 0;
-        sub->lookup.accepted = 0;
-        submission_clear_verification(sub);
-        SERVICE_TRY(verify_submission(p, sub));
-        if (pqcha_result_verdict(sub->result) == PQCHA_VERDICT_MALFORMED || !sub->report)
-            return PQCHA_OK; /* nothing to attribute it to: answered, not stored */
-        err = commit_submission(s, p, sub, commit);
-        /* Consumed, or found used, or in doubt: the store answers from now. */
-        if (sub->lookup.accepted)
-            challenge_cache_forget(s->challenges, pqcha_report_nonce(sub->report));
-        if (err != PQCHA_ERR_NONCE_USED) return err;
-    }
-    return err;
 }
 
 /* The result with the receipt as its member "log": the result's bytes are
@@ -474,24 +453,6 @@ static pqcha_err answer_submission(service *s, const submission *sub, store_comm
                               body);
 }
 
-static pqcha_err submit_with_policy(service *s, const policy_ref *p, submission *sub,
-                                    service_reply *out) {
-    store_commit commit;
-    memset(&commit, 0, sizeof commit);
-    commit.log_index = -1; /* an unreadable report is not stored */
-    pqcha_err err = verify_and_store(s, p, sub, &commit);
-    if (sub->result && err == PQCHA_OK) /* once per request, with the verdict answered */
-        metrics_count_report(s->metrics, pqcha_result_verdict(sub->result),
-                             pqcha_result_error(sub->result), sub->verify_seconds);
-    if (err == PQCHA_ERR_STORE) {
-        err = store_failed(s, out);
-    } else if (err == PQCHA_OK) {
-        err = answer_submission(s, sub, &commit, out);
-    }
-    store_commit_clear(&commit);
-    return err;
-}
-
 static pqcha_err digest_hex(char out[65], const char *body, size_t len) {
     uint8_t digest[32];
     SERVICE_TRY(pqcha_digest(digest, sizeof digest, PQCHA_DIGEST_SHA3_256, body, len, 1));
@@ -499,29 +460,177 @@ static pqcha_err digest_hex(char out[65], const char *body, size_t len) {
     return PQCHA_OK;
 }
 
-pqcha_err service_submit_report(service *s, const char *body, size_t len, service_reply *out) {
+/* A report between its verification and its answer: while the store
+ * commits it, only the store's threads touch it. */
+struct service_pending {
+    service *s;
+    policy_ref *policy;
+    submission sub;
+    store_report row;
+    store_commit commit;
+    pqcha_err committed; /* what the store answered */
+    int pass;            /* 1: verified again as a replay */
+    service_ready_fn ready;
+    void *ready_ctx;
+};
+
+static void pending_free(service_pending *p) {
+    store_commit_clear(&p->commit);
+    submission_clear_verification(&p->sub);
+    release_policy(p->s, p->policy);
+    free(p);
+}
+
+static void on_committed(void *ctx, pqcha_err err) {
+    service_pending *p = ctx;
+    p->committed = err;
+    p->ready(p->ready_ctx);
+}
+
+/* Verifies and queues the commit. The second pass answers "used" for the
+ * nonce: another report consumed the challenge between the check and the
+ * commit, so this one is a replay. Returns 1 when queued, 0 when there is
+ * nothing to store (an unreadable report, answered as it is), or -1 with
+ * *err. */
+static int verify_and_queue(service_pending *p, pqcha_err *err) {
+    submission *sub = &p->sub;
+    sub->lookup.force_used = p->pass > 0;
+    sub->lookup.accepted = 0;
+    submission_clear_verification(sub);
+    store_commit_clear(&p->commit);
+    *err = verify_submission(p->policy, sub);
+    if (*err != PQCHA_OK) return -1;
+    if (pqcha_result_verdict(sub->result) == PQCHA_VERDICT_MALFORMED || !sub->report) return 0;
+    *err = row_of(p->s, p->policy, sub, &p->row);
+    if (*err != PQCHA_OK) return -1;
+    store_commit_report_async(p->s->db, &p->row, &p->commit, on_committed, p);
+    return 1;
+}
+
+/* The answer, once the store answered (or nothing was to be stored). */
+static pqcha_err answer_pending(service_pending *p, pqcha_err err, service_reply *out) {
+    service *s = p->s;
+    submission *sub = &p->sub;
+    if (sub->result && err == PQCHA_OK) /* once per request, with the verdict answered */
+        metrics_count_report(s->metrics, pqcha_result_verdict(sub->result),
+                             pqcha_result_error(sub->result), sub->verify_seconds);
+    if (err == PQCHA_ERR_STORE)
+        err = store_failed(s, out);
+    else if (err == PQCHA_OK)
+        err = answer_submission(s, sub, &p->commit, out);
+    if (err != PQCHA_OK && err != PQCHA_ERR_NO_MEMORY && !out->body)
+        err = service_error_reply(out, 500, pqcha_error_name(err), pqcha_strerror(err));
+    return err;
+}
+
+static pqcha_err answer_and_free(service_pending *p, pqcha_err err, service_reply *out) {
+    err = answer_pending(p, err, out);
+    pending_free(p);
+    return err;
+}
+
+/* Verifies and queues; *pending stays NULL when answered at once. */
+static pqcha_err start_pending(service_pending *p, service_pending **pending, service_reply *out) {
+    pqcha_err err = PQCHA_OK;
+    if (verify_and_queue(p, &err) != 1) return answer_and_free(p, err, out);
+    *pending = p;
+    return PQCHA_OK;
+}
+
+static pqcha_err name_submission(service *s, submission *sub) {
+    SERVICE_TRY(digest_hex(sub->digest, sub->body, sub->len));
+    if (!s->log) return PQCHA_OK;
+    SERVICE_TRY(pqcha_sha256(sub->envelope_sha256, sub->body, sub->len));
+    pqcha_hex_encode(sub->envelope_sha256_hex, sub->envelope_sha256, PQCHA_SHA256_LEN);
+    return PQCHA_OK;
+}
+
+pqcha_err service_submit_start(service *s, const char *body, size_t len, service_ready_fn ready,
+                               void *ctx, service_pending **pending, service_reply *out) {
     memset(out, 0, sizeof *out);
+    *pending = NULL;
     if (len > SERVICE_MAX_REPORT_BYTES) {
         metrics_count_refusal(s->metrics, 413);
         return service_error_reply(out, 413, "TOO_LARGE", "a report is at most 16 MiB");
     }
-    policy_ref *p = acquire_policy(s);
-    if (!p) return service_error_reply(out, 503, "NO_POLICY", "no policy is loaded");
-    submission sub;
-    memset(&sub, 0, sizeof sub);
-    sub.body = body;
-    sub.len = len;
-    sub.lookup.s = s;
-    sub.lookup.now = s->clock();
-    pqcha_err err = digest_hex(sub.digest, body, len);
-    if (err == PQCHA_OK && s->log) err = pqcha_sha256(sub.envelope_sha256, body, len);
-    if (err == PQCHA_OK && s->log)
-        pqcha_hex_encode(sub.envelope_sha256_hex, sub.envelope_sha256, PQCHA_SHA256_LEN);
-    if (err == PQCHA_OK) err = submit_with_policy(s, p, &sub, out);
-    if (err != PQCHA_OK && err != PQCHA_ERR_NO_MEMORY && !out->body)
-        err = service_error_reply(out, 500, pqcha_error_name(err), pqcha_strerror(err));
-    submission_clear_verification(&sub);
-    release_policy(s, p);
+    policy_ref *policy = acquire_policy(s);
+    if (!policy) return service_error_reply(out, 503, "NO_POLICY", "no policy is loaded");
+    service_pending *p = calloc(1, sizeof *p);
+    if (!p) {
+        release_policy(s, policy);
+        return PQCHA_ERR_NO_MEMORY;
+    }
+    *p = (service_pending){.s = s, .policy = policy, .ready = ready, .ready_ctx = ctx};
+    p->commit.log_index = -1; /* an unreadable report is not stored */
+    p->sub.body = body;
+    p->sub.len = len;
+    p->sub.lookup.s = s;
+    p->sub.lookup.now = s->clock();
+    pqcha_err err = name_submission(s, &p->sub);
+    if (err != PQCHA_OK) return answer_and_free(p, err, out);
+    return start_pending(p, pending, out);
+}
+
+pqcha_err service_submit_finish(service_pending **pending, service_reply *out) {
+    service_pending *p = *pending;
+    *pending = NULL;
+    memset(out, 0, sizeof *out);
+    submission *sub = &p->sub;
+    /* Consumed, or found used, or in doubt: the store answers from now. */
+    if (sub->lookup.accepted)
+        challenge_cache_forget(p->s->challenges, pqcha_report_nonce(sub->report));
+    if (service_submit_again(p)) {
+        p->pass = 1;
+        return start_pending(p, pending, out);
+    }
+    return answer_and_free(p, p->committed, out);
+}
+
+int service_submit_again(const service_pending *p) {
+    return p->committed == PQCHA_ERR_NONCE_USED && p->pass == 0;
+}
+
+void service_submit_cancel(service_pending *pending) {
+    if (pending) pending_free(pending);
+}
+
+int service_submits_in_background(const service *s) {
+    return !s->log && store_commits_in_background(s->db);
+}
+
+/* A caller that waits for its report's commit. */
+typedef struct waiter {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int ready;
+} waiter;
+
+static void wake(void *ctx) {
+    waiter *w = ctx;
+    pthread_mutex_lock(&w->lock);
+    w->ready = 1;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void wait_ready(waiter *w) {
+    pthread_mutex_lock(&w->lock);
+    while (!w->ready)
+        pthread_cond_wait(&w->cond, &w->lock);
+    w->ready = 0;
+    pthread_mutex_unlock(&w->lock);
+}
+
+pqcha_err service_submit_report(service *s, const char *body, size_t len, service_reply *out) {
+    waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    service_pending *pending = NULL;
+    pqcha_err err = service_submit_start(s, body, len, wake, &w, &pending, out);
+    while (err == PQCHA_OK && pending) {
+        wait_ready(&w);
+        err = service_submit_finish(&pending, out);
+    }
+    pthread_cond_destroy(&w.cond);
+    pthread_mutex_destroy(&w.lock);
     return err;
 }
 

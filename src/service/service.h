@@ -67,6 +67,31 @@ void service_set_log(service *s, tlog *l);
  * empty. Errors the client or the store caused are replies, not returns. */
 pqcha_err service_challenge(service *s, const char *json, size_t len, service_reply *out);
 pqcha_err service_submit_report(service *s, const char *body, size_t len, service_reply *out);
+
+/* service_submit_report in two steps, for a caller with better to do than
+ * wait for the store (a network thread): start verifies the report in the
+ * calling thread and queues its commit. With *pending set, ready(ctx) is
+ * called once, from a thread of the store's (or, with a store that
+ * commits in the caller's thread, before start returns), and then
+ * service_submit_finish gives the answer; with *pending NULL, *out already
+ * holds it. body must stay valid until the answer. finish may queue the
+ * report once more (verified again as a replay when another report took
+ * its challenge meanwhile): *pending is then set again, and ready will be
+ * called again. cancel frees a pending submission after its ready, unanswered.
+ * Returns: as service_submit_report. */
+typedef struct service_pending service_pending;
+typedef void (*service_ready_fn)(void *ctx);
+pqcha_err service_submit_start(service *s, const char *body, size_t len, service_ready_fn ready,
+                               void *ctx, service_pending **pending, service_reply *out);
+pqcha_err service_submit_finish(service_pending **pending, service_reply *out);
+/* Whether service_submit_finish will queue the report once more. */
+int service_submit_again(const service_pending *pending);
+void service_submit_cancel(service_pending *pending);
+/* Whether start returns before the commit (the store commits in the
+ * background and the service keeps no log, whose receipts wait for
+ * signatures): otherwise a caller that must not wait hands the report to a
+ * thread that may. */
+int service_submits_in_background(const service *s);
 pqcha_err service_list_workloads(service *s, service_reply *out);
 pqcha_err service_get_workload(service *s, const char *id, service_reply *out);
 /* since: RFC 3339 UTC or Unix seconds (NULL: from the start); limit: 1..1000

@@ -1,9 +1,10 @@
 /* workers.h — a fixed pool of threads taking jobs from one FIFO queue.
  *
- * The HTTP front hands each request that touches the store to this pool
- * and suspends its connection meanwhile: a request waits for its commit
- * (and commits arriving together share a disk flush), so the threads that
- * read the network must not be the ones that wait, or every connection a
+ * The HTTP front hands each request that must wait for the store to this
+ * pool (a challenge; a report with PostgreSQL or a transparency log) and
+ * suspends its connection meanwhile: a request waits for its commit (and
+ * commits arriving together share a disk flush), so the threads that read
+ * the network must not be the ones that wait, or every connection a
  * waiting thread serves waits with it. */
 #ifndef PQCHA_SERVICE_WORKERS_H
 #define PQCHA_SERVICE_WORKERS_H

@@ -2,6 +2,7 @@
  * SQLite store and a clock the test sets: challenges that expire, replays,
  * stale workloads, the event hook, policy reloads, replies' statuses. */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,102 @@ static void test_second_report_on_a_used_challenge_is_a_replay(void) {
     fixture_close(&f);
 }
 
+/* ---- in two steps (service_submit_start, _finish), as the HTTP front
+ * submits reports: verified in the caller's thread, committed in the
+ * store's, answered after ready ---- */
+
+typedef struct readiness {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int ready;
+} readiness;
+
+static void became_ready(void *ctx) {
+    readiness *r = ctx;
+    pthread_mutex_lock(&r->lock);
+    r->ready++;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void wait_ready(readiness *r, int times) {
+    pthread_mutex_lock(&r->lock);
+    while (r->ready < times)
+        pthread_cond_wait(&r->cond, &r->lock);
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* Two reports answering one challenge, both in flight at once: the first
+ * committed is valid; the other's commit finds the challenge used, so it is
+ * verified again as a replay and queued once more before its answer. */
+static void test_two_steps_answer_a_race_for_a_challenge(void) {
+    fixture f;
+    REQUIRE(fixture_open(&f, 0));
+    CHECK(service_submits_in_background(f.svc));
+    char nonce[128];
+    new_challenge(&f, nonce);
+    size_t la, lb;
+    char *a = report_over(weights, sizeof weights, nonce, &la);
+    char *b = report_over(weights, sizeof weights, nonce, &lb);
+    readiness ra = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    readiness rb = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    service_pending *pa = NULL, *pb = NULL;
+    service_reply r;
+    CHECK_OK(service_submit_start(f.svc, a, la, became_ready, &ra, &pa, &r));
+    CHECK_OK(service_submit_start(f.svc, b, lb, became_ready, &rb, &pb, &r));
+    REQUIRE(pa != NULL && pb != NULL);
+
+    wait_ready(&ra, 1);
+    CHECK(!service_submit_again(pa));
+    CHECK_OK(service_submit_finish(&pa, &r));
+    CHECK(pa == NULL && r.status == 200);
+    CHECK_STR(member(&r, "verdict"), "valid");
+    service_reply_clear(&r);
+
+    wait_ready(&rb, 1);
+    CHECK(service_submit_again(pb));
+    CHECK_OK(service_submit_finish(&pb, &r));
+    REQUIRE(pb != NULL); /* queued again, nothing answered yet */
+    CHECK(r.body == NULL);
+    wait_ready(&rb, 2);
+    CHECK(!service_submit_again(pb));
+    CHECK_OK(service_submit_finish(&pb, &r));
+    CHECK(pb == NULL && r.status == 200);
+    CHECK_STR(member(&r, "verdict"), "rejected");
+    CHECK_STR(member(&r, "errorName"), "NONCE_USED");
+    service_reply_clear(&r);
+    CHECK(state_of(&f) == WORKLOAD_TRUSTED);
+    pqcha_free(a);
+    pqcha_free(b);
+    fixture_close(&f);
+}
+
+/* What needs no commit is answered by start itself; a pending submission
+ * can be dropped after its ready (a closed connection). */
+static void test_two_steps_answer_at_once_or_cancel(void) {
+    fixture f;
+    REQUIRE(fixture_open(&f, 0));
+    readiness ready = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    service_pending *p = NULL;
+    service_reply r;
+    CHECK_OK(service_submit_start(f.svc, "{}", 2, became_ready, &ready, &p, &r));
+    CHECK(p == NULL && r.status == 400);
+    service_reply_clear(&r);
+
+    char nonce[128];
+    new_challenge(&f, nonce);
+    size_t len;
+    char *report = report_over(weights, sizeof weights, nonce, &len);
+    CHECK_OK(service_submit_start(f.svc, report, len, became_ready, &ready, &p, &r));
+    REQUIRE(p != NULL);
+    wait_ready(&ready, 1);
+    service_submit_cancel(p); /* stored all the same: its commit landed */
+    CHECK(state_of(&f) == WORKLOAD_TRUSTED);
+    CHECK(ready.ready == 1);
+    pqcha_free(report);
+    fixture_close(&f);
+}
+
 static void test_drift_then_stale_then_trusted_again(void) {
     fixture f;
     REQUIRE(fixture_open(&f, 300));
@@ -290,6 +387,8 @@ static void test_metrics_count_what_happened(void) {
 }
 
 TEST_MAIN(TEST(test_challenge_then_valid_report_trusts_the_workload),
+          TEST(test_two_steps_answer_a_race_for_a_challenge),
+          TEST(test_two_steps_answer_at_once_or_cancel),
           TEST(test_expired_challenge_is_refused_and_moves_nothing),
           TEST(test_second_report_on_a_used_challenge_is_a_replay),
           TEST(test_drift_then_stale_then_trusted_again), TEST(test_stale_never_when_disabled),

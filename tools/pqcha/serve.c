@@ -67,9 +67,11 @@ static const char serve_help[] =
     "                            long becomes stale (default 600; 0: never)\n"
     "      --tick SECONDS        how often to look for stale workloads and expired\n"
     "                            challenges (default 5)\n"
-    "      --threads N           threads that verify and store POSTs (default 32: a\n"
-    "                            request waits for its commit, and commits arriving\n"
-    "                            together share a disk flush)\n"
+    "      --threads N           threads for the POSTs that wait for their commit\n"
+    "                            (default 32): challenges, and reports with\n"
+    "                            PostgreSQL or --log-key; with SQLite a report is\n"
+    "                            verified by the thread that read it and answered\n"
+    "                            once its commit is flushed\n"
     "      --max-connections N   open connections at most (default 1000)\n"
     "      --timeout SECONDS     close a connection idle or slow this long (default 10)\n"
     "      --port-file FILE      write the port listened on to FILE once ready\n"
@@ -312,8 +314,8 @@ static int install_policy(service *svc, const char *path) {
     return 1;
 }
 
-/* Called from the request threads: one locked line each, escaped without
- * cli_escaped's shared buffers. */
+/* Called from the request and network threads: one locked line each,
+ * escaped without cli_escaped's shared buffers. */
 static void log_event(void *ctx, const store_event_row *e) {
     (void)ctx;
     char at[32];
