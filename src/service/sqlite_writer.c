@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 /* Flushes start at most this often: under load the writes of a few groups
- * share one (a flush costs the same CPU for one write or fifty: about
- * 0.1 ms here, most of it the block device's round trip), and a lone
- * write, with no flush before it, waits for none. */
-#define FLUSH_INTERVAL_NS 1000000L
+ * share one (a flush costs nearly the same CPU for one write or fifty:
+ * 0.1-0.25 ms here, most of it the block device's round trip), and a lone
+ * write, with no flush before it, waits for none. 1, 2, 4 and 8 ms were
+ * measured (docs/PERFORMANCE.md): 2 ms keeps 32 agents' latency and gives
+ * a fleet's throughput most of what longer waits give. */
+#define FLUSH_INTERVAL_NS 2000000L
 
 /* The statements every group runs, prepared once. */
 enum { BEGIN, SAVEPOINT, ROLLBACK_TO, RELEASE, COMMIT, STATEMENTS };
