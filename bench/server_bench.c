@@ -3,16 +3,18 @@
  * side by side with bare pqcha_verify on the same reports in the same run
  * (docs/PERFORMANCE.md, "The verifier service").
  *
- *   pqcha_bench_server [--reports N] [--clients C] [--repeat R] [--db URL]...
+ *   pqcha_bench_server [--reports N] [--clients C] [--fleet C] [--repeat R] [--db URL]...
  *
  * Without --db it measures a SQLite file in $TMPDIR, and PostgreSQL too when
  * PQCHA_TEST_STORE_URL names one (make bench starts a throw-away cluster
  * with tests/service/with_postgres.sh). Each report answers a challenge the
  * service issued, as an agent's would: the server does everything it does
  * in production (challenge lookup, verification, the durable commit).
- * 32 clients by default: a fleet's agents report concurrently, and a
- * server's commits are grouped (one disk flush for the reports that arrive
- * together), so its rate depends on how many arrive at once. */
+ * A fleet's agents report concurrently, and a server's commits are grouped
+ * (one disk flush for the reports that arrive together), so its rate
+ * depends on how many arrive at once: `pqcha serve` is measured with
+ * --clients connections (32 by default) and with --fleet (256: a fleet of a
+ * few hundred agents), each connection with one report in flight. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,7 @@ typedef struct bench {
     report *reports;
     size_t count;
     unsigned clients;
+    unsigned fleet;  /* connections of the second `pqcha serve` row */
     unsigned repeat; /* each row is the best of this many runs */
 } bench;
 
@@ -196,15 +199,14 @@ static served bare_rate(const bench *b, const pqcha_policy *policy, unsigned thr
 /* Every report POSTed once by the load generator (one thread, `clients`
  * keep-alive connections each with one report in flight, as a fleet's
  * agents post); the server's CPU is the process's less the generator's. */
-static served post_all(const bench *b, uint16_t port) {
+static served post_all(const bench *b, uint16_t port, unsigned clients) {
     double *latencies = calloc(b->count, sizeof *latencies);
     http_load_body *bodies = calloc(b->count, sizeof *bodies);
     for (size_t i = 0; i < b->count; i++)
         bodies[i] = (http_load_body){b->reports[i].text, b->reports[i].len};
     http_load_run run;
     double cpu = bench_cpu_seconds(RUSAGE_SELF);
-    if (http_load_post(port, "/v1/reports", bodies, b->count, b->clients, 200, latencies, &run) !=
-            0 ||
+    if (http_load_post(port, "/v1/reports", bodies, b->count, clients, 200, latencies, &run) != 0 ||
         run.failed)
         die("a report was not answered 200", PQCHA_ERR_INTERNAL);
     cpu = bench_cpu_seconds(RUSAGE_SELF) - cpu;
@@ -268,13 +270,13 @@ static tlog *start_log(store *db) {
 }
 
 /* HTTP posts of fresh reports: the rate and latencies. */
-static served serve_reports(bench *b, service *svc) {
+static served serve_reports(bench *b, service *svc, unsigned clients) {
     http_server *http;
     char why[512];
     make_reports(b, svc);
     http_options ho = {"127.0.0.1:0", NULL, 0, 0, 0, 0, NULL, NULL};
     MUST(http_start(&http, svc, &ho, why, sizeof why), "http");
-    served s = post_all(b, http_port(http));
+    served s = post_all(b, http_port(http), clients);
     http_stop(http);
     free_reports(b);
     return s;
@@ -311,10 +313,10 @@ static served direct_best(bench *b, service *svc) {
     return best;
 }
 
-static served served_best(bench *b, service *svc) {
+static served served_best(bench *b, service *svc, unsigned clients) {
     served best = {0};
     for (unsigned i = 0; i < b->repeat; i++)
-        best = best_of(best, serve_reports(b, svc));
+        best = best_of(best, serve_reports(b, svc, clients));
     return best;
 }
 
@@ -333,12 +335,15 @@ static void run_store(bench *b, const char *url, const served *bare) {
     snprintf(path, sizeof path, "the service without HTTP, %s, %u threads", store_kind(db),
              worker_threads(b));
     print_row(path, &direct, bare);
-    served s = served_best(b, svc);
+    served s = served_best(b, svc, b->clients);
     snprintf(path, sizeof path, "`pqcha serve`, %s, %u connections", store_kind(db), b->clients);
     print_row(path, &s, bare);
+    served fleet = served_best(b, svc, b->fleet);
+    snprintf(path, sizeof path, "`pqcha serve`, %s, %u connections", store_kind(db), b->fleet);
+    print_row(path, &fleet, bare);
     tlog *log = start_log(db);
     service_set_log(svc, log);
-    served logged = served_best(b, svc);
+    served logged = served_best(b, svc, b->clients);
     snprintf(path, sizeof path, "`pqcha serve` with its log, %s, %u connections (%.2f× without)",
              store_kind(db), b->clients, logged.rate / s.rate);
     print_row(path, &logged, bare);
@@ -355,6 +360,7 @@ int main(int argc, char **argv) {
     char sqlite_url[4200];
     b.count = 2000;
     b.clients = 32;
+    b.fleet = 256;
     b.repeat = 3;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--reports") == 0 && i + 1 < argc)
@@ -363,15 +369,19 @@ int main(int argc, char **argv) {
             b.repeat = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc)
             b.clients = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--fleet") == 0 && i + 1 < argc)
+            b.fleet = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc && db_count < MAX_DBS)
             dbs[db_count++] = argv[++i];
         else {
-            fprintf(stderr, "usage: pqcha_bench_server [--reports N] [--clients C] [--repeat R] "
-                            "[--db URL]...\n");
+            fprintf(stderr, "usage: pqcha_bench_server [--reports N] [--clients C] [--fleet C] "
+                            "[--repeat R] [--db URL]...\n");
             return 2;
         }
     }
-    if (b.count < 100 || b.clients == 0 || b.clients > 1024 || b.repeat == 0) return 2;
+    if (b.count < 100 || b.clients == 0 || b.clients > 1024 || b.fleet == 0 || b.fleet > 1024 ||
+        b.repeat == 0)
+        return 2;
     if (db_count == 0) {
         const char *tmp = getenv("TMPDIR");
         snprintf(sqlite_url, sizeof sqlite_url, "sqlite:%s/pqcha-bench-%ld.db", tmp ? tmp : "/tmp",
@@ -405,11 +415,12 @@ int main(int argc, char **argv) {
     store_close(db);
     pqcha_policy_free(policy);
 
-    printf("Verifier service: %zu reports of one 4 KiB region (ML-DSA-65); through HTTP, %u\n"
-           "keep-alive connections each with one report in flight, driven by one load-generator\n"
-           "thread; latency p50 / p90 / p99; CPU per report of the server (process CPU less the\n"
-           "generator's); ratio to bare verify on %u threads; each row the best of %u runs\n\n",
-           b.count, b.clients, worker_threads(&b), b.repeat);
+    printf("Verifier service: %zu reports of one 4 KiB region (ML-DSA-65); through HTTP, %u or\n"
+           "%u keep-alive connections each with one report in flight, driven by one\n"
+           "load-generator thread; latency p50 / p90 / p99; CPU per report of the server (process\n"
+           "CPU less the generator's); ratio to bare verify on %u threads; each row the best of\n"
+           "%u runs\n\n",
+           b.count, b.clients, b.fleet, worker_threads(&b), b.repeat);
     printf("| path | rate | latency | CPU per report | vs bare |\n|---|---:|---:|---:|---:|\n");
     char label[128];
     print_row("bare `pqcha_verify`, 1 thread", &bare_one, &bare_clients);
