@@ -246,16 +246,11 @@ static pqcha_err start_writer(sqlite_store *s, const char *path, char *why, size
         sqlite_close_connection(db);
         return err;
     }
-    size_t size = strlen(path) + sizeof "-wal";
-    char *wal = malloc(size);
-    if (!wal) {
-        sqlite_close_connection(db);
-        return PQCHA_ERR_NO_MEMORY;
-    }
-    snprintf(wal, size, "%s-wal", path);
+    /* The log SQLite itself writes: its name comes from the path SQLite
+     * resolved (through symbolic links), not from the one given. */
+    const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
     err = sqlite_writer_start(&s->writer, db, wal);
     if (err == PQCHA_ERR_STORE) store_explain(why, why_len, "cannot open the write-ahead log");
-    free(wal);
     return err;
 }
 

@@ -1116,6 +1116,30 @@ static void test_sqlite_file_is_private_and_survives_reopening(void) {
     store_close(s);
 }
 
+/* Opened through a symbolic link, the store flushes the log SQLite writes
+ * (named after the resolved path), and the data lands in the real file. */
+static void test_sqlite_opens_through_a_symlink(void) {
+    if (!using_sqlite()) return;
+    char real[4200], real_url[4300], link[4200], link_url[4300];
+    sqlite_file("real.db", real, real_url);
+    sqlite_file("link.db", link, link_url);
+    store *s = NULL;
+    REQUIRE(store_open(&s, real_url, NULL, 0) == PQCHA_OK);
+    store_close(s);
+    REQUIRE(symlink(real, link) == 0);
+    char why[256];
+    CHECK_OK(store_open(&s, link_url, why, sizeof why));
+    REQUIRE(s != NULL);
+    store_commit c;
+    store_report r = a_report("through-link", "w", OUTCOME_VALID, 10);
+    CHECK_OK(commit(s, &r, &c));
+    store_commit_clear(&c);
+    store_close(s);
+    REQUIRE(store_open(&s, real_url, NULL, 0) == PQCHA_OK);
+    CHECK(workload_now(s, "w").count == 1);
+    store_close(s);
+}
+
 static void test_sqlite_newer_schema_is_refused(void) {
     if (!using_sqlite()) return;
     char path[4200], url[4300];
@@ -1198,4 +1222,5 @@ TEST_MAIN(
     TEST(test_concurrent_reports_fail_alone), TEST(test_background_commits_each_land_once),
     TEST(test_background_commit_refusals_land), TEST(test_sqlite_migrates_a_database_without_log),
     TEST(test_sqlite_file_is_private_and_survives_reopening),
-    TEST(test_sqlite_newer_schema_is_refused), TEST(test_sqlite_not_a_database))
+    TEST(test_sqlite_newer_schema_is_refused), TEST(test_sqlite_opens_through_a_symlink),
+    TEST(test_sqlite_not_a_database))
