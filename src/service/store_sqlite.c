@@ -14,7 +14,6 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
