@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "service/sqlite_gather.h"
+
 /* Flushes start at most this often: under load the writes of a few groups
  * share one (a flush costs nearly the same CPU for one write or fifty:
  * 0.1-0.25 ms here, most of it the block device's round trip), and a lone
@@ -54,9 +56,16 @@ static sqlite_write *oldest_first(sqlite_write *list) {
     return reversed;
 }
 
+static void fail_group(sqlite_write *group) {
+    for (sqlite_write *job = group; job; job = job->next)
+        job->err = PQCHA_ERR_STORE;
+}
+
 /* One transaction for the group; a write that fails rolls back its own
- * savepoint, and the others still commit. */
-static void run_group(sqlite_writer *w, sqlite_write *group) {
+ * savepoint, and the others still commit. Returns 1 when the commit may be
+ * lost although SQLite took it (a gathered write of its log failed where
+ * SQLite could not hear of it: sqlite_gather.h). */
+static int run_group(sqlite_writer *w, sqlite_write *group) {
     pqcha_err err = step(w, BEGIN);
     for (sqlite_write *job = group; job; job = job->next) {
         job->err = err != PQCHA_OK ? err : step(w, SAVEPOINT);
@@ -66,15 +75,14 @@ static void run_group(sqlite_writer *w, sqlite_write *group) {
         if (step(w, RELEASE) != PQCHA_OK) err = PQCHA_ERR_STORE;
     }
     if (err == PQCHA_OK) err = step(w, COMMIT);
-    if (err == PQCHA_OK) return;
+    if (err == PQCHA_OK && sqlite_gather_check(w->db) == SQLITE_OK) return 0;
+    if (err == PQCHA_OK) {
+        fail_group(group);
+        return 1;
+    }
     (void)sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-    for (sqlite_write *job = group; job; job = job->next)
-        job->err = PQCHA_ERR_STORE;
-}
-
-static void fail_group(sqlite_write *group) {
-    for (sqlite_write *job = group; job; job = job->next)
-        job->err = PQCHA_ERR_STORE;
+    fail_group(group);
+    return 0;
 }
 
 static void *writer_main(void *arg) {
@@ -94,8 +102,9 @@ static void *writer_main(void *arg) {
         if (broken)
             fail_group(group);
         else
-            run_group(w, group);
+            broken = run_group(w, group);
         pthread_mutex_lock(&w->lock);
+        if (broken) w->broken = 1;
         if (w->unflushed_tail)
             w->unflushed_tail->next = group;
         else
