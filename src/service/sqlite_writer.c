@@ -250,9 +250,13 @@ void sqlite_writer_submit(sqlite_writer *w, sqlite_write *job) {
     pthread_mutex_lock(&w->lock);
     int refused = w->stopping || w->broken;
     if (!refused) {
+        /* The writer waits for a first write, or for the flush of its last
+         * group (the flusher wakes it then): waking it for every write
+         * cost a futex call, a cross-CPU wakeup and a wasted turn each. */
+        int writer_may_wait = !w->queue && !w->unflushed;
         job->next = w->queue;
         w->queue = job;
-        pthread_cond_signal(&w->queued);
+        if (writer_may_wait) pthread_cond_signal(&w->queued);
     }
     pthread_mutex_unlock(&w->lock);
     if (refused) job->done(job->ctx, PQCHA_ERR_STORE);
