@@ -137,6 +137,14 @@ http GET "$url/healthz"
 expect_status 200
 kill "$slow" 2>/dev/null || true
 wait "$slow" 2>/dev/null || true
+# A request's head of a few KiB (a long token, a proxy's headers) is served;
+# one past the connection's memory is refused, and the server keeps serving.
+http GET "$url/healthz" "" "X-Forwarded-For: $(printf '10.0.0.1, %.0s' $(seq 600))"
+expect_status 200
+http GET "$url/healthz" "" "X-Padding: $(head -c 40000 /dev/zero | tr '\0' a)"
+expect_status 431
+http GET "$url/healthz"
+expect_status 200
 
 # ---- kill -9 and restart: what was acknowledged is still there ----
 stop_server "$srv_pid" KILL || true
