@@ -19,6 +19,8 @@ typedef struct http_load_run {
     double elapsed;     /* wall seconds, first request to last answer */
     double cpu_seconds; /* the load generator's own CPU time (user + system) */
     size_t failed;      /* requests not answered with the expected status */
+    size_t broken;      /* ... of which their connection failed (closed, reset, garbled) */
+    int bad_status;     /* the last unexpected status answered, or 0 */
 } http_load_run;
 
 /* POSTs every body once to 127.0.0.1:port/path over `connections`
