@@ -15,6 +15,7 @@
  * depends on how many arrive at once: `pqcha serve` is measured with
  * --clients connections (32 by default) and with --fleet (256: a fleet of a
  * few hundred agents), each connection with one report in flight. */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +47,9 @@ typedef struct bench {
     report *reports;
     size_t count;
     unsigned clients;
-    unsigned fleet;  /* connections of the second `pqcha serve` row */
-    unsigned repeat; /* each row is the best of this many runs */
+    unsigned fleet;   /* connections of the second `pqcha serve` row */
+    unsigned repeat;  /* each row is the best of this many runs */
+    int database_cpu; /* the rows measure the PostgreSQL cluster's CPU too */
 } bench;
 
 static void die(const char *what, pqcha_err err) {
@@ -128,7 +130,60 @@ static int compare_doubles(const void *a, const void *b) {
 typedef struct served {
     double rate, p50, p90, p99;
     double server_cpu, client_cpu; /* CPU seconds per report */
+    double database_cpu;           /* ... of the PostgreSQL cluster; < 0: not measured */
 } served;
+
+/* One process's user + system time from /proc/PID/stat, and its parent. */
+static int process_cpu(const char *pid, long *ppid, double *seconds) {
+    char path[320], line[1024];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    const char *after_name = got ? strrchr(line, ')') : NULL; /* the name may hold spaces */
+    unsigned long utime, stime;
+    if (!after_name ||
+        sscanf(after_name + 1, " %*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", ppid, &utime,
+               &stime) != 3)
+        return 0;
+    *seconds = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+    return 1;
+}
+
+/* The CPU time of the PostgreSQL cluster whose data directory
+ * with_postgres.sh names (its postmaster and every child: the backends
+ * serving this benchmark, the WAL writer, the checkpointer): on these
+ * machines it shares the vCPUs with the server. -1 when unknown. */
+static double database_cpu_seconds(void) {
+    const char *data = getenv("PQCHA_TEST_PG_DATA");
+    char path[4200], postmaster[32] = "";
+    if (!data) return -1;
+    snprintf(path, sizeof path, "%s/postmaster.pid", data);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    int got = fgets(postmaster, sizeof postmaster, f) != NULL;
+    fclose(f);
+    long root = got ? strtol(postmaster, NULL, 10) : 0;
+    DIR *proc = root > 0 ? opendir("/proc") : NULL;
+    if (!proc) return -1;
+    double total = 0;
+    for (struct dirent *e; (e = readdir(proc)) != NULL;) {
+        long ppid;
+        double seconds;
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' || !process_cpu(e->d_name, &ppid, &seconds))
+            continue;
+        if (strtol(e->d_name, NULL, 10) == root || ppid == root) total += seconds;
+    }
+    closedir(proc);
+    return total;
+}
+
+/* The cluster's CPU per report since `since` (database_cpu_seconds). */
+static double database_cpu_per_report(const bench *b, double since) {
+    double now = b->database_cpu ? database_cpu_seconds() : -1;
+    return now >= 0 && since >= 0 ? (now - since) / (double)b->count : -1;
+}
 
 /* Rate, and CPU per report, of `threads` threads running fn over the
  * reports (each its share). */
@@ -146,7 +201,8 @@ static served run_threads(void *(*fn)(void *), void *jobs, size_t job_size, unsi
                 0,
                 0,
                 (bench_cpu_seconds(RUSAGE_SELF) - cpu) / (double)count,
-                0};
+                0,
+                -1};
     return s;
 }
 
@@ -205,6 +261,7 @@ static served post_all(const bench *b, uint16_t port, unsigned clients) {
     for (size_t i = 0; i < b->count; i++)
         bodies[i] = (http_load_body){b->reports[i].text, b->reports[i].len};
     http_load_run run;
+    double database = b->database_cpu ? database_cpu_seconds() : -1;
     double cpu = bench_cpu_seconds(RUSAGE_SELF);
     if (http_load_post(port, "/v1/reports", bodies, b->count, clients, 200, latencies, &run) != 0 ||
         run.failed) {
@@ -221,7 +278,8 @@ static served post_all(const bench *b, uint16_t port, unsigned clients) {
                 latencies[b->count * 9 / 10],
                 latencies[b->count * 99 / 100],
                 (cpu - run.cpu_seconds) / (double)b->count,
-                run.cpu_seconds / (double)b->count};
+                run.cpu_seconds / (double)b->count,
+                database_cpu_per_report(b, database)};
     free(bodies);
     free(latencies);
     return s;
@@ -254,7 +312,9 @@ static served submit_directly(const bench *b, service *svc) {
     unsigned threads = worker_threads(b);
     for (unsigned t = 0; t < threads; t++)
         jobs[t] = (direct_job){b, svc, t, threads, 0};
+    double database = b->database_cpu ? database_cpu_seconds() : -1;
     served s = run_threads(direct_worker, jobs, sizeof *jobs, threads, b->count);
+    s.database_cpu = database_cpu_per_report(b, database);
     for (unsigned t = 0; t < threads; t++)
         if (jobs[t].failed) die("a report was not answered 200", PQCHA_ERR_INTERNAL);
     return s;
@@ -290,7 +350,7 @@ static served serve_reports(bench *b, service *svc, unsigned clients) {
 /* One row: the rate, its latencies when it has them, the CPU a report
  * costs (and, through HTTP, what the load generator spent besides). */
 static void print_row(const char *path, const served *s, const served *bare) {
-    char latency[64] = "", cpu[64];
+    char latency[64] = "", cpu[128];
     if (s->p50 > 0)
         snprintf(latency, sizeof latency, "%.1f / %.1f / %.1f ms", s->p50 * 1e3, s->p90 * 1e3,
                  s->p99 * 1e3);
@@ -298,6 +358,9 @@ static void print_row(const char *path, const served *s, const served *bare) {
     if (s->client_cpu > 0)
         snprintf(cpu + strlen(cpu), sizeof cpu - strlen(cpu), " (+ %.3f ms clients)",
                  s->client_cpu * 1e3);
+    if (s->database_cpu >= 0)
+        snprintf(cpu + strlen(cpu), sizeof cpu - strlen(cpu), " (+ %.3f ms database)",
+                 s->database_cpu * 1e3);
     printf("| %s | %.0f reports/s | %s | %s | %.2f× |\n", path, s->rate, latency, cpu,
            s->rate / bare->rate);
     fflush(stdout);
@@ -336,6 +399,7 @@ static void run_store(bench *b, const char *url, const served *bare) {
     }
     MUST(service_create(&svc, db, NULL), "service");
     MUST(service_set_policy(svc, make_policy(b)), "service policy");
+    b->database_cpu = strcmp(store_kind(db), "postgresql") == 0;
     served direct = direct_best(b, svc);
     snprintf(path, sizeof path, "the service without HTTP, %s, %u threads", store_kind(db),
              worker_threads(b));

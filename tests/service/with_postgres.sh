@@ -106,6 +106,9 @@ started=1
   die "createdb failed" "$dir/createdb.log"
 
 export PQCHA_TEST_STORE_URL="postgresql:///pqcha_test?host=$dir&user=pqcha"
+# The cluster's data directory: its postmaster.pid names the server process,
+# whose CPU time (and its children's) the server benchmark reports.
+export PQCHA_TEST_PG_DATA="$dir/data"
 # For tests of a database that goes away and comes back: "$PQCHA_TEST_PG_CTL
 # stop" stops the cluster at once (as a crash would), "... start" starts it.
 {
