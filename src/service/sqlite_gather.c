@@ -1,9 +1,9 @@
 /* sqlite_gather.c — gathering consecutive writes (sqlite_gather.h).
  *
- * Each method of a gathered file writes its buffer out first (but the two
- * that only describe the device), then calls the default VFS's. The
- * write-ahead log is linked to its database's file (the names SQLite gives
- * xOpen tell which log is whose) so that the database's barrier and locks
+ * Each method of the log's file writes its buffer out first (but the two
+ * that only describe the device), then calls the default VFS's. The log is
+ * linked to its database's file (the names SQLite gives xOpen tell which
+ * log is whose) so that the database's barrier, locks and file controls
  * write the log's buffer too. */
 #include "service/sqlite_gather.h"
 
@@ -136,9 +136,14 @@ static int gather_read(sqlite3_file *file, void *out, int amt, sqlite3_int64 off
     return rc != SQLITE_OK ? rc : real_methods(f)->xRead(f->real, out, amt, off);
 }
 
+/* Only the log's writes are gathered. A checkpoint's writes to the
+ * database would gather well too, but their last one would then fail, if
+ * it failed, only in the SQLITE_FCNTL_CKPT_DONE that follows, whose result
+ * SQLite ignores: a partial checkpoint would be recorded as done with
+ * pages missing from the file. */
 static int gather_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64 off) {
     gather_file *f = as_gather(file);
-    if (f->kind == KIND_OTHER) return real_methods(f)->xWrite(f->real, data, amt, off);
+    if (f->kind != KIND_WAL) return real_methods(f)->xWrite(f->real, data, amt, off);
     if (f->len > 0 &&
         (off != f->start + (sqlite3_int64)f->len || f->len + (size_t)amt > MAX_BUFFER)) {
         int rc = flush(f);
@@ -148,7 +153,7 @@ static int gather_write(sqlite3_file *file, const void *data, int amt, sqlite3_i
     if (f->len == 0) f->start = off;
     memcpy(f->buf + f->len, data, (size_t)amt);
     f->len += (size_t)amt;
-    return f->kind == KIND_WAL ? after_wal_write(f, data, amt, off) : SQLITE_OK;
+    return after_wal_write(f, data, amt, off);
 }
 
 static int gather_truncate(sqlite3_file *file, sqlite3_int64 size) {

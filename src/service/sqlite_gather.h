@@ -2,21 +2,20 @@
  * connection's consecutive writes into one system call.
  *
  * SQLite writes each page of a commit to the write-ahead log with two
- * pwrite calls (the frame's 24-byte header, then the page), and a
- * checkpoint copies the log's pages to the database one pwrite each; the
- * service's writer spent most of its CPU in those calls (about 11 a report,
- * docs/PERFORMANCE.md). Opened through this VFS, a file keeps writes that
+ * pwrite calls (the frame's 24-byte header, then the page); the service's
+ * writer spent most of its CPU in system calls (about 11 pwrites a report,
+ * docs/PERFORMANCE.md). Opened through this VFS, the log keeps writes that
  * continue one another in a buffer and writes them as one:
  *
- * - the log's buffer is written when the page of a commit frame (a frame
- *   header whose "database size after commit" is not zero) completes it,
- *   inside that xWrite, so a failure fails the commit as it would without
- *   the buffer; and, as a safety net for a write pattern SQLite might
- *   change, when the database's shared-memory barrier or locks are used
- *   (SQLite publishes a commit to readers only after its barrier);
- * - any buffer is written before anything else is done with its file (a
- *   read, a sync, its size, a lock, a file control such as the end of a
- *   checkpoint, closing), and before a write that does not continue it.
+ * - the buffer is written when the page of a commit frame (a frame header
+ *   whose "database size after commit" is not zero) completes it, inside
+ *   that xWrite, so a failure fails the commit as it would without the
+ *   buffer; and, as a safety net for a write pattern SQLite might change,
+ *   when the database's shared-memory barrier, locks or file controls are
+ *   used (SQLite publishes a commit to readers only after its barrier);
+ * - it is written before anything else is done with the log (a read, a
+ *   sync, its size, closing), and before a write that does not continue
+ *   it. The database file's own writes go through as they come.
  *
  * So readers never see a frame that is not in the file, and a sync covers
  * every write made before it. A write that fails where SQLite cannot hear

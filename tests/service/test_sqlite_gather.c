@@ -154,7 +154,7 @@ static void test_readers_see_every_commit(void) {
         CHECK(insert_rows(writer, round * ROWS) == SQLITE_OK);
         CHECK(sqlite_gather_check(writer) == SQLITE_OK);
         CHECK(rows_seen(reader) == (round + 1) * ROWS);
-        if (round == 2) /* the checkpoint's writes to the database gathered too */
+        if (round == 2) /* a checkpoint between commits */
             CHECK(sqlite3_exec(writer, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) ==
                   SQLITE_OK);
     }
