@@ -179,10 +179,15 @@ static double database_cpu_seconds(void) {
     return total;
 }
 
-/* The cluster's CPU per report since `since` (database_cpu_seconds). */
-static double database_cpu_per_report(const bench *b, double since) {
-    double now = b->database_cpu ? database_cpu_seconds() : -1;
-    return now >= 0 && since >= 0 ? (now - since) / (double)b->count : -1;
+/* Where a row starts: the cluster's CPU when the rows measure it, or -1. */
+static double database_mark(const bench *b) {
+    return b->database_cpu ? database_cpu_seconds() : -1;
+}
+
+/* The cluster's CPU per report since a mark; -1 when not measured. */
+static double database_cpu_per_report(const bench *b, double mark) {
+    double now = mark >= 0 ? database_cpu_seconds() : -1;
+    return now >= 0 ? (now - mark) / (double)b->count : -1;
 }
 
 /* Rate, and CPU per report, of `threads` threads running fn over the
@@ -261,7 +266,7 @@ static served post_all(const bench *b, uint16_t port, unsigned clients) {
     for (size_t i = 0; i < b->count; i++)
         bodies[i] = (http_load_body){b->reports[i].text, b->reports[i].len};
     http_load_run run;
-    double database = b->database_cpu ? database_cpu_seconds() : -1;
+    double database = database_mark(b);
     double cpu = bench_cpu_seconds(RUSAGE_SELF);
     if (http_load_post(port, "/v1/reports", bodies, b->count, clients, 200, latencies, &run) != 0 ||
         run.failed) {
@@ -312,7 +317,7 @@ static served submit_directly(const bench *b, service *svc) {
     unsigned threads = worker_threads(b);
     for (unsigned t = 0; t < threads; t++)
         jobs[t] = (direct_job){b, svc, t, threads, 0};
-    double database = b->database_cpu ? database_cpu_seconds() : -1;
+    double database = database_mark(b);
     served s = run_threads(direct_worker, jobs, sizeof *jobs, threads, b->count);
     s.database_cpu = database_cpu_per_report(b, database);
     for (unsigned t = 0; t < threads; t++)

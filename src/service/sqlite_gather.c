@@ -33,11 +33,11 @@ typedef struct gather_file {
     sqlite3_file *real;
     int kind;
     const char *key;    /* a database: its name; a log: its database's name */
-    unsigned char *buf; /* MAX_BUFFER bytes, from the first write */
+    unsigned char *buf; /* a log's: MAX_BUFFER bytes, from the first write */
     size_t len;
     sqlite3_int64 start;          /* the file offset of buf[0] */
     sqlite3_int64 commit_page_at; /* where the page of a commit frame goes; -1 */
-    int deferred_error;           /* of a write made where no error could be returned */
+    int deferred_error;           /* a log's: of a write made where none could be returned */
     struct gather_file *wal;      /* a database: its log, while both are open */
     struct gather_file *main;     /* a log: its database */
     struct gather_file *next;     /* in the list of open databases */
@@ -60,15 +60,15 @@ static int flush(gather_file *f) {
     return f->real->pMethods->xWrite(f->real, f->buf, (int)len, f->start);
 }
 
-/* The file's buffer and, for a database, its log's: where SQLite cannot be
- * told of a failure, the file keeps it for sqlite_gather_check. */
-static int flush_linked(gather_file *f) {
-    int rc = flush(f);
-    if (rc != SQLITE_OK && !f->deferred_error) f->deferred_error = rc;
-    if (f->kind != KIND_MAIN || !f->wal) return rc;
-    int wal_rc = flush(f->wal);
-    if (wal_rc != SQLITE_OK && !f->wal->deferred_error) f->wal->deferred_error = wal_rc;
-    return rc != SQLITE_OK ? rc : wal_rc;
+/* The log's buffer, from the log's file or its database's (only the log
+ * has one): where SQLite cannot be told of a failure, the log keeps it for
+ * sqlite_gather_check. */
+static int flush_log(gather_file *f) {
+    gather_file *wal = f->kind == KIND_WAL ? f : f->wal;
+    if (!wal) return SQLITE_OK;
+    int rc = flush(wal);
+    if (rc != SQLITE_OK && !wal->deferred_error) wal->deferred_error = rc;
+    return rc;
 }
 
 /* Room for amt more bytes: 0 when the buffer cannot hold them (or cannot
@@ -176,13 +176,13 @@ static int gather_file_size(sqlite3_file *file, sqlite3_int64 *size) {
 
 static int gather_lock(sqlite3_file *file, int level) {
     gather_file *f = as_gather(file);
-    int rc = flush_linked(f);
+    int rc = flush_log(f);
     return rc != SQLITE_OK ? rc : real_methods(f)->xLock(f->real, level);
 }
 
 static int gather_unlock(sqlite3_file *file, int level) {
     gather_file *f = as_gather(file);
-    int rc = flush_linked(f);
+    int rc = flush_log(f);
     int unlocked = real_methods(f)->xUnlock(f->real, level); /* whatever happened */
     return rc != SQLITE_OK ? rc : unlocked;
 }
@@ -194,7 +194,7 @@ static int gather_check_reserved(sqlite3_file *file, int *reserved) {
 
 static int gather_file_control(sqlite3_file *file, int op, void *arg) {
     gather_file *f = as_gather(file);
-    int rc = flush_linked(f); /* e.g. SQLITE_FCNTL_CKPT_DONE: before the checkpoint is recorded */
+    int rc = flush_log(f); /* e.g. SQLITE_FCNTL_CKPT_DONE: before the checkpoint is recorded */
     return rc != SQLITE_OK ? rc : real_methods(f)->xFileControl(f->real, op, arg);
 }
 
@@ -212,14 +212,14 @@ static int gather_shm_map(sqlite3_file *file, int region, int size, int extend,
                           void volatile **out) {
     gather_file *f = as_gather(file);
     if (real_methods(f)->iVersion < 2) return SQLITE_IOERR;
-    int rc = flush_linked(f);
+    int rc = flush_log(f);
     return rc != SQLITE_OK ? rc : real_methods(f)->xShmMap(f->real, region, size, extend, out);
 }
 
 static int gather_shm_lock(sqlite3_file *file, int offset, int n, int flags) {
     gather_file *f = as_gather(file);
     if (real_methods(f)->iVersion < 2) return SQLITE_IOERR;
-    int rc = flush_linked(f);
+    int rc = flush_log(f);
     if (rc != SQLITE_OK && (flags & SQLITE_SHM_LOCK)) return rc;
     return real_methods(f)->xShmLock(f->real, offset, n, flags); /* an unlock, whatever happened */
 }
@@ -229,14 +229,14 @@ static int gather_shm_lock(sqlite3_file *file, int offset, int n, int flags) {
 static void gather_shm_barrier(sqlite3_file *file) {
     gather_file *f = as_gather(file);
     if (real_methods(f)->iVersion < 2) return;
-    (void)flush_linked(f);
+    (void)flush_log(f);
     real_methods(f)->xShmBarrier(f->real);
 }
 
 static int gather_shm_unmap(sqlite3_file *file, int delete_flag) {
     gather_file *f = as_gather(file);
     if (real_methods(f)->iVersion < 2) return SQLITE_OK;
-    (void)flush_linked(f);
+    (void)flush_log(f);
     return real_methods(f)->xShmUnmap(f->real, delete_flag);
 }
 
@@ -438,8 +438,6 @@ int sqlite_gather_check(sqlite3 *db) {
         file->pMethods != &gather_methods)
         return SQLITE_OK;
     gather_file *f = as_gather(file);
-    int rc = flush_linked(f); /* nothing is left after a commit; were it, it is out now */
-    if (f->deferred_error) return f->deferred_error;
-    if (f->wal && f->wal->deferred_error) return f->wal->deferred_error;
-    return rc;
+    (void)flush_log(f); /* nothing is left after a commit; were it, it is out now */
+    return f->wal ? f->wal->deferred_error : SQLITE_OK;
 }

@@ -75,8 +75,8 @@ static int run_group(sqlite_writer *w, sqlite_write *group) {
         if (step(w, RELEASE) != PQCHA_OK) err = PQCHA_ERR_STORE;
     }
     if (err == PQCHA_OK) err = step(w, COMMIT);
-    if (err == PQCHA_OK && sqlite_gather_check(w->db) == SQLITE_OK) return 0;
     if (err == PQCHA_OK) {
+        if (sqlite_gather_check(w->db) == SQLITE_OK) return 0;
         fail_group(group);
         return 1;
     }
