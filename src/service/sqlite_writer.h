@@ -12,10 +12,11 @@
  *
  * The connection commits with synchronous=NORMAL (SQLite writes the log at
  * commit but leaves its flush to us; it still flushes around its own
- * checkpoints), through the VFS that gathers its writes (sqlite_gather.h:
+ * checkpoints), through the VFS that gathers its log writes (sqlite_gather.h:
  * the store opens it so); a commit whose gathered log write failed unseen
- * by SQLite fails its group and breaks the writer, as a failed flush does. Another reader may see a commit a few milliseconds before
- * it is durable, never an answer. A flush that fails (EIO, ENOSPC) leaves
+ * by SQLite fails its group and breaks the writer, as a failed flush does.
+ * Another reader may see a commit a few milliseconds before it is durable,
+ * never an answer. A flush that fails (EIO, ENOSPC) leaves
  * the writer refusing every later write, until the store is opened again:
  * after a failed fsync the kernel may have dropped the log's pages, and
  * later commits written after them would not survive a power cut either. */
