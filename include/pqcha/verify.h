@@ -50,7 +50,9 @@ pqcha_err pqcha_verifier_set_time(pqcha_verifier *v, int64_t unix_seconds);
  * section 6.1): its pinned roots, certificates and collateral are used; its
  * time and expected REPORT_DATA are not (the verifier's time, and the
  * binding recomputed from the pinned key, the nonce and the payload, are).
- * Borrowed: it must outlive v and not change while pqcha_verify runs. NULL:
+ * It may hold the inputs of both platforms (every vendor root, an SEV-SNP
+ * CRL and TDX collateral): each report's evidence is checked with those of
+ * its own platform, so one verifier serves a mixed fleet. Borrowed: it must outlive v and not change while pqcha_verify runs. NULL:
  * none, and a report whose workload requires evidence is then rejected
  * (CERT_CHAIN: no roots to check it against).
  * Returns: OK, INVALID_ARGUMENT (v NULL). */

@@ -640,6 +640,23 @@ pqcha_err pqcha_evidence_verify(pqcha_evidence_result **out, const pqcha_evidenc
     return err;
 }
 
+/* A verifier of reports may serve a fleet of both platforms (one
+ * "pqcha serve" for SEV-SNP and TDX workloads): each evidence is checked
+ * with its own platform's inputs, as pqcha_evidence_verify would refuse a
+ * CRL of AMD's beside a TDX quote or Intel's collateral beside an SEV-SNP
+ * report. Neither means anything to the other platform. */
+static void keep_platform_inputs(pqcha_evidence_verifier *with, evidence_kind kind) {
+    if (kind == KIND_TDX) {
+        with->crl = NULL;
+        with->crl_len = 0;
+        return;
+    }
+    for (size_t i = 0; i < PQCHA__TDX_PIECES; i++) {
+        with->collateral[i] = NULL;
+        with->collateral_len[i] = 0;
+    }
+}
+
 pqcha_err pqcha__evidence_verify_request(pqcha_evidence_result **out,
                                          const pqcha_evidence_verifier *v, const pqcha_evidence *e,
                                          const pqcha__evidence_request *req) {
@@ -655,6 +672,7 @@ pqcha_err pqcha__evidence_verify_request(pqcha_evidence_result **out,
     with.policy = req->policy;
     with.request_cert_table = req->cert_table;
     with.request_cert_table_len = req->cert_table_len;
+    keep_platform_inputs(&with, e->kind);
     return pqcha_evidence_verify(out, &with, e);
 }
 

@@ -376,6 +376,86 @@ static void test_debug_and_foreign_roots(void) {
     pqcha_free(env);
 }
 
+/* A CRL (an SEV-SNP input: AMD revokes through its ARK's and ASK's) issued
+ * by the synthetic root, in PEM. */
+static uint8_t *synthetic_crl(size_t *len) {
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *at = ASN1_TIME_set(NULL, (time_t)SYNTH_NOW);
+    BIO *bio = BIO_new(BIO_s_mem());
+    uint8_t *out = NULL;
+    char *data = NULL;
+    if (crl && at && bio && X509_CRL_set_version(crl, 1) &&
+        X509_CRL_set_issuer_name(crl, X509_get_subject_name(world.root)) &&
+        X509_CRL_set1_lastUpdate(crl, at) && X509_CRL_sign(crl, world.root_key, EVP_sha256()) &&
+        PEM_write_bio_X509_CRL(bio, crl)) {
+        long n = BIO_get_mem_data(bio, &data);
+        if (n > 0 && (out = malloc((size_t)n)) != NULL) {
+            memcpy(out, data, (size_t)n);
+            *len = (size_t)n;
+        }
+    }
+    BIO_free(bio);
+    ASN1_TIME_free(at);
+    X509_CRL_free(crl);
+    return out;
+}
+
+/* One evidence verifier for a fleet of both platforms (pqcha serve's): an
+ * SEV-SNP input beside the TDX root does not stop a TDX report verifying,
+ * which pqcha_evidence_verify alone refuses as misuse. */
+static void test_one_verifier_for_both_platforms(void) {
+    REQUIRE(setup());
+    fake_tee tee = {0, 0, 0};
+    pqcha_err err;
+    size_t crl_len = 0;
+    uint8_t *crl = synthetic_crl(&crl_len);
+    REQUIRE(crl != NULL);
+    char *env = attest_with(&tee, "report", NONCE, &err);
+    REQUIRE(env != NULL);
+    pqcha_evidence_verifier *ev = NULL;
+    CHECK_OK(pqcha_evidence_verifier_create(&ev));
+    CHECK_OK(pqcha_evidence_verifier_add_roots(ev, pinned_root, pinned_root_len));
+    CHECK_OK(pqcha_evidence_verifier_set_crl(ev, crl, crl_len));
+
+    /* the quote alone, with an SEV-SNP CRL: misuse, as documented */
+    pqcha_report *rep = NULL;
+    pqcha_evidence *e = NULL;
+    pqcha_evidence_result *er = NULL;
+    size_t qlen = 0;
+    CHECK_OK(pqcha_report_decode_unverified(&rep, env, strlen(env)));
+    const uint8_t *quote = rep ? pqcha_report_evidence_bytes(rep, &qlen) : NULL;
+    REQUIRE(quote != NULL);
+    CHECK_OK(pqcha_evidence_parse(&e, quote, qlen));
+    CHECK_ERR(pqcha_evidence_verify(&er, ev, e), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK(er == NULL);
+
+    /* in a report: checked with the TDX inputs only */
+    const char *text = policy_text("{\"platform\":\"intel-tdx\"}");
+    pqcha_policy *policy = NULL;
+    pqcha_verifier *v = NULL;
+    pqcha_result *r = NULL;
+    CHECK_OK(pqcha_policy_parse(&policy, text, strlen(text)));
+    CHECK_OK(pqcha_verifier_create(&v));
+    CHECK_OK(pqcha_verifier_trust_key(v, key));
+    CHECK_OK(pqcha_verifier_set_policy(v, policy));
+    CHECK_OK(pqcha_verifier_set_time(v, SYNTH_NOW + 1));
+    CHECK_OK(pqcha_verifier_expect_nonce(v, NONCE));
+    CHECK_OK(pqcha_verifier_set_evidence_verifier(v, ev));
+    CHECK_OK(pqcha_verify(&r, v, env, strlen(env)));
+    expect_verdict(r, PQCHA_VERDICT_VALID, PQCHA_OK);
+    size_t i = check_index(r, "evidence:quote_signature");
+    CHECK(i != (size_t)-1 && pqcha_result_check_status(r, i) == PQCHA_CHECK_PASS);
+
+    pqcha_result_free(r);
+    pqcha_verifier_free(v);
+    pqcha_policy_free(policy);
+    pqcha_evidence_free(e);
+    pqcha_report_free(rep);
+    pqcha_evidence_verifier_free(ev);
+    free(crl);
+    pqcha_free(env);
+}
+
 static void test_malformed_evidence_in_a_signed_report(void) {
     REQUIRE(setup());
     fake_tee tee = {0, 0, 0};
@@ -474,5 +554,6 @@ TEST_MAIN(TEST(test_report_binding_verifies), TEST(test_key_binding_verifies_and
           TEST(test_key_binding_one_quote_per_nonce), TEST(test_attester_refuses_unbound_evidence),
           TEST(test_verifier_recomputes_the_binding),
           TEST(test_evidence_required_but_absent_or_wrong), TEST(test_debug_and_foreign_roots),
+          TEST(test_one_verifier_for_both_platforms),
           TEST(test_malformed_evidence_in_a_signed_report),
           TEST(test_no_tee_fails_before_measuring), TEST(test_teardown))
