@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "pqcha/evidence.h"
 #include "pqcha/tlog.h"
 #include "pqcha/verify.h"
 #include "service/challenge_cache.h"
@@ -24,8 +25,9 @@
 typedef struct policy_ref {
     pqcha_policy *policy;
     pqcha_verifier *verifier;
-    uint8_t sha256[PQCHA_SHA256_LEN]; /* of the policy's bytes: log entries name it */
-    unsigned users;                   /* requests holding it, plus one while it is current */
+    pqcha_evidence_verifier *evidence; /* the verifier's, NULL: none */
+    uint8_t sha256[PQCHA_SHA256_LEN];  /* of the policy's bytes: log entries name it */
+    unsigned users;                    /* requests holding it, plus one while it is current */
 } policy_ref;
 
 struct service {
@@ -74,6 +76,7 @@ pqcha_err service_create(service **out, store *db, const service_options *option
 static void policy_ref_free(policy_ref *p) {
     if (!p) return;
     pqcha_verifier_free(p->verifier);
+    pqcha_evidence_verifier_free(p->evidence);
     pqcha_policy_free(p->policy);
     free(p);
 }
@@ -103,10 +106,12 @@ void service_free(service *s) {
     free(s);
 }
 
-static pqcha_err build_verifier(pqcha_verifier **out, const pqcha_policy *policy) {
+static pqcha_err build_verifier(pqcha_verifier **out, const pqcha_policy *policy,
+                                const pqcha_evidence_verifier *evidence) {
     if (pqcha_policy_trusted_key_count(policy) == 0) return PQCHA_ERR_BAD_POLICY;
     SERVICE_TRY(pqcha_verifier_create(out));
     pqcha_err err = pqcha_verifier_set_policy(*out, policy);
+    if (err == PQCHA_OK) err = pqcha_verifier_set_evidence_verifier(*out, evidence);
     if (err != PQCHA_OK) {
         pqcha_verifier_free(*out);
         *out = NULL;
@@ -126,25 +131,30 @@ static pqcha_err canonical_policy_sha256(uint8_t out[PQCHA_SHA256_LEN],
 }
 
 pqcha_err service_set_policy(service *s, pqcha_policy *policy) {
-    return service_set_policy_file(s, policy, NULL);
+    return service_set_policy_file(s, policy, NULL, NULL);
 }
 
 pqcha_err service_set_policy_file(service *s, pqcha_policy *policy,
-                                  const uint8_t sha256[PQCHA_SHA256_LEN]) {
+                                  const uint8_t sha256[PQCHA_SHA256_LEN],
+                                  pqcha_evidence_verifier *evidence) {
     if (!s || !policy) {
         pqcha_policy_free(policy);
+        pqcha_evidence_verifier_free(evidence);
         return PQCHA_ERR_INVALID_ARGUMENT;
     }
     policy_ref *fresh = calloc(1, sizeof *fresh);
-    pqcha_err err = fresh ? build_verifier(&fresh->verifier, policy) : PQCHA_ERR_NO_MEMORY;
+    pqcha_err err =
+        fresh ? build_verifier(&fresh->verifier, policy, evidence) : PQCHA_ERR_NO_MEMORY;
     if (err == PQCHA_OK && sha256) memcpy(fresh->sha256, sha256, sizeof fresh->sha256);
     if (err == PQCHA_OK && !sha256) err = canonical_policy_sha256(fresh->sha256, policy);
     if (err != PQCHA_OK) {
         if (fresh) pqcha_verifier_free(fresh->verifier);
         free(fresh);
         pqcha_policy_free(policy);
+        pqcha_evidence_verifier_free(evidence);
         return err;
     }
+    fresh->evidence = evidence;
     fresh->policy = policy;
     fresh->users = 1;
     pthread_mutex_lock(&s->lock);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "pqcha/policy.h"
+#include "pqcha/verify.h"
 #include "service/log.h"
 #include "service/reply.h"
 #include "service/store.h"
@@ -40,17 +41,23 @@ typedef void (*service_event_fn)(void *ctx, const store_event_row *event);
 pqcha_err service_create(service **out, store *db, const service_options *options);
 void service_free(service *s);
 
-/* Installs a finished policy (taken over, also on failure) and a verifier
- * built from it: its trusted keys. Requests in flight finish with the
- * previous one, which is freed after the last of them. sha256 is the
- * SHA-256 of the policy file's bytes, which log entries name;
- * service_set_policy, for a policy built in memory, uses that of its
- * canonical JSON (pqcha_policy_to_json).
+/* Installs a finished policy and a verifier built from it: its trusted
+ * keys, and evidence (may be NULL), the hardware-evidence verifier
+ * (pqcha/evidence.h: pinned vendor roots, an SEV-SNP CRL, Intel's
+ * collateral) for the reports of workloads whose policy requires evidence;
+ * without one such reports are rejected, there being nothing to check
+ * their evidence against. Both are taken over, also on failure. Requests
+ * in flight finish with the previous pair, which is freed after the last
+ * of them. sha256 is the SHA-256 of the policy file's bytes, which log
+ * entries name; service_set_policy, for a policy built in memory and no
+ * evidence verifier, uses that of its canonical JSON
+ * (pqcha_policy_to_json).
  * Returns: OK, INVALID_ARGUMENT, BAD_POLICY (a policy that trusts no key),
  * NO_MEMORY, or the verifier's error. */
 pqcha_err service_set_policy(service *s, pqcha_policy *policy);
 pqcha_err service_set_policy_file(service *s, pqcha_policy *policy,
-                                  const uint8_t sha256[PQCHA_SHA256_LEN]);
+                                  const uint8_t sha256[PQCHA_SHA256_LEN],
+                                  pqcha_evidence_verifier *evidence);
 
 /* Called for every stored transition, after its commit (e.g. to log it). */
 void service_set_event_hook(service *s, service_event_fn fn, void *ctx);

@@ -12,7 +12,16 @@
  * 00112233445566778899aabbccddeeff, issued at 2025-01-01T00:00:00Z:
  * report-binding.json and key-binding.json (genuine), debug.json (a debug
  * TD) and unbound.json (a genuine quote over other REPORT_DATA, signed into
- * the report by the trusted key all the same). */
+ * the report by the trusted key all the same).
+ *
+ *   tdx_report_helper --answer OUTDIR
+ *
+ * writes the key pair, root.pem and weights.bin as above, prints "ready",
+ * then answers challenges for a test of "pqcha serve" (a coprocess): for
+ * each line "BINDING NONCE WORKLOAD [MODE]" read (BINDING: report or key),
+ * one line with a report of WORKLOAD for NONCE, made now, its quote from
+ * the same PKI: of a debug TD with MODE "debug", over other REPORT_DATA
+ * with MODE "unbound". (The synthetic chain is valid until 2030.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +67,9 @@ static int write_file(const char *dir, const char *name, const void *data, size_
     return 0;
 }
 
-static char *attest(const pqcha_key *key, const char *binding, int debug) {
+/* A report made at the time at (0: now). */
+static char *attest_at(const pqcha_key *key, const char *binding, int debug, const char *nonce,
+                       const char *workload, int64_t at) {
     pqcha_backend *b = NULL;
     pqcha_region *r = NULL;
     pqcha_attester *a = NULL;
@@ -69,19 +80,23 @@ static char *attest(const pqcha_key *key, const char *binding, int debug) {
     if (err == PQCHA_OK)
         err = pqcha_region_create(&r, "weights", "", 0, sizeof weights, PQCHA_PROT_RO);
     if (err == PQCHA_OK)
-        err = pqcha_memory_backend_register(b, WORKLOAD, r, weights, sizeof weights);
-    if (err == PQCHA_OK) err = pqcha_attester_create(&a, key, b, WORKLOAD);
-    if (err == PQCHA_OK) err = pqcha_attester_set_time(a, SYNTH_NOW);
+        err = pqcha_memory_backend_register(b, workload, r, weights, sizeof weights);
+    if (err == PQCHA_OK) err = pqcha_attester_create(&a, key, b, workload);
+    if (err == PQCHA_OK && at != 0) err = pqcha_attester_set_time(a, at);
     if (err == PQCHA_OK)
         err = pqcha_evidence_source_create_custom(&src, "intel-tdx", synthetic_tdx, &mode);
     if (err == PQCHA_OK) err = pqcha_attester_set_evidence(a, src, binding);
-    if (err == PQCHA_OK) err = pqcha_attester_attest(a, NONCE, &env, NULL);
+    if (err == PQCHA_OK) err = pqcha_attester_attest(a, nonce, &env, NULL);
     if (err != PQCHA_OK) fprintf(stderr, "tdx_report_helper: %s\n", pqcha_strerror(err));
     pqcha_attester_free(a);
     pqcha_evidence_source_free(src);
     pqcha_region_free(r);
     pqcha_backend_free(b);
     return env;
+}
+
+static char *attest(const pqcha_key *key, const char *binding, int debug) {
+    return attest_at(key, binding, debug, NONCE, WORKLOAD, SYNTH_NOW);
 }
 
 /* good, re-signed with the evidence of a report over other bytes. */
@@ -138,21 +153,47 @@ static int write_key_pair(const char *dir, pqcha_key *key) {
     return ok;
 }
 
+/* --answer: one report a line read, until the end of the input. */
+static int answer(const pqcha_key *key) {
+    char line[512], binding[16], nonce[160], workload[256], mode[16];
+    puts("ready");
+    fflush(stdout);
+    while (fgets(line, sizeof line, stdin)) {
+        mode[0] = '\0';
+        if (sscanf(line, "%15s %159s %255s %15s", binding, nonce, workload, mode) < 3) return 0;
+        char *env = attest_at(key, binding, strcmp(mode, "debug") == 0, nonce, workload, 0);
+        if (env != NULL && strcmp(mode, "unbound") == 0) {
+            char *other = unbound(key, env);
+            pqcha_free(env);
+            env = other;
+        }
+        if (env == NULL) return 0;
+        printf("%s\n", env);
+        fflush(stdout);
+        pqcha_free(env);
+    }
+    return 1;
+}
+
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: tdx_report_helper OUTDIR\n");
+    int answering = argc == 3 && strcmp(argv[1], "--answer") == 0;
+    if (argc != 2 && !answering) {
+        fprintf(stderr, "usage: tdx_report_helper [--answer] OUTDIR\n");
         return 2;
     }
-    const char *dir = argv[1];
+    const char *dir = argv[argc - 1];
     pqcha_key *key = NULL;
     size_t root_len = 0;
     if (pqcha_key_generate(&key, PQCHA_ML_DSA_65) != PQCHA_OK || !pki_make(&world)) return 1;
     uint8_t *root = certs_pem(&world.root, 1, &root_len);
-    char *good = attest(key, "report", 0);
-    int ok = root != NULL && good != NULL && write_key_pair(dir, key) &&
+    int ok = root != NULL && write_key_pair(dir, key) &&
              write_file(dir, "root.pem", root, root_len) &&
-             write_file(dir, "weights.bin", weights, sizeof weights) &&
-             write_report(dir, "unbound.json", unbound(key, good)) &&
+             write_file(dir, "weights.bin", weights, sizeof weights);
+    char *good = ok && !answering ? attest(key, "report", 0) : NULL;
+    if (answering)
+        ok = ok && answer(key);
+    else
+        ok = ok && good != NULL && write_report(dir, "unbound.json", unbound(key, good)) &&
              write_report(dir, "report-binding.json", good) &&
              write_report(dir, "key-binding.json", attest(key, "key", 0)) &&
              write_report(dir, "debug.json", attest(key, "report", 1));

@@ -36,6 +36,7 @@
 static const char *const product_names[] = {"Milan", "Genoa", "Turin"};
 static const char *const product_files[] = {"milan", "genoa", "turin"};
 #define PRODUCT_COUNT (sizeof product_names / sizeof product_names[0])
+_Static_assert(PRODUCT_COUNT + 1 <= EVIDENCE_SHIPPED_MAX, "every ARK and the Intel root fit");
 
 /* Writes "a/b" (b may be "") into out; 0 if it does not fit. */
 static int join(char *out, size_t cap, const char *a, const char *b) {
@@ -193,4 +194,18 @@ int evidence_shipped_pick(struct evidence_shipped *out, const pqcha_evidence *e,
         return pick_snp(out, e, want_roots, want_chain);
     return !want_roots ||
            add_file(out->roots, &out->root_count, out->dir, ROOTS_SUBDIR, INTEL_ROOT);
+}
+
+int evidence_shipped_all_roots(struct evidence_shipped *out, const char *dir_option) {
+    char sub[EVIDENCE_SHIPPED_PATH], name[64];
+
+    memset(out, 0, sizeof *out);
+    if (!find_data_dir(out, dir_option) || !trusted(out->dir) ||
+        !join(sub, sizeof sub, out->dir, ROOTS_SUBDIR) || !trusted(sub))
+        return 0;
+    for (size_t i = 0; i < PRODUCT_COUNT; i++) {
+        snprintf(name, sizeof name, "amd-ark-%s.pem", product_files[i]);
+        if (!add_file(out->roots, &out->root_count, out->dir, ROOTS_SUBDIR, name)) return 0;
+    }
+    return add_file(out->roots, &out->root_count, out->dir, ROOTS_SUBDIR, INTEL_ROOT);
 }

@@ -36,5 +36,9 @@ struct evidence_shipped {
  * Returns 1, or 0 after printing why (nothing found, refused, missing). */
 int evidence_shipped_pick(struct evidence_shipped *out, const pqcha_evidence *e,
                           const char *dir_option, int want_roots, int want_chain);
+/* Every root that ships (each AMD product's ARK and the Intel SGX Root
+ * CA), from the data directory found as above: for a verifier of a whole
+ * fleet ("pqcha serve"). Returns 1, or 0 after printing why. */
+int evidence_shipped_all_roots(struct evidence_shipped *out, const char *dir_option);
 
 #endif

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "evidence_inputs.h"
 #include "service/http.h"
 #include "service/service.h"
 
@@ -90,7 +91,23 @@ static const char serve_help[] =
     "                            N entries (default 1000; 0: by time only)\n"
     "  -h, --help                show this help\n"
     "\n"
-    "Exit codes: 0 stopped by a signal; 4 bad option, policy, database or address.\n";
+    "Hardware evidence (workloads whose policy has \"evidence\", docs/FORMAT.md 6.1):\n"
+    "each such report's SEV-SNP report or TDX quote must be genuine, bound to the\n"
+    "report and the challenge this server issued, and meet the policy; its checks\n"
+    "are in the result as evidence:NAME. An SEV-SNP report must carry its\n"
+    "certificate table (VCEK, ASK, ARK: what the host gives the guest with it).\n"
+    "These files are read again on SIGHUP, with the policy.\n"
+    "      --evidence-root ROOT  the vendor root to pin (PEM or DER; repeatable, up to\n"
+    "                            16); default: every root that ships with pqcha\n"
+    "                            (AMD's ARKs, the Intel SGX Root CA)\n"
+    "      --roots-dir DIR       where those shipped roots are\n"
+    "      --crl CRL             SEV-SNP: a CRL of AMD's ARK or ASK\n"
+    "      --collateral DIR      TDX: Intel's TCB info, QE identity and CRLs (see\n"
+    "                            'pqcha evidence --help'); the TCB status must be\n"
+    "                            accepted by the policy (default: UpToDate)\n"
+    "\n"
+    "Exit codes: 0 stopped by a signal; 4 bad option, policy, database, address or\n"
+    "hardware evidence input.\n";
 
 struct serve_options {
     const char *policy_path, *db_url, *listen, *token_file, *tls_cert, *tls_key, *port_file;
@@ -98,6 +115,9 @@ struct serve_options {
     const char *log_key, *log_origin;
     const char *log_witnesses[TLOG_MAX_WITNESSES]; /* NAME=PUB.pem */
     size_t log_witness_count;
+    const char *evidence_roots[16];
+    size_t evidence_root_count;
+    const char *roots_dir, *crl, *collateral;
     uint64_t challenge_ttl, stale_after, tick, threads, max_connections, timeout, log_interval,
         log_entries;
     int stale_given;
@@ -121,7 +141,11 @@ enum {
     OPT_LOG_ORIGIN,
     OPT_LOG_WITNESS,
     OPT_LOG_INTERVAL,
-    OPT_LOG_ENTRIES
+    OPT_LOG_ENTRIES,
+    OPT_EVIDENCE_ROOT,
+    OPT_ROOTS_DIR,
+    OPT_CRL,
+    OPT_COLLATERAL
 };
 
 static int parse_number_option(struct serve_options *o, int opt, const char *arg) {
@@ -179,6 +203,14 @@ static int parse_serve_option(struct serve_options *o, int opt, const char *arg)
                    0;
         o->log_witnesses[o->log_witness_count++] = arg;
         return 1;
+    case OPT_EVIDENCE_ROOT:
+        if (o->evidence_root_count == 16)
+            return cli_usage_error(SERVE_CMD, "at most 16 --evidence-root"), 0;
+        o->evidence_roots[o->evidence_root_count++] = arg;
+        return 1;
+    case OPT_ROOTS_DIR: o->roots_dir = arg; return 1;
+    case OPT_CRL: o->crl = arg; return 1;
+    case OPT_COLLATERAL: o->collateral = arg; return 1;
     default: return parse_number_option(o, opt, arg);
     }
 }
@@ -206,6 +238,10 @@ static int parse_serve_args(struct serve_options *o, int argc, char **argv) {
         {"log-witness", required_argument, NULL, OPT_LOG_WITNESS},
         {"log-checkpoint-interval", required_argument, NULL, OPT_LOG_INTERVAL},
         {"log-checkpoint-entries", required_argument, NULL, OPT_LOG_ENTRIES},
+        {"evidence-root", required_argument, NULL, OPT_EVIDENCE_ROOT},
+        {"roots-dir", required_argument, NULL, OPT_ROOTS_DIR},
+        {"crl", required_argument, NULL, OPT_CRL},
+        {"collateral", required_argument, NULL, OPT_COLLATERAL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -231,6 +267,9 @@ static int parse_serve_args(struct serve_options *o, int argc, char **argv) {
         return cli_usage_error(SERVE_CMD, "--log-key and --log-origin go together");
     if (!o->log_key && o->log_witness_count)
         return cli_usage_error(SERVE_CMD, "--log-witness needs --log-key");
+    if (o->roots_dir && o->evidence_root_count)
+        return cli_usage_error(SERVE_CMD, "--roots-dir is where the shipped roots are: not with "
+                                          "--evidence-root");
     return -1;
 }
 
@@ -301,13 +340,42 @@ static pqcha_policy *load_policy(const char *path, uint8_t sha256[PQCHA_SHA256_L
     return NULL;
 }
 
-static int install_policy(service *svc, const char *path) {
+/* The hardware-evidence verifier of the options: the roots given, else
+ * every one that ships, and the CRL and collateral. 0 after printing why. */
+static int load_evidence_verifier(pqcha_evidence_verifier **out, const struct serve_options *o) {
+    struct evidence_options e;
+    struct evidence_shipped shipped;
+    int status = 0;
+
+    memset(&e, 0, sizeof e);
+    *out = NULL;
+    for (size_t i = 0; i < o->evidence_root_count; i++)
+        e.roots[e.root_count++] = o->evidence_roots[i];
+    if (e.root_count == 0) {
+        if (!evidence_shipped_all_roots(&shipped, o->roots_dir)) return 0;
+        for (size_t i = 0; i < shipped.root_count; i++)
+            e.roots[e.root_count++] = shipped.roots[i];
+    }
+    e.crl = o->crl;
+    e.collateral = o->collateral;
+    *out = evidence_make_verifier(&e, &status);
+    return *out != NULL;
+}
+
+/* The policy and the evidence verifier, read from their files (at start
+ * and on SIGHUP); 0 after printing why, the running pair kept. */
+static int install_policy(service *svc, const struct serve_options *o) {
     uint8_t sha256[PQCHA_SHA256_LEN];
-    pqcha_policy *policy = load_policy(path, sha256);
-    if (!policy) return 0;
-    pqcha_err err = service_set_policy_file(svc, policy, sha256);
+    pqcha_evidence_verifier *evidence = NULL;
+    if (!load_evidence_verifier(&evidence, o)) return 0;
+    pqcha_policy *policy = load_policy(o->policy_path, sha256);
+    if (!policy) {
+        pqcha_evidence_verifier_free(evidence);
+        return 0;
+    }
+    pqcha_err err = service_set_policy_file(svc, policy, sha256, evidence);
     if (err != PQCHA_OK) {
-        cli_error(path, err,
+        cli_error(o->policy_path, err,
                   err == PQCHA_ERR_BAD_POLICY ? "the policy must list trustedKeys" : NULL);
         return 0;
     }
@@ -330,12 +398,13 @@ static void log_event(void *ctx, const store_event_row *e) {
     funlockfile(stderr);
 }
 
-static void reload(service *svc, const char *path) {
-    if (install_policy(svc, path))
-        fprintf(stderr, "pqcha serve: reloaded policy %s\n", cli_escaped(path));
+static void reload(service *svc, const struct serve_options *o) {
+    if (install_policy(svc, o))
+        fprintf(stderr, "pqcha serve: reloaded policy %s\n", cli_escaped(o->policy_path));
     else
-        cli_errorf("the new policy %s was refused; still serving the previous one",
-                   cli_escaped(path));
+        cli_errorf("the new policy %s (or its hardware evidence inputs) was refused; still "
+                   "serving the previous one",
+                   cli_escaped(o->policy_path));
 }
 
 static int64_t now_ms(void) {
@@ -364,7 +433,7 @@ static void run_until_stopped(service *svc, const struct serve_options *o, const
         struct timespec timeout = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L};
         int sig = sigtimedwait(set, NULL, &timeout);
         if (sig == SIGHUP) {
-            reload(svc, o->policy_path);
+            reload(svc, o);
         } else if (sig == SIGTERM || sig == SIGINT) {
             fprintf(stderr, "pqcha serve: stopping\n");
             return;
@@ -549,7 +618,7 @@ static int serve(const struct serve_options *o, const sigset_t *set) {
                           o->stale_given && o->stale_after == 0 ? -1 : (int64_t)o->stale_after,
                           NULL};
     int status = CLI_EXIT_USAGE;
-    if (service_create(&svc, db, &so) == PQCHA_OK && install_policy(svc, o->policy_path) &&
+    if (service_create(&svc, db, &so) == PQCHA_OK && install_policy(svc, o) &&
         (!o->log_key || (log = open_log(db, o)) != NULL)) {
         service_set_event_hook(svc, log_event, NULL);
         service_set_log(svc, log);
