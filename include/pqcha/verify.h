@@ -135,6 +135,9 @@ pqcha_check_status pqcha_result_check_status(const pqcha_result *r, size_t i);
  * or i out of range. */
 PQCHA_MUST_CHECK
 pqcha_err pqcha_result_check_error(const pqcha_result *r, size_t i);
+/* What the check expected and what it found, as text for people ("" if
+ * none): UTF-8, names from the report escaped by no one (escape them before
+ * a terminal); a long one is shortened, never inside a character. */
 const char *pqcha_result_check_expected(const pqcha_result *r, size_t i); /* "" if none */
 const char *pqcha_result_check_found(const pqcha_result *r, size_t i);    /* "" if none */
 /* Region ids whose authentic digest differs from the policy, or that are missing. */

@@ -163,6 +163,23 @@ const pqcha_report *pqcha_result_report(const pqcha_result *r) {
     return r ? r->report : NULL;
 }
 
+/* The length of text without the incomplete UTF-8 sequence it may end
+ * in. Check texts are built in fixed buffers from names that are UTF-8
+ * (region, workload and tensor names, paths), so a long one is cut, and
+ * the cut may fall inside a character: the result's JSON would then fail
+ * as a whole (the writer refuses malformed UTF-8) where a shorter text
+ * does. Only the end is looked at: what comes before was whole input. */
+static size_t without_cut_character(const char *text, size_t len) {
+    size_t lead = len;
+    /* a sequence is at most 4 bytes: its lead and up to 3 continuations */
+    while (lead > 0 && len - lead < 4 && ((unsigned char)text[lead - 1] & 0xc0) == 0x80)
+        lead--;
+    if (lead == 0 || (unsigned char)text[lead - 1] < 0xc0) return len;
+    lead--;
+    size_t seq = pqcha__utf8_sequence_length((const unsigned char *)text + lead, len - lead);
+    return seq == len - lead ? len : lead;
+}
+
 pqcha_err pqcha__result_add_check(pqcha_result *r, const char *name, pqcha_check_status status,
                                   pqcha_err err, const char *expected, const char *found) {
     PQCHA_TRY(pqcha__grow(&r->checks, &r->check_cap, r->check_count + 1, sizeof r->checks[0],
@@ -172,12 +189,13 @@ pqcha_err pqcha__result_add_check(pqcha_result *r, const char *name, pqcha_check
     const char *texts[3] = {name, expected ? expected : "", found ? found : ""};
     size_t lens[3], total = 0;
     for (size_t i = 0; i < 3; i++)
-        total += (lens[i] = strlen(texts[i])) + 1;
+        total += (lens[i] = without_cut_character(texts[i], strlen(texts[i]))) + 1;
     char *block = malloc(total), *at = block;
     if (block == NULL) return PQCHA_ERR_NO_MEMORY;
     char *copies[3];
     for (size_t i = 0; i < 3; i++) {
-        copies[i] = memcpy(at, texts[i], lens[i] + 1);
+        copies[i] = memcpy(at, texts[i], lens[i]);
+        at[lens[i]] = '\0';
         at += lens[i] + 1;
     }
     pqcha__result_check c = {copies[0], status, err, copies[1], copies[2]};

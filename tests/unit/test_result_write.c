@@ -792,6 +792,35 @@ static void test_refused_strings(void) {
     pqcha_result_free(r);
 }
 
+/* A check text cut inside a character (the verifier builds its texts in
+ * fixed buffers from UTF-8 names: regions, workloads, tensors, paths) is
+ * kept without the cut character, so the result still writes, where a
+ * malformed text refuses the whole result (above). Whole characters at
+ * the end stay. */
+static void test_cut_character_in_a_check_text(void) {
+    pqcha_result *r = calloc(1, sizeof *r);
+    REQUIRE(r != NULL);
+    CHECK_OK(pqcha__result_add_check(r, "region:w", PQCHA_CHECK_FAIL, PQCHA_ERR_MEMORY_DRIFT,
+                                     "tensor \xe2\x80\xae", "tensor \xe2\x80"));
+    CHECK_OK(pqcha__result_add_check(r, "n\xc3\xa9", PQCHA_CHECK_PASS, PQCHA_OK, "\xf0\x9f\x98",
+                                     "a\xc3"));
+    CHECK_OK(
+        pqcha__result_add_check(r, "4", PQCHA_CHECK_PASS, PQCHA_OK, "\xf0\x9f\x98\x80", "ab\xf0"));
+    REQUIRE(r->check_count == 3);
+    CHECK_STR(r->checks[0].expected, "tensor \xe2\x80\xae");
+    CHECK_STR(r->checks[0].found, "tensor ");
+    CHECK_STR(r->checks[1].name, "n\xc3\xa9");
+    CHECK_STR(r->checks[1].expected, "");
+    CHECK_STR(r->checks[1].found, "a");
+    CHECK_STR(r->checks[2].expected, "\xf0\x9f\x98\x80");
+    CHECK_STR(r->checks[2].found, "ab");
+    char *text = NULL;
+    CHECK_OK(pqcha_result_to_json(&text, r));
+    CHECK(text != NULL && strstr(text, "\"found\":\"tensor \"") != NULL);
+    pqcha_free(text);
+    pqcha_result_free(r);
+}
+
 /* ---- fragments pinned by hand ---- */
 
 static void test_pinned_escapes_and_order(void) {
@@ -837,8 +866,8 @@ static void test_teardown(void) {
     pqcha_key_free(stranger_key);
 }
 
-TEST_MAIN(TEST(test_plain_results), TEST(test_results_without_report), TEST(test_model_results),
-          TEST(test_evidence_results), TEST(test_hostile_text_in_every_slot),
-          TEST(test_random_sweep), TEST(test_fields_set_by_hand),
-          TEST(test_empty_result_and_arguments), TEST(test_refused_strings),
-          TEST(test_pinned_escapes_and_order), TEST(test_teardown))
+TEST_MAIN(TEST(test_plain_results), TEST(test_cut_character_in_a_check_text),
+          TEST(test_results_without_report), TEST(test_model_results), TEST(test_evidence_results),
+          TEST(test_hostile_text_in_every_slot), TEST(test_random_sweep),
+          TEST(test_fields_set_by_hand), TEST(test_empty_result_and_arguments),
+          TEST(test_refused_strings), TEST(test_pinned_escapes_and_order), TEST(test_teardown))
