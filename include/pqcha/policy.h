@@ -32,6 +32,14 @@ PQCHA_MUST_CHECK
 pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len);
 /* 1 if the policy has an entry for the workload, else 0 (also for NULL). */
 int pqcha_policy_has_workload(const pqcha_policy *p, const char *workload_id);
+/* The workloads, in the policy's order (sorted by id once parsed or
+ * finished); the id is borrowed, valid until p is freed; NULL out of range. */
+size_t pqcha_policy_workload_count(const pqcha_policy *p);
+const char *pqcha_policy_workload_id(const pqcha_policy *p, size_t i);
+/* The workload's staleAfterSeconds (docs/FORMAT.md 6): how long a verifier
+ * service waits for its next report before calling it stale, 0 for never;
+ * -1 when the policy leaves it to the service (or has no such workload). */
+int64_t pqcha_policy_workload_stale_after(const pqcha_policy *p, const char *workload_id);
 /* Trusted public keys listed in the policy; borrowed, valid until p is freed. */
 size_t pqcha_policy_trusted_key_count(const pqcha_policy *p);
 const pqcha_key *pqcha_policy_trusted_key(const pqcha_policy *p, size_t i);
@@ -65,6 +73,13 @@ pqcha_err pqcha_policy_add_manifest_entry(pqcha_policy *p, const pqcha_manifest 
 PQCHA_MUST_CHECK
 pqcha_err pqcha_policy_add_workload(pqcha_policy *p, const char *workload_id, const char *platform,
                                     int allow_extra_regions);
+/* The workload's staleness interval (pqcha_policy_workload_stale_after),
+ * 0 (never) to 31536000 seconds.
+ * Returns: OK, INVALID_ARGUMENT, OUT_OF_RANGE, UNKNOWN_WORKLOAD (no
+ * workload of that id added). */
+PQCHA_MUST_CHECK
+pqcha_err pqcha_policy_set_workload_stale_after(pqcha_policy *p, const char *workload_id,
+                                                int64_t seconds);
 /* The hardware evidence the workload's reports must carry: json is the
  * requirements object of docs/FORMAT.md section 6.1 (platform, binding,
  * reference values), as pqcha policy --evidence reads it from a file.

@@ -118,10 +118,6 @@ static int compare_id_to_region(const void *key, const void *elem) {
     return strcmp((const char *)key, ((const pqcha__policy_region *)elem)->id);
 }
 
-size_t pqcha__policy_workload_count(const pqcha_policy *p) {
-    return p ? p->workload_count : 0;
-}
-
 const pqcha__policy_workload *pqcha__policy_workload_at(const pqcha_policy *p, size_t i) {
     return (p && i < p->workload_count) ? &p->workloads[i] : NULL;
 }
@@ -176,6 +172,20 @@ int64_t pqcha__policy_max_lifetime(const pqcha_policy *p) {
 
 int pqcha_policy_has_workload(const pqcha_policy *p, const char *workload_id) {
     return p && workload_id && pqcha__policy_find_workload(p, workload_id) != NULL;
+}
+
+int64_t pqcha_policy_workload_stale_after(const pqcha_policy *p, const char *workload_id) {
+    const pqcha__policy_workload *w =
+        p && workload_id ? pqcha__policy_find_workload(p, workload_id) : NULL;
+    return w && w->has_stale_after ? w->stale_after : -1;
+}
+
+size_t pqcha_policy_workload_count(const pqcha_policy *p) {
+    return p ? p->workload_count : 0;
+}
+
+const char *pqcha_policy_workload_id(const pqcha_policy *p, size_t i) {
+    return p && i < p->workload_count ? p->workloads[i].id : NULL;
 }
 
 size_t pqcha_policy_trusted_key_count(const pqcha_policy *p) {
@@ -445,7 +455,8 @@ static pqcha_err parse_workload_evidence(pqcha__policy_workload *w, const json_t
 static pqcha_err parse_workload(pqcha__policy_workload *w, const pqcha_policy *p, const char *id,
                                 json_t *obj) {
     static const char *const required[] = {"regions", NULL};
-    static const char *const optional[] = {"platform", "allowExtraRegions", "evidence", NULL};
+    static const char *const optional[] = {"platform", "allowExtraRegions", "evidence",
+                                           "staleAfterSeconds", NULL};
     PQCHA_TRY(pqcha_identifier_check(id));
     if (!json_is_object(obj)) return PQCHA_ERR_WRONG_TYPE;
     w->id = pqcha__strdup(id);
@@ -462,6 +473,13 @@ static pqcha_err parse_workload(pqcha__policy_workload *w, const pqcha_policy *p
     }
     if (json_object_get(obj, "allowExtraRegions"))
         PQCHA_TRY(pqcha__json_bool(obj, "allowExtraRegions", &w->allow_extra_regions));
+    if (json_object_get(obj, "staleAfterSeconds")) {
+        uint64_t seconds = 0;
+        PQCHA_TRY(
+            pqcha__json_uint(obj, "staleAfterSeconds", PQCHA__POLICY_MAX_STALE_AFTER, &seconds));
+        w->has_stale_after = 1;
+        w->stale_after = (int64_t)seconds;
+    }
     PQCHA_TRY(parse_workload_evidence(w, obj));
     return parse_workload_regions(w, p, obj);
 }

@@ -15,7 +15,8 @@
 #define PQCHA__POLICY_MAX_WORKLOADS    1024u
 #define PQCHA__POLICY_MAX_REGIONS      PQCHA_MAX_REGIONS
 #define PQCHA__POLICY_MAX_MANIFESTS    PQCHA_MAX_MANIFEST_FILES
-#define PQCHA__POLICY_MAX_SECONDS      604800 /* 7 days: the cap on skew and lifetime */
+#define PQCHA__POLICY_MAX_SECONDS      604800   /* 7 days: the cap on skew and lifetime */
+#define PQCHA__POLICY_MAX_STALE_AFTER  31536000 /* a year: the cap on a staleness interval */
 
 /* One acceptable digest of a region. */
 typedef struct pqcha__policy_digest {
@@ -48,6 +49,10 @@ typedef struct pqcha__policy_workload {
      * or NULL; and the object as given, for writing the policy back. */
     pqcha__evidence_policy *evidence;
     json_t *evidence_json;
+    /* staleAfterSeconds (FORMAT.md 6): how long a verifier service waits for
+     * the workload's next report before calling it stale; 0: never. */
+    int has_stale_after;
+    int64_t stale_after;
     pqcha__policy_region *regions; /* sorted by id (strcmp) for binary search */
     size_t region_count, region_cap;
 } pqcha__policy_workload;
@@ -93,7 +98,6 @@ pqcha_err pqcha__policy_required_tensors_exist(const pqcha__policy_region *r,
                                                const pqcha__model_file *f);
 
 /* Lookups. All return NULL / 0 when p is NULL. */
-size_t pqcha__policy_workload_count(const pqcha_policy *p);
 const pqcha__policy_workload *pqcha__policy_workload_at(const pqcha_policy *p,
                                                         size_t i); /* id order */
 const pqcha__policy_workload *pqcha__policy_find_workload(const pqcha_policy *p, const char *id);

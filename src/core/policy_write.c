@@ -88,6 +88,18 @@ static pqcha__policy_workload *workload_named(pqcha_policy *p, const char *id) {
     return NULL;
 }
 
+pqcha_err pqcha_policy_set_workload_stale_after(pqcha_policy *p, const char *workload_id,
+                                                int64_t seconds) {
+    if (!p || !workload_id) return PQCHA_ERR_INVALID_ARGUMENT;
+    if (seconds < 0 || seconds > PQCHA__POLICY_MAX_STALE_AFTER) return PQCHA_ERR_OUT_OF_RANGE;
+    pqcha__policy_workload *w = workload_named(p, workload_id);
+    if (!w) return PQCHA_ERR_UNKNOWN_WORKLOAD;
+    w->has_stale_after = 1;
+    w->stale_after = seconds;
+    p->finished = 0;
+    return PQCHA_OK;
+}
+
 pqcha_err pqcha_policy_set_workload_evidence(pqcha_policy *p, const char *workload_id,
                                              const char *json, size_t len) {
     if (!p || !workload_id || !json) return PQCHA_ERR_INVALID_ARGUMENT;
@@ -334,6 +346,8 @@ static json_t *workload_json(const pqcha__policy_workload *w) {
     if (ok && w->platform) ok = put(obj, "platform", json_string(w->platform));
     ok = ok && put(obj, "allowExtraRegions", json_boolean(w->allow_extra_regions));
     if (ok && w->evidence_json) ok = put(obj, "evidence", json_deep_copy(w->evidence_json));
+    if (ok && w->has_stale_after)
+        ok = put(obj, "staleAfterSeconds", json_integer((json_int_t)w->stale_after));
     if (ok) {
         ok = put(obj, "regions", regions);
         regions = NULL;
@@ -432,6 +446,7 @@ static const char *const key_order[] = {"version",
                                         "platform",
                                         "allowExtraRegions",
                                         "evidence",
+                                        "staleAfterSeconds",
                                         "regions",
                                         NULL};
 

@@ -842,11 +842,32 @@ static int stale_marked(void *ctx, const store_event_row *event) {
     return 0;
 }
 
+/* Each workload goes stale after the policy's staleAfterSeconds where it
+ * names one (0: never), after the service's stale_after otherwise. */
+static pqcha_err mark_stale_workloads(service *s, int64_t now) {
+    policy_ref *p = acquire_policy(s);
+    const pqcha_policy *policy = p ? p->policy : NULL;
+    size_t n = pqcha_policy_workload_count(policy), count = 0;
+    store_stale_rule *rules = n ? calloc(n, sizeof *rules) : NULL;
+    pqcha_err err = n && !rules ? PQCHA_ERR_NO_MEMORY : PQCHA_OK;
+    for (size_t i = 0; err == PQCHA_OK && i < n; i++) {
+        const char *id = pqcha_policy_workload_id(policy, i); /* in id order */
+        int64_t after = pqcha_policy_workload_stale_after(policy, id);
+        if (after >= 0)
+            rules[count++] = (store_stale_rule){id, after == 0 ? STORE_NEVER_STALE : now - after};
+    }
+    store_stale_cutoffs cutoffs = {s->stale_after > 0 ? now - s->stale_after : STORE_NEVER_STALE,
+                                   rules, count};
+    if (err == PQCHA_OK && store_stale_latest_cutoff(&cutoffs) != STORE_NEVER_STALE)
+        err = store_mark_stale(s->db, &cutoffs, now, stale_marked, s);
+    free(rules);
+    release_policy(s, p);
+    return err;
+}
+
 pqcha_err service_tick(service *s) {
     int64_t now = s->clock();
-    pqcha_err err = PQCHA_OK;
-    if (s->stale_after > 0)
-        err = store_mark_stale(s->db, now - s->stale_after, now, stale_marked, s);
+    pqcha_err err = mark_stale_workloads(s, now);
     /* A used challenge is kept until it expires, which is what refuses a
      * replay; after that the report's own nonce check refuses it. */
     if (err == PQCHA_OK) err = store_prune_challenges(s->db, now, NULL);

@@ -167,9 +167,29 @@ pqcha_err store_count_states(store *s, uint64_t counts[WORKLOAD_STATE_COUNT]) {
     return s->ops->count_states(s->impl, counts);
 }
 
-pqcha_err store_mark_stale(store *s, int64_t cutoff, int64_t now, store_event_fn fn, void *ctx) {
-    if (!s) return PQCHA_ERR_INVALID_ARGUMENT;
-    return s->ops->mark_stale(s->impl, cutoff, now, fn, ctx);
+static int compare_rule(const void *key, const void *element) {
+    return strcmp(key, ((const store_stale_rule *)element)->workload);
+}
+
+int64_t store_stale_cutoff(const store_stale_cutoffs *c, const char *workload) {
+    const store_stale_rule *rule =
+        c->rule_count ? bsearch(workload, c->rules, c->rule_count, sizeof c->rules[0], compare_rule)
+                      : NULL;
+    return rule ? rule->cutoff : c->fallback;
+}
+
+int64_t store_stale_latest_cutoff(const store_stale_cutoffs *c) {
+    int64_t latest = c->fallback;
+    for (size_t i = 0; i < c->rule_count; i++)
+        if (c->rules[i].cutoff > latest) latest = c->rules[i].cutoff;
+    return latest;
+}
+
+pqcha_err store_mark_stale(store *s, const store_stale_cutoffs *cutoffs, int64_t now,
+                           store_event_fn fn, void *ctx) {
+    if (!s || !cutoffs || (cutoffs->rule_count && !cutoffs->rules))
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->mark_stale(s->impl, cutoffs, now, fn, ctx);
 }
 
 /* ---- the transparency log ---- */

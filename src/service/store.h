@@ -180,11 +180,32 @@ pqcha_err store_each_event(store *s, const char *workload, int64_t after_seq, un
  * Returns: OK, STORE. */
 pqcha_err store_count_states(store *s, uint64_t counts[WORKLOAD_STATE_COUNT]);
 
+/* When workloads go stale: a workload whose last report that counts
+ * arrived before its cutoff. rules give some workloads their own (the
+ * policy's staleAfterSeconds), sorted by workload (strcmp); every other
+ * has the fallback. STORE_NEVER_STALE: never. */
+#define STORE_NEVER_STALE INT64_MIN
+typedef struct store_stale_rule {
+    const char *workload;
+    int64_t cutoff;
+} store_stale_rule;
+typedef struct store_stale_cutoffs {
+    int64_t fallback;
+    const store_stale_rule *rules; /* may be NULL when rule_count is 0 */
+    size_t rule_count;
+} store_stale_cutoffs;
+
+/* The workload's cutoff, and the latest of all (what a workload must be
+ * quieter than to be looked at at all). */
+int64_t store_stale_cutoff(const store_stale_cutoffs *c, const char *workload);
+int64_t store_stale_latest_cutoff(const store_stale_cutoffs *c);
+
 /* Marks stale every workload whose state can go stale (state.h) and whose
- * last report that counts arrived before `cutoff`, each with an event at
- * `now`; fn (may
- * be NULL) sees each event after the commit. Returns: OK, STORE. */
-pqcha_err store_mark_stale(store *s, int64_t cutoff, int64_t now, store_event_fn fn, void *ctx);
+ * last report that counts arrived before its cutoff, each with an event at
+ * `now`; fn (may be NULL) sees each event after the commit.
+ * Returns: OK, INVALID_ARGUMENT, STORE. */
+pqcha_err store_mark_stale(store *s, const store_stale_cutoffs *cutoffs, int64_t now,
+                           store_event_fn fn, void *ctx);
 
 /* ---- the transparency log (docs/API.md, "Transparency log") ----
  * Entries get consecutive indices from 0. The hashes of the tree's tiles

@@ -28,7 +28,8 @@ typedef struct store_ops {
     pqcha_err (*each_event)(void *impl, const char *workload_or_null, int64_t after_seq,
                             unsigned limit, store_event_fn fn, void *ctx);
     pqcha_err (*count_states)(void *impl, uint64_t counts[WORKLOAD_STATE_COUNT]);
-    pqcha_err (*mark_stale)(void *impl, int64_t cutoff, int64_t now, store_event_fn fn, void *ctx);
+    pqcha_err (*mark_stale)(void *impl, const store_stale_cutoffs *cutoffs, int64_t now,
+                            store_event_fn fn, void *ctx);
     pqcha_err (*log_size)(void *impl, uint64_t *size);
     pqcha_err (*log_hashes)(void *impl, unsigned level, uint64_t from, unsigned count,
                             uint8_t *out);

@@ -1022,18 +1022,20 @@ static void commit_group(pg_session *ss, pending_commit **group, int n) {
         commit_alone(ss, group[i]);
 }
 
-/* A text[] literal of the group's digests, or NULL without memory. */
-static char *digest_array(pending_commit **group, int n) {
+/* A text[] literal of n strings, item(ctx, i) each, every one quoted (a
+ * workload id may hold any character but controls), or NULL without
+ * memory. */
+static char *text_array(size_t n, const char *(*item)(const void *ctx, size_t i), const void *ctx) {
     size_t len = 3;
-    for (int i = 0; i < n; i++)
-        len += 2 * strlen(group[i]->r->digest) + 3;
+    for (size_t i = 0; i < n; i++)
+        len += 2 * strlen(item(ctx, i)) + 3;
     char *out = malloc(len), *p = out;
     if (!out) return NULL;
     *p++ = '{';
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (i) *p++ = ',';
         *p++ = '"';
-        for (const char *d = group[i]->r->digest; *d; d++) {
+        for (const char *d = item(ctx, i); *d; d++) {
             if (*d == '"' || *d == '\\') *p++ = '\\';
             *p++ = *d;
         }
@@ -1042,6 +1044,15 @@ static char *digest_array(pending_commit **group, int n) {
     *p++ = '}';
     *p = '\0';
     return out;
+}
+
+static const char *group_digest(const void *ctx, size_t i) {
+    return ((pending_commit *const *)ctx)[i]->r->digest;
+}
+
+/* A text[] literal of the group's digests, or NULL without memory. */
+static char *digest_array(pending_commit **group, int n) {
+    return text_array((size_t)n, group_digest, group);
 }
 
 /* The indices the group's entries have; *missing: how many have none. */
@@ -1335,24 +1346,53 @@ static void stale_states_literal(char *buf, size_t len) {
  * set), move to stale, and each move is recorded as an event whose row
  * comes back for fn. */
 static const char mark_stale_sql[] =
-    "WITH quiet AS (SELECT id, state FROM workloads WHERE state = ANY ($3::text[])"
-    " AND last_counted < $1::bigint ORDER BY id FOR UPDATE),"
+    "WITH rules AS (SELECT * FROM unnest($5::text[], $6::bigint[]) AS r (id, cutoff)),"
+    " quiet AS (SELECT w.id, w.state FROM workloads AS w LEFT JOIN rules ON rules.id = w.id"
+    " WHERE w.state = ANY ($3::text[]) AND w.last_counted < COALESCE(rules.cutoff, $1::bigint)"
+    " ORDER BY w.id FOR UPDATE OF w),"
     " moved AS (UPDATE workloads AS w SET state = $4::text, state_since = $2::bigint"
     " FROM quiet WHERE w.id = quiet.id RETURNING w.id, quiet.state AS from_state)"
     " INSERT INTO events (workload, at, from_state, to_state, digest, detail)"
     " SELECT id, $2::bigint, from_state, $4::text, '', '{}' FROM moved ORDER BY id"
     " RETURNING " EVENT_COLUMNS;
 
-static pqcha_err pg_mark_stale(void *impl, int64_t cutoff, int64_t now, store_event_fn fn,
-                               void *ctx) {
+static const char *rule_workload(const void *ctx, size_t i) {
+    return ((const store_stale_rule *)ctx)[i].workload;
+}
+
+/* A bigint[] literal of the rules' cutoffs, or NULL without memory. */
+static char *cutoff_array(const store_stale_cutoffs *c) {
+    size_t len = 3 + c->rule_count * (sizeof(pg_int) + 1);
+    char *out = malloc(len);
+    if (!out) return NULL;
+    size_t used = (size_t)snprintf(out, len, "{");
+    for (size_t i = 0; i < c->rule_count; i++)
+        used += (size_t)snprintf(out + used, len - used, "%s%" PRId64, i ? "," : "",
+                                 c->rules[i].cutoff);
+    snprintf(out + used, len - used, "}");
+    return out;
+}
+
+static pqcha_err pg_mark_stale(void *impl, const store_stale_cutoffs *cutoffs, int64_t now,
+                               store_event_fn fn, void *ctx) {
     PGresult *res;
     pg_int cutoff_text, now_text;
     char states[64];
     stale_states_literal(states, sizeof states);
-    const char *values[] = {int_text(&cutoff_text, cutoff), int_text(&now_text, now), states,
-                            workload_state_name(WORKLOAD_STALE)};
-    SERVICE_TRY(query(impl, mark_stale_sql, 4, values, &res));
-    pqcha_err err = pass_events(res, fn, ctx);
+    char *ids = text_array(cutoffs->rule_count, rule_workload, cutoffs->rules);
+    char *limits = cutoff_array(cutoffs);
+    pqcha_err err = ids && limits ? PQCHA_OK : PQCHA_ERR_NO_MEMORY;
+    const char *values[] = {int_text(&cutoff_text, cutoffs->fallback),
+                            int_text(&now_text, now),
+                            states,
+                            workload_state_name(WORKLOAD_STALE),
+                            ids,
+                            limits};
+    if (err == PQCHA_OK) err = query(impl, mark_stale_sql, 6, values, &res);
+    free(ids);
+    free(limits);
+    if (err != PQCHA_OK) return err;
+    err = pass_events(res, fn, ctx);
     PQclear(res);
     return err;
 }

@@ -763,19 +763,24 @@ static void stale_events_free(stale_events *ev) {
     free(ev->rows);
 }
 
-static pqcha_err find_stale(sqlite3 *db, int64_t cutoff, int64_t now, stale_events *ev) {
+/* The quiet workloads: those quieter than the latest cutoff, each then
+ * against its own. */
+static pqcha_err find_stale(sqlite3 *db, const store_stale_cutoffs *cutoffs, int64_t now,
+                            stale_events *ev) {
     sqlite3_stmt *st;
     SERVICE_TRY(prepare(db, &st,
-                        "SELECT id, state FROM workloads WHERE state IN ('trusted', 'drifted',"
-                        " 'rejected') AND last_counted < ? ORDER BY id",
-                        "i", cutoff));
+                        "SELECT id, state, last_counted FROM workloads WHERE state IN ('trusted',"
+                        " 'drifted', 'rejected') AND last_counted < ? ORDER BY id",
+                        "i", store_stale_latest_cutoff(cutoffs)));
     pqcha_err err = PQCHA_OK;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = column_text(st, 0);
+        if (sqlite3_column_int64(st, 2) >= store_stale_cutoff(cutoffs, id)) continue;
         workload_state from;
         err = workload_state_parse(column_text(st, 1), &from) == PQCHA_OK ? PQCHA_OK
                                                                           : PQCHA_ERR_STORE;
-        if (err == PQCHA_OK) err = remember_stale(ev, column_text(st, 0), from, now);
+        if (err == PQCHA_OK) err = remember_stale(ev, id, from, now);
         if (err != PQCHA_OK) break;
     }
     if (err == PQCHA_OK && rc != SQLITE_DONE) err = PQCHA_ERR_STORE;
@@ -783,9 +788,9 @@ static pqcha_err find_stale(sqlite3 *db, int64_t cutoff, int64_t now, stale_even
     return err;
 }
 
-static pqcha_err mark_stale_in_transaction(sqlite3 *db, int64_t cutoff, int64_t now,
-                                           stale_events *ev) {
-    SERVICE_TRY(find_stale(db, cutoff, now, ev));
+static pqcha_err mark_stale_in_transaction(sqlite3 *db, const store_stale_cutoffs *cutoffs,
+                                           int64_t now, stale_events *ev) {
+    SERVICE_TRY(find_stale(db, cutoffs, now, ev));
     for (size_t i = 0; i < ev->count; i++) {
         store_event_row *e = &ev->rows[i];
         sqlite3_stmt *st;
@@ -799,18 +804,19 @@ static pqcha_err mark_stale_in_transaction(sqlite3 *db, int64_t cutoff, int64_t 
 }
 
 typedef struct stale_args {
-    int64_t cutoff, now;
+    const store_stale_cutoffs *cutoffs;
+    int64_t now;
     stale_events ev;
 } stale_args;
 
 static pqcha_err mark_stale_write(sqlite3 *db, void *arg) {
     stale_args *a = arg;
-    return mark_stale_in_transaction(db, a->cutoff, a->now, &a->ev);
+    return mark_stale_in_transaction(db, a->cutoffs, a->now, &a->ev);
 }
 
-static pqcha_err sqlite_mark_stale(void *impl, int64_t cutoff, int64_t now, store_event_fn fn,
-                                   void *ctx) {
-    stale_args a = {cutoff, now, {0}};
+static pqcha_err sqlite_mark_stale(void *impl, const store_stale_cutoffs *cutoffs, int64_t now,
+                                   store_event_fn fn, void *ctx) {
+    stale_args a = {cutoffs, now, {0}};
     pqcha_err err = write_in_group(impl, mark_stale_write, &a);
     stale_events ev = a.ev;
     for (size_t i = 0; err == PQCHA_OK && fn && i < ev.count; i++)

@@ -17,6 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void check_workload(const pqcha_policy *p, const pqcha__policy_workload *w) {
     if (pqcha__policy_find_workload(p, w->id) != w) __builtin_trap();
     if (w->region_count == 0 || w->region_count > PQCHA__POLICY_MAX_REGIONS) __builtin_trap();
+    int64_t stale_after = pqcha_policy_workload_stale_after(p, w->id);
+    if (stale_after < -1 || stale_after > PQCHA__POLICY_MAX_STALE_AFTER ||
+        (stale_after == -1) != !w->has_stale_after)
+        __builtin_trap();
     for (size_t i = 0; i < w->region_count; i++) {
         const pqcha__policy_region *r = &w->regions[i];
         if (pqcha__policy_find_region(w, r->id) != r) __builtin_trap();
@@ -57,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int64_t skew = pqcha__policy_max_skew(p), lifetime = pqcha__policy_max_lifetime(p);
     if (skew < 0 || skew > PQCHA__POLICY_MAX_SECONDS) __builtin_trap();
     if (lifetime < 1 || lifetime > PQCHA__POLICY_MAX_SECONDS) __builtin_trap();
-    size_t n = pqcha__policy_workload_count(p);
+    size_t n = pqcha_policy_workload_count(p);
     if (n == 0 || n > PQCHA__POLICY_MAX_WORKLOADS) __builtin_trap();
     for (size_t i = 0; i < n; i++)
         check_workload(p, pqcha__policy_workload_at(p, i));

@@ -167,6 +167,23 @@ assert_contains err "amd-sev-snp"
 # More regions than a report or a policy can carry: refused before anything is
 # hashed, with the size and the real limit, and no output file.
 ln -s tokenizer.json t # short arguments: 60 000 regions within the kernel's ARG_MAX
+# --stale-after: the workload's own interval for a verifier service, in the
+# policy as staleAfterSeconds (0: never); verification itself ignores it.
+expect_exit 0 "$PQCHA" policy --workload serving-1 --trust signer.pub.pem --platform file \
+  "${regions[@]}" --stale-after 45 -o stale-policy.json
+python3 -c '
+import json
+w = json.load(open("stale-policy.json"))["workloads"]["serving-1"]
+assert w["staleAfterSeconds"] == 45, w
+'
+expect_exit 0 attest --nonce "$nonce" -o stale-report.json
+expect_exit 0 "$PQCHA" verify --trust signer.pub.pem --policy stale-policy.json --nonce "$nonce" \
+  stale-report.json
+expect_exit 4 "$PQCHA" policy --workload serving-1 --region weights=weights.bin \
+  --stale-after 31536001 -o stale-policy.json
+assert_contains err "--stale-after: 31536001 is above the maximum 31536000"
+expect_exit 4 "$PQCHA" policy --workload serving-1 --region weights=weights.bin \
+  --stale-after soon -o stale-policy.json
 many=()
 for i in $(seq 1 60000); do many+=("--region=r$i=t"); done
 expect_exit 4 "$PQCHA" attest --key signer.pem --workload serving-1 "${many[@]}" -o many.json

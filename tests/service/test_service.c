@@ -287,6 +287,43 @@ static void test_stale_never_when_disabled(void) {
     fixture_close(&f);
 }
 
+/* The policy's staleAfterSeconds for the workload, over the service's. */
+static void use_stale_after(fixture *f, int64_t seconds) {
+    pqcha_policy *p = policy_for(weights, sizeof weights, signer_public());
+    CHECK_OK(pqcha_policy_set_workload_stale_after(p, WORKLOAD, seconds));
+    CHECK_OK(pqcha_policy_finish(p));
+    CHECK(pqcha_policy_workload_stale_after(p, WORKLOAD) == seconds);
+    CHECK_OK(service_set_policy(f->svc, p));
+}
+
+static void test_stale_after_the_policys_interval(void) {
+    static const struct {
+        int64_t service, policy, wait;
+        workload_state then;
+    } cases[] = {
+        {300, 30, 29, WORKLOAD_TRUSTED},
+        {300, 30, 31, WORKLOAD_STALE}, /* shorter */
+        {30, 300, 31, WORKLOAD_TRUSTED},
+        {30, 300, 301, WORKLOAD_STALE},               /* longer */
+        {300, 0, 10 * 365 * 86400, WORKLOAD_TRUSTED}, /* never */
+        {-1, 30, 31, WORKLOAD_STALE},                 /* the service's off, the policy's on */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fixture f;
+        char nonce[128], verdict[32], error[48];
+        REQUIRE(fixture_open(&f, cases[i].service));
+        use_stale_after(&f, cases[i].policy);
+        new_challenge(&f, nonce);
+        CHECK(submit(&f, weights, nonce, verdict, error) == 200);
+        CHECK(state_of(&f) == WORKLOAD_TRUSTED);
+        fake_now += cases[i].wait;
+        CHECK_OK(service_tick(f.svc));
+        if (state_of(&f) != cases[i].then) fprintf(stderr, "case %zu\n", i);
+        CHECK(state_of(&f) == cases[i].then);
+        fixture_close(&f);
+    }
+}
+
 static void test_challenges_for_unknown_or_malformed_requests(void) {
     fixture f;
     REQUIRE(fixture_open(&f, 0));
@@ -392,6 +429,7 @@ TEST_MAIN(TEST(test_challenge_then_valid_report_trusts_the_workload),
           TEST(test_expired_challenge_is_refused_and_moves_nothing),
           TEST(test_second_report_on_a_used_challenge_is_a_replay),
           TEST(test_drift_then_stale_then_trusted_again), TEST(test_stale_never_when_disabled),
+          TEST(test_stale_after_the_policys_interval),
           TEST(test_challenges_for_unknown_or_malformed_requests),
           TEST(test_reload_changes_the_reference_and_refuses_keyless_policies),
           TEST(test_unreadable_and_oversized_reports), TEST(test_no_policy_is_unavailable),

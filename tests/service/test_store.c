@@ -391,7 +391,8 @@ static void test_stale_marks_only_quiet_workloads(void) {
     store_commit_clear(&c);
     seen_events seen = {0};
     /* Events of other tests' workloads on a shared database are filtered out below. */
-    CHECK_OK(store_mark_stale(s, 7050, 7200, remember_event, &seen));
+    store_stale_cutoffs at_7050 = {7050, NULL, 0};
+    CHECK_OK(store_mark_stale(s, &at_7050, 7200, remember_event, &seen));
     CHECK(seen.count >= 1);
     CHECK(workload_now(s, quiet).state == WORKLOAD_STALE);
     CHECK(workload_now(s, quiet).since == 7200);
@@ -402,13 +403,60 @@ static void test_stale_marks_only_quiet_workloads(void) {
     CHECK(seen.from[1] == WORKLOAD_DRIFTED && seen.to[1] == WORKLOAD_STALE);
     /* A stale workload does not go stale again; a valid report brings it back. */
     memset(&seen, 0, sizeof seen);
-    CHECK_OK(store_mark_stale(s, 7050, 7300, NULL, NULL));
+    CHECK_OK(store_mark_stale(s, &at_7050, 7300, NULL, NULL));
     CHECK_OK(store_each_event(s, quiet, 0, 10, remember_event, &seen));
     CHECK(seen.count == 2);
     r = a_report(id("q2"), quiet, OUTCOME_VALID, 7400);
     CHECK_OK(commit(s, &r, &c));
     CHECK(c.transitioned && c.from == WORKLOAD_STALE && c.to == WORKLOAD_TRUSTED);
     store_commit_clear(&c);
+    store_close(s);
+}
+
+static int compare_rules(const void *a, const void *b) {
+    return strcmp(((const store_stale_rule *)a)->workload, ((const store_stale_rule *)b)->workload);
+}
+
+/* The policy's own intervals (staleAfterSeconds): a workload with a rule
+ * goes stale by its cutoff, never with STORE_NEVER_STALE, and the others
+ * by the fallback. */
+static void test_stale_by_each_workloads_own_cutoff(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    char names[5][128];
+    static const char *const what[5] = {"strict", "lenient", "never", "fallback", "fresh"};
+    static const int64_t last[5] = {7100, 7000, 7000, 7000, 7100};
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(names[i], sizeof names[i], "%s", id(what[i]));
+        char report_id[64];
+        snprintf(report_id, sizeof report_id, "own-%zu", i);
+        store_commit c;
+        store_report r = a_report(id(report_id), names[i], OUTCOME_VALID, last[i]);
+        CHECK_OK(commit(s, &r, &c));
+        store_commit_clear(&c);
+    }
+    store_stale_rule rules[3] = {{names[0], 7200}, /* quieter than its own 7200: stale */
+                                 {names[1], 6900}, /* not quieter than 6900: kept */
+                                 {names[2], STORE_NEVER_STALE}};
+    qsort(rules, 3, sizeof rules[0], compare_rules);
+    store_stale_cutoffs cutoffs = {7050, rules, 3};
+    CHECK(store_stale_cutoff(&cutoffs, names[0]) == 7200);
+    CHECK(store_stale_cutoff(&cutoffs, names[3]) == 7050);
+    CHECK(store_stale_latest_cutoff(&cutoffs) == 7200);
+    CHECK_OK(store_mark_stale(s, &cutoffs, 7300, NULL, NULL));
+    CHECK(workload_now(s, names[0]).state == WORKLOAD_STALE);   /* its own cutoff */
+    CHECK(workload_now(s, names[1]).state == WORKLOAD_TRUSTED); /* its own, more lenient */
+    CHECK(workload_now(s, names[2]).state == WORKLOAD_TRUSTED); /* never */
+    CHECK(workload_now(s, names[3]).state == WORKLOAD_STALE);   /* the fallback */
+    CHECK(workload_now(s, names[4]).state == WORKLOAD_TRUSTED); /* fresher than the fallback */
+    /* Nothing goes stale when every cutoff is never. */
+    store_stale_rule never = {names[4], STORE_NEVER_STALE};
+    store_stale_cutoffs none = {STORE_NEVER_STALE, &never, 1};
+    CHECK_OK(store_mark_stale(s, &none, 9999999, NULL, NULL));
+    CHECK(workload_now(s, names[4]).state == WORKLOAD_TRUSTED);
+    store_stale_cutoffs broken = {7050, NULL, 1};
+    CHECK_ERR(store_mark_stale(s, &broken, 7300, NULL, NULL), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(store_mark_stale(s, NULL, 7300, NULL, NULL), PQCHA_ERR_INVALID_ARGUMENT);
     store_close(s);
 }
 
@@ -1212,7 +1260,8 @@ TEST_MAIN(
     TEST(test_same_report_is_stored_once_and_answered_the_same),
     TEST(test_reports_list_since_and_limit_in_order),
     TEST(test_events_list_after_a_sequence_number), TEST(test_stale_marks_only_quiet_workloads),
-    TEST(test_counts_by_state), TEST(test_every_workload_is_listed), TEST(test_invalid_arguments),
+    TEST(test_stale_by_each_workloads_own_cutoff), TEST(test_counts_by_state),
+    TEST(test_every_workload_is_listed), TEST(test_invalid_arguments),
     TEST(test_log_appends_with_the_report_once), TEST(test_log_refused_commit_appends_nothing),
     TEST(test_log_takes_a_report_stored_before_it), TEST(test_log_stores_the_tiles),
     TEST(test_log_keeps_checkpoints_and_cosignatures), TEST(test_log_serves_reports_by_sha256),

@@ -263,6 +263,57 @@ static void test_ranges(void) {
               PQCHA_ERR_OUT_OF_RANGE);
 }
 
+/* staleAfterSeconds: 0 (never) to a year, per workload; absent: -1 (the
+ * service decides); written back as read; set by the builder. */
+#define STALE_POLICY(value)                                             \
+    "{\"version\":1,\"workloads\":{\"w\":{\"staleAfterSeconds\":" value \
+    ",\"regions\":{\"r\":{\"sha3-256\":\"" D64 "\"}}}}}"
+static void test_stale_after(void) {
+    static const struct {
+        const char *value;
+        int64_t seconds;
+    } good[] = {{"0", 0}, {"1", 1}, {"600", 600}, {"31536000", 31536000}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char *text = format(STALE_POLICY("%s"), good[i].value);
+        pqcha_policy *p = NULL;
+        CHECK_OK(pqcha_policy_parse(&p, text, strlen(text)));
+        CHECK(pqcha_policy_workload_stale_after(p, "w") == good[i].seconds);
+        CHECK(pqcha_policy_workload_stale_after(p, "other") == -1);
+        char *json = NULL, *expect = format("\"staleAfterSeconds\": %s,", good[i].value);
+        CHECK_OK(pqcha_policy_to_json(&json, NULL, p));
+        CHECK(json && strstr(json, expect));
+        pqcha_free(json);
+        free(expect);
+        pqcha_policy_free(p);
+        free(text);
+    }
+    CHECK_ERR(parse(STALE_POLICY("31536001")), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(parse(STALE_POLICY("-1")), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(parse(STALE_POLICY("1.5")), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse(STALE_POLICY("\"60\"")), PQCHA_ERR_WRONG_TYPE);
+    CHECK_ERR(parse(STALE_POLICY("null")), PQCHA_ERR_WRONG_TYPE);
+    pqcha_policy *p = NULL;
+    CHECK_OK(pqcha_policy_parse(&p, "{\"version\":1," WORKLOADS "}", strlen(WORKLOADS) + 14));
+    CHECK(pqcha_policy_workload_stale_after(p, "w") == -1);
+    CHECK(pqcha_policy_workload_count(p) == 1);
+    CHECK_STR(pqcha_policy_workload_id(p, 0), "w");
+    CHECK(pqcha_policy_workload_id(p, 1) == NULL);
+    pqcha_policy_free(p);
+    CHECK(pqcha_policy_workload_stale_after(NULL, "w") == -1);
+    CHECK(pqcha_policy_workload_count(NULL) == 0);
+
+    /* the builder */
+    CHECK_OK(pqcha_policy_create(&p));
+    CHECK_OK(pqcha_policy_add_workload(p, "w", NULL, 0));
+    CHECK_ERR(pqcha_policy_set_workload_stale_after(p, "x", 5), PQCHA_ERR_UNKNOWN_WORKLOAD);
+    CHECK_ERR(pqcha_policy_set_workload_stale_after(p, "w", -1), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(pqcha_policy_set_workload_stale_after(p, "w", 31536001), PQCHA_ERR_OUT_OF_RANGE);
+    CHECK_ERR(pqcha_policy_set_workload_stale_after(NULL, "w", 5), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(pqcha_policy_set_workload_stale_after(p, NULL, 5), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_OK(pqcha_policy_set_workload_stale_after(p, "w", 45));
+    pqcha_policy_free(p);
+}
+
 static void test_identifiers(void) {
     CHECK_ERR(parse("{\"version\":1,\"workloads\":{\"\":{\"regions\":{\"r\":{\"sha3-256\":\"" D64
                     "\"}}}}}"),
@@ -751,7 +802,7 @@ static void test_write_too_large(void) {
     pqcha_policy_free(p);
 }
 
-TEST_MAIN(TEST(test_valid_full_policy), TEST(test_minimal_policy_defaults),
+TEST_MAIN(TEST(test_valid_full_policy), TEST(test_stale_after), TEST(test_minimal_policy_defaults),
           TEST(test_duplicate_keys), TEST(test_unknown_fields), TEST(test_missing_fields),
           TEST(test_wrong_types), TEST(test_version), TEST(test_meaningless_policies),
           TEST(test_bad_hex), TEST(test_ranges), TEST(test_identifiers), TEST(test_keys),

@@ -22,7 +22,8 @@ enum {
     POLICY_OPT_THREADS,
     POLICY_OPT_MANIFEST,
     POLICY_OPT_REQUIRE_TENSOR,
-    POLICY_OPT_EVIDENCE
+    POLICY_OPT_EVIDENCE,
+    POLICY_OPT_STALE_AFTER
 };
 #define POLICY_MAX_MANIFESTS 64
 #define POLICY_MAX_REQUIRE   256
@@ -33,7 +34,8 @@ static const char policy_help[] =
     "Usage: pqcha policy --workload ID [--region ID=FILE[@OFFSET+LENGTH]]...\n"
     "                    [--manifest MANIFEST.json]... [--trust PUB.pem]...\n"
     "                    [--platform NAME] [--allow-extra] [--require-tensor GLOB]...\n"
-    "                    [--evidence EVIDENCE-POLICY.json] [-o POLICY.json]\n"
+    "                    [--evidence EVIDENCE-POLICY.json] [--stale-after SECONDS]\n"
+    "                    [-o POLICY.json]\n"
     "\n"
     "Writes a verifier policy: the digest of each region, computed from a\n"
     "known-good reference FILE (or LENGTH bytes of it from OFFSET), and the\n"
@@ -63,6 +65,10 @@ static const char policy_help[] =
     "      --evidence FILE   reports must carry hardware evidence meeting FILE's\n"
     "                        requirements (docs/FORMAT.md 6.1: platform, binding,\n"
     "                        measurement, debug off, minimum TCB...)\n"
+    "      --stale-after SECONDS\n"
+    "                        a verifier service ('pqcha serve') calls the workload\n"
+    "                        stale when no report that counts came for this long\n"
+    "                        (0: never; default: the service's --stale-after)\n"
     "      --require-tensor GLOB\n"
     "                        with --manifest: the tensors a process region must show\n"
     "                        (names matching GLOB; repeatable); default: every tensor\n"
@@ -86,6 +92,7 @@ struct policy_options {
     struct cli_region_list regions;
     int allow_extra;
     const char *evidence_path; /* --evidence */
+    int64_t stale_after;       /* --stale-after; -1: not given */
     pqcha_digest_alg digests[POLICY_MAX_DIGESTS];
     size_t digest_count;
     unsigned threads;
@@ -144,6 +151,12 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
         return 1;
     case POLICY_OPT_ALLOW_EXTRA: o->allow_extra = 1; return 1;
     case POLICY_OPT_EVIDENCE: o->evidence_path = arg; return 1;
+    case POLICY_OPT_STALE_AFTER: {
+        uint64_t seconds = 0;
+        if (!cli_option_u64(POLICY_CMD, "--stale-after", arg, 31536000, &seconds)) return 0;
+        o->stale_after = (int64_t)seconds;
+        return 1;
+    }
     case POLICY_OPT_REQUIRE_TENSOR:
         if (o->require_count == POLICY_MAX_REQUIRE) {
             cli_usage_error(POLICY_CMD, "--require-tensor: at most %d patterns",
@@ -392,6 +405,12 @@ static int build_policy(pqcha_policy *policy, const struct policy_options *o) {
         ok = 0;
     }
     if (ok) ok = add_evidence_requirements(policy, o);
+    if (ok && o->stale_after >= 0 &&
+        (err = pqcha_policy_set_workload_stale_after(policy, o->workload, o->stale_after)) !=
+            PQCHA_OK) {
+        cli_error("--stale-after", err, NULL);
+        ok = 0;
+    }
     if (ok && region_entries_size(o) > PQCHA_MAX_POLICY_LEN)
         ok = policy_too_large(region_entries_size(o), "; nothing was hashed");
     ok = ok && add_file_regions(policy, o, backend) && add_manifest_regions(policy, o);
@@ -431,6 +450,7 @@ int cli_policy_main(int argc, char **argv) {
         {"require-tensor", required_argument, NULL, POLICY_OPT_REQUIRE_TENSOR},
         {"allow-extra", no_argument, NULL, POLICY_OPT_ALLOW_EXTRA},
         {"evidence", required_argument, NULL, POLICY_OPT_EVIDENCE},
+        {"stale-after", required_argument, NULL, POLICY_OPT_STALE_AFTER},
         {"digest", required_argument, NULL, POLICY_OPT_DIGEST},
         {"threads", required_argument, NULL, POLICY_OPT_THREADS},
         {"output", required_argument, NULL, 'o'},
@@ -442,6 +462,7 @@ int cli_policy_main(int argc, char **argv) {
     int opt, status = CLI_EXIT_OK;
 
     memset(&o, 0, sizeof o);
+    o.stale_after = -1;
     while (status == CLI_EXIT_OK &&
            (opt = getopt_long(argc, argv, "w:r:m:t:o:h", options, NULL)) != -1) {
         if (opt == 'h') {
