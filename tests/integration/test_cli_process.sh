@@ -54,6 +54,25 @@ payload = json.loads(base64.b64decode(env["payload"]))
 assert payload["predicate"]["platform"] == "process", payload["predicate"]["platform"]
 PY
 
+# --pid-file: the PID read from a file, as a service manager writes it.
+printf '%s\n' "$sim_pid" >server.pid
+expect_exit 0 "$PQCHA" attest --key signer.pem --workload server --pid-file server.pid \
+  --map '*model.bin' --range "anon=$anon_addr+$anon_size" --nonce "$nonce" -o by-pid-file.json
+expect_exit 0 verify by-pid-file.json
+for bad in "" "0" "-5" "12x" "4242 4243" "99999999999" " $sim_pid" "$sim_pid"$'\n\n'; do
+  printf '%s' "$bad" >bad.pid
+  expect_exit 4 "$PQCHA" attest --key signer.pem --workload server --pid-file bad.pid \
+    --map '*model.bin' -o bad.json
+  assert_contains err "expected a process id"
+done
+expect_exit 4 "$PQCHA" attest --key signer.pem --workload server --pid-file missing.pid \
+  --map '*model.bin' -o bad.json
+assert_contains err "missing.pid"
+expect_exit 4 "$PQCHA" attest --key signer.pem --workload server --pid "$sim_pid" \
+  --pid-file server.pid --map '*model.bin' -o bad.json
+assert_contains err "--pid and --pid-file exclude each other"
+[ ! -e bad.json ] || fail "a refused attest wrote its output"
+
 # --map ID=GLOB names the region; --readonly-files finds nothing of model.bin (it is rw).
 expect_exit 0 "$PQCHA" attest --key signer.pem --workload server --pid "$sim_pid" \
   --map 'weights=*model.bin' -o named.json

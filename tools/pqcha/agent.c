@@ -97,6 +97,9 @@ static const char agent_help[] =
     "  \"manifest\": FILE, \"noTensors\": BOOL, \"ttl\": SECONDS, \"expect\": [...],\n"
     "  \"digest\": ALG, \"threads\": N, \"binding\", \"tsmRoot\", \"device\", \"privlevel\"\n"
     "                           as attest's options of those names\n"
+    "  \"pidFile\": FILE            instead of \"pid\": the file the server's PID is in,\n"
+    "                           read each round: a restarted server (a new PID) is\n"
+    "                           followed without a reload\n"
     "Measuring another process's memory needs its uid or CAP_SYS_PTRACE.\n"
     "\n"
     "Exit codes: 0 stopped by a signal, or --rounds/--once done with every report\n"
@@ -483,6 +486,27 @@ static void keep_and_send(struct agent *a, const char *report, size_t len, int r
              o.text);
 }
 
+/* With "pidFile", the process it names now: a restarted server has a new
+ * PID, and the attester is rebuilt for it. 0 after printing why (the round
+ * makes no report; the next one reads the file again). */
+static int follow_pid_file(struct agent *a) {
+    const char *path = a->cfg.attester.pid_file;
+    int pid = 0;
+    if (path == NULL) return 1;
+    if (!attester_read_pid_file(path, AGENT_CMD, &pid)) return 0;
+    if (pid == a->parts.setup.pid && a->parts.setup.attester != NULL) return 1;
+    attester_setup_free(&a->parts.setup);
+    a->cfg.attester.have_sequence = 1;
+    a->cfg.attester.sequence = a->sequence;
+    if (attester_setup_build(&a->parts.setup, &a->cfg.attester, AGENT_CMD) != CLI_EXIT_OK) {
+        attester_setup_free(&a->parts.setup);
+        return 0;
+    }
+    fprintf(stderr, "pqcha %s: %s names pid %d: measuring that process now\n", AGENT_CMD,
+            cli_escaped(path), pid);
+    return 1;
+}
+
 static void run_round(struct agent *a, uint64_t round) {
     struct round_line line;
     struct outcome last = {CLIENT_RETRY, 0, ""};
@@ -499,6 +523,12 @@ static void run_round(struct agent *a, uint64_t round) {
         snprintf(line.nonce_note, sizeof line.nonce_note, "%s", last.text);
     char *report = NULL;
     size_t len = 0;
+    if (!follow_pid_file(a)) {
+        a->failed_rounds++;
+        snprintf(line.result, sizeof line.result, "no report (no process to measure: see above)");
+        print_round(a, round, &line);
+        return;
+    }
     pqcha_err err =
         pqcha_attester_attest(a->parts.setup.attester, nonce[0] ? nonce : NULL, &report, &len);
     if (err != PQCHA_OK) {
@@ -712,6 +742,9 @@ static int start(struct agent *a, uint64_t rounds) {
             (double)effective_interval(a) / 1000.0, cli_escaped(spool_dir(a->parts.queue)),
             spool_count(a->parts.queue), spool_count(a->parts.queue) == 1 ? "" : "s",
             (unsigned long long)spool_dropped(a->parts.queue));
+    if (a->cfg.attester.pid_file)
+        fprintf(stderr, "pqcha %s: %s names pid %d, read again each round\n", AGENT_CMD,
+                cli_escaped(a->cfg.attester.pid_file), a->parts.setup.pid);
     return run(a, rounds);
 }
 

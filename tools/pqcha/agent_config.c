@@ -118,6 +118,7 @@ static const struct attester_key attester_keys[] = {
     {"workload", KEY_TEXT, 'w'},
     {"regions", KEY_REGIONS, 'r'},
     {"pid", KEY_NUMBER, ATTESTER_OPT_PID},
+    {"pidFile", KEY_PATH, ATTESTER_OPT_PID_FILE},
     {"map", KEY_MAPS, ATTESTER_OPT_MAP},
     {"range", KEY_TEXTS, ATTESTER_OPT_RANGE},
     {"readonlyFiles", KEY_FLAG, ATTESTER_OPT_READONLY_FILES},

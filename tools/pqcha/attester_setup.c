@@ -1,5 +1,6 @@
 /* attester_setup.c — shared option handling for "attest" and "watch". */
 #include "attester_setup.h"
+#include <errno.h>
 #include <limits.h>
 
 #include <stdlib.h>
@@ -151,6 +152,33 @@ static int set_pid(struct attester_options *o, const char *cmd, const char *arg)
     return 1;
 }
 
+/* A PID file holds a positive decimal number, optionally a newline after
+ * it (what systemd's PIDFile= and most daemons' --pidfile write). */
+#define PID_FILE_MAX 64
+
+int attester_read_pid_file(const char *path, const char *cmd, int *pid) {
+    char *text = NULL, *end = NULL;
+    size_t len = 0;
+    pqcha_err err = cli_read_file(path, PID_FILE_MAX, &text, &len);
+    if (err != PQCHA_OK) {
+        cli_error(path, err, cli_hint_for(err));
+        return 0;
+    }
+    int digits = len > 0 && text[0] >= '0' && text[0] <= '9';
+    errno = 0;
+    long value = digits ? strtol(text, &end, 10) : 0;
+    int ok = digits && errno == 0 && value > 0 && value <= INT_MAX &&
+             (end == text + len || (end == text + len - 1 && *end == '\n'));
+    free(text);
+    if (!ok) {
+        cli_errorf("%s: --pid-file %s: expected a process id (a decimal number above 0)", cmd,
+                   cli_escaped(path));
+        return 0;
+    }
+    *pid = (int)value;
+    return 1;
+}
+
 /* The hardware-evidence options; 0 for an option that is none of them. */
 static int evidence_option(struct attester_options *o, const char *cmd, int opt, const char *arg) {
     switch (opt) {
@@ -203,6 +231,7 @@ int attester_option(struct attester_options *o, const char *cmd, int opt, const 
     case ATTESTER_OPT_PID: return set_pid(o, cmd, arg);
     case ATTESTER_OPT_MAP: return add_selector(o, cmd, 0, arg);
     case ATTESTER_OPT_RANGE: return add_selector(o, cmd, 1, arg);
+    case ATTESTER_OPT_PID_FILE: o->pid_file = arg; return 1;
     case ATTESTER_OPT_READONLY_FILES: o->readonly_files = 1; return 1;
     case ATTESTER_OPT_MANIFEST: o->manifest_path = arg; return 1;
     case ATTESTER_OPT_NO_TENSORS: o->no_tensors = 1; return 1;
@@ -212,20 +241,23 @@ int attester_option(struct attester_options *o, const char *cmd, int opt, const 
     }
 }
 
-/* --pid and its selectors belong together, and only with the process backend. */
+/* --pid (or --pid-file) and its selectors belong together, and only with
+ * the process backend. */
 static int check_process_options(const struct attester_options *o, const char *cmd) {
     int process = strcmp(o->backend_name, "process") == 0;
     int has_selectors = o->selector_count > 0 || o->readonly_files;
+    int has_pid = o->pid != 0 || o->pid_file != NULL;
 
-    if (o->pid != 0 && !process)
-        return cli_usage_error(cmd, "--pid applies only to --backend process");
-    if (has_selectors && o->pid == 0)
+    if (o->pid != 0 && o->pid_file != NULL)
+        return cli_usage_error(cmd, "--pid and --pid-file exclude each other");
+    if (has_pid && !process) return cli_usage_error(cmd, "--pid applies only to --backend process");
+    if (has_selectors && !has_pid)
         return cli_usage_error(cmd, "--map, --range and --readonly-files need --pid PID");
     if ((o->manifest_path != NULL || o->no_tensors) && !process)
         return cli_usage_error(cmd, "--manifest and --no-tensors apply to process memory (--pid)");
     if (o->manifest_path != NULL && o->no_tensors)
         return cli_usage_error(cmd, "--manifest and --no-tensors exclude each other");
-    if (process && o->pid == 0)
+    if (process && !has_pid)
         return cli_usage_error(cmd, "missing --pid PID (the process whose memory to measure)");
     if (process && !has_selectors)
         return cli_usage_error(cmd, "missing --map GLOB, --range ADDR+LEN or --readonly-files "
@@ -235,7 +267,7 @@ static int check_process_options(const struct attester_options *o, const char *c
 
 int attester_options_check(struct attester_options *o, const char *cmd) {
     /* --pid alone chooses the process backend. */
-    if (o->pid != 0 && !o->have_backend) o->backend_name = "process";
+    if ((o->pid != 0 || o->pid_file != NULL) && !o->have_backend) o->backend_name = "process";
     if (o->key_path == NULL)
         return cli_usage_error(cmd, "missing --key KEY.pem (the private key that signs)");
     if (o->workload == NULL) return cli_usage_error(cmd, "missing --workload ID");
@@ -574,11 +606,17 @@ static int configure_attester(struct attester_setup *s, const struct attester_op
     return status == CLI_EXIT_OK ? configure_evidence(s, o) : status;
 }
 
-int attester_setup_build(struct attester_setup *s, const struct attester_options *o,
+int attester_setup_build(struct attester_setup *s, const struct attester_options *given,
                          const char *cmd) {
     int status;
+    /* With --pid-file, the process of the moment: read now, at each build. */
+    struct attester_options resolved = *given;
+    const struct attester_options *o = &resolved;
 
     memset(s, 0, sizeof(*s));
+    if (given->pid_file != NULL && !attester_read_pid_file(given->pid_file, cmd, &resolved.pid))
+        return CLI_EXIT_USAGE;
+    s->pid = resolved.pid;
     /* The backend first: on a host without the platform device that is the
      * error worth reporting, whatever else is wrong. File regions are checked
      * as they are added. */

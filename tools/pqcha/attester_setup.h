@@ -27,7 +27,8 @@ enum {
     ATTESTER_OPT_BINDING,
     ATTESTER_OPT_TSM_ROOT,
     ATTESTER_OPT_DEVICE,
-    ATTESTER_OPT_PRIVLEVEL
+    ATTESTER_OPT_PRIVLEVEL,
+    ATTESTER_OPT_PID_FILE
 };
 
 #define ATTESTER_SHORT_OPTIONS "k:w:r:n:"
@@ -42,6 +43,7 @@ enum {
         {"digest", required_argument, NULL, ATTESTER_OPT_DIGEST},                          \
         {"threads", required_argument, NULL, ATTESTER_OPT_THREADS},                        \
         {"pid", required_argument, NULL, ATTESTER_OPT_PID},                                \
+        {"pid-file", required_argument, NULL, ATTESTER_OPT_PID_FILE},                      \
         {"map", required_argument, NULL, ATTESTER_OPT_MAP},                                \
         {"range", required_argument, NULL, ATTESTER_OPT_RANGE},                            \
         {"readonly-files", no_argument, NULL, ATTESTER_OPT_READONLY_FILES},                \
@@ -75,6 +77,8 @@ enum {
     "      --pid PID             measure the memory of the live process PID (process\n"        \
     "                            backend; needs its uid or CAP_SYS_PTRACE), in regions\n"      \
     "                            chosen with at least one of these three:\n"                   \
+    "      --pid-file FILE       the same, the PID read from FILE (a decimal number, as a\n"   \
+    "                            service manager writes it) when the attester is built\n"      \
     "      --map [ID=]FILE|GLOB  the mappings of a file: a PATH (with '/', no wildcard) is\n"  \
     "                            found by device and inode, so symlinks, bind mounts and\n"    \
     "                            containers still match; a GLOB without '/' matches the\n"     \
@@ -129,8 +133,9 @@ struct attester_options {
     pqcha_digest_alg digest;
     unsigned threads;
     int have_ttl, have_sequence, have_now;
-    int have_backend; /* --backend given: --pid does not override it */
-    int pid;          /* --pid; 0 if not given */
+    int have_backend;     /* --backend given: --pid does not override it */
+    int pid;              /* --pid; 0 if not given */
+    const char *pid_file; /* --pid-file: the PID is read from it at each build */
     struct process_selector *selectors;
     size_t selector_count;
     int readonly_files;
@@ -152,6 +157,7 @@ struct attester_setup {
     uint64_t bar_done;
     pqcha_attester *attester;
     pqcha_evidence_source *evidence; /* --platform, lent to the attester */
+    int pid;                         /* the process measured (--pid or --pid-file), or 0 */
 };
 
 void attester_options_init(struct attester_options *o);
@@ -168,6 +174,8 @@ void attester_options_free(struct attester_options *o);
 int attester_setup_build(struct attester_setup *s, const struct attester_options *o,
                          const char *cmd);
 void attester_setup_free(struct attester_setup *s);
+/* The PID in a --pid-file: 1, or 0 after printing why. */
+int attester_read_pid_file(const char *path, const char *cmd, int *pid);
 /* Prints why attesting failed; a report too large says how large, and the cap. */
 void attester_report_error(struct attester_setup *s, const char *cmd, pqcha_err err);
 
