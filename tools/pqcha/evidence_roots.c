@@ -110,8 +110,10 @@ static int find_data_dir(struct evidence_shipped *out, const char *dir_option) {
                "%s/%s and %s)",
                have_exe ? cli_escaped(exe) : "BINDIR", PQCHA_BINDIR_TO_DATADIR,
                PQCHA_INSTALL_DATADIR);
-    fprintf(stderr, "pqcha: hint: give --root ROOT.pem (and for SEV-SNP --chain CHAIN.pem), or "
-                    "--roots-dir DIR (a copy of share/pqcha)\n");
+    fprintf(stderr, "pqcha: hint: pin the vendor roots yourself (--root ROOT.pem for 'pqcha "
+                    "evidence verify', --evidence-root for verify and serve; for SEV-SNP without "
+                    "a certificate table, --chain CHAIN.pem), or give --roots-dir DIR (a copy of "
+                    "share/pqcha)\n");
     return 0;
 }
 
