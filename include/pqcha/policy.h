@@ -30,6 +30,8 @@ typedef struct pqcha_policy pqcha_policy;
  * MALFORMED, INCONSISTENT_CLAIMS, UNSUPPORTED_ALGORITHM. */
 PQCHA_MUST_CHECK
 pqcha_err pqcha_policy_parse(pqcha_policy **out, const char *json, size_t len);
+/* The longest staleness interval a policy may name (a year), in seconds. */
+#define PQCHA_MAX_STALE_AFTER_SECONDS 31536000
 /* 1 if the policy has an entry for the workload, else 0 (also for NULL). */
 int pqcha_policy_has_workload(const pqcha_policy *p, const char *workload_id);
 /* The workloads, in the policy's order (sorted by id once parsed or
@@ -74,7 +76,7 @@ PQCHA_MUST_CHECK
 pqcha_err pqcha_policy_add_workload(pqcha_policy *p, const char *workload_id, const char *platform,
                                     int allow_extra_regions);
 /* The workload's staleness interval (pqcha_policy_workload_stale_after),
- * 0 (never) to 31536000 seconds.
+ * 0 (never) to PQCHA_MAX_STALE_AFTER_SECONDS.
  * Returns: OK, INVALID_ARGUMENT, OUT_OF_RANGE, UNKNOWN_WORKLOAD (no
  * workload of that id added). */
 PQCHA_MUST_CHECK

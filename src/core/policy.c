@@ -476,7 +476,7 @@ static pqcha_err parse_workload(pqcha__policy_workload *w, const pqcha_policy *p
     if (json_object_get(obj, "staleAfterSeconds")) {
         uint64_t seconds = 0;
         PQCHA_TRY(
-            pqcha__json_uint(obj, "staleAfterSeconds", PQCHA__POLICY_MAX_STALE_AFTER, &seconds));
+            pqcha__json_uint(obj, "staleAfterSeconds", PQCHA_MAX_STALE_AFTER_SECONDS, &seconds));
         w->has_stale_after = 1;
         w->stale_after = (int64_t)seconds;
     }

@@ -15,8 +15,7 @@
 #define PQCHA__POLICY_MAX_WORKLOADS    1024u
 #define PQCHA__POLICY_MAX_REGIONS      PQCHA_MAX_REGIONS
 #define PQCHA__POLICY_MAX_MANIFESTS    PQCHA_MAX_MANIFEST_FILES
-#define PQCHA__POLICY_MAX_SECONDS      604800   /* 7 days: the cap on skew and lifetime */
-#define PQCHA__POLICY_MAX_STALE_AFTER  31536000 /* a year: the cap on a staleness interval */
+#define PQCHA__POLICY_MAX_SECONDS      604800 /* 7 days: the cap on skew and lifetime */
 
 /* One acceptable digest of a region. */
 typedef struct pqcha__policy_digest {

@@ -91,7 +91,7 @@ static pqcha__policy_workload *workload_named(pqcha_policy *p, const char *id) {
 pqcha_err pqcha_policy_set_workload_stale_after(pqcha_policy *p, const char *workload_id,
                                                 int64_t seconds) {
     if (!p || !workload_id) return PQCHA_ERR_INVALID_ARGUMENT;
-    if (seconds < 0 || seconds > PQCHA__POLICY_MAX_STALE_AFTER) return PQCHA_ERR_OUT_OF_RANGE;
+    if (seconds < 0 || seconds > PQCHA_MAX_STALE_AFTER_SECONDS) return PQCHA_ERR_OUT_OF_RANGE;
     pqcha__policy_workload *w = workload_named(p, workload_id);
     if (!w) return PQCHA_ERR_UNKNOWN_WORKLOAD;
     w->has_stale_after = 1;

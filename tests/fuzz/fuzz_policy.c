@@ -18,7 +18,7 @@ static void check_workload(const pqcha_policy *p, const pqcha__policy_workload *
     if (pqcha__policy_find_workload(p, w->id) != w) __builtin_trap();
     if (w->region_count == 0 || w->region_count > PQCHA__POLICY_MAX_REGIONS) __builtin_trap();
     int64_t stale_after = pqcha_policy_workload_stale_after(p, w->id);
-    if (stale_after < -1 || stale_after > PQCHA__POLICY_MAX_STALE_AFTER ||
+    if (stale_after < -1 || stale_after > PQCHA_MAX_STALE_AFTER_SECONDS ||
         (stale_after == -1) != !w->has_stale_after)
         __builtin_trap();
     for (size_t i = 0; i < w->region_count; i++) {

@@ -153,7 +153,9 @@ static int parse_policy_option(struct policy_options *o, int opt, const char *ar
     case POLICY_OPT_EVIDENCE: o->evidence_path = arg; return 1;
     case POLICY_OPT_STALE_AFTER: {
         uint64_t seconds = 0;
-        if (!cli_option_u64(POLICY_CMD, "--stale-after", arg, 31536000, &seconds)) return 0;
+        if (!cli_option_u64(POLICY_CMD, "--stale-after", arg, PQCHA_MAX_STALE_AFTER_SECONDS,
+                            &seconds))
+            return 0;
         o->stale_after = (int64_t)seconds;
         return 1;
     }

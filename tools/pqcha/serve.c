@@ -157,7 +157,8 @@ static int parse_number_option(struct serve_options *o, int opt, const char *arg
     } numbers[] = {
         {OPT_CHALLENGE_TTL, "--challenge-ttl", 86400,
          offsetof(struct serve_options, challenge_ttl)},
-        {OPT_STALE_AFTER, "--stale-after", 31536000, offsetof(struct serve_options, stale_after)},
+        {OPT_STALE_AFTER, "--stale-after", PQCHA_MAX_STALE_AFTER_SECONDS,
+         offsetof(struct serve_options, stale_after)},
         {OPT_TICK, "--tick", 3600, offsetof(struct serve_options, tick)},
         {OPT_THREADS, "--threads", 1024, offsetof(struct serve_options, threads)},
         {OPT_MAX_CONNECTIONS, "--max-connections", 100000,
