@@ -496,9 +496,14 @@ static int follow_pid_file(struct agent *a) {
     if (!attester_read_pid_file(path, AGENT_CMD, &pid)) return 0;
     if (pid == a->parts.setup.pid && a->parts.setup.attester != NULL) return 1;
     attester_setup_free(&a->parts.setup);
-    a->cfg.attester.have_sequence = 1;
-    a->cfg.attester.sequence = a->sequence;
-    if (attester_setup_build(&a->parts.setup, &a->cfg.attester, AGENT_CMD) != CLI_EXIT_OK) {
+    /* Built for the PID just read, not from the file again: the one
+     * compared is the one measured. */
+    struct attester_options now = a->cfg.attester;
+    now.pid = pid;
+    now.pid_file = NULL;
+    now.have_sequence = 1;
+    now.sequence = a->sequence;
+    if (attester_setup_build(&a->parts.setup, &now, AGENT_CMD) != CLI_EXIT_OK) {
         attester_setup_free(&a->parts.setup);
         return 0;
     }
