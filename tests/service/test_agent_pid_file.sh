@@ -4,7 +4,8 @@
 # is in a file, as a service manager writes it; the agent attests it to
 # pqcha serve; the server is killed and started again (a new PID, the file
 # rewritten); the agent measures the new process without a reload, and the
-# verifier trusts it again. Synchronised on the helper's "ready" line, the
+# verifier trusts it again. The agent starts before the server has written
+# its PID, and waits for it. Synchronised on the helper's "ready" line, the
 # agent's log and the verifier's state, never on time alone.
 set -euo pipefail
 . "$PQCHA_SOURCE/tests/integration/lib.sh"
@@ -61,8 +62,6 @@ trusted_with_more_than() {
     [ "$(json_get 'j["reportCount"]')" -gt "$1" ]
 }
 
-start_sim first
-first_pid=$sim_pid
 mkdir conf
 cat >conf/agent.json <<EOF
 {
@@ -79,6 +78,13 @@ EOF
 "$PQCHA" agent --config conf/agent.json 2>agent.log &
 agent_pid=$!
 cleanup_hooks+=("kill -9 $agent_pid 2>/dev/null")
+# Started before the server (no PID file yet), as a service manager may
+# start them: the agent waits rather than exit, making no report meanwhile.
+wait_for "the agent to wait for a process" grep -q "no process to measure yet" agent.log
+wait_for "a round without a process" grep -q "no report (no process to measure" agent.log
+[ "$(report_count)" = 0 ] || fail "a report was made while no process ran"
+start_sim first
+first_pid=$sim_pid
 wait_for "a first trusted report" trusted_with_more_than 0
 assert_contains agent.log "pid $first_pid"
 

@@ -7,6 +7,7 @@
  * built by attester_setup.c from them) plus where to deliver, where to
  * keep what cannot be delivered yet (src/service/client.h, spool.h) and
  * where to keep the transparency log's receipts of what was delivered. */
+#include <errno.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -99,7 +100,8 @@ static const char agent_help[] =
     "                           as attest's options of those names\n"
     "  \"pidFile\": FILE            instead of \"pid\": the file the server's PID is in,\n"
     "                           read each round: a restarted server (a new PID) is\n"
-    "                           followed without a reload\n"
+    "                           followed without a reload; until the file names a\n"
+    "                           running process, rounds make no report\n"
     "Measuring another process's memory needs its uid or CAP_SYS_PTRACE.\n"
     "\n"
     "Exit codes: 0 stopped by a signal, or --rounds/--once done with every report\n"
@@ -187,14 +189,42 @@ static int open_spool(struct agent_parts *parts, const struct agent_config *c, s
 }
 
 /* The attester continues the sequence numbers of the one it replaces. */
+/* With "pidFile", whether the file names a process that is there now
+ * (after printing why not). An agent usually starts with the inference
+ * server, often before it has written its PID: that is no reason to exit. */
+static int pid_file_names_live_process(const char *path) {
+    int pid = 0;
+    if (!attester_read_pid_file(path, AGENT_CMD, &pid)) return 0;
+    if (kill(pid, 0) == 0 || errno == EPERM) return 1;
+    cli_errorf("%s: %s names pid %d, which is not running", AGENT_CMD, cli_escaped(path), pid);
+    return 0;
+}
+
+/* The attester, or, with "pidFile" naming no live process, none yet: the
+ * first round that finds the process builds it (follow_pid_file). What can
+ * be checked without the process, the key, is checked now, so that a wrong
+ * key path still stops the agent (or a reload) at once. */
+static int build_attester(struct attester_setup *setup, const struct attester_options *o) {
+    if (o->pid_file == NULL || pid_file_names_live_process(o->pid_file))
+        return attester_setup_build(setup, o, AGENT_CMD) == CLI_EXIT_OK;
+    pqcha_key *key = cli_load_key(o->key_path, CLI_KEY_PRIVATE);
+    if (key == NULL) return 0;
+    pqcha_key_free(key);
+    fprintf(stderr,
+            "pqcha %s: no process to measure yet; each round reads %s again (the rest of the "
+            "configuration is checked once it names a running process)\n",
+            AGENT_CMD, cli_escaped(o->pid_file));
+    return 1;
+}
+
 static int build_parts(struct agent_parts *parts, struct agent_config *c, uint64_t sequence,
                        spool *held) {
     memset(parts, 0, sizeof *parts);
     c->attester.have_sequence = 1;
     c->attester.sequence = sequence;
     parts->receipts.fd = -1;
-    return attester_setup_build(&parts->setup, &c->attester, AGENT_CMD) == CLI_EXIT_OK &&
-           open_client(parts, c) && open_spool(parts, c, held) &&
+    return build_attester(&parts->setup, &c->attester) && open_client(parts, c) &&
+           open_spool(parts, c, held) &&
            (!c->receipts || line_file_open(&parts->receipts, c->receipts));
 }
 
@@ -747,7 +777,7 @@ static int start(struct agent *a, uint64_t rounds) {
             (double)effective_interval(a) / 1000.0, cli_escaped(spool_dir(a->parts.queue)),
             spool_count(a->parts.queue), spool_count(a->parts.queue) == 1 ? "" : "s",
             (unsigned long long)spool_dropped(a->parts.queue));
-    if (a->cfg.attester.pid_file)
+    if (a->cfg.attester.pid_file && a->parts.setup.attester != NULL)
         fprintf(stderr, "pqcha %s: %s names pid %d, read again each round\n", AGENT_CMD,
                 cli_escaped(a->cfg.attester.pid_file), a->parts.setup.pid);
     return run(a, rounds);
