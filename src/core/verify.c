@@ -551,13 +551,40 @@ static const pqcha__policy_region *policy_region_of(const verify_ctx *c,
     return c->policy_of[claim - c->rep->claims];
 }
 
+/* Whether the policy's reference for a region can be compared with the
+ * claim at all: a digest of the claim's algorithm, or a manifest for a
+ * sha3-256-segments claim (decided tensor by tensor). Without one the
+ * comparison could only fail, and calling that drift would say the memory
+ * changed when only the attester's --digest differs from the policy's. */
+static int policy_can_appraise(const pqcha__policy_region *pr, const pqcha__claim *claim) {
+    if (pr->manifest && claim->digest_alg == PQCHA_DIGEST_SHA3_256_SEGMENTS) return 1;
+    return pqcha__policy_region_digest(pr, claim->digest_alg) != NULL;
+}
+
 /* Check 13 for one claim: may this region be in the report at all? */
 static pqcha_err admit_claim(const verify_ctx *c, const pqcha__claim *claim) {
+    const pqcha__policy_region *pr = policy_region_of(c, claim);
     if (!pqcha__policy_allows_digest(c->v->policy, claim->digest_alg))
         return PQCHA_ERR_POLICY_VIOLATION;
-    if (!policy_region_of(c, claim) && !c->workload->allow_extra_regions)
-        return PQCHA_ERR_UNEXPECTED_REGION;
+    if (!pr && !c->workload->allow_extra_regions) return PQCHA_ERR_UNEXPECTED_REGION;
+    if (pr && !policy_can_appraise(pr, claim)) return PQCHA_ERR_POLICY_VIOLATION;
     return PQCHA_OK;
+}
+
+/* What check 13 expected of a claim it refused. */
+static void admission_expected_text(char *out, size_t cap, const verify_ctx *c,
+                                    const pqcha__claim *claim, pqcha_err err) {
+    const pqcha__policy_region *pr = policy_region_of(c, claim);
+    out[0] = '\0';
+    if (err == PQCHA_ERR_UNEXPECTED_REGION) {
+        snprintf(out, cap, "(not in policy)");
+    } else if (!pqcha__policy_allows_digest(c->v->policy, claim->digest_alg)) {
+        snprintf(out, cap, "a digest algorithm the policy allows");
+    } else if (pr) {
+        int used = snprintf(out, cap, "a digest the policy has a reference for: ");
+        if (used > 0 && (size_t)used < cap)
+            policy_digest_text(out + used, cap - (size_t)used, pr, 0);
+    }
 }
 
 static void record_region(verify_ctx *c, const char *id, pqcha_check_status status, pqcha_err err,
@@ -569,17 +596,13 @@ static void record_region(verify_ctx *c, const char *id, pqcha_check_status stat
 
 /* Check 13 failed for at least one region: list the culprits, skip the rest. */
 static void record_admission_failures(verify_ctx *c, pqcha_err first) {
-    char expected[TEXT_LEN] = "", found[TEXT_LEN];
+    char expected[TEXT_LEN], found[TEXT_LEN];
     for (size_t i = 0; i < c->rep->claim_count; i++) {
         const pqcha__claim *claim = &c->rep->claims[i];
         const pqcha__policy_region *pr = policy_region_of(c, claim);
         pqcha_err err = admit_claim(c, claim);
         claim_digest_text(found, sizeof found, claim);
-        if (err == PQCHA_ERR_POLICY_VIOLATION) {
-            snprintf(expected, sizeof expected, "a digest algorithm the policy allows");
-        } else if (err == PQCHA_ERR_UNEXPECTED_REGION) {
-            snprintf(expected, sizeof expected, "(not in policy)");
-        }
+        admission_expected_text(expected, sizeof expected, c, claim, err);
         if (err != PQCHA_OK)
             record_region(c, claim->region.id, PQCHA_CHECK_FAIL, err, expected, found);
         else if (pr)

@@ -259,6 +259,7 @@ typedef struct t_policy {
     int require_cache;          /* the policy also requires activation-cache */
     const char *extra_required; /* one more required region id, or NULL */
     const pqcha_key *trusted;   /* the policy's one trusted key; NULL: the victim's */
+    const char *weights_alg;    /* the algorithm of the weights' reference; NULL: sha3-256 */
 } t_policy;
 
 static pqcha_policy *make_policy(const t_policy *tp) {
@@ -268,8 +269,9 @@ static pqcha_policy *make_policy(const t_policy *tp) {
     if (tp->sig_algs) sb_printf(&b, "\"allowedSignatureAlgorithms\":%s,", tp->sig_algs);
     sb_printf(&b, "\"workloads\":{\"%s\":{", WORKLOAD);
     if (tp->platform) sb_printf(&b, "\"platform\":\"%s\",", tp->platform);
-    sb_printf(&b, "\"allowExtraRegions\":%s,\"regions\":{\"%s\":{\"sha3-256\":\"%s\"}",
-              tp->allow_extra ? "true" : "false", WEIGHTS, weights_digest());
+    sb_printf(&b, "\"allowExtraRegions\":%s,\"regions\":{\"%s\":{\"%s\":\"%s\"}",
+              tp->allow_extra ? "true" : "false", WEIGHTS,
+              tp->weights_alg ? tp->weights_alg : "sha3-256", weights_digest());
     if (tp->require_cache) sb_printf(&b, ",\"%s\":{\"sha3-256\":\"%s\"}", CACHE, cache_digest());
     if (tp->extra_required)
         sb_printf(&b, ",\"%s\":{\"sha3-256\":\"%s\"}", tp->extra_required, cache_digest());
@@ -286,7 +288,7 @@ static pqcha_policy *make_policy(const t_policy *tp) {
 }
 
 static pqcha_policy *standard_policy(void) {
-    t_policy tp = {NULL, "in-memory", 0, 1, NULL, NULL};
+    t_policy tp = {NULL, "in-memory", 0, 1, NULL, NULL, NULL};
     return make_policy(&tp);
 }
 
@@ -306,14 +308,30 @@ static pqcha_verifier *make_verifier(const pqcha_policy *policy, const char *cha
 }
 
 /* Verifies env under the standard policy and NONCE_A challenge. */
-static pqcha_result *verify_standard(const char *env) {
-    pqcha_policy *policy = standard_policy();
+/* env verified at NOW, challenge NONCE_A, under the policy tp describes. */
+static pqcha_result *verify_under(const char *env, const t_policy *tp) {
+    pqcha_policy *policy = make_policy(tp);
     pqcha_verifier *v = make_verifier(policy, NONCE_A);
     pqcha_result *r = NULL;
     pqcha_err err = pqcha_verify(&r, v, env, strlen(env));
     if (!r || err != pqcha_result_error(r)) abort();
     pqcha_verifier_free(v);
     pqcha_policy_free(policy);
+    return r;
+}
+
+static pqcha_result *verify_standard(const char *env) {
+    t_policy tp = {NULL, "in-memory", 0, 1, NULL, NULL, NULL};
+    return verify_under(env, &tp);
+}
+
+/* The default report, verified under the policy tp describes. */
+static pqcha_result *verify_default_under(const t_policy *tp) {
+    t_report rep;
+    default_report(&rep);
+    char *env = signed_report(&rep);
+    pqcha_result *r = verify_under(env, tp);
+    free(env);
     return r;
 }
 
@@ -932,7 +950,7 @@ static void test_extra_region_allowed(void) {
     default_report(&rep);
     add_extra_region(&rep);
     char *env = signed_report(&rep);
-    t_policy tp = {NULL, "in-memory", 1, 1, NULL, NULL};
+    t_policy tp = {NULL, "in-memory", 1, 1, NULL, NULL, NULL};
     pqcha_policy *policy = make_policy(&tp);
     pqcha_verifier *v = make_verifier(policy, NONCE_A);
     pqcha_result *r = NULL;
@@ -1075,25 +1093,37 @@ static void test_whitespace_in_base64(void) {
  * ====================================================================== */
 
 static void test_algorithm_not_allowed(void) {
-    t_report rep;
-    default_report(&rep);
-    char *env = signed_report(&rep);
-    t_policy tp = {"[\"ML-DSA-87\"]", "in-memory", 0, 1, NULL, NULL};
-    pqcha_policy *policy = make_policy(&tp);
-    pqcha_verifier *v = make_verifier(policy, NONCE_A);
-    pqcha_result *r = NULL;
-    CHECK_ERR(pqcha_verify(&r, v, env, strlen(env)), PQCHA_ERR_POLICY_VIOLATION);
-    REQUIRE(r != NULL);
-    CHECK(pqcha_result_verdict(r) == PQCHA_VERDICT_REJECTED);
+    t_policy tp = {"[\"ML-DSA-87\"]", "in-memory", 0, 1, NULL, NULL, NULL};
+    pqcha_result *r = verify_default_under(&tp);
+    CHECK_OUTCOME(r, PQCHA_VERDICT_REJECTED, PQCHA_ERR_POLICY_VIOLATION);
     size_t i = find_check(r, "algorithm");
     REQUIRE(i != SIZE_MAX);
     CHECK(pqcha_result_check_status(r, i) == PQCHA_CHECK_FAIL);
     CHECK_STR(pqcha_result_check_expected(r, i), "ML-DSA-87");
     CHECK_STR(pqcha_result_check_found(r, i), "ML-DSA-65");
     pqcha_result_free(r);
-    pqcha_verifier_free(v);
-    pqcha_policy_free(policy);
-    free(env);
+}
+
+/* A policy whose only reference for a region is of another digest
+ * algorithm cannot judge the report's digest: rejected under check 13 with
+ * what the policy has, never drift (nothing says the memory changed). */
+static void test_reference_of_another_algorithm(void) {
+    t_policy tp = {NULL, "in-memory", 0, 1, NULL, NULL, "k12"};
+    pqcha_result *r = verify_default_under(&tp);
+    CHECK_OUTCOME(r, PQCHA_VERDICT_REJECTED, PQCHA_ERR_POLICY_VIOLATION);
+    CHECK(pqcha_result_drift_count(r) == 0);
+    size_t i = find_check(r, "region:" WEIGHTS);
+    REQUIRE(i != SIZE_MAX);
+    CHECK(pqcha_result_check_status(r, i) == PQCHA_CHECK_FAIL);
+    CHECK(pqcha_result_check_error(r, i) == PQCHA_ERR_POLICY_VIOLATION);
+    char want[160];
+    snprintf(want, sizeof want, "a digest the policy has a reference for: k12:%s",
+             weights_digest());
+    CHECK_STR(pqcha_result_check_expected(r, i), want);
+    i = find_check(r, "region:" CACHE); /* comparable, but not compared: check 13 failed */
+    REQUIRE(i != SIZE_MAX);
+    CHECK(pqcha_result_check_status(r, i) == PQCHA_CHECK_SKIPPED);
+    pqcha_result_free(r);
 }
 
 static void test_signature_length_for_pinned_algorithm(void) {
@@ -1282,7 +1312,7 @@ static void test_replaced_policy_drops_its_keys(void) {
     default_report(&rep);
     char *env = signed_report(&rep); /* honest, by the victim */
     pqcha_policy *trusts_victim = standard_policy();
-    t_policy tp = {NULL, "in-memory", 0, 1, NULL, attacker_key()};
+    t_policy tp = {NULL, "in-memory", 0, 1, NULL, attacker_key(), NULL};
     pqcha_policy *trusts_attacker = make_policy(&tp);
 
     pqcha_verifier *v = make_verifier(trusts_victim, NONCE_A);
@@ -1358,9 +1388,9 @@ TEST_MAIN(TEST(test_valid_report), TEST(test_signature_tamper_detected),
           TEST(test_signer_algorithm_mismatch), TEST(test_signer_key_id_mismatch),
           TEST(test_uppercase_hex_digest), TEST(test_uppercase_keyid),
           TEST(test_non_canonical_base64_payload), TEST(test_whitespace_in_base64),
-          TEST(test_algorithm_not_allowed), TEST(test_signature_length_for_pinned_algorithm),
-          TEST(test_unknown_workload), TEST(test_platform_mismatch),
-          TEST(test_authenticity_only_without_policy), TEST(test_check_list_valid),
-          TEST(test_check_list_signature_failure), TEST(test_result_json),
-          TEST(test_result_report_null_when_untrusted), TEST(test_replaced_policy_drops_its_keys),
-          TEST(test_garbage_and_misuse))
+          TEST(test_algorithm_not_allowed), TEST(test_reference_of_another_algorithm),
+          TEST(test_signature_length_for_pinned_algorithm), TEST(test_unknown_workload),
+          TEST(test_platform_mismatch), TEST(test_authenticity_only_without_policy),
+          TEST(test_check_list_valid), TEST(test_check_list_signature_failure),
+          TEST(test_result_json), TEST(test_result_report_null_when_untrusted),
+          TEST(test_replaced_policy_drops_its_keys), TEST(test_garbage_and_misuse))

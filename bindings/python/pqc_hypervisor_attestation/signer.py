@@ -645,20 +645,21 @@ class AttestationVerifier:
             if not strict:
                 return VerificationResult(True, True, True, drifts, None, None, res)
             message = f"memory drift detected in {len(drifts)} region(s): {', '.join(drifts)}"
-            other_alg = [
-                c.name[len("region:"):]
-                for c in res.checks
-                if c.name.startswith("region:") and c.status == "fail"
-                and c.expected.startswith("sha3-256:") and c.found and not c.found.startswith("sha3-256:")
-            ]
-            if self._policy is None and other_alg:
-                message += (
-                    f" ({', '.join(other_alg)} measured with another digest algorithm than the "
-                    "SHA3-256 of expected_hashes: verify such reports with a pqcha.Policy naming "
-                    "their algorithm)"
-                )
             return VerificationResult(False, True, True, drifts, message, code, res)
-        return VerificationResult(False, authentic, fresh, [], self._describe(res, err, code), code, res)
+        message = self._describe(res, err, code)
+        other_alg = [
+            c.name[len("region:"):]
+            for c in res.checks
+            if c.name.startswith("region:") and c.status == "fail" and c.error is not None and c.error.name == "POLICY_VIOLATION"
+            and c.expected.startswith("a digest the policy has a reference for: sha3-256:")
+        ]
+        if self._policy is None and other_alg:
+            message += (
+                f" ({', '.join(other_alg)} measured with another digest algorithm than the "
+                "SHA3-256 of expected_hashes: verify such reports with a pqcha.Policy naming "
+                "their algorithm)"
+            )
+        return VerificationResult(False, authentic, fresh, [], message, code, res)
 
     @staticmethod
     def _describe(res: "pqcha.Result", err: Any, code: Optional[str]) -> str:

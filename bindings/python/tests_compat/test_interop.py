@@ -133,9 +133,11 @@ def test_cli_report_verifies_here(tmp_path, attester_identity):
     )
     assert AttestationVerifier(trusted=[attester_identity], policy=policy).verify(tree).valid
     assert AttestationVerifier(trusted=[attester_identity]).verify(tree).valid
-    # expected_hashes are SHA3-256 digests: a tree-digest report is drift, and the error says why.
+    # expected_hashes are SHA3-256 digests: a tree-digest report cannot be compared with them.
+    # Not drift (nothing says the memory changed): rejected, and the error says why.
     result = AttestationVerifier(
         trusted=[attester_identity], expected_hashes={"model-weights-0": RegionSnapshot.hash_bytes(WEIGHTS_CONTENT)}
     ).verify(tree)
-    assert result.valid is False and result.drifts == ["model-weights-0"]
+    assert result.valid is False and result.drifts == []
+    assert result.error_code == "POLICY_VIOLATION"
     assert "another digest algorithm" in result.error
