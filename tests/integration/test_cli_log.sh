@@ -37,13 +37,15 @@ PY
 mirror() { "$helper" --key log.pem --origin "$origin" --policy policy.json --trust signer.pub.pem "$@"; }
 mirror --out m --receipts rc --at 3 --at 5 --count 300 \
   --witness w1=w1.pem --witness w2=w2.pem r1.json r2.json r3.json r4.json
+# The same log when it had 5 entries (for pqcha log mirror).
+mirror --out s5 --count 5 r1.json r2.json r3.json r4.json
 [ -f m/tile/0/000 ] && [ -f m/tile/0/001.p/44 ] && [ -f m/tile/1/000.p/1 ] &&
   [ -f m/tile/entries/001.p/44 ] || fail "unexpected mirror layout: $(cd m && find . -type f | head)"
 
 # ---- usage ----
 expect_exit 0 "$PQCHA" log --help
 assert_contains out "verify-inclusion"
-for sub in verify-inclusion verify-consistency audit; do
+for sub in verify-inclusion verify-consistency audit mirror; do
   expect_exit 0 "$PQCHA" log $sub --help
   assert_contains out "Exit codes"
 done
@@ -290,5 +292,77 @@ assert_contains out "PASS  verdicts: 2 recomputed as logged"
 printf '\n' >>policy.json
 expect_exit 0 audit asis
 assert_contains out "0 recomputed as logged, 2 under other policies"
+
+# ---- mirror: a log served as static files (any HTTP server can) ----
+mkdir web
+python3 -c '
+import functools, http.server
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory="web")
+handler.func.log_message = lambda *a: None
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+open("web.port.new", "w").write(str(server.server_address[1]))
+__import__("os").rename("web.port.new", "web.port")
+server.serve_forever()' &
+web_pid=$!
+cleanup_hooks+=("kill $web_pid 2>/dev/null")
+for ((i = 0; i < 600; i++)); do [ -f web.port ] && break; sleep 0.05; done
+[ -f web.port ] || fail "the static HTTP server did not start"
+web="http://127.0.0.1:$(cat web.port)/log"
+serve_log() { rm -rf web/log && cp -r "$1" web/log; }
+mir() { "$PQCHA" log mirror --log "$web" --log-key log.pub.pem --origin "$origin" "$@"; }
+serve_log s5
+expect_exit 0 mir mm
+assert_last_line out "MIRRORED: mm holds the log of 5 entries (5 new)"
+expect_exit 0 audit mm
+# The log grew (the same first 5 entries): only what mm lacks is fetched,
+# mm's tree is recomputed from the new tiles, the old partial tiles go.
+serve_log m
+expect_exit 0 mir mm
+assert_contains out "PASS  consistency: the log's 300 entries extend DIR's 5"
+assert_contains out "2 bundles and 0 reports fetched" # its 4 reports repeat: mm has them
+[ ! -e mm/tile/0/000.p/5 ] && [ ! -e mm/tile/entries/000.p/5 ] || fail "old partial tiles left in mm"
+expect_exit 0 audit mm
+assert_last_line out "AUDIT OK: the mirror holds the log of 300 entries its checkpoint commits to"
+expect_exit 0 mir mm # nothing new
+assert_contains out "0 bundles and 0 reports fetched"
+# Rolled back, forked: refused, and the mirror's checkpoint kept.
+cp mm/checkpoint mm.checkpoint
+serve_log s5
+expect_exit 1 mir mm
+assert_contains out "ROLLED BACK"
+assert_contains out "(LOG_ROLLBACK)"
+cmp -s mm/checkpoint mm.checkpoint || fail "a rolled-back log replaced the mirror's checkpoint"
+serve_log s5
+expect_exit 0 mir mf
+serve_log lie # entry 3 of another verdict: not the tree mf holds
+expect_exit 1 mir mf
+assert_contains out "FORKED"
+assert_contains out "(LOG_FORK)"
+cmp -s mf/checkpoint s5/checkpoint || fail "a forked log replaced the mirror's checkpoint"
+# Tampered files on the server: refused, nothing published.
+serve_log s5
+printf '\x01' | dd of=web/log/tile/0/000.p/5 bs=1 seek=40 conv=notrunc status=none
+expect_exit 1 mir mt
+assert_contains out "(LOG_TILE)"
+[ ! -e mt/checkpoint ] || fail "a mirror of a tampered log got a checkpoint"
+serve_log s5
+rm -rf mt
+report=$(ls web/log/report | head -n 1)
+printf ' ' >>"web/log/report/$report"
+expect_exit 1 mir mt
+assert_contains out "is not the report it names"
+[ ! -e "mt/report/$report" ] && [ ! -e mt/checkpoint ] || fail "a tampered report was kept"
+# Not the log's key (2); a directory holding another log's mirror (4);
+# nothing listening (4); usage.
+serve_log s5
+expect_exit 2 "$PQCHA" log mirror --log "$web" --log-key otherlog.pub.pem mo
+serve_log other
+expect_exit 4 "$PQCHA" log mirror --log "$web" --log-key otherlog.pub.pem --origin "$origin" mm
+assert_contains err "not a checkpoint of this log"
+expect_exit 4 mir --log http://127.0.0.1:1/log mm
+expect_exit 4 "$PQCHA" log mirror --log-key log.pub.pem mm
+assert_contains err "--log URL is required"
+expect_exit 4 mir
+expect_exit 4 mir --log ftp://example.com/log mm
 
 echo "ok: pqcha log"

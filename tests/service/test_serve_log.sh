@@ -4,7 +4,8 @@
 # checkpoint (checked with the hashlib reference, and with
 # `pqcha log verify-inclusion` for the signatures); a report sent again keeps
 # its index; the public tiles and bundles give the published root; reports
-# are served byte for byte; a witness's cosignature is taken and served; the
+# are served byte for byte; pqcha log mirror copies the log and keeps the
+# copy up to date, and the copy audits; a witness's cosignature is taken and served; the
 # limits hold; a restart continues the log, and one with another key or
 # origin is refused. Runs against SQLite, and PostgreSQL (with_postgres.sh).
 # shellcheck disable=SC2154 # srvN_url and srvN_pid are set by start_server
@@ -100,6 +101,20 @@ done
 TOKEN='' http POST "$url/v1/log/tile/0/000.p/3" r1.json
 expect_status 405
 
+# ---- a mirror, made and brought up to date by pqcha log mirror, audited ----
+# mirror_and_audit URL NEW: mirrors into mirror/, NEW entries fetched; audits it.
+mirror_and_audit() {
+  if [ "$have_log_cli" = 0 ]; then return 0; fi
+  "$PQCHA" log mirror --log "$1" --log-key logkey.pub.pem --origin "$origin" mirror \
+    >mirror.out 2>&1 || { cat mirror.out >&2; fail "pqcha log mirror failed"; }
+  assert_contains mirror.out "MIRRORED: mirror holds the log of $cp_size entries ($2 new)"
+  "$PQCHA" log audit --log-key logkey.pub.pem --origin "$origin" --policy policy.json mirror \
+    >audit.out 2>&1 || { cat audit.out >&2; fail "the mirror does not audit"; }
+  assert_contains audit.out "AUDIT OK: the mirror holds the log of $cp_size entries"
+}
+mirror_and_audit "$url" 3
+assert_contains audit.out "PASS  signatures: 3 verified"
+
 # ---- witnesses ----
 printf 'not a note\n' >garbage.txt
 TOKEN='' http POST "$url/v1/log/cosignature" garbage.txt "Content-Type: text/plain"
@@ -150,6 +165,11 @@ http GET "$url/metrics"
 assert_contains body "pqcha_log_entries 5"
 assert_contains body 'pqcha_log_checkpoints_total{event="published"}'
 assert_contains body 'pqcha_log_cosignatures_total{outcome="refused"} 1'
+# The mirror brought up to date: only the new entries' reports fetched.
+log_check get "$url/v1/log" checkpoint checkpoint.txt >/dev/null
+read -r cp_size cp_root < <(log_check checkpoint checkpoint.txt)
+mirror_and_audit "$url" $((cp_size - 3))
+[ "$have_log_cli" = 0 ] || assert_contains mirror.out "$((cp_size - 3)) reports fetched"
 
 # ---- restarts: the same log continues; another key or origin is refused ----
 stop_server "$srv_pid" TERM || fail "pqcha serve did not exit 0"
@@ -183,5 +203,6 @@ read -r index size < <(post r4)
 log_check get "$url/v1/log" checkpoint checkpoint.txt >/dev/null
 read -r cp_size cp_root < <(log_check checkpoint checkpoint.txt)
 log_check tree "$url/v1/log" "$cp_size" "$cp_root"
+mirror_and_audit "$url" 1
 stop_server "$srv2_pid" TERM || fail "pqcha serve did not exit 0"
 echo "ok: transparency log over HTTP (store ${db%%:*})"

@@ -1,7 +1,8 @@
 /* log.c — "pqcha log": a pqcha transparency log checked offline
  * (docs/FORMAT.md section 9): an entry's inclusion in a signed checkpoint,
  * the consistency of two checkpoints, and the audit of a mirror
- * (log_audit.c). Nothing here goes to the network. */
+ * (log_audit.c); and the mirror itself, fetched from the log's URL
+ * (log_mirror.c, the one subcommand that goes to the network). */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -17,11 +18,13 @@ static const char log_help[] =
     "                 OLD_CHECKPOINT NEW_CHECKPOINT [PROOF]\n"
     "       pqcha log audit --log-key PUB.pem [--origin ORIGIN] [--checkpoint CP]\n"
     "                 [--policy POLICY.json]... [--trust PUB.pem]... [--json] DIR\n"
+    "       pqcha log mirror --log URL --log-key PUB.pem [--origin ORIGIN] DIR\n"
     "\n"
     "Checks a pqcha transparency log offline, from files: that an entry is in the\n"
     "log (verify-inclusion), that a newer checkpoint extends an older one\n"
     "(verify-consistency), and that a mirrored copy of the log is what its\n"
-    "checkpoint says, entry by entry (audit). 'pqcha log COMMAND --help' for each.\n"
+    "checkpoint says, entry by entry (audit); and makes or updates that copy from\n"
+    "the log's URL (mirror). 'pqcha log COMMAND --help' for each.\n"
     "\n"
     "Exit codes: 0 verified; 1 the log's data contradicts it (a proof that does not\n"
     "lead to the root, a fork, a rollback, a tampered tile, entry or report, a\n"
@@ -121,7 +124,48 @@ static const char audit_help[] =
     "witnesses; 3 a malformed checkpoint; 4 bad option, DIR or its checkpoint\n"
     "missing, or I/O error.\n";
 
+static const char mirror_help[] =
+    "Usage: pqcha log mirror --log URL --log-key PUB.pem [--origin ORIGIN]\n"
+    "                 [--witness NAME=PUB.pem... [--min-witnesses K]] [--ca-file CA.pem]\n"
+    "                 DIR\n"
+    "\n"
+    "Copies a log into DIR, under the paths 'pqcha log audit DIR' reads, or brings\n"
+    "an earlier copy up to date, checking what it fetches: the checkpoint is signed\n"
+    "by the log's key (and the witnesses required); the tiles lead to its root;\n"
+    "each entry bundle holds the entries its tile does; each report hashes to the\n"
+    "SHA-256 its entry names; and the log's tree extends the one DIR's checkpoint\n"
+    "commits to (DIR's old root recomputed from the new tiles). Only what DIR lacks\n"
+    "is fetched. Every file is written atomically and durably, DIR/checkpoint last:\n"
+    "a kill or an error at any moment leaves DIR a complete copy of its checkpoint's\n"
+    "tree. A log that rolled back or forked, or whose files do not lead to its\n"
+    "checkpoint, leaves DIR/checkpoint as it was. Then audit it: 'pqcha log audit'.\n"
+    "\n"
+    "Options:\n"
+    "      --log URL               the log: http[s]://HOST[:PORT] (pqcha serve's log,\n"
+    "                              under /v1/log), or the URL of the directory a\n"
+    "                              mirror of it is served from\n"
+    "      --log-key PUB.pem       the log's public key\n"
+    "      --origin ORIGIN         the log's origin; default: the checkpoint's own\n"
+    "      --witness NAME=PUB.pem  a witness whose cosignature counts (repeatable)\n"
+    "      --min-witnesses K       cosignatures required (default: 1 with --witness)\n"
+    "      --ca-file CA.pem        CA certificates for an https:// log\n"
+    "  -h, --help                  show this help\n"
+    "\n"
+    "Exit codes: 0 DIR holds the log's tree of its checkpoint; 1 the log rolled back,\n"
+    "forked, or its files do not lead to its checkpoint; 2 the checkpoint is not the\n"
+    "log's or lacks witnesses; 3 a malformed checkpoint or entry; 4 bad option, DIR\n"
+    "holding another log's checkpoint, no answer from the log, or I/O error.\n";
+
 /* ---- shared ---- */
+
+char *log_url_prefix(const char *url) {
+    const char *host = strstr(url, "://");
+    int bare = host && !strchr(host + 3, '/');
+    size_t len = strlen(url) + sizeof "/v1/log";
+    char *out = malloc(len);
+    if (out) snprintf(out, len, "%s%s", url, bare ? "/v1/log" : "");
+    return out;
+}
 
 int log_exit_for(pqcha_err err) {
     switch (err) {
@@ -264,7 +308,9 @@ enum {
     OPT_MIN_WITNESSES,
     OPT_JSON,
     OPT_POLICY,
-    OPT_TRUST
+    OPT_TRUST,
+    OPT_LOG_URL,
+    OPT_CA_FILE
 };
 
 /* Which options a subcommand takes. */
@@ -297,6 +343,8 @@ static const char *option_name(int opt) {
     case OPT_MIN_WITNESSES: return "--min-witnesses";
     case OPT_JSON: return "--json";
     case OPT_POLICY: return "--policy";
+    case OPT_LOG_URL: return "--log";
+    case OPT_CA_FILE: return "--ca-file";
     default: return "--trust";
     }
 }
@@ -317,6 +365,8 @@ static int take_option(struct log_options *o, const struct subcommand *sub, int 
         return cli_option_u64(o->cmd, "--min-witnesses", arg, LOG_MAX_LIST, &o->min_witnesses);
     case OPT_JSON: o->json = 1; return 1;
     case OPT_POLICY: return add_to_list(o->cmd, "--policy", o->policy, &o->policy_count, arg);
+    case OPT_LOG_URL: o->url = arg; return 1;
+    case OPT_CA_FILE: o->ca_file = arg; return 1;
     default: return add_to_list(o->cmd, "--trust", o->trust, &o->trust_count, arg);
     }
 }
@@ -334,6 +384,8 @@ static int parse_options(struct log_options *o, const struct subcommand *sub, in
         {"json", no_argument, NULL, OPT_JSON},
         {"policy", required_argument, NULL, OPT_POLICY},
         {"trust", required_argument, NULL, OPT_TRUST},
+        {"log", required_argument, NULL, OPT_LOG_URL},
+        {"ca-file", required_argument, NULL, OPT_CA_FILE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -650,6 +702,16 @@ static int run_audit(struct log_ctx *c) {
     return log_audit(c);
 }
 
+/* ---- mirror ---- */
+
+static int run_mirror(struct log_ctx *c) {
+    if (c->o->url == NULL)
+        return cli_usage_error(c->o->cmd, "--log URL is required (where the log is served)");
+    if (c->o->arg_count != 1)
+        return cli_usage_error(c->o->cmd, "expected one DIR (the mirror to make or update)");
+    return log_mirror(c);
+}
+
 /* ---- the command ---- */
 
 #define WITNESSES (TAKES(OPT_WITNESS) | TAKES(OPT_MIN_WITNESSES))
@@ -663,6 +725,8 @@ static const struct subcommand subcommands[] = {
      COMMON | WITNESSES | TAKES(OPT_CHECKPOINT) | TAKES(OPT_POLICY) | TAKES(OPT_TRUST) |
          TAKES(OPT_JSON),
      run_audit},
+    {"mirror", mirror_help, COMMON | WITNESSES | TAKES(OPT_LOG_URL) | TAKES(OPT_CA_FILE),
+     run_mirror},
 };
 
 static int run_subcommand(const struct subcommand *sub, int argc, char **argv) {
@@ -700,6 +764,6 @@ int cli_log_main(int argc, char **argv) {
             return run_subcommand(&subcommands[i], argc - 1, argv + 1);
     return cli_usage_error("log",
                            "unknown command '%s' (verify-inclusion, "
-                           "verify-consistency, audit)",
+                           "verify-consistency, audit, mirror)",
                            cli_escaped(argv[1]));
 }

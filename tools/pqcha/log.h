@@ -18,6 +18,7 @@
 struct log_options {
     const char *cmd; /* "log verify-inclusion", for messages */
     const char *log_key, *origin, *checkpoint, *receipt;
+    const char *url, *ca_file; /* mirror: the log's URL, a CA bundle for HTTPS */
     const char *witness[LOG_MAX_LIST];
     size_t witness_count;
     uint64_t min_witnesses; /* 0: not given */
@@ -61,5 +62,14 @@ int log_open_checkpoint(const struct log_ctx *c, const char *label, const char *
 
 /* "pqcha log audit DIR" (log_audit.c). */
 int log_audit(const struct log_ctx *c);
+
+/* "pqcha log mirror --log URL DIR" (log_mirror.c). */
+int log_mirror(const struct log_ctx *c);
+
+/* A log's URL as its clients take it (pqcha witness --log, log mirror
+ * --log): a bare http[s]://HOST[:PORT] is pqcha serve's, under /v1/log;
+ * with a path, the log's files are right below it (a static mirror).
+ * malloc'd; NULL without memory. */
+char *log_url_prefix(const char *url);
 
 #endif

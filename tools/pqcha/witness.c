@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "service/http_fetch.h"
 #include "witness.h"
 
@@ -427,18 +428,9 @@ static int run_loop(struct online *o) {
 }
 
 /* "http://host:8650" is pqcha serve's log: "http://host:8650/v1/log". */
-static char *log_prefix(const char *url) {
-    const char *host = strstr(url, "://");
-    int bare = host && !strchr(host + 3, '/');
-    size_t len = strlen(url) + sizeof "/v1/log";
-    char *out = malloc(len);
-    if (out) snprintf(out, len, "%s%s", url, bare ? "/v1/log" : "");
-    return out;
-}
-
 static int witness_online(struct witness *w, const struct witness_args *a) {
     struct online *o = calloc(1, sizeof *o);
-    char *prefix = log_prefix(a->url);
+    char *prefix = log_url_prefix(a->url);
     if (!o || !prefix) {
         free(o);
         free(prefix);
