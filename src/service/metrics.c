@@ -178,9 +178,11 @@ static void render_webhook(text *t, const webhook_stats *w) {
          "pqcha_webhook_events_total{outcome=\"delivered\"} %llu\n"
          "pqcha_webhook_events_total{outcome=\"dropped\"} %llu\n"
          "# HELP pqcha_webhook_retries_total Webhook attempts that failed and were retried.\n"
-         "# TYPE pqcha_webhook_retries_total counter\npqcha_webhook_retries_total %llu\n",
+         "# TYPE pqcha_webhook_retries_total counter\npqcha_webhook_retries_total %llu\n"
+         "# HELP pqcha_webhook_pending Events waiting in the database for the webhook.\n"
+         "# TYPE pqcha_webhook_pending gauge\npqcha_webhook_pending %llu\n",
          (unsigned long long)w->delivered, (unsigned long long)w->dropped,
-         (unsigned long long)w->retried);
+         (unsigned long long)w->retried, (unsigned long long)w->pending);
 }
 
 static void render_log(text *t, const metrics_log *l) {

@@ -170,6 +170,10 @@ void service_set_event_hook(service *s, service_event_fn fn, void *ctx) {
     s->on_event_ctx = ctx;
 }
 
+store *service_store(service *s) {
+    return s->db;
+}
+
 void service_set_webhook(service *s, webhook *w) {
     s->webhook = w;
 }
@@ -182,7 +186,7 @@ void service_set_log(service *s, tlog *log) {
 static void publish(service *s, const store_event_row *event) {
     metrics_count_transition(s->metrics, event->to);
     if (s->on_event) s->on_event(s->on_event_ctx, event);
-    if (s->webhook) webhook_enqueue(s->webhook, event);
+    if (s->webhook) webhook_notify(s->webhook); /* the event waits in the store's outbox */
 }
 
 void service_count_refusal(service *s, unsigned status) {
@@ -871,6 +875,9 @@ pqcha_err service_tick(service *s) {
     /* A used challenge is kept until it expires, which is what refuses a
      * replay; after that the report's own nonce check refuses it. */
     if (err == PQCHA_OK) err = store_prune_challenges(s->db, now, NULL);
+    /* Without a webhook nobody delivers the outbox: the events stay in the
+     * history, and a webhook configured later starts from then. */
+    if (err == PQCHA_OK && !s->webhook) err = store_outbox_clear(s->db, NULL);
     if (err != PQCHA_OK) metrics_count_store_error(s->metrics);
     return err;
 }

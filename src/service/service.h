@@ -39,6 +39,8 @@ typedef void (*service_event_fn)(void *ctx, const store_event_row *event);
 /* db stays the caller's and must outlive the service.
  * Returns: OK, INVALID_ARGUMENT, NO_MEMORY. */
 pqcha_err service_create(service **out, store *db, const service_options *options);
+/* The store it was created with (the webhook delivers its outbox). */
+store *service_store(service *s);
 void service_free(service *s);
 
 /* Installs a finished policy and a verifier built from it: its trusted
@@ -115,7 +117,8 @@ pqcha_err service_metrics(service *s, service_reply *out);
  * when memory runs out. */
 char *service_event_text(const store_event_row *row);
 
-/* Periodic work: marks stale workloads, prunes expired challenges.
+/* Periodic work: marks stale workloads, prunes expired challenges, and,
+ * without a webhook, empties the webhook's outbox (store.h).
  * Returns: OK, STORE. */
 pqcha_err service_tick(service *s);
 /* The log's periodic work (tlog_tick): every few seconds. Returns: OK, STORE. */

@@ -192,6 +192,40 @@ pqcha_err store_mark_stale(store *s, const store_stale_cutoffs *cutoffs, int64_t
     return s->ops->mark_stale(s->impl, cutoffs, now, fn, ctx);
 }
 
+/* ---- the webhook's outbox ---- */
+
+pqcha_err store_outbox_claim(store *s, int64_t now_ms, int64_t lease_until_ms, int64_t *seq,
+                             unsigned *attempts, int64_t *due_ms) {
+    if (!s || !seq || !attempts || !due_ms || lease_until_ms < now_ms)
+        return PQCHA_ERR_INVALID_ARGUMENT;
+    *seq = 0;
+    *attempts = 0;
+    *due_ms = 0;
+    return s->ops->outbox_claim(s->impl, now_ms, lease_until_ms, seq, attempts, due_ms);
+}
+
+pqcha_err store_outbox_remove(store *s, int64_t seq) {
+    if (!s || seq <= 0) return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->outbox_remove(s->impl, seq);
+}
+
+pqcha_err store_outbox_defer(store *s, int64_t seq, int64_t due_ms) {
+    if (!s || seq <= 0) return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->outbox_defer(s->impl, seq, due_ms);
+}
+
+pqcha_err store_outbox_count(store *s, uint64_t *count) {
+    if (!s || !count) return PQCHA_ERR_INVALID_ARGUMENT;
+    *count = 0;
+    return s->ops->outbox_count(s->impl, count);
+}
+
+pqcha_err store_outbox_clear(store *s, uint64_t *removed) {
+    uint64_t ignored;
+    if (!s) return PQCHA_ERR_INVALID_ARGUMENT;
+    return s->ops->outbox_clear(s->impl, removed ? removed : &ignored);
+}
+
 /* ---- the transparency log ---- */
 
 pqcha_err store_log_complete_tiles(uint64_t old_size, uint64_t new_size, store_hashes_read_fn read,

@@ -28,7 +28,7 @@ typedef struct store store;
 /* The schema this build reads and writes. A database with a newer one is
  * refused (PQCHA_ERR_STORE_SCHEMA) rather than written in a way the newer
  * build would misread. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens "sqlite:PATH" (created if absent, 0600) or "postgresql://..." /
  * "postgres://..." (a libpq URI) and migrates its schema to
@@ -206,6 +206,32 @@ int64_t store_stale_latest_cutoff(const store_stale_cutoffs *c);
  * Returns: OK, INVALID_ARGUMENT, STORE. */
 pqcha_err store_mark_stale(store *s, const store_stale_cutoffs *cutoffs, int64_t now,
                            store_event_fn fn, void *ctx);
+
+/* ---- the webhook's outbox (docs/API.md, "Webhooks") ----
+ * Every event stored (a report's transition, a stale mark) also waits in an
+ * outbox, put there by the database in the event's own transaction, until
+ * the webhook has delivered it or given up on it: what one run of the
+ * service did not deliver, the next run (or another instance sharing the
+ * database) does. Times are Unix milliseconds. */
+
+/* Claims the outbox's oldest event if it is due (due at or before now_ms):
+ * counts the attempt and moves its due time to lease_until_ms, so that no
+ * other instance takes it while this one tries. Events go out in order:
+ * while the oldest is not due, nothing is claimed. *seq is the event
+ * claimed (0: none) and *attempts the attempts made with this one; when
+ * none is claimed, *due_ms is the oldest's due time (0: the outbox is
+ * empty). Returns: OK, INVALID_ARGUMENT, STORE. */
+pqcha_err store_outbox_claim(store *s, int64_t now_ms, int64_t lease_until_ms, int64_t *seq,
+                             unsigned *attempts, int64_t *due_ms);
+/* The event delivered, or given up on: out of the outbox. */
+pqcha_err store_outbox_remove(store *s, int64_t seq);
+/* Tried again no earlier than due_ms. */
+pqcha_err store_outbox_defer(store *s, int64_t seq, int64_t due_ms);
+/* How many events wait. */
+pqcha_err store_outbox_count(store *s, uint64_t *count);
+/* Empties the outbox: a service without a webhook has nobody to deliver to
+ * (the event history keeps every event). *removed may be NULL. */
+pqcha_err store_outbox_clear(store *s, uint64_t *removed);
 
 /* ---- the transparency log (docs/API.md, "Transparency log") ----
  * Entries get consecutive indices from 0. The hashes of the tree's tiles

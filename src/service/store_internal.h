@@ -30,6 +30,12 @@ typedef struct store_ops {
     pqcha_err (*count_states)(void *impl, uint64_t counts[WORKLOAD_STATE_COUNT]);
     pqcha_err (*mark_stale)(void *impl, const store_stale_cutoffs *cutoffs, int64_t now,
                             store_event_fn fn, void *ctx);
+    pqcha_err (*outbox_claim)(void *impl, int64_t now_ms, int64_t lease_until_ms, int64_t *seq,
+                              unsigned *attempts, int64_t *due_ms);
+    pqcha_err (*outbox_remove)(void *impl, int64_t seq);
+    pqcha_err (*outbox_defer)(void *impl, int64_t seq, int64_t due_ms);
+    pqcha_err (*outbox_count)(void *impl, uint64_t *count);
+    pqcha_err (*outbox_clear)(void *impl, uint64_t *removed);
     pqcha_err (*log_size)(void *impl, uint64_t *size);
     pqcha_err (*log_hashes)(void *impl, unsigned level, uint64_t from, unsigned count,
                             uint8_t *out);

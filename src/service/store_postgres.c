@@ -163,7 +163,20 @@ static const char *const schema_v2[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = {schema_v1, schema_v2};
+/* The webhook's outbox (store.h): every event also waits there, put by a
+ * trigger in the event's own transaction (the commit function's too). */
+static const char *const schema_v3[] = {
+    "CREATE TABLE webhook_outbox (seq BIGINT PRIMARY KEY, due_at BIGINT NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0)",
+    "CREATE FUNCTION pqcha_event_to_webhook_outbox() RETURNS trigger LANGUAGE plpgsql AS"
+    " $pqcha$ BEGIN INSERT INTO webhook_outbox (seq) VALUES (NEW.seq); RETURN NULL; END"
+    " $pqcha$",
+    "CREATE TRIGGER events_to_webhook_outbox AFTER INSERT ON events FOR EACH ROW"
+    " EXECUTE FUNCTION pqcha_event_to_webhook_outbox()",
+    NULL,
+};
+
+static const char *const *const migrations[] = {schema_v1, schema_v2, schema_v3};
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
                "one migration step per schema version");
 
@@ -1397,6 +1410,75 @@ static pqcha_err pg_mark_stale(void *impl, const store_stale_cutoffs *cutoffs, i
     return err;
 }
 
+/* ---- the webhook's outbox ---- */
+
+/* The oldest event, claimed if due, in one statement: its row is locked, so
+ * that another instance's claim waits and then finds it leased (or gone). */
+static pqcha_err pg_outbox_claim(void *impl, int64_t now_ms, int64_t lease_until_ms, int64_t *seq,
+                                 unsigned *attempts, int64_t *due_ms) {
+    PGresult *res;
+    pg_int now, lease;
+    const char *values[] = {int_text(&now, now_ms), int_text(&lease, lease_until_ms)};
+    SERVICE_TRY(query(impl,
+                      "WITH head AS (SELECT seq, due_at FROM webhook_outbox ORDER BY seq"
+                      " LIMIT 1 FOR UPDATE), claimed AS (UPDATE webhook_outbox o SET due_at = $2,"
+                      " attempts = o.attempts + 1 FROM head WHERE o.seq = head.seq"
+                      " AND head.due_at <= $1 RETURNING o.seq, o.attempts)"
+                      " SELECT head.seq, head.due_at, claimed.attempts FROM head"
+                      " LEFT JOIN claimed ON claimed.seq = head.seq",
+                      2, values, &res));
+    pqcha_err err = PQCHA_OK;
+    int64_t head = 0, due = 0, tries = 0;
+    if (PQntuples(res) == 1 && (!column_i64(res, 0, 0, &head) || !column_i64(res, 0, 1, &due)))
+        err = PQCHA_ERR_STORE;
+    else if (PQntuples(res) == 1 && column_i64(res, 0, 2, &tries))
+        *seq = head;
+    else if (PQntuples(res) == 1)
+        *due_ms = due;
+    *attempts = tries <= 0 ? 0 : tries >= UINT_MAX ? UINT_MAX : (unsigned)tries;
+    PQclear(res);
+    return err;
+}
+
+/* One statement on one event (its number in $1, and $2 when given). */
+static pqcha_err outbox_update(void *impl, const char *sql, int64_t seq, const int64_t *second) {
+    PGresult *res;
+    pg_int a, b;
+    const char *values[] = {int_text(&a, seq), second ? int_text(&b, *second) : NULL};
+    SERVICE_TRY(query(impl, sql, second ? 2 : 1, values, &res));
+    PQclear(res);
+    return PQCHA_OK;
+}
+
+static pqcha_err pg_outbox_remove(void *impl, int64_t seq) {
+    return outbox_update(impl, "DELETE FROM webhook_outbox WHERE seq = $1", seq, NULL);
+}
+
+static pqcha_err pg_outbox_defer(void *impl, int64_t seq, int64_t due_ms) {
+    return outbox_update(impl, "UPDATE webhook_outbox SET due_at = $2 WHERE seq = $1", seq,
+                         &due_ms);
+}
+
+static pqcha_err pg_outbox_count(void *impl, uint64_t *count) {
+    PGresult *res;
+    int64_t n = 0;
+    SERVICE_TRY(query(impl, "SELECT count(*) FROM webhook_outbox", 0, NULL, &res));
+    pqcha_err err =
+        PQntuples(res) == 1 && column_i64(res, 0, 0, &n) && n >= 0 ? PQCHA_OK : PQCHA_ERR_STORE;
+    *count = err == PQCHA_OK ? (uint64_t)n : 0;
+    PQclear(res);
+    return err;
+}
+
+static pqcha_err pg_outbox_clear(void *impl, uint64_t *removed) {
+    PGresult *res;
+    *removed = 0;
+    SERVICE_TRY(query(impl, "DELETE FROM webhook_outbox", 0, NULL, &res));
+    *removed = (uint64_t)rows_changed(res);
+    PQclear(res);
+    return PQCHA_OK;
+}
+
 /* ---- the transparency log: reading and checkpoints ---- */
 
 static pqcha_err pg_log_size(void *impl, uint64_t *size) {
@@ -1579,6 +1661,11 @@ const store_ops store_postgres_ops = {
     pg_each_event,
     pg_count_states,
     pg_mark_stale,
+    pg_outbox_claim,
+    pg_outbox_remove,
+    pg_outbox_defer,
+    pg_outbox_count,
+    pg_outbox_clear,
     pg_log_size,
     pg_log_hashes,
     pg_log_entries,

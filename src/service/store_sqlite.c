@@ -11,6 +11,7 @@
  * (a second `pqcha serve` on the same file) took meanwhile; busy_timeout
  * makes such a process wait instead of failing. */
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -68,6 +69,13 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " note TEXT NOT NULL, signed_at INTEGER NOT NULL, published_at INTEGER);"
     "CREATE TABLE log_cosignatures (size INTEGER NOT NULL, witness TEXT NOT NULL,"
     " line TEXT NOT NULL, PRIMARY KEY (size, witness));",
+    /* 3: the webhook's outbox, filled by the database with every event in
+     * the event's own transaction (store.h). Events stored before it are in
+     * the history only. */
+    "CREATE TABLE webhook_outbox (seq INTEGER PRIMARY KEY, due_at INTEGER NOT NULL DEFAULT 0,"
+    " attempts INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TRIGGER events_to_webhook_outbox AFTER INSERT ON events"
+    " BEGIN INSERT INTO webhook_outbox (seq) VALUES (NEW.seq); END;",
 };
 
 /* ---- statements ----
@@ -825,6 +833,104 @@ static pqcha_err sqlite_mark_stale(void *impl, const store_stale_cutoffs *cutoff
     return err;
 }
 
+/* ---- the webhook's outbox ---- */
+
+typedef struct outbox_args {
+    int64_t now_ms, lease_until_ms, seq, due_ms, changed;
+    unsigned attempts;
+} outbox_args;
+
+/* In the writer's transaction, so that the look and the claim are one (a
+ * writer's group may run it again: it starts from nothing each time). */
+static pqcha_err claim_oldest(sqlite3 *db, void *arg) {
+    outbox_args *a = arg;
+    sqlite3_stmt *st;
+    a->seq = a->due_ms = 0;
+    a->attempts = 0;
+    SERVICE_TRY(prepare(
+        db, &st, "SELECT seq, due_at, attempts FROM webhook_outbox ORDER BY seq LIMIT 1", ""));
+    int rc = sqlite3_step(st);
+    int64_t seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int64_t due = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    int64_t attempts = rc == SQLITE_ROW ? sqlite3_column_int64(st, 2) : 0;
+    done(st);
+    if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? PQCHA_OK : PQCHA_ERR_STORE;
+    if (due > a->now_ms) {
+        a->due_ms = due;
+        return PQCHA_OK;
+    }
+    SERVICE_TRY(prepare(db, &st,
+                        "UPDATE webhook_outbox SET due_at = ?, attempts = attempts + 1"
+                        " WHERE seq = ?",
+                        "ii", a->lease_until_ms, seq));
+    SERVICE_TRY(run(db, st, NULL));
+    a->seq = seq;
+    a->attempts = attempts < 0 || attempts >= UINT_MAX - 1 ? UINT_MAX : (unsigned)attempts + 1;
+    return PQCHA_OK;
+}
+
+static pqcha_err sqlite_outbox_claim(void *impl, int64_t now_ms, int64_t lease_until_ms,
+                                     int64_t *seq, unsigned *attempts, int64_t *due_ms) {
+    outbox_args a = {now_ms, lease_until_ms, 0, 0, 0, 0};
+    SERVICE_TRY(write_in_group(impl, claim_oldest, &a));
+    *seq = a.seq;
+    *attempts = a.attempts;
+    *due_ms = a.due_ms;
+    return PQCHA_OK;
+}
+
+static pqcha_err remove_one(sqlite3 *db, void *arg) {
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st, "DELETE FROM webhook_outbox WHERE seq = ?", "i",
+                        ((const outbox_args *)arg)->seq));
+    return run(db, st, NULL);
+}
+
+static pqcha_err sqlite_outbox_remove(void *impl, int64_t seq) {
+    outbox_args a = {0, 0, seq, 0, 0, 0};
+    return write_in_group(impl, remove_one, &a);
+}
+
+static pqcha_err defer_one(sqlite3 *db, void *arg) {
+    const outbox_args *a = arg;
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st, "UPDATE webhook_outbox SET due_at = ? WHERE seq = ?", "ii",
+                        a->due_ms, a->seq));
+    return run(db, st, NULL);
+}
+
+static pqcha_err sqlite_outbox_defer(void *impl, int64_t seq, int64_t due_ms) {
+    outbox_args a = {0, 0, seq, due_ms, 0, 0};
+    return write_in_group(impl, defer_one, &a);
+}
+
+static pqcha_err sqlite_outbox_count(void *impl, uint64_t *count) {
+    connection *s = lock_reader(impl);
+    sqlite3_stmt *st;
+    pqcha_err err = prepare(s->db, &st, "SELECT count(*) FROM webhook_outbox", "");
+    if (err == PQCHA_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            *count = (uint64_t)sqlite3_column_int64(st, 0);
+        else
+            err = PQCHA_ERR_STORE;
+        done(st);
+    }
+    return unlock(s, err);
+}
+
+static pqcha_err clear_all(sqlite3 *db, void *arg) {
+    sqlite3_stmt *st;
+    SERVICE_TRY(prepare(db, &st, "DELETE FROM webhook_outbox", ""));
+    return run(db, st, &((outbox_args *)arg)->changed);
+}
+
+static pqcha_err sqlite_outbox_clear(void *impl, uint64_t *removed) {
+    outbox_args a = {0, 0, 0, 0, 0, 0};
+    pqcha_err err = write_in_group(impl, clear_all, &a);
+    *removed = err == PQCHA_OK ? (uint64_t)a.changed : 0;
+    return err;
+}
+
 /* ---- the transparency log: reading and checkpoints ---- */
 
 static pqcha_err sqlite_log_size(void *impl, uint64_t *size) {
@@ -1018,6 +1124,11 @@ const store_ops store_sqlite_ops = {
     sqlite_each_event,
     sqlite_count_states,
     sqlite_mark_stale,
+    sqlite_outbox_claim,
+    sqlite_outbox_remove,
+    sqlite_outbox_defer,
+    sqlite_outbox_count,
+    sqlite_outbox_clear,
     sqlite_log_size,
     sqlite_log_hashes,
     sqlite_log_entries,

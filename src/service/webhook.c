@@ -1,7 +1,11 @@
-/* webhook.c — a bounded queue of event texts and one thread that POSTs
- * them in order with libcurl. An event is retried until a 2xx answer or
- * WEBHOOK_MAX_ATTEMPTS attempts; the waits between attempts double from
- * first_retry_ms with full jitter, and are cut short by webhook_stop. */
+/* webhook.c — one thread that delivers the store's outbox (store.h) to the
+ * operator's endpoint, oldest event first, with libcurl. It claims the
+ * oldest event when it is due (a lease, so that another instance does not
+ * send it at the same time), POSTs it, and then removes it (a 2xx, or the
+ * last of WEBHOOK_MAX_ATTEMPTS attempts) or defers it by a backoff that
+ * doubles from first_retry_ms with full jitter. The thread looks at the
+ * outbox when told an event was stored, when the oldest event falls due,
+ * and every POLL_MS otherwise (events stored by other instances). */
 #include "service/webhook.h"
 
 #include <curl/curl.h>
@@ -16,49 +20,30 @@
 
 #define ATTEMPT_TIMEOUT_SECONDS 10L
 #define MAX_BACKOFF_MS          60000u
+#define POLL_MS                 1000
+/* Long enough for one attempt: past it, a claim by an instance that died
+ * meanwhile is taken over. */
+#define LEASE_MS (ATTEMPT_TIMEOUT_SECONDS * 1000 + 5000)
 
 struct webhook {
     char *url;
     char *authorization; /* "Authorization: Bearer ..." or NULL */
     unsigned first_retry_ms;
+    store *db;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    int stopping;
-    char *queue[WEBHOOK_MAX_QUEUE]; /* a ring of event texts */
-    unsigned head, count;
+    int stopping, notified;
     webhook_stats stats;
 };
 
-/* ---- the queue ---- */
+/* ---- waiting ---- */
 
-void webhook_enqueue(webhook *w, const store_event_row *event) {
-    char *text = service_event_text(event);
+void webhook_notify(webhook *w) {
     pthread_mutex_lock(&w->lock);
-    if (!text || w->count == WEBHOOK_MAX_QUEUE || w->stopping) {
-        w->stats.dropped++;
-        free(text);
-    } else {
-        w->queue[(w->head + w->count) % WEBHOOK_MAX_QUEUE] = text;
-        w->count++;
-        pthread_cond_signal(&w->wake);
-    }
+    w->notified = 1;
+    pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
-}
-
-/* The next event, or NULL once stopping. Waits for one. */
-static char *next_event(webhook *w) {
-    pthread_mutex_lock(&w->lock);
-    while (w->count == 0 && !w->stopping)
-        pthread_cond_wait(&w->wake, &w->lock);
-    char *text = NULL;
-    if (!w->stopping) {
-        text = w->queue[w->head];
-        w->head = (w->head + 1) % WEBHOOK_MAX_QUEUE;
-        w->count--;
-    }
-    pthread_mutex_unlock(&w->lock);
-    return text;
 }
 
 static void count(webhook *w, uint64_t *counter) {
@@ -67,8 +52,14 @@ static void count(webhook *w, uint64_t *counter) {
     pthread_mutex_unlock(&w->lock);
 }
 
-/* Sleeps up to ms, or until webhook_stop. Returns 0 when stopping. */
-static int wait_or_stop(webhook *w, unsigned ms) {
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps up to ms, until notified or stopping. Returns 0 when stopping. */
+static int wait_for_work(webhook *w, int64_t ms) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += (time_t)(ms / 1000);
@@ -79,11 +70,19 @@ static int wait_or_stop(webhook *w, unsigned ms) {
     }
     pthread_mutex_lock(&w->lock);
     int rc = 0;
-    while (!w->stopping && rc == 0)
+    while (!w->stopping && !w->notified && rc == 0)
         rc = pthread_cond_timedwait(&w->wake, &w->lock, &until);
+    w->notified = 0;
     int go_on = !w->stopping;
     pthread_mutex_unlock(&w->lock);
     return go_on;
+}
+
+static int stopping(webhook *w) {
+    pthread_mutex_lock(&w->lock);
+    int stop = w->stopping;
+    pthread_mutex_unlock(&w->lock);
+    return stop;
 }
 
 /* ---- delivery ---- */
@@ -123,26 +122,55 @@ static unsigned backoff_ms(unsigned first, unsigned attempt) {
     return (unsigned)(r % (bound + 1));
 }
 
-static void deliver(webhook *w, const char *text) {
-    for (unsigned attempt = 0; attempt < WEBHOOK_MAX_ATTEMPTS; attempt++) {
-        if (post_once(w, text)) {
-            count(w, &w->stats.delivered);
-            return;
-        }
-        if (attempt + 1 == WEBHOOK_MAX_ATTEMPTS) break;
-        count(w, &w->stats.retried);
-        /* At least the first backoff, so a failing endpoint is not hammered. */
-        if (!wait_or_stop(w, w->first_retry_ms / 2 + backoff_ms(w->first_retry_ms, attempt))) break;
+/* The text of event `want`, as GET /v1/events shows it. */
+struct event_text {
+    int64_t want;
+    int found;
+    char *text;
+};
+
+static int take_text(void *ctx, const store_event_row *row) {
+    struct event_text *e = ctx;
+    e->found = row->seq == e->want;
+    free(e->text);
+    e->text = e->found ? service_event_text(row) : NULL;
+    return 1; /* one is all */
+}
+
+/* One attempt at the claimed event seq (its attempts-th). */
+static void attempt(webhook *w, int64_t seq, unsigned attempts) {
+    struct event_text e = {seq, 0, NULL};
+    pqcha_err err = store_each_event(w->db, NULL, seq - 1, 1, take_text, &e);
+    if (err != PQCHA_OK || (e.found && !e.text)) {
+        free(e.text);
+        return; /* claimed again once the lease ends */
     }
-    count(w, &w->stats.dropped);
+    int sent = e.found && post_once(w, e.text);
+    free(e.text);
+    if (sent || !e.found || attempts >= WEBHOOK_MAX_ATTEMPTS) {
+        count(w, sent ? &w->stats.delivered : &w->stats.dropped);
+        (void)store_outbox_remove(w->db, seq); /* if it fails: sent again, at least once */
+        return;
+    }
+    count(w, &w->stats.retried);
+    /* At least half the first backoff, so a failing endpoint is not hammered. */
+    int64_t delay = w->first_retry_ms / 2 + backoff_ms(w->first_retry_ms, attempts - 1);
+    (void)store_outbox_defer(w->db, seq, now_ms() + delay);
 }
 
 static void *run(void *arg) {
     webhook *w = arg;
-    char *text;
-    while ((text = next_event(w)) != NULL) {
-        deliver(w, text);
-        free(text);
+    while (!stopping(w)) {
+        int64_t seq = 0, due = 0, now = now_ms();
+        unsigned attempts = 0;
+        pqcha_err err = store_outbox_claim(w->db, now, now + LEASE_MS, &seq, &attempts, &due);
+        if (err == PQCHA_OK && seq > 0) {
+            attempt(w, seq, attempts);
+            continue;
+        }
+        int64_t wait = POLL_MS;
+        if (err == PQCHA_OK && due > now && due - now < wait) wait = due - now;
+        if (!wait_for_work(w, wait)) break;
     }
     return NULL;
 }
@@ -150,8 +178,6 @@ static void *run(void *arg) {
 /* ---- life cycle ---- */
 
 static void webhook_free(webhook *w) {
-    for (unsigned i = 0; i < w->count; i++)
-        free(w->queue[(w->head + i) % WEBHOOK_MAX_QUEUE]);
     if (w->authorization) pqcha_free_secret(w->authorization, strlen(w->authorization));
     free(w->url);
     pthread_cond_destroy(&w->wake);
@@ -170,17 +196,18 @@ static char *bearer_header(const char *token) {
     return header;
 }
 
-pqcha_err webhook_start(webhook **out, const char *url, const char *token,
-                        unsigned first_retry_ms) {
+pqcha_err webhook_start(webhook **out, const char *url, const char *token, unsigned first_retry_ms,
+                        store *db) {
     if (!out) return PQCHA_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
+    if (!db || !url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
         return PQCHA_ERR_INVALID_ARGUMENT;
     webhook *w = calloc(1, sizeof *w);
     if (!w) return PQCHA_ERR_NO_MEMORY;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     w->first_retry_ms = first_retry_ms ? first_retry_ms : 1000;
+    w->db = db;
     w->url = strdup(url);
     w->authorization = token ? bearer_header(token) : NULL;
     if (!w->url || (token && !w->authorization)) {
@@ -196,19 +223,21 @@ pqcha_err webhook_start(webhook **out, const char *url, const char *token,
 }
 
 void webhook_stats_get(webhook *w, webhook_stats *out) {
+    uint64_t pending = 0;
+    if (store_outbox_count(w->db, &pending) != PQCHA_OK) pending = 0;
     pthread_mutex_lock(&w->lock);
     *out = w->stats;
     pthread_mutex_unlock(&w->lock);
+    out->pending = pending;
 }
 
 void webhook_stop(webhook *w, webhook_stats *final) {
     if (!w) return;
     pthread_mutex_lock(&w->lock);
     w->stopping = 1;
-    w->stats.dropped += w->count;
     pthread_cond_broadcast(&w->wake);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
-    if (final) *final = w->stats;
+    if (final) webhook_stats_get(w, final);
     webhook_free(w);
 }

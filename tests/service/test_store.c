@@ -1222,6 +1222,7 @@ static void test_sqlite_migrates_a_database_without_log(void) {
     CHECK(sqlite3_exec(db,
                        "DROP TABLE log_entries; DROP TABLE log_hashes; DROP TABLE log_head;"
                        " DROP TABLE log_checkpoints; DROP TABLE log_cosignatures;"
+                       " DROP TRIGGER events_to_webhook_outbox; DROP TABLE webhook_outbox;"
                        " UPDATE pqcha_schema SET version = 1",
                        NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
@@ -1233,6 +1234,104 @@ static void test_sqlite_migrates_a_database_without_log(void) {
     CHECK_OK(commit(s, &l.r, &c));
     CHECK(c.duplicate && c.log_index == 0);
     store_commit_clear(&c);
+    /* Events from now on wait for the webhook; the earlier one is history. */
+    uint64_t pending = 1;
+    CHECK_OK(store_outbox_count(s, &pending));
+    CHECK(pending == 0);
+    r = a_report("new", "w", OUTCOME_DRIFT, 20);
+    CHECK_OK(commit(s, &r, &c));
+    CHECK(c.transitioned);
+    store_commit_clear(&c);
+    CHECK_OK(store_outbox_count(s, &pending));
+    CHECK(pending == 1);
+    store_close(s);
+}
+
+/* ---- the webhook's outbox ---- */
+
+/* Commits a report; returns the number of the event it caused (0: none). */
+static int64_t event_of(store *s, const char *digest, const char *workload, report_outcome outcome,
+                        int64_t at) {
+    store_commit c;
+    store_report r = a_report(digest, workload, outcome, at);
+    CHECK_OK(commit(s, &r, &c));
+    int64_t seq = c.transitioned ? c.event_seq : 0;
+    store_commit_clear(&c);
+    return seq;
+}
+
+/* Claims at now (a lease of 1000 ms); returns the event claimed (0: none). */
+static int64_t claim_at(store *s, int64_t now, unsigned *attempts, int64_t *due) {
+    int64_t seq = -1;
+    CHECK_OK(store_outbox_claim(s, now, now + 1000, &seq, attempts, due));
+    return seq;
+}
+
+/* Every event the store keeps, a report's transition or a stale mark, waits
+ * in the outbox in its own transaction; it goes out oldest first, leased
+ * while tried, deferred, removed. */
+static void test_outbox_holds_every_event_in_order(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    CHECK_OK(store_outbox_clear(s, NULL)); /* other tests' events, on a shared database */
+    const char *w = id("hooked");
+    int64_t trusted = event_of(s, id("first"), w, OUTCOME_VALID, 8000);
+    CHECK(trusted > 0);
+    CHECK(event_of(s, id("again"), w, OUTCOME_VALID, 8001) == 0); /* no transition */
+    store_stale_rule rule = {w, 8500};
+    store_stale_cutoffs only_w = {STORE_NEVER_STALE, &rule, 1};
+    CHECK_OK(store_mark_stale(s, &only_w, 9000, NULL, NULL));
+    uint64_t count = 0;
+    CHECK_OK(store_outbox_count(s, &count));
+    CHECK(count == 2);
+    unsigned attempts = 0;
+    int64_t due = -1;
+    CHECK(claim_at(s, 10000, &attempts, &due) == trusted);
+    CHECK(attempts == 1);
+    /* Leased until 11000: nobody else takes it, and the next waits behind it. */
+    CHECK(claim_at(s, 10999, &attempts, &due) == 0);
+    CHECK(due == 11000);
+    CHECK(claim_at(s, 11000, &attempts, &due) == trusted); /* the lease ran out */
+    CHECK(attempts == 2);
+    CHECK_OK(store_outbox_defer(s, trusted, 20000));
+    CHECK(claim_at(s, 19999, &attempts, &due) == 0);
+    CHECK(due == 20000);
+    CHECK_OK(store_outbox_remove(s, trusted));
+    int64_t stale = claim_at(s, 12000, &attempts, &due);
+    CHECK(stale > trusted && attempts == 1);
+    CHECK_OK(store_outbox_remove(s, stale));
+    CHECK(claim_at(s, 12000, &attempts, &due) == 0);
+    CHECK(due == 0); /* empty */
+    CHECK_OK(store_outbox_count(s, &count));
+    CHECK(count == 0);
+    /* Emptied at once (a service without a webhook). */
+    CHECK(event_of(s, id("drift"), w, OUTCOME_DRIFT, 9100) > 0);
+    uint64_t removed = 0;
+    CHECK_OK(store_outbox_clear(s, &removed));
+    CHECK(removed == 1);
+    CHECK_ERR(store_outbox_claim(s, 5, 4, &stale, &attempts, &due), PQCHA_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(store_outbox_remove(s, 0), PQCHA_ERR_INVALID_ARGUMENT);
+    store_close(s);
+}
+
+/* Two instances sharing a database: a claimed event is the claimer's until
+ * its lease ends. */
+static void test_outbox_claim_is_exclusive(void) {
+    store *s = open_test_store();
+    REQUIRE(s != NULL);
+    store *other = open_same_store();
+    REQUIRE(other != NULL);
+    CHECK_OK(store_outbox_clear(s, NULL));
+    CHECK(event_of(s, id("one"), id("shared"), OUTCOME_VALID, 8000) > 0);
+    unsigned attempts = 0;
+    int64_t due = 0;
+    int64_t seq = claim_at(s, 10000, &attempts, &due);
+    CHECK(seq > 0);
+    CHECK(claim_at(other, 10500, &attempts, &due) == 0);
+    CHECK(claim_at(other, 11000, &attempts, &due) == seq);
+    CHECK(attempts == 2);
+    CHECK_OK(store_outbox_remove(other, seq));
+    store_close(other);
     store_close(s);
 }
 
@@ -1254,8 +1353,8 @@ static void test_sqlite_not_a_database(void) {
 TEST_MAIN(
     TEST(test_open_rejects_unknown_schemes), TEST(test_open_reports_kind_and_pings),
     TEST(test_challenge_lifecycle), TEST(test_commit_refuses_expired_or_foreign_challenges),
-    TEST(test_prune_keeps_unexpired_challenges),
-    TEST(test_state_moves_with_reports_and_events_record_it),
+    TEST(test_prune_keeps_unexpired_challenges), TEST(test_outbox_holds_every_event_in_order),
+    TEST(test_outbox_claim_is_exclusive), TEST(test_state_moves_with_reports_and_events_record_it),
     TEST(test_ignored_reports_create_no_workload),
     TEST(test_same_report_is_stored_once_and_answered_the_same),
     TEST(test_reports_list_since_and_limit_in_order),

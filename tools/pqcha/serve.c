@@ -61,7 +61,9 @@ static const char serve_help[] =
     "      --tls-cert FILE       serve HTTPS with this certificate chain (PEM) ...\n"
     "      --tls-key FILE        ... and its private key (PEM)\n"
     "      --webhook URL         POST every workload state change to URL (JSON, as\n"
-    "                            GET /v1/events lists it), retried with backoff\n"
+    "                            GET /v1/events lists it), retried with backoff;\n"
+    "                            undelivered events wait in the database for the\n"
+    "                            next start\n"
     "      --webhook-token-file FILE  send the file's first line as its bearer token\n"
     "      --challenge-ttl SECONDS  how long a challenge stays open (default 300)\n"
     "      --stale-after SECONDS    a workload with no report that counts for this\n"
@@ -473,7 +475,7 @@ static int load_secrets(struct serve_secrets *s, const struct serve_options *o) 
 
 static int start_webhook(service *svc, const struct serve_options *o, const char *token,
                          webhook **hook) {
-    pqcha_err err = webhook_start(hook, o->webhook_url, token, 0);
+    pqcha_err err = webhook_start(hook, o->webhook_url, token, 0, service_store(svc));
     if (err != PQCHA_OK) {
         cli_error("webhook", err, NULL);
         return 0;
@@ -487,8 +489,13 @@ static void stop_webhook(webhook *hook) {
     webhook_stats stats;
     webhook_stop(hook, &stats);
     if (stats.dropped > 0)
-        cli_warnf("webhook: %llu events were not delivered (GET /v1/events has them all)",
-                  (unsigned long long)stats.dropped);
+        cli_warnf("webhook: %llu events were given up on after %u attempts each (GET "
+                  "/v1/events has them all)",
+                  (unsigned long long)stats.dropped, WEBHOOK_MAX_ATTEMPTS);
+    if (stats.pending > 0)
+        fprintf(stderr,
+                "pqcha serve: webhook: %llu events wait in the database for the next start\n",
+                (unsigned long long)stats.pending);
 }
 
 static int serve_with(service *svc, const struct serve_options *o, const sigset_t *set) {
