@@ -21,10 +21,12 @@
  * each line "BINDING NONCE WORKLOAD [MODE]" read (BINDING: report or key),
  * one line with a report of WORKLOAD for NONCE, made now, its quote from
  * the same PKI: of a debug TD with MODE "debug", over other REPORT_DATA
- * with MODE "unbound". (The synthetic chain is valid until 2030.) */
+ * with MODE "unbound". Its PCK certificate is then valid from a day ago to
+ * a year from now (serve checks on the real clock); its CAs until 2040. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/envelope.h"
 #include "core/report_internal.h"
@@ -185,6 +187,7 @@ int main(int argc, char **argv) {
     pqcha_key *key = NULL;
     size_t root_len = 0;
     if (pqcha_key_generate(&key, PQCHA_ML_DSA_65) != PQCHA_OK || !pki_make(&world)) return 1;
+    if (answering && !pki_renew_pck_around(&world, (int64_t)time(NULL))) return 1;
     uint8_t *root = certs_pem(&world.root, 1, &root_len);
     int ok = root != NULL && write_key_pair(dir, key) &&
              write_file(dir, "root.pem", root, root_len) &&

@@ -243,18 +243,31 @@ static inline X509 *make_cert(const char *cn, long serial, EVP_PKEY *key, X509 *
 #define SYNTH_TCB_SERIAL 4
 
 /* A new PCK certificate (same key, same serial) with these SGX extensions
- * (n bytes of DER; NULL: none). */
-static inline int pki_reissue_pck(pki *p, const uint8_t *sgx_ext, size_t n) {
+ * (n bytes of DER; NULL: none), valid from not_before to not_after. */
+static inline int pki_reissue_pck_between(pki *p, const uint8_t *sgx_ext, size_t n,
+                                          int64_t not_before, int64_t not_after) {
     X509_free(p->pck);
     p->pck = make_cert_ext("Test SGX PCK Certificate", SYNTH_PCK_SERIAL, p->pck_key, p->ca,
-                           p->ca_key, 0, SYNTH_LEAF_NB, SYNTH_LEAF_NA, sgx_ext, n);
+                           p->ca_key, 0, not_before, not_after, sgx_ext, n);
     return p->pck != NULL;
+}
+
+static inline int pki_reissue_pck(pki *p, const uint8_t *sgx_ext, size_t n) {
+    return pki_reissue_pck_between(p, sgx_ext, n, SYNTH_LEAF_NB, SYNTH_LEAF_NA);
 }
 
 static inline int pki_set_tcb(pki *p, const sgx_tcb *t) {
     der_buf ext;
     sgx_ext_der(&ext, t);
     return pki_reissue_pck(p, ext.data, ext.len);
+}
+
+/* The PCK certificate valid around now (from a day before to a year after):
+ * for tests that run on the real clock, such as pqcha serve's. */
+static inline int pki_renew_pck_around(pki *p, int64_t now) {
+    der_buf ext;
+    sgx_ext_der(&ext, &default_sgx_tcb);
+    return pki_reissue_pck_between(p, ext.data, ext.len, now - 86400, now + 365 * 86400);
 }
 
 static inline int pki_make(pki *p) {
