@@ -1,7 +1,8 @@
 # pqcha — a thin wrapper around CMake. The two commands a newcomer needs:
 #   make demo    generate a key, attest a model file, verify, tamper, verify again;
 #                then verify a real SEV-SNP report and TDX quote against the shipped roots;
-#                then an agent reports a live process to pqcha serve (dashboard screenshots)
+#                then an agent reports a live process to pqcha serve (dashboard screenshots),
+#                and an auditor mirrors the verifier's transparency log and audits it
 #   make check   build and run every test (unit, integration, interop, ASan+UBSan, fuzz)
 #   make format  apply the house style (.clang-format) to every C file
 #   make bench   measure hashing, attest/verify, ML-DSA, the server and the Python binding

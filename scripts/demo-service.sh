@@ -6,7 +6,10 @@
 # rewrites bytes of one tensor in the process's memory: the agent's next
 # report comes back as drift, the workload turns drifted on the dashboard,
 # naming the tensor. Screenshots of the dashboard (headless Chromium, when
-# installed) are written next to pqcha and their paths printed.
+# installed) are written next to pqcha and their paths printed. Every
+# report is also in the verifier's transparency log: an auditor mirrors it
+# (pqcha log mirror), audits every entry offline (pqcha log audit), and the
+# agent's receipt proves its drifted report is in it (verify-inclusion).
 #
 # The live process is the stand-in server (tests/helpers/model_server_sim),
 # which maps the model as llama.cpp does; part 1 showed the real engine.
@@ -68,8 +71,11 @@ screenshot() {
   printf '   %sdashboard screenshot: %s%s\n' "$ok" "$out" "$n"
 }
 
-heading "A verifier service: pqcha serve, its state in one SQLite file, a token for its API."
+heading "A verifier service: pqcha serve, its state in one SQLite file, a token for its API," \
+  "and a transparency log of every verdict, signed with its own ML-DSA key."
 "$PQCHA" keygen -o attester.pem >/dev/null
+"$PQCHA" keygen -o log.pem >/dev/null
+origin=demo.example/pqcha-log
 python3 "$source_dir/tests/helpers/make_models.py" --gguf model.gguf --size 6000000 --seed 2026 \
   --gguf-header 20000 >tables.json
 "$PQCHA" manifest model.gguf -o manifest.json >/dev/null
@@ -77,7 +83,8 @@ python3 "$source_dir/tests/helpers/make_models.py" --gguf model.gguf --size 6000
   -o policy.json >/dev/null
 od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >token && chmod 600 token
 "$PQCHA" serve --policy policy.json --db "sqlite:$work/verifier.db" --listen 127.0.0.1:0 \
-  --port-file port --token-file token 2>serve.log &
+  --port-file port --token-file token --log-key log.pem --log-origin "$origin" \
+  --log-checkpoint-interval 0 2>serve.log &
 pids+=($!)
 while [ ! -s port ]; do
   kill -0 "${pids[0]}" 2>/dev/null || die "pqcha serve did not start" serve.log
@@ -99,7 +106,8 @@ printf '   pid %s maps model.gguf\n' "$sim_pid"
 cat >agent.json <<EOF
 {"verifier": "$url", "tokenFile": "token", "key": "attester.pem",
  "workload": "llama-fleet-1", "platform": "process", "pid": $sim_pid, "map": ["model.gguf"],
- "manifest": "manifest.json", "interval": 0, "spool": {"dir": "spool"}}
+ "manifest": "manifest.json", "interval": 0, "spool": {"dir": "spool"},
+ "receipts": "receipts.jsonl"}
 EOF
 heading "The agent: challenge, measure the process's memory, sign (ML-DSA-65), deliver." \
   "$ pqcha agent --config agent.json --once"
@@ -139,5 +147,22 @@ printf '   %sverifier: llama-fleet-1 %s -> %s, tensors %s%s\n' "$ok" \
 [ "$(field 'j["events"][-1]["detail"]["tensors"]')" = "['$target']" ] || die "the drift does not name $target"
 screenshot drifted
 
-printf '\n%s%sservice demo complete: the agent reported, the verifier stored each verdict and moved the workload trusted -> drifted.%s\n' \
+heading "An auditor, offline: mirror the public log, check every entry, and the agent's receipt." \
+  "$ pqcha log mirror --log $url --log-key log.pub.pem mirror" \
+  "$ pqcha log audit --log-key log.pub.pem --policy policy.json mirror" \
+  "$ pqcha log verify-inclusion --log-key log.pub.pem --receipt drift-receipt.json"
+"$PQCHA" log mirror --log "$url" --log-key log.pub.pem --origin "$origin" mirror >mirror.out 2>&1 ||
+  die "pqcha log mirror failed" mirror.out
+printf '   %s\n' "$(tail -n 1 mirror.out)"
+"$PQCHA" log audit --log-key log.pub.pem --origin "$origin" --policy policy.json mirror \
+  >audit.out 2>&1 || die "the mirror does not audit" audit.out
+grep -E '^  PASS  (verdicts|signatures):' audit.out | sed 's/^  /   /'
+printf '   %s%s%s\n' "$ok" "$(tail -n 1 audit.out)" "$n"
+tail -n 1 receipts.jsonl >drift-receipt.json
+"$PQCHA" log verify-inclusion --log-key log.pub.pem --origin "$origin" \
+  --receipt drift-receipt.json >inclusion.out 2>&1 || die "the agent's receipt does not verify" inclusion.out
+grep -E '^ *verdict:' inclusion.out | sed 's/^ */   /'
+printf '   %s%s%s\n' "$ok" "$(tail -n 1 inclusion.out)" "$n"
+
+printf '\n%s%sservice demo complete: the agent reported, the verifier stored and logged each verdict and moved the workload trusted -> drifted; the log audits.%s\n' \
   "$b" "$ok" "$n"
