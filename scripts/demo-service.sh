@@ -161,8 +161,9 @@ printf '   %s%s%s\n' "$ok" "$(tail -n 1 audit.out)" "$n"
 tail -n 1 receipts.jsonl >drift-receipt.json
 "$PQCHA" log verify-inclusion --log-key log.pub.pem --origin "$origin" \
   --receipt drift-receipt.json >inclusion.out 2>&1 || die "the agent's receipt does not verify" inclusion.out
+printf '   %s%s%s\n' "$ok" "$(grep -m 1 '^INCLUDED' inclusion.out)" "$n"
 grep -E '^ *verdict:' inclusion.out | sed 's/^ */   /'
-printf '   %s%s%s\n' "$ok" "$(tail -n 1 inclusion.out)" "$n"
+
 
 printf '\n%s%sservice demo complete: the agent reported, the verifier stored and logged each verdict and moved the workload trusted -> drifted; the log audits.%s\n' \
   "$b" "$ok" "$n"
