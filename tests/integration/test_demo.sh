@@ -23,10 +23,14 @@ fi
 assert_contains out "demo complete"
 
 # Part 3: an agent reports a live process to a verifier service; tampering
-# turns the workload drifted, with dashboard screenshots where Chromium is.
+# turns the workload drifted, with dashboard screenshots where Chromium is;
+# an auditor mirrors the transparency log, audits it, checks a receipt.
 expect_exit 0 "$PQCHA_SOURCE/scripts/demo-service.sh" "$PQCHA"
-assert_contains out "verdict valid (OK)"
+assert_contains out "verdict valid (OK); log entry 0"
 assert_contains out "trusted -> drifted, tensors blk.0.attn_q.weight"
+assert_contains out "MIRRORED: mirror holds the log of 2 entries (2 new)"
+assert_contains out "AUDIT OK: the mirror holds the log of 2 entries"
+assert_contains out "INCLUDED"
 assert_contains out "service demo complete"
 if command -v chromium >/dev/null; then assert_contains out "dashboard screenshot: "; fi
 echo "ok: make demo, with the stand-in and with llama.cpp, and the service part"
