@@ -188,7 +188,6 @@ static int open_spool(struct agent_parts *parts, const struct agent_config *c, s
     return err == PQCHA_OK;
 }
 
-/* The attester continues the sequence numbers of the one it replaces. */
 /* With "pidFile", whether the file names a process that is there now
  * (after printing why not). An agent usually starts with the inference
  * server, often before it has written its PID: that is no reason to exit. */
@@ -217,6 +216,7 @@ static int build_attester(struct attester_setup *setup, const struct attester_op
     return 1;
 }
 
+/* The attester continues the sequence numbers of the one it replaces. */
 static int build_parts(struct agent_parts *parts, struct agent_config *c, uint64_t sequence,
                        spool *held) {
     memset(parts, 0, sizeof *parts);
