@@ -188,13 +188,24 @@ static int open_spool(struct agent_parts *parts, const struct agent_config *c, s
     return err == PQCHA_OK;
 }
 
-/* With "pidFile", whether the file names a process that is there now
- * (after printing why not). An agent usually starts with the inference
- * server, often before it has written its PID: that is no reason to exit. */
-static int pid_file_names_live_process(const char *path) {
+/* The attester for process pid, not the PID file's (read once, by the
+ * caller: the PID compared is the PID measured). Frees it on failure. */
+static int build_for_pid(struct attester_setup *setup, const struct attester_options *o, int pid) {
+    struct attester_options now = *o;
+    now.pid = pid;
+    now.pid_file = NULL;
+    if (attester_setup_build(setup, &now, AGENT_CMD) == CLI_EXIT_OK) return 1;
+    attester_setup_free(setup);
+    return 0;
+}
+
+/* With "pidFile", the process the file names if it is there now, else 0
+ * (after printing why). An agent usually starts with the inference server,
+ * often before it has written its PID: that is no reason to exit. */
+static int live_pid_in_file(const char *path) {
     int pid = 0;
     if (!attester_read_pid_file(path, AGENT_CMD, &pid)) return 0;
-    if (kill(pid, 0) == 0 || errno == EPERM) return 1;
+    if (kill(pid, 0) == 0 || errno == EPERM) return pid;
     cli_errorf("%s: %s names pid %d, which is not running", AGENT_CMD, cli_escaped(path), pid);
     return 0;
 }
@@ -204,8 +215,9 @@ static int pid_file_names_live_process(const char *path) {
  * be checked without the process, the key, is checked now, so that a wrong
  * key path still stops the agent (or a reload) at once. */
 static int build_attester(struct attester_setup *setup, const struct attester_options *o) {
-    if (o->pid_file == NULL || pid_file_names_live_process(o->pid_file))
-        return attester_setup_build(setup, o, AGENT_CMD) == CLI_EXIT_OK;
+    if (o->pid_file == NULL) return attester_setup_build(setup, o, AGENT_CMD) == CLI_EXIT_OK;
+    int pid = live_pid_in_file(o->pid_file);
+    if (pid > 0) return build_for_pid(setup, o, pid);
     pqcha_key *key = cli_load_key(o->key_path, CLI_KEY_PRIVATE);
     if (key == NULL) return 0;
     pqcha_key_free(key);
@@ -526,17 +538,9 @@ static int follow_pid_file(struct agent *a) {
     if (!attester_read_pid_file(path, AGENT_CMD, &pid)) return 0;
     if (pid == a->parts.setup.pid && a->parts.setup.attester != NULL) return 1;
     attester_setup_free(&a->parts.setup);
-    /* Built for the PID just read, not from the file again: the one
-     * compared is the one measured. */
-    struct attester_options now = a->cfg.attester;
-    now.pid = pid;
-    now.pid_file = NULL;
-    now.have_sequence = 1;
-    now.sequence = a->sequence;
-    if (attester_setup_build(&a->parts.setup, &now, AGENT_CMD) != CLI_EXIT_OK) {
-        attester_setup_free(&a->parts.setup);
-        return 0;
-    }
+    a->cfg.attester.have_sequence = 1;
+    a->cfg.attester.sequence = a->sequence;
+    if (!build_for_pid(&a->parts.setup, &a->cfg.attester, pid)) return 0;
     fprintf(stderr, "pqcha %s: %s names pid %d: measuring that process now\n", AGENT_CMD,
             cli_escaped(path), pid);
     return 1;
